@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package staff holds API tokens, their roles and what each role may do.
+// Tokens are stored as SHA-256 hashes only (S-02: least privilege).
+package staff
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is a set of permissions given to a token.
+type Role string
+
+// The roles.
+const (
+	Admin      Role = "admin"      // runs the service: everything
+	DPO        Role = "dpo"        // data protection officer: rights, audits, reveal with reason
+	Marketer   Role = "marketer"   // campaigns and purposes; never sees a number
+	Integrator Role = "integrator" // a shop's systems: contacts, consents, gate
+	Auditor    Role = "auditor"    // reads the record and the audits
+)
+
+// Roles lists every role.
+var Roles = []Role{Admin, DPO, Marketer, Integrator, Auditor}
+
+// Permission is one thing a token may do.
+type Permission string
+
+// The permissions.
+const (
+	ReadPurposes   Permission = "purposes:read"
+	WritePurposes  Permission = "purposes:write"
+	ReadNotices    Permission = "notices:read"
+	WriteNotices   Permission = "notices:write"
+	ReadContacts   Permission = "contacts:read"
+	WriteContacts  Permission = "contacts:write"
+	LookupContacts Permission = "contacts:lookup" // find a contact by number
+	ReadConsents   Permission = "consents:read"
+	WriteConsents  Permission = "consents:write"
+	UseGate        Permission = "gate:read"
+	ManageTokens   Permission = "tokens:write"
+)
+
+var grants = map[Role][]Permission{
+	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens},
+	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
+		LookupContacts, ReadConsents, WriteConsents, UseGate},
+	Marketer:   {ReadPurposes, ReadNotices, UseGate},
+	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents},
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Can reports whether the role grants p.
+func (r Role) Can(p Permission) bool { return slices.Contains(grants[r], p) }
+
+// ParseRole turns a role's name into a Role.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if !r.Valid() {
+		names := make([]string, len(Roles))
+		for i, x := range Roles {
+			names[i] = string(x)
+		}
+		return "", fmt.Errorf("unknown role %q (one of %s)", s, strings.Join(names, ", "))
+	}
+	return r, nil
+}
+
+// Token is an API token as stored: its hash, never the token itself.
+type Token struct {
+	ID        string
+	Name      string
+	Role      Role
+	Hash      []byte
+	CreatedAt time.Time
+	RevokedAt time.Time
+}
+
+// tokenPrefix marks samtykke tokens, so that secret scanners can find leaked ones.
+const tokenPrefix = "stk_"
+
+// NewSecret makes a new random token and returns it with its hash.
+func NewSecret() (secret string, hash []byte) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("staff: no randomness: " + err.Error())
+	}
+	secret = tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return secret, HashSecret(secret)
+}
+
+// HashSecret is how a token is looked up.
+func HashSecret(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package postgres is the store for deployments where several samtykke
+// replicas share one PostgreSQL database, through pgx. A contact's chain is
+// serialised by locking its row (SELECT ... FOR UPDATE), so appends for
+// different people never wait on each other, across replicas too.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL store.
+type Store struct {
+	*sqlstore.Store
+	pool   *pgxpool.Pool
+	insert *river.Client[pgx.Tx]
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url (postgres://...). A search_path in the
+// URL's options selects a schema.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bad database URL: %w", redact(err))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: cannot reach %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	insert, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := &Store{pool: pool, insert: insert}
+	sub, _ := fs.Sub(migrations, "migrations")
+	s.Store = sqlstore.New(sqlstore.Backend{
+		Name:          "postgres",
+		Read:          poolDB{pool},
+		Begin:         s.begin,
+		ForUpdate:     " FOR UPDATE",
+		MigrationLock: `SELECT pg_advisory_xact_lock(7270011)`,
+		Migrations:    sub,
+		MigrateQueue: func(ctx context.Context) error {
+			m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+			if err != nil {
+				return err
+			}
+			// River's own migrations are not safe to run concurrently either.
+			conn, err := pool.Acquire(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Release()
+			if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7270012)`); err != nil {
+				return err
+			}
+			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7270012)`) //nolint:errcheck
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		},
+		IsUnique: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "23505"
+		},
+		IsNoRows: func(err error) bool { return errors.Is(err, pgx.ErrNoRows) },
+		Ping:     pool.Ping,
+		Close: func() error {
+			pool.Close()
+			return nil
+		},
+	})
+	return s, nil
+}
+
+// redact drops a connection string (which may hold a password) from an error.
+func redact(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("cannot parse it")
+	}
+	return err
+}
+
+// Pool is the connection pool, for River's worker client.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// QueueClient makes a River client that works jobs on this database.
+func (s *Store) QueueClient(cfg *river.Config) (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(s.pool), cfg)
+}
+
+func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return txConn{tx: tx, insert: s.insert}, nil
+}
+
+type poolDB struct{ pool *pgxpool.Pool }
+
+func (d poolDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := d.pool.Exec(ctx, q, args...)
+	return tag.RowsAffected(), err
+}
+
+func (d poolDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	rows, err := d.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (d poolDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return d.pool.QueryRow(ctx, q, args...)
+}
+
+type txConn struct {
+	tx     pgx.Tx
+	insert *river.Client[pgx.Tx]
+}
+
+func (t txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, q, args...)
+	return tag.RowsAffected(), err
+}
+
+func (t txConn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	rows, err := t.tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (t txConn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return t.tx.QueryRow(ctx, q, args...)
+}
+
+func (t txConn) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+func (t txConn) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+
+func (t txConn) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := t.insert.InsertTx(ctx, t.tx, args, opts)
+	return err
+}

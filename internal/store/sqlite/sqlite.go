@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package sqlite is the embedded default store: one SQLite file in WAL mode,
+// opened through modernc.org/sqlite (no cgo), with a single writer connection
+// and a pool of readers. River runs on the writer connection, so a job is
+// enqueued in the same transaction as the state it acts on.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite store. It also hands out River clients on its writer.
+type Store struct {
+	*sqlstore.Store
+	write  *sql.DB
+	read   *sql.DB
+	insert *river.Client[*sql.Tx]
+}
+
+var _ store.Store = (*Store)(nil)
+
+// dsn builds a connection string: busy_timeout before WAL, foreign keys on,
+// synchronous NORMAL, secure_delete so that erased data is overwritten in the
+// file, and immediate write transactions so that two processes never deadlock
+// on a lock upgrade.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "secure_delete(ON)")
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	insert, err := river.NewClient(riversqlite.New(write), &river.Config{})
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	s := &Store{write: write, read: read, insert: insert}
+	sub, _ := fs.Sub(migrations, "migrations")
+	s.Store = sqlstore.New(sqlstore.Backend{
+		Name:       "sqlite",
+		Read:       sqlstore.StdDB{DB: read},
+		Begin:      s.begin,
+		Migrations: sub,
+		MigrateQueue: func(ctx context.Context) error {
+			m, err := rivermigrate.New(riversqlite.New(write), nil)
+			if err != nil {
+				return err
+			}
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		},
+		IsUnique: isUnique,
+		IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
+		Ping:     read.PingContext,
+		Close: func() error {
+			return errors.Join(read.Close(), write.Close())
+		},
+	})
+	return s, nil
+}
+
+func isUnique(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+type txConn struct {
+	sqlstore.StdTx
+	insert *river.Client[*sql.Tx]
+}
+
+func (t txConn) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := t.insert.InsertTx(ctx, t.Tx, args, opts)
+	return err
+}
+
+func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return txConn{StdTx: sqlstore.StdTx{Tx: tx}, insert: s.insert}, nil
+}
+
+// Writer is the single writer connection pool, for River's worker client.
+func (s *Store) Writer() *sql.DB { return s.write }
+
+// QueueClient makes a River client that works jobs on this database.
+func (s *Store) QueueClient(cfg *river.Config) (*river.Client[*sql.Tx], error) {
+	return river.NewClient(riversqlite.New(s.write), cfg)
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/samtykke/samtykke/internal/contact"
+)
+
+const contactColumns = `c.id, c.phone_ct, k.wrapped, c.blind_index, c.region, c.mobile, c.language, c.fields_ct,
+	c.restricted, c.created_at, c.erased_at, c.head_seq, c.head_hash`
+
+const contactFrom = ` FROM contacts c LEFT JOIN contact_keys k ON k.contact_id = c.id`
+
+func scanContact(row Row) (contact.Contact, error) {
+	var c contact.Contact
+	var created, erased int64
+	err := row.Scan(&c.ID, &c.PhoneCT, &c.KeyWrapped, &c.BlindIndex, &c.Region, &c.Mobile, &c.Language, &c.FieldsCT,
+		&c.Restricted, &created, &erased, &c.Head.Seq, &c.Head.Hash)
+	c.CreatedAt, c.ErasedAt = fromMicro(created), fromMicro(erased)
+	return c, err
+}
+
+func (r *reader) Contact(ctx context.Context, id string) (c contact.Contact, err error) {
+	defer errorf("contact", &err)
+	c, err = scanContact(r.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id = $1`, id))
+	return c, r.notFound(err)
+}
+
+func (r *reader) ContactByIndex(ctx context.Context, blindIndex []byte) (c contact.Contact, err error) {
+	defer errorf("contact by index", &err)
+	c, err = scanContact(r.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.blind_index = $1`, blindIndex))
+	return c, r.notFound(err)
+}
+
+func (r *reader) CountContacts(ctx context.Context) (n int64, err error) {
+	defer errorf("count contacts", &err)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM contacts WHERE erased_at = 0`).Scan(&n)
+	return n, err
+}
+
+func (t *tx) CreateContact(ctx context.Context, c contact.Contact) (err error) {
+	defer errorf("create contact", &err)
+	_, err = t.db.Exec(ctx, `INSERT INTO contacts (id, phone_ct, blind_index, region, mobile, language, fields_ct,
+		restricted, created_at, erased_at, head_seq, head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, NULL)`,
+		c.ID, c.PhoneCT, c.BlindIndex, c.Region, c.Mobile, c.Language, c.FieldsCT, c.Restricted, micro(c.CreatedAt))
+	if err != nil {
+		return t.conflict(err)
+	}
+	_, err = t.db.Exec(ctx, `INSERT INTO contact_keys (contact_id, wrapped) VALUES ($1, $2)`, c.ID, c.KeyWrapped)
+	return err
+}
+
+func (t *tx) LockContact(ctx context.Context, id string) (c contact.Contact, err error) {
+	defer errorf("lock contact", &err)
+	// FOR UPDATE cannot lock the nullable side of an outer join on PostgreSQL,
+	// so lock the contact row alone, then read it whole.
+	var got string
+	err = t.db.QueryRow(ctx, `SELECT id FROM contacts WHERE id = $1`+t.b.ForUpdate, id).Scan(&got)
+	if err != nil {
+		return c, t.notFound(err)
+	}
+	return t.Contact(ctx, id)
+}

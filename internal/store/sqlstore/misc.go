@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/staff"
+)
+
+// tx answers the write methods inside one transaction.
+type tx struct {
+	reader
+	conn TxConn
+}
+
+func (t *tx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	return t.conn.Enqueue(ctx, args, opts)
+}
+
+func (r *reader) Suppressed(ctx context.Context, token []byte) (ok bool, err error) {
+	defer errorf("suppressed", &err)
+	var n int
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM suppressions WHERE token = $1`, token).Scan(&n)
+	return n > 0, err
+}
+
+func (t *tx) Suppress(ctx context.Context, token []byte, reason string, at time.Time) (err error) {
+	defer errorf("suppress", &err)
+	_, err = t.db.Exec(ctx, `INSERT INTO suppressions (token, reason, at) VALUES ($1, $2, $3)
+		ON CONFLICT (token) DO NOTHING`, token, reason, micro(at))
+	return err
+}
+
+func (r *reader) TokenByHash(ctx context.Context, hash []byte) (tok staff.Token, err error) {
+	defer errorf("token", &err)
+	var created, revoked int64
+	err = r.db.QueryRow(ctx, `SELECT id, name, role, hash, created_at, revoked_at FROM api_tokens WHERE hash = $1`, hash).
+		Scan(&tok.ID, &tok.Name, &tok.Role, &tok.Hash, &created, &revoked)
+	tok.CreatedAt, tok.RevokedAt = fromMicro(created), fromMicro(revoked)
+	return tok, r.notFound(err)
+}
+
+func (t *tx) CreateToken(ctx context.Context, tok staff.Token) (err error) {
+	defer errorf("create token", &err)
+	_, err = t.db.Exec(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, 0)`,
+		tok.ID, tok.Name, string(tok.Role), tok.Hash, micro(tok.CreatedAt))
+	return t.conflict(err)
+}
+
+func (r *reader) Accesses(ctx context.Context, contactID string) (es []access.Entry, err error) {
+	defer errorf("accesses", &err)
+	rows, err := r.db.Query(ctx, `SELECT id, at, actor, action, contact_id, reason, request_id FROM access_log
+		WHERE contact_id = $1 ORDER BY at, id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e access.Entry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.ContactID, &e.Reason, &e.RequestID); err != nil {
+			return nil, err
+		}
+		e.At = fromMicro(at)
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
+func (t *tx) RecordAccess(ctx context.Context, e access.Entry) (err error) {
+	defer errorf("record access", &err)
+	_, err = t.db.Exec(ctx, `INSERT INTO access_log (id, at, actor, action, contact_id, reason, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, micro(e.At), e.Actor, string(e.Action), e.ContactID, e.Reason, e.RequestID)
+	return err
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package sqlstore implements store.Store once, in SQL that SQLite and
+// PostgreSQL both accept ($N placeholders, ON CONFLICT, RETURNING). What truly
+// differs between them — connections, locking, error codes, River's driver and
+// the schema — each backend package supplies through a Backend.
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// DB is a connection pool or a transaction of either backend.
+type DB interface {
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Rows is a result set.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Row is a single-row result.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// TxConn is an open transaction of a backend.
+type TxConn interface {
+	DB
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+	// Enqueue inserts a River job in this transaction.
+	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Backend is what a database brings to the shared implementation.
+type Backend struct {
+	Name string
+	// Read is the pool for reads outside transactions.
+	Read DB
+	// Begin opens a write transaction.
+	Begin func(ctx context.Context) (TxConn, error)
+	// ForUpdate is appended to a SELECT that must lock its row for the
+	// transaction (" FOR UPDATE" on PostgreSQL; SQLite has one writer).
+	ForUpdate string
+	// MigrationLock, when set, is run first in every migration transaction so
+	// that replicas starting together migrate one at a time.
+	MigrationLock string
+	// Migrations holds NNNN_name.up.sql files.
+	Migrations fs.FS
+	// MigrateQueue applies River's migrations.
+	MigrateQueue func(ctx context.Context) error
+	// IsUnique reports a unique-constraint violation.
+	IsUnique func(error) bool
+	// IsNoRows reports an empty single-row result.
+	IsNoRows func(error) bool
+	Ping     func(ctx context.Context) error
+	Close    func() error
+}
+
+// Store is store.Store over a Backend.
+type Store struct {
+	reader
+	b Backend
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New wraps a backend.
+func New(b Backend) *Store {
+	return &Store{reader: reader{db: b.Read, b: &b}, b: b}
+}
+
+// Backend names the database.
+func (s *Store) Backend() string { return s.b.Name }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.b.Ping(ctx) }
+
+// Close releases connections.
+func (s *Store) Close() error { return s.b.Close() }
+
+// Tx runs fn in a transaction.
+func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
+	conn, err := s.b.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = conn.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(&tx{reader: reader{db: conn, b: &s.b}, conn: conn}); err != nil {
+		return err
+	}
+	done = true
+	if err := conn.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func (s *Store) migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(s.b.Migrations, ".")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".up.sql") {
+			continue
+		}
+		num, rest, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || len(num) != 4 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.up.sql", name)
+		}
+		if other, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrations %s and %s share number %d", other, name, v)
+		}
+		seen[v] = name
+		body, err := fs.ReadFile(s.b.Migrations, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: strings.TrimSuffix(rest, ".up.sql"), sql: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER PRIMARY KEY,
+	name TEXT NOT NULL,
+	applied_at BIGINT NOT NULL
+)`
+
+// Migrate applies every pending migration, each in its own transaction, then
+// River's.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := s.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+		}
+	}
+	if err := s.b.MigrateQueue(ctx); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, m migration) error {
+	conn, err := s.b.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Rollback(context.WithoutCancel(ctx)) }()
+	if s.b.MigrationLock != "" {
+		if _, err := conn.Exec(ctx, s.b.MigrationLock); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.Exec(ctx, createMigrationsTable); err != nil {
+		return err
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range splitStatements(m.sql) {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("%w\nin statement: %s", err, firstLine(stmt))
+		}
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+		m.version, m.name, time.Now().UnixMicro()); err != nil {
+		return err
+	}
+	return conn.Commit(ctx)
+}
+
+// SchemaCurrent reports whether every migration of this binary is applied.
+func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) {
+	ms, err := s.migrations()
+	if err != nil {
+		return false, err
+	}
+	var applied int
+	err = s.b.Read.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied)
+	if err != nil {
+		return false, nil // no table yet
+	}
+	return applied >= len(ms), nil
+}
+
+// splitStatements splits a migration on lines holding only "-- statement",
+// so that a trigger body's semicolons stay whole.
+func splitStatements(sql string) []string {
+	var out []string
+	for _, part := range strings.Split(sql, "\n-- statement\n") {
+		if strings.TrimSpace(stripComments(part)) != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(stripComments(s))
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func micro(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicro(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+// notFound maps an empty result to store.ErrNotFound.
+func (r *reader) notFound(err error) error {
+	if err != nil && r.b.IsNoRows(err) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func (r *reader) conflict(err error) error {
+	if err != nil && r.b.IsUnique(err) {
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return err
+}
+
+// errorf names the operation on an error, keeping the sentinel reachable.
+func errorf(op string, err *error) {
+	if *err != nil && !errors.Is(*err, store.ErrNotFound) {
+		*err = fmt.Errorf("%s: %w", op, *err)
+	}
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// StdDB adapts a database/sql pool to DB.
+type StdDB struct{ DB *sql.DB }
+
+// Exec runs a statement and returns the rows it affected.
+func (d StdDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return affected(d.DB.ExecContext(ctx, q, args...))
+}
+
+// Query runs a query.
+func (d StdDB) Query(ctx context.Context, q string, args ...any) (Rows, error) {
+	rows, err := d.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return stdRows{rows}, nil
+}
+
+// QueryRow runs a single-row query.
+func (d StdDB) QueryRow(ctx context.Context, q string, args ...any) Row {
+	return d.DB.QueryRowContext(ctx, q, args...)
+}
+
+// StdTx adapts a database/sql transaction to DB plus Commit and Rollback.
+type StdTx struct{ Tx *sql.Tx }
+
+// Exec runs a statement and returns the rows it affected.
+func (t StdTx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return affected(t.Tx.ExecContext(ctx, q, args...))
+}
+
+// Query runs a query.
+func (t StdTx) Query(ctx context.Context, q string, args ...any) (Rows, error) {
+	rows, err := t.Tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return stdRows{rows}, nil
+}
+
+// QueryRow runs a single-row query.
+func (t StdTx) QueryRow(ctx context.Context, q string, args ...any) Row {
+	return t.Tx.QueryRowContext(ctx, q, args...)
+}
+
+// Commit commits.
+func (t StdTx) Commit(context.Context) error { return t.Tx.Commit() }
+
+// Rollback rolls back.
+func (t StdTx) Rollback(context.Context) error { return t.Tx.Rollback() }
+
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+type stdRows struct{ *sql.Rows }
+
+func (r stdRows) Close() { _ = r.Rows.Close() }

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package store is the persistence boundary: one interface, implemented for
+// SQLite (the embedded default) and PostgreSQL (several replicas, one
+// database), proven alike by one conformance suite (storetest).
+//
+// The consent ledger is append-only here: there is no method that updates or
+// deletes an event.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/staff"
+)
+
+// Sentinel errors every backend returns.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is a database holding samtykke's state.
+type Store interface {
+	Reader
+	// Tx runs fn in one transaction: committed when fn returns nil, rolled back
+	// when it returns an error or panics.
+	Tx(ctx context.Context, fn func(Tx) error) error
+	// Migrate applies samtykke's and River's migrations; it is idempotent.
+	Migrate(ctx context.Context) error
+	// SchemaCurrent reports whether every migration has been applied.
+	SchemaCurrent(ctx context.Context) (bool, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Backend names the backend: "sqlite" or "postgres".
+	Backend() string
+	// Close releases the connections.
+	Close() error
+}
+
+// Reader reads state. Outside a transaction it reads committed data.
+type Reader interface {
+	Purpose(ctx context.Context, key string) (consent.Purpose, error)
+	Purposes(ctx context.Context) ([]consent.Purpose, error)
+
+	Notice(ctx context.Context, id string) (notice.Notice, error)
+	Notices(ctx context.Context) ([]notice.Notice, error)
+	// CurrentNotice is the newest published notice in a language.
+	CurrentNotice(ctx context.Context, lang string) (notice.Notice, error)
+
+	Contact(ctx context.Context, id string) (contact.Contact, error)
+	ContactByIndex(ctx context.Context, blindIndex []byte) (contact.Contact, error)
+	CountContacts(ctx context.Context) (int64, error)
+
+	// Events returns a contact's chain in order, with each event's sealed evidence.
+	Events(ctx context.Context, contactID string) ([]StoredEvent, error)
+	// ScanChains calls fn for every contact's recorded head and then for each
+	// of its events in order, contacts in id order; memory stays constant.
+	ScanChains(ctx context.Context, fn func(c ChainItem) error) error
+	ConsentStates(ctx context.Context, contactID string) ([]consent.State, error)
+	ConsentState(ctx context.Context, contactID, purpose string) (consent.State, error)
+
+	Suppressed(ctx context.Context, token []byte) (bool, error)
+
+	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
+	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
+}
+
+// Tx is a transaction: it reads its own writes.
+type Tx interface {
+	Reader
+
+	CreatePurpose(ctx context.Context, p consent.Purpose) error // ErrConflict if the key exists
+	CreateNotice(ctx context.Context, n notice.Notice) error
+	// PublishNotice gives a draft its version and hash; ErrConflict if published.
+	PublishNotice(ctx context.Context, id string, version int, hash string, at time.Time) error
+	// NextNoticeVersion is one more than the newest published version of lang.
+	NextNoticeVersion(ctx context.Context, lang string) (int, error)
+
+	// CreateContact stores a new contact; ErrConflict if its blind index exists.
+	CreateContact(ctx context.Context, c contact.Contact) error
+	// LockContact reads a contact and holds it against concurrent changes of its
+	// chain until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL).
+	LockContact(ctx context.Context, id string) (contact.Contact, error)
+
+	// AppendEvent adds the next event of a contact's chain and moves the
+	// contact's head; ErrConflict if e does not follow the current head.
+	AppendEvent(ctx context.Context, e ledger.Event, sealedEvidence []byte) error
+	// PutConsentState stores the folded state of one purpose.
+	PutConsentState(ctx context.Context, s consent.State) error
+
+	// Suppress puts a token on the suppression list (idempotent).
+	Suppress(ctx context.Context, token []byte, reason string, at time.Time) error
+
+	CreateToken(ctx context.Context, t staff.Token) error
+	RecordAccess(ctx context.Context, e access.Entry) error
+
+	// Enqueue inserts a River job in this transaction: it runs only if the
+	// state it acts on commits.
+	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// StoredEvent is an event with its evidence sealed under the contact's key
+// (nil once the contact is erased).
+type StoredEvent struct {
+	ledger.Event
+	SealedEvidence []byte
+}
+
+// ChainItem is one step of ScanChains: a contact's recorded head (Event nil),
+// or one of its events.
+type ChainItem struct {
+	ContactID  string
+	Head       ledger.Head // the head the contact row records
+	KeyWrapped []byte      // the contact's wrapped data key; nil once erased
+	Event      *StoredEvent
+}

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// NoopArgs is a River job used to prove that enqueueing is transactional.
+type NoopArgs struct{ N int }
+
+// Kind names the job.
+func (NoopArgs) Kind() string { return "storetest_noop" }
+
+var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+func tx(t *testing.T, s store.Store, fn func(store.Tx) error) {
+	t.Helper()
+	if err := s.Tx(context.Background(), fn); err != nil {
+		t.Fatalf("tx: %v", err)
+	}
+}
+
+func newContact(id string, index byte) contact.Contact {
+	return contact.Contact{ID: id, PhoneCT: []byte("sealed-" + id), KeyWrapped: []byte("wrapped-" + id),
+		BlindIndex: []byte{index, 1, 2, 3}, Region: "NO", Mobile: true, Language: "nb", CreatedAt: t0}
+}
+
+// appendEvent appends the next event of a contact's chain inside tx.
+func appendEvent(ctx context.Context, t store.Tx, contactID string, kind ledger.Kind, purpose string, at time.Time) (ledger.Event, error) {
+	c, err := t.LockContact(ctx, contactID)
+	if err != nil {
+		return ledger.Event{}, err
+	}
+	e := ledger.Next(c.Head, ledger.Event{ID: fmt.Sprintf("%s-%d", contactID, c.Head.Seq+1), ContactID: contactID,
+		Kind: kind, Purpose: purpose, Channel: "whatsapp", At: at, Method: "test", Actor: "test", AgeConfirmed: true},
+		ledger.Evidence{NoticeVersion: 1})
+	return e, t.AppendEvent(ctx, e, []byte("sealed-evidence"))
+}
+
+// Exercise runs the conformance suite against a backend.
+func Exercise(t *testing.T, b Backend) {
+	ctx := context.Background()
+
+	t.Run("migrate is idempotent and current", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		ok, err := s.SchemaCurrent(ctx)
+		if err != nil || !ok {
+			t.Fatalf("SchemaCurrent = %v, %v; want true", ok, err)
+		}
+		if err := s.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("purposes", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		p := consent.Purpose{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+			Description: consent.Text{NB: "Tilbud", EN: "Offers"}, RetentionDays: 365, RefreshDays: 730,
+			Fields: []string{"first_name"}, CreatedAt: t0}
+		tx(t, s, func(tx store.Tx) error { return tx.CreatePurpose(ctx, p) })
+		err := s.Tx(ctx, func(tx store.Tx) error { return tx.CreatePurpose(ctx, p) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate purpose: err = %v, want ErrConflict", err)
+		}
+		got, err := s.Purpose(ctx, "offers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(p, got); diff != "" {
+			t.Errorf("purpose round trip (-want +got):\n%s", diff)
+		}
+		if _, err := s.Purpose(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("missing purpose: err = %v, want ErrNotFound", err)
+		}
+		all, err := s.Purposes(ctx)
+		if err != nil || len(all) != 1 {
+			t.Errorf("Purposes = %v, %v", all, err)
+		}
+	})
+
+	t.Run("notices publish once and stay immutable", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		n := notice.Notice{ID: "n1", Language: "nb", Summary: "Kort", CreatedAt: t0,
+			Sections: []notice.Section{{Item: notice.Controller, Title: "Hvem", Body: "Butikk AS"}}}
+		tx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+		if _, err := s.CurrentNotice(ctx, "nb"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("draft counted as current: %v", err)
+		}
+		tx(t, s, func(tx store.Tx) error {
+			v, err := tx.NextNoticeVersion(ctx, "nb")
+			if err != nil || v != 1 {
+				return fmt.Errorf("NextNoticeVersion = %d, %v; want 1", v, err)
+			}
+			return tx.PublishNotice(ctx, "n1", v, "hash1", t0)
+		})
+		err := s.Tx(ctx, func(tx store.Tx) error { return tx.PublishNotice(ctx, "n1", 2, "hash2", t0) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("second publish: err = %v, want ErrConflict", err)
+		}
+		if err := b.Exec(t, s, `UPDATE notices SET summary = 'changed' WHERE id = 'n1'`); err == nil {
+			t.Fatal("raw UPDATE of a published notice succeeded; want the database to refuse it")
+		}
+		cur, err := s.CurrentNotice(ctx, "nb")
+		if err != nil || cur.Version != 1 || cur.Hash != "hash1" || cur.Summary != "Kort" || cur.PublishedAt == nil {
+			t.Fatalf("CurrentNotice = %+v, %v", cur, err)
+		}
+		if len(cur.Sections) != 1 || cur.Sections[0].Body != "Butikk AS" {
+			t.Errorf("sections round trip: %+v", cur.Sections)
+		}
+		if err := s.Tx(ctx, func(tx store.Tx) error { return tx.PublishNotice(ctx, "zz", 1, "h", t0) }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("publish missing notice: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("contacts", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		c := newContact("c1", 1)
+		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, c) })
+		dup := newContact("c2", 1)
+		if err := s.Tx(ctx, func(tx store.Tx) error { return tx.CreateContact(ctx, dup) }); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("same blind index: err = %v, want ErrConflict", err)
+		}
+		if _, err := s.Contact(ctx, "c2"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("failed create left a row: %v", err)
+		}
+		got, err := s.ContactByIndex(ctx, []byte{1, 1, 2, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c, got); diff != "" {
+			t.Errorf("contact round trip (-want +got):\n%s", diff)
+		}
+		if n, err := s.CountContacts(ctx); err != nil || n != 1 {
+			t.Errorf("CountContacts = %d, %v", n, err)
+		}
+		if _, err := s.ContactByIndex(ctx, []byte{9}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown index: %v", err)
+		}
+		if err := s.Tx(ctx, func(tx store.Tx) error { _, err := tx.LockContact(ctx, "nope"); return err }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("lock missing contact: %v", err)
+		}
+	})
+
+	t.Run("ledger appends in order and refuses gaps", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, newContact("c1", 1)) })
+		var want []ledger.Event
+		for i, k := range []ledger.Kind{ledger.Requested, ledger.Confirmed, ledger.Withdrawn} {
+			tx(t, s, func(tx store.Tx) error {
+				e, err := appendEvent(ctx, tx, "c1", k, "offers", t0.Add(time.Duration(i)*time.Second))
+				want = append(want, e)
+				return err
+			})
+		}
+		got, err := s.Events(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("got %d events, want 3", len(got))
+		}
+		for i := range got {
+			if diff := cmp.Diff(want[i], got[i].Event); diff != "" {
+				t.Errorf("event %d round trip (-want +got):\n%s", i, diff)
+			}
+			if string(got[i].SealedEvidence) != "sealed-evidence" {
+				t.Errorf("event %d evidence = %q", i, got[i].SealedEvidence)
+			}
+		}
+		c, _ := s.Contact(ctx, "c1")
+		if c.Head.Seq != 3 || string(c.Head.Hash) != string(want[2].Hash) {
+			t.Errorf("head = %+v, want seq 3 and the last hash", c.Head)
+		}
+		// An event that does not follow the head is refused, and nothing changes.
+		stale := ledger.Next(ledger.Head{Seq: 1, Hash: want[0].Hash}, ledger.Event{ID: "x", ContactID: "c1",
+			Kind: ledger.Confirmed, At: t0, Method: "test", Actor: "test"}, ledger.Evidence{})
+		err = s.Tx(ctx, func(tx store.Tx) error { return tx.AppendEvent(ctx, stale, nil) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("stale append: err = %v, want ErrConflict", err)
+		}
+		if got, _ := s.Events(ctx, "c1"); len(got) != 3 {
+			t.Errorf("stale append left %d events", len(got))
+		}
+		// ScanChains yields the head, then the events in order.
+		var items []store.ChainItem
+		if err := s.ScanChains(ctx, func(it store.ChainItem) error { items = append(items, it); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 4 || items[0].Event != nil || items[0].Head.Seq != 3 || string(items[0].KeyWrapped) != "wrapped-c1" {
+			t.Fatalf("ScanChains = %+v", items)
+		}
+		for i, it := range items[1:] {
+			if it.Event == nil || it.Event.Seq != int64(i+1) || !cmp.Equal(it.Event.Event, want[i]) {
+				t.Errorf("ScanChains item %d = %+v", i+1, it.Event)
+			}
+		}
+	})
+
+	t.Run("ledger is append-only", func(t *testing.T) {
+		t.Parallel()
+		// The API offers no way to change or remove an event...
+		for _, typ := range []reflect.Type{reflect.TypeFor[store.Tx](), reflect.TypeFor[store.Store]()} {
+			for i := range typ.NumMethod() {
+				m := typ.Method(i).Name
+				if strings.Contains(m, "Event") && !strings.HasPrefix(m, "Append") && m != "Events" {
+					t.Errorf("%s has method %s: the ledger's API must only append and read", typ, m)
+				}
+				for _, verb := range []string{"Update", "Delete", "Remove", "Edit", "Truncate"} {
+					if strings.HasPrefix(m, verb) {
+						t.Errorf("%s has method %s", typ, m)
+					}
+				}
+			}
+		}
+		// ...and the database refuses it beneath the API.
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error {
+			if err := tx.CreateContact(ctx, newContact("c1", 1)); err != nil {
+				return err
+			}
+			_, err := appendEvent(ctx, tx, "c1", ledger.Confirmed, "offers", t0)
+			return err
+		})
+		for _, q := range []string{`UPDATE consent_events SET kind = 'withdrawn'`, `DELETE FROM consent_events`} {
+			if err := b.Exec(t, s, q); err == nil {
+				t.Errorf("%s succeeded; want the database to refuse it", q)
+			}
+		}
+		if n := b.Int(t, s, `SELECT count(*) FROM consent_events WHERE kind = 'confirmed'`); n != 1 {
+			t.Errorf("events after refused changes: %d", n)
+		}
+	})
+
+	t.Run("appends to one chain serialise", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error {
+			if err := tx.CreateContact(ctx, newContact("a", 1)); err != nil {
+				return err
+			}
+			return tx.CreateContact(ctx, newContact("b", 2))
+		})
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := []string{"a", "b"}[i%2]
+				errs <- s.Tx(ctx, func(tx store.Tx) error {
+					_, err := appendEvent(ctx, tx, id, ledger.Refreshed, "offers", t0.Add(time.Duration(i)*time.Millisecond))
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("concurrent append: %v", err)
+			}
+		}
+		for _, id := range []string{"a", "b"} {
+			var v ledger.Verifier
+			es, _ := s.Events(ctx, id)
+			for _, e := range es {
+				if err := v.Add(e.Event); err != nil {
+					t.Errorf("chain %s: %v", id, err)
+				}
+			}
+			if len(es) != 20 {
+				t.Errorf("chain %s has %d events, want 20", id, len(es))
+			}
+		}
+	})
+
+	t.Run("consent states", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, newContact("c1", 1)) })
+		none, err := s.ConsentState(ctx, "c1", "offers")
+		if err != nil || none.Status != consent.StatusNone {
+			t.Fatalf("ConsentState before any = %+v, %v", none, err)
+		}
+		st := consent.State{ContactID: "c1", Purpose: "offers", Status: consent.StatusActive, EventID: "e1",
+			Since: t0, ValidUntil: t0.Add(time.Hour), AgeOK: true, Basis: consent.BasisConsent}
+		tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, st) })
+		st.Status, st.EventID, st.ValidUntil, st.Basis = consent.StatusWithdrawn, "e2", time.Time{}, ""
+		tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, st) })
+		got, err := s.ConsentState(ctx, "c1", "offers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(st, got); diff != "" {
+			t.Errorf("state (-want +got):\n%s", diff)
+		}
+		all, err := s.ConsentStates(ctx, "c1")
+		if err != nil || len(all) != 1 {
+			t.Errorf("ConsentStates = %v, %v", all, err)
+		}
+	})
+
+	t.Run("suppression list", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tok := []byte("token-1")
+		if ok, err := s.Suppressed(ctx, tok); err != nil || ok {
+			t.Fatalf("Suppressed before = %v, %v", ok, err)
+		}
+		for range 2 { // idempotent
+			tx(t, s, func(tx store.Tx) error { return tx.Suppress(ctx, tok, "stopp", t0) })
+		}
+		if ok, err := s.Suppressed(ctx, tok); err != nil || !ok {
+			t.Fatalf("Suppressed after = %v, %v", ok, err)
+		}
+	})
+
+	t.Run("tokens and access log", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		secret, hash := staff.NewSecret()
+		tok := staff.Token{ID: "t1", Name: "ci", Role: staff.DPO, Hash: hash, CreatedAt: t0}
+		tx(t, s, func(tx store.Tx) error { return tx.CreateToken(ctx, tok) })
+		got, err := s.TokenByHash(ctx, staff.HashSecret(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tok, got); diff != "" {
+			t.Errorf("token (-want +got):\n%s", diff)
+		}
+		if _, err := s.TokenByHash(ctx, staff.HashSecret(secret+"x")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("wrong secret: %v", err)
+		}
+		e := access.Entry{ID: "a1", At: t0, Actor: "token:t1:ci", Action: access.Lookup, ContactID: "c1", Reason: "support", RequestID: "r1"}
+		tx(t, s, func(tx store.Tx) error { return tx.RecordAccess(ctx, e) })
+		es, err := s.Accesses(ctx, "c1")
+		if err != nil || len(es) != 1 || !cmp.Equal(es[0], e) {
+			t.Errorf("Accesses = %+v, %v", es, err)
+		}
+	})
+
+	t.Run("enqueue commits and rolls back with its transaction", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error { return tx.Enqueue(ctx, NoopArgs{N: 1}, nil) })
+		_ = s.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.Enqueue(ctx, NoopArgs{N: 2}, nil); err != nil {
+				return err
+			}
+			return errors.New("roll back")
+		})
+		if n := b.Int(t, s, `SELECT count(*) FROM river_job WHERE kind = 'storetest_noop'`); n != 1 {
+			t.Errorf("jobs = %d, want 1 (the rolled-back one must not exist)", n)
+		}
+	})
+
+	t.Run("a failing transaction changes nothing", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		err := s.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.CreateContact(ctx, newContact("c1", 1)); err != nil {
+				return err
+			}
+			if _, err := appendEvent(ctx, tx, "c1", ledger.Confirmed, "offers", t0); err != nil {
+				return err
+			}
+			return errors.New("later step failed")
+		})
+		if err == nil {
+			t.Fatal("want the error back")
+		}
+		if n := b.Int(t, s, `SELECT count(*) FROM contacts`) + b.Int(t, s, `SELECT count(*) FROM consent_events`); n != 0 {
+			t.Errorf("rolled-back transaction left %d rows", n)
+		}
+	})
+}
