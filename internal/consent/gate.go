@@ -113,10 +113,12 @@ const (
 
 // Subject is what the gate needs to know about the contact besides its consent.
 type Subject struct {
-	Suppressed  bool // the number's token is on the suppression list (G-02)
-	Restricted  bool // processing restricted (Art. 18, R-06)
-	Erased      bool
-	NorwegianMo bool // the number is a +47 mobile (G-03)
+	// SuppressedAt is when the number went on the suppression list (G-02);
+	// zero if it is not. Only a consent confirmed after it counts again.
+	SuppressedAt time.Time
+	Restricted   bool // processing restricted (Art. 18, R-06)
+	Erased       bool
+	NorwegianMo  bool // the number is a +47 mobile (G-03)
 }
 
 // Decision is the gate's answer. When Allowed, EventID is the consent event
@@ -134,7 +136,7 @@ func Decide(p Purpose, sub Subject, s State, now time.Time) Decision {
 	switch {
 	case sub.Erased || s.Status == StatusErased:
 		return no(ReasonErased)
-	case sub.Suppressed:
+	case !sub.SuppressedAt.IsZero() && !s.Since.After(sub.SuppressedAt):
 		return no(ReasonSuppressed)
 	case sub.Restricted:
 		return no(ReasonRestricted)

@@ -185,13 +185,22 @@ type Verifier struct {
 	Count int64
 }
 
+// Begin finishes the current chain and starts the chain of contactID, which
+// may have no events at all.
+func (v *Verifier) Begin(contactID string) error {
+	if err := v.finish(); err != nil {
+		return err
+	}
+	v.contact, v.head = contactID, Head{}
+	return nil
+}
+
 // Add checks the next event. Events must arrive ordered by contact, then seq.
 func (v *Verifier) Add(e Event) error {
 	if e.ContactID != v.contact {
-		if err := v.finish(); err != nil {
+		if err := v.Begin(e.ContactID); err != nil {
 			return err
 		}
-		v.contact, v.head = e.ContactID, Head{}
 	}
 	fault := func(p string) error {
 		return &Fault{ContactID: e.ContactID, EventID: e.ID, Seq: e.Seq, Problem: p}

@@ -41,10 +41,18 @@ type Store interface {
 	SchemaCurrent(ctx context.Context) (bool, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	// Queue makes a River client that works jobs on this database.
+	Queue(cfg *river.Config) (Queue, error)
 	// Backend names the backend: "sqlite" or "postgres".
 	Backend() string
 	// Close releases the connections.
 	Close() error
+}
+
+// Queue is a River client that works jobs.
+type Queue interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
 }
 
 // Reader reads state. Outside a transaction it reads committed data.
@@ -69,9 +77,12 @@ type Reader interface {
 	ConsentStates(ctx context.Context, contactID string) ([]consent.State, error)
 	ConsentState(ctx context.Context, contactID, purpose string) (consent.State, error)
 
-	Suppressed(ctx context.Context, token []byte) (bool, error)
+	// SuppressedAt is when a number's token was put on the suppression list;
+	// zero when it is not on it.
+	SuppressedAt(ctx context.Context, token []byte) (time.Time, error)
 
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
+	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 }
 

@@ -109,8 +109,8 @@ func redact(err error) error {
 // Pool is the connection pool, for River's worker client.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// QueueClient makes a River client that works jobs on this database.
-func (s *Store) QueueClient(cfg *river.Config) (*river.Client[pgx.Tx], error) {
+// Queue makes a River client that works jobs on this database.
+func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	return river.NewClient(riverpgxv5.New(s.pool), cfg)
 }
 

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 
 	"github.com/riverqueue/river"
@@ -60,6 +61,13 @@ func dsn(path string, readOnly bool) string {
 
 // Open opens (creating if needed) the database file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// Create the file readable by its owner only; SQLite gives its WAL and
+	// shared-memory files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
 	write, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, err
@@ -135,7 +143,7 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 // Writer is the single writer connection pool, for River's worker client.
 func (s *Store) Writer() *sql.DB { return s.write }
 
-// QueueClient makes a River client that works jobs on this database.
-func (s *Store) QueueClient(cfg *river.Config) (*river.Client[*sql.Tx], error) {
+// Queue makes a River client that works jobs on this database.
+func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	return river.NewClient(riversqlite.New(s.write), cfg)
 }

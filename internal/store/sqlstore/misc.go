@@ -22,11 +22,11 @@ func (t *tx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.Insert
 	return t.conn.Enqueue(ctx, args, opts)
 }
 
-func (r *reader) Suppressed(ctx context.Context, token []byte) (ok bool, err error) {
+func (r *reader) SuppressedAt(ctx context.Context, token []byte) (at time.Time, err error) {
 	defer errorf("suppressed", &err)
-	var n int
-	err = r.db.QueryRow(ctx, `SELECT count(*) FROM suppressions WHERE token = $1`, token).Scan(&n)
-	return n > 0, err
+	var v int64
+	err = r.db.QueryRow(ctx, `SELECT COALESCE(MAX(at), 0) FROM suppressions WHERE token = $1`, token).Scan(&v)
+	return fromMicro(v), err
 }
 
 func (t *tx) Suppress(ctx context.Context, token []byte, reason string, at time.Time) (err error) {
@@ -43,6 +43,12 @@ func (r *reader) TokenByHash(ctx context.Context, hash []byte) (tok staff.Token,
 		Scan(&tok.ID, &tok.Name, &tok.Role, &tok.Hash, &created, &revoked)
 	tok.CreatedAt, tok.RevokedAt = fromMicro(created), fromMicro(revoked)
 	return tok, r.notFound(err)
+}
+
+func (r *reader) CountTokens(ctx context.Context) (n int64, err error) {
+	defer errorf("count tokens", &err)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM api_tokens`).Scan(&n)
+	return n, err
 }
 
 func (t *tx) CreateToken(ctx context.Context, tok staff.Token) (err error) {

@@ -81,7 +81,7 @@ type Store struct {
 	b Backend
 }
 
-var _ store.Store = (*Store)(nil)
+var _ store.Reader = (*Store)(nil)
 
 // New wraps a backend.
 func New(b Backend) *Store {

@@ -330,14 +330,14 @@ func Exercise(t *testing.T, b Backend) {
 		t.Parallel()
 		s := b.Open(t)
 		tok := []byte("token-1")
-		if ok, err := s.Suppressed(ctx, tok); err != nil || ok {
-			t.Fatalf("Suppressed before = %v, %v", ok, err)
+		if at, err := s.SuppressedAt(ctx, tok); err != nil || !at.IsZero() {
+			t.Fatalf("SuppressedAt before = %v, %v", at, err)
 		}
-		for range 2 { // idempotent
-			tx(t, s, func(tx store.Tx) error { return tx.Suppress(ctx, tok, "stopp", t0) })
+		for i := range 2 { // idempotent: the first time counts
+			tx(t, s, func(tx store.Tx) error { return tx.Suppress(ctx, tok, "stopp", t0.Add(time.Duration(i)*time.Hour)) })
 		}
-		if ok, err := s.Suppressed(ctx, tok); err != nil || !ok {
-			t.Fatalf("Suppressed after = %v, %v", ok, err)
+		if at, err := s.SuppressedAt(ctx, tok); err != nil || !at.Equal(t0) {
+			t.Fatalf("SuppressedAt after = %v, %v; want %v", at, err, t0)
 		}
 	})
 
@@ -347,6 +347,9 @@ func Exercise(t *testing.T, b Backend) {
 		secret, hash := staff.NewSecret()
 		tok := staff.Token{ID: "t1", Name: "ci", Role: staff.DPO, Hash: hash, CreatedAt: t0}
 		tx(t, s, func(tx store.Tx) error { return tx.CreateToken(ctx, tok) })
+		if n, err := s.CountTokens(ctx); err != nil || n != 1 {
+			t.Errorf("CountTokens = %d, %v; want 1", n, err)
+		}
 		got, err := s.TokenByHash(ctx, staff.HashSecret(secret))
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package api is samtykke's JSON API (API.md): bearer tokens with roles, one
+// routing table, JSON errors, health and metrics, and the OpenAPI document
+// that describes every route.
+package api
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/httpx"
+)
+
+//go:embed openapi.json
+var openapi []byte
+
+// Server serves the API.
+type Server struct {
+	app      *app.App
+	log      *slog.Logger
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New makes the API server; reg receives its metrics and is served at /metrics.
+func New(a *app.App, log *slog.Logger, reg *prometheus.Registry) *Server {
+	s := &Server{app: a, log: log, registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samtykke_http_requests_total",
+			Help: "HTTP requests by route pattern and status."}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "samtykke_http_request_duration_seconds",
+			Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"}),
+	}
+	reg.MustRegister(s.requests, s.latency)
+	return s
+}
+
+// route is one entry of the routing table.
+type route struct {
+	pattern string // "METHOD /path/{param}"
+	public  bool   // no token needed
+	handler func(w http.ResponseWriter, r *http.Request, actor app.Actor) error
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{pattern: "GET /healthz", public: true, handler: s.healthz},
+		{pattern: "GET /readyz", public: true, handler: s.readyz},
+		{pattern: "GET /api/openapi.json", public: true, handler: s.openAPI},
+
+		{pattern: "POST /api/v1/purposes", handler: s.createPurpose},
+		{pattern: "GET /api/v1/purposes", handler: s.listPurposes},
+		{pattern: "POST /api/v1/notices", handler: s.createNotice},
+		{pattern: "GET /api/v1/notices", handler: s.listNotices},
+		{pattern: "POST /api/v1/notices/{id}/publish", handler: s.publishNotice},
+
+		{pattern: "POST /api/v1/contacts", handler: s.createContact},
+		{pattern: "GET /api/v1/contacts/{id}", handler: s.getContact},
+		{pattern: "POST /api/v1/contacts/lookup", handler: s.lookupContact},
+		{pattern: "GET /api/v1/contacts/{id}/consents", handler: s.contactConsents},
+		{pattern: "POST /api/v1/contacts/{id}/reveal", handler: s.revealContact},
+		{pattern: "GET /api/v1/contacts/{id}/accesses", handler: s.contactAccesses},
+
+		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
+		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
+		{pattern: "GET /api/v1/gate", handler: s.gate},
+	}
+}
+
+// Register adds the API's routes and /metrics to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.wrap(rt))
+	}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, s.log, httpx.Errorf(http.StatusNotFound, "not_found", "no such API route"))
+	})
+}
+
+// Observe records a finished request in the metrics.
+func (s *Server) Observe(r *http.Request, status int, d time.Duration) {
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	s.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	s.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor := app.Actor{RequestID: httpx.RequestID(r.Context())}
+		if !rt.public {
+			token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			a, err := s.app.Authenticate(r.Context(), strings.TrimSpace(token))
+			if !ok || err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="samtykke"`)
+				if err == nil {
+					err = app.ErrUnauthenticated
+				}
+				httpx.WriteError(w, r, s.log, err)
+				return
+			}
+			a.RequestID = actor.RequestID
+			actor = a
+		}
+		if err := rt.handler(w, r, actor); err != nil {
+			httpx.WriteError(w, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ app.Actor) error {
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ app.Actor) error {
+	st := s.app.Store()
+	if err := st.Ping(r.Context()); err != nil {
+		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "database unreachable")
+	}
+	if ok, err := st.SchemaCurrent(r.Context()); err != nil || !ok {
+		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "database schema is behind; run samtykke migrate")
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "backend": st.Backend()})
+	return nil
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request, _ app.Actor) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(openapi)
+	return err
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package app holds samtykke's use cases: each combines the domain rules, the
+// store and the vault in one transaction, and records every access to
+// personal data (invariant 6). It knows nothing of HTTP.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/vault"
+)
+
+// Errors the transports map to a status.
+var (
+	// ErrInvalid: the input is malformed or contradictory (400).
+	ErrInvalid = errors.New("invalid input")
+	// ErrRefused: the input is well formed but a rule refuses it (422).
+	ErrRefused = errors.New("refused by rule")
+	// ErrForbidden: the actor's role does not allow it (403).
+	ErrForbidden = errors.New("forbidden")
+)
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+func refused(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, a...))
+}
+
+// Config is what the use cases need to know of the deployment.
+type Config struct {
+	// MinAge is the minimum age a person confirms to consent (C-13; default 15).
+	MinAge int
+	// Phones decides which numbers are accepted (N-01..N-04).
+	Phones phone.Policy
+}
+
+// App is the set of use cases.
+type App struct {
+	store   store.Store
+	vault   *vault.Vault
+	cfg     Config
+	log     *slog.Logger
+	NowFunc func() time.Time
+}
+
+// New wires the use cases.
+func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
+	if cfg.MinAge == 0 {
+		cfg.MinAge = 15
+	}
+	return &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
+}
+
+// Store is the store the app works on.
+func (a *App) Store() store.Store { return a.store }
+
+func (a *App) now() time.Time { return a.NowFunc().UTC().Truncate(time.Microsecond) }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Actor is who does something: a token's holder, a command-line user, a
+// person on a public page, or the system itself.
+type Actor struct {
+	ID        string
+	Name      string
+	Role      staff.Role
+	RequestID string
+}
+
+// String is the actor as ledgers and the access log name it.
+func (a Actor) String() string {
+	if a.ID == "" {
+		return a.Name
+	}
+	return "token:" + a.ID + ":" + a.Name
+}
+
+// can checks a permission.
+func (a Actor) can(p staff.Permission) error {
+	if !a.Role.Can(p) {
+		return fmt.Errorf("%w: role %q may not %s", ErrForbidden, a.Role, p)
+	}
+	return nil
+}
+
+// System is samtykke acting on its own (jobs, keyword handling).
+var System = Actor{Name: "system", Role: staff.Admin}
+
+// recordAccess writes one access-log entry in the transaction.
+func (a *App) recordAccess(ctx context.Context, tx store.Tx, actor Actor, action access.Action, contactID, reason string) error {
+	return tx.RecordAccess(ctx, access.Entry{ID: newID(), At: a.now(), Actor: actor.String(), Action: action,
+		ContactID: contactID, Reason: reason, RequestID: actor.RequestID})
+}
+
+// opened is a contact with its data key unwrapped and its number in memory.
+type opened struct {
+	contact.Contact
+	key    *vault.DataKey
+	number phone.Number
+}
+
+// open unwraps a contact's key and decrypts its number.
+func (a *App) open(c contact.Contact) (opened, error) {
+	if c.Erased() || c.KeyWrapped == nil {
+		return opened{Contact: c}, fmt.Errorf("%w: contact %s was erased", store.ErrNotFound, c.ID)
+	}
+	key, err := a.vault.Unwrap(c.KeyWrapped)
+	if err != nil {
+		return opened{}, fmt.Errorf("contact %s: %w", c.ID, err)
+	}
+	pt, err := key.Open(c.PhoneCT, contact.AAD(c.ID, "phone"))
+	if err != nil {
+		return opened{}, fmt.Errorf("contact %s: %w", c.ID, err)
+	}
+	return opened{Contact: c, key: key, number: phone.Number(pt)}, nil
+}
+
+// parsePhone parses a number under the configured policy; the error carries no digits.
+func (a *App) parsePhone(s string) (phone.Number, error) {
+	n, err := a.cfg.Phones.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: phone: %w", ErrInvalid, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// Methods are the ways a consent can have been collected.
+var Methods = []string{"web_form", "whatsapp", "in_store", "paper", "phone_call", "email", "sms", "import", "api"}
+
+// Subject names a contact by id or by number.
+type Subject struct {
+	ContactID string
+	Phone     string
+	Language  string // for a contact created by this call
+}
+
+// ConsentInput is a consent collected elsewhere, with its evidence (C-03, L-03).
+type ConsentInput struct {
+	Subject
+	Purpose       string
+	Method        string
+	CollectedAt   time.Time
+	NoticeVersion int
+	AgeConfirmed  bool
+	Evidence      ledger.Evidence
+}
+
+// Recorded is the outcome of recording a consent.
+type Recorded struct {
+	ContactID string        `json:"contact_id"`
+	EventID   string        `json:"event_id"`
+	Kind      ledger.Kind   `json:"kind"`
+	State     consent.State `json:"state"`
+}
+
+// RecordConsent appends a consent event with its evidence. A consent whose
+// double confirmation is in the evidence becomes confirmed; without it, it
+// stays pending until confirmed (C-01, C-03). A purpose on the existing-customer
+// basis records a soft opt-in, which needs its proof (M-05).
+func (a *App) RecordConsent(ctx context.Context, actor Actor, in ConsentInput) (Recorded, error) {
+	if err := actor.can(staff.WriteConsents); err != nil {
+		return Recorded{}, err
+	}
+	if err := a.checkSubject(in.Subject); err != nil {
+		return Recorded{}, err
+	}
+	if !slices.Contains(Methods, in.Method) {
+		return Recorded{}, invalid("method must be one of %s", strings.Join(Methods, ", "))
+	}
+	now := a.now()
+	switch {
+	case in.CollectedAt.IsZero():
+		return Recorded{}, invalid("collected_at is required")
+	case in.CollectedAt.After(now.Add(5 * time.Minute)):
+		return Recorded{}, invalid("collected_at is in the future")
+	case in.CollectedAt.Before(now.AddDate(-10, 0, 0)):
+		return Recorded{}, invalid("collected_at is more than ten years ago")
+	}
+	if err := checkEvidence(in.Evidence); err != nil {
+		return Recorded{}, err
+	}
+	if !in.AgeConfirmed {
+		return Recorded{}, refused("the person must confirm being %d or older (C-13)", a.cfg.MinAge)
+	}
+	p, err := a.store.Purpose(ctx, in.Purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return Recorded{}, invalid("unknown purpose %q", in.Purpose)
+	} else if err != nil {
+		return Recorded{}, err
+	}
+	ev := in.Evidence
+	ev.CollectedAt = in.CollectedAt.UTC().Format(time.RFC3339)
+	ev.MinAge = a.cfg.MinAge
+	kind := ledger.Requested
+	switch p.Basis {
+	case consent.BasisConsent:
+		if strings.TrimSpace(ev.AffirmativeAct) == "" {
+			return Recorded{}, refused("consent needs evidence.affirmative_act: the clear act the person did (C-01)")
+		}
+		if strings.TrimSpace(ev.WordingHash) == "" {
+			return Recorded{}, refused("consent needs evidence.wording_hash: the hash of the exact text shown (L-03)")
+		}
+		if ev.ConfirmationChannel != "" && ev.ConfirmationMessageID != "" {
+			kind = ledger.Confirmed
+		}
+	case consent.BasisExistingCustomer:
+		if ev.OrderRef == "" || ev.ProductCategory == "" || ev.OptOutOfferedAt == "" {
+			return Recorded{}, refused("an existing-customer basis needs evidence.order_ref, product_category and opt_out_offered_at (M-05)")
+		}
+		kind = ledger.SoftOptIn
+	}
+	lang := in.Language
+	if lang == "" {
+		lang = "nb"
+	}
+	notice, err := a.store.CurrentNotice(ctx, lang)
+	if in.NoticeVersion != 0 {
+		notice, err = a.noticeVersion(ctx, lang, in.NoticeVersion)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return Recorded{}, refused("no published privacy notice %s version %d: consent must name the notice shown (T-01)", lang, in.NoticeVersion)
+	} else if err != nil {
+		return Recorded{}, err
+	}
+	ev.NoticeID, ev.NoticeVersion, ev.NoticeHash, ev.Language = notice.ID, notice.Version, notice.Hash, lang
+
+	var out Recorded
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		id, err := a.resolve(ctx, tx, in.Subject, true)
+		if err != nil {
+			return err
+		}
+		var validUntil time.Time
+		if p.RefreshDays > 0 && kind != ledger.Requested {
+			validUntil = in.CollectedAt.AddDate(0, 0, p.RefreshDays)
+		}
+		e, st, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: kind, Purpose: p.Key, Channel: string(p.Channel),
+			Method: in.Method, Source: "api", Actor: actor.String(), ValidUntil: validUntil, AgeConfirmed: in.AgeConfirmed}, ev)
+		if err != nil {
+			return err
+		}
+		out = Recorded{ContactID: id, EventID: e.ID, Kind: kind, State: st[0]}
+		return a.recordAccess(ctx, tx, actor, access.Record, id, "")
+	})
+	return out, err
+}
+
+// noticeVersion finds a published notice by language and version.
+func (a *App) noticeVersion(ctx context.Context, lang string, version int) (notice.Notice, error) {
+	all, err := a.PublishedNotices(ctx, lang)
+	if err != nil {
+		return notice.Notice{}, err
+	}
+	for _, n := range all {
+		if n.Version == version {
+			return n, nil
+		}
+	}
+	return notice.Notice{}, store.ErrNotFound
+}
+
+// checkSubject accepts exactly one of contact_id and phone.
+func (a *App) checkSubject(s Subject) error {
+	if (s.ContactID == "") == (s.Phone == "") {
+		return invalid("give exactly one of contact_id and phone")
+	}
+	if _, err := contact.CheckLanguage(s.Language); err != nil {
+		return invalid("%v", err)
+	}
+	return nil
+}
+
+// resolve finds the subject's contact id; with create, a new number becomes a contact.
+func (a *App) resolve(ctx context.Context, tx store.Tx, s Subject, create bool) (string, error) {
+	if s.ContactID != "" {
+		c, err := tx.Contact(ctx, s.ContactID)
+		if err != nil {
+			return "", err
+		}
+		if c.Erased() {
+			return "", refused("the contact was erased")
+		}
+		return c.ID, nil
+	}
+	num, err := a.parsePhone(s.Phone)
+	if err != nil {
+		return "", err
+	}
+	if !create {
+		c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+		if err != nil {
+			return "", err
+		}
+		return c.ID, nil
+	}
+	lang, _ := contact.CheckLanguage(s.Language)
+	id, _, err := a.ensureContact(ctx, tx, num, lang)
+	return id, err
+}
+
+func checkEvidence(ev ledger.Evidence) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return invalid("evidence: %v", err)
+	}
+	if len(b) > 8<<10 {
+		return invalid("evidence is larger than 8 KiB")
+	}
+	if len(ev.Extra) > 32 {
+		return invalid("evidence.extra has more than 32 fields")
+	}
+	return nil
+}
+
+// appendEvent locks the contact, appends e (with its evidence sealed under the
+// contact's key) as the next event of its chain, and folds it into the
+// consent state of each purpose it touches, which it returns.
+func (a *App) appendEvent(ctx context.Context, tx store.Tx, contactID string, e ledger.Event, ev ledger.Evidence) (ledger.Event, []consent.State, error) {
+	c, err := tx.LockContact(ctx, contactID)
+	if err != nil {
+		return e, nil, err
+	}
+	o, err := a.open(c)
+	if err != nil {
+		return e, nil, err
+	}
+	e.ID, e.ContactID = newID(), contactID
+	if e.At.IsZero() {
+		e.At = a.now()
+	}
+	e = ledger.Next(c.Head, e, ev)
+	evJSON, err := json.Marshal(ev)
+	if err != nil {
+		return e, nil, err
+	}
+	if err := tx.AppendEvent(ctx, e, o.key.Seal(evJSON, contact.AAD(contactID, "evidence/"+e.ID))); err != nil {
+		return e, nil, err
+	}
+	var states []consent.State
+	if e.Purpose != "" {
+		s, err := tx.ConsentState(ctx, contactID, e.Purpose)
+		if err != nil {
+			return e, nil, err
+		}
+		states = []consent.State{s}
+	} else if states, err = tx.ConsentStates(ctx, contactID); err != nil {
+		return e, nil, err
+	}
+	for i, s := range states {
+		states[i] = consent.Apply(s, e)
+		if err := tx.PutConsentState(ctx, states[i]); err != nil {
+			return e, nil, err
+		}
+	}
+	return e, states, nil
+}
+
+// WithdrawInput names whose consent to withdraw and for what: a purpose's key,
+// or "all" (an objection to all direct marketing, R-08).
+type WithdrawInput struct {
+	Subject
+	Purpose string
+	Method  string // how the person said it: api, keyword, button, preference_centre, staff ...
+}
+
+// Withdrawn is the outcome of a withdrawal.
+type Withdrawn struct {
+	ContactID  string          `json:"contact_id,omitempty"`
+	EventID    string          `json:"event_id,omitempty"`
+	Suppressed bool            `json:"suppressed"`
+	States     []consent.State `json:"states"`
+}
+
+// Withdraw commits a withdrawal at once (C-05, K-06). "all" records an
+// objection for every purpose and puts the number on the suppression list,
+// even when the number is not a contact (an opt-out given off-channel, M-10).
+func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (Withdrawn, error) {
+	if err := actor.can(staff.WriteConsents); err != nil {
+		return Withdrawn{}, err
+	}
+	if err := a.checkSubject(in.Subject); err != nil {
+		return Withdrawn{}, err
+	}
+	if in.Method == "" {
+		in.Method = "api"
+	}
+	all := in.Purpose == "all"
+	if !all {
+		if _, err := a.store.Purpose(ctx, in.Purpose); errors.Is(err, store.ErrNotFound) {
+			return Withdrawn{}, invalid("unknown purpose %q (or \"all\")", in.Purpose)
+		} else if err != nil {
+			return Withdrawn{}, err
+		}
+	}
+	var out Withdrawn
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		id, err := a.resolve(ctx, tx, in.Subject, false)
+		if errors.Is(err, store.ErrNotFound) && in.Phone != "" && all {
+			// Not a contact: remember the objection anyway (RT-05).
+			num, _ := a.parsePhone(in.Phone)
+			out.Suppressed = true
+			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:"+in.Method, a.now())
+		}
+		if err != nil {
+			return err
+		}
+		out.ContactID = id
+		kind, purpose := ledger.Withdrawn, in.Purpose
+		if all {
+			kind, purpose = ledger.Objected, ""
+		} else if s, err := tx.ConsentState(ctx, id, purpose); err != nil {
+			return err
+		} else if s.Status != consent.StatusActive && s.Status != consent.StatusPending {
+			out.States = []consent.State{s} // nothing to withdraw
+			return a.recordAccess(ctx, tx, actor, access.Withdraw, id, "")
+		}
+		e, states, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: kind, Purpose: purpose, Method: in.Method,
+			Source: "api", Actor: actor.String()}, ledger.Evidence{Reason: in.Method})
+		if err != nil {
+			return err
+		}
+		out.EventID, out.States = e.ID, states
+		if all {
+			c, err := tx.Contact(ctx, id)
+			if err != nil {
+				return err
+			}
+			o, err := a.open(c)
+			if err != nil {
+				return err
+			}
+			out.Suppressed = true
+			if err := tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+in.Method, e.At); err != nil {
+				return err
+			}
+		}
+		return a.recordAccess(ctx, tx, actor, access.Withdraw, id, "")
+	})
+	return out, err
+}
+
+// HistoryEvent is a ledger event with its evidence opened.
+type HistoryEvent struct {
+	ledger.Event
+	Evidence *ledger.Evidence `json:"evidence,omitempty"` // nil once erased
+}
+
+// History is a contact's consent: the current state per purpose and every event.
+type History struct {
+	ContactID string          `json:"contact_id"`
+	States    []consent.State `json:"states"`
+	Events    []HistoryEvent  `json:"events"`
+}
+
+// ConsentHistory returns a contact's consent state and full event history; the
+// read is recorded.
+func (a *App) ConsentHistory(ctx context.Context, actor Actor, id string) (History, error) {
+	if err := actor.can(staff.ReadConsents); err != nil {
+		return History{}, err
+	}
+	h := History{ContactID: id, States: []consent.State{}, Events: []HistoryEvent{}}
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		c, err := tx.Contact(ctx, id)
+		if err != nil {
+			return err
+		}
+		var key *opened
+		if !c.Erased() {
+			o, err := a.open(c)
+			if err != nil {
+				return err
+			}
+			key = &o
+		}
+		states, err := tx.ConsentStates(ctx, id)
+		if err != nil {
+			return err
+		}
+		h.States = append(h.States, states...)
+		events, err := tx.Events(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			he := HistoryEvent{Event: e.Event}
+			if key != nil && e.SealedEvidence != nil {
+				pt, err := key.key.Open(e.SealedEvidence, contact.AAD(id, "evidence/"+e.ID))
+				if err != nil {
+					return err
+				}
+				var ev ledger.Evidence
+				if err := json.Unmarshal(pt, &ev); err != nil {
+					return err
+				}
+				he.Evidence = &ev
+			}
+			h.Events = append(h.Events, he)
+		}
+		return a.recordAccess(ctx, tx, actor, access.Consents, id, "")
+	})
+	return h, err
+}
+
+// Gate answers whether purpose may be sent to the contact now, with the
+// authorising consent event or the reason it may not (G-01..G-06).
+func (a *App) Gate(ctx context.Context, actor Actor, contactID, purpose string) (consent.Decision, error) {
+	if err := actor.can(staff.UseGate); err != nil {
+		return consent.Decision{}, err
+	}
+	p, err := a.store.Purpose(ctx, purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return consent.Decision{}, invalid("unknown purpose %q", purpose)
+	} else if err != nil {
+		return consent.Decision{}, err
+	}
+	c, err := a.store.Contact(ctx, contactID)
+	if err != nil {
+		return consent.Decision{}, err
+	}
+	sub := consent.Subject{Restricted: c.Restricted, Erased: c.Erased(), NorwegianMo: c.Mobile && c.Region == "NO"}
+	if !c.Erased() {
+		o, err := a.open(c)
+		if err != nil {
+			return consent.Decision{}, err
+		}
+		if sub.SuppressedAt, err = a.store.SuppressedAt(ctx, a.vault.SuppressionToken(o.number.E164())); err != nil {
+			return consent.Decision{}, err
+		}
+	}
+	s, err := a.store.ConsentState(ctx, contactID, purpose)
+	if err != nil {
+		return consent.Decision{}, err
+	}
+	return consent.Decide(p, sub, s, a.now()), nil
+}

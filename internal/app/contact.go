@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// ContactView is a contact as staff see it: the number masked.
+type ContactView struct {
+	ID         string `json:"id"`
+	Phone      string `json:"phone"` // masked: +47 9** ** *67
+	Language   string `json:"language"`
+	Restricted bool   `json:"restricted"`
+	Erased     bool   `json:"erased"`
+	CreatedAt  string `json:"created_at"`
+}
+
+// NewContact is the input of CreateContact.
+type NewContact struct {
+	Phone    string
+	Language string
+}
+
+// CreateContact adds a contact, or finds the one with that number. created
+// says which.
+func (a *App) CreateContact(ctx context.Context, actor Actor, in NewContact) (id string, created bool, err error) {
+	if err := actor.can(staff.WriteContacts); err != nil {
+		return "", false, err
+	}
+	num, err := a.parsePhone(in.Phone)
+	if err != nil {
+		return "", false, err
+	}
+	lang, err := contact.CheckLanguage(in.Language)
+	if err != nil {
+		return "", false, invalid("%v", err)
+	}
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		id, created, err = a.ensureContact(ctx, tx, num, lang)
+		if err != nil {
+			return err
+		}
+		action := access.Lookup
+		if created {
+			action = access.Create
+		}
+		return a.recordAccess(ctx, tx, actor, action, id, "")
+	})
+	return id, created, err
+}
+
+// ensureContact returns the contact with this number, creating it if needed.
+func (a *App) ensureContact(ctx context.Context, tx store.Tx, num phone.Number, lang string) (string, bool, error) {
+	index := a.vault.BlindIndex(num.E164())
+	c, err := tx.ContactByIndex(ctx, index)
+	if err == nil {
+		return c.ID, false, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", false, err
+	}
+	key, wrapped, err := a.vault.NewDataKey()
+	if err != nil {
+		return "", false, err
+	}
+	id := newID()
+	c = contact.Contact{
+		ID:         id,
+		PhoneCT:    key.Seal([]byte(num.E164()), contact.AAD(id, "phone")),
+		KeyWrapped: wrapped,
+		BlindIndex: index,
+		Region:     regionOf(num),
+		Mobile:     num.CountryCode() == 47,
+		Language:   lang,
+		CreatedAt:  a.now(),
+	}
+	if err := tx.CreateContact(ctx, c); err != nil {
+		return "", false, err
+	}
+	return id, true, nil
+}
+
+func regionOf(n phone.Number) string {
+	if n.CountryCode() == 47 {
+		return "NO"
+	}
+	return fmt.Sprintf("+%d", n.CountryCode())
+}
+
+// Contact returns a contact with its number masked; the read is recorded.
+func (a *App) Contact(ctx context.Context, actor Actor, id string) (ContactView, error) {
+	if err := actor.can(staff.ReadContacts); err != nil {
+		return ContactView{}, err
+	}
+	var view ContactView
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		c, err := tx.Contact(ctx, id)
+		if err != nil {
+			return err
+		}
+		view = ContactView{ID: c.ID, Language: c.Language, Restricted: c.Restricted, Erased: c.Erased(),
+			CreatedAt: c.CreatedAt.Format("2006-01-02T15:04:05Z07:00")}
+		if !c.Erased() {
+			o, err := a.open(c)
+			if err != nil {
+				return err
+			}
+			view.Phone = o.number.Masked()
+		}
+		return a.recordAccess(ctx, tx, actor, access.Read, id, "")
+	})
+	return view, err
+}
+
+// Lookup finds a contact by number; the lookup is recorded, with its reason.
+func (a *App) Lookup(ctx context.Context, actor Actor, number, reason string) (string, error) {
+	if err := actor.can(staff.LookupContacts); err != nil {
+		return "", err
+	}
+	num, err := a.parsePhone(number)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+		if err != nil {
+			return err
+		}
+		id = c.ID
+		return a.recordAccess(ctx, tx, actor, access.Lookup, id, reason)
+	})
+	return id, err
+}
+
+// Reveal shows a contact's number in clear to a DPO, for a recorded reason.
+func (a *App) Reveal(ctx context.Context, actor Actor, id, reason string) (string, error) {
+	if actor.Role != staff.DPO && actor.Role != staff.Admin {
+		return "", fmt.Errorf("%w: only the DPO may reveal a number", ErrForbidden)
+	}
+	if len(reason) < 5 || len(reason) > 500 {
+		return "", invalid("reveal needs a reason of 5 to 500 characters")
+	}
+	var e164 string
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		c, err := tx.Contact(ctx, id)
+		if err != nil {
+			return err
+		}
+		o, err := a.open(c)
+		if err != nil {
+			return err
+		}
+		e164 = o.number.E164()
+		return a.recordAccess(ctx, tx, actor, access.Reveal, id, reason)
+	})
+	return e164, err
+}
+
+// Accesses lists who accessed a contact's data.
+func (a *App) Accesses(ctx context.Context, actor Actor, id string) ([]access.Entry, error) {
+	if err := actor.can(staff.ReadContacts); err != nil {
+		return nil, err
+	}
+	return a.store.Accesses(ctx, id)
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package config loads samtykke's configuration: environment first
+// (SAMTYKKE_*), every secret also from a *_FILE twin, command-line flags on
+// top. Load returns a value, never a global; Dump prints it with secrets
+// redacted.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	DataDir      string // SQLite file and key file live here
+	DatabaseURL  string `secret:"true"` // postgres://... selects PostgreSQL
+	Addr         string // serve's listen address
+	PublicURL    string // how people reach the public pages
+	MasterKey    string `secret:"true"` // base64; else DataDir/master.key
+	MinAge       int    // C-13
+	PhoneRegions []string
+	BusinessName string
+	LogFormat    string // text or json
+	LogLevel     string // debug, info, warn, error
+
+	WhatsApp WhatsApp
+}
+
+// WhatsApp configures the Cloud API. With no Token, serve runs the simulator.
+type WhatsApp struct {
+	BaseURL       string
+	Version       string
+	Token         string `secret:"true"`
+	PhoneNumberID string
+	AppSecret     string `secret:"true"`
+	VerifyToken   string `secret:"true"`
+}
+
+// Simulated reports whether the built-in simulator stands in for the Cloud API.
+func (w WhatsApp) Simulated() bool { return w.Token == "" }
+
+// key is one configuration key.
+type key struct {
+	env    string
+	flag   string // "" when there is no flag
+	usage  string
+	def    string
+	secret bool
+	set    func(c *Config, v string) error
+}
+
+func str(p func(c *Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+var keys = []key{
+	{env: "SAMTYKKE_DATA_DIR", flag: "data-dir", def: "./samtykke-data", usage: "folder for the SQLite database and the key file",
+		set: str(func(c *Config) *string { return &c.DataDir })},
+	{env: "SAMTYKKE_DATABASE_URL", flag: "database-url", secret: true, usage: "postgres:// URL selects PostgreSQL; otherwise SQLite in the data folder",
+		set: str(func(c *Config) *string { return &c.DatabaseURL })},
+	{env: "SAMTYKKE_ADDR", flag: "addr", def: "127.0.0.1:8080", usage: "HOST:PORT to listen on",
+		set: str(func(c *Config) *string { return &c.Addr })},
+	{env: "SAMTYKKE_PUBLIC_URL", usage: "base URL of the public pages (default http://ADDR)",
+		set: str(func(c *Config) *string { return &c.PublicURL })},
+	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key; default: a key file in the data folder",
+		set: str(func(c *Config) *string { return &c.MasterKey })},
+	{env: "SAMTYKKE_MIN_AGE", def: "15", usage: "minimum age to consent (C-13)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errors.New("must be a whole number")
+			}
+			c.MinAge = n
+			return nil
+		}},
+	{env: "SAMTYKKE_PHONE_REGIONS", usage: "regions besides NO whose mobiles are accepted, comma separated (N-04)",
+		set: func(c *Config, v string) error {
+			c.PhoneRegions = nil
+			for _, r := range strings.Split(v, ",") {
+				if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
+					c.PhoneRegions = append(c.PhoneRegions, r)
+				}
+			}
+			return nil
+		}},
+	{env: "SAMTYKKE_BUSINESS_NAME", def: "Butikken AS", usage: "the controller's name, shown to people",
+		set: str(func(c *Config) *string { return &c.BusinessName })},
+	{env: "SAMTYKKE_LOG_FORMAT", def: "text", usage: "text or json",
+		set: str(func(c *Config) *string { return &c.LogFormat })},
+	{env: "SAMTYKKE_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
+		set: str(func(c *Config) *string { return &c.LogLevel })},
+	{env: "SAMTYKKE_WHATSAPP_BASE_URL", def: "https://graph.facebook.com", usage: "Cloud API base URL",
+		set: str(func(c *Config) *string { return &c.WhatsApp.BaseURL })},
+	{env: "SAMTYKKE_WHATSAPP_VERSION", def: "v25.0", usage: "pinned Graph API version",
+		set: str(func(c *Config) *string { return &c.WhatsApp.Version })},
+	{env: "SAMTYKKE_WHATSAPP_TOKEN", secret: true, usage: "Cloud API system-user token; unset runs the simulator",
+		set: str(func(c *Config) *string { return &c.WhatsApp.Token })},
+	{env: "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", usage: "Cloud API phone-number id",
+		set: str(func(c *Config) *string { return &c.WhatsApp.PhoneNumberID })},
+	{env: "SAMTYKKE_WHATSAPP_APP_SECRET", secret: true, usage: "app secret that signs webhooks",
+		set: str(func(c *Config) *string { return &c.WhatsApp.AppSecret })},
+	{env: "SAMTYKKE_WHATSAPP_VERIFY_TOKEN", secret: true, usage: "webhook verification token",
+		set: str(func(c *Config) *string { return &c.WhatsApp.VerifyToken })},
+}
+
+// Flags registers the keys that have flags on fs; Load reads them back.
+func Flags(fs *flag.FlagSet) map[string]*string {
+	out := map[string]*string{}
+	for _, k := range keys {
+		if k.flag != "" {
+			out[k.flag] = fs.String(k.flag, "", k.usage+" (env "+k.env+")")
+		}
+	}
+	return out
+}
+
+// Load builds the configuration from defaults, the environment (and *_FILE
+// twins of secrets) and the flags that were set, then validates it.
+func Load(getenv func(string) string, flags map[string]*string) (Config, error) {
+	var c Config
+	var errs []error
+	for _, k := range keys {
+		v := k.def
+		if e := getenv(k.env); e != "" {
+			v = e
+		} else if f := getenv(k.env + "_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", k.env, err))
+				continue
+			}
+			v = strings.TrimSpace(string(b))
+		}
+		if p := flags[k.flag]; k.flag != "" && p != nil && *p != "" {
+			v = *p
+		}
+		if err := k.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k.env, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c, c.Validate()
+}
+
+// Validate checks values and their combinations.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		bad("SAMTYKKE_DATA_DIR must not be empty")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("SAMTYKKE_DATABASE_URL must start with postgres://")
+	}
+	if c.MinAge < 13 || c.MinAge > 18 {
+		bad("SAMTYKKE_MIN_AGE must be between 13 (pol. § 5) and 18")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("SAMTYKKE_LOG_FORMAT must be text or json")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("SAMTYKKE_LOG_LEVEL must be debug, info, warn or error")
+	}
+	for _, r := range c.PhoneRegions {
+		if len(r) != 2 {
+			bad("SAMTYKKE_PHONE_REGIONS: %q is not a two-letter region", r)
+		}
+	}
+	if w := c.WhatsApp; w.Token != "" {
+		if w.PhoneNumberID == "" {
+			bad("a WhatsApp token needs SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID")
+		}
+		if w.AppSecret == "" {
+			bad("a WhatsApp token needs SAMTYKKE_WHATSAPP_APP_SECRET to check webhook signatures")
+		}
+		if w.VerifyToken == "" {
+			bad("a WhatsApp token needs SAMTYKKE_WHATSAPP_VERIFY_TOKEN for the webhook handshake")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath is the database file of the embedded default.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "samtykke.db") }
+
+// Dump writes every key and its value, secrets redacted.
+func Dump(w io.Writer, getenv func(string) string, flags map[string]*string) {
+	// Re-read through the same table so the dump shows exactly what Load saw.
+	for _, k := range keys {
+		v := k.def
+		if e := getenv(k.env); e != "" {
+			v = e
+		}
+		if p := flags[k.flag]; k.flag != "" && p != nil && *p != "" {
+			v = *p
+		}
+		if k.secret && v != "" {
+			v = "[redacted]"
+		} else if k.secret && getenv(k.env+"_FILE") != "" {
+			v = "[redacted, from file]"
+		}
+		fmt.Fprintf(w, "%s=%s\n", k.env, v)
+	}
+}

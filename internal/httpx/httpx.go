@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package httpx holds what every HTTP surface of samtykke shares: the one
+// table that maps errors to statuses, JSON reading and writing with limits,
+// request ids, access logging without personal data, and panic recovery.
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// MaxBody is the largest JSON body the API reads.
+const MaxBody = 64 << 10
+
+// Error is an error with the status and code the client sees.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Details map[string]any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf makes an *Error.
+func Errorf(status int, code, format string, a ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// classify maps an error to what the client sees: the single table (STYLE C).
+func classify(err error) *Error {
+	var he *Error
+	var missing *notice.MissingError
+	switch {
+	case errors.As(err, &he):
+		return he
+	case errors.As(err, &missing):
+		items := make([]string, len(missing.Items))
+		for i, it := range missing.Items {
+			items[i] = string(it)
+		}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "notice_incomplete", Message: missing.Error(),
+			Details: map[string]any{"missing": items}}
+	case errors.Is(err, app.ErrUnauthenticated):
+		return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "a valid bearer token is required"}
+	case errors.Is(err, app.ErrForbidden):
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: err.Error()}
+	case errors.Is(err, app.ErrInvalid):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_input", Message: err.Error()}
+	case errors.Is(err, app.ErrRefused):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "refused", Message: err.Error()}
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
+	case errors.Is(err, store.ErrConflict):
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "conflict with the current state"}
+	case errors.Is(err, context.Canceled):
+		return &Error{Status: 499, Code: "canceled", Message: "request canceled"}
+	}
+	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+}
+
+// WriteError answers with the JSON error shape and logs 5xx once, here.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := classify(err)
+	if e.Status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
+			"method", r.Method, "route", r.Pattern, "error", err)
+	}
+	body := map[string]any{"code": e.Code, "message": e.Message}
+	for k, v := range e.Details {
+		body[k] = v
+	}
+	WriteJSON(w, e.Status, map[string]any{"error": body})
+}
+
+// WriteJSON answers with a JSON body.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// ReadJSON decodes one JSON object from the body into v: at most MaxBody
+// bytes, no unknown fields, nothing after it.
+func ReadJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !bytes.HasPrefix([]byte(ct), []byte("application/json")) {
+		return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return Errorf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes", MaxBody)
+	} else if err != nil {
+		return Errorf(http.StatusBadRequest, "invalid_input", "cannot read the body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(http.StatusBadRequest, "invalid_json", "the body is not the expected JSON: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return Errorf(http.StatusBadRequest, "invalid_json", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without echoing the input's values.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	}
+	var tp *time.ParseError
+	if errors.As(err, &tp) {
+		return "times must be RFC 3339, like 2026-11-29T12:00:00Z"
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field") && len(msg) < 120 {
+		return strings.TrimPrefix(msg, "json: ") // a field name, never a value
+	}
+	return "a value has the wrong format" // never echo the input: it may hold a number
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 1
+
+// RequestID is the id of the request being served.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Observer is told of each finished request (for metrics).
+type Observer func(r *http.Request, status int, d time.Duration)
+
+// Middleware gives each request an id, recovers panics, and logs one line per
+// request: method, route pattern, status, duration — never a path's values or
+// a body, which may hold a number.
+func Middleware(log *slog.Logger, observe Observer, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		w.Header().Set("X-Request-Id", id)
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic", "request_id", id, "route", r.Pattern, "panic", fmt.Sprint(p))
+				WriteError(rec, r, log, errors.New("panic"))
+			}
+			d := time.Since(start)
+			log.Debug("request", "request_id", id, "method", r.Method, "route", r.Pattern, "status", rec.status,
+				"duration_ms", d.Milliseconds())
+			if observe != nil {
+				observe(r, rec.status, d)
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
