@@ -33,6 +33,7 @@ var migrations embed.FS
 // Store is the SQLite store. It also hands out River clients on its writer.
 type Store struct {
 	*sqlstore.Store
+	path   string
 	write  *sql.DB
 	read   *sql.DB
 	insert *river.Client[*sql.Tx]
@@ -89,7 +90,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, err
 	}
-	s := &Store{write: write, read: read, insert: insert}
+	s := &Store{path: path, write: write, read: read, insert: insert}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s.Store = sqlstore.New(sqlstore.Backend{
 		Name:       "sqlite",
@@ -139,6 +140,9 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 	}
 	return txConn{StdTx: sqlstore.StdTx{Tx: tx}, insert: s.insert}, nil
 }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
 
 // Writer is the single writer connection pool, for River's worker client.
 func (s *Store) Writer() *sql.DB { return s.write }
