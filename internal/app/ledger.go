@@ -39,6 +39,9 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	err := a.store.ScanChains(ctx, func(it store.ChainItem) error {
 		if it.Event == nil {
 			rep.Contacts++
+			if err := v.Begin(it.ContactID); err != nil { // finishes the previous chain first
+				return err
+			}
 			recorded, key = it.Head, nil
 			if it.KeyWrapped != nil {
 				k, err := a.vault.Unwrap(it.KeyWrapped)
@@ -47,7 +50,7 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 				}
 				key = k
 			}
-			return v.Begin(it.ContactID)
+			return nil
 		}
 		e := it.Event
 		if err := v.Add(e.Event); err != nil {

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/config"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/staff"
+)
+
+// run calls Main as a shell would, with only the given environment.
+func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageAndBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		err  string
+	}{
+		{"no command", nil, nil, 2, "usage"},
+		{"unknown command", []string{"frobnicate"}, nil, 2, "unknown command"},
+		{"unknown flag", []string{"migrate", "--nope", "--data-dir", dir}, nil, 2, "flag provided but not defined"},
+		{"bad database url", []string{"migrate", "--database-url", "mysql://x"}, nil, 2, "must start with postgres://"},
+		{"bad min age", []string{"migrate", "--data-dir", dir}, map[string]string{"SAMTYKKE_MIN_AGE": "9"}, 2, "SAMTYKKE_MIN_AGE"},
+		{"token without create", []string{"token"}, nil, 2, "usage"},
+		{"token with unknown role", []string{"token", "create", "--role", "king", "--data-dir", dir}, nil, 1, "unknown role"},
+		{"ledger without verify", []string{"ledger"}, nil, 2, "usage"},
+	}
+	for _, c := range cases {
+		code, _, stderr := run(t, c.env, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.err) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d mentioning %q", c.name, code, stderr, c.code, c.err)
+		}
+	}
+}
+
+func TestTokenCreatePrintsTheTokenAlone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, stdout, stderr := run(t, nil, "token", "create", "--role", "dpo", "--name", "Kari (DPO)", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`^stk_[A-Za-z0-9_-]{43}\n$`).MatchString(stdout) {
+		t.Fatalf("stdout = %q; want the token alone on one line", stdout)
+	}
+	info, err := os.Stat(filepath.Join(dir, "master.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("master.key: %v, mode %v; want 0600", err, info.Mode().Perm())
+	}
+	db, err := os.Stat(filepath.Join(dir, "samtykke.db"))
+	if err != nil || db.Mode().Perm() != 0o600 {
+		t.Fatalf("samtykke.db: %v, mode %v; want 0600", err, db.Mode().Perm())
+	}
+}
+
+func TestConfigDumpRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"SAMTYKKE_DATABASE_URL": "postgres://u:hunter2@db/x", "SAMTYKKE_WHATSAPP_TOKEN": "EAAGsecret",
+		"SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID": "1", "SAMTYKKE_WHATSAPP_APP_SECRET": "appsecret", "SAMTYKKE_WHATSAPP_VERIFY_TOKEN": "vt"}
+	code, stdout, stderr := run(t, env, "config")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, secret := range []string{"hunter2", "EAAGsecret", "appsecret"} {
+		if strings.Contains(stdout, secret) {
+			t.Errorf("config dump shows the secret %q", secret)
+		}
+	}
+	if !strings.Contains(stdout, "SAMTYKKE_DATABASE_URL=[redacted]") || !strings.Contains(stdout, "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID=1") {
+		t.Errorf("dump = %s", stdout)
+	}
+}
+
+// populate writes a purpose, a notice and a few consents into the data folder
+// through the app, as the service would.
+func populate(t *testing.T, dir string) (contactID string, events []string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Load(func(k string) string { return map[string]string{"SAMTYKKE_DATA_DIR": dir}[k] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.store.Close()
+	a, admin := sys.app, app.Actor{Name: "test", Role: staff.Admin}
+	if _, err := a.CreatePurpose(ctx, admin, consent.Purpose{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+		RetentionDays: 30, Description: consent.Text{NB: "Tilbud", EN: "Offers"}}); err != nil {
+		t.Fatal(err)
+	}
+	n := notice.Notice{Language: "nb", Summary: "Kort"}
+	for _, it := range notice.Required {
+		n.Sections = append(n.Sections, notice.Section{Item: it, Body: "tekst"})
+	}
+	n, err = a.CreateNotice(ctx, admin, n)
+	if err == nil {
+		_, err = a.PublishNotice(ctx, admin, n.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, number := range []string{"+47 912 34 567", "+47 412 34 567"} {
+		rec, err := a.RecordConsent(ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: number}, Purpose: "offers",
+			Method: "web_form", CollectedAt: time.Now().Add(-time.Minute), AgeConfirmed: true,
+			Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contactID = rec.ContactID
+	}
+	if _, err := a.Withdraw(ctx, admin, app.WithdrawInput{Subject: app.Subject{ContactID: contactID}, Purpose: "all"}); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := sys.store.Events(ctx, contactID)
+	for _, e := range es {
+		events = append(events, e.ID)
+	}
+	return contactID, events
+}
+
+// TestLedgerVerifyOnTamperedFile edits, deletes and reorders events in the
+// real SQLite file behind samtykke's back; `samtykke ledger verify` must exit
+// non-zero and name the first bad event (invariant 3, L-02).
+func TestLedgerVerifyOnTamperedFile(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		tamper func(events []string) []string
+		names  func(events []string) string
+	}{
+		{"edited", func(e []string) []string {
+			return []string{`UPDATE consent_events SET kind = 'confirmed' WHERE id = '` + e[1] + `'`}
+		}, func(e []string) string { return e[1] }},
+		{"deleted", func(e []string) []string {
+			return []string{`DELETE FROM consent_events WHERE id = '` + e[0] + `'`}
+		}, func(e []string) string { return e[1] }},
+		{"reordered", func(e []string) []string {
+			return []string{`UPDATE consent_events SET seq = -1 WHERE id = '` + e[0] + `'`,
+				`UPDATE consent_events SET seq = 1 WHERE id = '` + e[1] + `'`, `UPDATE consent_events SET seq = 2 WHERE id = '` + e[0] + `'`}
+		}, func(e []string) string { return e[1] }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			_, events := populate(t, dir)
+			if code, stdout, stderr := run(t, nil, "ledger", "verify", "--data-dir", dir); code != 0 || !strings.Contains(stdout, "3 events") {
+				t.Fatalf("untampered: exit %d, %s %s", code, stdout, stderr)
+			}
+			db, err := sql.Open("sqlite", filepath.Join(dir, "samtykke.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range append([]string{`DROP TRIGGER consent_events_no_update`, `DROP TRIGGER consent_events_no_delete`}, c.tamper(events)...) {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			db.Close()
+			code, stdout, _ := run(t, nil, "ledger", "verify", "--data-dir", dir)
+			if code == 0 || !strings.Contains(stdout, "does NOT verify") || !strings.Contains(stdout, c.names(events)) {
+				t.Fatalf("tampered (%s): exit %d, %q; want non-zero naming event %s", c.name, code, stdout, c.names(events))
+			}
+		})
+	}
+}
+
+// lockedBuffer is an io.Writer safe for the serving goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestServe starts the embedded default, prints its URLs and a first-run admin
+// token that works, and shuts down cleanly when told to.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
+			func(string) string { return "" }, pw, &stderr)
+		pw.Close()
+	}()
+	var token, base string
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() && base == "" {
+		line := lines.Text()
+		if m := regexp.MustCompile(`^\s+(stk_\S+)$`).FindStringSubmatch(line); m != nil {
+			token = m[1]
+		}
+		if m := regexp.MustCompile(`running on (http://\S+)`).FindStringSubmatch(line); m != nil {
+			base = m[1]
+		}
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck
+	if token == "" || base == "" {
+		t.Fatalf("serve printed no token or URL; stderr: %s", stderr.String())
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/purposes", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET purposes with the first-run token: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json"} {
+		resp, err := http.Get(base + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, resp, err)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d; stderr: %s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
