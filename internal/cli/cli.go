@@ -238,4 +238,3 @@ func runLedger(ctx context.Context, e env, args []string) int {
 		rep.Contacts, rep.Events, rep.Evidence)
 	return 0
 }
-
