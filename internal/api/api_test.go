@@ -49,8 +49,9 @@ func (s *syncBuffer) String() string {
 }
 
 type bundle struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
+	h      http.Handler
 	store  store.Store
 	b      storetest.Backend
 	logs   *syncBuffer
@@ -59,7 +60,7 @@ type bundle struct {
 	seen bytes.Buffer
 }
 
-func setup(t *testing.T, b storetest.Backend) *bundle {
+func setup(t testing.TB, b storetest.Backend) *bundle {
 	t.Helper()
 	master := make([]byte, vault.KeySize)
 	_, _ = rand.Read(master)
@@ -71,9 +72,10 @@ func setup(t *testing.T, b storetest.Backend) *bundle {
 	srvAPI := api.New(a, log, prometheus.NewRegistry())
 	mux := http.NewServeMux()
 	srvAPI.Register(mux)
-	srv := httptest.NewServer(httpx.Middleware(log, srvAPI.Observe, mux))
+	h := httpx.Middleware(log, srvAPI.Observe, mux)
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	tb := &bundle{t: t, srv: srv, store: s, b: b, logs: logs, tokens: map[staff.Role]string{}}
+	tb := &bundle{t: t, srv: srv, h: h, store: s, b: b, logs: logs, tokens: map[staff.Role]string{}}
 	for _, r := range staff.Roles {
 		secret, _, err := a.CreateToken(context.Background(), r, string(r))
 		if err != nil {
