@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults of ClientConfig.
+const (
+	DefaultBaseURL = "https://graph.facebook.com"
+	// DefaultVersion is the pinned Graph API version (§1.1: usable until 2028-07-29).
+	DefaultVersion = "v25.0"
+	// DefaultTimeout bounds one send when ClientConfig.HTTPClient is nil.
+	DefaultTimeout = 30 * time.Second
+)
+
+// maxResponseBody bounds how much of an answer the client reads.
+const maxResponseBody = 1 << 20
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// BaseURL is the Graph root, DefaultBaseURL when empty; point it at the simulator in tests.
+	BaseURL string
+	// Version is the pinned Graph version segment, DefaultVersion when empty (§1.1).
+	Version string
+	// Token is the system user access token sent as "Authorization: Bearer" (§1.1).
+	Token string
+	// PhoneNumberID is the Meta id of the sending business number, not the number (§1.1).
+	PhoneNumberID string
+	// HTTPClient sends the requests; nil means a client with DefaultTimeout and
+	// keep-alive connections. Its Timeout, if any, bounds each send.
+	HTTPClient *http.Client
+	// Logger receives debug lines (ids and masked numbers only); nil discards.
+	Logger *slog.Logger
+}
+
+// Client sends messages through the Cloud API. It is safe for concurrent use.
+type Client struct {
+	endpoint string
+	auth     string
+	http     *http.Client
+	log      *slog.Logger
+}
+
+// NewClient validates cfg and returns a Client.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("whatsapp: ClientConfig.Token is required")
+	}
+	if cfg.PhoneNumberID == "" || strings.ContainsAny(cfg.PhoneNumberID, "/?#") {
+		return nil, errors.New("whatsapp: ClientConfig.PhoneNumberID is required and must be an id")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("whatsapp: invalid ClientConfig.BaseURL %q", base)
+	}
+	version := cfg.Version
+	if version == "" {
+		version = DefaultVersion
+	}
+	if !validVersion(version) {
+		return nil, fmt.Errorf("whatsapp: invalid ClientConfig.Version %q, want vNN.0", version)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		hc = &http.Client{Timeout: DefaultTimeout, Transport: tr}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		endpoint: strings.TrimRight(base, "/") + "/" + version + "/" + url.PathEscape(cfg.PhoneNumberID) + "/messages",
+		auth:     "Bearer " + cfg.Token,
+		http:     hc,
+		log:      log,
+	}, nil
+}
+
+// validVersion accepts "v" digits "." digits, e.g. "v25.0".
+func validVersion(v string) bool {
+	if len(v) < 4 || v[0] != 'v' {
+		return false
+	}
+	dot := strings.IndexByte(v, '.')
+	if dot < 2 || dot == len(v)-1 {
+		return false
+	}
+	for i := 1; i < len(v); i++ {
+		if i != dot && (v[i] < '0' || v[i] > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// SendTemplate sends an approved template to an E.164 number (§1.3).
+// callbackData (≤512 characters, no personal data) is echoed in status webhooks (§6).
+func (c *Client) SendTemplate(ctx context.Context, to string, tpl Template, callbackData string) (SendResult, error) {
+	if tpl.Name == "" || utf8.RuneCountInString(tpl.Name) > MaxTemplateNameLen {
+		return SendResult{}, invalidf("template name must be 1 to %d characters", MaxTemplateNameLen)
+	}
+	if tpl.Language.Code == "" {
+		return SendResult{}, invalidf("template language code is required")
+	}
+	return c.Send(ctx, &MessageRequest{To: to, Type: TypeTemplate, Template: &tpl, BizOpaqueCallbackData: callbackData})
+}
+
+// SendText sends a text message (§1.4); only allowed inside the customer service window (§1.7).
+func (c *Client) SendText(ctx context.Context, to, body, callbackData string) (SendResult, error) {
+	if body == "" || utf8.RuneCountInString(body) > MaxTextBodyLen {
+		return SendResult{}, invalidf("text body must be 1 to %d characters", MaxTextBodyLen)
+	}
+	return c.Send(ctx, &MessageRequest{To: to, Type: TypeText, Text: &Text{Body: body}, BizOpaqueCallbackData: callbackData})
+}
+
+// SendButtons sends an interactive reply-button message with 1 to 3 buttons (§1.5);
+// only allowed inside the customer service window (§1.7).
+func (c *Client) SendButtons(ctx context.Context, to string, body string, buttons []Button, callbackData string) (SendResult, error) {
+	if body == "" || utf8.RuneCountInString(body) > MaxInteractiveBody {
+		return SendResult{}, invalidf("interactive body must be 1 to %d characters", MaxInteractiveBody)
+	}
+	if len(buttons) == 0 || len(buttons) > MaxReplyButtons {
+		return SendResult{}, invalidf("%d buttons, want 1 to %d", len(buttons), MaxReplyButtons)
+	}
+	ib := make([]InteractiveButton, len(buttons))
+	seen := make(map[string]bool, len(buttons))
+	for i, b := range buttons {
+		if b.ID == "" || utf8.RuneCountInString(b.ID) > MaxButtonIDLen || seen[b.ID] {
+			return SendResult{}, invalidf("button %d id must be unique and 1 to %d characters", i, MaxButtonIDLen)
+		}
+		if b.Title == "" || utf8.RuneCountInString(b.Title) > MaxButtonTitleLen {
+			return SendResult{}, invalidf("button %d title must be 1 to %d characters", i, MaxButtonTitleLen)
+		}
+		seen[b.ID] = true
+		ib[i] = InteractiveButton{Type: "reply", Reply: b}
+	}
+	return c.Send(ctx, &MessageRequest{
+		To:   to,
+		Type: TypeInteractive,
+		Interactive: &Interactive{
+			Type:   "button",
+			Body:   &InteractiveText{Text: body},
+			Action: InteractiveAction{Buttons: ib},
+		},
+		BizOpaqueCallbackData: callbackData,
+	})
+}
+
+// Send posts any message request. It fills messaging_product and recipient_type,
+// checks the recipient and the callback data, and returns the wamid. See the
+// package documentation for how to treat its errors.
+func (c *Client) Send(ctx context.Context, req *MessageRequest) (SendResult, error) {
+	req.MessagingProduct = MessagingProduct
+	if req.RecipientType == "" {
+		req.RecipientType = "individual"
+	}
+	if req.To != "" && !isE164(req.To) {
+		return SendResult{}, invalidf("recipient must be E.164 (+ and 7 to 15 digits)")
+	}
+	if req.To == "" && req.Recipient == "" {
+		return SendResult{}, invalidf("recipient is required")
+	}
+	if n := utf8.RuneCountInString(req.BizOpaqueCallbackData); n > MaxCallbackDataLen {
+		return SendResult{}, invalidf("biz_opaque_callback_data is %d characters, max %d", n, MaxCallbackDataLen)
+	}
+	var resp SendResponse
+	if err := c.post(ctx, req, &resp); err != nil {
+		return SendResult{}, err
+	}
+	if len(resp.Messages) == 0 || resp.Messages[0].ID == "" {
+		// 200 means accepted (§1.6); without the wamid we cannot correlate.
+		return SendResult{}, fmt.Errorf("%w: 200 answer without messages[0].id", ErrAmbiguous)
+	}
+	res := SendResult{MessageID: resp.Messages[0].ID, MessageStatus: resp.Messages[0].MessageStatus}
+	if len(resp.Contacts) > 0 {
+		res.WaID, res.UserID = resp.Contacts[0].WaID, resp.Contacts[0].UserID
+	}
+	c.log.DebugContext(ctx, "whatsapp message accepted",
+		slog.String("wa_message_id", res.MessageID),
+		slog.String("to_masked", MaskPhone(req.To)),
+		slog.String("type", req.Type))
+	return res, nil
+}
+
+// MarkRead marks an inbound message as read (§1.8).
+func (c *Client) MarkRead(ctx context.Context, messageID string) error {
+	if messageID == "" {
+		return invalidf("message id is required")
+	}
+	var resp struct {
+		Success bool `json:"success"`
+	}
+	req := &MessageRequest{MessagingProduct: MessagingProduct, Status: StatusRead, MessageID: messageID}
+	if err := c.post(ctx, req, &resp); err != nil {
+		return err
+	}
+	if !resp.Success {
+		return errors.New("whatsapp: mark read: success is false")
+	}
+	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// post sends one request and decodes a 2xx answer into out. It sorts transport
+// failures into ErrNotSent and ErrAmbiguous by whether the request headers were
+// written, which httptrace reports.
+func (c *Client) post(ctx context.Context, body any, out any) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := json.NewEncoder(buf).Encode(body); err != nil {
+		return invalidf("encode: %v", err)
+	}
+
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, c.endpoint, bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotSent, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", c.auth)
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if wrote.Load() {
+			return fmt.Errorf("%w: %w", ErrAmbiguous, err)
+		}
+		return fmt.Errorf("%w: %w", ErrNotSent, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// A truncated error body still classifies by status.
+		return newAPIError(resp.StatusCode, resp.Header, data)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: read %d answer: %w", ErrAmbiguous, resp.StatusCode, err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%w: decode %d answer: %w", ErrAmbiguous, resp.StatusCode, err)
+	}
+	return nil
+}
