@@ -43,6 +43,7 @@ func commands() []command {
 		{"token", "token create --role ROLE [--name NAME]: make an API token", runToken},
 		{"ledger", "ledger verify: recompute every consent chain", runLedger},
 		{"config", "print the configuration, secrets redacted", runConfig},
+		{"whatsapp-sim", "run a local WhatsApp Cloud API simulator", runSim},
 	}
 }
 
@@ -92,6 +93,13 @@ func parse(e env, fs *flag.FlagSet, cf map[string]*string, args []string) (confi
 		return cfg, false
 	}
 	return cfg, true
+}
+
+// configDefaults is the configuration with nothing set, for commands that
+// need no database.
+func configDefaults() config.Config {
+	c, _ := config.Load(func(string) string { return "" }, nil)
+	return c
 }
 
 func logger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -26,6 +26,8 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
 // run calls Main as a shell would, with only the given environment.
@@ -251,7 +253,16 @@ func TestServe(t *testing.T) {
 		t.Fatalf("GET purposes with the first-run token: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json"} {
+	// The built-in simulator answers on our own address (no Cloud API token set).
+	wa, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: base + simPrefix, Token: "local", PhoneNumberID: sim.DefaultPhoneNumberID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := whatsapp.Template{Name: "hello_world", Language: whatsapp.Language{Code: "nb"}}
+	if res, err := wa.SendTemplate(ctx, "+4791234567", tpl, "msg-1"); err != nil || !strings.HasPrefix(res.MessageID, "wamid.") {
+		t.Fatalf("send through the built-in simulator: %+v, %v", res, err)
+	}
+	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json", "/_sim/messages"} {
 		resp, err := http.Get(base + path)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", path, resp, err)

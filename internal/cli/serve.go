@@ -20,6 +20,7 @@ import (
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
 func parseRole(s string) (staff.Role, error) { return staff.ParseRole(s) }
@@ -56,6 +57,17 @@ func runServe(ctx context.Context, e env, args []string) int {
 	apiServer := api.New(sys.app, log, reg)
 	mux := http.NewServeMux()
 	apiServer.Register(mux)
+	var simulator *sim.Server
+	if cfg.WhatsApp.Simulated() {
+		// No Cloud API credentials: the built-in simulator stands in, on our address.
+		simCfg := sim.DefaultConfig()
+		simCfg.Logger = log.With("component", "whatsapp-sim")
+		if simulator, err = sim.New(simCfg); err != nil {
+			return fail(e, "simulator: %v", err)
+		}
+		defer simulator.Close()
+		mountSim(mux, simulator)
+	}
 	srv := &http.Server{
 		Handler:           httpx.Middleware(log, apiServer.Observe, mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -80,6 +92,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 	fmt.Fprintf(e.stdout, "samtykke is running on %s (%s)\n", base, sys.store.Backend())
 	fmt.Fprintf(e.stdout, "  API:      %s/api/v1/   (OpenAPI: %s/api/openapi.json)\n", base, base)
 	fmt.Fprintf(e.stdout, "  health:   %s/healthz  %s/readyz   metrics: %s/metrics\n", base, base, base)
+	if simulator != nil {
+		fmt.Fprintf(e.stdout, "  WhatsApp: built-in simulator (no Cloud API token set): %s/_sim/messages\n", base)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+// simPrefix is where serve mounts the in-process simulator's Cloud API paths.
+const simPrefix = "/_sim/graph"
+
+// mountSim puts the simulator on mux: its control endpoints under /_sim/ and
+// its Cloud API send path under /_sim/graph/.
+func mountSim(mux *http.ServeMux, s *sim.Server) {
+	h := s.Handler()
+	mux.Handle("/_sim/", h)
+	mux.Handle(simPrefix+"/", http.StripPrefix(simPrefix, h))
+}
+
+// runSim is `samtykke whatsapp-sim`: the simulator on its own address.
+func runSim(ctx context.Context, e env, args []string) int {
+	fs := flag.NewFlagSet("samtykke whatsapp-sim", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "127.0.0.1:8090", "HOST:PORT to listen on")
+	webhook := fs.String("webhook", "", "URL that receives the signed webhooks (empty: none)")
+	secret := fs.String("app-secret", "", "app secret that signs the webhooks (required with --webhook)")
+	mps := fs.Int("mps", 80, "messages per second per business number; 0 lifts the limit")
+	pair := fs.Duration("pair-every", 6*time.Second, "pair rate limit: one message per user per this; 0 lifts it")
+	token := fs.String("token", "", "the only access token accepted (default: any)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *webhook != "" && *secret == "" {
+		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --webhook needs --app-secret")
+		return 2
+	}
+	if *mps < 0 || *mps > 1000 {
+		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --mps must be between 0 and 1000")
+		return 2
+	}
+	log := logger(configDefaults(), e.stderr)
+	cfg := sim.DefaultConfig()
+	cfg.WebhookURL, cfg.AppSecret, cfg.MPS, cfg.PairRateEvery, cfg.Token = *webhook, *secret, *mps, *pair, *token
+	cfg.Logger = log
+	s, err := sim.New(cfg)
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	defer s.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(e, "listen on %s: %v", *addr, err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv := &http.Server{Handler: httpx.Middleware(log, nil, s.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  send:    POST %s/v25.0/%s/messages\n  control: %s/_sim/messages, /_sim/inbound, /_sim/faults\n",
+		base, base, s.PhoneNumberID(), base)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fail(e, "%v", err)
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fail(e, "shutdown: %v", err)
+	}
+	return 0
+}
