@@ -73,8 +73,9 @@ func (s *Server) publishNotice(w http.ResponseWriter, r *http.Request, actor app
 }
 
 type contactIn struct {
-	Phone    string `json:"phone"`
-	Language string `json:"language"`
+	Phone     string `json:"phone"`
+	Language  string `json:"language"`
+	FirstName string `json:"first_name"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request, actor app.Actor) error {

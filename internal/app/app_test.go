@@ -327,3 +327,32 @@ func TestPublishNoticeNamesMissingItems(t *testing.T) {
 		t.Fatalf("a refused notice became current: %v", err)
 	}
 }
+
+// TestFirstNameOnlyWhenDeclared: a contact holds nothing a purpose does not
+// declare it needs (P-03), and what it holds is sealed.
+func TestFirstNameOnlyWhenDeclared(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, storetest.SQLite)
+	tb.seed(t)
+	before := tb.rows(t)
+	_, _, err := tb.app.CreateContact(tb.ctx, integrator, app.NewContact{Phone: "+47 912 34 567", FirstName: "Kari"})
+	if !errors.Is(err, app.ErrRefused) || tb.rows(t) != before {
+		t.Fatalf("first_name with no purpose declaring it: %v, rows +%d", err, tb.rows(t)-before)
+	}
+	if _, err := tb.app.CreatePurpose(tb.ctx, admin, consent.Purpose{Key: "named_offers", Channel: consent.WhatsApp,
+		Basis: consent.BasisConsent, RetentionDays: 30, Fields: []string{"first_name"},
+		Description: consent.Text{NB: "Tilbud med navn", EN: "Offers by name"}}); err != nil {
+		t.Fatal(err)
+	}
+	id, created, err := tb.app.CreateContact(tb.ctx, integrator, app.NewContact{Phone: "+47 912 34 567", FirstName: "Kari"})
+	if err != nil || !created {
+		t.Fatalf("create = %v, %v", created, err)
+	}
+	view, err := tb.app.Contact(tb.ctx, admin, id)
+	if err != nil || view.FirstName != "Kari" {
+		t.Fatalf("view = %+v, %v", view, err)
+	}
+	if n := tb.b.Int(t, tb.store, `SELECT count(*) FROM contacts WHERE instr(fields_ct, 'Kari') > 0`); n != 0 {
+		t.Fatalf("the first name is stored in clear")
+	}
+}

@@ -189,7 +189,7 @@ func (a *App) resolve(ctx context.Context, tx store.Tx, s Subject, create bool) 
 		return c.ID, nil
 	}
 	lang, _ := contact.CheckLanguage(s.Language)
-	id, _, err := a.ensureContact(ctx, tx, num, lang)
+	id, _, err := a.ensureContact(ctx, tx, num, lang, fields{})
 	return id, err
 }
 

@@ -4,8 +4,11 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
@@ -19,15 +22,43 @@ type ContactView struct {
 	ID         string `json:"id"`
 	Phone      string `json:"phone"` // masked: +47 9** ** *67
 	Language   string `json:"language"`
+	FirstName  string `json:"first_name,omitempty"`
 	Restricted bool   `json:"restricted"`
 	Erased     bool   `json:"erased"`
 	CreatedAt  string `json:"created_at"`
 }
 
-// NewContact is the input of CreateContact.
+// NewContact is the input of CreateContact. FirstName is kept only when a
+// purpose declares it needs it (P-03).
 type NewContact struct {
-	Phone    string
-	Language string
+	Phone     string
+	Language  string
+	FirstName string
+}
+
+// fields are the personal data beyond the number a contact may hold, sealed.
+type fields struct {
+	FirstName string `json:"first_name,omitempty"`
+}
+
+// checkFields refuses a field that no purpose declares (P-03: minimisation).
+func (a *App) checkFields(ctx context.Context, f fields) error {
+	if f.FirstName == "" {
+		return nil
+	}
+	if len(f.FirstName) > 100 {
+		return invalid("first_name is longer than 100 characters")
+	}
+	ps, err := a.store.Purposes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if slices.Contains(p.Fields, "first_name") {
+			return nil
+		}
+	}
+	return refused("no purpose declares that it needs first_name, so samtykke does not store it (P-03)")
 }
 
 // CreateContact adds a contact, or finds the one with that number. created
@@ -44,8 +75,12 @@ func (a *App) CreateContact(ctx context.Context, actor Actor, in NewContact) (id
 	if err != nil {
 		return "", false, invalid("%v", err)
 	}
+	f := fields{FirstName: strings.TrimSpace(in.FirstName)}
+	if err := a.checkFields(ctx, f); err != nil {
+		return "", false, err
+	}
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		id, created, err = a.ensureContact(ctx, tx, num, lang)
+		id, created, err = a.ensureContact(ctx, tx, num, lang, f)
 		if err != nil {
 			return err
 		}
@@ -59,7 +94,7 @@ func (a *App) CreateContact(ctx context.Context, actor Actor, in NewContact) (id
 }
 
 // ensureContact returns the contact with this number, creating it if needed.
-func (a *App) ensureContact(ctx context.Context, tx store.Tx, num phone.Number, lang string) (string, bool, error) {
+func (a *App) ensureContact(ctx context.Context, tx store.Tx, num phone.Number, lang string, f fields) (string, bool, error) {
 	index := a.vault.BlindIndex(num.E164())
 	c, err := tx.ContactByIndex(ctx, index)
 	if err == nil {
@@ -82,6 +117,13 @@ func (a *App) ensureContact(ctx context.Context, tx store.Tx, num phone.Number, 
 		Mobile:     num.CountryCode() == 47,
 		Language:   lang,
 		CreatedAt:  a.now(),
+	}
+	if f != (fields{}) {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return "", false, err
+		}
+		c.FieldsCT = key.Seal(b, contact.AAD(id, "fields"))
 	}
 	if err := tx.CreateContact(ctx, c); err != nil {
 		return "", false, err
@@ -115,6 +157,17 @@ func (a *App) Contact(ctx context.Context, actor Actor, id string) (ContactView,
 				return err
 			}
 			view.Phone = o.number.Masked()
+			if c.FieldsCT != nil {
+				var f fields
+				b, err := o.key.Open(c.FieldsCT, contact.AAD(id, "fields"))
+				if err != nil {
+					return err
+				}
+				if err := json.Unmarshal(b, &f); err != nil {
+					return err
+				}
+				view.FirstName = f.FirstName
+			}
 		}
 		return a.recordAccess(ctx, tx, actor, access.Read, id, "")
 	})
