@@ -110,6 +110,25 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.WhatsApp.VerifyToken })},
 }
 
+// resolve finds a key's value: a set flag, else the variable, else its
+// *_FILE twin, else the default. fromFile says the value came from a file.
+func (k key) resolve(getenv func(string) string, flags map[string]*string) (v string, fromFile bool, err error) {
+	if p := flags[k.flag]; k.flag != "" && p != nil && *p != "" {
+		return *p, false, nil
+	}
+	if e := getenv(k.env); e != "" {
+		return e, false, nil
+	}
+	if f := getenv(k.env + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", true, fmt.Errorf("%s_FILE: %w", k.env, err)
+		}
+		return strings.TrimSpace(string(b)), true, nil
+	}
+	return k.def, false, nil
+}
+
 // Flags registers the keys that have flags on fs; Load reads them back.
 func Flags(fs *flag.FlagSet) map[string]*string {
 	out := map[string]*string{}
@@ -127,19 +146,10 @@ func Load(getenv func(string) string, flags map[string]*string) (Config, error) 
 	var c Config
 	var errs []error
 	for _, k := range keys {
-		v := k.def
-		if e := getenv(k.env); e != "" {
-			v = e
-		} else if f := getenv(k.env + "_FILE"); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s_FILE: %w", k.env, err))
-				continue
-			}
-			v = strings.TrimSpace(string(b))
-		}
-		if p := flags[k.flag]; k.flag != "" && p != nil && *p != "" {
-			v = *p
+		v, _, err := k.resolve(getenv, flags)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		if err := k.set(&c, v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k.env, err))
@@ -198,21 +208,17 @@ func (c Config) Validate() error {
 // SQLitePath is the database file of the embedded default.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "samtykke.db") }
 
-// Dump writes every key and its value, secrets redacted.
+// Dump writes every key and the value Load resolves for it, secrets redacted.
 func Dump(w io.Writer, getenv func(string) string, flags map[string]*string) {
-	// Re-read through the same table so the dump shows exactly what Load saw.
 	for _, k := range keys {
-		v := k.def
-		if e := getenv(k.env); e != "" {
-			v = e
-		}
-		if p := flags[k.flag]; k.flag != "" && p != nil && *p != "" {
-			v = *p
-		}
-		if k.secret && v != "" {
-			v = "[redacted]"
-		} else if k.secret && getenv(k.env+"_FILE") != "" {
+		v, fromFile, err := k.resolve(getenv, flags)
+		switch {
+		case err != nil:
+			v = "[unreadable " + k.env + "_FILE]"
+		case k.secret && v != "" && fromFile:
 			v = "[redacted, from file]"
+		case k.secret && v != "":
+			v = "[redacted]"
 		}
 		fmt.Fprintf(w, "%s=%s\n", k.env, v)
 	}

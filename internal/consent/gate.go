@@ -73,8 +73,10 @@ func Apply(s State, e ledger.Event) State {
 		if s.Status != StatusActive {
 			return s
 		}
-		s.ValidUntil = e.ValidUntil
-		return set(StatusActive)
+		// A refresh re-affirms the consent: it authorises from now on, but the
+		// consent was given when it was given (Since stays, RT-05).
+		s.ValidUntil, s.EventID = e.ValidUntil, e.ID
+		return s
 	case ledger.Withdrawn, ledger.Objected:
 		if s.Status == StatusErased {
 			return s
@@ -136,7 +138,9 @@ func Decide(p Purpose, sub Subject, s State, now time.Time) Decision {
 	switch {
 	case sub.Erased || s.Status == StatusErased:
 		return no(ReasonErased)
-	case !sub.SuppressedAt.IsZero() && !s.Since.After(sub.SuppressedAt):
+	case !sub.SuppressedAt.IsZero() && !(s.Basis == BasisConsent && s.Since.After(sub.SuppressedAt)):
+		// Only a consent explicitly confirmed after the objection counts again;
+		// a later purchase (soft opt-in) does not lift it (R-08, RT-06).
 		return no(ReasonSuppressed)
 	case sub.Restricted:
 		return no(ReasonRestricted)

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // KeySize is the size in bytes of every key the vault uses (AES-256, HMAC-SHA256).
@@ -95,6 +96,11 @@ func Load(dir, envKey string) (v *Vault, created bool, err error) {
 			return nil, false, err
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			// Another process created it a moment ago: wait for it to be written, use it.
+			time.Sleep(100 * time.Millisecond)
+			return Load(dir, envKey)
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("vault: create key file: %w", err)
 		}
