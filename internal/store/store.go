@@ -19,7 +19,9 @@ import (
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
@@ -81,6 +83,20 @@ type Reader interface {
 	// zero when it is not on it.
 	SuppressedAt(ctx context.Context, token []byte) (time.Time, error)
 
+	ContactByBSUID(ctx context.Context, index []byte) (contact.Contact, error)
+
+	Message(ctx context.Context, id string) (message.Message, error)
+	// LastMessage is a contact's newest message of a kind; ErrNotFound if none.
+	LastMessage(ctx context.Context, contactID string, kind message.Kind) (message.Message, error)
+
+	// PendingInbox returns up to limit webhook bodies not yet handled, oldest first.
+	PendingInbox(ctx context.Context, limit int) ([]InboxItem, error)
+
+	// Confirmation finds a pending opt-in by the hash of its code.
+	Confirmation(ctx context.Context, codeHash []byte) (optin.Confirmation, error)
+	// ExpiredConfirmations returns up to limit unconfirmed requests past their expiry.
+	ExpiredConfirmations(ctx context.Context, now time.Time, limit int) ([]optin.Confirmation, error)
+
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
@@ -112,12 +128,52 @@ type Tx interface {
 	// Suppress puts a token on the suppression list (idempotent).
 	Suppress(ctx context.Context, token []byte, reason string, at time.Time) error
 
+	// SetBSUID records the platform's business-scoped user id of a contact.
+	SetBSUID(ctx context.Context, contactID string, sealed, index []byte) error
+	// EraseContact crypto-shreds a contact: its key, number, fields and ids go;
+	// its pseudonymous row and ledger chain stay (L-05, invariant 5).
+	EraseContact(ctx context.Context, id string, at time.Time) error
+
+	CreateMessage(ctx context.Context, m message.Message) error
+	// ClaimMessage moves a queued message to sending; ErrConflict if it is not queued.
+	ClaimMessage(ctx context.Context, id string, at time.Time) error
+	// FinishMessage records the outcome of a send attempt.
+	FinishMessage(ctx context.Context, id string, status message.Status, wamid string, code int, title string, at time.Time) error
+	// ApplyStatus applies a status webhook to the message with this id (our
+	// callback data) or, when id is empty, this wamid — forward moves only
+	// (message.Advance). It reports whether anything changed.
+	ApplyStatus(ctx context.Context, id, wamid string, status message.Status, code int, title string, at time.Time) (bool, error)
+
+	// PutInbox stores a webhook body; ErrConflict if the same body is there already.
+	PutInbox(ctx context.Context, item InboxItem) error
+	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
+	// MarkSeen records that an event was handled; false if it had been already.
+	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)
+
+	CreateConfirmation(ctx context.Context, c optin.Confirmation) error
+	MarkConfirmed(ctx context.Context, id string, at time.Time) error
+	DeleteConfirmation(ctx context.Context, id string) error
+	// PendingConfirmations counts a contact's unconfirmed requests.
+	PendingConfirmations(ctx context.Context, contactID string) (int, error)
+
+	// Hit counts one use of key in a fixed window; false once limit is reached.
+	Hit(ctx context.Context, key string, window time.Duration, limit int, now time.Time) (bool, error)
+
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// InboxItem is a webhook body as received, sealed (it holds numbers), kept
+// until it is handled.
+type InboxItem struct {
+	ID         string
+	Digest     []byte // SHA-256 of the raw body: a redelivery is the same body
+	ReceivedAt time.Time
+	BodyCT     []byte
 }
 
 // StoredEvent is an event with its evidence sealed under the contact's key

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package message describes a message samtykke sends to a person and the
+// life of its delivery status (reference §6): queued, claimed for sending,
+// then sent, delivered, read — or failed, or unknown when the request may
+// have left but no answer came (never re-sent blindly).
+package message
+
+import "time"
+
+// Kind is why a message is sent.
+type Kind string
+
+// The kinds of message.
+const (
+	// ConfirmationRequest asks the person to confirm an opt-in they asked for.
+	ConfirmationRequest Kind = "confirmation_request"
+	// Receipt confirms a consent and links to the preference centre (L-04).
+	Receipt Kind = "receipt"
+	// OptOutConfirmation confirms an opt-out, once, with no offer (K-05).
+	OptOutConfirmation Kind = "optout_confirmation"
+	// OptInLink answers a "JA" from a shop's QR code with the opt-in page.
+	OptInLink Kind = "optin_link"
+	// Campaign is marketing, sent only through the consent gate.
+	Campaign Kind = "campaign"
+)
+
+// Status is where a message's delivery stands.
+type Status string
+
+// The statuses, in the order they normally follow each other.
+const (
+	Queued    Status = "queued"
+	Sending   Status = "sending" // claimed; the request is about to leave
+	Unknown   Status = "unknown" // the request may have left; wait for a status webhook
+	Sent      Status = "sent"
+	Delivered Status = "delivered"
+	Read      Status = "read"
+	Failed    Status = "failed"
+	Skipped   Status = "skipped" // never sent: the gate or a rule said no
+)
+
+var rank = map[Status]int{Queued: 0, Sending: 1, Unknown: 2, Sent: 3, Delivered: 4, Read: 5}
+
+// Advance reports whether a status webhook saying next may replace cur.
+// Webhooks arrive out of order: only forward moves count; failed ends a
+// message unless a later delivered or read proves it arrived after all
+// (reference §4.6, §6). A skipped message never moves.
+func Advance(cur, next Status) bool {
+	switch {
+	case cur == Skipped || cur == next:
+		return false
+	case next == Failed:
+		return cur != Delivered && cur != Read
+	case cur == Failed:
+		return next == Delivered || next == Read
+	}
+	r, ok := rank[next]
+	return ok && r > rank[cur]
+}
+
+// Message is one outbound message. BodyKey names the text or template sent
+// (bodies are not stored: RT-08); ConsentEventID the consent that allowed it.
+type Message struct {
+	ID             string
+	ContactID      string
+	Kind           Kind
+	Purpose        string
+	ConsentEventID string
+	BodyKey        string
+	WAMID          string
+	Status         Status
+	ErrorCode      int
+	ErrorTitle     string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
