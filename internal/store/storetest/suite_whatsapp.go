@@ -59,7 +59,10 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		if _, err := s.LastMessage(ctx, "c1", message.Campaign); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("LastMessage of another kind: %v", err)
 		}
-		err = s.Tx(ctx, func(tx store.Tx) error { _, err := tx.ApplyStatus(ctx, "", "wamid.none", message.Sent, 0, "", t0); return err })
+		err = s.Tx(ctx, func(tx store.Tx) error {
+			_, err := tx.ApplyStatus(ctx, "", "wamid.none", message.Sent, 0, "", t0)
+			return err
+		})
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("status for an unknown wamid: %v", err)
 		}
