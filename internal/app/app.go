@@ -16,10 +16,14 @@ import (
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/notify"
+	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/vault"
+	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
 // Errors the transports map to a status.
@@ -46,6 +50,26 @@ type Config struct {
 	MinAge int
 	// Phones decides which numbers are accepted (N-01..N-04).
 	Phones phone.Policy
+	// BusinessName is the controller's name shown to people.
+	BusinessName string
+	// BusinessNumber is the WhatsApp number people write to, digits only
+	// (the wa.me click-to-chat link).
+	BusinessNumber string
+	// PublicURL is how people reach the public pages.
+	PublicURL string
+	// OptInTTL is how long an unconfirmed opt-in waits (RT-07; default 72 h).
+	OptInTTL time.Duration
+	// PreferencesTTL is how long a preference-centre link works (default 30 days).
+	PreferencesTTL time.Duration
+	// Keywords recognises opt-out and opt-in words (K-01..K-04).
+	Keywords *keyword.Matcher
+	// EntryCodes are the codes printed in shops' QR codes ("JA BUTIKK").
+	EntryCodes []string
+	// WhatsApp sends messages; nil when the channel is not set up.
+	WhatsApp *whatsapp.Client
+	// SMS and Email send confirmation links; nil when not set up.
+	SMS   notify.SMS
+	Email notify.Email
 }
 
 // App is the set of use cases.
@@ -61,6 +85,21 @@ type App struct {
 func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.MinAge == 0 {
 		cfg.MinAge = 15
+	}
+	if cfg.BusinessName == "" {
+		cfg.BusinessName = "Butikken AS"
+	}
+	if cfg.OptInTTL == 0 {
+		cfg.OptInTTL = optin.DefaultTTL
+	}
+	if cfg.PreferencesTTL == 0 {
+		cfg.PreferencesTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Keywords == nil {
+		cfg.Keywords, _ = keyword.New(keyword.DefaultLists())
+	}
+	if cfg.EntryCodes == nil {
+		cfg.EntryCodes = []string{"BUTIKK"}
 	}
 	return &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
 }

@@ -240,6 +240,19 @@ func (a *App) appendEvent(ctx context.Context, tx store.Tx, contactID string, e 
 		states = []consent.State{s}
 	} else if states, err = tx.ConsentStates(ctx, contactID); err != nil {
 		return e, nil, err
+	} else if e.Channel != "" {
+		// A contact-wide event on one channel touches that channel's purposes only.
+		kept := states[:0]
+		for _, s := range states {
+			p, err := tx.Purpose(ctx, s.Purpose)
+			if err != nil {
+				return e, nil, err
+			}
+			if string(p.Channel) == e.Channel {
+				kept = append(kept, s)
+			}
+		}
+		states = kept
 	}
 	for i, s := range states {
 		states[i] = consent.Apply(s, e)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 
-// Package queue holds samtykke's River jobs and their workers. Workers are
-// thin: each calls one app method. Job arguments carry ids, never personal data.
+// Package queue works samtykke's River jobs. Workers are thin: each calls one
+// app method. Job arguments (package job) carry ids, never personal data.
 package queue
 
 import (
@@ -14,31 +14,20 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store"
 )
 
-// VerifyLedgerArgs asks for a verification of the whole consent ledger: the
-// regular test of the measures (S-04).
-type VerifyLedgerArgs struct{}
-
-// Kind names the job.
-func (VerifyLedgerArgs) Kind() string { return "ledger_verify" }
-
-// InsertOpts makes the job unique while one is waiting, across replicas.
-func (VerifyLedgerArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
-}
-
 type verifyLedgerWorker struct {
-	river.WorkerDefaults[VerifyLedgerArgs]
+	river.WorkerDefaults[job.VerifyLedger]
 	app    *app.App
 	log    *slog.Logger
 	ok     prometheus.Gauge
 	events prometheus.Gauge
 }
 
-func (w *verifyLedgerWorker) Work(ctx context.Context, _ *river.Job[VerifyLedgerArgs]) error {
+func (w *verifyLedgerWorker) Work(ctx context.Context, _ *river.Job[job.VerifyLedger]) error {
 	rep, err := w.app.VerifyLedger(ctx)
 	var fault *ledger.Fault
 	if errors.As(err, &fault) {
@@ -56,6 +45,45 @@ func (w *verifyLedgerWorker) Work(ctx context.Context, _ *river.Job[VerifyLedger
 	return nil
 }
 
+type sendMessageWorker struct {
+	river.WorkerDefaults[job.SendMessage]
+	app *app.App
+}
+
+func (w *sendMessageWorker) Work(ctx context.Context, j *river.Job[job.SendMessage]) error {
+	err := w.app.SendMessage(ctx, j.Args.MessageID)
+	var retry *app.RetryError
+	if errors.As(err, &retry) {
+		return river.JobSnooze(retry.After)
+	}
+	return err
+}
+
+type processInboxWorker struct {
+	river.WorkerDefaults[job.ProcessInbox]
+	app *app.App
+}
+
+func (w *processInboxWorker) Work(ctx context.Context, _ *river.Job[job.ProcessInbox]) error {
+	_, err := w.app.ProcessInbox(ctx)
+	return err
+}
+
+type expireOptInsWorker struct {
+	river.WorkerDefaults[job.ExpireOptIns]
+	app *app.App
+}
+
+func (w *expireOptInsWorker) Work(ctx context.Context, _ *river.Job[job.ExpireOptIns]) error {
+	_, err := w.app.ExpireOptIns(ctx)
+	return err
+}
+
+func periodic(every time.Duration, args river.JobArgs) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
 // Start registers the workers and periodic jobs and starts working the queue.
 func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg prometheus.Registerer) (store.Queue, error) {
 	ok := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_ledger_verified",
@@ -65,14 +93,18 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	reg.MustRegister(ok, events)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &verifyLedgerWorker{app: a, log: log, ok: ok, events: events})
+	river.AddWorker(workers, &sendMessageWorker{app: a})
+	river.AddWorker(workers, &processInboxWorker{app: a})
+	river.AddWorker(workers, &expireOptInsWorker{app: a})
 	q, err := s.Queue(&river.Config{
-		Logger:  slog.New(quiet{log.Handler()}).With("component", "river"),
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers: workers,
+		Logger:            slog.New(quiet{log.Handler()}).With("component", "river"),
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Workers:           workers,
+		FetchPollInterval: 100 * time.Millisecond,
 		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
-				func() (river.JobArgs, *river.InsertOpts) { return VerifyLedgerArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
+			periodic(24*time.Hour, job.VerifyLedger{}),
+			periodic(time.Hour, job.ExpireOptIns{}),
+			periodic(10*time.Second, job.ProcessInbox{}),
 		},
 	})
 	if err != nil {

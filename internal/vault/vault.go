@@ -37,6 +37,7 @@ var ErrDecrypt = errors.New("vault: ciphertext does not authenticate")
 // Vault holds the keys derived from one master key. It is safe for concurrent use.
 type Vault struct {
 	kek      cipher.AEAD
+	sealer   cipher.AEAD // seals what leaves in links and what waits in the inbox
 	kekID    byte
 	index    []byte
 	suppress []byte
@@ -67,6 +68,13 @@ func New(master []byte) (*Vault, error) {
 		return nil, err
 	}
 	if v.links, err = derive("links/v1"); err != nil {
+		return nil, err
+	}
+	sealKey, err := derive("seal/v1")
+	if err != nil {
+		return nil, err
+	}
+	if v.sealer, err = newAEAD(sealKey); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -208,6 +216,17 @@ func open(aead cipher.AEAD, ciphertext, aad []byte) ([]byte, error) {
 		return nil, ErrDecrypt
 	}
 	return pt, nil
+}
+
+// Seal encrypts data that belongs to no one contact's key: a webhook body
+// waiting in the inbox, the number inside an opt-in link. purpose binds it.
+func (v *Vault) Seal(plaintext []byte, purpose string) []byte {
+	return seal(v.sealer, plaintext, []byte(purpose))
+}
+
+// Open decrypts what Seal made for the same purpose.
+func (v *Vault) Open(ciphertext []byte, purpose string) ([]byte, error) {
+	return open(v.sealer, ciphertext, []byte(purpose))
 }
 
 // BlindIndex is the keyed hash under which a contact's number is found

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/job"
+	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+)
+
+const inboxPurpose = "webhook-inbox"
+
+// ReceiveWebhook takes a webhook body whose signature the transport has
+// checked. It is stored durably (sealed: it holds numbers) before the caller
+// answers 200; a redelivered body is recognised and has no second effect
+// (invariant 7). Messages and preference changes — opt-outs among them — are
+// handled at once; statuses wait for the batch job.
+func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
+	payload, err := whatsapp.ParseWebhook(body)
+	if err != nil {
+		return invalid("webhook: %v", err)
+	}
+	digest := sha256.Sum256(body)
+	item := store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: a.now(), BodyCT: a.vault.Seal(body, inboxPurpose)}
+	urgent := false
+	for _, e := range payload.Entry {
+		for _, c := range e.Changes {
+			urgent = urgent || len(c.Value.Messages) > 0 || len(c.Value.UserPreferences) > 0
+		}
+	}
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.PutInbox(ctx, item); err != nil {
+			return err
+		}
+		if urgent {
+			return nil
+		}
+		return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // the same body again: already stored, nothing more to do
+	}
+	if err != nil || !urgent {
+		return err
+	}
+	return a.handleInboxItem(ctx, item.ID, payload)
+}
+
+// ProcessInbox handles stored webhook bodies in batches, oldest first, until
+// none is left; it returns how many it handled.
+func (a *App) ProcessInbox(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		items, err := a.store.PendingInbox(ctx, 200)
+		if err != nil || len(items) == 0 {
+			return total, err
+		}
+		// Statuses of many bodies share one transaction; messages get their own.
+		var statuses []itemPayload
+		for _, it := range items {
+			pt, err := a.vault.Open(it.BodyCT, inboxPurpose)
+			var payload *whatsapp.WebhookPayload
+			if err == nil {
+				payload, err = whatsapp.ParseWebhook(pt)
+			}
+			if err != nil {
+				a.log.Error("webhook body cannot be handled; dropped", "inbox_id", it.ID, "error", err)
+				if err := a.markHandled(ctx, it.ID); err != nil {
+					return total, err
+				}
+				continue
+			}
+			if hasMessages(payload) {
+				if err := a.handleInboxItem(ctx, it.ID, payload); err != nil {
+					return total, err
+				}
+				continue
+			}
+			statuses = append(statuses, itemPayload{it.ID, payload})
+		}
+		if len(statuses) > 0 {
+			if err := a.store.Tx(ctx, func(tx store.Tx) error {
+				for _, ip := range statuses {
+					if err := a.handlePayload(ctx, tx, ip.payload); err != nil {
+						return err
+					}
+					if err := tx.MarkInboxProcessed(ctx, []string{ip.id}, a.now()); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				return total, err
+			}
+		}
+		total += len(items)
+	}
+}
+
+type itemPayload struct {
+	id      string
+	payload *whatsapp.WebhookPayload
+}
+
+func hasMessages(p *whatsapp.WebhookPayload) bool {
+	for _, e := range p.Entry {
+		for _, c := range e.Changes {
+			if len(c.Value.Messages) > 0 || len(c.Value.UserPreferences) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *App) markHandled(ctx context.Context, id string) error {
+	return a.store.Tx(ctx, func(tx store.Tx) error { return tx.MarkInboxProcessed(ctx, []string{id}, a.now()) })
+}
+
+// handleInboxItem handles one body in its own transaction and marks it done.
+func (a *App) handleInboxItem(ctx context.Context, id string, p *whatsapp.WebhookPayload) error {
+	return a.store.Tx(ctx, func(tx store.Tx) error {
+		if err := a.handlePayload(ctx, tx, p); err != nil {
+			return err
+		}
+		return tx.MarkInboxProcessed(ctx, []string{id}, a.now())
+	})
+}
+
+// handlePayload applies every event of a body. Each event is handled once,
+// whatever the redeliveries (invariant 7).
+func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.WebhookPayload) error {
+	for _, e := range p.Entry {
+		for _, c := range e.Changes {
+			v := c.Value
+			bsuids := map[string]string{} // wa_id -> BSUID, from contacts[]
+			for _, wc := range v.Contacts {
+				if wc.WaID != "" && wc.UserID != "" {
+					bsuids[wc.WaID] = wc.UserID
+				}
+			}
+			for _, st := range v.Statuses {
+				if err := a.handleStatus(ctx, tx, st); err != nil {
+					return err
+				}
+			}
+			for _, m := range v.Messages {
+				userID := m.FromUserID
+				if userID == "" {
+					userID = bsuids[m.From]
+				}
+				if err := a.handleMessage(ctx, tx, m, userID); err != nil {
+					return err
+				}
+			}
+			for _, up := range v.UserPreferences {
+				if err := a.handlePreference(ctx, tx, up); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (a *App) once(ctx context.Context, tx store.Tx, key string) (bool, error) {
+	return tx.MarkSeen(ctx, key, a.now())
+}
+
+func (a *App) handleStatus(ctx context.Context, tx store.Tx, st whatsapp.Status) error {
+	if fresh, err := a.once(ctx, tx, "st:"+st.ID+":"+st.Status); err != nil || !fresh {
+		return err
+	}
+	var code int
+	var title string
+	if len(st.Errors) > 0 {
+		code, title = st.Errors[0].Code, st.Errors[0].Title
+	}
+	changed, err := tx.ApplyStatus(ctx, st.BizOpaqueCallbackData, st.ID, message.Status(st.Status), code, title, a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // not one of ours (another app on the number)
+	}
+	if err != nil || !changed {
+		return err
+	}
+	if st.Status == whatsapp.StatusFailed && code == 131050 {
+		// The person stopped marketing from this business inside WhatsApp (M-11).
+		m, err := messageFor(ctx, tx, st)
+		if err != nil {
+			return err
+		}
+		return a.objectOnChannel(ctx, tx, m.ContactID, "platform_131050", false)
+	}
+	return nil
+}
+
+func messageFor(ctx context.Context, tx store.Tx, st whatsapp.Status) (message.Message, error) {
+	if st.BizOpaqueCallbackData != "" {
+		return tx.Message(ctx, st.BizOpaqueCallbackData)
+	}
+	return message.Message{}, store.ErrNotFound
+}
+
+// sender finds the contact that wrote: by number, or by business-scoped user
+// id when the platform leaves the number out (§7). It records the BSUID next
+// to the number when both are known.
+func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
+	var num phone.Number
+	if waID != "" {
+		n, err := a.cfg.Phones.Parse("+" + whatsapp.Digits(waID))
+		if err == nil {
+			num = n
+			c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(n.E164()))
+			if err == nil && userID != "" {
+				err = a.recordBSUID(ctx, tx, c, userID)
+			}
+			return c, num, err
+		}
+	}
+	if userID != "" {
+		c, err := tx.ContactByBSUID(ctx, a.vault.BlindIndex("bsuid:"+userID))
+		return c, num, err
+	}
+	return contact.Contact{}, num, store.ErrNotFound
+}
+
+func (a *App) recordBSUID(ctx context.Context, tx store.Tx, c contact.Contact, userID string) error {
+	index := a.vault.BlindIndex("bsuid:" + userID)
+	if existing, err := tx.ContactByBSUID(ctx, index); err == nil && existing.ID == c.ID {
+		return nil
+	}
+	o, err := a.open(c)
+	if err != nil {
+		return err
+	}
+	return tx.SetBSUID(ctx, c.ID, o.key.Seal([]byte(userID), contact.AAD(c.ID, "bsuid")), index)
+}
+
+// handleMessage reacts to what a person wrote: an opt-out word or button
+// withdraws at once; "JA <code>" confirms their own pending opt-in; "JA
+// <entry code>" from a shop's QR code gets a link to the opt-in page; anything
+// else changes nothing. "JA" alone never subscribes anyone (K-03).
+func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, userID string) error {
+	if fresh, err := a.once(ctx, tx, "msg:"+m.ID); err != nil || !fresh {
+		return err
+	}
+	var text string
+	optOutButton := false
+	switch {
+	case m.Text != nil:
+		text = m.Text.Body
+	case m.Button != nil:
+		text = m.Button.Text
+		optOutButton = isOptOutPayload(m.Button.Payload)
+		if code, ok := strings.CutPrefix(m.Button.Payload, "OPTIN:"); ok {
+			text = "JA " + code
+		}
+	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
+		text = m.Interactive.ButtonReply.Title
+		optOutButton = isOptOutPayload(m.Interactive.ButtonReply.ID)
+		if code, ok := strings.CutPrefix(m.Interactive.ButtonReply.ID, "OPTIN:"); ok {
+			text = "JA " + code
+		}
+	default:
+		return nil
+	}
+	match := a.cfg.Keywords.Classify(text)
+	if optOutButton {
+		match.Kind = keyword.OptOut
+	}
+	if match.Kind == keyword.None {
+		return nil
+	}
+	c, num, err := a.sender(ctx, tx, m.From, userID)
+	known := err == nil && !c.Erased()
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	switch match.Kind {
+	case keyword.OptOut:
+		if !known {
+			if num == "" {
+				return nil
+			}
+			// Not on the list: remember the objection all the same (RT-05).
+			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:keyword", a.now())
+		}
+		method := "keyword"
+		if optOutButton {
+			method = "button"
+		}
+		return a.objectOnChannel(ctx, tx, c.ID, method, true)
+	case keyword.OptIn:
+		if match.Code == "" {
+			return nil
+		}
+		if known {
+			ok, err := a.confirmOptIn(ctx, tx, c.ID, match.Code, "whatsapp", m.ID)
+			if err != nil || ok {
+				return err
+			}
+		}
+		if num != "" && slices.Contains(a.cfg.EntryCodes, match.Code) {
+			// A shop's QR code: the person wrote first, so a reply with the
+			// opt-in page is allowed; it subscribes nobody by itself.
+			id := c.ID
+			if !known {
+				if id, _, err = a.ensureContact(ctx, tx, num, "nb", fields{}); err != nil {
+					return err
+				}
+			}
+			return a.queueMessage(ctx, tx, id, message.OptInLink, "", a.optInLink(num.E164(), m.ID))
+		}
+	}
+	return nil
+}
+
+func isOptOutPayload(p string) bool {
+	return strings.HasPrefix(strings.ToUpper(p), "OPTOUT") || strings.HasPrefix(strings.ToUpper(p), "STOP")
+}
+
+func (a *App) handlePreference(ctx context.Context, tx store.Tx, up whatsapp.UserPreference) error {
+	if fresh, err := a.once(ctx, tx, fmt.Sprintf("up:%s:%s:%d", whatsapp.Digits(up.WaID)+up.UserID, up.Value, up.Timestamp)); err != nil || !fresh {
+		return err
+	}
+	if up.Value != whatsapp.PreferenceStop {
+		return nil // "resume" never re-subscribes: only a fresh, confirmed opt-in does
+	}
+	c, num, err := a.sender(ctx, tx, up.WaID, up.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		if num != "" {
+			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:platform_preference", a.now())
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return a.objectOnChannel(ctx, tx, c.ID, "platform_preference", false)
+}
+
+// objectOnChannel commits an objection to every marketing purpose on WhatsApp
+// and suppresses the number (C-05, R-08, K-06), then — when the person wrote
+// to us and something changed — queues at most one confirmation, with no
+// offer in it (K-05).
+func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, method string, confirm bool) error {
+	c, err := tx.LockContact(ctx, contactID)
+	if err != nil || c.Erased() {
+		return err
+	}
+	before, err := tx.ConsentStates(ctx, contactID)
+	if err != nil {
+		return err
+	}
+	e, _, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Objected, Channel: string(consent.WhatsApp),
+		Method: method, Source: "whatsapp", Actor: Public.String()}, ledger.Evidence{Reason: method})
+	if err != nil {
+		return err
+	}
+	o, err := a.open(c)
+	if err != nil {
+		return err
+	}
+	if err := tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+method, e.At); err != nil {
+		return err
+	}
+	if !confirm {
+		return nil
+	}
+	changed := slices.ContainsFunc(before, func(s consent.State) bool {
+		return s.Status == consent.StatusActive || s.Status == consent.StatusPending
+	})
+	if !changed {
+		return nil // already unsubscribed: no second confirmation
+	}
+	return a.queueMessage(ctx, tx, contactID, message.OptOutConfirmation, "", "")
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrLinkExpired: a link's time ran out ("Lenken er utløpt").
+var ErrLinkExpired = fmt.Errorf("%w: the link has expired", ErrRefused)
+
+// ErrLinkInvalid: a link was altered or is not ours.
+var ErrLinkInvalid = fmt.Errorf("%w: the link is not valid", ErrInvalid)
+
+// sign makes "<kind>.<payload>.<mac>", payload base64url(id|unix expiry).
+func (a *App) sign(kind, id string, exp time.Time) string {
+	payload := base64.RawURLEncoding.EncodeToString([]byte(id + "|" + strconv.FormatInt(exp.Unix(), 10)))
+	mac := a.vault.LinkMAC(kind + "." + payload)
+	return kind + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac[:16])
+}
+
+// verify checks a signed token of a kind and returns its id.
+func (a *App) verify(kind, token string, now time.Time) (string, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] != kind {
+		return "", ErrLinkInvalid
+	}
+	mac, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || !hmac.Equal(mac, a.vault.LinkMAC(kind+"."+parts[1])[:16]) {
+		return "", ErrLinkInvalid
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", ErrLinkInvalid
+	}
+	id, expS, ok := strings.Cut(string(raw), "|")
+	exp, err := strconv.ParseInt(expS, 10, 64)
+	if !ok || err != nil {
+		return "", ErrLinkInvalid
+	}
+	if !now.Before(time.Unix(exp, 0)) {
+		return "", ErrLinkExpired
+	}
+	return id, nil
+}
+
+// PreferencesLink is the signed, expiring link to a contact's preference centre.
+func (a *App) PreferencesLink(contactID string) string {
+	return a.cfg.PublicURL + "/preferences/" + a.sign("p", contactID, a.now().Add(a.cfg.PreferencesTTL))
+}
+
+// linkClaims is what an opt-in link sent to a person's WhatsApp carries: their
+// number (sealed: it travels in a URL) and the message it answered.
+type linkClaims struct {
+	Phone     string `json:"p"`
+	MessageID string `json:"m"`
+	Exp       int64  `json:"e"`
+}
+
+const linkPurpose = "optin-link"
+
+// OptInLink makes the link sent in answer to "JA <entry code>" from a shop's
+// QR code: the opt-in page bound to the number that wrote.
+func (a *App) optInLink(e164, messageID string) string {
+	b, _ := json.Marshal(linkClaims{Phone: e164, MessageID: messageID, Exp: a.now().Add(24 * time.Hour).Unix()})
+	return a.cfg.PublicURL + "/optin?t=" + base64.RawURLEncoding.EncodeToString(a.vault.Seal(b, linkPurpose))
+}
+
+func (a *App) openLink(token string, now time.Time) (linkClaims, error) {
+	var c linkClaims
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return c, ErrLinkInvalid
+	}
+	b, err := a.vault.Open(raw, linkPurpose)
+	if err != nil || jsonUnmarshal(b, &c) != nil {
+		return c, ErrLinkInvalid
+	}
+	if !now.Before(time.Unix(c.Exp, 0)) {
+		return c, ErrLinkExpired
+	}
+	return c, nil
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

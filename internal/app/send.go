@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/job"
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+)
+
+// queueMessage records a message to a contact and enqueues its sending in the
+// same transaction: it leaves only if the state that called for it commits.
+// body carries the one variable part of the text (a link), never a number.
+func (a *App) queueMessage(ctx context.Context, tx store.Tx, contactID string, kind message.Kind, bodyKey, arg string) error {
+	if bodyKey == "" {
+		bodyKey = string(kind)
+	}
+	if arg != "" {
+		bodyKey += "|" + arg
+	}
+	m := message.Message{ID: newID(), ContactID: contactID, Kind: kind, BodyKey: bodyKey, Status: message.Queued,
+		CreatedAt: a.now(), UpdatedAt: a.now()}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return err
+	}
+	return tx.Enqueue(ctx, job.SendMessage{MessageID: m.ID}, nil)
+}
+
+// RetryError asks the queue to try again after a while: the platform said
+// nothing was sent (rate limits).
+type RetryError struct{ After time.Duration }
+
+func (e *RetryError) Error() string { return fmt.Sprintf("retry after %s", e.After) }
+
+// SendMessage sends a queued message, at most once: the row is claimed
+// before the request leaves; a request that may have left and got no answer
+// ends as unknown, for the status webhook to settle, and is never re-sent.
+func (a *App) SendMessage(ctx context.Context, id string) error {
+	if a.cfg.WhatsApp == nil {
+		return errors.New("no WhatsApp client configured")
+	}
+	var m message.Message
+	var o opened
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		var err error
+		if m, err = tx.Message(ctx, id); err != nil {
+			return err
+		}
+		if m.Status != message.Queued {
+			return errAlreadyHandled
+		}
+		c, err := tx.Contact(ctx, m.ContactID)
+		if err != nil {
+			return err
+		}
+		if c.Erased() {
+			return tx.FinishMessage(ctx, id, message.Skipped, "", 0, "contact erased", a.now())
+		}
+		if o, err = a.open(c); err != nil {
+			return err
+		}
+		return tx.ClaimMessage(ctx, id, a.now())
+	})
+	if errors.Is(err, errAlreadyHandled) {
+		return nil
+	}
+	if err != nil || o.key == nil {
+		return err
+	}
+	var res whatsapp.SendResult
+	if m.Kind == message.ConfirmationRequest {
+		// Outside the service window only a template may go: a utility
+		// template with the code and a quick reply that confirms (§5.5).
+		_, code, _ := strings.Cut(m.BodyKey, "|")
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), confirmationTemplate(o.Language, code), m.ID)
+	} else {
+		text, terr := a.messageText(ctx, m, o.Language)
+		if terr != nil {
+			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
+		}
+		res, err = a.cfg.WhatsApp.SendText(ctx, o.number.E164(), text, m.ID)
+	}
+	var apiErr *whatsapp.APIError
+	switch {
+	case err == nil:
+		return a.finish(ctx, id, message.Sent, res.MessageID, 0, "")
+	case errors.Is(err, whatsapp.ErrAmbiguous):
+		return a.finish(ctx, id, message.Unknown, "", 0, "no answer; the status webhook will tell")
+	case errors.As(err, &apiErr) && apiErr.Retryable():
+		if ferr := a.finish(ctx, id, message.Queued, "", apiErr.Code, apiErr.Message); ferr != nil {
+			return ferr
+		}
+		return &RetryError{After: max(apiErr.RetryAfter, time.Second)}
+	case errors.As(err, &apiErr):
+		return a.finish(ctx, id, message.Failed, "", apiErr.Code, apiErr.Message)
+	case errors.Is(err, whatsapp.ErrNotSent):
+		if ferr := a.finish(ctx, id, message.Queued, "", 0, ""); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("send message %s: %w", id, err) // nothing left: River retries
+	}
+	return a.finish(ctx, id, message.Unknown, "", 0, "unclassified send error")
+}
+
+var errAlreadyHandled = errors.New("already handled")
+
+func (a *App) finish(ctx context.Context, id string, st message.Status, wamid string, code int, title string) error {
+	return a.store.Tx(ctx, func(tx store.Tx) error {
+		return tx.FinishMessage(ctx, id, st, wamid, code, truncate(title, 200), a.now())
+	})
+}
+
+// messageText renders a non-marketing message in the person's language.
+func (a *App) messageText(ctx context.Context, m message.Message, lang string) (string, error) {
+	kind, arg, _ := strings.Cut(m.BodyKey, "|")
+	biz := a.cfg.BusinessName
+	switch message.Kind(kind) {
+	case message.Receipt:
+		states, err := a.store.ConsentStates(ctx, m.ContactID)
+		if err != nil {
+			return "", err
+		}
+		var names []string
+		for _, s := range states {
+			if s.Status != consent.StatusActive {
+				continue
+			}
+			p, err := a.store.Purpose(ctx, s.Purpose)
+			if err != nil {
+				return "", err
+			}
+			names = append(names, p.Description.In(lang))
+		}
+		return i18n.T(lang, "msg.receipt", "purposes", strings.Join(names, ", "), "business", biz,
+			"link", a.PreferencesLink(m.ContactID)), nil
+	case message.OptOutConfirmation:
+		return i18n.T(lang, "msg.optout_confirmation"), nil
+	case message.OptInLink:
+		return i18n.T(lang, "msg.optin_link", "business", biz, "link", arg), nil
+	}
+	return "", fmt.Errorf("no text for message kind %q", kind)
+}
+
+// ConfirmationTemplate is the utility template that asks a person to confirm
+// an opt-in they asked for on the web: body {{1}} is the code; its quick reply
+// carries "OPTIN:<code>".
+const ConfirmationTemplate = "samtykke_optin_confirmation"
+
+func confirmationTemplate(lang, code string) whatsapp.Template {
+	zero := whatsapp.ButtonIndex(0)
+	return whatsapp.Template{Name: ConfirmationTemplate, Language: whatsapp.Language{Code: lang},
+		Components: []whatsapp.Component{
+			{Type: "body", Parameters: []whatsapp.Parameter{{Type: "text", Text: code}}},
+			{Type: "button", SubType: "quick_reply", Index: &zero, Parameters: []whatsapp.Parameter{{Type: "payload", Payload: "OPTIN:" + code}}},
+		}}
+}
