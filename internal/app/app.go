@@ -104,6 +104,10 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	return &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
 }
 
+// Configure changes the configuration before the app serves; wiring uses it
+// for what is known only once the server listens.
+func (a *App) Configure(fn func(*Config)) { fn(&a.cfg) }
+
 // Store is the store the app works on.
 func (a *App) Store() store.Store { return a.store }
 

@@ -4,6 +4,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,13 +19,79 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/samtykke/samtykke/internal/api"
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/webhook"
+	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
 func parseRole(s string) (staff.Role, error) { return staff.ParseRole(s) }
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// channel is the WhatsApp side as serve runs it: the Cloud API, or the
+// built-in simulator standing in for it on serve's own address.
+type channel struct {
+	client         *whatsapp.Client
+	sim            *sim.Server
+	sink           *notify.Sink
+	appSecret      string
+	verifyToken    string
+	businessNumber string
+}
+
+func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, error) {
+	w := cfg.WhatsApp
+	ch := &channel{appSecret: w.AppSecret, verifyToken: w.VerifyToken, businessNumber: whatsapp.Digits(w.BusinessNumber)}
+	clientCfg := whatsapp.ClientConfig{BaseURL: w.BaseURL, Version: w.Version, Token: w.Token, PhoneNumberID: w.PhoneNumberID,
+		Logger: log.With("component", "whatsapp")}
+	if w.Simulated() {
+		if ch.appSecret == "" {
+			ch.appSecret = randomSecret()
+		}
+		if ch.verifyToken == "" {
+			ch.verifyToken = randomSecret()
+		}
+		simCfg := sim.DefaultConfig()
+		simCfg.AppSecret, simCfg.WebhookURL = ch.appSecret, base+"/webhooks/whatsapp"
+		simCfg.Logger = log.With("component", "whatsapp-sim")
+		s, err := sim.New(simCfg)
+		if err != nil {
+			return nil, fmt.Errorf("simulator: %w", err)
+		}
+		ch.sim, ch.sink = s, &notify.Sink{}
+		ch.businessNumber = s.DisplayNumber()
+		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = base+simPrefix, "simulator", s.PhoneNumberID()
+		clientCfg.Version = ""
+	}
+	c, err := whatsapp.NewClient(clientCfg)
+	if err != nil {
+		return nil, err
+	}
+	ch.client = c
+	return ch, nil
+}
+
+func keywords(cfg config.Config) (*keyword.Matcher, error) {
+	lists := keyword.DefaultLists()
+	if len(cfg.OptOutWords) > 0 {
+		lists.OptOut = cfg.OptOutWords
+	}
+	if len(cfg.OptInWords) > 0 {
+		lists.OptIn = cfg.OptInWords
+	}
+	return keyword.New(lists)
+}
 
 // runServe is the service: migrate, keys, app, queue, HTTP; then a graceful
 // shutdown on SIGINT or SIGTERM.
@@ -37,6 +105,25 @@ func runServe(ctx context.Context, e env, args []string) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fail(e, "listen on %s: %v", cfg.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = base
+	}
+	ch, err := setupChannel(cfg, base, log)
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	if ch.sim != nil {
+		defer ch.sim.Close()
+	}
+	kw, err := keywords(cfg)
+	if err != nil {
+		return fail(e, "keywords: %v", err)
+	}
 	sys, err := open(ctx, cfg, log, true)
 	if err != nil {
 		return fail(e, "%v", err)
@@ -46,27 +133,33 @@ func runServe(ctx context.Context, e env, args []string) int {
 		log.Info("created a new master key file with mode 0600; back it up: without it the data cannot be read",
 			"data_dir", cfg.DataDir)
 	}
+	a := sys.app
+	a.Configure(func(c *app.Config) {
+		c.BusinessNumber, c.PublicURL, c.WhatsApp, c.Keywords, c.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
+		if ch.sink != nil {
+			c.SMS, c.Email = ch.sink, ch.sink
+		}
+		if cfg.SMTP.Addr != "" {
+			c.Email = notify.SMTP{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}
+		}
+	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	q, err := queue.Start(ctx, sys.store, sys.app, log, reg)
+	q, err := queue.Start(ctx, sys.store, a, log, reg)
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}
 
-	apiServer := api.New(sys.app, log, reg)
+	apiServer := api.New(a, log, reg)
 	mux := http.NewServeMux()
 	apiServer.Register(mux)
-	var simulator *sim.Server
-	if cfg.WhatsApp.Simulated() {
-		// No Cloud API credentials: the built-in simulator stands in, on our address.
-		simCfg := sim.DefaultConfig()
-		simCfg.Logger = log.With("component", "whatsapp-sim")
-		if simulator, err = sim.New(simCfg); err != nil {
-			return fail(e, "simulator: %v", err)
-		}
-		defer simulator.Close()
-		mountSim(mux, simulator)
+	(&webhook.Handler{App: a, AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Log: log}).Register(mux)
+	if ch.sim != nil {
+		mountSim(mux, ch.sim)
+		mux.HandleFunc("GET /_sim/notify", func(w http.ResponseWriter, _ *http.Request) {
+			httpx.WriteJSON(w, http.StatusOK, map[string]any{"sent": ch.sink.Sent()})
+		})
 	}
 	srv := &http.Server{
 		Handler:           httpx.Middleware(log, apiServer.Observe, mux),
@@ -76,14 +169,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fail(e, "listen on %s: %v", cfg.Addr, err)
-	}
-	base := "http://" + ln.Addr().String()
 
 	if n, err := sys.store.CountTokens(ctx); err == nil && n == 0 {
-		secret, _, err := sys.app.CreateToken(ctx, staff.Admin, "first-run admin")
+		secret, _, err := a.CreateToken(ctx, staff.Admin, "first-run admin")
 		if err != nil {
 			return fail(e, "first admin token: %v", err)
 		}
@@ -92,7 +180,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	fmt.Fprintf(e.stdout, "samtykke is running on %s (%s)\n", base, sys.store.Backend())
 	fmt.Fprintf(e.stdout, "  API:      %s/api/v1/   (OpenAPI: %s/api/openapi.json)\n", base, base)
 	fmt.Fprintf(e.stdout, "  health:   %s/healthz  %s/readyz   metrics: %s/metrics\n", base, base, base)
-	if simulator != nil {
+	if ch.sim != nil {
 		fmt.Fprintf(e.stdout, "  WhatsApp: built-in simulator (no Cloud API token set): %s/_sim/messages\n", base)
 	}
 

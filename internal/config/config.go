@@ -22,15 +22,28 @@ type Config struct {
 	DataDir      string // SQLite file and key file live here
 	DatabaseURL  string `secret:"true"` // postgres://... selects PostgreSQL
 	Addr         string // serve's listen address
-	PublicURL    string // how people reach the public pages
+	PublicURL    string // how people reach the public pages; empty: serve's own address
 	MasterKey    string `secret:"true"` // base64; else DataDir/master.key
 	MinAge       int    // C-13
 	PhoneRegions []string
 	BusinessName string
 	LogFormat    string // text or json
 	LogLevel     string // debug, info, warn, error
+	EntryCodes   []string
+	OptOutWords  []string // replace the default opt-out keywords when set
+	OptInWords   []string // replace the default opt-in keywords when set
 
 	WhatsApp WhatsApp
+	SMTP     SMTP
+}
+
+// SMTP configures e-mail for opt-in confirmation links; with no Addr, serve
+// keeps e-mails in an in-memory sink shown at /_sim/notify.
+type SMTP struct {
+	Addr     string
+	From     string
+	Username string
+	Password string `secret:"true"`
 }
 
 // WhatsApp configures the Cloud API. With no Token, serve runs the simulator.
@@ -39,7 +52,9 @@ type WhatsApp struct {
 	Version       string
 	Token         string `secret:"true"`
 	PhoneNumberID string
-	AppSecret     string `secret:"true"`
+	// BusinessNumber is the number people write to, for wa.me links.
+	BusinessNumber string
+	AppSecret      string `secret:"true"`
 	VerifyToken   string `secret:"true"`
 }
 
@@ -58,6 +73,22 @@ type key struct {
 
 func str(p func(c *Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+// list reads a comma-separated list; upper turns entries to upper case.
+func list(p func(c *Config) *[]string, upper bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		*p(c) = nil
+		for _, x := range strings.Split(v, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				if upper {
+					x = strings.ToUpper(x)
+				}
+				*p(c) = append(*p(c), x)
+			}
+		}
+		return nil
+	}
 }
 
 var keys = []key{
@@ -81,15 +112,13 @@ var keys = []key{
 			return nil
 		}},
 	{env: "SAMTYKKE_PHONE_REGIONS", usage: "regions besides NO whose mobiles are accepted, comma separated (N-04)",
-		set: func(c *Config, v string) error {
-			c.PhoneRegions = nil
-			for _, r := range strings.Split(v, ",") {
-				if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
-					c.PhoneRegions = append(c.PhoneRegions, r)
-				}
-			}
-			return nil
-		}},
+		set: list(func(c *Config) *[]string { return &c.PhoneRegions }, true)},
+	{env: "SAMTYKKE_ENTRY_CODES", def: "BUTIKK", usage: "codes printed in shops' QR codes (\"JA BUTIKK\"), comma separated",
+		set: list(func(c *Config) *[]string { return &c.EntryCodes }, true)},
+	{env: "SAMTYKKE_OPTOUT_WORDS", usage: "opt-out keywords replacing the defaults (K-02), comma separated",
+		set: list(func(c *Config) *[]string { return &c.OptOutWords }, false)},
+	{env: "SAMTYKKE_OPTIN_WORDS", usage: "opt-in keywords replacing the defaults (K-03), comma separated",
+		set: list(func(c *Config) *[]string { return &c.OptInWords }, false)},
 	{env: "SAMTYKKE_BUSINESS_NAME", def: "Butikken AS", usage: "the controller's name, shown to people",
 		set: str(func(c *Config) *string { return &c.BusinessName })},
 	{env: "SAMTYKKE_LOG_FORMAT", def: "text", usage: "text or json",
@@ -104,10 +133,20 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.WhatsApp.Token })},
 	{env: "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", usage: "Cloud API phone-number id",
 		set: str(func(c *Config) *string { return &c.WhatsApp.PhoneNumberID })},
+	{env: "SAMTYKKE_WHATSAPP_BUSINESS_NUMBER", usage: "the WhatsApp number people write to, for wa.me links",
+		set: str(func(c *Config) *string { return &c.WhatsApp.BusinessNumber })},
 	{env: "SAMTYKKE_WHATSAPP_APP_SECRET", secret: true, usage: "app secret that signs webhooks",
 		set: str(func(c *Config) *string { return &c.WhatsApp.AppSecret })},
 	{env: "SAMTYKKE_WHATSAPP_VERIFY_TOKEN", secret: true, usage: "webhook verification token",
 		set: str(func(c *Config) *string { return &c.WhatsApp.VerifyToken })},
+	{env: "SAMTYKKE_SMTP_ADDR", usage: "SMTP server HOST:PORT for confirmation e-mails",
+		set: str(func(c *Config) *string { return &c.SMTP.Addr })},
+	{env: "SAMTYKKE_SMTP_FROM", usage: "sender address of confirmation e-mails",
+		set: str(func(c *Config) *string { return &c.SMTP.From })},
+	{env: "SAMTYKKE_SMTP_USERNAME", usage: "SMTP user",
+		set: str(func(c *Config) *string { return &c.SMTP.Username })},
+	{env: "SAMTYKKE_SMTP_PASSWORD", secret: true, usage: "SMTP password",
+		set: str(func(c *Config) *string { return &c.SMTP.Password })},
 }
 
 // resolve finds a key's value: a set flag, else the variable, else its
@@ -158,9 +197,6 @@ func Load(getenv func(string) string, flags map[string]*string) (Config, error) 
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
-	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
-	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c, c.Validate()
 }
@@ -201,6 +237,12 @@ func (c Config) Validate() error {
 		if w.VerifyToken == "" {
 			bad("a WhatsApp token needs SAMTYKKE_WHATSAPP_VERIFY_TOKEN for the webhook handshake")
 		}
+		if w.BusinessNumber == "" {
+			bad("a WhatsApp token needs SAMTYKKE_WHATSAPP_BUSINESS_NUMBER for click-to-chat links")
+		}
+	}
+	if c.SMTP.Addr != "" && c.SMTP.From == "" {
+		bad("SAMTYKKE_SMTP_ADDR needs SAMTYKKE_SMTP_FROM")
 	}
 	return errors.Join(errs...)
 }

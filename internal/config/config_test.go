@@ -37,6 +37,7 @@ var validWhatsApp = map[string]string{
 	"SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID": "1234567890",
 	"SAMTYKKE_WHATSAPP_APP_SECRET":      "app-secret",
 	"SAMTYKKE_WHATSAPP_VERIFY_TOKEN":    "verify-token",
+	"SAMTYKKE_WHATSAPP_BUSINESS_NUMBER": "4722334455",
 }
 
 func merge(ms ...map[string]string) map[string]string {
@@ -58,8 +59,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := config.Config{
-		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MinAge: 15,
-		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info",
+		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
+		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"},
 		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -99,7 +100,7 @@ func TestLoadSources(t *testing.T) {
 				"SAMTYKKE_MIN_AGE": "18", "SAMTYKKE_LOG_FORMAT": "json", "SAMTYKKE_LOG_LEVEL": "debug",
 				"SAMTYKKE_BUSINESS_NAME": "Sko AS", "SAMTYKKE_PHONE_REGIONS": " se, dk ,,"},
 			check: func(t *testing.T, c config.Config) {
-				want := []any{"/var/lib/samtykke", "0.0.0.0:9000", "http://0.0.0.0:9000", 18, "json", "debug", "Sko AS", []string{"SE", "DK"}}
+				want := []any{"/var/lib/samtykke", "0.0.0.0:9000", "", 18, "json", "debug", "Sko AS", []string{"SE", "DK"}}
 				got := []any{c.DataDir, c.Addr, c.PublicURL, c.MinAge, c.LogFormat, c.LogLevel, c.BusinessName, c.PhoneRegions}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("(-want +got):\n%s", diff)
@@ -120,7 +121,7 @@ func TestLoadSources(t *testing.T) {
 			env:  map[string]string{"SAMTYKKE_ADDR": "0.0.0.0:9000", "SAMTYKKE_DATA_DIR": "/env"},
 			args: []string{"-addr", "127.0.0.1:7000", "-data-dir", "/flag"},
 			check: func(t *testing.T, c config.Config) {
-				if c.Addr != "127.0.0.1:7000" || c.DataDir != "/flag" || c.PublicURL != "http://127.0.0.1:7000" {
+				if c.Addr != "127.0.0.1:7000" || c.DataDir != "/flag" || c.PublicURL != "" {
 					t.Errorf("Addr, DataDir, PublicURL = %q, %q, %q; want the flags'", c.Addr, c.DataDir, c.PublicURL)
 				}
 			},
@@ -181,7 +182,7 @@ func TestLoadSources(t *testing.T) {
 			env:  validWhatsApp,
 			check: func(t *testing.T, c config.Config) {
 				want := config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", Token: "EAAG-token",
-					PhoneNumberID: "1234567890", AppSecret: "app-secret", VerifyToken: "verify-token"}
+					PhoneNumberID: "1234567890", BusinessNumber: "4722334455", AppSecret: "app-secret", VerifyToken: "verify-token"}
 				if diff := cmp.Diff(want, c.WhatsApp); diff != "" {
 					t.Errorf("WhatsApp (-want +got):\n%s", diff)
 				}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package e2e runs samtykke's flows end to end: the app, River, the webhook
+// receiver and the WhatsApp simulator over real HTTP, on both stores.
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/notify"
+	"github.com/samtykke/samtykke/internal/queue"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/vault"
+	"github.com/samtykke/samtykke/internal/webhook"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+const appSecret = "e2e-app-secret"
+
+type harness struct {
+	t     *testing.T
+	ctx   context.Context
+	app   *app.App
+	sim   *sim.Server
+	srv   *httptest.Server
+	store store.Store
+	b     storetest.Backend
+	sink  *notify.Sink
+}
+
+var admin = app.Actor{ID: "t-admin", Name: "admin", Role: staff.Admin}
+
+func start(t *testing.T, b storetest.Backend) *harness {
+	t.Helper()
+	ctx := context.Background()
+	master := make([]byte, vault.KeySize)
+	_, _ = rand.Read(master)
+	v, _ := vault.New(master)
+	st := b.Open(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	simCfg := sim.DefaultConfig()
+	simCfg.AppSecret, simCfg.WebhookURL = appSecret, srv.URL+"/webhooks/whatsapp"
+	s, err := sim.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	mux.Handle("/graph/", http.StripPrefix("/graph", s.Handler()))
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: srv.URL + "/graph", Token: "e2e", PhoneNumberID: s.PhoneNumberID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &notify.Sink{}
+	a := app.New(st, v, app.Config{BusinessNumber: s.DisplayNumber(), PublicURL: srv.URL, WhatsApp: client, SMS: sink, Email: sink}, log)
+	(&webhook.Handler{App: a, AppSecret: appSecret, VerifyToken: "vt", Log: log}).Register(mux)
+	q, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(stopCtx)
+	})
+	h := &harness{t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink}
+	h.seed()
+	return h
+}
+
+func (h *harness) seed() {
+	h.t.Helper()
+	for _, p := range []consent.Purpose{
+		{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent, RetentionDays: 365,
+			Description: consent.Text{NB: "Tilbud", EN: "Offers"}},
+		{Key: "news", Channel: consent.WhatsApp, Basis: consent.BasisConsent, RetentionDays: 365,
+			Description: consent.Text{NB: "Nyheter", EN: "News"}},
+	} {
+		if _, err := h.app.CreatePurpose(h.ctx, admin, p); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	for _, lang := range []string{"nb", "en"} {
+		n := notice.Notice{Language: lang, Summary: "Kort om behandlingen."}
+		for _, it := range notice.Required {
+			n.Sections = append(n.Sections, notice.Section{Item: it, Title: string(it), Body: "Tekst om " + string(it)})
+		}
+		n, err := h.app.CreateNotice(h.ctx, admin, n)
+		if err == nil {
+			_, err = h.app.PublishNotice(h.ctx, admin, n.ID)
+		}
+		if err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// waitFor polls cond until it holds or ten seconds pass.
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// write sends an inbound text from a number through the simulator, which
+// posts the signed webhook to samtykke before it answers.
+func (h *harness) write(from, text string) sim.Delivery {
+	h.t.Helper()
+	d, err := h.sim.Inbound(sim.Inbound{From: from, Text: text})
+	if err != nil || !d.Delivered {
+		h.t.Fatalf("inbound %q: %+v, %v", text, d, err)
+	}
+	return d
+}
+
+func (h *harness) count(q string, args ...any) int64 {
+	h.t.Helper()
+	return h.b.Int(h.t, h.store, q, args...)
+}
+
+func (h *harness) gate(contactID, purpose string) consent.Decision {
+	h.t.Helper()
+	d, err := h.app.Gate(h.ctx, admin, contactID, purpose)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}

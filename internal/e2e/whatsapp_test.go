@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package e2e
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+const (
+	kari = "+4791234567"
+	ola  = "+4741234568"
+)
+
+func (h *harness) optIn(phone string, purposes ...string) app.OptInStarted {
+	h.t.Helper()
+	st, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{Phone: phone, Purposes: purposes, AgeConfirmed: true,
+		IP: "192.0.2.7", UserAgent: "e2e"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+func (h *harness) contactID(phone string) string {
+	h.t.Helper()
+	id, err := h.app.Lookup(h.ctx, admin, phone, "e2e")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+// textsTo is what the simulator accepted for a number, by type.
+func (h *harness) textsTo(phone string) []sim.Message { return h.sim.Messages(phone) }
+
+// TestOptInConfirmGateStopp: the whole double opt-in and opt-out over the
+// simulator, on both stores (issue 3 point 7; C-04, K-01, K-05, K-06).
+func TestOptInConfirmGateStopp(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := start(t, b)
+		started := h.optIn("912 34 567", "offers", "news")
+		if started.Code == "" || !strings.Contains(started.ChatLink, "wa.me/"+h.sim.DisplayNumber()+"?text=JA+"+started.Code) {
+			t.Fatalf("started = %+v", started)
+		}
+		// Asking sends nothing to the number (M-04): the person writes first.
+		if got := h.textsTo(kari); len(got) != 0 {
+			t.Fatalf("the opt-in request sent %d messages before the person wrote", len(got))
+		}
+		id := h.contactID(kari)
+		if d := h.gate(id, "offers"); d.Allowed || d.Reason != consent.ReasonPending {
+			t.Fatalf("gate before confirmation = %+v; want pending", d)
+		}
+
+		// The code from another number confirms nothing.
+		h.write(ola, "JA "+started.Code)
+		if d := h.gate(id, "offers"); d.Allowed {
+			t.Fatalf("another number's JA confirmed kari's request")
+		}
+
+		// The person confirms from their own WhatsApp.
+		d := h.write(kari, "ja "+strings.ToLower(started.Code)+" 👍")
+		if g := h.gate(id, "offers"); !g.Allowed || g.EventID == "" {
+			t.Fatalf("gate after confirmation = %+v", g)
+		}
+		if g := h.gate(id, "news"); !g.Allowed {
+			t.Fatalf("gate for news after confirmation = %+v", g)
+		}
+		// L-03: the confirmed event names the confirming message.
+		hist, err := h.app.ConsentHistory(h.ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var confirmed int
+		for _, e := range hist.Events {
+			if e.Kind == "confirmed" {
+				confirmed++
+				if e.Evidence == nil || e.Evidence.ConfirmationMessageID != d.ID || e.Evidence.NoticeHash == "" ||
+					e.Evidence.IP != "192.0.2.7" || e.Evidence.WordingHash == "" {
+					t.Errorf("confirmed evidence = %+v", e.Evidence)
+				}
+			}
+		}
+		if confirmed != 2 {
+			t.Fatalf("%d confirmed events, want 2", confirmed)
+		}
+		// The receipt goes back, with the preference-centre link (L-04).
+		h.waitFor("the receipt", func() bool { return len(h.textsTo(kari)) == 1 })
+
+		// "  stopp! " withdraws at once, suppresses, and confirms once.
+		h.write(kari, "  stopp! ")
+		for _, p := range []string{"offers", "news"} {
+			if g := h.gate(id, p); g.Allowed || g.Reason != consent.ReasonSuppressed {
+				t.Fatalf("gate for %s after STOPP = %+v; want suppressed", p, g)
+			}
+		}
+		h.waitFor("the opt-out confirmation", func() bool { return len(h.textsTo(kari)) == 2 })
+		h.write(kari, "STOPP")
+		h.write(kari, "Stopp takk")
+		if n := h.count(`SELECT count(*) FROM messages WHERE kind = 'optout_confirmation'`); n != 1 {
+			t.Fatalf("%d opt-out confirmations queued, want exactly one", n)
+		}
+		// JA or START never re-subscribes by itself (K-03).
+		h.write(kari, "JA")
+		h.write(kari, "START")
+		h.write(kari, "JA "+started.Code) // the used code
+		if g := h.gate(id, "offers"); g.Allowed {
+			t.Fatalf("JA re-subscribed after STOPP: %+v", g)
+		}
+		h.waitFor("the queue to settle", func() bool {
+			return h.count(`SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')`) == 0
+		})
+		if got := h.textsTo(kari); len(got) != 2 {
+			t.Fatalf("kari got %d messages, want the receipt and one opt-out confirmation", len(got))
+		}
+		// A number that did not ask never receives anything.
+		if got := h.textsTo(ola); len(got) != 0 {
+			t.Fatalf("ola, who never asked, got %d messages", len(got))
+		}
+		if _, err := h.app.VerifyLedger(h.ctx); err != nil {
+			t.Fatalf("ledger after the flow: %v", err)
+		}
+	})
+}
+
+// TestJAWithoutRequestChangesNothing (K-03).
+func TestJAWithoutRequestChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := start(t, storetest.SQLite)
+	before := h.count(`SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM consent_events) + (SELECT count(*) FROM messages)`)
+	for _, text := range []string{"JA", "ja takk", "JA ZZ9ZZ9", "Ja, men hva koster det?", "START"} {
+		h.write(kari, text)
+	}
+	after := h.count(`SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM consent_events) + (SELECT count(*) FROM messages)`)
+	if after != before {
+		t.Fatalf("JA without a pending request changed %d rows", after-before)
+	}
+	if got := h.textsTo(kari); len(got) != 0 {
+		t.Fatalf("JA without a request got %d answers", len(got))
+	}
+}
+
+// TestWebhookSignatureAndReplay: a badly signed webhook stores nothing; a
+// replayed one has no second effect (invariant 7, reference §4.3-§4.4).
+func TestWebhookSignatureAndReplay(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := start(t, b)
+		started := h.optIn(kari, "offers")
+		id := h.contactID(kari)
+		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
+			`"messaging_product":"whatsapp","metadata":{"display_phone_number":"4722334455","phone_number_id":"` + h.sim.PhoneNumberID() + `"},` +
+			`"contacts":[{"profile":{"name":"Kari"},"wa_id":"4791234567"}],` +
+			`"messages":[{"from":"4791234567","id":"wamid.replay1","timestamp":"1764417600","type":"text","text":{"body":"JA ` + started.Code + `"}}]}}]}]}`)
+		post := func(sig string) int {
+			req, _ := http.NewRequest("POST", h.srv.URL+"/webhooks/whatsapp", bytes.NewReader(body))
+			if sig != "" {
+				req.Header.Set(whatsapp.SignatureHeader, sig)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		rows := func() int64 {
+			return h.count(`SELECT (SELECT count(*) FROM webhook_inbox) + (SELECT count(*) FROM consent_events) + (SELECT count(*) FROM webhook_seen)`)
+		}
+		before := rows()
+		for _, sig := range []string{"", "sha256=00", whatsapp.Sign("another-secret", body), strings.Replace(whatsapp.Sign(appSecret, body), "a", "b", 1)} {
+			if code := post(sig); code != http.StatusUnauthorized {
+				t.Errorf("signature %q: status %d, want 401", sig, code)
+			}
+		}
+		if rows() != before {
+			t.Fatalf("badly signed webhooks stored %d rows", rows()-before)
+		}
+		if g := h.gate(id, "offers"); g.Allowed {
+			t.Fatalf("an unsigned JA confirmed the consent")
+		}
+		good := whatsapp.Sign(appSecret, body)
+		for i := range 3 {
+			if code := post(good); code != http.StatusOK {
+				t.Fatalf("delivery %d: status %d", i, code)
+			}
+		}
+		if n := h.count(`SELECT count(*) FROM consent_events WHERE kind = 'confirmed'`); n != 1 {
+			t.Fatalf("%d confirmed events after three deliveries of one webhook, want 1", n)
+		}
+		if n := h.count(`SELECT count(*) FROM webhook_inbox`); n != 1 {
+			t.Fatalf("the replayed body was stored %d times", n)
+		}
+		// The same message in a different body (the platform re-batches) is also recognised.
+		h.write(kari, "JA "+started.Code)
+		if n := h.count(`SELECT count(*) FROM consent_events WHERE kind = 'confirmed'`); n != 1 {
+			t.Fatalf("confirmed events = %d after a second JA", n)
+		}
+		// Verification handshake (§4.2).
+		resp, err := http.Get(h.srv.URL + "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=vt&hub.challenge=1158201444")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("handshake: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		if err := h.sim.Verify(h.ctx, h.srv.URL+"/webhooks/whatsapp", "wrong"); err == nil {
+			t.Fatal("handshake with a wrong verify token succeeded")
+		}
+		if err := h.sim.Verify(h.ctx, h.srv.URL+"/webhooks/whatsapp", "vt"); err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+	})
+}
+
+// TestPlatformStopAndStatuses: a user_preferences stop objects (M-11), and
+// status webhooks move the receipt forward through the batch job.
+func TestPlatformStopAndStatuses(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := start(t, b)
+		started := h.optIn(kari, "offers")
+		h.write(kari, "JA "+started.Code)
+		id := h.contactID(kari)
+		h.waitFor("the receipt to be read", func() bool {
+			return h.count(`SELECT count(*) FROM messages WHERE kind = 'receipt' AND status = 'read'`) == 1
+		})
+		if _, err := h.sim.SetUserPreference(sim.UserPreference{From: kari, Value: "stop"}); err != nil {
+			t.Fatal(err)
+		}
+		if g := h.gate(id, "offers"); g.Allowed || g.Reason != consent.ReasonSuppressed {
+			t.Fatalf("gate after the platform stop = %+v", g)
+		}
+		if _, err := h.sim.SetUserPreference(sim.UserPreference{From: kari, Value: "resume"}); err != nil {
+			t.Fatal(err)
+		}
+		if g := h.gate(id, "offers"); g.Allowed {
+			t.Fatalf("a platform resume re-subscribed: %+v", g)
+		}
+		if n := h.count(`SELECT count(*) FROM messages WHERE kind = 'optout_confirmation'`); n != 0 {
+			t.Fatalf("a platform stop was answered with a message")
+		}
+	})
+}
