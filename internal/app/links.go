@@ -32,7 +32,7 @@ func (a *App) verify(kind, token string, now time.Time) (string, error) {
 		return "", ErrLinkInvalid
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(mac, a.vault.LinkMAC(kind+"."+parts[1])[:16]) {
+	if err != nil || !hmac.Equal(mac, a.vault.LinkMAC(kind + "." + parts[1])[:16]) {
 		return "", ErrLinkInvalid
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(parts[1])

@@ -88,7 +88,8 @@ func TestTokenCreatePrintsTheTokenAlone(t *testing.T) {
 func TestConfigDumpRedactsSecrets(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"SAMTYKKE_DATABASE_URL": "postgres://u:hunter2@db/x", "SAMTYKKE_WHATSAPP_TOKEN": "EAAGsecret",
-		"SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID": "1", "SAMTYKKE_WHATSAPP_APP_SECRET": "appsecret", "SAMTYKKE_WHATSAPP_VERIFY_TOKEN": "vt"}
+		"SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID": "1", "SAMTYKKE_WHATSAPP_APP_SECRET": "appsecret", "SAMTYKKE_WHATSAPP_VERIFY_TOKEN": "vt",
+		"SAMTYKKE_WHATSAPP_BUSINESS_NUMBER": "4722334455"}
 	code, stdout, stderr := run(t, env, "config")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

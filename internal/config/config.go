@@ -55,7 +55,7 @@ type WhatsApp struct {
 	// BusinessNumber is the number people write to, for wa.me links.
 	BusinessNumber string
 	AppSecret      string `secret:"true"`
-	VerifyToken   string `secret:"true"`
+	VerifyToken    string `secret:"true"`
 }
 
 // Simulated reports whether the built-in simulator stands in for the Cloud API.
