@@ -281,7 +281,8 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	if optOutButton {
 		match.Kind = keyword.OptOut
 	}
-	if match.Kind == keyword.None {
+	entry := match.Kind != keyword.OptOut && a.entryCode(text)
+	if match.Kind == keyword.None && !entry {
 		return nil
 	}
 	c, num, err := a.sender(ctx, tx, m.From, userID)
@@ -303,17 +304,14 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 			method = "button"
 		}
 		return a.objectOnChannel(ctx, tx, c.ID, method, true)
-	case keyword.OptIn:
-		if match.Code == "" {
-			return nil
-		}
-		if known {
+	default:
+		if known && match.Kind == keyword.OptIn && match.Code != "" {
 			ok, err := a.confirmOptIn(ctx, tx, c.ID, match.Code, "whatsapp", m.ID)
 			if err != nil || ok {
 				return err
 			}
 		}
-		if num != "" && slices.Contains(a.cfg.EntryCodes, match.Code) {
+		if num != "" && entry {
 			// A shop's QR code: the person wrote first, so a reply with the
 			// opt-in page is allowed; it subscribes nobody by itself.
 			id := c.ID
@@ -326,6 +324,14 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 		}
 	}
 	return nil
+}
+
+// entryCode reports whether a message is an opt-in word followed by a
+// shop's entry code ("JA BUTIKK", from the QR code by the till).
+func (a *App) entryCode(text string) bool {
+	words := strings.Fields(strings.ToUpper(text))
+	return len(words) == 2 && a.cfg.Keywords.Classify(words[0]).Kind == keyword.OptIn &&
+		slices.Contains(a.cfg.EntryCodes, strings.Trim(words[1], ".,!?"))
 }
 
 func isOptOutPayload(p string) bool {

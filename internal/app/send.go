@@ -150,6 +150,16 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 	return "", fmt.Errorf("no text for message kind %q", kind)
 }
 
+// ServiceTemplate is a template samtykke itself sends: the business must have
+// it approved, in each language, with the category given.
+type ServiceTemplate struct {
+	Name, Category string
+	Languages      []string
+}
+
+// ServiceTemplates are the templates samtykke sends on its own behalf.
+var ServiceTemplates = []ServiceTemplate{{Name: ConfirmationTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}}}
+
 // ConfirmationTemplate is the utility template that asks a person to confirm
 // an opt-in they asked for on the web: body {{1}} is the code; its quick reply
 // carries "OPTIN:<code>".

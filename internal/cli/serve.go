@@ -65,6 +65,11 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		simCfg := sim.DefaultConfig()
 		simCfg.AppSecret, simCfg.WebhookURL = ch.appSecret, base+"/webhooks/whatsapp"
 		simCfg.Logger = log.With("component", "whatsapp-sim")
+		for _, st := range app.ServiceTemplates {
+			for _, lang := range st.Languages {
+				simCfg.Templates = append(simCfg.Templates, sim.Template{Name: st.Name, Language: lang, Category: st.Category})
+			}
+		}
 		s, err := sim.New(simCfg)
 		if err != nil {
 			return nil, fmt.Errorf("simulator: %w", err)

@@ -58,6 +58,11 @@ func start(t *testing.T, b storetest.Backend) *harness {
 	t.Cleanup(srv.Close)
 	simCfg := sim.DefaultConfig()
 	simCfg.AppSecret, simCfg.WebhookURL = appSecret, srv.URL+"/webhooks/whatsapp"
+	for _, st := range app.ServiceTemplates {
+		for _, lang := range st.Languages {
+			simCfg.Templates = append(simCfg.Templates, sim.Template{Name: st.Name, Language: lang, Category: st.Category})
+		}
+	}
 	s, err := sim.New(simCfg)
 	if err != nil {
 		t.Fatal(err)

@@ -29,11 +29,18 @@ type ProcessInbox struct{}
 // Kind names the job.
 func (ProcessInbox) Kind() string { return "process_inbox" }
 
-// InsertOpts: at most one job a second, however many webhooks arrive; each
-// job drains the inbox, and a periodic one catches what arrives as it ends.
+// InboxPeriod groups webhooks: all that arrive within one period share one
+// job, which drains the inbox and drains it again when its period ends, so
+// there is at most one job per period however many webhooks arrive.
+const InboxPeriod = time.Second // River's smallest unique period
+
+// InsertOpts: unique per period.
 func (ProcessInbox) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Second}}
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: InboxPeriod}}
 }
+
+// PeriodEnd is when the period of a job scheduled at t ends.
+func (ProcessInbox) PeriodEnd(t time.Time) time.Time { return t.Truncate(InboxPeriod).Add(InboxPeriod) }
 
 // ExpireOptIns deletes unconfirmed opt-in requests past their time (RT-07).
 type ExpireOptIns struct{}

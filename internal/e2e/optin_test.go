@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+// TestShopQRFlow: "JA BUTIKK" from a shop's QR code gets the opt-in page
+// bound to that number; submitting it confirms at once, since the link
+// reached the person's own WhatsApp.
+func TestShopQRFlow(t *testing.T) {
+	t.Parallel()
+	h := start(t, storetest.SQLite)
+	h.write(kari, "JA BUTIKK")
+	h.waitFor("the opt-in link", func() bool { return len(h.textsTo(kari)) == 1 })
+	if n := h.count(`SELECT count(*) FROM consent_events`); n != 0 {
+		t.Fatalf("writing JA BUTIKK recorded %d consent events; it must subscribe nobody by itself", n)
+	}
+	link := regexp.MustCompile(`/optin\?t=([A-Za-z0-9_-]+)`).FindStringSubmatch(h.lastText(kari))
+	if link == nil {
+		t.Fatalf("no opt-in link in %q", h.lastText(kari))
+	}
+	st, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{LinkToken: link[1], Purposes: []string{"news"}, AgeConfirmed: true, IP: "192.0.2.9"})
+	if err != nil || !st.Confirmed || st.Code != "" {
+		t.Fatalf("opt-in from the link = %+v, %v", st, err)
+	}
+	if g := h.gate(h.contactID(kari), "news"); !g.Allowed {
+		t.Fatalf("gate = %+v", g)
+	}
+	if g := h.gate(h.contactID(kari), "offers"); g.Allowed {
+		t.Fatalf("an unticked purpose was granted")
+	}
+	// A tampered link is refused.
+	bad := link[1][:len(link[1])-2] + "AA"
+	if _, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{LinkToken: bad, Purposes: []string{"news"}, AgeConfirmed: true}); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("tampered link: %v", err)
+	}
+}
+
+// lastText is the body of the last text message the simulator accepted for a number.
+func (h *harness) lastText(phone string) string {
+	ms := h.textsTo(phone)
+	if len(ms) == 0 {
+		return ""
+	}
+	var req whatsapp.MessageRequest
+	if err := json.Unmarshal(ms[len(ms)-1].Request, &req); err != nil || req.Text == nil {
+		return ""
+	}
+	return req.Text.Body
+}
+
+// TestConfirmAnotherWay: the template, SMS and e-mail alternatives, each
+// limited to one a day per number (M-04).
+func TestConfirmAnotherWay(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := start(t, b)
+		st := h.optIn(kari, "offers")
+		id := h.contactID(kari)
+
+		// A utility template with a quick reply that confirms (§5.5).
+		if err := h.app.SendConfirmation(h.ctx, st.Ref, app.ConfirmByTemplate, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.app.SendConfirmation(h.ctx, st.Ref, app.ConfirmByTemplate, ""); !errors.Is(err, app.ErrRateLimited) {
+			t.Fatalf("second template the same day: %v, want rate limited", err)
+		}
+		h.waitFor("the confirmation template", func() bool { return len(h.textsTo(kari)) == 1 })
+		if m := h.textsTo(kari)[0]; m.Type != "template" || m.TemplateName != app.ConfirmationTemplate || m.Category != "utility" {
+			t.Fatalf("confirmation request = %+v", m)
+		}
+		if g := h.gate(id, "offers"); g.Allowed {
+			t.Fatal("sending the request confirmed the consent")
+		}
+		// The person taps the quick reply: its payload carries the code.
+		d, err := h.sim.Inbound(sim.Inbound{From: kari, Button: &whatsapp.InboundButton{Payload: "OPTIN:" + st.Code, Text: "Ja"}})
+		if err != nil || !d.Delivered {
+			t.Fatalf("button: %+v %v", d, err)
+		}
+		if g := h.gate(id, "offers"); !g.Allowed {
+			t.Fatalf("gate after the quick reply = %+v", g)
+		}
+
+		// SMS: a link that confirms when opened.
+		st2 := h.optIn(ola, "news")
+		if err := h.app.SendConfirmation(h.ctx, st2.Ref, app.ConfirmBySMS, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.app.SendConfirmation(h.ctx, st2.Ref, app.ConfirmBySMS, ""); !errors.Is(err, app.ErrRateLimited) {
+			t.Fatalf("second SMS the same day: %v", err)
+		}
+		sent := h.sink.Sent()
+		if len(sent) != 1 || sent[0].To != ola || sent[0].Channel != "sms" {
+			t.Fatalf("sink = %+v", sent)
+		}
+		token := regexp.MustCompile(`/confirm/([A-Za-z0-9_-]+)`).FindStringSubmatch(sent[0].Text)
+		if token == nil {
+			t.Fatalf("no link in the SMS")
+		}
+		if err := h.app.ConfirmLink(h.ctx, token[1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.app.ConfirmLink(h.ctx, token[1]); err != nil {
+			t.Fatalf("opening the link twice: %v", err)
+		}
+		if n := h.count(`SELECT count(*) FROM consent_events WHERE kind = 'confirmed' AND purpose = 'news'`); n != 1 {
+			t.Fatalf("%d confirmations for news, want 1", n)
+		}
+		// E-mail: the address is used once and kept nowhere.
+		st3 := h.optIn("+47 987 65 432", "news")
+		if err := h.app.SendConfirmation(h.ctx, st3.Ref, app.ConfirmByEmail, "not-an-address"); !errors.Is(err, app.ErrInvalid) {
+			t.Fatalf("bad address: %v", err)
+		}
+		if err := h.app.SendConfirmation(h.ctx, st3.Ref, app.ConfirmByEmail, "kari@example.no"); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.count(`SELECT count(*) FROM rate_limits WHERE key LIKE '%example%'`); n != 0 {
+			t.Fatal("the e-mail address was stored")
+		}
+		if err := h.app.SendConfirmation(h.ctx, "garbage", app.ConfirmBySMS, ""); !errors.Is(err, app.ErrInvalid) {
+			t.Fatalf("bad ref: %v", err)
+		}
+	})
+}
+
+// TestUnconfirmedRequestsExpire: after 72 h an unconfirmed request is
+// expired and deleted, and a contact that never confirmed is erased (RT-07).
+func TestUnconfirmedRequestsExpire(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := start(t, b)
+		st := h.optIn(kari, "offers")
+		id := h.contactID(kari)
+		now := time.Now()
+		h.app.NowFunc = func() time.Time { return now.Add(71 * time.Hour) }
+		if n, err := h.app.ExpireOptIns(h.ctx); err != nil || n != 0 {
+			t.Fatalf("expired before 72 h: %d, %v", n, err)
+		}
+		h.app.NowFunc = func() time.Time { return now.Add(72*time.Hour + time.Minute) }
+		if n, err := h.app.ExpireOptIns(h.ctx); err != nil || n != 1 {
+			t.Fatalf("ExpireOptIns = %d, %v", n, err)
+		}
+		if n := h.count(`SELECT count(*) FROM confirmations`); n != 0 {
+			t.Fatalf("%d confirmations left", n)
+		}
+		c, err := h.store.Contact(h.ctx, id)
+		if err != nil || !c.Erased() || c.PhoneCT != nil || c.BlindIndex != nil {
+			t.Fatalf("contact after expiry = %+v, %v", c, err)
+		}
+		if _, err := h.app.Lookup(h.ctx, admin, kari, "e2e"); err == nil {
+			t.Fatal("the number is still found after its unconfirmed request expired")
+		}
+		h.app.NowFunc = time.Now
+		h.write(kari, "JA "+st.Code)
+		if n := h.count(`SELECT count(*) FROM consent_events WHERE kind = 'confirmed'`); n != 0 {
+			t.Fatal("an expired code confirmed")
+		}
+		if _, err := h.app.VerifyLedger(h.ctx); err != nil {
+			t.Fatalf("ledger after erasure: %v", err)
+		}
+	})
+}
+
+// TestOptInRefusals: bad input changes nothing, and abuse is rate limited.
+func TestOptInRefusals(t *testing.T) {
+	t.Parallel()
+	h := start(t, storetest.SQLite)
+	before := h.count(`SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM consent_events) + (SELECT count(*) FROM confirmations)`)
+	cases := []struct {
+		name string
+		in   app.OptInRequest
+		want error
+	}{
+		{"no purpose", app.OptInRequest{Phone: kari, AgeConfirmed: true}, app.ErrInvalid},
+		{"age not confirmed (C-13)", app.OptInRequest{Phone: kari, Purposes: []string{"offers"}}, app.ErrRefused},
+		{"landline", app.OptInRequest{Phone: "22 33 44 55", Purposes: []string{"offers"}, AgeConfirmed: true}, app.ErrInvalid},
+		{"unknown purpose", app.OptInRequest{Phone: kari, Purposes: []string{"lottery"}, AgeConfirmed: true}, app.ErrInvalid},
+		{"stale notice", app.OptInRequest{Phone: kari, Purposes: []string{"offers"}, AgeConfirmed: true, NoticeVersion: 9}, app.ErrRefused},
+	}
+	for _, c := range cases {
+		if _, err := h.app.RequestOptIn(h.ctx, c.in); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if after := h.count(`SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM consent_events) + (SELECT count(*) FROM confirmations)`); after != before {
+		t.Fatalf("refused requests changed %d rows", after-before)
+	}
+	// Per number: five a day, then refused — the same for every number, known or not.
+	for i := range 6 {
+		_, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{Phone: ola, Purposes: []string{"offers"}, AgeConfirmed: true, IP: "198.51.100.1"})
+		if (i < 5) != (err == nil) || (i == 5 && !errors.Is(err, app.ErrRateLimited)) {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	// Per address: thirty a day.
+	var last error
+	for i := range 31 {
+		num := "+47 4" + strings.Repeat("0", 6) + string(rune('0'+i%10))
+		num = num[:len(num)-2] + string(rune('0'+i/10)) + num[len(num)-1:]
+		_, last = h.app.RequestOptIn(h.ctx, app.OptInRequest{Phone: num, Purposes: []string{"offers"}, AgeConfirmed: true, IP: "203.0.113.5"})
+	}
+	if !errors.Is(last, app.ErrRateLimited) {
+		t.Fatalf("31st request from one address: %v, want rate limited", last)
+	}
+}
