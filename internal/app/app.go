@@ -67,6 +67,11 @@ type Config struct {
 	EntryCodes []string
 	// WhatsApp sends messages; nil when the channel is not set up.
 	WhatsApp *whatsapp.Client
+	// MessageRetention is how long message records are kept (RT-08; default
+	// three years, the limitation period of RT-03).
+	MessageRetention time.Duration
+	// Dispatch paces campaign sending.
+	Dispatch DispatchConfig
 	// SMS and Email send confirmation links; nil when not set up.
 	SMS   notify.SMS
 	Email notify.Email
@@ -91,6 +96,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	}
 	if cfg.OptInTTL == 0 {
 		cfg.OptInTTL = optin.DefaultTTL
+	}
+	if cfg.MessageRetention == 0 {
+		cfg.MessageRetention = 3 * 365 * 24 * time.Hour
 	}
 	if cfg.PreferencesTTL == 0 {
 		cfg.PreferencesTTL = 30 * 24 * time.Hour

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -53,35 +54,90 @@ type Recorded struct {
 // stays pending until confirmed (C-01, C-03). A purpose on the existing-customer
 // basis records a soft opt-in, which needs its proof (M-05).
 func (a *App) RecordConsent(ctx context.Context, actor Actor, in ConsentInput) (Recorded, error) {
-	if err := actor.can(staff.WriteConsents); err != nil {
+	out, err := a.RecordConsents(ctx, actor, []ConsentInput{in})
+	if err != nil {
+		var rowErr *RowError
+		if errors.As(err, &rowErr) {
+			return Recorded{}, rowErr.Err
+		}
 		return Recorded{}, err
 	}
+	return out[0], nil
+}
+
+// RowError names the input row a batch was refused for.
+type RowError struct {
+	Row int
+	Err error
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("row %d: %v", e.Row+1, e.Err) }
+func (e *RowError) Unwrap() error { return e.Err }
+
+// RecordConsents records a batch of consents in one transaction: all of them
+// or, when one is refused, none (invariant 8: never a half-written import).
+func (a *App) RecordConsents(ctx context.Context, actor Actor, ins []ConsentInput) ([]Recorded, error) {
+	if err := actor.can(staff.WriteConsents); err != nil {
+		return nil, err
+	}
+	preps := make([]preparedConsent, len(ins))
+	cache := map[string]any{}
+	for i, in := range ins {
+		p, err := a.prepareConsent(ctx, in, cache)
+		if err != nil {
+			return nil, &RowError{Row: i, Err: err}
+		}
+		preps[i] = p
+	}
+	out := make([]Recorded, len(ins))
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		for i, p := range preps {
+			r, err := a.recordPrepared(ctx, tx, actor, p)
+			if err != nil {
+				return &RowError{Row: i, Err: err}
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	return out, err
+}
+
+// preparedConsent is a checked consent input with its evidence completed.
+type preparedConsent struct {
+	in      ConsentInput
+	purpose consent.Purpose
+	kind    ledger.Kind
+	ev      ledger.Evidence
+}
+
+func (a *App) prepareConsent(ctx context.Context, in ConsentInput, cache map[string]any) (preparedConsent, error) {
 	if err := a.checkSubject(in.Subject); err != nil {
-		return Recorded{}, err
+		return preparedConsent{}, err
 	}
 	if !slices.Contains(Methods, in.Method) {
-		return Recorded{}, invalid("method must be one of %s", strings.Join(Methods, ", "))
+		return preparedConsent{}, invalid("method must be one of %s", strings.Join(Methods, ", "))
 	}
 	now := a.now()
 	switch {
 	case in.CollectedAt.IsZero():
-		return Recorded{}, invalid("collected_at is required")
+		return preparedConsent{}, invalid("collected_at is required")
 	case in.CollectedAt.After(now.Add(5 * time.Minute)):
-		return Recorded{}, invalid("collected_at is in the future")
+		return preparedConsent{}, invalid("collected_at is in the future")
 	case in.CollectedAt.Before(now.AddDate(-10, 0, 0)):
-		return Recorded{}, invalid("collected_at is more than ten years ago")
+		return preparedConsent{}, invalid("collected_at is more than ten years ago")
 	}
 	if err := checkEvidence(in.Evidence); err != nil {
-		return Recorded{}, err
+		return preparedConsent{}, err
 	}
 	if !in.AgeConfirmed {
-		return Recorded{}, refused("the person must confirm being %d or older (C-13)", a.cfg.MinAge)
+		return preparedConsent{}, refused("the person must confirm being %d or older (C-13)", a.cfg.MinAge)
 	}
-	p, err := a.store.Purpose(ctx, in.Purpose)
+	p, err := cached(cache, "purpose:"+in.Purpose, func() (consent.Purpose, error) { return a.store.Purpose(ctx, in.Purpose) })
 	if errors.Is(err, store.ErrNotFound) {
-		return Recorded{}, invalid("unknown purpose %q", in.Purpose)
+		return preparedConsent{}, invalid("unknown purpose %q", in.Purpose)
 	} else if err != nil {
-		return Recorded{}, err
+		return preparedConsent{}, err
 	}
 	ev := in.Evidence
 	ev.CollectedAt = in.CollectedAt.UTC().Format(time.RFC3339)
@@ -90,17 +146,17 @@ func (a *App) RecordConsent(ctx context.Context, actor Actor, in ConsentInput) (
 	switch p.Basis {
 	case consent.BasisConsent:
 		if strings.TrimSpace(ev.AffirmativeAct) == "" {
-			return Recorded{}, refused("consent needs evidence.affirmative_act: the clear act the person did (C-01)")
+			return preparedConsent{}, refused("consent needs evidence.affirmative_act: the clear act the person did (C-01)")
 		}
 		if strings.TrimSpace(ev.WordingHash) == "" {
-			return Recorded{}, refused("consent needs evidence.wording_hash: the hash of the exact text shown (L-03)")
+			return preparedConsent{}, refused("consent needs evidence.wording_hash: the hash of the exact text shown (L-03)")
 		}
 		if ev.ConfirmationChannel != "" && ev.ConfirmationMessageID != "" {
 			kind = ledger.Confirmed
 		}
 	case consent.BasisExistingCustomer:
 		if ev.OrderRef == "" || ev.ProductCategory == "" || ev.OptOutOfferedAt == "" {
-			return Recorded{}, refused("an existing-customer basis needs evidence.order_ref, product_category and opt_out_offered_at (M-05)")
+			return preparedConsent{}, refused("an existing-customer basis needs evidence.order_ref, product_category and opt_out_offered_at (M-05)")
 		}
 		kind = ledger.SoftOptIn
 	}
@@ -108,36 +164,48 @@ func (a *App) RecordConsent(ctx context.Context, actor Actor, in ConsentInput) (
 	if lang == "" {
 		lang = "nb"
 	}
-	notice, err := a.store.CurrentNotice(ctx, lang)
-	if in.NoticeVersion != 0 {
-		notice, err = a.noticeVersion(ctx, lang, in.NoticeVersion)
-	}
+	n, err := cached(cache, fmt.Sprintf("notice:%s:%d", lang, in.NoticeVersion), func() (notice.Notice, error) {
+		if in.NoticeVersion != 0 {
+			return a.noticeVersion(ctx, lang, in.NoticeVersion)
+		}
+		return a.store.CurrentNotice(ctx, lang)
+	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Recorded{}, refused("no published privacy notice %s version %d: consent must name the notice shown (T-01)", lang, in.NoticeVersion)
+		return preparedConsent{}, refused("no published privacy notice %s version %d: consent must name the notice shown (T-01)", lang, in.NoticeVersion)
 	} else if err != nil {
+		return preparedConsent{}, err
+	}
+	ev.NoticeID, ev.NoticeVersion, ev.NoticeHash, ev.Language = n.ID, n.Version, n.Hash, lang
+	return preparedConsent{in: in, purpose: p, kind: kind, ev: ev}, nil
+}
+
+// cached memoises a lookup within one batch.
+func cached[T any](cache map[string]any, key string, fn func() (T, error)) (T, error) {
+	if v, ok := cache[key]; ok {
+		return v.(T), nil
+	}
+	v, err := fn()
+	if err == nil {
+		cache[key] = v
+	}
+	return v, err
+}
+
+func (a *App) recordPrepared(ctx context.Context, tx store.Tx, actor Actor, pc preparedConsent) (Recorded, error) {
+	id, err := a.resolve(ctx, tx, pc.in.Subject, true)
+	if err != nil {
 		return Recorded{}, err
 	}
-	ev.NoticeID, ev.NoticeVersion, ev.NoticeHash, ev.Language = notice.ID, notice.Version, notice.Hash, lang
-
-	var out Recorded
-	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		id, err := a.resolve(ctx, tx, in.Subject, true)
-		if err != nil {
-			return err
-		}
-		var validUntil time.Time
-		if p.RefreshDays > 0 && kind != ledger.Requested {
-			validUntil = in.CollectedAt.AddDate(0, 0, p.RefreshDays)
-		}
-		e, st, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: kind, Purpose: p.Key, Channel: string(p.Channel),
-			Method: in.Method, Source: "api", Actor: actor.String(), ValidUntil: validUntil, AgeConfirmed: in.AgeConfirmed}, ev)
-		if err != nil {
-			return err
-		}
-		out = Recorded{ContactID: id, EventID: e.ID, Kind: kind, State: st[0]}
-		return a.recordAccess(ctx, tx, actor, access.Record, id, "")
-	})
-	return out, err
+	var validUntil time.Time
+	if pc.purpose.RefreshDays > 0 && pc.kind != ledger.Requested {
+		validUntil = pc.in.CollectedAt.AddDate(0, 0, pc.purpose.RefreshDays)
+	}
+	e, st, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: pc.kind, Purpose: pc.purpose.Key, Channel: string(pc.purpose.Channel),
+		Method: pc.in.Method, Source: "api", Actor: actor.String(), ValidUntil: validUntil, AgeConfirmed: pc.in.AgeConfirmed}, pc.ev)
+	if err != nil {
+		return Recorded{}, err
+	}
+	return Recorded{ContactID: id, EventID: e.ID, Kind: pc.kind, State: st[0]}, a.recordAccess(ctx, tx, actor, access.Record, id, "")
 }
 
 // noticeVersion finds a published notice by language and version.

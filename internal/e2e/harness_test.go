@@ -45,7 +45,10 @@ type harness struct {
 
 var admin = app.Actor{ID: "t-admin", Name: "admin", Role: staff.Admin}
 
-func start(t *testing.T, b storetest.Backend) *harness {
+func start(t *testing.T, b storetest.Backend) *harness { return startWith(t, b, nil) }
+
+// startWith lets a test change the simulator's and the app's configuration.
+func startWith(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	master := make([]byte, vault.KeySize)
@@ -63,6 +66,10 @@ func start(t *testing.T, b storetest.Backend) *harness {
 			simCfg.Templates = append(simCfg.Templates, sim.Template{Name: st.Name, Language: lang, Category: st.Category})
 		}
 	}
+	appCfg := app.Config{PublicURL: srv.URL}
+	if tweak != nil {
+		tweak(&simCfg, &appCfg)
+	}
 	s, err := sim.New(simCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +81,8 @@ func start(t *testing.T, b storetest.Backend) *harness {
 		t.Fatal(err)
 	}
 	sink := &notify.Sink{}
-	a := app.New(st, v, app.Config{BusinessNumber: s.DisplayNumber(), PublicURL: srv.URL, WhatsApp: client, SMS: sink, Email: sink}, log)
+	appCfg.BusinessNumber, appCfg.WhatsApp, appCfg.SMS, appCfg.Email = s.DisplayNumber(), client, sink, sink
+	a := app.New(st, v, appCfg, log)
 	(&webhook.Handler{App: a, AppSecret: appSecret, VerifyToken: "vt", Log: log}).Register(mux)
 	q, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry())
 	if err != nil {

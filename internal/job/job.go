@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // SendMessage sends one queued message.
@@ -41,6 +42,29 @@ func (ProcessInbox) InsertOpts() river.InsertOpts {
 
 // PeriodEnd is when the period of a job scheduled at t ends.
 func (ProcessInbox) PeriodEnd(t time.Time) time.Time { return t.Truncate(InboxPeriod).Add(InboxPeriod) }
+
+// DispatchCampaign sends a campaign for a while, then lets River run it again:
+// a job is a batch of batches, never one message.
+type DispatchCampaign struct {
+	CampaignID string `json:"campaign_id"`
+}
+
+// Kind names the job.
+func (DispatchCampaign) Kind() string { return "dispatch_campaign" }
+
+// InsertOpts: one dispatcher per campaign at a time, across replicas; a
+// finished one does not block the next (after a pause and resume).
+func (DispatchCampaign) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
+}
+
+// PurgeMessages deletes message records past their retention (RT-08).
+type PurgeMessages struct{}
+
+// Kind names the job.
+func (PurgeMessages) Kind() string { return "purge_messages" }
 
 // ExpireOptIns deletes unconfirmed opt-in requests past their time (RT-07).
 type ExpireOptIns struct{}

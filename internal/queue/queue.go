@@ -80,6 +80,33 @@ func (w *processInboxWorker) Work(ctx context.Context, j *river.Job[job.ProcessI
 	return err
 }
 
+type dispatchWorker struct {
+	river.WorkerDefaults[job.DispatchCampaign]
+	app *app.App
+}
+
+// Work dispatches for one slice; a wait means "run me again then".
+func (w *dispatchWorker) Work(ctx context.Context, j *river.Job[job.DispatchCampaign]) error {
+	wait, err := w.app.DispatchCampaign(ctx, j.Args.CampaignID)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	return nil
+}
+
+type purgeWorker struct {
+	river.WorkerDefaults[job.PurgeMessages]
+	app *app.App
+}
+
+func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[job.PurgeMessages]) error {
+	_, err := w.app.PurgeMessages(ctx)
+	return err
+}
+
 type expireOptInsWorker struct {
 	river.WorkerDefaults[job.ExpireOptIns]
 	app *app.App
@@ -107,14 +134,21 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, &sendMessageWorker{app: a})
 	river.AddWorker(workers, &processInboxWorker{app: a})
 	river.AddWorker(workers, &expireOptInsWorker{app: a})
+	river.AddWorker(workers, &dispatchWorker{app: a})
+	river.AddWorker(workers, &purgeWorker{app: a})
 	q, err := s.Queue(&river.Config{
 		Logger:            slog.New(quiet{log.Handler()}).With("component", "river"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
 		Workers:           workers,
 		FetchPollInterval: 100 * time.Millisecond,
+		// A dispatch slice ends well before the timeout; a job whose process
+		// died is rescued soon after, and its dispatcher resumes safely.
+		JobTimeout:           45 * time.Second,
+		RescueStuckJobsAfter: 60 * time.Second,
 		PeriodicJobs: []*river.PeriodicJob{
 			periodic(24*time.Hour, job.VerifyLedger{}),
 			periodic(time.Hour, job.ExpireOptIns{}),
+			periodic(24*time.Hour, job.PurgeMessages{}),
 			periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 		},
 	})

@@ -44,17 +44,19 @@ const (
 	ReadConsents   Permission = "consents:read"
 	WriteConsents  Permission = "consents:write"
 	UseGate        Permission = "gate:read"
+	ReadCampaigns  Permission = "campaigns:read"
+	WriteCampaigns Permission = "campaigns:write"
 	ManageTokens   Permission = "tokens:write"
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Marketer:   {ReadPurposes, ReadNotices, UseGate},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns},
+	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns},
 }
 
 // Valid reports whether r is a known role.

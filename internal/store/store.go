@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/ledger"
@@ -97,6 +98,11 @@ type Reader interface {
 	// ExpiredConfirmations returns up to limit unconfirmed requests past their expiry.
 	ExpiredConfirmations(ctx context.Context, now time.Time, limit int) ([]optin.Confirmation, error)
 
+	Campaign(ctx context.Context, id string) (campaign.Campaign, error)
+	// CampaignCounts counts a campaign's messages by status and, for skipped
+	// and failed ones, by reason.
+	CampaignCounts(ctx context.Context, id string) ([]Count, error)
+
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
@@ -159,12 +165,78 @@ type Tx interface {
 	// Hit counts one use of key in a fixed window; false once limit is reached.
 	Hit(ctx context.Context, key string, window time.Duration, limit int, now time.Time) (bool, error)
 
+	CreateCampaign(ctx context.Context, c campaign.Campaign) error
+	// UpdateCampaign stores a campaign's status, audience, expansion and times.
+	UpdateCampaign(ctx context.Context, c campaign.Campaign, cursor string) error
+	// CampaignCursor is the last contact id the expansion reached.
+	CampaignCursor(ctx context.Context, id string) (string, error)
+	// ExpandAudience adds a queued message for up to limit more contacts with
+	// active consent for the campaign's purpose (and language), after the
+	// contact id after; it returns how many it added, the last contact id it
+	// reached and whether more may follow.
+	ExpandAudience(ctx context.Context, c campaign.Campaign, after string, limit int, at time.Time) (int, string, bool, error)
+	// LockQueued picks up to limit queued messages of a campaign and locks
+	// their contacts against concurrent withdrawals until the transaction ends.
+	LockQueued(ctx context.Context, campaignID string, limit int) ([]string, error)
+	// DispatchRows reads, in a fresh snapshot, what the gate needs for the
+	// campaign's messages to these contacts.
+	DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) ([]DispatchRow, error)
+	// SuppressedTokens returns when each of these tokens went on the suppression list.
+	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
+	// DecideMessages records gate decisions: dispatching with the authorising
+	// event, or skipped with the reason.
+	DecideMessages(ctx context.Context, ds []Decision, at time.Time) error
+	// RecordResults records send outcomes.
+	RecordResults(ctx context.Context, rs []Result, at time.Time) error
+	// SkipQueued ends a campaign's queued messages as skipped, with a reason.
+	SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (int64, error)
+	// AbandonDispatching marks a campaign's messages left in dispatching by a
+	// crash as unknown: they may have left, so they are never re-sent.
+	AbandonDispatching(ctx context.Context, campaignID string, at time.Time) (int64, error)
+	// TakeTokens takes up to want tokens from a sending number's bucket
+	// (rate per second, burst at most) and returns how many it got.
+	TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (int, error)
+	// PurgeMessages deletes messages created before the time (RT-08).
+	PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error)
+
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Count is a number of a campaign's messages in one status (and reason).
+type Count struct {
+	Status message.Status
+	Reason string
+	N      int64
+}
+
+// DispatchRow is what the gate needs to decide one campaign message.
+type DispatchRow struct {
+	MessageID string
+	Status    message.Status
+	Contact   contact.Contact
+	State     consent.State
+}
+
+// Decision is the gate's verdict on one message.
+type Decision struct {
+	MessageID      string
+	Status         message.Status // dispatching or skipped
+	ConsentEventID string
+	Reason         string
+}
+
+// Result is the outcome of one send.
+type Result struct {
+	MessageID string
+	Status    message.Status // sent, failed, unknown, or queued to try again
+	WAMID     string
+	Code      int
+	Title     string
 }
 
 // InboxItem is a webhook body as received, sealed (it holds numbers), kept

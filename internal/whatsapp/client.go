@@ -51,11 +51,16 @@ type ClientConfig struct {
 
 // Client sends messages through the Cloud API. It is safe for concurrent use.
 type Client struct {
+	phoneID  string
 	endpoint string
 	auth     string
 	http     *http.Client
 	log      *slog.Logger
 }
+
+// PhoneNumberID is the sending business number's id: the key of its
+// throughput limit (§3.1).
+func (c *Client) PhoneNumberID() string { return c.phoneID }
 
 // NewClient validates cfg and returns a Client.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -91,6 +96,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{
+		phoneID:  cfg.PhoneNumberID,
 		endpoint: strings.TrimRight(base, "/") + "/" + version + "/" + url.PathEscape(cfg.PhoneNumberID) + "/messages",
 		auth:     "Bearer " + cfg.Token,
 		http:     hc,

@@ -63,6 +63,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		Read:          poolDB{pool},
 		Begin:         s.begin,
 		ForUpdate:     " FOR UPDATE",
+		LockJoined:    " FOR UPDATE OF c",
+		JSONStrings:   func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
+		JSONObjects:   func(p string) string { return "jsonb_array_elements(CAST(" + p + " AS jsonb))" },
+		Least:         "LEAST",
 		MigrationLock: `SELECT pg_advisory_xact_lock(7270011)`,
 		Migrations:    sub,
 		MigrateQueue: func(ctx context.Context) error {

@@ -93,10 +93,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{path: path, write: write, read: read, insert: insert}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s.Store = sqlstore.New(sqlstore.Backend{
-		Name:       "sqlite",
-		Read:       sqlstore.StdDB{DB: read},
-		Begin:      s.begin,
-		Migrations: sub,
+		Name:        "sqlite",
+		Read:        sqlstore.StdDB{DB: read},
+		Begin:       s.begin,
+		Migrations:  sub,
+		JSONStrings: func(p string) string { return "json_each(" + p + ")" },
+		JSONObjects: func(p string) string { return "json_each(" + p + ")" },
+		Least:       "min",
 		MigrateQueue: func(ctx context.Context) error {
 			m, err := rivermigrate.New(riversqlite.New(write), nil)
 			if err != nil {

@@ -60,6 +60,14 @@ type Backend struct {
 	// ForUpdate is appended to a SELECT that must lock its row for the
 	// transaction (" FOR UPDATE" on PostgreSQL; SQLite has one writer).
 	ForUpdate string
+	// LockJoined is appended to a SELECT over messages joined to contacts
+	// that must lock the contacts (" FOR UPDATE OF c" on PostgreSQL).
+	LockJoined string
+	// JSONStrings and JSONObjects turn a JSON-array parameter into rows with a
+	// column "value" (json_each on SQLite, jsonb_array_elements on PostgreSQL).
+	JSONStrings, JSONObjects func(param string) string
+	// Least names the two-argument minimum function ("min" or "LEAST").
+	Least string
 	// MigrationLock, when set, is run first in every migration transaction so
 	// that replicas starting together migrate one at a time.
 	MigrationLock string

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/job"
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// CreateCampaign stores a draft campaign after checking its template: it must
+// name the business, offer the opt-out in each language and link to the
+// notice (G-05, R-09, M-05).
+func (a *App) CreateCampaign(ctx context.Context, actor Actor, c campaign.Campaign) (campaign.Campaign, error) {
+	if err := actor.can(staff.WriteCampaigns); err != nil {
+		return c, err
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	p, err := a.store.Purpose(ctx, c.Purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, invalid("unknown purpose %q", c.Purpose)
+	} else if err != nil {
+		return c, err
+	}
+	if p.Channel != consent.WhatsApp {
+		return c, refused("purpose %q is not on WhatsApp", p.Key)
+	}
+	if err := c.Template.Lint(a.cfg.BusinessName, a.cfg.PublicURL+"/privacy", p.Fields); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	c.ID, c.Status, c.CreatedAt, c.Audience, c.Expanded = newID(), campaign.Draft, a.now(), 0, false
+	c.StartedAt, c.FinishedAt = time.Time{}, time.Time{}
+	return c, a.store.Tx(ctx, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
+}
+
+// CampaignView is a campaign with its progress (API.md).
+type CampaignView struct {
+	campaign.Campaign
+	Counts   map[message.Status]int64 `json:"counts"`
+	Skipped  map[string]int64         `json:"skipped_by_reason"`
+	Failed   map[string]int64         `json:"failed_by_reason"`
+	Progress float64                  `json:"progress"` // share of the audience that has an outcome
+}
+
+// Campaign returns a campaign with its counts.
+func (a *App) Campaign(ctx context.Context, actor Actor, id string) (CampaignView, error) {
+	if err := actor.can(staff.ReadCampaigns); err != nil {
+		return CampaignView{}, err
+	}
+	c, err := a.store.Campaign(ctx, id)
+	if err != nil {
+		return CampaignView{}, err
+	}
+	counts, err := a.store.CampaignCounts(ctx, id)
+	if err != nil {
+		return CampaignView{}, err
+	}
+	v := CampaignView{Campaign: c, Counts: map[message.Status]int64{}, Skipped: map[string]int64{}, Failed: map[string]int64{}}
+	for _, st := range []message.Status{message.Queued, message.Sending, message.Sent, message.Delivered, message.Read,
+		message.Failed, message.Skipped, message.Unknown} {
+		v.Counts[st] = 0
+	}
+	var done int64
+	for _, n := range counts {
+		v.Counts[n.Status] += n.N
+		switch n.Status {
+		case message.Skipped:
+			v.Skipped[n.Reason] += n.N
+		case message.Failed:
+			v.Failed[n.Reason] += n.N
+		}
+		if n.Status != message.Queued && n.Status != message.Sending {
+			done += n.N
+		}
+	}
+	if c.Audience > 0 {
+		v.Progress = float64(done) / float64(c.Audience)
+	}
+	return v, nil
+}
+
+// CampaignAction is start, pause, resume or cancel.
+func (a *App) CampaignAction(ctx context.Context, actor Actor, id, action string) (CampaignView, error) {
+	if err := actor.can(staff.WriteCampaigns); err != nil {
+		return CampaignView{}, err
+	}
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
+		c, err := tx.Campaign(ctx, id)
+		if err != nil {
+			return err
+		}
+		cursor, err := tx.CampaignCursor(ctx, id)
+		if err != nil {
+			return err
+		}
+		from := map[string][]campaign.Status{
+			"start": {campaign.Draft}, "pause": {campaign.Running}, "resume": {campaign.Paused},
+			"cancel": {campaign.Draft, campaign.Running, campaign.Paused},
+		}[action]
+		if from == nil {
+			return invalid("action must be start, pause, resume or cancel")
+		}
+		ok := false
+		for _, st := range from {
+			ok = ok || c.Status == st
+		}
+		if !ok {
+			return fmt.Errorf("%w: cannot %s a campaign that is %s", store.ErrConflict, action, c.Status)
+		}
+		switch action {
+		case "start", "resume":
+			if action == "start" {
+				c.StartedAt = a.now()
+			}
+			c.Status = campaign.Running
+			opts := &river.InsertOpts{}
+			if c.ScheduledAt.After(a.now()) {
+				opts.ScheduledAt = c.ScheduledAt
+			}
+			if err := tx.Enqueue(ctx, job.DispatchCampaign{CampaignID: id}, opts); err != nil {
+				return err
+			}
+		case "pause":
+			c.Status = campaign.Paused
+		case "cancel":
+			c.Status, c.FinishedAt = campaign.Cancelled, a.now()
+		}
+		return tx.UpdateCampaign(ctx, c, cursor)
+	})
+	if err != nil {
+		return CampaignView{}, err
+	}
+	return a.Campaign(ctx, actor, id)
+}
+
+// PurgeMessages deletes message records older than the retention (RT-08).
+func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
+	before := a.now().Add(-a.cfg.MessageRetention)
+	var total int64
+	for {
+		var n int64
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			var err error
+			n, err = tx.PurgeMessages(ctx, before, 10000)
+			return err
+		})
+		total += n
+		if err != nil || n < 10000 {
+			return total, err
+		}
+	}
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+)
+
+// DispatchConfig paces campaign sending.
+type DispatchConfig struct {
+	// Rate is the sending number's throughput in messages a second (the
+	// platform's default 80, up to 1,000); Burst the bucket's depth.
+	Rate, Burst float64
+	// Batch is the most messages decided together; a batch is decided only
+	// once its tokens are in hand, so it leaves within about 100 ms.
+	Batch int
+	// Concurrency is how many requests are in flight at once.
+	Concurrency int
+	// Slice is how long one job dispatches before River runs it again.
+	Slice time.Duration
+	// Expand is how many contacts one expansion step adds.
+	Expand int
+}
+
+func (d *DispatchConfig) defaults() {
+	if d.Rate <= 0 {
+		d.Rate = 80
+	}
+	if d.Burst <= 0 {
+		d.Burst = max(1, d.Rate/10) // 100 ms of sending
+	}
+	if d.Batch <= 0 {
+		d.Batch = int(min(500, max(1, d.Burst)))
+	}
+	if d.Concurrency <= 0 {
+		d.Concurrency = 64
+	}
+	if d.Slice <= 0 {
+		d.Slice = 20 * time.Second
+	}
+	if d.Expand <= 0 {
+		d.Expand = 5000
+	}
+}
+
+// outgoing is a message the gate allowed, with what its request needs.
+type outgoing struct {
+	id        string
+	e164      string
+	lang      string
+	firstName string
+}
+
+// DispatchCampaign sends a running campaign for one slice and reports how
+// long to wait before the next (0 with a nil error: nothing more to do).
+// Every message passes the gate in the transaction that marks it
+// dispatching, which holds its contact against withdrawals, and only once
+// its rate tokens are taken; the request leaves right after the commit
+// (invariant 1, 2; K-06; G-06).
+func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, error) {
+	dc := a.cfg.Dispatch
+	dc.defaults()
+	c, err := a.store.Campaign(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	switch c.Status {
+	case campaign.Running:
+	case campaign.Cancelled:
+		return 0, a.store.Tx(ctx, func(tx store.Tx) error {
+			_, err := tx.SkipQueued(ctx, id, "campaign cancelled", a.now())
+			return err
+		})
+	default:
+		return 0, nil // paused, done or draft: resume enqueues again
+	}
+	if wait := a.notYet(c); wait > 0 {
+		return wait, nil
+	}
+	if a.cfg.WhatsApp == nil {
+		return 0, errors.New("no WhatsApp client configured")
+	}
+	p, err := a.store.Purpose(ctx, c.Purpose)
+	if err != nil {
+		return 0, err
+	}
+	// Only one dispatcher runs per campaign: what a crashed one left in
+	// dispatching may have left, so it is never sent again (issue 4 point 4).
+	if err := a.store.Tx(ctx, func(tx store.Tx) error {
+		_, err := tx.AbandonDispatching(ctx, id, a.now())
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	if err := a.expand(ctx, &c, dc); err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(dc.Slice)
+	sender := a.cfg.WhatsApp.PhoneNumberID()
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return time.Millisecond, nil
+		}
+		if cur, err := a.store.Campaign(ctx, id); err != nil || cur.Status != campaign.Running {
+			return 0, err // paused or cancelled between batches
+		}
+		if wait := a.notYet(c); wait > 0 {
+			return wait, nil
+		}
+		n, err := a.takeTokens(ctx, sender, dc, deadline)
+		if err != nil || n == 0 {
+			return time.Millisecond, err
+		}
+		out, remaining, err := a.decide(ctx, c, p, n)
+		if err != nil {
+			return 0, err
+		}
+		if !remaining && len(out) == 0 {
+			return 0, a.finishCampaign(ctx, id)
+		}
+		if backoff := a.send(ctx, c, out, dc); backoff > 0 {
+			return backoff, nil // the platform said slow down: nothing was sent for those
+		}
+	}
+	return time.Millisecond, nil
+}
+
+// notYet is how long until the schedule and the send window allow sending.
+func (a *App) notYet(c campaign.Campaign) time.Duration {
+	now := a.now()
+	if c.ScheduledAt.After(now) {
+		return c.ScheduledAt.Sub(now)
+	}
+	if c.Window != nil && !c.Window.Open(now) {
+		return max(time.Second, c.Window.NextOpen(now).Sub(now))
+	}
+	return 0
+}
+
+// expand adds the audience as queued messages, a slice at a time; memory does
+// not grow with the audience.
+func (a *App) expand(ctx context.Context, c *campaign.Campaign, dc DispatchConfig) error {
+	for !c.Expanded {
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			cursor, err := tx.CampaignCursor(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			n, last, more, err := tx.ExpandAudience(ctx, *c, cursor, dc.Expand, a.now())
+			if err != nil {
+				return err
+			}
+			c.Audience += int64(n)
+			c.Expanded = !more
+			return tx.UpdateCampaign(ctx, *c, last)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, deadline time.Time) (int, error) {
+	for time.Now().Before(deadline) {
+		var got int
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			var err error
+			got, err = tx.TakeTokens(ctx, sender, dc.Batch, dc.Rate, dc.Burst, time.Now())
+			return err
+		})
+		if err != nil || got > 0 {
+			return got, err
+		}
+		wait := time.Duration(float64(time.Second) * min(float64(dc.Batch), dc.Burst) / dc.Rate / 2)
+		select {
+		case <-time.After(max(wait, time.Millisecond)):
+		case <-ctx.Done():
+			return 0, nil
+		}
+	}
+	return 0, nil
+}
+
+// decide takes up to n queued messages, locks their contacts, asks the gate
+// about each and commits the decisions. remaining reports whether queued
+// messages were found at all.
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, n int) (out []outgoing, remaining bool, err error) {
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		out = out[:0]
+		ids, err := tx.LockQueued(ctx, c.ID, n)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		remaining = true
+		rows, err := tx.DispatchRows(ctx, c.ID, c.Purpose, ids)
+		if err != nil {
+			return err
+		}
+		type opened2 struct {
+			row   store.DispatchRow
+			o     opened
+			token []byte
+		}
+		ops := make([]opened2, 0, len(rows))
+		tokens := make([][]byte, 0, len(rows))
+		for _, r := range rows {
+			op := opened2{row: r}
+			if !r.Contact.Erased() && r.Contact.KeyWrapped != nil {
+				o, err := a.open(r.Contact)
+				if err != nil {
+					return err
+				}
+				op.o, op.token = o, a.vault.SuppressionToken(o.number.E164())
+				tokens = append(tokens, op.token)
+			}
+			ops = append(ops, op)
+		}
+		suppressed, err := tx.SuppressedTokens(ctx, tokens)
+		if err != nil {
+			return err
+		}
+		now := a.now()
+		decisions := make([]store.Decision, 0, len(ops))
+		for _, op := range ops {
+			r := op.row
+			sub := consent.Subject{Restricted: r.Contact.Restricted, Erased: r.Contact.Erased(),
+				NorwegianMo: r.Contact.Mobile && r.Contact.Region == "NO", SuppressedAt: suppressed[string(op.token)]}
+			d := consent.Decide(p, sub, r.State, now)
+			if !d.Allowed {
+				decisions = append(decisions, store.Decision{MessageID: r.MessageID, Status: message.Skipped, Reason: string(d.Reason)})
+				continue
+			}
+			decisions = append(decisions, store.Decision{MessageID: r.MessageID, Status: message.Sending, ConsentEventID: d.EventID})
+			og := outgoing{id: r.MessageID, e164: op.o.number.E164(), lang: r.Contact.Language}
+			if len(c.Template.Params) > 0 && r.Contact.FieldsCT != nil {
+				var f fields
+				if b, err := op.o.key.Open(r.Contact.FieldsCT, contact.AAD(r.Contact.ID, "fields")); err == nil && json.Unmarshal(b, &f) == nil {
+					og.firstName = f.FirstName
+				}
+			}
+			out = append(out, og)
+		}
+		return tx.DecideMessages(ctx, decisions, now)
+	})
+	return out, remaining, err
+}
+
+// send sends the decided messages, bounded in concurrency, and records the
+// outcomes. It returns a backoff when the platform rate-limited some of them
+// (those go back to queued and pass the gate again later).
+func (a *App) send(ctx context.Context, c campaign.Campaign, out []outgoing, dc DispatchConfig) time.Duration {
+	results := make([]store.Result, len(out))
+	var backoff time.Duration
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, dc.Concurrency)
+	for i, og := range out {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			res, err := a.cfg.WhatsApp.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
+			r := store.Result{MessageID: og.id}
+			var apiErr *whatsapp.APIError
+			switch {
+			case err == nil:
+				r.Status, r.WAMID = message.Sent, res.MessageID
+			case errors.As(err, &apiErr) && apiErr.Retryable():
+				r.Status, r.Code, r.Title = message.Queued, apiErr.Code, ""
+				mu.Lock()
+				backoff = max(backoff, apiErr.RetryAfter, time.Second)
+				mu.Unlock()
+			case errors.As(err, &apiErr):
+				r.Status, r.Code, r.Title = message.Failed, apiErr.Code, truncate(apiErr.Message, 200)
+			case errors.Is(err, whatsapp.ErrNotSent):
+				r.Status = message.Queued // never left: try again later
+			default: // ambiguous: it may have left; the status webhook will tell
+				r.Status, r.Title = message.Unknown, "no answer; the status webhook will tell"
+			}
+			results[i] = r
+		}()
+	}
+	wg.Wait()
+	if err := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		return tx.RecordResults(ctx, results, a.now())
+	}); err != nil {
+		a.log.Error("recording send results failed; the messages stay dispatching and become unknown", "campaign_id", c.ID, "error", err)
+	}
+	return backoff
+}
+
+// campaignTemplate fills the template for one person: their language if the
+// template has it, else bokmål, else whichever it has.
+func campaignTemplate(c campaign.Campaign, og outgoing) whatsapp.Template {
+	lang := og.lang
+	if _, ok := c.Template.Languages[lang]; !ok {
+		lang = "nb"
+		if _, ok := c.Template.Languages[lang]; !ok {
+			for l := range c.Template.Languages {
+				lang = l
+			}
+		}
+	}
+	t := whatsapp.Template{Name: c.Template.Name, Language: whatsapp.Language{Code: lang}}
+	if len(c.Template.Params) > 0 {
+		var ps []whatsapp.Parameter
+		for _, name := range c.Template.Params {
+			v := ""
+			if name == "first_name" {
+				v = og.firstName
+			}
+			if v == "" {
+				v = "-"
+			}
+			ps = append(ps, whatsapp.Parameter{Type: "text", ParameterName: name, Text: v})
+		}
+		t.Components = []whatsapp.Component{{Type: "body", Parameters: ps}}
+	}
+	return t
+}
+
+// finishCampaign marks a campaign done once nothing is queued or in flight.
+func (a *App) finishCampaign(ctx context.Context, id string) error {
+	return a.store.Tx(ctx, func(tx store.Tx) error {
+		c, err := tx.Campaign(ctx, id)
+		if err != nil || c.Status != campaign.Running {
+			return err
+		}
+		cursor, err := tx.CampaignCursor(ctx, id)
+		if err != nil {
+			return err
+		}
+		c.Status, c.FinishedAt = campaign.Done, a.now()
+		return tx.UpdateCampaign(ctx, c, cursor)
+	})
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package campaign describes a marketing campaign: one purpose, one approved
+// marketing template in its language variants, an audience, a schedule and an
+// optional send window in Europe/Oslo time. The rules a template must meet
+// before anything is sent with it live here (G-05, R-09, M-05).
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // send windows need Europe/Oslo on machines without zoneinfo
+)
+
+// Status is where a campaign stands.
+type Status string
+
+// The statuses.
+const (
+	Draft     Status = "draft"
+	Running   Status = "running" // started; dispatching when its schedule and window allow
+	Paused    Status = "paused"
+	Cancelled Status = "cancelled"
+	Done      Status = "done"
+)
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("invalid campaign")
+
+// ErrTemplate is wrapped when a template breaks a rule (422).
+var ErrTemplate = errors.New("template refused")
+
+// Variant is a template's text in one language, as approved by the platform.
+type Variant struct {
+	Body string `json:"body"`
+	// OptOutButton says the template carries the platform's marketing opt-out
+	// quick reply, which stands in for the opt-out line (reference §5.3).
+	OptOutButton bool `json:"opt_out_button,omitempty"`
+}
+
+// Template is an approved marketing template (reference §1.3).
+type Template struct {
+	Name      string             `json:"name"`
+	Languages map[string]Variant `json:"languages"`
+	// Params are the named body parameters, filled per contact; only fields a
+	// purpose declares may be used (P-03).
+	Params []string `json:"params,omitempty"`
+}
+
+// Window is a daily interval, in Europe/Oslo time, when sending is allowed;
+// From after To spans midnight ("08:00"-"21:00" allows the day only).
+type Window struct {
+	From string `json:"from"` // "08:00"
+	To   string `json:"to"`   // "21:00"
+}
+
+// Campaign is one marketing send.
+type Campaign struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Purpose     string    `json:"purpose"`
+	Template    Template  `json:"template"`
+	Language    string    `json:"language,omitempty"` // audience narrowed to one language; empty: all
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	Window      *Window   `json:"window,omitempty"`
+	Status      Status    `json:"status"`
+	Audience    int64     `json:"audience"` // contacts expanded into messages
+	Expanded    bool      `json:"expanded"` // the whole audience is expanded
+	CreatedAt   time.Time `json:"created_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+
+// OptOutLines are the sentences that offer the opt-out in a template's text
+// (glossary: "Svar STOPP for å melde deg av").
+var OptOutLines = map[string][]string{
+	"nb": {"Svar STOPP for å melde deg av"},
+	"en": {"Reply STOPP to unsubscribe", "Reply STOP to unsubscribe"},
+}
+
+// Validate checks a campaign's fields; Lint checks its template's content.
+func (c Campaign) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case strings.TrimSpace(c.Name) == "" || len(c.Name) > 200:
+		return bad("name must be 1 to 200 characters")
+	case c.Purpose == "":
+		return bad("purpose is required")
+	case c.Language != "" && c.Language != "nb" && c.Language != "en":
+		return bad("language must be nb or en")
+	case !namePattern.MatchString(c.Template.Name):
+		return bad("template.name must be lower-case letters, digits and _ (the approved template's name)")
+	case len(c.Template.Languages) == 0:
+		return bad("template.languages needs at least one language")
+	}
+	for lang, v := range c.Template.Languages {
+		if lang != "nb" && lang != "en" {
+			return bad("template language %q: only nb and en", lang)
+		}
+		if len(v.Body) == 0 || len(v.Body) > 1024 {
+			return bad("template body in %s must be 1 to 1024 characters", lang)
+		}
+	}
+	if c.Language != "" {
+		if _, ok := c.Template.Languages[c.Language]; !ok {
+			return bad("the template has no %s variant for an audience in %s", c.Language, c.Language)
+		}
+	}
+	if c.Window != nil {
+		if _, _, err := c.Window.bounds(); err != nil {
+			return bad("window: %v", err)
+		}
+	}
+	return nil
+}
+
+// Lint refuses a template that does not name the business, offer the opt-out
+// in each language (the line or the platform's button) and link to the
+// privacy notice (G-05, R-09, M-05, P-01); declared lists the fields the
+// purpose declares, which are the only parameters allowed.
+func (t Template) Lint(business, noticeURL string, declared []string) error {
+	var problems []string
+	langs := make([]string, 0, len(t.Languages))
+	for l := range t.Languages {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	for _, lang := range langs {
+		v := t.Languages[lang]
+		body := strings.ToLower(v.Body)
+		if !strings.Contains(body, strings.ToLower(business)) {
+			problems = append(problems, fmt.Sprintf("%s: does not name the business %q", lang, business))
+		}
+		optOut := v.OptOutButton
+		for _, line := range OptOutLines[lang] {
+			optOut = optOut || strings.Contains(body, strings.ToLower(line))
+		}
+		if !optOut {
+			problems = append(problems, fmt.Sprintf("%s: has neither the line %q nor the opt-out button", lang, OptOutLines[lang][0]))
+		}
+		if !strings.Contains(v.Body, noticeURL) {
+			problems = append(problems, fmt.Sprintf("%s: does not link to the privacy notice (%s)", lang, noticeURL))
+		}
+	}
+	for _, p := range t.Params {
+		if !slices.Contains(declared, p) {
+			problems = append(problems, fmt.Sprintf("parameter %q is not a field the purpose declares (P-03)", p))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrTemplate, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Oslo is the time zone of send windows.
+var Oslo = mustZone("Europe/Oslo")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // cannot happen: time/tzdata is linked in
+	}
+	return loc
+}
+
+func parseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not HH:MM", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+func (w Window) bounds() (from, to int, err error) {
+	if from, err = parseClock(w.From); err != nil {
+		return
+	}
+	if to, err = parseClock(w.To); err != nil {
+		return
+	}
+	if from == to {
+		err = errors.New("from and to are the same time")
+	}
+	return
+}
+
+// Open reports whether t falls inside the window, in Oslo time.
+func (w Window) Open(t time.Time) bool {
+	from, to, err := w.bounds()
+	if err != nil {
+		return false
+	}
+	lt := t.In(Oslo)
+	m := lt.Hour()*60 + lt.Minute()
+	if from < to {
+		return m >= from && m < to
+	}
+	return m >= from || m < to
+}
+
+// NextOpen is the first minute at or after t when the window is open.
+func (w Window) NextOpen(t time.Time) time.Time {
+	t = t.Truncate(time.Minute)
+	for i := 0; i < 24*60+1; i++ {
+		if w.Open(t) {
+			return t
+		}
+		t = t.Add(time.Minute)
+	}
+	return t
+}

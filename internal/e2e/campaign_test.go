@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package e2e
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+// number is the i-th test number: +47 4xxxxxxx.
+func number(i int) string { return fmt.Sprintf("+474%07d", i) }
+
+// subscribeMany records confirmed consents for n numbers in batches.
+func (h *harness) subscribeMany(n int, purpose string) {
+	h.t.Helper()
+	for start := 0; start < n; start += 500 {
+		var ins []app.ConsentInput
+		for i := start; i < min(n, start+500); i++ {
+			ins = append(ins, app.ConsentInput{Subject: app.Subject{Phone: number(i)}, Purpose: purpose, Method: "import",
+				CollectedAt: time.Now().Add(-time.Hour), AgeConfirmed: true,
+				Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "w"}})
+		}
+		if _, err := h.app.RecordConsents(h.ctx, admin, ins); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+func (h *harness) offer() campaign.Campaign {
+	h.t.Helper()
+	body := "Vårsalg hos Butikken AS: 20 % på alt! Les personvernerklæringen: " + h.srv.URL + "/privacy. Svar STOPP for å melde deg av."
+	c, err := h.app.CreateCampaign(h.ctx, admin, campaign.Campaign{Name: "Vårsalg", Purpose: "offers",
+		Template: campaign.Template{Name: "spring_sale", Languages: map[string]campaign.Variant{"nb": {Body: body}}}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.sim.AddTemplate(sim.Template{Name: "spring_sale", Language: "nb", Category: "MARKETING"}); err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// TestCampaignOptOutsMidCampaign runs a campaign of thousands at full speed
+// while opt-outs arrive; once a withdrawal commits, no later decision sends
+// to that contact (invariant 1, 2; K-06; issue 4 point 5).
+func TestCampaignOptOutsMidCampaign(t *testing.T) {
+	t.Parallel()
+	const n, stoppers = 2000, 150
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startWith(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+		})
+		h.subscribeMany(n, "offers")
+		c := h.offer()
+		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
+			t.Fatal(err)
+		}
+		// The opt-outs arrive while the campaign is sending.
+		h.waitFor("the first sends", func() bool {
+			return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'sent'`, c.ID) > 100
+		})
+		var wg sync.WaitGroup
+		for i := range stoppers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(time.Duration(i) * 2 * time.Millisecond)
+				if _, err := h.sim.Inbound(sim.Inbound{From: number(i * (n / stoppers)), Text: "STOPP"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		h.waitFor("the campaign to finish", func() bool {
+			v, err := h.app.Campaign(h.ctx, admin, c.ID)
+			return err == nil && v.Status == campaign.Done
+		})
+		v, _ := h.app.Campaign(h.ctx, admin, c.ID)
+		if v.Audience != n || v.Counts["queued"] != 0 || v.Counts["sending"] != 0 {
+			t.Fatalf("campaign = %+v", v)
+		}
+		// Every message ends as sent or skipped, once per contact.
+		if got := v.Counts["sent"] + v.Counts["skipped"]; got != v.Audience {
+			t.Fatalf("sent %d + skipped %d != audience %d (%v)", v.Counts["sent"], v.Counts["skipped"], v.Audience, v.Counts)
+		}
+		if v.Counts["skipped"] != v.Skipped["suppressed"]+v.Skipped["withdrawn"] {
+			t.Fatalf("skipped for other reasons: %v", v.Skipped)
+		}
+		if v.Counts["sent"] < n-stoppers || v.Counts["skipped"] == 0 {
+			t.Fatalf("sent %d, skipped %d: the opt-outs did not meet the running campaign", v.Counts["sent"], v.Counts["skipped"])
+		}
+		// Zero messages decided after a withdrawal of that contact.
+		late := h.count(`SELECT count(*) FROM messages m JOIN consent_events e ON e.contact_id = m.contact_id
+			WHERE m.campaign_id = $1 AND e.kind = 'objected' AND m.status <> 'skipped' AND m.decided_at >= e.at`, c.ID)
+		if late != 0 {
+			t.Fatalf("%d messages were decided after their contact's withdrawal committed", late)
+		}
+		// Each sent message names a confirmed consent event of its own contact (G-06).
+		orphan := h.count(`SELECT count(*) FROM messages m LEFT JOIN consent_events e ON e.id = m.consent_event_id
+			AND e.contact_id = m.contact_id AND e.kind = 'confirmed' WHERE m.campaign_id = $1 AND m.status = 'sent' AND e.id IS NULL`, c.ID)
+		if orphan != 0 {
+			t.Fatalf("%d sent messages name no authorising consent event", orphan)
+		}
+		// The simulator got exactly one request per sent message (at most once).
+		marketing := 0
+		seen := map[string]bool{}
+		for _, m := range h.sim.Messages("") {
+			if m.TemplateName == "spring_sale" {
+				marketing++
+				if seen[m.WaID] {
+					t.Fatalf("two campaign messages to one number")
+				}
+				seen[m.WaID] = true
+			}
+		}
+		if int64(marketing) != v.Counts["sent"] {
+			t.Fatalf("simulator accepted %d, samtykke recorded %d sent", marketing, v.Counts["sent"])
+		}
+		t.Logf("%s: %d sent, %d skipped %v", b.Name, v.Counts["sent"], v.Counts["skipped"], v.Skipped)
+	})
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+const campaignColumns = `id, name, purpose, template, language, scheduled_at, window_from, window_to, status, audience,
+	expanded, created_at, started_at, finished_at`
+
+func scanCampaign(row scanner) (campaign.Campaign, error) {
+	var c campaign.Campaign
+	var tpl, from, to string
+	var scheduled, created, started, finished int64
+	err := row.Scan(&c.ID, &c.Name, &c.Purpose, &tpl, &c.Language, &scheduled, &from, &to, &c.Status, &c.Audience,
+		&c.Expanded, &created, &started, &finished)
+	if err != nil {
+		return c, err
+	}
+	c.ScheduledAt, c.CreatedAt, c.StartedAt, c.FinishedAt = fromMicro(scheduled), fromMicro(created), fromMicro(started), fromMicro(finished)
+	if from != "" {
+		c.Window = &campaign.Window{From: from, To: to}
+	}
+	return c, json.Unmarshal([]byte(tpl), &c.Template)
+}
+
+func (r *reader) Campaign(ctx context.Context, id string) (c campaign.Campaign, err error) {
+	defer errorf("campaign", &err)
+	c, err = scanCampaign(r.db.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, id))
+	return c, r.notFound(err)
+}
+
+func (r *reader) CampaignCounts(ctx context.Context, id string) (cs []store.Count, err error) {
+	defer errorf("campaign counts", &err)
+	rows, err := r.db.Query(ctx, `SELECT status, CASE WHEN status IN ('skipped', 'failed') THEN error_title ELSE '' END, count(*)
+		FROM messages WHERE campaign_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c store.Count
+		if err := rows.Scan(&c.Status, &c.Reason, &c.N); err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+func windowCols(c campaign.Campaign) (string, string) {
+	if c.Window == nil {
+		return "", ""
+	}
+	return c.Window.From, c.Window.To
+}
+
+func (t *tx) CreateCampaign(ctx context.Context, c campaign.Campaign) (err error) {
+	defer errorf("create campaign", &err)
+	tpl, err := json.Marshal(c.Template)
+	if err != nil {
+		return err
+	}
+	from, to := windowCols(c)
+	_, err = t.db.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`, cursor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '')`,
+		c.ID, c.Name, c.Purpose, string(tpl), c.Language, micro(c.ScheduledAt), from, to, string(c.Status), c.Audience,
+		c.Expanded, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt))
+	return t.conflict(err)
+}
+
+func (t *tx) UpdateCampaign(ctx context.Context, c campaign.Campaign, cursor string) (err error) {
+	defer errorf("update campaign", &err)
+	n, err := t.db.Exec(ctx, `UPDATE campaigns SET status = $2, audience = $3, expanded = $4, cursor = $5, started_at = $6,
+		finished_at = $7 WHERE id = $1`, c.ID, string(c.Status), c.Audience, c.Expanded, cursor, micro(c.StartedAt), micro(c.FinishedAt))
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	return err
+}
+
+func (t *tx) CampaignCursor(ctx context.Context, id string) (cur string, err error) {
+	defer errorf("campaign cursor", &err)
+	err = t.db.QueryRow(ctx, `SELECT cursor FROM campaigns WHERE id = $1`, id).Scan(&cur)
+	return cur, t.notFound(err)
+}
+
+func (t *tx) ExpandAudience(ctx context.Context, c campaign.Campaign, after string, limit int, at time.Time) (added int, last string, more bool, err error) {
+	defer errorf("expand audience", &err)
+	// The contact ids of the next slice, then one INSERT ... SELECT: the
+	// audience never passes through Go's memory whole.
+	var n int
+	err = t.db.QueryRow(ctx, `SELECT COALESCE(MAX(contact_id), ''), count(*) FROM (
+		SELECT s.contact_id FROM consent_states s JOIN contacts c ON c.id = s.contact_id
+		WHERE s.purpose = $1 AND s.status = 'active' AND s.contact_id > $2 AND ($3 = '' OR c.language = $3)
+		ORDER BY s.contact_id LIMIT $4) slice`, c.Purpose, after, c.Language, limit).Scan(&last, &n)
+	if err != nil || n == 0 {
+		return 0, after, false, err
+	}
+	// The insert counts what it adds: a contact that withdrew since the
+	// slice was read is not in the audience.
+	inserted, err := t.db.Exec(ctx, `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
+		error_code, error_title, created_at, updated_at, campaign_id, decided_at)
+		SELECT $5 || ':' || s.contact_id, s.contact_id, 'campaign', $1, '', '', NULL, 'queued', 0, '', $6, $6, $5, 0
+		FROM consent_states s JOIN contacts c ON c.id = s.contact_id
+		WHERE s.purpose = $1 AND s.status = 'active' AND s.contact_id > $2 AND s.contact_id <= $4 AND ($3 = '' OR c.language = $3)
+		ON CONFLICT DO NOTHING`, c.Purpose, after, c.Language, last, c.ID, micro(at))
+	return int(inserted), last, n == limit, err
+}
+
+func (t *tx) LockQueued(ctx context.Context, campaignID string, limit int) (ids []string, err error) {
+	defer errorf("lock queued", &err)
+	rows, err := t.db.Query(ctx, `SELECT c.id FROM messages m JOIN contacts c ON c.id = m.contact_id
+		WHERE m.campaign_id = $1 AND m.status = 'queued' ORDER BY m.contact_id LIMIT $2`+t.b.LockJoined, campaignID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func jsonList[T any](v []T) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (t *tx) DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) (out []store.DispatchRow, err error) {
+	defer errorf("dispatch rows", &err)
+	rows, err := t.db.Query(ctx, `SELECT m.id, m.status, c.id, c.phone_ct, k.wrapped, c.region, c.mobile, c.language, c.fields_ct,
+		c.restricted, c.erased_at, COALESCE(s.status, 'none'), COALESCE(s.event_id, ''), COALESCE(s.since, 0),
+		COALESCE(s.valid_until, 0), COALESCE(s.age_ok, false), COALESCE(s.basis, '')
+		FROM messages m JOIN contacts c ON c.id = m.contact_id
+		LEFT JOIN contact_keys k ON k.contact_id = c.id
+		LEFT JOIN consent_states s ON s.contact_id = c.id AND s.purpose = $2
+		WHERE m.campaign_id = $1 AND m.contact_id IN (SELECT j.value FROM `+t.b.JSONStrings("$3")+` AS j)
+		ORDER BY m.contact_id`, campaignID, purpose, jsonList(contactIDs))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d store.DispatchRow
+		var erased, since, validUntil int64
+		if err := rows.Scan(&d.MessageID, &d.Status, &d.Contact.ID, &d.Contact.PhoneCT, &d.Contact.KeyWrapped, &d.Contact.Region,
+			&d.Contact.Mobile, &d.Contact.Language, &d.Contact.FieldsCT, &d.Contact.Restricted, &erased, &d.State.Status,
+			&d.State.EventID, &since, &validUntil, &d.State.AgeOK, &d.State.Basis); err != nil {
+			return nil, err
+		}
+		d.Contact.ErasedAt, d.State.Since, d.State.ValidUntil = fromMicro(erased), fromMicro(since), fromMicro(validUntil)
+		d.State.ContactID, d.State.Purpose = d.Contact.ID, purpose
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {
+	defer errorf("suppressed tokens", &err)
+	out = map[string]time.Time{}
+	if len(tokens) == 0 {
+		return out, nil
+	}
+	// Placeholders, not JSON: the tokens are bytes.
+	ph := make([]string, len(tokens))
+	args := make([]any, len(tokens))
+	for i, tok := range tokens {
+		ph[i], args[i] = fmt.Sprintf("$%d", i+1), tok
+	}
+	rows, err := t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tok []byte
+		var at int64
+		if err := rows.Scan(&tok, &at); err != nil {
+			return nil, err
+		}
+		out[string(tok)] = fromMicro(at)
+	}
+	return out, rows.Err()
+}
+
+type decisionJSON struct {
+	ID string `json:"id"`
+	S  string `json:"s"`
+	E  string `json:"e"`
+	R  string `json:"r"`
+}
+
+func (t *tx) DecideMessages(ctx context.Context, ds []store.Decision, at time.Time) (err error) {
+	defer errorf("decide messages", &err)
+	if len(ds) == 0 {
+		return nil
+	}
+	js := make([]decisionJSON, len(ds))
+	for i, d := range ds {
+		js[i] = decisionJSON{ID: d.MessageID, S: string(d.Status), E: d.ConsentEventID, R: d.Reason}
+	}
+	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', consent_event_id = j.value->>'e',
+		error_title = j.value->>'r', decided_at = $2, updated_at = $2
+		FROM `+t.b.JSONObjects("$1")+` AS j WHERE messages.id = j.value->>'id' AND messages.status = 'queued'`,
+		jsonList(js), micro(at))
+	return err
+}
+
+type resultJSON struct {
+	ID string `json:"id"`
+	S  string `json:"s"`
+	W  string `json:"w"`
+	C  int    `json:"c"`
+	T  string `json:"t"`
+}
+
+func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time) (err error) {
+	defer errorf("record results", &err)
+	if len(rs) == 0 {
+		return nil
+	}
+	js := make([]resultJSON, len(rs))
+	for i, r := range rs {
+		js[i] = resultJSON{ID: r.MessageID, S: string(r.Status), W: r.WAMID, C: r.Code, T: r.Title}
+	}
+	// Only a message still dispatching takes the result: a status webhook that
+	// overtook the answer (sent, delivered, read) stays.
+	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', wamid = NULLIF(j.value->>'w', ''),
+		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2,
+		decided_at = CASE WHEN j.value->>'s' = 'queued' THEN 0 ELSE decided_at END
+		FROM `+t.b.JSONObjects("$1")+` AS j WHERE messages.id = j.value->>'id' AND messages.status = 'sending'`,
+		jsonList(js), micro(at))
+	return t.conflict(err)
+}
+
+func (t *tx) SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (n int64, err error) {
+	defer errorf("skip queued", &err)
+	return t.db.Exec(ctx, `UPDATE messages SET status = 'skipped', error_title = $3, decided_at = $2, updated_at = $2
+		WHERE campaign_id = $1 AND status = 'queued'`, campaignID, micro(at), reason)
+}
+
+func (t *tx) AbandonDispatching(ctx context.Context, campaignID string, at time.Time) (n int64, err error) {
+	defer errorf("abandon dispatching", &err)
+	return t.db.Exec(ctx, `UPDATE messages SET status = $3, error_title = 'no answer before a restart; the status webhook will tell',
+		updated_at = $2 WHERE campaign_id = $1 AND status = 'sending'`, campaignID, micro(at), string(message.Unknown))
+}
+
+func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (got int, err error) {
+	defer errorf("take tokens", &err)
+	// Refill by elapsed time, cap at burst, take what is there (at most want).
+	var tokens float64
+	err = t.db.QueryRow(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (sender) DO UPDATE SET
+			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * $4 / 1000000.0, $2),
+			updated_at = $3
+		RETURNING tokens`, sender, burst, micro(now), rate).Scan(&tokens)
+	if err != nil {
+		return 0, err
+	}
+	got = min(want, int(tokens))
+	if got > 0 {
+		_, err = t.db.Exec(ctx, `UPDATE rate_buckets SET tokens = tokens - $2 WHERE sender = $1`, sender, got)
+	}
+	return got, err
+}
+
+func (t *tx) PurgeMessages(ctx context.Context, before time.Time, limit int) (n int64, err error) {
+	defer errorf("purge messages", &err)
+	return t.db.Exec(ctx, `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE created_at < $1 LIMIT $2)`,
+		micro(before), limit)
+}
