@@ -73,6 +73,13 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
 		{pattern: "GET /api/v1/gate", handler: s.gate},
+
+		{pattern: "POST /api/v1/campaigns", handler: s.createCampaign},
+		{pattern: "GET /api/v1/campaigns/{id}", handler: s.getCampaign},
+		{pattern: "POST /api/v1/campaigns/{id}/start", handler: s.campaignAction("start")},
+		{pattern: "POST /api/v1/campaigns/{id}/pause", handler: s.campaignAction("pause")},
+		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
+		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 	}
 }
 

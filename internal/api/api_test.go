@@ -68,7 +68,7 @@ func setup(t testing.TB, b storetest.Backend) *bundle {
 	s := b.Open(t)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a := app.New(s, v, app.Config{}, log)
+	a := app.New(s, v, app.Config{PublicURL: "http://x"}, log)
 	srvAPI := api.New(a, log, prometheus.NewRegistry())
 	mux := http.NewServeMux()
 	srvAPI.Register(mux)
@@ -393,5 +393,45 @@ func TestNoNumberInClear(t *testing.T) {
 	scan("the API answers", tb.seen.Bytes())
 	if !regexp.MustCompile(`"route"`).MatchString(tb.logs.String()) {
 		t.Fatalf("no request was logged: the scan proved nothing")
+	}
+}
+
+// TestCampaignAPI: the template rules refuse with 422 (G-05, R-09, M-05);
+// roles decide who may write; state changes that make no sense are 409s.
+func TestCampaignAPI(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, storetest.SQLite)
+	tb.seed()
+	good := "Tilbud fra Butikken AS. Les mer: http://x/privacy. Svar STOPP for å melde deg av."
+	body := func(text string) map[string]any {
+		return map[string]any{"name": "Jul", "purpose": "offers",
+			"template": map[string]any{"name": "jul_tilbud", "languages": map[string]any{"nb": map[string]any{"body": text}}},
+			"window":   map[string]string{"from": "08:00", "to": "21:00"}}
+	}
+	if st, out := tb.do(staff.Marketer, "POST", "/api/v1/campaigns", body("Kjøp nå! http://x/privacy")); st != 422 || errCode(out) != "refused" {
+		t.Fatalf("template without business and opt-out: %d %v", st, out)
+	}
+	if st, _ := tb.do(staff.Integrator, "POST", "/api/v1/campaigns", body(good)); st != 403 {
+		t.Fatalf("integrator created a campaign: %d", st)
+	}
+	st, out := tb.do(staff.Marketer, "POST", "/api/v1/campaigns", body(good))
+	if st != 201 || out["status"] != "draft" {
+		t.Fatalf("create: %d %v", st, out)
+	}
+	id := out["id"].(string)
+	for _, c := range []struct {
+		action string
+		status int
+		want   string
+	}{{"pause", 409, ""}, {"start", 200, "running"}, {"start", 409, ""}, {"pause", 200, "paused"}, {"resume", 200, "running"},
+		{"cancel", 200, "cancelled"}, {"resume", 409, ""}} {
+		st, out := tb.do(staff.Marketer, "POST", "/api/v1/campaigns/"+id+"/"+c.action, nil)
+		if st != c.status || (c.want != "" && out["status"] != c.want) {
+			t.Fatalf("%s: %d %v; want %d %s", c.action, st, out, c.status, c.want)
+		}
+	}
+	st, out = tb.do(staff.Auditor, "GET", "/api/v1/campaigns/"+id, nil)
+	if st != 200 || out["counts"] == nil {
+		t.Fatalf("get: %d %v", st, out)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/ledger"
@@ -214,4 +215,47 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request, actor app.Actor) e
 	}
 	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil
+}
+
+type campaignIn struct {
+	Name        string            `json:"name"`
+	Purpose     string            `json:"purpose"`
+	Template    campaign.Template `json:"template"`
+	Language    string            `json:"language"`
+	ScheduledAt time.Time         `json:"scheduled_at"`
+	Window      *campaign.Window  `json:"window"`
+}
+
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	var in campaignIn
+	if err := httpx.ReadJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.app.CreateCampaign(r.Context(), actor, campaign.Campaign{Name: in.Name, Purpose: in.Purpose,
+		Template: in.Template, Language: in.Language, ScheduledAt: in.ScheduledAt, Window: in.Window})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	v, err := s.app.Campaign(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) campaignAction(action string) func(http.ResponseWriter, *http.Request, app.Actor) error {
+	return func(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+		v, err := s.app.CampaignAction(r.Context(), actor, r.PathValue("id"), action)
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
 }

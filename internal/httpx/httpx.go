@@ -62,6 +62,8 @@ func classify(err error) *Error {
 		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: err.Error()}
 	case errors.Is(err, app.ErrInvalid):
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_input", Message: err.Error()}
+	case errors.Is(err, app.ErrRateLimited):
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: err.Error()}
 	case errors.Is(err, app.ErrRefused):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "refused", Message: err.Error()}
 	case errors.Is(err, store.ErrNotFound):
