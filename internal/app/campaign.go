@@ -136,6 +136,9 @@ func (a *App) CampaignAction(ctx context.Context, actor Actor, id, action string
 			c.Status = campaign.Paused
 		case "cancel":
 			c.Status, c.FinishedAt = campaign.Cancelled, a.now()
+			if _, err := tx.SkipQueued(ctx, id, "campaign cancelled", a.now()); err != nil {
+				return err
+			}
 		}
 		return tx.UpdateCampaign(ctx, c, cursor)
 	})

@@ -151,7 +151,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	q, err := queue.Start(ctx, sys.store, a, log, reg)
+	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{})
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}

@@ -33,6 +33,7 @@ import (
 const appSecret = "e2e-app-secret"
 
 type harness struct {
+	master []byte
 	t     *testing.T
 	ctx   context.Context
 	app   *app.App
@@ -47,8 +48,17 @@ var admin = app.Actor{ID: "t-admin", Name: "admin", Role: staff.Admin}
 
 func start(t *testing.T, b storetest.Backend) *harness { return startWith(t, b, nil) }
 
+// options of a harness beyond the configurations.
+type options struct {
+	noQueue bool // the test starts (or leaves to another process) the queue
+}
+
 // startWith lets a test change the simulator's and the app's configuration.
 func startWith(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.Config)) *harness {
+	return startOpts(t, b, tweak, options{})
+}
+
+func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.Config), opt options) *harness {
 	t.Helper()
 	ctx := context.Background()
 	master := make([]byte, vault.KeySize)
@@ -84,16 +94,10 @@ func startWith(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	appCfg.BusinessNumber, appCfg.WhatsApp, appCfg.SMS, appCfg.Email = s.DisplayNumber(), client, sink, sink
 	a := app.New(st, v, appCfg, log)
 	(&webhook.Handler{App: a, AppSecret: appSecret, VerifyToken: "vt", Log: log}).Register(mux)
-	q, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
+	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink}
+	if !opt.noQueue {
+		h.startQueue(queue.Config{})
 	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(stopCtx)
-	})
-	h := &harness{t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink}
 	h.seed()
 	return h
 }
@@ -160,4 +164,19 @@ func (h *harness) gate(contactID, purpose string) consent.Decision {
 		h.t.Fatal(err)
 	}
 	return d
+}
+
+// startQueue works the queue in this process until the test ends.
+func (h *harness) startQueue(cfg queue.Config) {
+	h.t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q, err := queue.Start(h.ctx, h.store, h.app, log, prometheus.NewRegistry(), cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(stopCtx)
+	})
 }

@@ -122,8 +122,22 @@ func periodic(every time.Duration, args river.JobArgs) *river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
+// Config tunes the queue; the zero value is right for production.
+type Config struct {
+	// JobTimeout cancels a job's context (default 45 s; a dispatch slice is shorter).
+	JobTimeout time.Duration
+	// RescueStuckAfter is when a job whose process died is run again (default 60 s).
+	RescueStuckAfter time.Duration
+}
+
 // Start registers the workers and periodic jobs and starts working the queue.
-func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg prometheus.Registerer) (store.Queue, error) {
+func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg prometheus.Registerer, cfg Config) (store.Queue, error) {
+	if cfg.JobTimeout == 0 {
+		cfg.JobTimeout = 45 * time.Second
+	}
+	if cfg.RescueStuckAfter == 0 {
+		cfg.RescueStuckAfter = 60 * time.Second
+	}
 	ok := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_ledger_verified",
 		Help: "1 when the last ledger verification passed, 0 when it found a fault."})
 	events := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_ledger_events_verified",
@@ -143,8 +157,8 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		FetchPollInterval: 100 * time.Millisecond,
 		// A dispatch slice ends well before the timeout; a job whose process
 		// died is rescued soon after, and its dispatcher resumes safely.
-		JobTimeout:           45 * time.Second,
-		RescueStuckJobsAfter: 60 * time.Second,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckAfter,
 		PeriodicJobs: []*river.PeriodicJob{
 			periodic(24*time.Hour, job.VerifyLedger{}),
 			periodic(time.Hour, job.ExpireOptIns{}),

@@ -30,6 +30,7 @@ var migrations embed.FS
 // Store is the PostgreSQL store.
 type Store struct {
 	*sqlstore.Store
+	url    string
 	pool   *pgxpool.Pool
 	insert *river.Client[pgx.Tx]
 }
@@ -56,7 +57,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, insert: insert}
+	s := &Store{url: url, pool: pool, insert: insert}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s.Store = sqlstore.New(sqlstore.Backend{
 		Name:          "postgres",
@@ -109,6 +110,10 @@ func redact(err error) error {
 	}
 	return err
 }
+
+// URL is the database URL the store was opened with (it may hold a password:
+// never log it).
+func (s *Store) URL() string { return s.url }
 
 // Pool is the connection pool, for River's worker client.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
