@@ -34,14 +34,14 @@ const appSecret = "e2e-app-secret"
 
 type harness struct {
 	master []byte
-	t     *testing.T
-	ctx   context.Context
-	app   *app.App
-	sim   *sim.Server
-	srv   *httptest.Server
-	store store.Store
-	b     storetest.Backend
-	sink  *notify.Sink
+	t      *testing.T
+	ctx    context.Context
+	app    *app.App
+	sim    *sim.Server
+	srv    *httptest.Server
+	store  store.Store
+	b      storetest.Backend
+	sink   *notify.Sink
 }
 
 var admin = app.Actor{ID: "t-admin", Name: "admin", Role: staff.Admin}
