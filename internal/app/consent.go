@@ -65,6 +65,12 @@ func (a *App) RecordConsent(ctx context.Context, actor Actor, in ConsentInput) (
 	return out[0], nil
 }
 
+// ConsentEvidence is the evidence of a consent confirmed elsewhere: the act,
+// the hash of the wording shown, and the double confirmation.
+func ConsentEvidence(act, wordingHash, channel, messageID string) ledger.Evidence {
+	return ledger.Evidence{AffirmativeAct: act, WordingHash: wordingHash, ConfirmationChannel: channel, ConfirmationMessageID: messageID}
+}
+
 // RowError names the input row a batch was refused for.
 type RowError struct {
 	Row int

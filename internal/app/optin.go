@@ -200,6 +200,12 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 			}
 		}
 		if linked != nil {
+			// The link answers one message: it works once.
+			if fresh, err := tx.MarkSeen(ctx, "optin-link:"+linked.MessageID, now); err != nil {
+				return err
+			} else if !fresh {
+				return fmt.Errorf("%w: this link was used already", ErrLinkExpired)
+			}
 			out.Confirmed = true
 			return a.queueMessage(ctx, tx, id, message.Receipt, "", "")
 		}

@@ -259,11 +259,11 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl := whatsapp.Template{Name: "hello_world", Language: whatsapp.Language{Code: "nb"}}
+	tpl := whatsapp.Template{Name: app.ConfirmationTemplate, Language: whatsapp.Language{Code: "nb"}}
 	if res, err := wa.SendTemplate(ctx, "+4791234567", tpl, "msg-1"); err != nil || !strings.HasPrefix(res.MessageID, "wamid.") {
 		t.Fatalf("send through the built-in simulator: %+v, %v", res, err)
 	}
-	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json", "/_sim/messages"} {
+	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json", "/_sim/messages", "/_sim/notify"} {
 		resp, err := http.Get(base + path)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", path, resp, err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/web"
 	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
@@ -160,6 +162,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 	mux := http.NewServeMux()
 	apiServer.Register(mux)
 	(&webhook.Handler{App: a, AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Log: log}).Register(mux)
+	pages, err := web.New(a, web.Config{BusinessName: cfg.BusinessName, CSRFKey: sys.vault.CSRFKey(), Log: log,
+		Secure: strings.HasPrefix(cfg.PublicURL, "https://")})
+	if err != nil {
+		return fail(e, "pages: %v", err)
+	}
+	pages.Register(mux)
 	if ch.sim != nil {
 		mountSim(mux, ch.sim)
 		mux.HandleFunc("GET /_sim/notify", func(w http.ResponseWriter, _ *http.Request) {
@@ -183,6 +191,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stdout, "First run: an admin API token was created. It is shown once; keep it safe:\n\n    %s\n\n", secret)
 	}
 	fmt.Fprintf(e.stdout, "samtykke is running on %s (%s)\n", base, sys.store.Backend())
+	fmt.Fprintf(e.stdout, "  opt-in:   %s/optin   privacy notice: %s/privacy\n", cfg.PublicURL, cfg.PublicURL)
 	fmt.Fprintf(e.stdout, "  API:      %s/api/v1/   (OpenAPI: %s/api/openapi.json)\n", base, base)
 	fmt.Fprintf(e.stdout, "  health:   %s/healthz  %s/readyz   metrics: %s/metrics\n", base, base, base)
 	if ch.sim != nil {

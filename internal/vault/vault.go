@@ -42,6 +42,7 @@ type Vault struct {
 	index    []byte
 	suppress []byte
 	links    []byte
+	csrf     []byte
 }
 
 // New derives the vault's keys from a 32-byte master key.
@@ -68,6 +69,9 @@ func New(master []byte) (*Vault, error) {
 		return nil, err
 	}
 	if v.links, err = derive("links/v1"); err != nil {
+		return nil, err
+	}
+	if v.csrf, err = derive("csrf/v1"); err != nil {
 		return nil, err
 	}
 	sealKey, err := derive("seal/v1")
@@ -228,6 +232,10 @@ func (v *Vault) Seal(plaintext []byte, purpose string) []byte {
 func (v *Vault) Open(ciphertext []byte, purpose string) ([]byte, error) {
 	return open(v.sealer, ciphertext, []byte(purpose))
 }
+
+// CSRFKey signs the public pages' form tokens; it is the same on every
+// replica that shares the master key.
+func (v *Vault) CSRFKey() []byte { return v.csrf }
 
 // BlindIndex is the keyed hash under which a contact's number is found
 // (HMAC-SHA256 of the E.164 form). Without the key it cannot be reversed by

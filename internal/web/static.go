@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// asset is one embedded file, served under its content hash so that it can
+// be cached forever and a new build is never mixed with an old style sheet.
+type asset struct {
+	hash  string
+	ctype string
+	body  []byte
+}
+
+func loadAssets() (map[string]asset, error) {
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	out := map[string]asset{}
+	for _, e := range entries {
+		b, err := staticFS.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		ctype := mime.TypeByExtension(path.Ext(e.Name()))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		out[e.Name()] = asset{hash: hex.EncodeToString(sum[:8]), ctype: ctype, body: b}
+	}
+	return out, nil
+}
+
+// assetURL is the content-hash path of an embedded file (the templates'
+// "asset" function).
+func (s *Server) assetURL(name string) (string, error) {
+	a, ok := s.assets[name]
+	if !ok {
+		return "", fmt.Errorf("no asset %q", name)
+	}
+	return "/static/" + a.hash + "/" + name, nil
+}
+
+// static serves GET /static/{hash}/{file}; an old or unknown hash is a 404.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
+	a, ok := s.assets[r.PathValue("file")]
+	if !ok || a.hash != r.PathValue("hash") {
+		return failf(http.StatusNotFound, "error.not_found", nil)
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	_, _ = w.Write(a.body)
+	return nil
+}

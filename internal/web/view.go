@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// viewFiles lists each page's template files, the layout first: the one
+// place a template file is registered (STYLE I.9). Every view defines
+// "title" and "content"; the layout executes them.
+var viewFiles = map[string][]string{
+	"optin":       {"layout.html", "form.html", "optin.html"},
+	"started":     {"layout.html", "form.html", "started.html"},
+	"sent":        {"layout.html", "sent.html"},
+	"done":        {"layout.html", "done.html"},
+	"confirm":     {"layout.html", "form.html", "confirm.html"},
+	"preferences": {"layout.html", "form.html", "preferences.html"},
+	"privacy":     {"layout.html", "privacy.html"},
+	"error":       {"layout.html", "error.html"},
+}
+
+// view is one page's parsed templates.
+type view struct{ t *template.Template }
+
+// parseViews parses every view of files from fsys once. It fails on a
+// registered file that is missing and on a file in templates/ that no view
+// registers.
+func (s *Server) parseViews(fsys fs.FS, viewFiles map[string][]string) (map[string]*view, error) {
+	funcs := template.FuncMap{"asset": s.assetURL}
+	used := map[string]bool{}
+	views := map[string]*view{}
+	for name, files := range viewFiles {
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i], used[f] = "templates/"+f, true
+		}
+		t, err := template.New(files[0]).Funcs(funcs).ParseFS(fsys, paths...)
+		if err != nil {
+			return nil, fmt.Errorf("web: view %s: %w", name, err)
+		}
+		for _, need := range []string{"layout", "title", "content"} {
+			if t.Lookup(need) == nil {
+				return nil, fmt.Errorf("web: view %s defines no %q template", name, need)
+			}
+		}
+		views[name] = &view{t: t}
+	}
+	entries, err := fs.ReadDir(fsys, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	for _, e := range entries {
+		if !used[e.Name()] {
+			return nil, fmt.Errorf("web: templates/%s is in no view of viewFiles", e.Name())
+		}
+	}
+	return views, nil
+}
+
+// page is a typed page struct: it names its view and carries the basePage.
+type page interface {
+	view() string
+	base() *basePage
+}
+
+// render executes a page into a buffer, then writes it with the status; a
+// template failure is a bug, logged, and answered with a bare 500.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
+	var buf bytes.Buffer
+	v, ok := s.views[p.view()]
+	err := fmt.Errorf("no view %q", p.view())
+	if ok {
+		err = v.t.ExecuteTemplate(&buf, "layout", p)
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "web template failed", "view", p.view(), "route", r.Pattern, "error", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(i18n.T(p.base().Lang, "error.internal") + "\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// basePage is what every page has: its language, the business's
+// name, the CSRF field of its forms and the link to the other language.
+type basePage struct {
+	Lang         string
+	BusinessName string
+	CSRF         string // empty on pages without a form
+	SwitchURL    string // this page in the other language
+}
+
+func (b *basePage) base() *basePage { return b }
+
+// T is the text of key in the page's language, with {name} placeholders
+// filled from pairs.
+func (b *basePage) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
+
+// Link is a path of this site in the page's language.
+func (b *basePage) Link(path string) string {
+	if b.Lang == "en" {
+		return path + "?lang=en"
+	}
+	return path
+}
+
+// OtherLang is the language SwitchURL leads to.
+func (b *basePage) OtherLang() string {
+	if b.Lang == "en" {
+		return "nb"
+	}
+	return "en"
+}
+
+// base fills a basePage from the request: the switch link keeps the path
+// (a POST-only path falls back to the opt-in page) and the opt-in link token.
+func (s *Server) base(r *http.Request, lang, business string) basePage {
+	b := basePage{Lang: lang, BusinessName: business}
+	path := r.URL.Path
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !slices.Contains(alsoGET, r.Pattern) {
+		path = "/optin"
+	}
+	q := url.Values{"lang": {b.OtherLang()}}
+	if t := formValue(r, "t"); t != "" && path == "/optin" {
+		q.Set("t", t)
+	}
+	b.SwitchURL = path + "?" + q.Encode()
+	return b
+}
+
+// alsoGET are the POST routes whose path also answers GET.
+var alsoGET = []string{"POST /optin", "POST /preferences/{token}"}
+
+// formValue is a posted field, or else a query parameter, without parsing
+// anything (the CSRF check has parsed the body of every POST).
+func formValue(r *http.Request, name string) string {
+	if v := r.PostForm.Get(name); v != "" {
+		return v
+	}
+	return r.URL.Query().Get(name)
+}
+
+// formatTime shows a time in Norway's zone.
+func (s *Server) formatTime(lang string, t time.Time) string {
+	t = t.In(s.zone)
+	if lang == "en" {
+		return t.Format("2 January 2006 at 15:04")
+	}
+	return t.Format("02.01.2006 kl. 15.04")
+}
+
+// formatDate shows a date in Norway's zone.
+func (s *Server) formatDate(lang string, t time.Time) string {
+	t = t.In(s.zone)
+	if lang == "en" {
+		return t.Format("2 January 2006")
+	}
+	return t.Format("02.01.2006")
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package web serves samtykke's public pages (API.md "Public pages"): the
+// opt-in form and its confirmation, the confirmation link, the preference
+// centre and the privacy notice, in bokmål by default and in English with
+// ?lang=en. Pages are server-rendered from embedded templates parsed once,
+// work without JavaScript, and carry a CSRF token on every form.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	_ "time/tzdata" // the pages show times in Europe/Oslo wherever the binary runs
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// Config is what the pages need besides the app.
+type Config struct {
+	// BusinessName is the controller's name shown on pages that have no
+	// opt-in form at hand (the form itself uses the app's name).
+	BusinessName string
+	// CSRFKey signs the CSRF tokens; at least 32 random bytes.
+	CSRFKey []byte
+	// Log receives one line per failed (5xx) request; nil discards.
+	Log *slog.Logger
+	// Secure marks cookies Secure (and __Host-) when the public URL is https.
+	Secure bool
+	// TrustForwardedFor takes the client address from the last entry of
+	// X-Forwarded-For, for a deployment behind a reverse proxy that sets it.
+	// Off, the address is the connection's (RemoteAddr).
+	TrustForwardedFor bool
+}
+
+// Server serves the public pages.
+type Server struct {
+	app    *app.App
+	cfg    Config
+	log    *slog.Logger
+	views  map[string]*view
+	assets map[string]asset
+	zone   *time.Location
+}
+
+// New parses the templates and hashes the assets; it fails on a missing or
+// unregistered template file.
+func New(a *app.App, cfg Config) (*Server, error) {
+	if a == nil {
+		return nil, errors.New("web: no app")
+	}
+	if len(cfg.CSRFKey) < 32 {
+		return nil, errors.New("web: CSRFKey must be at least 32 bytes")
+	}
+	s := &Server{app: a, cfg: cfg, log: cfg.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var err error
+	if s.zone, err = time.LoadLocation("Europe/Oslo"); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.views, err = s.parseViews(templateFS, viewFiles); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// caching says what a response may do in caches.
+type caching int
+
+const (
+	noStore    caching = iota // pages with tokens, codes or CSRF fields
+	shortCache                // public text that may change (privacy notices)
+	immutable                 // content-hashed assets
+)
+
+// route is one entry of the routing table.
+type route struct {
+	pattern    string
+	embeddable bool // may be shown in another site's frame (the opt-in flow)
+	cache      caching
+	handler    func(w http.ResponseWriter, r *http.Request) error
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{pattern: "GET /{$}", handler: s.home},
+		{pattern: "GET /optin", embeddable: true, handler: s.optInForm},
+		{pattern: "POST /optin", embeddable: true, handler: s.optInSubmit},
+		// The alternatives continue the opt-in flow, so they answer inside its frame too.
+		{pattern: "POST /optin/confirm-another-way", embeddable: true, handler: s.confirmAnotherWay},
+		{pattern: "GET /confirm/{token}", handler: s.confirmLink},
+		{pattern: "POST /confirm/{token}", handler: s.confirmSubmit},
+		{pattern: "GET /preferences/{token}", handler: s.preferences},
+		{pattern: "POST /preferences/{token}", handler: s.withdraw},
+		{pattern: "GET /privacy", cache: shortCache, handler: s.privacy},
+		{pattern: "GET /privacy/{version}", cache: shortCache, handler: s.privacyVersion},
+		{pattern: "GET /static/{hash}/{file}", cache: immutable, handler: s.static},
+	}
+}
+
+// Register adds the public pages to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.wrap(rt))
+	}
+}
+
+// wrap sets the security headers, checks the CSRF token of unsafe methods
+// before the handler runs, and renders any error the handler returns.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		frame := "'none'"
+		if rt.embeddable {
+			frame = "*"
+		} else {
+			h.Set("X-Frame-Options", "DENY")
+		}
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "+
+			"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors "+frame)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		switch rt.cache {
+		case noStore:
+			h.Set("Cache-Control", "no-store")
+		case shortCache:
+			h.Set("Cache-Control", "public, max-age=300")
+		case immutable:
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := s.checkCSRF(w, r); err != nil {
+				s.serveError(w, r, err)
+				return
+			}
+		}
+		if err := rt.handler(w, r); err != nil {
+			s.serveError(w, r, err)
+		}
+	})
+}
+
+// home sends visitors of / to the opt-in page.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	lang, explicit := requestLang(r)
+	target := "/optin"
+	if explicit {
+		target += "?lang=" + lang
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// userError is an error with the status and the i18n key of the message the
+// person reads; the wrapped error is for the log (STYLE C).
+type userError struct {
+	status int
+	key    string
+	err    error
+}
+
+func (e *userError) Error() string {
+	if e.err == nil {
+		return e.key
+	}
+	return e.key + ": " + e.err.Error()
+}
+
+func (e *userError) Unwrap() error { return e.err }
+
+func failf(status int, key string, err error) error {
+	return &userError{status: status, key: key, err: err}
+}
+
+// classify maps an error to a status and a message key: the table of httpx
+// (which exports none) for HTML, with the link errors made precise.
+func classify(err error) (int, string) {
+	var ue *userError
+	var he *httpx.Error
+	switch {
+	case errors.As(err, &ue):
+		return ue.status, ue.key
+	case errors.As(err, &he):
+		return he.Status, "error.invalid"
+	case errors.Is(err, app.ErrLinkExpired): // before ErrRefused, which it wraps
+		return http.StatusGone, "error.link_expired"
+	case errors.Is(err, app.ErrLinkInvalid): // before ErrInvalid, which it wraps
+		return http.StatusBadRequest, "error.link_invalid"
+	case errors.Is(err, app.ErrRateLimited):
+		return http.StatusTooManyRequests, "error.rate_limited"
+	case errors.Is(err, app.ErrInvalid):
+		return http.StatusBadRequest, "error.invalid"
+	case errors.Is(err, app.ErrRefused):
+		return http.StatusUnprocessableEntity, "error.refused"
+	case errors.Is(err, app.ErrForbidden):
+		return http.StatusForbidden, "error.forbidden"
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, "error.not_found"
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusConflict, "error.conflict"
+	case errors.Is(err, context.Canceled):
+		return 499, "error.internal"
+	}
+	return http.StatusInternalServerError, "error.internal"
+}
+
+// serveError renders the error page in the request's language and logs a
+// 5xx once, here, with the route pattern (never the path: it may hold a token).
+func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	status, key := classify(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "web request failed", "request_id", httpx.RequestID(r.Context()),
+			"method", r.Method, "route", r.Pattern, "error", err)
+	}
+	lang, _ := requestLang(r)
+	p := &errorPage{basePage: s.base(r, lang, s.cfg.BusinessName), MessageKey: key}
+	if key == "error.link_expired" || key == "error.link_invalid" {
+		p.HelpKey = "error.link_help"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, p)
+}
+
+// requestLang is the language a request asks for (a form field or ?lang=),
+// bokmål by default, and whether it asked at all.
+func requestLang(r *http.Request) (string, bool) {
+	switch strings.ToLower(formValue(r, "lang")) {
+	case "en":
+		return "en", true
+	case "nb", "no":
+		return "nb", true
+	}
+	return "nb", false
+}
+
+// clientIP is the address the rate limits count: the connection's, or the
+// proxy's last X-Forwarded-For entry when the deployment says to trust it.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustForwardedFor {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
