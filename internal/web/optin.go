@@ -3,12 +3,12 @@
 package web
 
 import (
-	"net/url"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
