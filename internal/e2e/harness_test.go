@@ -25,6 +25,7 @@ import (
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/vault"
+	"github.com/samtykke/samtykke/internal/web"
 	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
@@ -94,6 +95,11 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	appCfg.BusinessNumber, appCfg.WhatsApp, appCfg.SMS, appCfg.Email = s.DisplayNumber(), client, sink, sink
 	a := app.New(st, v, appCfg, log)
 	(&webhook.Handler{App: a, AppSecret: appSecret, VerifyToken: "vt", Log: log}).Register(mux)
+	pages, err := web.New(a, web.Config{BusinessName: "Butikken AS", CSRFKey: v.CSRFKey(), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages.Register(mux)
 	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink}
 	if !opt.noQueue {
 		h.startQueue(queue.Config{})
