@@ -13,7 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // send windows need Europe/Oslo on machines without zoneinfo
+	_ "time/tzdata"
+	"unicode/utf8" // send windows need Europe/Oslo on machines without zoneinfo
 )
 
 // Status is where a campaign stands.
@@ -90,7 +91,7 @@ func (c Campaign) Validate() error {
 		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
 	}
 	switch {
-	case strings.TrimSpace(c.Name) == "" || len(c.Name) > 200:
+	case strings.TrimSpace(c.Name) == "" || utf8.RuneCountInString(c.Name) > 200:
 		return bad("name must be 1 to 200 characters")
 	case c.Purpose == "":
 		return bad("purpose is required")
@@ -105,7 +106,7 @@ func (c Campaign) Validate() error {
 		if lang != "nb" && lang != "en" {
 			return bad("template language %q: only nb and en", lang)
 		}
-		if len(v.Body) == 0 || len(v.Body) > 1024 {
+		if n := utf8.RuneCountInString(v.Body); n == 0 || n > 1024 { // the platform counts characters (§1.3)
 			return bad("template body in %s must be 1 to 1024 characters", lang)
 		}
 	}
@@ -210,7 +211,7 @@ func (w Window) Open(t time.Time) bool {
 // NextOpen is the first minute at or after t when the window is open.
 func (w Window) NextOpen(t time.Time) time.Time {
 	t = t.Truncate(time.Minute)
-	for i := 0; i < 24*60+1; i++ {
+	for i := 0; i < 2*24*60+120; i++ { // two days and the hour a clock change may add
 		if w.Open(t) {
 			return t
 		}

@@ -136,6 +136,9 @@ func (t *tx) LockQueued(ctx context.Context, campaignID string, limit int) (ids 
 }
 
 func jsonList[T any](v []T) string {
+	if len(v) == 0 {
+		return "[]"
+	}
 	b, _ := json.Marshal(v)
 	return string(b)
 }
@@ -265,7 +268,7 @@ func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burs
 	var tokens float64
 	err = t.db.QueryRow(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (sender) DO UPDATE SET
-			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * $4 / 1000000.0, $2),
+			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * CAST($4 AS DOUBLE PRECISION) / 1000000.0, $2),
 			updated_at = $3
 		RETURNING tokens`, sender, burst, micro(now), rate).Scan(&tokens)
 	if err != nil {

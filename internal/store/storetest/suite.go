@@ -383,6 +383,7 @@ func Exercise(t *testing.T, b Backend) {
 		t.Parallel()
 		exerciseWhatsApp(t, b)
 	})
+	t.Run("campaigns", func(t *testing.T) { t.Parallel(); exerciseCampaigns(t, b) })
 
 	t.Run("a failing transaction changes nothing", func(t *testing.T) {
 		t.Parallel()
