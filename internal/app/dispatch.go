@@ -31,6 +31,9 @@ type DispatchConfig struct {
 	Slice time.Duration
 	// Expand is how many contacts one expansion step adds.
 	Expand int
+	// OnDecide, when set, is told how long each batch's gate transaction took
+	// (the benchmark's gate latency).
+	OnDecide func(messages int, d time.Duration)
 }
 
 func (d *DispatchConfig) defaults() {
@@ -122,9 +125,13 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		if err != nil || n == 0 {
 			return time.Millisecond, err
 		}
+		began := time.Now()
 		out, remaining, err := a.decide(ctx, c, p, n)
 		if err != nil {
 			return 0, err
+		}
+		if dc.OnDecide != nil && remaining {
+			dc.OnDecide(n, time.Since(began))
 		}
 		if !remaining && len(out) == 0 {
 			return 0, a.finishCampaign(ctx, id)

@@ -44,6 +44,7 @@ func commands() []command {
 		{"ledger", "ledger verify: recompute every consent chain", runLedger},
 		{"config", "print the configuration, secrets redacted", runConfig},
 		{"whatsapp-sim", "run a local WhatsApp Cloud API simulator", runSim},
+		{"bench", "bench dispatch: the campaign benchmark against the simulator", runBench},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,6 +39,8 @@ func runSim(ctx context.Context, e env, args []string) int {
 	mps := fs.Int("mps", 80, "messages per second per business number; 0 lifts the limit")
 	pair := fs.Duration("pair-every", 6*time.Second, "pair rate limit: one message per user per this; 0 lifts it")
 	token := fs.String("token", "", "the only access token accepted (default: any)")
+	statuses := fs.String("statuses", "sent,delivered,read", "status webhooks after each accepted send, comma separated; empty for none")
+	maxRecorded := fs.Int("max-recorded", 100000, "accepted messages kept for /_sim/messages")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -53,6 +56,12 @@ func runSim(ctx context.Context, e env, args []string) int {
 	cfg := sim.DefaultConfig()
 	cfg.WebhookURL, cfg.AppSecret, cfg.MPS, cfg.PairRateEvery, cfg.Token = *webhook, *secret, *mps, *pair, *token
 	cfg.Logger = log
+	cfg.Statuses, cfg.MaxRecorded = []string{}, *maxRecorded
+	for _, st := range strings.Split(*statuses, ",") {
+		if st = strings.TrimSpace(st); st != "" {
+			cfg.Statuses = append(cfg.Statuses, st)
+		}
+	}
 	s, err := sim.New(cfg)
 	if err != nil {
 		return fail(e, "%v", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
@@ -100,8 +101,14 @@ func TestCampaignOptOutsMidCampaign(t *testing.T) {
 			t.Fatalf("sent %d, skipped %d: the opt-outs did not meet the running campaign", v.Counts["sent"], v.Counts["skipped"])
 		}
 		// Zero messages decided after a withdrawal of that contact.
-		late := h.count(`SELECT count(*) FROM messages m JOIN consent_events e ON e.contact_id = m.contact_id
-			WHERE m.campaign_id = $1 AND e.kind = 'objected' AND m.status <> 'skipped' AND m.decided_at >= e.at`, c.ID)
+		var late int64
+		if err := h.store.Tx(h.ctx, func(tx store.Tx) error {
+			var err error
+			late, err = tx.LateDecisions(h.ctx, c.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if late != 0 {
 			t.Fatalf("%d messages were decided after their contact's withdrawal committed", late)
 		}

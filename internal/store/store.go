@@ -196,6 +196,10 @@ type Tx interface {
 	// TakeTokens takes up to want tokens from a sending number's bucket
 	// (rate per second, burst at most) and returns how many it got.
 	TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (int, error)
+	// LateDecisions counts a campaign's messages that were decided (and not
+	// skipped) at or after a withdrawal or objection of their contact: the
+	// audit of invariant 2, which must be zero.
+	LateDecisions(ctx context.Context, campaignID string) (int64, error)
 	// PurgeMessages deletes messages created before the time (RT-08).
 	PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error)
 

@@ -286,3 +286,15 @@ func (t *tx) PurgeMessages(ctx context.Context, before time.Time, limit int) (n 
 	return t.db.Exec(ctx, `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE created_at < $1 LIMIT $2)`,
 		micro(before), limit)
 }
+
+func (t *tx) LateDecisions(ctx context.Context, campaignID string) (n int64, err error) {
+	defer errorf("late decisions", &err)
+	// A withdrawal that follows the authorising event in the contact's chain
+	// and committed no later than the decision.
+	err = t.db.QueryRow(ctx, `SELECT count(*) FROM messages m
+		JOIN consent_events ae ON ae.id = m.consent_event_id
+		JOIN consent_events e ON e.contact_id = m.contact_id AND e.seq > ae.seq
+		WHERE m.campaign_id = $1 AND m.status <> 'skipped' AND m.consent_event_id <> ''
+		AND (e.kind = 'objected' OR (e.kind = 'withdrawn' AND e.purpose = m.purpose)) AND e.at <= m.decided_at`, campaignID).Scan(&n)
+	return n, err
+}

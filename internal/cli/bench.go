@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/samtykke/samtykke/internal/bench"
+)
+
+// runBench is `samtykke bench dispatch`: a benchmark scenario, not a test.
+func runBench(ctx context.Context, e env, args []string) int {
+	if len(args) == 0 || args[0] != "dispatch" {
+		fmt.Fprintln(e.stderr, "usage: samtykke bench dispatch [--n N] [--backends sqlite,postgres] [--webhooks] [--json] [--database-url URL]")
+		return 2
+	}
+	fs := flag.NewFlagSet("samtykke bench dispatch", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	n := fs.Int("n", 100000, "contacts in the campaign")
+	backends := fs.String("backends", "sqlite,postgres", "backends to run on, comma separated")
+	webhooks := fs.Bool("webhooks", false, "the simulator sends sent and delivered status webhooks for every message")
+	asJSON := fs.Bool("json", false, "print JSON for machines")
+	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	url := *dbURL
+	for _, k := range []string{"SAMTYKKE_DATABASE_URL", "TEST_DATABASE_URL"} {
+		if url == "" {
+			url = e.getenv(k)
+		}
+	}
+	if url == "" {
+		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fail(e, "%v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(e, "%v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe}
+	for _, b := range strings.Split(*backends, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			cfg.Backends = append(cfg.Backends, b)
+		}
+	}
+	results, err := bench.Dispatch(ctx, cfg)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(results)
+	} else {
+		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(w, "backend\tcontacts\twebhooks\tsent\tmsg/s\tsim max/s\tratio\tgate p50 ms\tgate p99 ms\tgate µs/msg\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tpeak MB\tseed s\t")
+		for _, r := range results {
+			fmt.Fprintf(w, "%s\t%d\t%v\t%d\t%.0f\t%.0f\t%.2f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+				r.Backend, r.Contacts, r.Webhooks, r.Sent, r.MsgPerSec, r.SimMaxPerSec, r.Ratio, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs,
+				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.PeakRSSMB, r.SeedSeconds)
+		}
+		w.Flush()
+	}
+	if err != nil {
+		return fail(e, "bench: %v", err)
+	}
+	return 0
+}
