@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/campaign"
@@ -111,36 +112,74 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}
 	deadline := time.Now().Add(dc.Slice)
 	sender := a.cfg.WhatsApp.PhoneNumberID()
-	for time.Now().Before(deadline) {
-		if ctx.Err() != nil {
-			return time.Millisecond, nil
+	// Two stages: the decider takes tokens and commits the next batch's gate
+	// decisions while the sender sends the batch before. A decided batch waits
+	// at most for the one ahead of it, so it leaves within about 100 ms of its
+	// decisions (one batch is 100 ms of the number's throughput at most).
+	batches := make(chan []outgoing)
+	var backoff atomic.Int64
+	var pending results
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for out := range batches {
+			rs, b := a.send(ctx, c, out, dc)
+			pending.add(rs)
+			if b > 0 {
+				backoff.Store(int64(b))
+			}
 		}
-		if cur, err := a.store.Campaign(ctx, id); err != nil || cur.Status != campaign.Running {
-			return 0, err // paused or cancelled between batches
+	}()
+	wait, err := func() (time.Duration, error) {
+		defer close(batches)
+		for time.Now().Before(deadline) {
+			if ctx.Err() != nil {
+				return time.Millisecond, nil
+			}
+			if b := backoff.Load(); b > 0 {
+				return time.Duration(b), nil // the platform said slow down: nothing was sent for those
+			}
+			if cur, err := a.store.Campaign(ctx, id); err != nil || cur.Status != campaign.Running {
+				return 0, err // paused or cancelled between batches
+			}
+			if wait := a.notYet(c); wait > 0 {
+				return wait, nil
+			}
+			n, err := a.takeTokens(ctx, sender, dc, deadline)
+			if err != nil || n == 0 {
+				return time.Millisecond, err
+			}
+			began := time.Now()
+			out, remaining, err := a.decide(ctx, c, p, n, &pending)
+			if err != nil {
+				return 0, err
+			}
+			if !remaining {
+				return -1, nil
+			}
+			if dc.OnDecide != nil {
+				dc.OnDecide(n, time.Since(began))
+			}
+			if len(out) > 0 {
+				batches <- out
+			}
 		}
-		if wait := a.notYet(c); wait > 0 {
-			return wait, nil
-		}
-		n, err := a.takeTokens(ctx, sender, dc, deadline)
-		if err != nil || n == 0 {
-			return time.Millisecond, err
-		}
-		began := time.Now()
-		out, remaining, err := a.decide(ctx, c, p, n)
-		if err != nil {
-			return 0, err
-		}
-		if dc.OnDecide != nil && remaining {
-			dc.OnDecide(n, time.Since(began))
-		}
-		if !remaining && len(out) == 0 {
-			return 0, a.finishCampaign(ctx, id)
-		}
-		if backoff := a.send(ctx, c, out, dc); backoff > 0 {
-			return backoff, nil // the platform said slow down: nothing was sent for those
-		}
+		return time.Millisecond, nil
+	}()
+	<-sent // every decided message is sent and recorded before the job ends
+	if ferr := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error { return pending.flush(ctx, tx, a.now()) }); ferr != nil {
+		a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", ferr)
 	}
-	return time.Millisecond, nil
+	if err != nil {
+		return 0, err
+	}
+	if b := backoff.Load(); b > 0 {
+		return time.Duration(b), nil
+	}
+	if wait < 0 {
+		return 0, a.finishCampaign(ctx, id)
+	}
+	return wait, nil
 }
 
 // notYet is how long until the schedule and the send window allow sending.
@@ -203,18 +242,19 @@ func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, 
 // decide takes up to n queued messages, locks their contacts, asks the gate
 // about each and commits the decisions. remaining reports whether queued
 // messages were found at all.
-func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, n int) (out []outgoing, remaining bool, err error) {
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, n int, done *results) (out []outgoing, remaining bool, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		out = out[:0]
-		ids, err := tx.LockQueued(ctx, c.ID, n)
-		if err != nil || len(ids) == 0 {
+		// The outcomes of the batch sent meanwhile ride in this transaction:
+		// one write transaction per batch instead of two.
+		if err := done.flush(ctx, tx, a.now()); err != nil {
+			return err
+		}
+		rows, err := tx.ClaimQueued(ctx, c.ID, c.Purpose, n)
+		if err != nil || len(rows) == 0 {
 			return err
 		}
 		remaining = true
-		rows, err := tx.DispatchRows(ctx, c.ID, c.Purpose, ids)
-		if err != nil {
-			return err
-		}
 		type opened2 struct {
 			row   store.DispatchRow
 			o     opened
@@ -264,10 +304,32 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 	return out, remaining, err
 }
 
-// send sends the decided messages, bounded in concurrency, and records the
-// outcomes. It returns a backoff when the platform rate-limited some of them
-// (those go back to queued and pass the gate again later).
-func (a *App) send(ctx context.Context, c campaign.Campaign, out []outgoing, dc DispatchConfig) time.Duration {
+// results collects send outcomes until a transaction records them.
+type results struct {
+	mu sync.Mutex
+	rs []store.Result
+}
+
+func (r *results) add(rs []store.Result) {
+	r.mu.Lock()
+	r.rs = append(r.rs, rs...)
+	r.mu.Unlock()
+}
+
+// flush records the collected outcomes in tx. If tx rolls back they are lost
+// to the row, which then stays sending and ends as unknown: never re-sent.
+func (r *results) flush(ctx context.Context, tx store.Tx, at time.Time) error {
+	r.mu.Lock()
+	rs := r.rs
+	r.rs = nil
+	r.mu.Unlock()
+	return tx.RecordResults(ctx, rs, at)
+}
+
+// send sends the decided messages, bounded in concurrency, and returns their
+// outcomes, and a backoff when the platform rate-limited some of them (those
+// go back to queued and pass the gate again later).
+func (a *App) send(ctx context.Context, c campaign.Campaign, out []outgoing, dc DispatchConfig) ([]store.Result, time.Duration) {
 	results := make([]store.Result, len(out))
 	var backoff time.Duration
 	var mu sync.Mutex
@@ -301,12 +363,7 @@ func (a *App) send(ctx context.Context, c campaign.Campaign, out []outgoing, dc 
 		}()
 	}
 	wg.Wait()
-	if err := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error {
-		return tx.RecordResults(ctx, results, a.now())
-	}); err != nil {
-		a.log.Error("recording send results failed; the messages stay dispatching and become unknown", "campaign_id", c.ID, "error", err)
-	}
-	return backoff
+	return results, backoff
 }
 
 // campaignTemplate fills the template for one person: their language if the

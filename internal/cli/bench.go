@@ -41,22 +41,21 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if url == "" {
 		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
 	}
+	var profile func() func()
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fail(e, "%v", err)
+		profile = func() func() {
+			f, err := os.Create(*cpuProfile)
+			if err != nil || pprof.StartCPUProfile(f) != nil {
+				return func() {}
+			}
+			return func() { pprof.StopCPUProfile(); f.Close() }
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fail(e, "%v", err)
-		}
-		defer pprof.StopCPUProfile()
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fail(e, "%v", err)
 	}
-	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe}
+	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile}
 	for _, b := range strings.Split(*backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			cfg.Backends = append(cfg.Backends, b)

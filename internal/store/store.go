@@ -181,6 +181,9 @@ type Tx interface {
 	// DispatchRows reads, in a fresh snapshot, what the gate needs for the
 	// campaign's messages to these contacts.
 	DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) ([]DispatchRow, error)
+	// ClaimQueued is LockQueued then DispatchRows: up to limit queued
+	// messages, their contacts held against withdrawals, read afresh.
+	ClaimQueued(ctx context.Context, campaignID, purpose string, limit int) ([]DispatchRow, error)
 	// SuppressedTokens returns when each of these tokens went on the suppression list.
 	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
 	// DecideMessages records gate decisions: dispatching with the authorising

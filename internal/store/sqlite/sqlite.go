@@ -52,6 +52,10 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "secure_delete(ON)")
+	// A larger page cache and memory-mapped reads: most reads then cost no
+	// system call (measured: pread was 29% of a dispatch profile).
+	q.Add("_pragma", "cache_size(-32768)")
+	q.Add("_pragma", "mmap_size(268435456)")
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {

@@ -143,16 +143,39 @@ func jsonList[T any](v []T) string {
 	return string(b)
 }
 
+const dispatchColumns = `m.id, m.status, c.id, c.phone_ct, k.wrapped, c.region, c.mobile, c.language, c.fields_ct,
+	c.restricted, c.erased_at, COALESCE(s.status, 'none'), COALESCE(s.event_id, ''), COALESCE(s.since, 0),
+	COALESCE(s.valid_until, 0), COALESCE(s.age_ok, false), COALESCE(s.basis, '')
+	FROM messages m JOIN contacts c ON c.id = m.contact_id
+	LEFT JOIN contact_keys k ON k.contact_id = c.id
+	LEFT JOIN consent_states s ON s.contact_id = c.id AND s.purpose = $2`
+
 func (t *tx) DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) (out []store.DispatchRow, err error) {
 	defer errorf("dispatch rows", &err)
-	rows, err := t.db.Query(ctx, `SELECT m.id, m.status, c.id, c.phone_ct, k.wrapped, c.region, c.mobile, c.language, c.fields_ct,
-		c.restricted, c.erased_at, COALESCE(s.status, 'none'), COALESCE(s.event_id, ''), COALESCE(s.since, 0),
-		COALESCE(s.valid_until, 0), COALESCE(s.age_ok, false), COALESCE(s.basis, '')
-		FROM messages m JOIN contacts c ON c.id = m.contact_id
-		LEFT JOIN contact_keys k ON k.contact_id = c.id
-		LEFT JOIN consent_states s ON s.contact_id = c.id AND s.purpose = $2
+	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
 		WHERE m.campaign_id = $1 AND m.contact_id IN (SELECT j.value FROM `+t.b.JSONStrings("$3")+` AS j)
 		ORDER BY m.contact_id`, campaignID, purpose, jsonList(contactIDs))
+}
+
+func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose string, limit int) (out []store.DispatchRow, err error) {
+	defer errorf("claim queued", &err)
+	if t.b.LockJoined != "" {
+		// Lock the contacts first, then read in a statement of its own: under
+		// READ COMMITTED it sees every withdrawal that committed before the
+		// locks were granted (a joined read would not re-read the states).
+		ids, err := t.LockQueued(ctx, campaignID, limit)
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
+		return t.DispatchRows(ctx, campaignID, purpose, ids)
+	}
+	// One writer (SQLite): the transaction itself holds off withdrawals.
+	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
+		WHERE m.campaign_id = $1 AND m.status = 'queued' ORDER BY m.contact_id LIMIT $3`, campaignID, purpose, limit)
+}
+
+func (t *tx) dispatchRows(ctx context.Context, purpose, query string, args ...any) (out []store.DispatchRow, err error) {
+	rows, err := t.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

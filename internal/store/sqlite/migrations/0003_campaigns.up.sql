@@ -25,7 +25,7 @@ ALTER TABLE messages ADD COLUMN decided_at INTEGER NOT NULL DEFAULT 0;
 -- At most one message per contact and campaign, whatever crashes (issue 4 point 4).
 CREATE UNIQUE INDEX messages_campaign_contact ON messages (campaign_id, contact_id) WHERE campaign_id <> '';
 -- statement
-CREATE INDEX messages_campaign_status ON messages (campaign_id, status, contact_id) WHERE campaign_id <> '';
+CREATE INDEX messages_campaign_status ON messages (campaign_id, status, contact_id);
 -- statement
 CREATE INDEX messages_created ON messages (created_at);
 -- statement
