@@ -46,6 +46,9 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Queue makes a River client that works jobs on this database.
 	Queue(cfg *river.Config) (Queue, error)
+	// Analyze refreshes the planner's statistics of the tables a campaign
+	// reads, so that a campaign right after a large import gets index plans.
+	Analyze(ctx context.Context) error
 	// Backend names the backend: "sqlite" or "postgres".
 	Backend() string
 	// Close releases the connections.
@@ -175,15 +178,18 @@ type Tx interface {
 	// contact id after; it returns how many it added, the last contact id it
 	// reached and whether more may follow.
 	ExpandAudience(ctx context.Context, c campaign.Campaign, after string, limit int, at time.Time) (int, string, bool, error)
-	// LockQueued picks up to limit queued messages of a campaign and locks
-	// their contacts against concurrent withdrawals until the transaction ends.
-	LockQueued(ctx context.Context, campaignID string, limit int) ([]string, error)
+	// LockQueued picks up to limit queued messages of a campaign, to contacts
+	// after the contact id after, and locks their contacts against concurrent
+	// withdrawals until the transaction ends.
+	LockQueued(ctx context.Context, campaignID, after string, limit int) ([]string, error)
 	// DispatchRows reads, in a fresh snapshot, what the gate needs for the
 	// campaign's messages to these contacts.
 	DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) ([]DispatchRow, error)
 	// ClaimQueued is LockQueued then DispatchRows: up to limit queued
 	// messages, their contacts held against withdrawals, read afresh.
-	ClaimQueued(ctx context.Context, campaignID, purpose string, limit int) ([]DispatchRow, error)
+	// The cursor after lets a dispatcher walk forward past the rows it already
+	// moved, instead of over their dead versions (PostgreSQL).
+	ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int) ([]DispatchRow, error)
 	// SuppressedTokens returns when each of these tokens went on the suppression list.
 	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
 	// DecideMessages records gate decisions: dispatching with the authorising

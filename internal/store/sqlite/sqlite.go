@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -104,6 +105,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		JSONStrings: func(p string) string { return "json_each(" + p + ")" },
 		JSONObjects: func(p string) string { return "json_each(" + p + ")" },
 		Least:       "min",
+		Analyze:     "PRAGMA optimize",
+		InList:      func(p string) string { return "IN (SELECT value FROM json_each(" + p + "))" },
+		ListArg:     func(ids []string) any { b, _ := json.Marshal(append([]string{}, ids...)); return string(b) },
 		MigrateQueue: func(ctx context.Context) error {
 			m, err := rivermigrate.New(riversqlite.New(write), nil)
 			if err != nil {

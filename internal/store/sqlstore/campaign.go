@@ -117,10 +117,15 @@ func (t *tx) ExpandAudience(ctx context.Context, c campaign.Campaign, after stri
 	return int(inserted), last, n == limit, err
 }
 
-func (t *tx) LockQueued(ctx context.Context, campaignID string, limit int) (ids []string, err error) {
+func (t *tx) LockQueued(ctx context.Context, campaignID, after string, limit int) (ids []string, err error) {
 	defer errorf("lock queued", &err)
-	rows, err := t.db.Query(ctx, `SELECT c.id FROM messages m JOIN contacts c ON c.id = m.contact_id
-		WHERE m.campaign_id = $1 AND m.status = 'queued' ORDER BY m.contact_id LIMIT $2`+t.b.LockJoined, campaignID, limit)
+	// The slice comes from the status index; the contacts are then looked up
+	// one by one and locked in id order (a consistent order: no deadlock
+	// with another dispatcher), never merged with a walk of all contacts.
+	rows, err := t.db.Query(ctx, `SELECT c.id FROM contacts c WHERE c.id IN (
+			SELECT m.contact_id FROM messages m WHERE m.campaign_id = $1 AND m.status = 'queued' AND m.contact_id > $3
+			ORDER BY m.campaign_id, m.status, m.contact_id LIMIT $2)
+		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, after)
 	if err != nil {
 		return nil, err
 	}
@@ -153,17 +158,17 @@ const dispatchColumns = `m.id, m.status, c.id, c.phone_ct, k.wrapped, c.region, 
 func (t *tx) DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) (out []store.DispatchRow, err error) {
 	defer errorf("dispatch rows", &err)
 	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
-		WHERE m.campaign_id = $1 AND m.contact_id IN (SELECT j.value FROM `+t.b.JSONStrings("$3")+` AS j)
-		ORDER BY m.contact_id`, campaignID, purpose, jsonList(contactIDs))
+		WHERE m.campaign_id = $1 AND m.contact_id `+t.b.InList("$3")+`
+		ORDER BY m.contact_id`, campaignID, purpose, t.b.ListArg(contactIDs))
 }
 
-func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose string, limit int) (out []store.DispatchRow, err error) {
+func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int) (out []store.DispatchRow, err error) {
 	defer errorf("claim queued", &err)
-	if t.b.LockJoined != "" {
+	if t.b.ForUpdate != "" {
 		// Lock the contacts first, then read in a statement of its own: under
 		// READ COMMITTED it sees every withdrawal that committed before the
 		// locks were granted (a joined read would not re-read the states).
-		ids, err := t.LockQueued(ctx, campaignID, limit)
+		ids, err := t.LockQueued(ctx, campaignID, after, limit)
 		if err != nil || len(ids) == 0 {
 			return nil, err
 		}
@@ -171,7 +176,8 @@ func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose string, limit 
 	}
 	// One writer (SQLite): the transaction itself holds off withdrawals.
 	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
-		WHERE m.campaign_id = $1 AND m.status = 'queued' ORDER BY m.contact_id LIMIT $3`, campaignID, purpose, limit)
+		WHERE m.campaign_id = $1 AND m.status = 'queued' AND m.contact_id > $4
+		ORDER BY m.campaign_id, m.status, m.contact_id LIMIT $3`, campaignID, purpose, limit, after)
 }
 
 func (t *tx) dispatchRows(ctx context.Context, purpose, query string, args ...any) (out []store.DispatchRow, err error) {
@@ -235,6 +241,20 @@ func (t *tx) DecideMessages(ctx context.Context, ds []store.Decision, at time.Ti
 	if len(ds) == 0 {
 		return nil
 	}
+	if t.b.Arrays {
+		// PostgreSQL: columns as arrays, and the ids also as an index
+		// condition, so that the plan is pkey lookups whatever the statistics.
+		n := len(ds)
+		ids, st, ev, rs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		for i, d := range ds {
+			ids[i], st[i], ev[i], rs[i] = d.MessageID, string(d.Status), d.ConsentEventID, d.Reason
+		}
+		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, consent_event_id = j.e, error_title = j.r,
+			decided_at = $5, updated_at = $5
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS j(id, s, e, r)
+			WHERE m.id = ANY($1) AND m.id = j.id AND m.status = 'queued'`, ids, st, ev, rs, micro(at))
+		return err
+	}
 	js := make([]decisionJSON, len(ds))
 	for i, d := range ds {
 		js[i] = decisionJSON{ID: d.MessageID, S: string(d.Status), E: d.ConsentEventID, R: d.Reason}
@@ -259,12 +279,24 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time)
 	if len(rs) == 0 {
 		return nil
 	}
+	// Only a message still sending takes the result: a status webhook that
+	// overtook the answer (sent, delivered, read) stays.
+	if t.b.Arrays {
+		n := len(rs)
+		ids, st, ws, ts, cs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
+		for i, r := range rs {
+			ids[i], st[i], ws[i], ts[i], cs[i] = r.MessageID, string(r.Status), r.WAMID, r.Title, int32(r.Code)
+		}
+		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c,
+			error_title = j.t, updated_at = $6, decided_at = CASE WHEN j.s = 'queued' THEN 0 ELSE m.decided_at END
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS j(id, s, w, c, t)
+			WHERE m.id = ANY($1) AND m.id = j.id AND m.status = 'sending'`, ids, st, ws, cs, ts, micro(at))
+		return t.conflict(err)
+	}
 	js := make([]resultJSON, len(rs))
 	for i, r := range rs {
 		js[i] = resultJSON{ID: r.MessageID, S: string(r.Status), W: r.WAMID, C: r.Code, T: r.Title}
 	}
-	// Only a message still dispatching takes the result: a status webhook that
-	// overtook the answer (sent, delivered, read) stays.
 	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', wamid = NULLIF(j.value->>'w', ''),
 		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2,
 		decided_at = CASE WHEN j.value->>'s' = 'queued' THEN 0 ELSE decided_at END

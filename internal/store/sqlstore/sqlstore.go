@@ -60,14 +60,21 @@ type Backend struct {
 	// ForUpdate is appended to a SELECT that must lock its row for the
 	// transaction (" FOR UPDATE" on PostgreSQL; SQLite has one writer).
 	ForUpdate string
-	// LockJoined is appended to a SELECT over messages joined to contacts
-	// that must lock the contacts (" FOR UPDATE OF c" on PostgreSQL).
-	LockJoined string
 	// JSONStrings and JSONObjects turn a JSON-array parameter into rows with a
 	// column "value" (json_each on SQLite, jsonb_array_elements on PostgreSQL).
 	JSONStrings, JSONObjects func(param string) string
+	// InList is the condition "is one of the list in param", and ListArg the
+	// argument that carries the list: a JSON array on SQLite, a text array on
+	// PostgreSQL (so that its planner uses the index).
+	InList  func(param string) string
+	ListArg func(ids []string) any
+	// Arrays says the database takes array parameters (PostgreSQL): batch
+	// updates then pass columns as arrays instead of one JSON document.
+	Arrays bool
 	// Least names the two-argument minimum function ("min" or "LEAST").
 	Least string
+	// Analyze is the statement that refreshes the planner's statistics.
+	Analyze string
 	// MigrationLock, when set, is run first in every migration transaction so
 	// that replicas starting together migrate one at a time.
 	MigrationLock string
@@ -98,6 +105,19 @@ func New(b Backend) *Store {
 
 // Backend names the database.
 func (s *Store) Backend() string { return s.b.Name }
+
+// Analyze refreshes the planner's statistics.
+func (s *Store) Analyze(ctx context.Context) error {
+	conn, err := s.b.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := conn.Exec(ctx, s.b.Analyze); err != nil {
+		return err
+	}
+	return conn.Commit(ctx)
+}
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.b.Ping(ctx) }

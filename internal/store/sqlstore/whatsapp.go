@@ -60,7 +60,7 @@ func (r *reader) Message(ctx context.Context, id string) (m message.Message, err
 func (r *reader) LastMessage(ctx context.Context, contactID string, kind message.Kind) (m message.Message, err error) {
 	defer errorf("last message", &err)
 	m, err = scanMessage(r.db.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE contact_id = $1 AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT 1`, contactID, string(kind)))
+		WHERE contact_id = $1 AND kind = $2 AND campaign_id = '' ORDER BY created_at DESC, id DESC LIMIT 1`, contactID, string(kind)))
 	return m, r.notFound(err)
 }
 

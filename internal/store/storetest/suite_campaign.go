@@ -304,7 +304,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			want  []string
 		}{{3, audienceAll[:3]}, {1, audienceAll[:1]}, {10, audienceAll}} {
 			tx(t, s, func(tx store.Tx) error {
-				ids, err := tx.LockQueued(ctx, "k1", tt.limit)
+				ids, err := tx.LockQueued(ctx, "k1", "", tt.limit)
 				if diff := gocmp.Diff(tt.want, ids); diff != "" {
 					t.Errorf("LockQueued(limit %d) (-want +got):\n%s", tt.limit, diff)
 				}
@@ -312,7 +312,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			})
 		}
 		tx(t, s, func(tx store.Tx) error {
-			ids, err := tx.LockQueued(ctx, "nope", 10)
+			ids, err := tx.LockQueued(ctx, "nope", "", 10)
 			if len(ids) != 0 {
 				t.Errorf("LockQueued of an unknown campaign = %v", ids)
 			}
@@ -323,7 +323,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			return tx.DecideMessages(ctx, []store.Decision{{MessageID: "k1:c1", Status: message.Skipped, Reason: "suppressed"}}, t0)
 		})
 		tx(t, s, func(tx store.Tx) error {
-			ids, err := tx.LockQueued(ctx, "k1", 2)
+			ids, err := tx.LockQueued(ctx, "k1", "", 2)
 			if diff := gocmp.Diff([]string{"c2", "c4"}, ids); diff != "" {
 				t.Errorf("LockQueued after c1 was skipped (-want +got):\n%s", diff)
 			}

@@ -21,7 +21,7 @@ CREATE TABLE messages (
 	updated_at BIGINT NOT NULL
 );
 -- statement
-CREATE UNIQUE INDEX messages_wamid ON messages (wamid);
+CREATE UNIQUE INDEX messages_wamid ON messages (wamid) WHERE wamid IS NOT NULL;
 -- statement
 CREATE INDEX messages_contact_kind ON messages (contact_id, kind, created_at);
 -- statement

@@ -27,7 +27,11 @@ CREATE UNIQUE INDEX messages_campaign_contact ON messages (campaign_id, contact_
 -- statement
 CREATE INDEX messages_campaign_status ON messages (campaign_id, status, contact_id);
 -- statement
-CREATE INDEX messages_created ON messages (created_at);
+-- Campaign messages stay out of the per-contact index: each index a status
+-- change must update costs on every dispatched message.
+DROP INDEX messages_contact_kind;
+-- statement
+CREATE INDEX messages_contact_kind ON messages (contact_id, kind, created_at) WHERE campaign_id = '';
 -- statement
 CREATE TABLE rate_buckets (
 	sender TEXT PRIMARY KEY,
