@@ -143,6 +143,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 	a := sys.app
 	a.Configure(func(c *app.Config) {
 		c.BusinessNumber, c.PublicURL, c.WhatsApp, c.Keywords, c.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
+		c.Dispatch.Rate = float64(cfg.WhatsApp.MPS)
+		c.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
 		if ch.sink != nil {
 			c.SMS, c.Email = ch.sink, ch.sink
 		}

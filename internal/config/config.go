@@ -30,8 +30,10 @@ type Config struct {
 	LogFormat    string // text or json
 	LogLevel     string // debug, info, warn, error
 	EntryCodes   []string
-	OptOutWords  []string // replace the default opt-out keywords when set
-	OptInWords   []string // replace the default opt-in keywords when set
+	// MessageRetentionDays is how long message records are kept (RT-08).
+	MessageRetentionDays int
+	OptOutWords          []string // replace the default opt-out keywords when set
+	OptInWords           []string // replace the default opt-in keywords when set
 
 	WhatsApp WhatsApp
 	SMTP     SMTP
@@ -54,8 +56,10 @@ type WhatsApp struct {
 	PhoneNumberID string
 	// BusinessNumber is the number people write to, for wa.me links.
 	BusinessNumber string
-	AppSecret      string `secret:"true"`
-	VerifyToken    string `secret:"true"`
+	// MPS is the sending number's throughput: 80 by default, up to 1,000 (§3.1).
+	MPS         int
+	AppSecret   string `secret:"true"`
+	VerifyToken string `secret:"true"`
 }
 
 // Simulated reports whether the built-in simulator stands in for the Cloud API.
@@ -73,6 +77,18 @@ type key struct {
 
 func str(p func(c *Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+// intKey reads a whole number.
+func intKey(p func(c *Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("must be a whole number")
+		}
+		*p(c) = n
+		return nil
+	}
 }
 
 // list reads a comma-separated list; upper turns entries to upper case.
@@ -103,16 +119,11 @@ var keys = []key{
 	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key; default: a key file in the data folder",
 		set: str(func(c *Config) *string { return &c.MasterKey })},
 	{env: "SAMTYKKE_MIN_AGE", def: "15", usage: "minimum age to consent (C-13)",
-		set: func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return errors.New("must be a whole number")
-			}
-			c.MinAge = n
-			return nil
-		}},
+		set: intKey(func(c *Config) *int { return &c.MinAge })},
 	{env: "SAMTYKKE_PHONE_REGIONS", usage: "regions besides NO whose mobiles are accepted, comma separated (N-04)",
 		set: list(func(c *Config) *[]string { return &c.PhoneRegions }, true)},
+	{env: "SAMTYKKE_MESSAGE_RETENTION_DAYS", def: "1095", usage: "days message records are kept (RT-08; three years by default, RT-03)",
+		set: intKey(func(c *Config) *int { return &c.MessageRetentionDays })},
 	{env: "SAMTYKKE_ENTRY_CODES", def: "BUTIKK", usage: "codes printed in shops' QR codes (\"JA BUTIKK\"), comma separated",
 		set: list(func(c *Config) *[]string { return &c.EntryCodes }, true)},
 	{env: "SAMTYKKE_OPTOUT_WORDS", usage: "opt-out keywords replacing the defaults (K-02), comma separated",
@@ -133,6 +144,8 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.WhatsApp.Token })},
 	{env: "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", usage: "Cloud API phone-number id",
 		set: str(func(c *Config) *string { return &c.WhatsApp.PhoneNumberID })},
+	{env: "SAMTYKKE_WHATSAPP_MPS", def: "80", usage: "messages per second of the sending number (80, up to 1000)",
+		set: intKey(func(c *Config) *int { return &c.WhatsApp.MPS })},
 	{env: "SAMTYKKE_WHATSAPP_BUSINESS_NUMBER", usage: "the WhatsApp number people write to, for wa.me links",
 		set: str(func(c *Config) *string { return &c.WhatsApp.BusinessNumber })},
 	{env: "SAMTYKKE_WHATSAPP_APP_SECRET", secret: true, usage: "app secret that signs webhooks",
@@ -240,6 +253,12 @@ func (c Config) Validate() error {
 		if w.BusinessNumber == "" {
 			bad("a WhatsApp token needs SAMTYKKE_WHATSAPP_BUSINESS_NUMBER for click-to-chat links")
 		}
+	}
+	if c.WhatsApp.MPS < 1 || c.WhatsApp.MPS > 1000 {
+		bad("SAMTYKKE_WHATSAPP_MPS must be between 1 and 1000")
+	}
+	if c.MessageRetentionDays < 1 {
+		bad("SAMTYKKE_MESSAGE_RETENTION_DAYS must be at least 1")
 	}
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		bad("SAMTYKKE_SMTP_ADDR needs SAMTYKKE_SMTP_FROM")

@@ -60,8 +60,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
-		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"},
-		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0"},
+		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095,
+		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() (-want +got):\n%s", diff)
@@ -182,7 +182,7 @@ func TestLoadSources(t *testing.T) {
 			env:  validWhatsApp,
 			check: func(t *testing.T, c config.Config) {
 				want := config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", Token: "EAAG-token",
-					PhoneNumberID: "1234567890", BusinessNumber: "4722334455", AppSecret: "app-secret", VerifyToken: "verify-token"}
+					PhoneNumberID: "1234567890", BusinessNumber: "4722334455", MPS: 80, AppSecret: "app-secret", VerifyToken: "verify-token"}
 				if diff := cmp.Diff(want, c.WhatsApp); diff != "" {
 					t.Errorf("WhatsApp (-want +got):\n%s", diff)
 				}
