@@ -183,6 +183,15 @@ func (a *App) open(c contact.Contact) (opened, error) {
 	return opened{Contact: c, key: key, number: phone.Number(pt)}, nil
 }
 
+// openContact reads a contact in tx and opens it.
+func (a *App) openContact(ctx context.Context, tx store.Tx, id string) (opened, error) {
+	c, err := tx.Contact(ctx, id)
+	if err != nil {
+		return opened{}, err
+	}
+	return a.open(c)
+}
+
 // parsePhone parses a number under the configured policy; the error carries no digits.
 func (a *App) parsePhone(s string) (phone.Number, error) {
 	n, err := a.cfg.Phones.Parse(s)

@@ -387,38 +387,45 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 			return err
 		}
 		out.ContactID = id
-		kind, purpose := ledger.Withdrawn, in.Purpose
 		if all {
-			kind, purpose = ledger.Objected, ""
-		} else if s, err := tx.ConsentState(ctx, id, purpose); err != nil {
+			e, states, err := a.object(ctx, tx, id, "", in.Method, "api", actor)
+			if err != nil {
+				return err
+			}
+			out.EventID, out.States, out.Suppressed = e.ID, states, true
+			return a.recordAccess(ctx, tx, actor, access.Withdraw, id, "")
+		}
+		if s, err := tx.ConsentState(ctx, id, in.Purpose); err != nil {
 			return err
 		} else if s.Status != consent.StatusActive && s.Status != consent.StatusPending {
 			out.States = []consent.State{s} // nothing to withdraw
 			return a.recordAccess(ctx, tx, actor, access.Withdraw, id, "")
 		}
-		e, states, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: kind, Purpose: purpose, Method: in.Method,
+		e, states, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: ledger.Withdrawn, Purpose: in.Purpose, Method: in.Method,
 			Source: "api", Actor: actor.String()}, ledger.Evidence{Reason: in.Method})
 		if err != nil {
 			return err
 		}
 		out.EventID, out.States = e.ID, states
-		if all {
-			c, err := tx.Contact(ctx, id)
-			if err != nil {
-				return err
-			}
-			o, err := a.open(c)
-			if err != nil {
-				return err
-			}
-			out.Suppressed = true
-			if err := tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+in.Method, e.At); err != nil {
-				return err
-			}
-		}
 		return a.recordAccess(ctx, tx, actor, access.Withdraw, id, "")
 	})
 	return out, err
+}
+
+// object commits an objection to direct marketing — on one channel, or on
+// all when channel is empty — and puts the number on the suppression list
+// (R-08, RT-05).
+func (a *App) object(ctx context.Context, tx store.Tx, contactID, channel, method, source string, actor Actor) (ledger.Event, []consent.State, error) {
+	e, states, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Objected, Channel: channel, Method: method,
+		Source: source, Actor: actor.String()}, ledger.Evidence{Reason: method})
+	if err != nil {
+		return e, nil, err
+	}
+	o, err := a.openContact(ctx, tx, contactID)
+	if err != nil {
+		return e, nil, err
+	}
+	return e, states, tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+method, e.At)
 }
 
 // HistoryEvent is a ledger event with its evidence opened.

@@ -205,11 +205,7 @@ func (a *App) Reveal(ctx context.Context, actor Actor, id, reason string) (strin
 	}
 	var e164 string
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
-		c, err := tx.Contact(ctx, id)
-		if err != nil {
-			return err
-		}
-		o, err := a.open(c)
+		o, err := a.openContact(ctx, tx, id)
 		if err != nil {
 			return err
 		}

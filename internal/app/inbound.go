@@ -14,7 +14,6 @@ import (
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/keyword"
-	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/store"
@@ -371,16 +370,7 @@ func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, metho
 	if err != nil {
 		return err
 	}
-	e, _, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Objected, Channel: string(consent.WhatsApp),
-		Method: method, Source: "whatsapp", Actor: Public.String()}, ledger.Evidence{Reason: method})
-	if err != nil {
-		return err
-	}
-	o, err := a.open(c)
-	if err != nil {
-		return err
-	}
-	if err := tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+method, e.At); err != nil {
+	if _, _, err := a.object(ctx, tx, contactID, string(consent.WhatsApp), method, "whatsapp", Public); err != nil {
 		return err
 	}
 	if !confirm {

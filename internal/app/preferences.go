@@ -41,15 +41,11 @@ func (a *App) Preferences(ctx context.Context, token string) (PreferencesView, e
 	}
 	var v PreferencesView
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		c, err := tx.Contact(ctx, id)
+		o, err := a.openContact(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		o, err := a.open(c)
-		if err != nil {
-			return err
-		}
-		v = PreferencesView{ContactID: id, Language: c.Language, Phone: o.number.Masked()}
+		v = PreferencesView{ContactID: id, Language: o.Language, Phone: o.number.Masked()}
 		states, err := tx.ConsentStates(ctx, id)
 		if err != nil {
 			return err
@@ -59,7 +55,7 @@ func (a *App) Preferences(ctx context.Context, token string) (PreferencesView, e
 			if err != nil {
 				return err
 			}
-			v.Items = append(v.Items, PreferenceItem{Purpose: p.Key, Description: p.Description.In(c.Language),
+			v.Items = append(v.Items, PreferenceItem{Purpose: p.Key, Description: p.Description.In(o.Language),
 				Status: s.Status, Since: s.Since})
 		}
 		return a.recordAccess(ctx, tx, person, access.Consents, id, "preference centre")

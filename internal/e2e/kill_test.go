@@ -73,7 +73,7 @@ func runChild() int {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(st, v, app.Config{PublicURL: os.Getenv(childPublic), WhatsApp: client,
 		Dispatch: app.DispatchConfig{Rate: 400, Batch: 20, Slice: 500 * time.Millisecond}}, log)
-	if _, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{JobTimeout: 2 * time.Second, RescueStuckAfter: 3 * time.Second}); err != nil {
+	if _, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{JobTimeout: 10 * time.Second, RescueStuckAfter: 12 * time.Second}); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
 	}
@@ -121,15 +121,15 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		killedAt := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
 
 		// A new worker takes over once River rescues the dead one's job.
-		h.startQueue(queue.Config{JobTimeout: 2 * time.Second, RescueStuckAfter: 3 * time.Second})
-		deadline := time.Now().Add(60 * time.Second)
+		h.startQueue(queue.Config{JobTimeout: 10 * time.Second, RescueStuckAfter: 12 * time.Second})
+		deadline := time.Now().Add(120 * time.Second)
 		for {
 			v, err := h.app.Campaign(h.ctx, admin, c.ID)
 			if err == nil && v.Status == campaign.Done {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("campaign not done a minute after the kill: %+v", v.Counts)
+				t.Fatalf("campaign not done two minutes after the kill: %+v", v.Counts)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
