@@ -35,6 +35,9 @@ type DispatchConfig struct {
 	// OnDecide, when set, is told how long each batch's gate transaction took
 	// (the benchmark's gate latency).
 	OnDecide func(messages int, d time.Duration)
+	// OnSend, when set, is told for each message how long after its decision
+	// committed its request left (the "at most ~100 ms").
+	OnSend func(sinceDecision time.Duration)
 }
 
 func (d *DispatchConfig) defaults() {
@@ -56,6 +59,12 @@ func (d *DispatchConfig) defaults() {
 	if d.Expand <= 0 {
 		d.Expand = 5000
 	}
+}
+
+// decided is a batch whose decisions committed at a time.
+type decided struct {
+	out []outgoing
+	at  time.Time
 }
 
 // outgoing is a message the gate allowed, with what its request needs.
@@ -123,14 +132,14 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	// decisions while the sender sends the batch before. A decided batch waits
 	// at most for the one ahead of it, so it leaves within about 100 ms of its
 	// decisions (one batch is 100 ms of the number's throughput at most).
-	batches := make(chan []outgoing)
+	batches := make(chan decided)
 	var backoff atomic.Int64
 	var pending results
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)
-		for out := range batches {
-			rs, b := a.send(ctx, c, out, dc)
+		for d := range batches {
+			rs, b := a.send(ctx, c, d, dc)
 			pending.add(rs)
 			if b > 0 {
 				backoff.Store(int64(b))
@@ -177,7 +186,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				dc.OnDecide(n, time.Since(began))
 			}
 			if len(out) > 0 {
-				batches <- out
+				batches <- decided{out: out, at: time.Now()}
 			}
 		}
 		return time.Millisecond, nil
@@ -345,7 +354,8 @@ func (r *results) flush(ctx context.Context, tx store.Tx, at time.Time) error {
 // send sends the decided messages, bounded in concurrency, and returns their
 // outcomes, and a backoff when the platform rate-limited some of them (those
 // go back to queued and pass the gate again later).
-func (a *App) send(ctx context.Context, c campaign.Campaign, out []outgoing, dc DispatchConfig) ([]store.Result, time.Duration) {
+func (a *App) send(ctx context.Context, c campaign.Campaign, batch decided, dc DispatchConfig) ([]store.Result, time.Duration) {
+	out := batch.out
 	results := make([]store.Result, len(out))
 	var backoff time.Duration
 	var mu sync.Mutex
@@ -357,6 +367,9 @@ func (a *App) send(ctx context.Context, c campaign.Campaign, out []outgoing, dc 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			if dc.OnSend != nil {
+				dc.OnSend(time.Since(batch.at))
+			}
 			res, err := a.cfg.WhatsApp.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
 			r := store.Result{MessageID: og.id}
 			var apiErr *whatsapp.APIError

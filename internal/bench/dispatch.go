@@ -64,27 +64,29 @@ type DispatchConfig struct {
 
 // DispatchResult is what one backend measured.
 type DispatchResult struct {
-	Backend        string  `json:"backend"`
-	Contacts       int     `json:"contacts"`
-	Webhooks       bool    `json:"webhooks"`
-	Sent           int64   `json:"sent"`
-	Skipped        int64   `json:"skipped"`
-	Seconds        float64 `json:"seconds"`
-	MsgPerSec      float64 `json:"messages_per_second"`
-	SimMaxPerSec   float64 `json:"simulator_max_per_second"`
-	Ratio          float64 `json:"ratio_to_simulator"`
-	GateP50ms      float64 `json:"gate_batch_p50_ms"`
-	GateP99ms      float64 `json:"gate_batch_p99_ms"`
-	GatePerMsgUs   float64 `json:"gate_per_message_us"`
-	OptOuts        int     `json:"opt_outs"`
-	OptOutP50ms    float64 `json:"opt_out_commit_p50_ms"`
-	OptOutP99ms    float64 `json:"opt_out_commit_p99_ms"`
-	LateDecisions  int64   `json:"messages_decided_after_withdrawal"`
-	CPUPerMsgUs    float64 `json:"cpu_per_message_us"`
-	DBCPUPerMsgUs  float64 `json:"db_cpu_per_message_us"`
-	PeakRSSMB      float64 `json:"peak_rss_mb"`
-	SeedSeconds    float64 `json:"seed_seconds"`
-	WebhooksStored int64   `json:"webhooks_stored,omitempty"`
+	Backend           string  `json:"backend"`
+	Contacts          int     `json:"contacts"`
+	Webhooks          bool    `json:"webhooks"`
+	Sent              int64   `json:"sent"`
+	Skipped           int64   `json:"skipped"`
+	Seconds           float64 `json:"seconds"`
+	MsgPerSec         float64 `json:"messages_per_second"`
+	SimMaxPerSec      float64 `json:"simulator_max_per_second"`
+	Ratio             float64 `json:"ratio_to_simulator"`
+	GateP50ms         float64 `json:"gate_batch_p50_ms"`
+	GateP99ms         float64 `json:"gate_batch_p99_ms"`
+	GatePerMsgUs      float64 `json:"gate_per_message_us"`
+	DecideToSendP50ms float64 `json:"decision_to_request_p50_ms"`
+	DecideToSendP99ms float64 `json:"decision_to_request_p99_ms"`
+	OptOuts           int     `json:"opt_outs"`
+	OptOutP50ms       float64 `json:"opt_out_commit_p50_ms"`
+	OptOutP99ms       float64 `json:"opt_out_commit_p99_ms"`
+	LateDecisions     int64   `json:"messages_decided_after_withdrawal"`
+	CPUPerMsgUs       float64 `json:"cpu_per_message_us"`
+	DBCPUPerMsgUs     float64 `json:"db_cpu_per_message_us"`
+	PeakRSSMB         float64 `json:"peak_rss_mb"`
+	SeedSeconds       float64 `json:"seed_seconds"`
+	WebhooksStored    int64   `json:"webhooks_stored,omitempty"`
 }
 
 const appSecret = "bench-app-secret"
@@ -152,8 +154,14 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	var gateMu sync.Mutex
 	var gate []float64
 	var gateMsgs int
+	var toSend []float64
 	a := app.New(st, v, app.Config{PublicURL: base, WhatsApp: client, Dispatch: app.DispatchConfig{
 		Rate: 1e6, Burst: 1e6, Batch: 500, Concurrency: 96,
+		OnSend: func(d time.Duration) {
+			gateMu.Lock()
+			toSend = append(toSend, float64(d.Microseconds())/1000)
+			gateMu.Unlock()
+		},
 		OnDecide: func(n int, d time.Duration) {
 			gateMu.Lock()
 			gate = append(gate, float64(d.Microseconds())/1000)
@@ -259,6 +267,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		res.DBCPUPerMsgUs = float64(db1-db0) / float64(time.Microsecond) / float64(res.Sent)
 	}
 	res.GateP50ms, res.GateP99ms = percentile(gate, 50), percentile(gate, 99)
+	res.DecideToSendP50ms, res.DecideToSendP99ms = percentile(toSend, 50), percentile(toSend, 99)
 	if gateMsgs > 0 {
 		var sum float64
 		for _, g := range gate {
