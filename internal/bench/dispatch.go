@@ -55,6 +55,7 @@ type DispatchConfig struct {
 	PostgresURL string   // server for the postgres backend; a fresh schema is made in it
 	Webhooks    bool     // the simulator sends sent and delivered statuses for every message
 	OptOutEvery time.Duration
+	Batch       int // messages decided per transaction (default 500)
 	Progress    io.Writer // progress lines; nil for none
 	Executable  string    // the samtykke binary, to run the simulator in its own process
 	// Profile, when set, is started when the campaign starts and its result
@@ -101,6 +102,9 @@ func (c DispatchConfig) logf(format string, a ...any) {
 func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error) {
 	if cfg.N <= 0 {
 		cfg.N = 100000
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 500
 	}
 	if cfg.OptOutEvery == 0 {
 		cfg.OptOutEvery = 20 * time.Millisecond
@@ -156,7 +160,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	var gateMsgs int
 	var toSend []float64
 	a := app.New(st, v, app.Config{PublicURL: base, WhatsApp: client, Dispatch: app.DispatchConfig{
-		Rate: 1e6, Burst: 1e6, Batch: 500, Concurrency: 96,
+		Rate: 1e6, Burst: 1e6, Batch: cfg.Batch, Concurrency: 96,
 		OnSend: func(d time.Duration) {
 			gateMu.Lock()
 			toSend = append(toSend, float64(d.Microseconds())/1000)

@@ -29,6 +29,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	batch := fs.Int("batch", 500, "messages decided per transaction")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -55,7 +56,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "%v", err)
 	}
-	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile}
+	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch}
 	for _, b := range strings.Split(*backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			cfg.Backends = append(cfg.Backends, b)
