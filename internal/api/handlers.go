@@ -224,6 +224,7 @@ type campaignIn struct {
 	Language    string            `json:"language"`
 	ScheduledAt time.Time         `json:"scheduled_at"`
 	Window      *campaign.Window  `json:"window"`
+	Sender      string            `json:"sender"`
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
@@ -232,7 +233,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, actor ap
 		return err
 	}
 	c, err := s.app.CreateCampaign(r.Context(), actor, campaign.Campaign{Name: in.Name, Purpose: in.Purpose,
-		Template: in.Template, Language: in.Language, ScheduledAt: in.ScheduledAt, Window: in.Window})
+		Template: in.Template, Language: in.Language, ScheduledAt: in.ScheduledAt, Window: in.Window, Sender: in.Sender})
 	if err != nil {
 		return err
 	}

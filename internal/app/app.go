@@ -67,6 +67,9 @@ type Config struct {
 	EntryCodes []string
 	// WhatsApp sends messages; nil when the channel is not set up.
 	WhatsApp *whatsapp.Client
+	// Senders are further sending numbers a campaign may name, by
+	// phone-number id; each has its own throughput bucket (§3.1).
+	Senders []*whatsapp.Client
 	// MessageRetention is how long message records are kept (RT-08; default
 	// three years, the limitation period of RT-03).
 	MessageRetention time.Duration

@@ -16,6 +16,7 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
 // CreateCampaign stores a draft campaign after checking its template: it must
@@ -36,6 +37,11 @@ func (a *App) CreateCampaign(ctx context.Context, actor Actor, c campaign.Campai
 	}
 	if p.Channel != consent.WhatsApp {
 		return c, refused("purpose %q is not on WhatsApp", p.Key)
+	}
+	if c.Sender != "" { // the default number is checked when the campaign starts
+		if _, err := a.sendingNumber(c.Sender); err != nil {
+			return c, err
+		}
 	}
 	if err := c.Template.Lint(a.cfg.BusinessName, a.cfg.PublicURL+"/privacy", p.Fields); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrRefused, err)
@@ -164,4 +170,21 @@ func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
 			return total, err
 		}
 	}
+}
+
+// sendingNumber is the client of a sending number: the default for "", or one of the
+// configured further numbers.
+func (a *App) sendingNumber(id string) (*whatsapp.Client, error) {
+	if id == "" || (a.cfg.WhatsApp != nil && a.cfg.WhatsApp.PhoneNumberID() == id) {
+		if a.cfg.WhatsApp == nil {
+			return nil, refused("no WhatsApp sending number is set up")
+		}
+		return a.cfg.WhatsApp, nil
+	}
+	for _, c := range a.cfg.Senders {
+		if c.PhoneNumberID() == id {
+			return c, nil
+		}
+	}
+	return nil, invalid("sender %q is not a configured sending number", id)
 }

@@ -101,8 +101,9 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	if wait := a.notYet(c); wait > 0 {
 		return wait, nil
 	}
-	if a.cfg.WhatsApp == nil {
-		return 0, errors.New("no WhatsApp client configured")
+	client, err := a.sendingNumber(c.Sender)
+	if err != nil {
+		return 0, err
 	}
 	p, err := a.store.Purpose(ctx, c.Purpose)
 	if err != nil {
@@ -127,7 +128,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		}
 	}
 	deadline := time.Now().Add(dc.Slice)
-	sender := a.cfg.WhatsApp.PhoneNumberID()
+	sender := client.PhoneNumberID()
 	// Two stages: the decider takes tokens and commits the next batch's gate
 	// decisions while the sender sends the batch before. A decided batch waits
 	// at most for the one ahead of it, so it leaves within about 100 ms of its
@@ -139,7 +140,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	go func() {
 		defer close(sent)
 		for d := range batches {
-			rs, b := a.send(ctx, c, d, dc)
+			rs, b := a.send(ctx, client, c, d, dc)
 			pending.add(rs)
 			if b > 0 {
 				backoff.Store(int64(b))
@@ -354,7 +355,7 @@ func (r *results) flush(ctx context.Context, tx store.Tx, at time.Time) error {
 // send sends the decided messages, bounded in concurrency, and returns their
 // outcomes, and a backoff when the platform rate-limited some of them (those
 // go back to queued and pass the gate again later).
-func (a *App) send(ctx context.Context, c campaign.Campaign, batch decided, dc DispatchConfig) ([]store.Result, time.Duration) {
+func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Campaign, batch decided, dc DispatchConfig) ([]store.Result, time.Duration) {
 	out := batch.out
 	results := make([]store.Result, len(out))
 	var backoff time.Duration
@@ -370,7 +371,7 @@ func (a *App) send(ctx context.Context, c campaign.Campaign, batch decided, dc D
 			if dc.OnSend != nil {
 				dc.OnSend(time.Since(batch.at))
 			}
-			res, err := a.cfg.WhatsApp.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
+			res, err := client.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
 			r := store.Result{MessageID: og.id}
 			var apiErr *whatsapp.APIError
 			switch {

@@ -45,6 +45,7 @@ func randomSecret() string {
 // built-in simulator standing in for it on serve's own address.
 type channel struct {
 	client         *whatsapp.Client
+	more           []*whatsapp.Client // further sending numbers
 	sim            *sim.Server
 	sink           *notify.Sink
 	appSecret      string
@@ -86,6 +87,17 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		return nil, err
 	}
 	ch.client = c
+	if !w.Simulated() {
+		for _, id := range w.MorePhoneNumberIDs {
+			more := clientCfg
+			more.PhoneNumberID = id
+			mc, err := whatsapp.NewClient(more)
+			if err != nil {
+				return nil, err
+			}
+			ch.more = append(ch.more, mc)
+		}
+	}
 	return ch, nil
 }
 
@@ -143,7 +155,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	a := sys.app
 	a.Configure(func(c *app.Config) {
 		c.BusinessNumber, c.PublicURL, c.WhatsApp, c.Keywords, c.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
-		c.Dispatch.Rate = float64(cfg.WhatsApp.MPS)
+		c.Dispatch.Rate, c.Senders = float64(cfg.WhatsApp.MPS), ch.more
 		c.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
 		if ch.sink != nil {
 			c.SMS, c.Email = ch.sink, ch.sink

@@ -57,9 +57,12 @@ type WhatsApp struct {
 	// BusinessNumber is the number people write to, for wa.me links.
 	BusinessNumber string
 	// MPS is the sending number's throughput: 80 by default, up to 1,000 (§3.1).
-	MPS         int
-	AppSecret   string `secret:"true"`
-	VerifyToken string `secret:"true"`
+	MPS int
+	// MorePhoneNumberIDs are further sending numbers on the same account,
+	// each paced on its own; a campaign names one as its sender.
+	MorePhoneNumberIDs []string
+	AppSecret          string `secret:"true"`
+	VerifyToken        string `secret:"true"`
 }
 
 // Simulated reports whether the built-in simulator stands in for the Cloud API.
@@ -144,6 +147,8 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.WhatsApp.Token })},
 	{env: "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", usage: "Cloud API phone-number id",
 		set: str(func(c *Config) *string { return &c.WhatsApp.PhoneNumberID })},
+	{env: "SAMTYKKE_WHATSAPP_MORE_PHONE_NUMBER_IDS", usage: "further sending numbers' phone-number ids, comma separated",
+		set: list(func(c *Config) *[]string { return &c.WhatsApp.MorePhoneNumberIDs }, false)},
 	{env: "SAMTYKKE_WHATSAPP_MPS", def: "80", usage: "messages per second of the sending number (80, up to 1000)",
 		set: intKey(func(c *Config) *int { return &c.WhatsApp.MPS })},
 	{env: "SAMTYKKE_WHATSAPP_BUSINESS_NUMBER", usage: "the WhatsApp number people write to, for wa.me links",

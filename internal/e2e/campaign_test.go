@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"fmt"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
@@ -135,4 +138,53 @@ func TestCampaignOptOutsMidCampaign(t *testing.T) {
 		}
 		t.Logf("%s: %d sent, %d skipped %v", b.Name, v.Counts["sent"], v.Counts["skipped"], v.Skipped)
 	})
+}
+
+// TestSeveralSendingNumbers: two campaigns on two sending numbers run side
+// by side, each paced by its own bucket (issue 4 point 3).
+func TestSeveralSendingNumbers(t *testing.T) {
+	t.Parallel()
+	other, err := sim.New(sim.Config{PhoneNumberID: "200000000000002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Close)
+	otherSrv := httptest.NewServer(other.Handler())
+	t.Cleanup(otherSrv.Close)
+	client2, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: otherSrv.URL, Token: "t", PhoneNumberID: "200000000000002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startWith(t, storetest.SQLite, func(s *sim.Config, a *app.Config) {
+		s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+		a.Dispatch = app.DispatchConfig{Rate: 500, Batch: 25}
+		a.Senders = []*whatsapp.Client{client2}
+	})
+	h.subscribeMany(300, "offers")
+	first := h.offer()
+	c2, err := h.app.CreateCampaign(h.ctx, admin, campaign.Campaign{Name: "Andre nummer", Purpose: "offers",
+		Template: first.Template, Sender: "200000000000002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.CreateCampaign(h.ctx, admin, campaign.Campaign{Name: "x", Purpose: "offers", Template: first.Template,
+		Sender: "999"}); err == nil || !strings.Contains(err.Error(), "not a configured sending number") {
+		t.Fatalf("unknown sender: %v", err)
+	}
+	for _, id := range []string{first.ID, c2.ID} {
+		if _, err := h.app.CampaignAction(h.ctx, admin, id, "start"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitFor("both campaigns", func() bool {
+		a, _ := h.app.Campaign(h.ctx, admin, first.ID)
+		b, _ := h.app.Campaign(h.ctx, admin, c2.ID)
+		return a.Status == campaign.Done && b.Status == campaign.Done
+	})
+	if n := len(other.Messages("")); n != 300 {
+		t.Fatalf("the second number sent %d, want 300", n)
+	}
+	if n := h.count(`SELECT count(*) FROM rate_buckets`); n != 2 {
+		t.Fatalf("%d rate buckets, want one per sending number", n)
+	}
 }

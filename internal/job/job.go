@@ -55,7 +55,7 @@ func (DispatchCampaign) Kind() string { return "dispatch_campaign" }
 // InsertOpts: one dispatcher per campaign at a time, across replicas; a
 // finished one does not block the next (after a pause and resume).
 func (DispatchCampaign) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	return river.InsertOpts{MaxAttempts: 100, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
 }

@@ -97,6 +97,14 @@ func (w *dispatchWorker) Work(ctx context.Context, j *river.Job[job.DispatchCamp
 	return nil
 }
 
+// NextRetry retries a failed or rescued dispatch soon: a dispatcher snoozes
+// at the end of every slice, and River counts each snooze as an attempt, so
+// its default backoff (attempt^4 seconds) would park a long campaign for hours
+// after one error or a crash.
+func (w *dispatchWorker) NextRetry(*river.Job[job.DispatchCampaign]) time.Time {
+	return time.Now().Add(time.Second)
+}
+
 type purgeWorker struct {
 	river.WorkerDefaults[job.PurgeMessages]
 	app *app.App

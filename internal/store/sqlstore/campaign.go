@@ -15,14 +15,14 @@ import (
 )
 
 const campaignColumns = `id, name, purpose, template, language, scheduled_at, window_from, window_to, status, audience,
-	expanded, created_at, started_at, finished_at`
+	expanded, created_at, started_at, finished_at, sender`
 
 func scanCampaign(row scanner) (campaign.Campaign, error) {
 	var c campaign.Campaign
 	var tpl, from, to string
 	var scheduled, created, started, finished int64
 	err := row.Scan(&c.ID, &c.Name, &c.Purpose, &tpl, &c.Language, &scheduled, &from, &to, &c.Status, &c.Audience,
-		&c.Expanded, &created, &started, &finished)
+		&c.Expanded, &created, &started, &finished, &c.Sender)
 	if err != nil {
 		return c, err
 	}
@@ -72,9 +72,9 @@ func (t *tx) CreateCampaign(ctx context.Context, c campaign.Campaign) (err error
 	}
 	from, to := windowCols(c)
 	_, err = t.db.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`, cursor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '')`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '')`,
 		c.ID, c.Name, c.Purpose, string(tpl), c.Language, micro(c.ScheduledAt), from, to, string(c.Status), c.Audience,
-		c.Expanded, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt))
+		c.Expanded, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt), c.Sender)
 	return t.conflict(err)
 }
 

@@ -9,6 +9,7 @@ CREATE TABLE campaigns (
 	scheduled_at BIGINT NOT NULL,
 	window_from TEXT NOT NULL,
 	window_to TEXT NOT NULL,
+	sender TEXT NOT NULL,
 	status TEXT NOT NULL,
 	audience BIGINT NOT NULL,
 	expanded BOOLEAN NOT NULL,

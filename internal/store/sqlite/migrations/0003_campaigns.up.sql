@@ -9,6 +9,7 @@ CREATE TABLE campaigns (
 	scheduled_at INTEGER NOT NULL,
 	window_from TEXT NOT NULL,
 	window_to TEXT NOT NULL,
+	sender TEXT NOT NULL,
 	status TEXT NOT NULL,
 	audience INTEGER NOT NULL,
 	expanded INTEGER NOT NULL,
