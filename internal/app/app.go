@@ -119,9 +119,6 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 // for what is known only once the server listens.
 func (a *App) Configure(fn func(*Config)) { fn(&a.cfg) }
 
-// Vault is the app's key store.
-func (a *App) Vault() *vault.Vault { return a.vault }
-
 // Store is the store the app works on.
 func (a *App) Store() store.Store { return a.store }
 

@@ -65,12 +65,6 @@ func (a *App) RecordConsent(ctx context.Context, actor Actor, in ConsentInput) (
 	return out[0], nil
 }
 
-// ConsentEvidence is the evidence of a consent confirmed elsewhere: the act,
-// the hash of the wording shown, and the double confirmation.
-func ConsentEvidence(act, wordingHash, channel, messageID string) ledger.Evidence {
-	return ledger.Evidence{AffirmativeAct: act, WordingHash: wordingHash, ConfirmationChannel: channel, ConfirmationMessageID: messageID}
-}
-
 // RowError names the input row a batch was refused for.
 type RowError struct {
 	Row int
@@ -473,12 +467,8 @@ func (a *App) ConsentHistory(ctx context.Context, actor Actor, id string) (Histo
 		for _, e := range events {
 			he := HistoryEvent{Event: e.Event}
 			if key != nil && e.SealedEvidence != nil {
-				pt, err := key.key.Open(e.SealedEvidence, contact.AAD(id, "evidence/"+e.ID))
+				ev, err := a.openEvidence(*key, e)
 				if err != nil {
-					return err
-				}
-				var ev ledger.Evidence
-				if err := json.Unmarshal(pt, &ev); err != nil {
 					return err
 				}
 				he.Evidence = &ev

@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -281,15 +280,15 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 			return err
 		}
 		last = rows[len(rows)-1].Contact.ID
-		type opened2 struct {
+		type candidate struct {
 			row   store.DispatchRow
 			o     opened
 			token []byte
 		}
-		ops := make([]opened2, 0, len(rows))
+		ops := make([]candidate, 0, len(rows))
 		tokens := make([][]byte, 0, len(rows))
 		for _, r := range rows {
-			op := opened2{row: r}
+			op := candidate{row: r}
 			if !r.Contact.Erased() && r.Contact.KeyWrapped != nil {
 				o, err := a.open(r.Contact)
 				if err != nil {
@@ -372,22 +371,11 @@ func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Camp
 				dc.OnSend(time.Since(batch.at))
 			}
 			res, err := client.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
-			r := store.Result{MessageID: og.id}
-			var apiErr *whatsapp.APIError
-			switch {
-			case err == nil:
-				r.Status, r.WAMID = message.Sent, res.MessageID
-			case errors.As(err, &apiErr) && apiErr.Retryable():
-				r.Status, r.Code, r.Title = message.Queued, apiErr.Code, ""
+			r, wait := sendOutcome(og.id, res, err)
+			if wait > 0 {
 				mu.Lock()
-				backoff = max(backoff, apiErr.RetryAfter, time.Second)
+				backoff = max(backoff, wait)
 				mu.Unlock()
-			case errors.As(err, &apiErr):
-				r.Status, r.Code, r.Title = message.Failed, apiErr.Code, truncate(apiErr.Message, 200)
-			case errors.Is(err, whatsapp.ErrNotSent):
-				r.Status = message.Queued // never left: try again later
-			default: // ambiguous: it may have left; the status webhook will tell
-				r.Status, r.Title = message.Unknown, "no answer; the status webhook will tell"
 			}
 			results[i] = r
 		}()

@@ -34,12 +34,7 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 	}
 	digest := sha256.Sum256(body)
 	item := store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: a.now(), BodyCT: a.vault.Seal(body, inboxPurpose)}
-	urgent := false
-	for _, e := range payload.Entry {
-		for _, c := range e.Changes {
-			urgent = urgent || len(c.Value.Messages) > 0 || len(c.Value.UserPreferences) > 0
-		}
-	}
+	urgent := hasMessages(payload)
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.PutInbox(ctx, item); err != nil {
 			return err

@@ -79,7 +79,7 @@ func (a *App) openLink(token string, now time.Time) (linkClaims, error) {
 		return c, ErrLinkInvalid
 	}
 	b, err := a.vault.Open(raw, linkPurpose)
-	if err != nil || jsonUnmarshal(b, &c) != nil {
+	if err != nil || json.Unmarshal(b, &c) != nil {
 		return c, ErrLinkInvalid
 	}
 	if !now.Before(time.Unix(c.Exp, 0)) {
@@ -87,5 +87,3 @@ func (a *App) openLink(token string, now time.Time) (linkClaims, error) {
 	}
 	return c, nil
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -361,5 +362,5 @@ func (a *App) openEvidence(o opened, e store.StoredEvent) (ledger.Evidence, erro
 	if err != nil {
 		return ev, err
 	}
-	return ev, jsonUnmarshal(pt, &ev)
+	return ev, json.Unmarshal(pt, &ev)
 }

@@ -89,26 +89,44 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		}
 		res, err = a.cfg.WhatsApp.SendText(ctx, o.number.E164(), text, m.ID)
 	}
+	r, wait := sendOutcome(m.ID, res, err)
+	if ferr := a.finish(ctx, id, r.Status, r.WAMID, r.Code, r.Title); ferr != nil {
+		return ferr
+	}
+	switch {
+	case wait > 0:
+		return &RetryError{After: wait}
+	case r.Status == message.Queued:
+		return fmt.Errorf("send message %s: %w", id, err) // nothing left: River retries
+	}
+	return nil
+}
+
+// noAnswer explains an unknown outcome.
+const noAnswer = "no answer; the status webhook will tell"
+
+// sendOutcome classifies a send for the message record, and says how long
+// to wait when the platform rate-limited it. A request that may have left
+// is unknown, never queued again: the platform has no idempotency key.
+func sendOutcome(id string, res whatsapp.SendResult, err error) (store.Result, time.Duration) {
+	r := store.Result{MessageID: id}
 	var apiErr *whatsapp.APIError
 	switch {
 	case err == nil:
-		return a.finish(ctx, id, message.Sent, res.MessageID, 0, "")
+		r.Status, r.WAMID = message.Sent, res.MessageID
 	case errors.Is(err, whatsapp.ErrAmbiguous):
-		return a.finish(ctx, id, message.Unknown, "", 0, "no answer; the status webhook will tell")
+		r.Status, r.Title = message.Unknown, noAnswer
 	case errors.As(err, &apiErr) && apiErr.Retryable():
-		if ferr := a.finish(ctx, id, message.Queued, "", apiErr.Code, apiErr.Message); ferr != nil {
-			return ferr
-		}
-		return &RetryError{After: max(apiErr.RetryAfter, time.Second)}
+		r.Status, r.Code = message.Queued, apiErr.Code
+		return r, max(apiErr.RetryAfter, time.Second)
 	case errors.As(err, &apiErr):
-		return a.finish(ctx, id, message.Failed, "", apiErr.Code, apiErr.Message)
+		r.Status, r.Code, r.Title = message.Failed, apiErr.Code, truncate(apiErr.Message, 200)
 	case errors.Is(err, whatsapp.ErrNotSent):
-		if ferr := a.finish(ctx, id, message.Queued, "", 0, ""); ferr != nil {
-			return ferr
-		}
-		return fmt.Errorf("send message %s: %w", id, err) // nothing left: River retries
+		r.Status = message.Queued // never left: try again later
+	default:
+		r.Status, r.Title = message.Unknown, noAnswer
 	}
-	return a.finish(ctx, id, message.Unknown, "", 0, "unclassified send error")
+	return r, 0
 }
 
 var errAlreadyHandled = errors.New("already handled")

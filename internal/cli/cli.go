@@ -18,6 +18,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/sqlite"
@@ -211,7 +212,7 @@ func runToken(ctx context.Context, e env, args []string) int {
 		return fail(e, "%v", err)
 	}
 	defer sys.store.Close()
-	r, err := parseRole(*role)
+	r, err := staff.ParseRole(*role)
 	if err != nil {
 		return fail(e, "%v", err)
 	}

@@ -33,8 +33,6 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
-func parseRole(s string) (staff.Role, error) { return staff.ParseRole(s) }
-
 func randomSecret() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
 
@@ -84,7 +85,7 @@ func TestPreferenceCentre(t *testing.T) {
 		for _, key := range []string{"offers", "news"} {
 			rec, err := tb.app.RecordConsent(tb.ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"},
 				Purpose: key, Method: "web_form", CollectedAt: tb.now.Add(-time.Hour), AgeConfirmed: true,
-				Evidence: app.ConsentEvidence("checkbox", "h", "whatsapp", "wamid.1")})
+				Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
 			if err != nil {
 				t.Fatal(err)
 			}
