@@ -11,6 +11,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
@@ -251,4 +252,25 @@ func TestPlatformStopAndStatuses(t *testing.T) {
 			t.Fatalf("a platform stop was answered with a message")
 		}
 	})
+}
+
+// TestWebhookSizeLimit: a body over the limit gets 413 and stores nothing,
+// even when it is signed.
+func TestWebhookSizeLimit(t *testing.T) {
+	t.Parallel()
+	h := start(t, storetest.SQLite)
+	body := bytes.Repeat([]byte("x"), webhook.MaxBody+1)
+	req, _ := http.NewRequest("POST", h.srv.URL+"/webhooks/whatsapp", bytes.NewReader(body))
+	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	if n := h.count(`SELECT count(*) FROM webhook_inbox`); n != 0 {
+		t.Fatalf("an oversized webhook stored %d rows", n)
+	}
 }
