@@ -44,6 +44,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: bad database URL: %w", redact(err))
 	}
+	// Our statements are index lookups over a cached working set, and the
+	// per-message ones take arrays whose real length (hundreds) made custom
+	// plans pick seq scans and hash joins when the statistics were stale
+	// (measured: 150 ms instead of 7 for 500 rows). Generic plans estimate an
+	// unnest at 10 rows and stay on the indexes; the URL may override both.
+	for k, v := range map[string]string{"plan_cache_mode": "force_generic_plan", "random_page_cost": "1.1"} {
+		if _, set := cfg.ConnConfig.RuntimeParams[k]; !set {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)

@@ -94,6 +94,10 @@ func (t *tx) CampaignCursor(ctx context.Context, id string) (cur string, err err
 	return cur, t.notFound(err)
 }
 
+// campaignMessageID is a campaign message's id: the campaign's and the
+// contact's, as ExpandAudience writes it.
+func campaignMessageID(campaignID, contactID string) string { return campaignID + ":" + contactID }
+
 func (t *tx) ExpandAudience(ctx context.Context, c campaign.Campaign, after string, limit int, at time.Time) (added int, last string, more bool, err error) {
 	defer errorf("expand audience", &err)
 	// The contact ids of the next slice, then one INSERT ... SELECT: the
@@ -157,9 +161,15 @@ const dispatchColumns = `m.id, m.status, c.id, c.phone_ct, k.wrapped, c.region, 
 
 func (t *tx) DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) (out []store.DispatchRow, err error) {
 	defer errorf("dispatch rows", &err)
+	// By primary key: a prepared statement's generic plan cannot use the
+	// partial (campaign, contact) index and would walk the whole campaign.
+	ids := make([]string, len(contactIDs))
+	for i, c := range contactIDs {
+		ids[i] = campaignMessageID(campaignID, c)
+	}
 	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
-		WHERE m.campaign_id = $1 AND m.contact_id `+t.b.InList("$3")+`
-		ORDER BY m.contact_id`, campaignID, purpose, t.b.ListArg(contactIDs))
+		WHERE m.id `+t.b.InList("$1")+`
+		ORDER BY m.contact_id`, t.b.ListArg(ids), purpose)
 }
 
 func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int) (out []store.DispatchRow, err error) {
@@ -242,8 +252,10 @@ func (t *tx) DecideMessages(ctx context.Context, ds []store.Decision, at time.Ti
 		return nil
 	}
 	if t.b.Arrays {
-		// PostgreSQL: columns as arrays, and the ids also as an index
-		// condition, so that the plan is pkey lookups whatever the statistics.
+		// PostgreSQL: columns as arrays. The join on id alone plans as one
+		// pkey lookup per element (unnest is estimated at 10 rows); adding
+		// id = ANY($1) made it a nested loop comparing every pair (measured:
+		// 75 ms instead of 7 for 500 rows).
 		n := len(ds)
 		ids, st, ev, rs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		for i, d := range ds {
@@ -252,7 +264,7 @@ func (t *tx) DecideMessages(ctx context.Context, ds []store.Decision, at time.Ti
 		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, consent_event_id = j.e, error_title = j.r,
 			decided_at = $5, updated_at = $5
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS j(id, s, e, r)
-			WHERE m.id = ANY($1) AND m.id = j.id AND m.status = 'queued'`, ids, st, ev, rs, micro(at))
+			WHERE m.id = j.id AND m.status = 'queued'`, ids, st, ev, rs, micro(at))
 		return err
 	}
 	js := make([]decisionJSON, len(ds))
@@ -290,7 +302,7 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time)
 		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c,
 			error_title = j.t, updated_at = $6, decided_at = CASE WHEN j.s = 'queued' THEN 0 ELSE m.decided_at END
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS j(id, s, w, c, t)
-			WHERE m.id = ANY($1) AND m.id = j.id AND m.status = 'sending'`, ids, st, ws, cs, ts, micro(at))
+			WHERE m.id = j.id AND m.status = 'sending'`, ids, st, ws, cs, ts, micro(at))
 		return t.conflict(err)
 	}
 	js := make([]resultJSON, len(rs))
