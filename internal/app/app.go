@@ -73,6 +73,10 @@ type Config struct {
 	// MessageRetention is how long message records are kept (RT-08; default
 	// three years, the limitation period of RT-03).
 	MessageRetention time.Duration
+	// UnknownAfter is how long a message may stay unknown (sent or not, no
+	// webhook said) before it is settled as failed; never re-sent. Default
+	// eight days: the platform retries webhooks for up to seven (§4.4).
+	UnknownAfter time.Duration
 	// Dispatch paces campaign sending.
 	Dispatch DispatchConfig
 	// SMS and Email send confirmation links; nil when not set up.
@@ -102,6 +106,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	}
 	if cfg.MessageRetention == 0 {
 		cfg.MessageRetention = 3 * 365 * 24 * time.Hour
+	}
+	if cfg.UnknownAfter == 0 {
+		cfg.UnknownAfter = 8 * 24 * time.Hour
 	}
 	if cfg.PreferencesTTL == 0 {
 		cfg.PreferencesTTL = 30 * 24 * time.Hour

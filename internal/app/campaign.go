@@ -172,6 +172,35 @@ func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
 	}
 }
 
+// SettleUnknown ends as failed the messages whose outcome stayed unknown
+// longer than any status webhook can take: every message ends known (issue 4
+// point 4). A late delivered or read webhook still moves them on.
+func (a *App) SettleUnknown(ctx context.Context) (int64, error) {
+	before := a.now().Add(-a.cfg.UnknownAfter)
+	title := fmt.Sprintf("no status from the platform within %s; not re-sent", days(a.cfg.UnknownAfter))
+	var total int64
+	for {
+		var n int64
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			var err error
+			n, err = tx.SettleUnknown(ctx, before, title, a.now(), 10000)
+			return err
+		})
+		total += n
+		if err != nil || n < 10000 {
+			return total, err
+		}
+	}
+}
+
+// days spells a duration in whole days when it is one, for people.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
 // sendingNumber is the client of a sending number: the default for "", or one of the
 // configured further numbers.
 func (a *App) sendingNumber(id string) (*whatsapp.Client, error) {

@@ -31,6 +31,9 @@ type DispatchConfig struct {
 	Slice time.Duration
 	// Expand is how many contacts one expansion step adds.
 	Expand int
+	// MaxAttempts is how many retryable failures a message may have before
+	// it fails for good (default 5; the number's rate limit does not count).
+	MaxAttempts int
 	// OnDecide, when set, is told how long each batch's gate transaction took
 	// (the benchmark's gate latency).
 	OnDecide func(messages int, d time.Duration)
@@ -57,6 +60,9 @@ func (d *DispatchConfig) defaults() {
 	}
 	if d.Expand <= 0 {
 		d.Expand = 5000
+	}
+	if d.MaxAttempts <= 0 {
+		d.MaxAttempts = 5
 	}
 }
 
@@ -168,7 +174,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				return time.Millisecond, err
 			}
 			began := time.Now()
-			out, last, err := a.decide(ctx, c, p, cursor, n, &pending)
+			out, last, err := a.decide(ctx, c, p, cursor, n, &pending, dc.MaxAttempts)
 			if err != nil {
 				return 0, err
 			}
@@ -192,7 +198,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		return time.Millisecond, nil
 	}()
 	<-sent // every decided message is sent and recorded before the job ends
-	if ferr := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error { return pending.flush(ctx, tx, a.now()) }); ferr != nil {
+	if ferr := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error { return pending.flush(ctx, tx, a.now(), dc.MaxAttempts) }); ferr != nil {
 		a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", ferr)
 	}
 	if err != nil {
@@ -202,7 +208,11 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		return time.Duration(b), nil
 	}
 	if wait < 0 {
-		return 0, a.finishCampaign(ctx, id)
+		done, err := a.finishCampaign(ctx, id)
+		if err != nil || done {
+			return 0, err
+		}
+		return time.Second, nil // retries were put back: another pass
 	}
 	return wait, nil
 }
@@ -267,12 +277,12 @@ func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, 
 // decide takes up to n queued messages after the cursor, locks their
 // contacts, asks the gate about each and commits the decisions. last is the
 // last contact id taken; empty when none was queued.
-func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, done *results) (out []outgoing, last string, err error) {
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, done *results, maxAttempts int) (out []outgoing, last string, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		out = out[:0]
 		// The outcomes of the batch sent meanwhile ride in this transaction:
 		// one write transaction per batch instead of two.
-		if err := done.flush(ctx, tx, a.now()); err != nil {
+		if err := done.flush(ctx, tx, a.now(), maxAttempts); err != nil {
 			return err
 		}
 		rows, err := tx.ClaimQueued(ctx, c.ID, c.Purpose, after, n)
@@ -343,12 +353,12 @@ func (r *results) add(rs []store.Result) {
 
 // flush records the collected outcomes in tx. If tx rolls back they are lost
 // to the row, which then stays sending and ends as unknown: never re-sent.
-func (r *results) flush(ctx context.Context, tx store.Tx, at time.Time) error {
+func (r *results) flush(ctx context.Context, tx store.Tx, at time.Time, maxAttempts int) error {
 	r.mu.Lock()
 	rs := r.rs
 	r.rs = nil
 	r.mu.Unlock()
-	return tx.RecordResults(ctx, rs, at)
+	return tx.RecordResults(ctx, rs, at, maxAttempts)
 }
 
 // send sends the decided messages, bounded in concurrency, and returns their
@@ -372,6 +382,9 @@ func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Camp
 			}
 			res, err := client.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
 			r, wait := sendOutcome(og.id, res, err)
+			if r.Status == message.Queued && wait == 0 {
+				wait = time.Second // it never left (network): pause rather than spin
+			}
 			if wait > 0 {
 				mu.Lock()
 				backoff = max(backoff, wait)
@@ -414,18 +427,24 @@ func campaignTemplate(c campaign.Campaign, og outgoing) whatsapp.Template {
 	return t
 }
 
-// finishCampaign marks a campaign done once nothing is queued or in flight.
-func (a *App) finishCampaign(ctx context.Context, id string) error {
-	return a.store.Tx(ctx, func(tx store.Tx) error {
+// finishCampaign marks a campaign done once nothing is queued or in flight
+// (done false: messages wait for another try).
+func (a *App) finishCampaign(ctx context.Context, id string) (done bool, err error) {
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		c, err := tx.Campaign(ctx, id)
 		if err != nil || c.Status != campaign.Running {
+			done = err == nil // paused or cancelled meanwhile: resume starts again
+			return err
+		}
+		if queued, err := tx.HasQueued(ctx, id); err != nil || queued {
 			return err
 		}
 		cursor, err := tx.CampaignCursor(ctx, id)
 		if err != nil {
 			return err
 		}
-		c.Status, c.FinishedAt = campaign.Done, a.now()
+		c.Status, c.FinishedAt, done = campaign.Done, a.now(), true
 		return tx.UpdateCampaign(ctx, c, cursor)
 	})
+	return done, err
 }

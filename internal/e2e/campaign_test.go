@@ -188,3 +188,87 @@ func TestSeveralSendingNumbers(t *testing.T) {
 		t.Fatalf("%d rate buckets, want one per sending number", n)
 	}
 }
+
+// TestCampaignRetries: only what the platform calls retryable is tried again,
+// each time through the gate; the number's own rate limit uses no attempt,
+// and a message that keeps failing gives up at the limit with the platform's
+// reason (issue 4 point 4).
+func TestCampaignRetries(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startWith(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 10, MaxAttempts: 4}
+		})
+		h.subscribeMany(30, "offers")
+		faults := []sim.Fault{
+			{ErrorCode: 131057, To: number(1)},                                                       // maintenance, always: gives up
+			{ErrorCode: 131056, To: number(2), Count: 2},                                             // pair limit: third try goes
+			{ErrorCode: whatsapp.CodeThroughput, To: number(3), Count: 6},                            // the number's limit: not counted
+			{ErrorCode: 131026, AfterAccept: true, To: number(4)},                                    // undeliverable: never retried
+			{ErrorCode: 100, Details: "Invalid parameter", HTTPStatus: 400, To: number(5), Count: 1}, // permanent
+			{ErrorCode: whatsapp.CodeSomethingWentWrong, To: number(6), Count: 1},                    // 500: may have left
+		}
+		for _, f := range faults {
+			if err := h.sim.AddFault(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := h.offer()
+		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
+			t.Fatal(err)
+		}
+		h.waitFor("the campaign to end", func() bool {
+			got, _ := h.app.Campaign(h.ctx, admin, c.ID)
+			return got.Status == campaign.Done
+		})
+		type row struct {
+			status   string
+			attempts int64
+			title    string
+		}
+		get := func(i int) row {
+			id := c.ID + ":" + h.contactID(number(i))
+			m, err := h.store.Message(h.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return row{string(m.Status), h.count(`SELECT attempts FROM messages WHERE id = $1`, id), m.ErrorTitle}
+		}
+		if r := get(1); r.status != "failed" || r.attempts != 4 || !strings.HasPrefix(r.title, "gave up after 4 attempts: ") {
+			t.Errorf("always failing: %+v, want failed after 4 attempts", r)
+		}
+		if r := get(2); r.status != "sent" || r.attempts != 2 {
+			t.Errorf("failing twice: %+v, want sent after 2 counted attempts", r)
+		}
+		if r := get(3); r.status != "sent" || r.attempts != 0 {
+			t.Errorf("rate-limited: %+v, want sent with no attempt used", r)
+		}
+		if r := get(5); r.status != "failed" || r.attempts != 0 {
+			t.Errorf("permanent error: %+v, want failed at once", r)
+		}
+		if r := get(6); r.status != "unknown" || r.attempts != 0 {
+			t.Errorf("ambiguous 500: %+v, want unknown and never re-sent", r)
+		}
+		// No webhook ever explains number 6: once past any webhook retry,
+		// it is settled as failed, still not re-sent.
+		id6 := c.ID + ":" + h.contactID(number(6))
+		h.count(`UPDATE messages SET updated_at = $1 WHERE id = $2 RETURNING 1`, time.Now().Add(-9*24*time.Hour).UnixMicro(), id6)
+		if n, err := h.app.SettleUnknown(h.ctx); err != nil || n != 1 {
+			t.Errorf("SettleUnknown = %d, %v; want 1", n, err)
+		}
+		if r := get(6); r.status != "failed" || r.title != "no status from the platform within 8 days; not re-sent" {
+			t.Errorf("settled: %+v", r)
+		}
+		if n := len(h.sim.Messages(number(4))); n != 1 {
+			t.Errorf("an accepted message that then failed was sent %d times, want 1", n)
+		}
+		if n := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'sent'`, c.ID); n != 26 {
+			t.Errorf("%d sent, want 26 of 30", n)
+		}
+		if n := len(h.sim.Messages(number(1))); n != 0 {
+			t.Errorf("the always-failing number has %d accepted messages", n)
+		}
+	})
+}

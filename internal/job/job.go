@@ -66,6 +66,12 @@ type PurgeMessages struct{}
 // Kind names the job.
 func (PurgeMessages) Kind() string { return "purge_messages" }
 
+// SettleUnknown ends messages whose outcome stayed unknown past any webhook.
+type SettleUnknown struct{}
+
+// Kind names the job.
+func (SettleUnknown) Kind() string { return "settle_unknown" }
+
 // ExpireOptIns deletes unconfirmed opt-in requests past their time (RT-07).
 type ExpireOptIns struct{}
 

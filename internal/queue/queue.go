@@ -115,6 +115,16 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[job.PurgeMessages])
 	return err
 }
 
+type settleUnknownWorker struct {
+	river.WorkerDefaults[job.SettleUnknown]
+	app *app.App
+}
+
+func (w *settleUnknownWorker) Work(ctx context.Context, _ *river.Job[job.SettleUnknown]) error {
+	_, err := w.app.SettleUnknown(ctx)
+	return err
+}
+
 type expireOptInsWorker struct {
 	river.WorkerDefaults[job.ExpireOptIns]
 	app *app.App
@@ -161,14 +171,16 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, &expireOptInsWorker{app: a})
 	river.AddWorker(workers, &dispatchWorker{app: a})
 	river.AddWorker(workers, &purgeWorker{app: a})
+	river.AddWorker(workers, &settleUnknownWorker{app: a})
 	periodicJobs := []*river.PeriodicJob{
 		periodic(24*time.Hour, job.VerifyLedger{}),
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.PurgeMessages{}),
+		periodic(time.Hour, job.SettleUnknown{}),
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}
 	if cfg.NoPeriodic {
-		periodicJobs = periodicJobs[3:] // the inbox backstop is part of handling webhooks
+		periodicJobs = periodicJobs[len(periodicJobs)-1:] // the inbox backstop is part of handling webhooks
 	}
 	q, err := s.Queue(&river.Config{
 		Logger:            slog.New(quiet{log.Handler()}).With("component", "river"),

@@ -195,8 +195,12 @@ type Tx interface {
 	// DecideMessages records gate decisions: dispatching with the authorising
 	// event, or skipped with the reason.
 	DecideMessages(ctx context.Context, ds []Decision, at time.Time) error
-	// RecordResults records send outcomes.
-	RecordResults(ctx context.Context, rs []Result, at time.Time) error
+	// RecordResults records send outcomes. A message put back to queued by a
+	// counted retry fails for good on its maxAttempts-th (issue 4 point 4).
+	RecordResults(ctx context.Context, rs []Result, at time.Time, maxAttempts int) error
+	// HasQueued reports whether some of a campaign's messages wait to be
+	// decided (again).
+	HasQueued(ctx context.Context, campaignID string) (bool, error)
 	// SkipQueued ends a campaign's queued messages as skipped, with a reason.
 	SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (int64, error)
 	// AbandonDispatching marks a campaign's messages left in dispatching by a
@@ -209,6 +213,9 @@ type Tx interface {
 	// skipped) at or after a withdrawal or objection of their contact: the
 	// audit of invariant 2, which must be zero.
 	LateDecisions(ctx context.Context, campaignID string) (int64, error)
+	// SettleUnknown fails up to limit messages unknown since before, with
+	// the title as the reason.
+	SettleUnknown(ctx context.Context, before time.Time, title string, at time.Time, limit int) (int64, error)
 	// PurgeMessages deletes messages created before the time (RT-08).
 	PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error)
 
@@ -250,6 +257,10 @@ type Result struct {
 	WAMID     string
 	Code      int
 	Title     string
+	// Counted marks a retryable failure that uses up one of the message's
+	// attempts; the number's own rate limit and a request that never left
+	// do not count.
+	Counted bool
 }
 
 // InboxItem is a webhook body as received, sealed (it holds numbers), kept

@@ -284,9 +284,19 @@ type resultJSON struct {
 	W  string `json:"w"`
 	C  int    `json:"c"`
 	T  string `json:"t"`
+	A  int    `json:"a"`
 }
 
-func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time) (err error) {
+// resultSet is the SET clause of RecordResults over a row source j with
+// columns s, w, c, t, a; $2 is the time and $3 the attempt limit. A counted
+// retry that reaches the limit fails with the platform's reason.
+const resultSet = `status = CASE WHEN j.s = 'queued' AND attempts + j.a >= $3 THEN 'failed' ELSE j.s END,
+	wamid = NULLIF(j.w, ''), error_code = j.c,
+	error_title = CASE WHEN j.s = 'queued' AND attempts + j.a >= $3 THEN 'gave up after ' || CAST($3 AS TEXT) || ' attempts: ' || j.t ELSE j.t END,
+	attempts = attempts + j.a, updated_at = $2,
+	decided_at = CASE WHEN j.s = 'queued' AND attempts + j.a < $3 THEN 0 ELSE decided_at END`
+
+func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time, maxAttempts int) (err error) {
 	defer errorf("record results", &err)
 	if len(rs) == 0 {
 		return nil
@@ -295,26 +305,38 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time)
 	// overtook the answer (sent, delivered, read) stays.
 	if t.b.Arrays {
 		n := len(rs)
-		ids, st, ws, ts, cs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
+		ids, st, ws, ts, cs, as := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n), make([]int32, n)
 		for i, r := range rs {
 			ids[i], st[i], ws[i], ts[i], cs[i] = r.MessageID, string(r.Status), r.WAMID, r.Title, int32(r.Code)
+			if r.Counted {
+				as[i] = 1
+			}
 		}
-		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c,
-			error_title = j.t, updated_at = $6, decided_at = CASE WHEN j.s = 'queued' THEN 0 ELSE m.decided_at END
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS j(id, s, w, c, t)
-			WHERE m.id = j.id AND m.status = 'sending'`, ids, st, ws, cs, ts, micro(at))
+		_, err = t.db.Exec(ctx, `UPDATE messages m SET `+resultSet+`
+			FROM unnest($1::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[]) AS j(id, s, w, c, t, a)
+			WHERE m.id = j.id AND m.status = 'sending'`, ids, micro(at), maxAttempts, st, ws, cs, ts, as)
 		return t.conflict(err)
 	}
 	js := make([]resultJSON, len(rs))
 	for i, r := range rs {
 		js[i] = resultJSON{ID: r.MessageID, S: string(r.Status), W: r.WAMID, C: r.Code, T: r.Title}
+		if r.Counted {
+			js[i].A = 1
+		}
 	}
-	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', wamid = NULLIF(j.value->>'w', ''),
-		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2,
-		decided_at = CASE WHEN j.value->>'s' = 'queued' THEN 0 ELSE decided_at END
-		FROM `+t.b.JSONObjects("$1")+` AS j WHERE messages.id = j.value->>'id' AND messages.status = 'sending'`,
-		jsonList(js), micro(at))
+	_, err = t.db.Exec(ctx, `UPDATE messages SET `+resultSet+`
+		FROM (SELECT value->>'id' AS id, value->>'s' AS s, value->>'w' AS w, CAST(value->>'c' AS INTEGER) AS c,
+			value->>'t' AS t, CAST(value->>'a' AS INTEGER) AS a FROM `+t.b.JSONObjects("$1")+`) AS j
+		WHERE messages.id = j.id AND messages.status = 'sending'`, jsonList(js), micro(at), maxAttempts)
 	return t.conflict(err)
+}
+
+func (t *tx) HasQueued(ctx context.Context, campaignID string) (ok bool, err error) {
+	defer errorf("has queued", &err)
+	var n int
+	err = t.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM messages
+		WHERE campaign_id = $1 AND status = 'queued' LIMIT 1) q`, campaignID).Scan(&n)
+	return n > 0, err
 }
 
 func (t *tx) SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (n int64, err error) {
@@ -346,6 +368,13 @@ func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burs
 		_, err = t.db.Exec(ctx, `UPDATE rate_buckets SET tokens = tokens - $2 WHERE sender = $1`, sender, got)
 	}
 	return got, err
+}
+
+func (t *tx) SettleUnknown(ctx context.Context, before time.Time, title string, at time.Time, limit int) (n int64, err error) {
+	defer errorf("settle unknown", &err)
+	return t.db.Exec(ctx, `UPDATE messages SET status = 'failed', error_title = $2, updated_at = $3
+		WHERE id IN (SELECT id FROM messages WHERE status = 'unknown' AND updated_at < $1 LIMIT $4)`,
+		micro(before), title, micro(at), limit)
 }
 
 func (t *tx) PurgeMessages(ctx context.Context, before time.Time, limit int) (n int64, err error) {

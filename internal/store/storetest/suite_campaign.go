@@ -494,9 +494,9 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 				{MessageID: "k1:c4", Status: message.Failed, Code: 131026, Title: "Message undeliverable"},
 				{MessageID: "k1:c6", Status: message.Sent, WAMID: "wamid.6"}, // the webhook came first
 				{MessageID: "k1:c7", Status: message.Queued, Code: 130429, Title: "Rate limit hit"},
-			}, at3)
+			}, at3, 5)
 		})
-		tx(t, s, func(tx store.Tx) error { return tx.RecordResults(ctx, nil, at3) })
+		tx(t, s, func(tx store.Tx) error { return tx.RecordResults(ctx, nil, at3, 5) })
 		got = messageStatuses(t, s, "k1", audienceAll...)
 		type outcome struct {
 			Status  message.Status
@@ -535,7 +535,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		})
 		// c7, queued again, takes no result until it is decided again...
 		tx(t, s, func(tx store.Tx) error {
-			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c7", Status: message.Sent, WAMID: "wamid.7"}}, at3)
+			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c7", Status: message.Sent, WAMID: "wamid.7"}}, at3, 5)
 		})
 		if m := messageStatuses(t, s, "k1", "c7")["c7"]; m.Status != message.Queued || m.WAMID != "" {
 			t.Errorf("a result for a queued message was applied: %+v", m)
@@ -545,10 +545,41 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			return tx.DecideMessages(ctx, []store.Decision{{MessageID: "k1:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
 		})
 		tx(t, s, func(tx store.Tx) error {
-			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c7", Status: message.Unknown, Title: "timeout"}}, at3)
+			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c7", Status: message.Unknown, Title: "timeout"}}, at3, 5)
 		})
 		if m := messageStatuses(t, s, "k1", "c7")["c7"]; m.Status != message.Unknown || m.ErrorCode != 0 || m.ErrorTitle != "timeout" {
 			t.Errorf("c7 after a second try = %+v, want unknown", m)
+		}
+
+		// Retries (issue 4 point 4): a retry that is not counted (the
+		// number's own rate limit) uses no attempt; the third counted one of
+		// three fails the message with the platform's reason. Each round
+		// passes the gate again.
+		k3 := campaign.Campaign{ID: "k3", Name: "Tredje", Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
+			Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
+		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k3) })
+		if n, _ := expandAll(t, s, k3, "", 10); n != len(audienceAll) {
+			t.Fatalf("k3 expanded %d", n)
+		}
+		for i, counted := range []bool{true, false, true, true} {
+			tx(t, s, func(tx store.Tx) error {
+				return tx.DecideMessages(ctx, []store.Decision{{MessageID: "k3:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
+			})
+			tx(t, s, func(tx store.Tx) error {
+				return tx.RecordResults(ctx, []store.Result{{MessageID: "k3:c7", Status: message.Queued, Code: 131000,
+					Title: "Something went wrong", Counted: counted}}, at3, 3)
+			})
+			m := messageStatuses(t, s, "k3", "c7")["c7"]
+			wantStatus, wantTitle := message.Queued, "Something went wrong"
+			if i == 3 {
+				wantStatus, wantTitle = message.Failed, "gave up after 3 attempts: Something went wrong"
+			}
+			if m.Status != wantStatus || m.ErrorTitle != wantTitle || m.ErrorCode != 131000 {
+				t.Errorf("c7 after retry %d = %s %d %q, want %s 131000 %q", i+1, m.Status, m.ErrorCode, m.ErrorTitle, wantStatus, wantTitle)
+			}
+		}
+		if n := b.Int(t, s, `SELECT attempts FROM messages WHERE id = '`+msgID("k3", "c7")+`'`); n != 3 {
+			t.Errorf("attempts of c7 = %d, want 3", n)
 		}
 	})
 
@@ -574,7 +605,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			}, t0)
 		})
 		tx(t, s, func(tx store.Tx) error {
-			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c4", Status: message.Failed, Code: 131049, Title: "ecosystem"}}, t0)
+			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c4", Status: message.Failed, Code: 131049, Title: "ecosystem"}}, t0, 5)
 		})
 		counts := func(id string) []store.Count {
 			t.Helper()
@@ -701,6 +732,53 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 				}
 				return err
 			})
+		}
+	})
+
+	t.Run("unknown outcomes are settled in batches", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		startCampaign(t, s)
+		cutoff, at := t0.Add(time.Hour), t0.Add(2*time.Hour)
+		// A new message was last updated when it was created.
+		msg := func(id string, st message.Status, updated time.Time) message.Message {
+			return message.Message{ID: id, ContactID: "c1", Kind: message.Receipt, BodyKey: "receipt", Status: st, CreatedAt: updated}
+		}
+		tx(t, s, func(tx store.Tx) error {
+			for _, m := range []message.Message{
+				msg("u1", message.Unknown, t0), msg("u2", message.Unknown, t0), msg("u3", message.Unknown, cutoff.Add(-time.Microsecond)),
+				msg("u-at-cutoff", message.Unknown, cutoff), msg("u-new", message.Unknown, at), msg("sent-old", message.Sent, t0),
+			} {
+				if err := tx.CreateMessage(ctx, m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var got []int64
+		for range 3 {
+			tx(t, s, func(tx store.Tx) error {
+				n, err := tx.SettleUnknown(ctx, cutoff, "no status", at, 2)
+				got = append(got, n)
+				return err
+			})
+		}
+		if diff := gocmp.Diff([]int64{2, 1, 0}, got); diff != "" {
+			t.Errorf("SettleUnknown batches (-want +got):\n%s", diff)
+		}
+		want := map[string]message.Status{"u1": message.Failed, "u2": message.Failed, "u3": message.Failed,
+			"u-at-cutoff": message.Unknown, "u-new": message.Unknown, "sent-old": message.Sent}
+		for id, st := range want {
+			m, err := s.Message(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != st {
+				t.Errorf("%s = %s, want %s", id, m.Status, st)
+			}
+			if st == message.Failed && (m.ErrorTitle != "no status" || !m.UpdatedAt.Equal(at)) {
+				t.Errorf("%s settled as %q at %v", id, m.ErrorTitle, m.UpdatedAt)
+			}
 		}
 	})
 
