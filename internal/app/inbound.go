@@ -58,7 +58,7 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		items, err := a.store.PendingInbox(ctx, 200)
+		items, err := a.store.PendingInbox(ctx, 500)
 		if err != nil || len(items) == 0 {
 			return total, err
 		}
@@ -86,16 +86,21 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 			statuses = append(statuses, itemPayload{it.ID, payload})
 		}
 		if len(statuses) > 0 {
-			if err := a.store.Tx(ctx, func(tx store.Tx) error {
-				for _, ip := range statuses {
-					if err := a.handlePayload(ctx, tx, ip.payload); err != nil {
-						return err
-					}
-					if err := tx.MarkInboxProcessed(ctx, []string{ip.id}, a.now()); err != nil {
-						return err
+			var sts []whatsapp.Status
+			ids := make([]string, len(statuses))
+			for i, ip := range statuses {
+				ids[i] = ip.id
+				for _, e := range ip.payload.Entry {
+					for _, c := range e.Changes {
+						sts = append(sts, c.Value.Statuses...)
 					}
 				}
-				return nil
+			}
+			if err := a.store.Tx(ctx, func(tx store.Tx) error {
+				if err := a.handleStatuses(ctx, tx, sts); err != nil {
+					return err
+				}
+				return tx.MarkInboxProcessed(ctx, ids, a.now())
 			}); err != nil {
 				return total, err
 			}
@@ -146,10 +151,8 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 					bsuids[wc.WaID] = wc.UserID
 				}
 			}
-			for _, st := range v.Statuses {
-				if err := a.handleStatus(ctx, tx, st); err != nil {
-					return err
-				}
+			if err := a.handleStatuses(ctx, tx, v.Statuses); err != nil {
+				return err
 			}
 			for _, m := range v.Messages {
 				userID := m.FromUserID
@@ -174,29 +177,51 @@ func (a *App) once(ctx context.Context, tx store.Tx, key string) (bool, error) {
 	return tx.MarkSeen(ctx, key, a.now())
 }
 
-func (a *App) handleStatus(ctx context.Context, tx store.Tx, st whatsapp.Status) error {
-	if fresh, err := a.once(ctx, tx, "st:"+st.ID+":"+st.Status); err != nil || !fresh {
+// handleStatuses applies status webhooks, each once whatever the
+// redeliveries, in a few statements however many there are.
+func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.Status) error {
+	if len(sts) == 0 {
+		return nil
+	}
+	keys := make([]string, len(sts))
+	for i, st := range sts {
+		keys[i] = "st:" + st.ID + ":" + st.Status
+	}
+	fresh, err := tx.MarkSeenMany(ctx, keys, a.now())
+	if err != nil {
 		return err
 	}
-	var code int
-	var title string
-	if len(st.Errors) > 0 {
-		code, title = st.Errors[0].Code, st.Errors[0].Title
+	var us []store.StatusUpdate
+	var of []whatsapp.Status
+	for i, st := range sts {
+		if !fresh[i] {
+			continue
+		}
+		u := store.StatusUpdate{ID: st.BizOpaqueCallbackData, WAMID: st.ID, Status: message.Status(st.Status)}
+		if len(st.Errors) > 0 {
+			u.Code, u.Title = st.Errors[0].Code, st.Errors[0].Title
+		}
+		us, of = append(us, u), append(of, st)
 	}
-	changed, err := tx.ApplyStatus(ctx, st.BizOpaqueCallbackData, st.ID, message.Status(st.Status), code, title, a.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // not one of ours (another app on the number)
-	}
-	if err != nil || !changed {
+	applied, err := tx.ApplyStatuses(ctx, us, a.now())
+	if err != nil {
 		return err
 	}
-	if st.Status == whatsapp.StatusFailed && code == 131050 {
+	for i, st := range of {
+		if !applied[i] || st.Status != whatsapp.StatusFailed || us[i].Code != 131050 {
+			continue
+		}
 		// The person stopped marketing from this business inside WhatsApp (M-11).
 		m, err := messageFor(ctx, tx, st)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		return a.objectOnChannel(ctx, tx, m.ContactID, "platform_131050", false)
+		if err := a.objectOnChannel(ctx, tx, m.ContactID, "platform_131050", false); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -148,16 +148,20 @@ type Tx interface {
 	ClaimMessage(ctx context.Context, id string, at time.Time) error
 	// FinishMessage records the outcome of a send attempt.
 	FinishMessage(ctx context.Context, id string, status message.Status, wamid string, code int, title string, at time.Time) error
-	// ApplyStatus applies a status webhook to the message with this id (our
-	// callback data) or, when id is empty, this wamid — forward moves only
-	// (message.Advance). It reports whether anything changed.
-	ApplyStatus(ctx context.Context, id, wamid string, status message.Status, code int, title string, at time.Time) (bool, error)
+
+	// ApplyStatuses applies status webhooks in the order given, forward moves
+	// only (message.Advance, each after the ones before it), and reports which
+	// changed their message; one for no message of ours changes nothing.
+	ApplyStatuses(ctx context.Context, us []StatusUpdate, at time.Time) ([]bool, error)
 
 	// PutInbox stores a webhook body; ErrConflict if the same body is there already.
 	PutInbox(ctx context.Context, item InboxItem) error
 	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
 	// MarkSeen records that an event was handled; false if it had been already.
 	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)
+	// MarkSeenMany is MarkSeen for many keys at once: fresh[i] for keys[i]
+	// (a key twice in keys is fresh once, the first time).
+	MarkSeenMany(ctx context.Context, keys []string, at time.Time) (fresh []bool, err error)
 
 	CreateConfirmation(ctx context.Context, c optin.Confirmation) error
 	MarkConfirmed(ctx context.Context, id string, at time.Time) error
@@ -261,6 +265,15 @@ type Result struct {
 	// attempts; the number's own rate limit and a request that never left
 	// do not count.
 	Counted bool
+}
+
+// StatusUpdate is a status webhook for one message, found by its id (our
+// biz_opaque_callback_data) or, when that is empty, its wamid.
+type StatusUpdate struct {
+	ID, WAMID string
+	Status    message.Status
+	Code      int
+	Title     string
 }
 
 // InboxItem is a webhook body as received, sealed (it holds numbers), kept

@@ -96,28 +96,6 @@ func (t *tx) FinishMessage(ctx context.Context, id string, status message.Status
 	return t.conflict(err)
 }
 
-func (t *tx) ApplyStatus(ctx context.Context, id, wamid string, status message.Status, code int, title string, at time.Time) (ok bool, err error) {
-	defer errorf("apply status", &err)
-	var m message.Message
-	if id != "" {
-		m, err = scanMessage(t.db.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`+t.b.ForUpdate, id))
-	} else {
-		m, err = scanMessage(t.db.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE wamid = $1`+t.b.ForUpdate, wamid))
-	}
-	if err != nil {
-		return false, t.notFound(err)
-	}
-	if !message.Advance(m.Status, status) {
-		return false, nil
-	}
-	if status != message.Failed {
-		code, title = 0, ""
-	}
-	_, err = t.db.Exec(ctx, `UPDATE messages SET status = $2, wamid = COALESCE(wamid, $3), error_code = $4, error_title = $5,
-		updated_at = $6 WHERE id = $1`, m.ID, string(status), nullable(wamid), code, title, micro(at))
-	return err == nil, err
-}
-
 func (r *reader) PendingInbox(ctx context.Context, limit int) (items []store.InboxItem, err error) {
 	defer errorf("pending inbox", &err)
 	rows, err := r.db.Query(ctx, `SELECT id, digest, received_at, body_ct FROM webhook_inbox
@@ -147,13 +125,13 @@ func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 
 func (t *tx) MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) (err error) {
 	defer errorf("mark inbox processed", &err)
-	for _, id := range ids {
-		// The body is dropped once handled: it holds numbers in clear (sealed).
-		if _, err := t.db.Exec(ctx, `UPDATE webhook_inbox SET processed_at = $2, body_ct = $3 WHERE id = $1`, id, micro(at), []byte{}); err != nil {
-			return err
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	return nil
+	// The body is dropped once handled: it holds numbers in clear (sealed).
+	_, err = t.db.Exec(ctx, `UPDATE webhook_inbox SET processed_at = $2, body_ct = $3 WHERE id `+t.b.InList("$1"),
+		t.b.ListArg(ids), micro(at), []byte{})
+	return err
 }
 
 func (t *tx) MarkSeen(ctx context.Context, key string, at time.Time) (fresh bool, err error) {

@@ -481,7 +481,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 
 		// A status webhook overtakes the answer to c6's send (reference §6).
 		tx(t, s, func(tx store.Tx) error {
-			ok, err := tx.ApplyStatus(ctx, "k1:c6", "wamid.6", message.Delivered, 0, "", at2)
+			ok, err := applyStatus(ctx, tx, "k1:c6", "wamid.6", message.Delivered, 0, "", at2)
 			if !ok {
 				t.Errorf("ApplyStatus(delivered) on a sending message changed nothing")
 			}
@@ -527,7 +527,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 		// The wamid finds the message for later webhooks.
 		tx(t, s, func(tx store.Tx) error {
-			ok, err := tx.ApplyStatus(ctx, "", "wamid.1", message.Read, 0, "", at3)
+			ok, err := applyStatus(ctx, tx, "", "wamid.1", message.Read, 0, "", at3)
 			if !ok {
 				t.Errorf("read webhook by wamid.1 changed nothing")
 			}

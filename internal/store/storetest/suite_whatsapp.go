@@ -41,7 +41,7 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		}
 		for _, st := range steps {
 			tx(t, s, func(tx store.Tx) error {
-				ok, err := tx.ApplyStatus(ctx, st.id, st.wamid, st.status, 131026, "x", t0)
+				ok, err := applyStatus(ctx, tx, st.id, st.wamid, st.status, 131026, "x", t0)
 				if ok != st.changed {
 					t.Errorf("ApplyStatus(%s) changed = %v, want %v", st.status, ok, st.changed)
 				}
@@ -59,13 +59,75 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		if _, err := s.LastMessage(ctx, "c1", message.Campaign); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("LastMessage of another kind: %v", err)
 		}
-		err = s.Tx(ctx, func(tx store.Tx) error {
-			_, err := tx.ApplyStatus(ctx, "", "wamid.none", message.Sent, 0, "", t0)
+		tx(t, s, func(tx store.Tx) error {
+			ok, err := applyStatus(ctx, tx, "", "wamid.none", message.Sent, 0, "", t0)
+			if ok {
+				t.Errorf("a status for an unknown wamid changed something")
+			}
 			return err
 		})
-		if !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("status for an unknown wamid: %v", err)
+	})
+
+	t.Run("status webhooks in a batch", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, newContact("c1", 1)) })
+		for _, id := range []string{"m1", "m2", "m3", "m4"} {
+			m := message.Message{ID: id, ContactID: "c1", Kind: message.Receipt, BodyKey: "receipt", Status: message.Queued, CreatedAt: t0}
+			tx(t, s, func(tx store.Tx) error { return tx.CreateMessage(ctx, m) })
+			tx(t, s, func(tx store.Tx) error { return tx.ClaimMessage(ctx, id, t0) })
 		}
+		tx(t, s, func(tx store.Tx) error { return tx.FinishMessage(ctx, "m2", message.Sent, "wamid.2", 0, "", t0) })
+		tx(t, s, func(tx store.Tx) error { return tx.FinishMessage(ctx, "m3", message.Unknown, "", 0, "timeout", t0) })
+		at := t0.Add(time.Minute)
+		us := []store.StatusUpdate{
+			{ID: "m1", WAMID: "wamid.1", Status: message.Sent},
+			{ID: "m1", WAMID: "wamid.1", Status: message.Delivered}, // folds onto the one before
+			{ID: "m1", WAMID: "wamid.1", Status: message.Sent},      // behind: no change
+			{WAMID: "wamid.2", Status: message.Read},                // by wamid alone
+			{ID: "m3", WAMID: "wamid.3", Status: message.Failed, Code: 131026, Title: "Message undeliverable"},
+			{ID: "m3", WAMID: "wamid.3", Status: message.Delivered}, // failed, then delivered after all
+			{ID: "nope", WAMID: "wamid.x", Status: message.Sent},    // not ours
+			{WAMID: "wamid.y", Status: message.Delivered},           // not ours either
+			{ID: "m4", WAMID: "wamid.4", Status: message.Failed, Code: 131049, Title: "ecosystem"},
+		}
+		var got []bool
+		tx(t, s, func(tx store.Tx) error {
+			var err error
+			got, err = tx.ApplyStatuses(ctx, us, at)
+			return err
+		})
+		if diff := cmp.Diff([]bool{true, true, false, true, true, true, false, false, true}, got); diff != "" {
+			t.Errorf("ApplyStatuses changed (-want +got):\n%s", diff)
+		}
+		type state struct {
+			Status message.Status
+			WAMID  string
+			Code   int
+			Title  string
+		}
+		want := map[string]state{
+			"m1": {message.Delivered, "wamid.1", 0, ""},
+			"m2": {message.Read, "wamid.2", 0, ""},
+			"m3": {message.Delivered, "wamid.3", 0, ""},
+			"m4": {message.Failed, "wamid.4", 131049, "ecosystem"},
+		}
+		for id, w := range want {
+			m, err := s.Message(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := (state{m.Status, m.WAMID, m.ErrorCode, m.ErrorTitle}); g != w || !m.UpdatedAt.Equal(at) {
+				t.Errorf("%s = %+v at %v, want %+v at %v", id, g, m.UpdatedAt, w, at)
+			}
+		}
+		tx(t, s, func(tx store.Tx) error {
+			got, err := tx.ApplyStatuses(ctx, nil, at)
+			if len(got) != 0 {
+				t.Errorf("ApplyStatuses(nil) = %v", got)
+			}
+			return err
+		})
 	})
 
 	t.Run("webhook inbox and seen keys", func(t *testing.T) {
@@ -98,6 +160,20 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 				return err
 			})
 		}
+		tx(t, s, func(tx store.Tx) error {
+			fresh, err := tx.MarkSeenMany(ctx, []string{"st:a", "msg:wamid.1", "st:b", "st:a"}, t0)
+			if diff := cmp.Diff([]bool{true, false, true, false}, fresh); diff != "" {
+				t.Errorf("MarkSeenMany (-want +got):\n%s", diff)
+			}
+			return err
+		})
+		tx(t, s, func(tx store.Tx) error {
+			fresh, err := tx.MarkSeenMany(ctx, []string{"st:b", "st:c"}, t0)
+			if diff := cmp.Diff([]bool{false, true}, fresh); diff != "" {
+				t.Errorf("MarkSeenMany again (-want +got):\n%s", diff)
+			}
+			return err
+		})
 	})
 
 	t.Run("confirmations", func(t *testing.T) {
@@ -181,4 +257,13 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 			t.Fatalf("erase unknown: %v", err)
 		}
 	})
+}
+
+// applyStatus applies one status webhook.
+func applyStatus(ctx context.Context, tx store.Tx, id, wamid string, st message.Status, code int, title string, at time.Time) (bool, error) {
+	ok, err := tx.ApplyStatuses(ctx, []store.StatusUpdate{{ID: id, WAMID: wamid, Status: st, Code: code, Title: title}}, at)
+	if err != nil {
+		return false, err
+	}
+	return ok[0], nil
 }

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// Status webhooks come by the thousand during a campaign (sent, delivered,
+// read for every message): they are applied a batch at a time, in a few
+// statements whatever the batch's size.
+
+func (t *tx) MarkSeenMany(ctx context.Context, keys []string, at time.Time) (fresh []bool, err error) {
+	defer errorf("mark seen", &err)
+	fresh = make([]bool, len(keys))
+	if len(keys) == 0 {
+		return fresh, nil
+	}
+	uniq := slices.Clone(keys)
+	slices.Sort(uniq)
+	uniq = slices.Compact(uniq)
+	rows, err := t.db.Query(ctx, `INSERT INTO webhook_seen (key, at) SELECT value, $2 FROM `+t.b.JSONStrings("$1")+`
+		WHERE true ON CONFLICT (key) DO NOTHING RETURNING key`, jsonList(uniq), micro(at))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	inserted := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		inserted[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, k := range keys {
+		fresh[i] = inserted[k]
+		delete(inserted, k) // a key twice in the batch is fresh once
+	}
+	return fresh, nil
+}
+
+// current is a message's delivery state while a batch is folded into it.
+type current struct {
+	id, wamid string
+	status    message.Status
+	code      int
+	title     string
+	changed   bool
+}
+
+func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time.Time) (applied []bool, err error) {
+	defer errorf("apply statuses", &err)
+	applied = make([]bool, len(us))
+	var ids, wamids []string
+	for _, u := range us {
+		if u.ID != "" {
+			ids = append(ids, u.ID)
+		} else if u.WAMID != "" {
+			wamids = append(wamids, u.WAMID)
+		}
+	}
+	byID, byWAMID := map[string]*current{}, map[string]*current{}
+	for _, q := range []struct {
+		col  string
+		list []string
+	}{{"id", ids}, {"wamid", wamids}} {
+		if len(q.list) == 0 {
+			continue
+		}
+		slices.Sort(q.list)
+		q.list = slices.Compact(q.list)
+		// In id order, locked: the same order as the dispatcher's updates.
+		rows, err := t.db.Query(ctx, `SELECT id, COALESCE(wamid, ''), status, error_code, error_title FROM messages
+			WHERE `+q.col+` `+t.b.InList("$1")+` ORDER BY id`+t.b.ForUpdate, t.b.ListArg(q.list))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			c := &current{}
+			var st string
+			if err := rows.Scan(&c.id, &c.wamid, &st, &c.code, &c.title); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			c.status = message.Status(st)
+			if prev, ok := byID[c.id]; ok {
+				c = prev // found by both
+			}
+			byID[c.id] = c
+			if c.wamid != "" {
+				byWAMID[c.wamid] = c
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	// Fold the updates in the order they came, as ApplyStatus one by one would.
+	var changed []*current
+	for i, u := range us {
+		c := byID[u.ID]
+		if u.ID == "" {
+			c = byWAMID[u.WAMID]
+		}
+		if c == nil || !message.Advance(c.status, u.Status) {
+			continue
+		}
+		applied[i] = true
+		c.status, c.code, c.title = u.Status, 0, ""
+		if u.Status == message.Failed {
+			c.code, c.title = u.Code, u.Title
+		}
+		if c.wamid == "" && u.WAMID != "" {
+			c.wamid = u.WAMID
+			byWAMID[c.wamid] = c
+		}
+		if !c.changed {
+			c.changed = true
+			changed = append(changed, c)
+		}
+	}
+	if len(changed) == 0 {
+		return applied, nil
+	}
+	slices.SortFunc(changed, func(a, b *current) int { return cmp.Compare(a.id, b.id) })
+	if t.b.Arrays {
+		n := len(changed)
+		id, st, w, ti, co := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
+		for i, c := range changed {
+			id[i], st[i], w[i], ti[i], co[i] = c.id, string(c.status), c.wamid, c.title, int32(c.code)
+		}
+		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c,
+			error_title = j.t, updated_at = $6
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS j(id, s, w, c, t)
+			WHERE m.id = j.id`, id, st, w, co, ti, micro(at))
+		return applied, t.conflict(err)
+	}
+	js := make([]resultJSON, len(changed))
+	for i, c := range changed {
+		js[i] = resultJSON{ID: c.id, S: string(c.status), W: c.wamid, C: c.code, T: c.title}
+	}
+	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', wamid = NULLIF(j.value->>'w', ''),
+		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2
+		FROM `+t.b.JSONObjects("$1")+` AS j WHERE messages.id = j.value->>'id'`, jsonList(js), micro(at))
+	return applied, t.conflict(err)
+}
