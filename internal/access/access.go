@@ -21,6 +21,7 @@ const (
 	Record   Action = "record"   // a consent was recorded for a contact
 	Withdraw Action = "withdraw" // a consent was withdrawn for a contact
 	Gate     Action = "gate"     // the gate was asked about a contact
+	Tags     Action = "tags"     // a contact's tags were set
 )
 
 // Entry is one access.

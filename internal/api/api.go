@@ -59,6 +59,7 @@ func (s *Server) routes() []route {
 
 		{pattern: "POST /api/v1/purposes", handler: s.createPurpose},
 		{pattern: "GET /api/v1/purposes", handler: s.listPurposes},
+		{pattern: "GET /api/v1/tags", handler: s.listTags},
 		{pattern: "POST /api/v1/notices", handler: s.createNotice},
 		{pattern: "GET /api/v1/notices", handler: s.listNotices},
 		{pattern: "POST /api/v1/notices/{id}/publish", handler: s.publishNotice},
@@ -69,6 +70,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/contacts/{id}/consents", handler: s.contactConsents},
 		{pattern: "POST /api/v1/contacts/{id}/reveal", handler: s.revealContact},
 		{pattern: "GET /api/v1/contacts/{id}/accesses", handler: s.contactAccesses},
+		{pattern: "PUT /api/v1/contacts/{id}/tags", handler: s.setContactTags},
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},

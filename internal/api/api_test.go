@@ -62,13 +62,23 @@ type bundle struct {
 
 func setup(t testing.TB, b storetest.Backend) *bundle {
 	t.Helper()
+	return setupWith(t, b, nil)
+}
+
+// setupWith lets a test change the app's configuration.
+func setupWith(t testing.TB, b storetest.Backend, tweak func(*app.Config)) *bundle {
+	t.Helper()
 	master := make([]byte, vault.KeySize)
 	_, _ = rand.Read(master)
 	v, _ := vault.New(master)
 	s := b.Open(t)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a := app.New(s, v, app.Config{PublicURL: "http://x"}, log)
+	cfg := app.Config{PublicURL: "http://x"}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	a := app.New(s, v, cfg, log)
 	srvAPI := api.New(a, log, prometheus.NewRegistry())
 	mux := http.NewServeMux()
 	srvAPI.Register(mux)

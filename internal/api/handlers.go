@@ -74,9 +74,10 @@ func (s *Server) publishNotice(w http.ResponseWriter, r *http.Request, actor app
 }
 
 type contactIn struct {
-	Phone     string `json:"phone"`
-	Language  string `json:"language"`
-	FirstName string `json:"first_name"`
+	Phone     string   `json:"phone"`
+	Language  string   `json:"language"`
+	FirstName string   `json:"first_name"`
+	Tags      []string `json:"tags"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
@@ -102,6 +103,33 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request, actor app.Ac
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) setContactTags(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	var in struct {
+		Tags *[]string `json:"tags"`
+	}
+	if err := httpx.ReadJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Tags == nil {
+		return httpx.Errorf(http.StatusBadRequest, "invalid_input", "tags is required: the full list, [] to remove every tag")
+	}
+	tags, err := s.app.SetContactTags(r.Context(), actor, r.PathValue("id"), *in.Tags)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "tags": tags})
+	return nil
+}
+
+func (s *Server) listTags(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	ts, err := s.app.Tags(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tags": ts})
 	return nil
 }
 
@@ -222,6 +250,7 @@ type campaignIn struct {
 	Purpose     string            `json:"purpose"`
 	Template    campaign.Template `json:"template"`
 	Language    string            `json:"language"`
+	Tags        []string          `json:"tags"`
 	ScheduledAt time.Time         `json:"scheduled_at"`
 	Window      *campaign.Window  `json:"window"`
 	Sender      string            `json:"sender"`
@@ -233,7 +262,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, actor ap
 		return err
 	}
 	c, err := s.app.CreateCampaign(r.Context(), actor, campaign.Campaign{Name: in.Name, Purpose: in.Purpose,
-		Template: in.Template, Language: in.Language, ScheduledAt: in.ScheduledAt, Window: in.Window, Sender: in.Sender})
+		Template: in.Template, Language: in.Language, Tags: in.Tags, ScheduledAt: in.ScheduledAt, Window: in.Window, Sender: in.Sender})
 	if err != nil {
 		return err
 	}

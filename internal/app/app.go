@@ -22,6 +22,7 @@ import (
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/tag"
 	"github.com/samtykke/samtykke/internal/vault"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -65,6 +66,9 @@ type Config struct {
 	Keywords *keyword.Matcher
 	// EntryCodes are the codes printed in shops' QR codes ("JA BUTIKK").
 	EntryCodes []string
+	// Tags are the declared contact tags (SAMTYKKE_TAGS): a contact or a
+	// campaign's audience may name no other (P-03).
+	Tags []tag.Tag
 	// WhatsApp sends messages; nil when the channel is not set up.
 	WhatsApp *whatsapp.Client
 	// Senders are further sending numbers a campaign may name, by

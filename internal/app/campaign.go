@@ -21,13 +21,22 @@ import (
 
 // CreateCampaign stores a draft campaign after checking its template: it must
 // name the business, offer the opt-out in each language and link to the
-// notice (G-05, R-09, M-05).
+// notice (G-05, R-09, M-05). Its tags, all declared, narrow the audience to
+// the contacts that carry any of them.
 func (a *App) CreateCampaign(ctx context.Context, actor Actor, c campaign.Campaign) (campaign.Campaign, error) {
 	if err := actor.can(staff.WriteCampaigns); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	tags, err := a.checkTags(c.Tags)
+	if err != nil {
+		return c, err
+	}
+	c.Tags = nil
+	if len(tags) > 0 {
+		c.Tags = tags
 	}
 	p, err := a.store.Purpose(ctx, c.Purpose)
 	if errors.Is(err, store.ErrNotFound) {

@@ -26,14 +26,18 @@ type ContactView struct {
 	Restricted bool   `json:"restricted"`
 	Erased     bool   `json:"erased"`
 	CreatedAt  string `json:"created_at"`
+	// Tags are the contact's declared tags, sorted; none once erased.
+	Tags []string `json:"tags"`
 }
 
 // NewContact is the input of CreateContact. FirstName is kept only when a
-// purpose declares it needs it (P-03).
+// purpose declares it needs it (P-03); Tags must be declared, and are set
+// only on a contact this call creates (SetContactTags changes them later).
 type NewContact struct {
 	Phone     string
 	Language  string
 	FirstName string
+	Tags      []string
 }
 
 // fields are the personal data beyond the number a contact may hold, sealed.
@@ -79,6 +83,10 @@ func (a *App) CreateContact(ctx context.Context, actor Actor, in NewContact) (id
 	if err := a.checkFields(ctx, f); err != nil {
 		return "", false, err
 	}
+	tags, err := a.checkTags(in.Tags)
+	if err != nil {
+		return "", false, err
+	}
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		id, created, err = a.ensureContact(ctx, tx, num, lang, f)
 		if err != nil {
@@ -87,6 +95,11 @@ func (a *App) CreateContact(ctx context.Context, actor Actor, in NewContact) (id
 		action := access.Lookup
 		if created {
 			action = access.Create
+			if len(tags) > 0 {
+				if err := tx.SetContactTags(ctx, id, tags); err != nil {
+					return err
+				}
+			}
 		}
 		return a.recordAccess(ctx, tx, actor, action, id, "")
 	})
@@ -151,6 +164,9 @@ func (a *App) Contact(ctx context.Context, actor Actor, id string) (ContactView,
 		}
 		view = ContactView{ID: c.ID, Language: c.Language, Restricted: c.Restricted, Erased: c.Erased(),
 			CreatedAt: c.CreatedAt.Format("2006-01-02T15:04:05Z07:00")}
+		if view.Tags, err = tx.ContactTags(ctx, id); err != nil {
+			return err
+		}
 		if !c.Erased() {
 			o, err := a.open(c)
 			if err != nil {

@@ -66,6 +66,7 @@ type Campaign struct {
 	Purpose     string    `json:"purpose"`
 	Template    Template  `json:"template"`
 	Language    string    `json:"language,omitempty"` // audience narrowed to one language; empty: all
+	Tags        []string  `json:"tags,omitempty"`     // audience narrowed to contacts with any of these declared tags; empty: all
 	Sender      string    `json:"sender,omitempty"`   // the sending number's phone-number id; empty: the default
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	Window      *Window   `json:"window,omitempty"`

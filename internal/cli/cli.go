@@ -154,7 +154,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		st.Close()
 		return nil, err
 	}
-	a := app.New(st, v, app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}}, log)
+	a := app.New(st, v, app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags}, log)
 	return &system{store: st, vault: v, app: a, keyCreated: created}, nil
 }
 

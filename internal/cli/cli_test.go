@@ -53,6 +53,8 @@ func TestUsageAndBadInput(t *testing.T) {
 		{"unknown flag", []string{"migrate", "--nope", "--data-dir", dir}, nil, 2, "flag provided but not defined"},
 		{"bad database url", []string{"migrate", "--database-url", "mysql://x"}, nil, 2, "must start with postgres://"},
 		{"bad min age", []string{"migrate", "--data-dir", dir}, map[string]string{"SAMTYKKE_MIN_AGE": "9"}, 2, "SAMTYKKE_MIN_AGE"},
+		{"bad tag declaration", []string{"migrate", "--data-dir", dir},
+			map[string]string{"SAMTYKKE_TAGS": `[{"key":"VIP","description":{"nb":"a","en":"b"}}]`}, 2, `SAMTYKKE_TAGS: invalid tag declaration: tag "VIP"`},
 		{"token without create", []string{"token"}, nil, 2, "usage"},
 		{"token with unknown role", []string{"token", "create", "--role", "king", "--data-dir", dir}, nil, 1, "unknown role"},
 		{"ledger without verify", []string{"ledger"}, nil, 2, "usage"},
@@ -228,8 +230,9 @@ func TestServe(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
+		env := map[string]string{"SAMTYKKE_TAGS": `[{"key":"vip","description":{"nb":"Faste kunder","en":"Regular customers"}}]`}
 		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
-			func(string) string { return "" }, pw, &stderr)
+			func(k string) string { return env[k] }, pw, &stderr)
 		pw.Close()
 	}()
 	var token, base string
@@ -254,6 +257,18 @@ func TestServe(t *testing.T) {
 		t.Fatalf("GET purposes with the first-run token: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	// The declared tags reach the app.
+	req, _ = http.NewRequest("GET", base+"/api/v1/tags", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET tags: %v %v", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"key":"vip"`) {
+		t.Fatalf("GET tags = %s; want the declared vip", body)
+	}
 	// The built-in simulator answers on our own address (no Cloud API token set).
 	wa, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: base + simPrefix, Token: "local", PhoneNumberID: sim.DefaultPhoneNumberID})
 	if err != nil {

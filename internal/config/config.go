@@ -7,6 +7,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +17,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/samtykke/samtykke/internal/tag"
 )
 
 // Config is the whole configuration.
@@ -34,6 +38,9 @@ type Config struct {
 	MessageRetentionDays int
 	OptOutWords          []string // replace the default opt-out keywords when set
 	OptInWords           []string // replace the default opt-in keywords when set
+	// Tags are the contact tags a contact may carry, each with a description
+	// (P-03: nothing undeclared is stored).
+	Tags []tag.Tag
 
 	WhatsApp WhatsApp
 	SMTP     SMTP
@@ -76,6 +83,8 @@ type key struct {
 	def    string
 	secret bool
 	set    func(c *Config, v string) error
+	// dump, when set, turns the value into one line for Dump.
+	dump func(v string) string
 }
 
 func str(p func(c *Config) *string) func(*Config, string) error {
@@ -92,6 +101,16 @@ func intKey(p func(c *Config) *int) func(*Config, string) error {
 		*p(c) = n
 		return nil
 	}
+}
+
+// compactJSON puts a JSON value, which a *_FILE twin may spread over lines,
+// on one line; anything else is left as it is.
+func compactJSON(v string) string {
+	var b bytes.Buffer
+	if json.Compact(&b, []byte(v)) != nil {
+		return v
+	}
+	return b.String()
 }
 
 // list reads a comma-separated list; upper turns entries to upper case.
@@ -133,6 +152,9 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.OptOutWords }, false)},
 	{env: "SAMTYKKE_OPTIN_WORDS", usage: "opt-in keywords replacing the defaults (K-03), comma separated",
 		set: list(func(c *Config) *[]string { return &c.OptInWords }, false)},
+	{env: "SAMTYKKE_TAGS", usage: `contact tags, a JSON list of {"key", "description": {"nb", "en"}} (P-03)`,
+		set:  func(c *Config, v string) (err error) { c.Tags, err = tag.Parse(v); return err },
+		dump: compactJSON},
 	{env: "SAMTYKKE_BUSINESS_NAME", def: "Butikken AS", usage: "the controller's name, shown to people",
 		set: str(func(c *Config) *string { return &c.BusinessName })},
 	{env: "SAMTYKKE_LOG_FORMAT", def: "text", usage: "text or json",
@@ -285,6 +307,8 @@ func Dump(w io.Writer, getenv func(string) string, flags map[string]*string) {
 			v = "[redacted, from file]"
 		case k.secret && v != "":
 			v = "[redacted]"
+		case k.dump != nil:
+			v = k.dump(v)
 		}
 		fmt.Fprintf(w, "%s=%s\n", k.env, v)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/samtykke/samtykke/internal/config"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/tag"
 )
 
 // env is a map-backed getenv: tests never touch the process environment.
@@ -397,5 +399,53 @@ func TestDumpShowsWhatLoadSaw(t *testing.T) {
 				t.Errorf("Load used Addr %q, but the dump says:\n%s", c.Addr, buf.String())
 			}
 		})
+	}
+}
+
+// TestTags: contact tags are declared in the configuration, from the
+// variable or a file, and a wrong declaration stops the load, naming the
+// variable and the tag (P-03); the dump shows the declaration on one line.
+func TestTags(t *testing.T) {
+	t.Parallel()
+	decl := `[
+  {"key": "vip", "description": {"nb": "Faste kunder", "en": "Regular customers"}},
+  {"key": "oslo", "description": {"nb": "Butikken i Oslo", "en": "The Oslo shop"}}
+]`
+	file := filepath.Join(t.TempDir(), "tags.json")
+	if err := os.WriteFile(file, []byte(decl+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := []tag.Tag{{Key: "vip", Description: consent.Text{NB: "Faste kunder", EN: "Regular customers"}},
+		{Key: "oslo", Description: consent.Text{NB: "Butikken i Oslo", EN: "The Oslo shop"}}}
+	for name, e := range map[string]map[string]string{
+		"from the environment": {"SAMTYKKE_TAGS": decl},
+		"from a *_FILE twin":   {"SAMTYKKE_TAGS_FILE": file},
+	} {
+		c, err := config.Load(env(e), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(want, c.Tags); diff != "" {
+			t.Errorf("%s: Tags (-want +got):\n%s", name, diff)
+		}
+		var buf bytes.Buffer
+		config.Dump(&buf, env(e), nil)
+		line := `SAMTYKKE_TAGS=[{"key":"vip","description":{"nb":"Faste kunder","en":"Regular customers"}},` +
+			`{"key":"oslo","description":{"nb":"Butikken i Oslo","en":"The Oslo shop"}}]` + "\n"
+		if !strings.Contains(buf.String(), line) {
+			t.Errorf("%s: the dump lacks %q:\n%s", name, line, buf.String())
+		}
+	}
+	for _, bad := range []string{
+		`[{"key":"Gull","description":{"nb":"Gull","en":"Gold"}}]`,
+		`[{"key":"gull","description":{"nb":"Gull"}}]`,
+		`gull=Gull`,
+	} {
+		_, err := config.Load(env(map[string]string{"SAMTYKKE_TAGS": bad}), nil)
+		if err == nil || !strings.Contains(err.Error(), "SAMTYKKE_TAGS") {
+			t.Errorf("SAMTYKKE_TAGS=%s: err = %v, want one naming the variable", bad, err)
+		} else if strings.HasPrefix(bad, "[") && !strings.Contains(strings.ToLower(err.Error()), `"gull"`) {
+			t.Errorf("SAMTYKKE_TAGS=%s: err = %v, want one naming the tag", bad, err)
+		}
 	}
 }

@@ -74,6 +74,8 @@ type Reader interface {
 	Contact(ctx context.Context, id string) (contact.Contact, error)
 	ContactByIndex(ctx context.Context, blindIndex []byte) (contact.Contact, error)
 	CountContacts(ctx context.Context) (int64, error)
+	// ContactTags lists a contact's tags, sorted; none for an unknown contact.
+	ContactTags(ctx context.Context, contactID string) ([]string, error)
 
 	// Events returns a contact's chain in order, with each event's sealed evidence.
 	Events(ctx context.Context, contactID string) ([]StoredEvent, error)
@@ -139,7 +141,11 @@ type Tx interface {
 
 	// SetBSUID records the platform's business-scoped user id of a contact.
 	SetBSUID(ctx context.Context, contactID string, sealed, index []byte) error
-	// EraseContact crypto-shreds a contact: its key, number, fields and ids go;
+	// SetContactTags replaces a contact's tags (already checked against the
+	// declaration); ErrNotFound for an unknown contact, ErrConflict for an
+	// erased one. The database refuses a malformed tag.
+	SetContactTags(ctx context.Context, contactID string, tags []string) error
+	// EraseContact crypto-shreds a contact: its key, number, fields, tags and ids go;
 	// its pseudonymous row and ledger chain stay (L-05, invariant 5).
 	EraseContact(ctx context.Context, id string, at time.Time) error
 
@@ -178,9 +184,9 @@ type Tx interface {
 	// CampaignCursor is the last contact id the expansion reached.
 	CampaignCursor(ctx context.Context, id string) (string, error)
 	// ExpandAudience adds a queued message for up to limit more contacts with
-	// active consent for the campaign's purpose (and language), after the
-	// contact id after; it returns how many it added, the last contact id it
-	// reached and whether more may follow.
+	// active consent for the campaign's purpose (and language, and any of its
+	// tags), after the contact id after; it returns how many it added, the
+	// last contact id it reached and whether more may follow.
 	ExpandAudience(ctx context.Context, c campaign.Campaign, after string, limit int, at time.Time) (int, string, bool, error)
 	// LockQueued picks up to limit queued messages of a campaign, to contacts
 	// after the contact id after, and locks their contacts against concurrent

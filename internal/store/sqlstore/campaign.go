@@ -15,20 +15,25 @@ import (
 )
 
 const campaignColumns = `id, name, purpose, template, language, scheduled_at, window_from, window_to, status, audience,
-	expanded, created_at, started_at, finished_at, sender`
+	expanded, created_at, started_at, finished_at, sender, tags`
 
 func scanCampaign(row scanner) (campaign.Campaign, error) {
 	var c campaign.Campaign
-	var tpl, from, to string
+	var tpl, from, to, tags string
 	var scheduled, created, started, finished int64
 	err := row.Scan(&c.ID, &c.Name, &c.Purpose, &tpl, &c.Language, &scheduled, &from, &to, &c.Status, &c.Audience,
-		&c.Expanded, &created, &started, &finished, &c.Sender)
+		&c.Expanded, &created, &started, &finished, &c.Sender, &tags)
 	if err != nil {
 		return c, err
 	}
 	c.ScheduledAt, c.CreatedAt, c.StartedAt, c.FinishedAt = fromMicro(scheduled), fromMicro(created), fromMicro(started), fromMicro(finished)
 	if from != "" {
 		c.Window = &campaign.Window{From: from, To: to}
+	}
+	if tags != "[]" {
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+			return c, err
+		}
 	}
 	return c, json.Unmarshal([]byte(tpl), &c.Template)
 }
@@ -72,9 +77,9 @@ func (t *tx) CreateCampaign(ctx context.Context, c campaign.Campaign) (err error
 	}
 	from, to := windowCols(c)
 	_, err = t.db.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`, cursor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '')`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '')`,
 		c.ID, c.Name, c.Purpose, string(tpl), c.Language, micro(c.ScheduledAt), from, to, string(c.Status), c.Audience,
-		c.Expanded, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt), c.Sender)
+		c.Expanded, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt), c.Sender, jsonList(c.Tags))
 	return t.conflict(err)
 }
 
@@ -102,11 +107,23 @@ func (t *tx) ExpandAudience(ctx context.Context, c campaign.Campaign, after stri
 	defer errorf("expand audience", &err)
 	// The contact ids of the next slice, then one INSERT ... SELECT: the
 	// audience never passes through Go's memory whole.
+	// Tags narrow it to the contacts that carry any of them. Without tags the
+	// statements stay the ones they were, with their plans.
+	tagged := func(param string) string {
+		if len(c.Tags) == 0 {
+			return ""
+		}
+		return ` AND EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = s.contact_id AND ct.tag ` + t.b.InList(param) + `)`
+	}
+	var tags []any // the last parameter, when there are tags
+	if len(c.Tags) > 0 {
+		tags = []any{t.b.ListArg(c.Tags)}
+	}
 	var n int
 	err = t.db.QueryRow(ctx, `SELECT COALESCE(MAX(contact_id), ''), count(*) FROM (
 		SELECT s.contact_id FROM consent_states s JOIN contacts c ON c.id = s.contact_id
-		WHERE s.purpose = $1 AND s.status = 'active' AND s.contact_id > $2 AND ($3 = '' OR c.language = $3)
-		ORDER BY s.contact_id LIMIT $4) slice`, c.Purpose, after, c.Language, limit).Scan(&last, &n)
+		WHERE s.purpose = $1 AND s.status = 'active' AND s.contact_id > $2 AND ($3 = '' OR c.language = $3)`+tagged("$5")+`
+		ORDER BY s.contact_id LIMIT $4) slice`, append([]any{c.Purpose, after, c.Language, limit}, tags...)...).Scan(&last, &n)
 	if err != nil || n == 0 {
 		return 0, after, false, err
 	}
@@ -116,8 +133,8 @@ func (t *tx) ExpandAudience(ctx context.Context, c campaign.Campaign, after stri
 		error_code, error_title, created_at, updated_at, campaign_id, decided_at)
 		SELECT $5 || ':' || s.contact_id, s.contact_id, 'campaign', $1, '', '', NULL, 'queued', 0, '', $6, $6, $5, 0
 		FROM consent_states s JOIN contacts c ON c.id = s.contact_id
-		WHERE s.purpose = $1 AND s.status = 'active' AND s.contact_id > $2 AND s.contact_id <= $4 AND ($3 = '' OR c.language = $3)
-		ON CONFLICT DO NOTHING`, c.Purpose, after, c.Language, last, c.ID, micro(at))
+		WHERE s.purpose = $1 AND s.status = 'active' AND s.contact_id > $2 AND s.contact_id <= $4 AND ($3 = '' OR c.language = $3)`+tagged("$7")+`
+		ON CONFLICT DO NOTHING`, append([]any{c.Purpose, after, c.Language, last, c.ID, micro(at)}, tags...)...)
 	return int(inserted), last, n == limit, err
 }
 

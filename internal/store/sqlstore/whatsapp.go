@@ -36,6 +36,12 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
+	if err != nil {
+		return err
+	}
+	// After the update, which waits for a SetContactTags holding the contact:
+	// this statement then sees the tags it wrote.
+	_, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id)
 	return err
 }
 

@@ -384,6 +384,7 @@ func Exercise(t *testing.T, b Backend) {
 		exerciseWhatsApp(t, b)
 	})
 	t.Run("campaigns", func(t *testing.T) { t.Parallel(); exerciseCampaigns(t, b) })
+	t.Run("tags", func(t *testing.T) { t.Parallel(); exerciseTags(t, b) })
 
 	t.Run("a failing transaction changes nothing", func(t *testing.T) {
 		t.Parallel()
