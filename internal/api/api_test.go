@@ -444,4 +444,14 @@ func TestCampaignAPI(t *testing.T) {
 	if st != 200 || out["counts"] == nil {
 		t.Fatalf("get: %d %v", st, out)
 	}
+	// API.md's audience object narrows the same way as the top-level fields.
+	narrowed := body(good)
+	narrowed["audience"] = map[string]any{"language": "nb"}
+	if st, out := tb.do(staff.Marketer, "POST", "/api/v1/campaigns", narrowed); st != 201 || out["language"] != "nb" {
+		t.Fatalf("create with audience: %d %v", st, out)
+	}
+	narrowed["language"] = "nb"
+	if st, out := tb.do(staff.Marketer, "POST", "/api/v1/campaigns", narrowed); st != 400 {
+		t.Fatalf("language both in audience and at the top level: %d %v", st, out)
+	}
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 
@@ -246,20 +247,37 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request, actor app.Actor) e
 }
 
 type campaignIn struct {
-	Name        string            `json:"name"`
-	Purpose     string            `json:"purpose"`
-	Template    campaign.Template `json:"template"`
-	Language    string            `json:"language"`
-	Tags        []string          `json:"tags"`
-	ScheduledAt time.Time         `json:"scheduled_at"`
-	Window      *campaign.Window  `json:"window"`
-	Sender      string            `json:"sender"`
+	Name     string            `json:"name"`
+	Purpose  string            `json:"purpose"`
+	Template campaign.Template `json:"template"`
+	Language string            `json:"language"`
+	Tags     []string          `json:"tags"`
+	// Audience is API.md's name for the narrowing: {language, tags}. The
+	// same two fields are also taken at the top level.
+	Audience    *audienceIn      `json:"audience"`
+	ScheduledAt time.Time        `json:"scheduled_at"`
+	Window      *campaign.Window `json:"window"`
+	Sender      string           `json:"sender"`
+}
+
+type audienceIn struct {
+	Language string   `json:"language"`
+	Tags     []string `json:"tags"`
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
 	var in campaignIn
 	if err := httpx.ReadJSON(w, r, &in); err != nil {
 		return err
+	}
+	if a := in.Audience; a != nil {
+		if (in.Language != "" && a.Language != "") || (in.Tags != nil && a.Tags != nil) {
+			return httpx.Errorf(http.StatusBadRequest, "invalid_input", "give language and tags either in audience or at the top level, not both")
+		}
+		in.Language = cmp.Or(in.Language, a.Language)
+		if a.Tags != nil {
+			in.Tags = a.Tags
+		}
 	}
 	c, err := s.app.CreateCampaign(r.Context(), actor, campaign.Campaign{Name: in.Name, Purpose: in.Purpose,
 		Template: in.Template, Language: in.Language, Tags: in.Tags, ScheduledAt: in.ScheduledAt, Window: in.Window, Sender: in.Sender})
