@@ -351,6 +351,7 @@ type Withdrawn struct {
 // objection for every purpose and puts the number on the suppression list,
 // even when the number is not a contact (an opt-out given off-channel, M-10).
 func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (Withdrawn, error) {
+	ctx = store.Urgent(ctx) // ahead of campaign batches waiting for the writer
 	if err := actor.can(staff.WriteConsents); err != nil {
 		return Withdrawn{}, err
 	}

@@ -34,23 +34,37 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 	}
 	digest := sha256.Sum256(body)
 	item := store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: a.now(), BodyCT: a.vault.Seal(body, inboxPurpose)}
-	urgent := hasMessages(payload)
+	if hasMessages(payload) {
+		// A person wrote (perhaps STOPP): stored and handled in one urgent
+		// transaction, ahead of campaign batches waiting for the writer.
+		ctx := store.Urgent(ctx)
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.PutInbox(ctx, item); err != nil {
+				return err
+			}
+			if err := a.handlePayload(ctx, tx, payload); err != nil {
+				return err
+			}
+			return tx.MarkInboxProcessed(ctx, []string{item.ID}, a.now())
+		})
+		if errors.Is(err, store.ErrConflict) {
+			return nil // the same body again: already stored
+		}
+		if err == nil {
+			return nil
+		}
+		a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
+	}
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.PutInbox(ctx, item); err != nil {
 			return err
-		}
-		if urgent {
-			return nil
 		}
 		return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil // the same body again: already stored, nothing more to do
 	}
-	if err != nil || !urgent {
-		return err
-	}
-	return a.handleInboxItem(ctx, item.ID, payload)
+	return err
 }
 
 // ProcessInbox handles stored webhook bodies in batches, oldest first, until

@@ -65,6 +65,7 @@ func (a *App) Preferences(ctx context.Context, token string) (PreferencesView, e
 
 // WithdrawByLink withdraws one purpose, or "all", from a preference-centre link.
 func (a *App) WithdrawByLink(ctx context.Context, token, purpose string) (Withdrawn, error) {
+	ctx = store.Urgent(ctx)
 	id, err := a.verify("p", token, a.now())
 	if err != nil {
 		return Withdrawn{}, err

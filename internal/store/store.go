@@ -273,6 +273,16 @@ type Result struct {
 	Counted bool
 }
 
+type urgentKey struct{}
+
+// Urgent marks the transactions run with ctx as urgent: a store with a single
+// writer lets them go before the others waiting (a withdrawal must not queue
+// behind a campaign's batches).
+func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
+
+// IsUrgent reports whether ctx was marked by Urgent.
+func IsUrgent(ctx context.Context) bool { v, _ := ctx.Value(urgentKey{}).(bool); return v }
+
 // StatusUpdate is a status webhook for one message, found by its id (our
 // biz_opaque_callback_data) or, when that is empty, its wamid.
 type StatusUpdate struct {

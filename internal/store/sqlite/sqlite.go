@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -38,6 +39,7 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	insert *river.Client[*sql.Tx]
+	writer writer // our transactions' turn on the writer connection
 }
 
 var _ store.Store = (*Store)(nil)
@@ -137,6 +139,17 @@ func isUnique(err error) bool {
 type txConn struct {
 	sqlstore.StdTx
 	insert *river.Client[*sql.Tx]
+	done   func() // gives the writer back, once
+}
+
+func (t txConn) Commit(ctx context.Context) error {
+	defer t.done()
+	return t.StdTx.Commit(ctx)
+}
+
+func (t txConn) Rollback(ctx context.Context) error {
+	defer t.done()
+	return t.StdTx.Rollback(ctx)
 }
 
 func (t txConn) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
@@ -145,11 +158,16 @@ func (t txConn) Enqueue(ctx context.Context, args river.JobArgs, opts *river.Ins
 }
 
 func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
+	if err := s.writer.acquire(ctx, store.IsUrgent(ctx)); err != nil {
 		return nil, err
 	}
-	return txConn{StdTx: sqlstore.StdTx{Tx: tx}, insert: s.insert}, nil
+	done := sync.OnceFunc(s.writer.release)
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		done()
+		return nil, err
+	}
+	return txConn{StdTx: sqlstore.StdTx{Tx: tx}, insert: s.insert, done: done}, nil
 }
 
 // Path is the database file.
