@@ -95,6 +95,7 @@ type App struct {
 	cfg     Config
 	log     *slog.Logger
 	NowFunc func() time.Time
+	inbox   inboxWriter
 }
 
 // New wires the use cases.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
-	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/keyword"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/phone"
@@ -55,16 +54,7 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 		}
 		a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
 	}
-	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		if err := tx.PutInbox(ctx, item); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil // the same body again: already stored, nothing more to do
-	}
-	return err
+	return a.storeInbox(ctx, item)
 }
 
 // ProcessInbox handles stored webhook bodies in batches, oldest first, until

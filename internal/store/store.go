@@ -162,6 +162,8 @@ type Tx interface {
 
 	// PutInbox stores a webhook body; ErrConflict if the same body is there already.
 	PutInbox(ctx context.Context, item InboxItem) error
+	// PutInboxMany stores webhook bodies; one already there is skipped.
+	PutInboxMany(ctx context.Context, items []InboxItem) error
 	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
 	// MarkSeen records that an event was handled; false if it had been already.
 	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)

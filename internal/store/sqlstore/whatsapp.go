@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/contact"
@@ -127,6 +128,29 @@ func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 	_, err = t.db.Exec(ctx, `INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES ($1, $2, $3, $4, 0)`,
 		it.ID, it.Digest, micro(it.ReceivedAt), it.BodyCT)
 	return t.conflict(err)
+}
+
+func (t *tx) PutInboxMany(ctx context.Context, items []store.InboxItem) (err error) {
+	defer errorf("put inbox", &err)
+	for len(items) > 0 {
+		chunk := items[:min(len(items), 500)]
+		items = items[len(chunk):]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES `)
+		args := make([]any, 0, 4*len(chunk))
+		for i, it := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, 0)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
+			args = append(args, it.ID, it.Digest, micro(it.ReceivedAt), it.BodyCT)
+		}
+		q.WriteString(` ON CONFLICT (digest) DO NOTHING`)
+		if _, err := t.db.Exec(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *tx) MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) (err error) {

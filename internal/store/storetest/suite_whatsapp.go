@@ -144,6 +144,19 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		if err != nil || len(pending) != 1 || !cmp.Equal(pending[0], item) {
 			t.Fatalf("PendingInbox = %+v, %v", pending, err)
 		}
+		// Many at once: a body already stored, or twice in the batch, is skipped.
+		many := []store.InboxItem{
+			{ID: "i3", Digest: []byte("d3"), ReceivedAt: t0, BodyCT: []byte("three")},
+			{ID: "i4", Digest: []byte("d1"), ReceivedAt: t0, BodyCT: []byte("again")},
+			{ID: "i5", Digest: []byte("d3"), ReceivedAt: t0, BodyCT: []byte("three again")},
+		}
+		tx(t, s, func(tx store.Tx) error { return tx.PutInboxMany(ctx, many) })
+		tx(t, s, func(tx store.Tx) error { return tx.PutInboxMany(ctx, nil) })
+		pending, err = s.PendingInbox(ctx, 10)
+		if err != nil || len(pending) != 2 || !cmp.Equal(pending[0], item) || !cmp.Equal(pending[1], many[0]) {
+			t.Fatalf("PendingInbox after PutInboxMany = %+v, %v", pending, err)
+		}
+		tx(t, s, func(tx store.Tx) error { return tx.MarkInboxProcessed(ctx, []string{"i3"}, t0) })
 		tx(t, s, func(tx store.Tx) error { return tx.MarkInboxProcessed(ctx, []string{"i1"}, t0) })
 		if pending, _ := s.PendingInbox(ctx, 10); len(pending) != 0 {
 			t.Fatalf("processed item still pending")

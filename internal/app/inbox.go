@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/samtykke/samtykke/internal/job"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// inboxWriter stores status webhook bodies that arrive together in one
+// transaction (group commit): a campaign brings two or three a message, and
+// each still gets its 200 only once its body is stored.
+type inboxWriter struct {
+	mu      sync.Mutex
+	pending []inboxWrite
+	busy    bool // a goroutine is committing
+}
+
+type inboxWrite struct {
+	item store.InboxItem
+	done chan error
+}
+
+// maxInboxBatch bounds one transaction of bodies.
+const maxInboxBatch = 1000
+
+// storeInbox stores a body for the inbox worker and returns once it is
+// committed (a body already there counts as stored).
+func (a *App) storeInbox(ctx context.Context, item store.InboxItem) error {
+	w := inboxWrite{item: item, done: make(chan error, 1)}
+	b := &a.inbox
+	b.mu.Lock()
+	b.pending = append(b.pending, w)
+	start := !b.busy
+	b.busy = true
+	b.mu.Unlock()
+	if start {
+		go a.commitInbox(context.WithoutCancel(ctx))
+	}
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// commitInbox commits what is pending, batch after batch, until nothing is.
+func (a *App) commitInbox(ctx context.Context) {
+	b := &a.inbox
+	for {
+		b.mu.Lock()
+		batch := b.pending[:min(len(b.pending), maxInboxBatch)]
+		b.pending = b.pending[len(batch):]
+		if len(batch) == 0 {
+			b.pending, b.busy = nil, false
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		items := make([]store.InboxItem, len(batch))
+		for i, w := range batch {
+			items[i] = w.item
+		}
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.PutInboxMany(ctx, items); err != nil {
+				return err
+			}
+			return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
+		})
+		for _, w := range batch {
+			w.done <- err
+		}
+	}
+}
