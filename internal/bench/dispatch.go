@@ -85,7 +85,7 @@ type DispatchResult struct {
 	LateDecisions     int64   `json:"messages_decided_after_withdrawal"`
 	CPUPerMsgUs       float64 `json:"cpu_per_message_us"`
 	DBCPUPerMsgUs     float64 `json:"db_cpu_per_message_us"`
-	PeakRSSMB         float64 `json:"peak_rss_mb"`
+	PeakRSSMB         float64 `json:"peak_rss_mb"` // samtykke's peak resident memory while the campaign ran
 	SeedSeconds       float64 `json:"seed_seconds"`
 	WebhooksStored    int64   `json:"webhooks_stored,omitempty"`
 }
@@ -209,6 +209,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		defer stop()
 	}
 	pgPIDs := postgresPIDs(backend)
+	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
 	cpu0, db0 := selfCPU(), procsCPU(pgPIDs)
 	start := time.Now()
 	if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
@@ -285,10 +286,30 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	if err != nil {
 		return res, err
 	}
+	res.PeakRSSMB = peakRSSMB()
+	return res, nil
+}
+
+// resetPeakRSS starts the process's peak resident size afresh (Linux:
+// writing 5 to clear_refs resets VmHWM).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMB is the peak resident size since the last reset, in MiB; where
+// /proc is missing, the process's lifetime peak.
+func peakRSSMB() float64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				var n float64
+				if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &n); err == nil {
+					return n / 1024
+				}
+			}
+		}
+	}
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	res.PeakRSSMB = float64(ru.Maxrss) / 1024
-	return res, nil
+	return float64(ru.Maxrss) / 1024
 }
 
 func benchHTTPClient() *http.Client {
