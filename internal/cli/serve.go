@@ -155,6 +155,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 		c.BusinessNumber, c.PublicURL, c.WhatsApp, c.Keywords, c.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
 		c.Dispatch.Rate, c.Senders = float64(cfg.WhatsApp.MPS), ch.more
 		c.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
+		c.UnknownAfter = time.Duration(cfg.UnknownAfterDays) * 24 * time.Hour
+		c.Dispatch.MaxAttempts = cfg.SendAttempts
 		if ch.sink != nil {
 			c.SMS, c.Email = ch.sink, ch.sink
 		}

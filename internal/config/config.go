@@ -36,6 +36,12 @@ type Config struct {
 	EntryCodes   []string
 	// MessageRetentionDays is how long message records are kept (RT-08).
 	MessageRetentionDays int
+	// SendAttempts is how many retryable failures a campaign message may
+	// have before it fails (the number's own rate limit does not count).
+	SendAttempts int
+	// UnknownAfterDays is how long a message may stay unknown before it is
+	// settled as failed (never re-sent).
+	UnknownAfterDays int
 	OptOutWords          []string // replace the default opt-out keywords when set
 	OptInWords           []string // replace the default opt-in keywords when set
 	// Tags are the contact tags a contact may carry, each with a description
@@ -146,6 +152,10 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.PhoneRegions }, true)},
 	{env: "SAMTYKKE_MESSAGE_RETENTION_DAYS", def: "1095", usage: "days message records are kept (RT-08; three years by default, RT-03)",
 		set: intKey(func(c *Config) *int { return &c.MessageRetentionDays })},
+	{env: "SAMTYKKE_SEND_ATTEMPTS", def: "5", usage: "retryable failures (pair limit, maintenance) before a campaign message fails",
+		set: intKey(func(c *Config) *int { return &c.SendAttempts })},
+	{env: "SAMTYKKE_UNKNOWN_AFTER_DAYS", def: "8", usage: "days a message with no known outcome waits for a status webhook before it is settled as failed (the platform retries webhooks for up to 7)",
+		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
 	{env: "SAMTYKKE_ENTRY_CODES", def: "BUTIKK", usage: "codes printed in shops' QR codes (\"JA BUTIKK\"), comma separated",
 		set: list(func(c *Config) *[]string { return &c.EntryCodes }, true)},
 	{env: "SAMTYKKE_OPTOUT_WORDS", usage: "opt-out keywords replacing the defaults (K-02), comma separated",
@@ -286,6 +296,12 @@ func (c Config) Validate() error {
 	}
 	if c.MessageRetentionDays < 1 {
 		bad("SAMTYKKE_MESSAGE_RETENTION_DAYS must be at least 1")
+	}
+	if c.SendAttempts < 1 || c.SendAttempts > 100 {
+		bad("SAMTYKKE_SEND_ATTEMPTS must be between 1 and 100")
+	}
+	if c.UnknownAfterDays < 1 {
+		bad("SAMTYKKE_UNKNOWN_AFTER_DAYS must be at least 1")
 	}
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		bad("SAMTYKKE_SMTP_ADDR needs SAMTYKKE_SMTP_FROM")

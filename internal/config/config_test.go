@@ -62,7 +62,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
-		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095,
+		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095, SendAttempts: 5, UnknownAfterDays: 8,
 		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
