@@ -85,7 +85,8 @@ type DispatchResult struct {
 	LateDecisions     int64   `json:"messages_decided_after_withdrawal"`
 	CPUPerMsgUs       float64 `json:"cpu_per_message_us"`
 	DBCPUPerMsgUs     float64 `json:"db_cpu_per_message_us"`
-	PeakRSSMB         float64 `json:"peak_rss_mb"` // samtykke's peak resident memory while the campaign ran
+	PeakRSSMB         float64 `json:"peak_rss_mb"`  // samtykke's peak resident memory while the campaign ran
+	PeakAnonMB        float64 `json:"peak_anon_mb"` // of it, anonymous memory (not file pages mapped for reading)
 	SeedSeconds       float64 `json:"seed_seconds"`
 	WebhooksStored    int64   `json:"webhooks_stored,omitempty"`
 }
@@ -210,6 +211,8 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	}
 	pgPIDs := postgresPIDs(backend)
 	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
+	anon := sampleAnon()
+	defer anon()
 	cpu0, db0 := selfCPU(), procsCPU(pgPIDs)
 	start := time.Now()
 	if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
@@ -286,8 +289,52 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	if err != nil {
 		return res, err
 	}
-	res.PeakRSSMB = peakRSSMB()
+	res.PeakRSSMB, res.PeakAnonMB = peakRSSMB(), anon()
 	return res, nil
+}
+
+// sampleAnon samples the process's anonymous resident memory (its heap,
+// stacks, SQLite's page caches: not the file pages mapped for reading) every
+// 50 ms until the returned function is first called, which reports the peak in MiB.
+func sampleAnon() func() float64 {
+	stop := make(chan struct{})
+	var peak float64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			peak = max(peak, statusMB("RssAnon:"))
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return sync.OnceValue(func() float64 {
+		close(stop)
+		<-done
+		return peak
+	})
+}
+
+// statusMB reads a "kB" line of /proc/self/status in MiB (0 without /proc).
+func statusMB(field string) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			var n float64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &n); err == nil {
+				return n / 1024
+			}
+		}
+	}
+	return 0
 }
 
 // resetPeakRSS starts the process's peak resident size afresh (Linux:
@@ -297,15 +344,8 @@ func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) 
 // peakRSSMB is the peak resident size since the last reset, in MiB; where
 // /proc is missing, the process's lifetime peak.
 func peakRSSMB() float64 {
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				var n float64
-				if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &n); err == nil {
-					return n / 1024
-				}
-			}
-		}
+	if mb := statusMB("VmHWM:"); mb > 0 {
+		return mb
 	}
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -42,8 +42,8 @@ type Config struct {
 	// UnknownAfterDays is how long a message may stay unknown before it is
 	// settled as failed (never re-sent).
 	UnknownAfterDays int
-	OptOutWords          []string // replace the default opt-out keywords when set
-	OptInWords           []string // replace the default opt-in keywords when set
+	OptOutWords      []string // replace the default opt-out keywords when set
+	OptInWords       []string // replace the default opt-in keywords when set
 	// Tags are the contact tags a contact may carry, each with a description
 	// (P-03: nothing undeclared is stored).
 	Tags []tag.Tag
