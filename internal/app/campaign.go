@@ -100,8 +100,23 @@ func (a *App) Campaign(ctx context.Context, actor Actor, id string) (CampaignVie
 			done += n.N
 		}
 	}
+	// While the walk goes on, the contacts it has not reached have no
+	// message yet: queued, or never to be sent once cancelled.
+	var decided int64
+	for _, n := range counts {
+		decided += n.N
+	}
+	if rest := c.Audience - decided; !c.Expanded && rest > 0 {
+		if c.Status == campaign.Cancelled {
+			v.Counts[message.Skipped] += rest
+			v.Skipped["campaign cancelled"] += rest
+			done += rest
+		} else {
+			v.Counts[message.Queued] += rest
+		}
+	}
 	if c.Audience > 0 {
-		v.Progress = float64(done) / float64(c.Audience)
+		v.Progress = min(1, float64(done)/float64(c.Audience))
 	}
 	return v, nil
 }

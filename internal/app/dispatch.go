@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +30,6 @@ type DispatchConfig struct {
 	Concurrency int
 	// Slice is how long one job dispatches before River runs it again.
 	Slice time.Duration
-	// Expand is how many contacts one expansion step adds.
-	Expand int
 	// MaxAttempts is how many retryable failures a message may have before
 	// it fails for good (default 5; the number's rate limit does not count).
 	MaxAttempts int
@@ -57,9 +56,6 @@ func (d *DispatchConfig) defaults() {
 	}
 	if d.Slice <= 0 {
 		d.Slice = 20 * time.Second
-	}
-	if d.Expand <= 0 {
-		d.Expand = 5000
 	}
 	if d.MaxAttempts <= 0 {
 		d.MaxAttempts = 5
@@ -116,21 +112,28 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}
 	// Only one dispatcher runs per campaign: what a crashed one left in
 	// dispatching may have left, so it is never sent again (issue 4 point 4).
+	// The walk goes on from where the last decisions committed.
+	cursor := ""
 	if err := a.store.Tx(ctx, func(tx store.Tx) error {
-		_, err := tx.AbandonDispatching(ctx, id, a.now())
-		return err
+		if _, err := tx.AbandonDispatching(ctx, id, a.now()); err != nil {
+			return err
+		}
+		if c.Expanded {
+			return nil
+		}
+		var err error
+		if cursor, err = tx.CampaignCursor(ctx, id); err != nil || cursor != "" {
+			return err
+		}
+		// The first slice counts the audience, for progress; the messages
+		// are written as they are decided.
+		n, err := tx.CountAudience(ctx, c)
+		if err != nil {
+			return err
+		}
+		return tx.SetCampaignAudience(ctx, id, n)
 	}); err != nil {
 		return 0, err
-	}
-	if !c.Expanded {
-		if err := a.expand(ctx, &c, dc); err != nil {
-			return 0, err
-		}
-		// The audience may have just been imported: fresh statistics keep
-		// the claims on index plans (measured: seq scans took 0.6 s a batch).
-		if err := a.store.Analyze(ctx); err != nil {
-			return 0, err
-		}
 	}
 	deadline := time.Now().Add(dc.Slice)
 	sender := client.PhoneNumberID()
@@ -152,8 +155,9 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 			}
 		}
 	}()
-	cursor := "" // the last contact claimed: the walk goes forward, then sweeps once more from the start
-	swept := false
+	// The walk goes over the audience in contact order; then a pass over the
+	// messages put back to queued (retries) from the start.
+	walked := c.Expanded
 	wait, err := func() (time.Duration, error) {
 		defer close(batches)
 		for time.Now().Before(deadline) {
@@ -174,17 +178,18 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				return time.Millisecond, err
 			}
 			began := time.Now()
-			out, last, err := a.decide(ctx, c, p, cursor, n, &pending, dc.MaxAttempts)
+			out, last, err := a.decide(ctx, c, p, cursor, n, &pending, dc.MaxAttempts, !walked)
 			if err != nil {
 				return 0, err
 			}
 			if last == "" {
-				if swept || cursor == "" {
-					return -1, nil
+				if walked {
+					return -1, nil // finishCampaign looks for retries put back meanwhile
 				}
-				// The end: sweep once from the start for messages put back
-				// to queued behind the cursor (rate limits).
-				cursor, swept = "", true
+				if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.FinishWalk(ctx, id) }); err != nil {
+					return 0, err
+				}
+				cursor, walked = "", true
 				continue
 			}
 			cursor = last
@@ -229,30 +234,6 @@ func (a *App) notYet(c campaign.Campaign) time.Duration {
 	return 0
 }
 
-// expand adds the audience as queued messages, a slice at a time; memory does
-// not grow with the audience.
-func (a *App) expand(ctx context.Context, c *campaign.Campaign, dc DispatchConfig) error {
-	for !c.Expanded {
-		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			cursor, err := tx.CampaignCursor(ctx, c.ID)
-			if err != nil {
-				return err
-			}
-			n, last, more, err := tx.ExpandAudience(ctx, *c, cursor, dc.Expand, a.now())
-			if err != nil {
-				return err
-			}
-			c.Audience += int64(n)
-			c.Expanded = !more
-			return tx.UpdateCampaign(ctx, *c, last)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, deadline time.Time) (int, error) {
 	for time.Now().Before(deadline) {
 		var got int
@@ -274,10 +255,12 @@ func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, 
 	return 0, nil
 }
 
-// decide takes up to n queued messages after the cursor, locks their
-// contacts, asks the gate about each and commits the decisions. last is the
-// last contact id taken; empty when none was queued.
-func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, done *results, maxAttempts int) (out []outgoing, last string, err error) {
+// decide takes up to n contacts after the cursor — of the audience while
+// walking, else of the messages put back to queued — holds them against
+// withdrawals, asks the gate about each and commits the decisions (and, when
+// walking, how far the walk got). last is the last contact id taken; empty
+// when there was none.
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, done *results, maxAttempts int, walk bool) (out []outgoing, last string, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		out = out[:0]
 		// The outcomes of the batch sent meanwhile ride in this transaction:
@@ -285,7 +268,12 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		if err := done.flush(ctx, tx, a.now(), maxAttempts); err != nil {
 			return err
 		}
-		rows, err := tx.ClaimQueued(ctx, c.ID, c.Purpose, after, n)
+		var rows []store.DispatchRow
+		if walk {
+			rows, err = tx.ClaimAudience(ctx, c, after, n)
+		} else {
+			rows, err = tx.ClaimQueued(ctx, c.ID, c.Purpose, after, n)
+		}
 		if err != nil || len(rows) == 0 {
 			return err
 		}
@@ -321,10 +309,10 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 				NorwegianMo: r.Contact.Mobile && r.Contact.Region == "NO", SuppressedAt: suppressed[string(op.token)]}
 			d := consent.Decide(p, sub, r.State, now)
 			if !d.Allowed {
-				decisions = append(decisions, store.Decision{MessageID: r.MessageID, Status: message.Skipped, Reason: string(d.Reason)})
+				decisions = append(decisions, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Skipped, Reason: string(d.Reason)})
 				continue
 			}
-			decisions = append(decisions, store.Decision{MessageID: r.MessageID, Status: message.Sending, ConsentEventID: d.EventID})
+			decisions = append(decisions, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Sending, ConsentEventID: d.EventID})
 			og := outgoing{id: r.MessageID, e164: op.o.number.E164(), lang: r.Contact.Language}
 			if len(c.Template.Params) > 0 && r.Contact.FieldsCT != nil {
 				var f fields
@@ -334,7 +322,24 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 			}
 			out = append(out, og)
 		}
-		return tx.DecideMessages(ctx, decisions, now)
+		recorded, err := tx.DecideMessages(ctx, c, decisions, now)
+		if err != nil {
+			return err
+		}
+		if len(recorded) < len(decisions) {
+			// Some were decided before (a crash between a decision and the
+			// cursor cannot happen: both commit together; but be sure): only
+			// what this transaction recorded is sent.
+			mine := make(map[string]bool, len(recorded))
+			for _, id := range recorded {
+				mine[id] = true
+			}
+			out = slices.DeleteFunc(out, func(og outgoing) bool { return !mine[og.id] })
+		}
+		if walk {
+			return tx.SetCampaignCursor(ctx, c.ID, last)
+		}
+		return nil
 	})
 	return out, last, err
 }

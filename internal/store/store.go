@@ -181,32 +181,44 @@ type Tx interface {
 	Hit(ctx context.Context, key string, window time.Duration, limit int, now time.Time) (bool, error)
 
 	CreateCampaign(ctx context.Context, c campaign.Campaign) error
-	// UpdateCampaign stores a campaign's status, audience, expansion and times.
+	// UpdateCampaign stores a campaign's status, audience, walk state and times.
 	UpdateCampaign(ctx context.Context, c campaign.Campaign, cursor string) error
-	// CampaignCursor is the last contact id the expansion reached.
+	// CampaignCursor is the last contact id the audience walk reached.
 	CampaignCursor(ctx context.Context, id string) (string, error)
-	// ExpandAudience adds a queued message for up to limit more contacts with
-	// active consent for the campaign's purpose (and language, and any of its
-	// tags), after the contact id after; it returns how many it added, the
-	// last contact id it reached and whether more may follow.
-	ExpandAudience(ctx context.Context, c campaign.Campaign, after string, limit int, at time.Time) (int, string, bool, error)
-	// LockQueued picks up to limit queued messages of a campaign, to contacts
-	// after the contact id after, and locks their contacts against concurrent
-	// withdrawals until the transaction ends.
+	// SetCampaignCursor records how far the audience walk got.
+	SetCampaignCursor(ctx context.Context, id, cursor string) error
+	// CountAudience counts the contacts a campaign would reach now: active
+	// consent for its purpose, narrowed by language and any of its tags.
+	CountAudience(ctx context.Context, c campaign.Campaign) (int64, error)
+	// SetCampaignAudience records the audience counted at the start.
+	SetCampaignAudience(ctx context.Context, id string, audience int64) error
+	// FinishWalk marks a campaign's audience walked to the end; its audience
+	// becomes the number of messages it decided.
+	FinishWalk(ctx context.Context, id string) error
+	// ClaimAudience takes up to limit contacts of a campaign's audience
+	// after the contact id after, in id order, holds them against concurrent
+	// withdrawals until the transaction ends and reads, in a fresh snapshot,
+	// what the gate needs. Nothing is written: the audience is never
+	// expanded into rows ahead of its decisions.
+	ClaimAudience(ctx context.Context, c campaign.Campaign, after string, limit int) ([]DispatchRow, error)
+	// LockQueued picks up to limit queued messages of a campaign (put back
+	// for another try), to contacts after the contact id after, and locks
+	// their contacts against concurrent withdrawals until the transaction ends.
 	LockQueued(ctx context.Context, campaignID, after string, limit int) ([]string, error)
 	// DispatchRows reads, in a fresh snapshot, what the gate needs for the
 	// campaign's messages to these contacts.
 	DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) ([]DispatchRow, error)
 	// ClaimQueued is LockQueued then DispatchRows: up to limit queued
 	// messages, their contacts held against withdrawals, read afresh.
-	// The cursor after lets a dispatcher walk forward past the rows it already
-	// moved, instead of over their dead versions (PostgreSQL).
 	ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int) ([]DispatchRow, error)
 	// SuppressedTokens returns when each of these tokens went on the suppression list.
 	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
-	// DecideMessages records gate decisions: dispatching with the authorising
-	// event, or skipped with the reason.
-	DecideMessages(ctx context.Context, ds []Decision, at time.Time) error
+	// DecideMessages records gate decisions for a campaign: a new message
+	// for a contact it has not decided before, or a queued one decided
+	// again; sending with the authorising event, skipped with the reason (or
+	// queued: not decided yet). It returns the ids it recorded: a message
+	// decided before is left as it is, and must not be sent again.
+	DecideMessages(ctx context.Context, c campaign.Campaign, ds []Decision, at time.Time) ([]string, error)
 	// RecordResults records send outcomes. A message put back to queued by a
 	// counted retry fails for good on its maxAttempts-th (issue 4 point 4).
 	RecordResults(ctx context.Context, rs []Result, at time.Time, maxAttempts int) error
@@ -257,7 +269,8 @@ type DispatchRow struct {
 // Decision is the gate's verdict on one message.
 type Decision struct {
 	MessageID      string
-	Status         message.Status // dispatching or skipped
+	ContactID      string
+	Status         message.Status // sending or skipped
 	ConsentEventID string
 	Reason         string
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,31 +75,68 @@ func campaignFixture(t *testing.T, s store.Store) campaign.Campaign {
 		}}}
 }
 
-// expandAll expands a campaign's audience in slices of limit, following the
-// returned cursor until no more may follow, and returns how many it added.
+// expandAll walks a campaign's audience in slices of limit with
+// ClaimAudience and records each slice as queued messages (as a dispatcher
+// records its decisions), following the cursor to the end; it returns how
+// many messages it recorded and the last contact reached.
 func expandAll(t *testing.T, s store.Store, c campaign.Campaign, after string, limit int) (added int, last string) {
 	t.Helper()
 	ctx := context.Background()
 	last = after
 	for calls := 0; ; calls++ {
 		if calls > 20 {
-			t.Fatalf("ExpandAudience still says more after %d calls", calls)
+			t.Fatalf("ClaimAudience still finds more after %d calls", calls)
 		}
 		var n int
-		var more bool
+		done := false
 		tx(t, s, func(tx store.Tx) error {
-			var err error
-			n, last, more, err = tx.ExpandAudience(ctx, c, last, limit, t0)
+			rows, err := tx.ClaimAudience(ctx, c, last, limit)
+			if err != nil || len(rows) == 0 {
+				done = true
+				return err
+			}
+			if len(rows) > limit {
+				t.Fatalf("ClaimAudience(limit %d) took %d", limit, len(rows))
+			}
+			ds := make([]store.Decision, len(rows))
+			for i, r := range rows {
+				ds[i] = store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Queued}
+			}
+			last = rows[len(rows)-1].Contact.ID
+			ids, err := tx.DecideMessages(ctx, c, ds, t0)
+			n = len(ids)
 			return err
 		})
-		if n > limit {
-			t.Fatalf("ExpandAudience(limit %d) added %d", limit, n)
-		}
 		added += n
-		if !more {
+		if done {
 			return added, last
 		}
 	}
+}
+
+// decideIn records decisions on campaign messages named campaign:contact, of
+// campaigns for the purpose "offers".
+func decideIn(ctx context.Context, tx store.Tx, ds []store.Decision, at time.Time) error {
+	if len(ds) == 0 {
+		_, err := tx.DecideMessages(ctx, campaign.Campaign{ID: "k1", Purpose: "offers"}, nil, at)
+		return err
+	}
+	byCampaign := map[string][]store.Decision{}
+	var order []string
+	for _, d := range ds {
+		k, contactID, _ := strings.Cut(d.MessageID, ":")
+		d.ContactID = contactID
+		if _, ok := byCampaign[k]; !ok {
+			order = append(order, k)
+		}
+		byCampaign[k] = append(byCampaign[k], d)
+	}
+	for _, k := range order {
+		if _, err := tx.DecideMessages(ctx, campaign.Campaign{ID: k, Purpose: "offers"}, byCampaign[k], at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startCampaign stores the fixture's campaign and expands its whole audience.
@@ -201,7 +239,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 	})
 
-	t.Run("audience expands once per contact", func(t *testing.T) {
+	t.Run("the audience walk records one message per contact", func(t *testing.T) {
 		t.Parallel()
 		tests := []struct {
 			name     string
@@ -252,19 +290,41 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 					}
 				}
 
-				// Expanding again from the start adds nothing: one message
-				// per campaign and contact, whatever crashes.
-				if again, _ := expandAll(t, s, c, "", 3); again != 0 {
-					t.Errorf("second expansion added %d, want 0", again)
+				// Walking again from the start adds no row (one message per
+				// campaign and contact, whatever crashes): a queued message is
+				// decided again, a decided one is not.
+				for i, want := range []int{len(tt.want), 0} {
+					tx(t, s, func(tx store.Tx) error {
+						rows, err := tx.ClaimAudience(ctx, c, "", 100)
+						if err != nil {
+							return err
+						}
+						var ds []store.Decision
+						for _, r := range rows {
+							ds = append(ds, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Sending, ConsentEventID: r.State.EventID})
+						}
+						ids, err := tx.DecideMessages(ctx, c, ds, t0)
+						if len(ids) != want {
+							t.Errorf("walk %d recorded %d, want %d", i+2, len(ids), want)
+						}
+						return err
+					})
 				}
 				if n := b.Int(t, s, `SELECT count(*) FROM messages WHERE campaign_id = 'k1'`); n != int64(len(tt.want)) {
 					t.Errorf("%d message rows after a second expansion, want %d", n, len(tt.want))
 				}
-				// Past the end: nothing, the cursor stays.
+				// Past the end: nothing.
 				tx(t, s, func(tx store.Tx) error {
-					n, cur, more, err := tx.ExpandAudience(ctx, c, "c9", 10, t0)
-					if n != 0 || cur != "c9" || more {
-						t.Errorf("ExpandAudience after the end = %d, %q, %v; want 0, \"c9\", false", n, cur, more)
+					rows, err := tx.ClaimAudience(ctx, c, "c9", 10)
+					if len(rows) != 0 {
+						t.Errorf("ClaimAudience after the end = %+v", rows)
+					}
+					return err
+				})
+				tx(t, s, func(tx store.Tx) error {
+					n, err := tx.CountAudience(ctx, c)
+					if n != int64(len(tt.want)) {
+						t.Errorf("CountAudience = %d, want %d", n, len(tt.want))
 					}
 					return err
 				})
@@ -276,6 +336,75 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 					t.Errorf("second campaign added %d, want %d", n, len(tt.want))
 				}
 			})
+		}
+	})
+
+	t.Run("the walk's gate rows, cursor and end", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		c := campaignFixture(t, s)
+		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
+		tx(t, s, func(tx store.Tx) error {
+			rows, err := tx.ClaimAudience(ctx, c, "c1", 2)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.MessageID+" "+r.Contact.ID+" "+string(r.State.Status)+" "+r.State.EventID+" "+r.State.Purpose)
+				if r.Contact.KeyWrapped == nil || r.Contact.PhoneCT == nil {
+					t.Errorf("%s: no key or number to send with", r.Contact.ID)
+				}
+			}
+			want := []string{"k1:c2 c2 active e-c2-offers offers", "k1:c4 c4 active e-c4-offers offers"}
+			if diff := gocmp.Diff(want, got); diff != "" {
+				t.Errorf("ClaimAudience after c1 (-want +got):\n%s", diff)
+			}
+			return nil
+		})
+		tx(t, s, func(tx store.Tx) error {
+			if err := tx.SetCampaignAudience(ctx, "k1", 42); err != nil {
+				return err
+			}
+			return tx.SetCampaignCursor(ctx, "k1", "c4")
+		})
+		tx(t, s, func(tx store.Tx) error {
+			cur, err := tx.CampaignCursor(ctx, "k1")
+			if cur != "c4" {
+				t.Errorf("cursor = %q, want c4", cur)
+			}
+			return err
+		})
+		if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 42 || got.Expanded {
+			t.Fatalf("after SetCampaignAudience: %+v, %v", got, err)
+		}
+		// A contact whose consent ended after the campaign started is still
+		// walked (the gate skips it, with the reason); one who withdrew
+		// before the start is not in the audience.
+		c.StartedAt = t0.Add(time.Hour)
+		for id, at := range map[string]time.Time{"c6": t0.Add(2 * time.Hour), "c7": t0.Add(30 * time.Minute)} {
+			w := activeState(id, "offers")
+			w.Status, w.Basis, w.ValidUntil, w.Since, w.EventID = consent.StatusWithdrawn, "", time.Time{}, at, "w-"+id
+			tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, w) })
+		}
+		tx(t, s, func(tx store.Tx) error {
+			rows, err := tx.ClaimAudience(ctx, c, "c4", 10)
+			if len(rows) != 1 || rows[0].Contact.ID != "c6" || rows[0].State.Status != consent.StatusWithdrawn {
+				t.Errorf("ClaimAudience after c4 = %+v; want c6, withdrawn during the campaign", rows)
+			}
+			return err
+		})
+		tx(t, s, func(tx store.Tx) error {
+			n, err := tx.CountAudience(ctx, c)
+			if n != 3 {
+				t.Errorf("CountAudience = %d, want 3 (c1, c2, c4 active)", n)
+			}
+			return err
+		})
+		expandAll(t, s, c, "c4", 10) // c6
+		tx(t, s, func(tx store.Tx) error { return tx.FinishWalk(ctx, "k1") })
+		if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 1 || !got.Expanded {
+			t.Fatalf("after FinishWalk: audience %d, walked %v, %v; want 1 message, walked", got.Audience, got.Expanded, err)
 		}
 	})
 
@@ -320,7 +449,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		})
 		// A message no longer queued is not picked up.
 		tx(t, s, func(tx store.Tx) error {
-			return tx.DecideMessages(ctx, []store.Decision{{MessageID: "k1:c1", Status: message.Skipped, Reason: "suppressed"}}, t0)
+			return decideIn(ctx, tx, []store.Decision{{MessageID: "k1:c1", Status: message.Skipped, Reason: "suppressed"}}, t0)
 		})
 		tx(t, s, func(tx store.Tx) error {
 			ids, err := tx.LockQueued(ctx, "k1", "", 2)
@@ -449,9 +578,9 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		decidedAt := func(id string) int64 {
 			return b.Int(t, s, `SELECT decided_at FROM messages WHERE id = '`+msgID("k1", id)+`'`)
 		}
-		tx(t, s, func(tx store.Tx) error { return tx.DecideMessages(ctx, nil, at1) })
+		tx(t, s, func(tx store.Tx) error { return decideIn(ctx, tx, nil, at1) })
 		tx(t, s, func(tx store.Tx) error {
-			return tx.DecideMessages(ctx, []store.Decision{
+			return decideIn(ctx, tx, []store.Decision{
 				{MessageID: "k1:c1", Status: message.Sending, ConsentEventID: "e-c1-offers"},
 				{MessageID: "k1:c2", Status: message.Skipped, Reason: "suppressed"},
 				{MessageID: "k1:c4", Status: message.Sending, ConsentEventID: "e-c4-offers"},
@@ -461,7 +590,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		})
 		// A second decision on a decided message changes nothing.
 		tx(t, s, func(tx store.Tx) error {
-			return tx.DecideMessages(ctx, []store.Decision{
+			return decideIn(ctx, tx, []store.Decision{
 				{MessageID: "k1:c1", Status: message.Skipped, Reason: "withdrawn"},
 				{MessageID: "k1:c2", Status: message.Sending, ConsentEventID: "e-other"},
 			}, at2)
@@ -542,7 +671,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 		// ...and can be decided again.
 		tx(t, s, func(tx store.Tx) error {
-			return tx.DecideMessages(ctx, []store.Decision{{MessageID: "k1:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
+			return decideIn(ctx, tx, []store.Decision{{MessageID: "k1:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
 		})
 		tx(t, s, func(tx store.Tx) error {
 			return tx.RecordResults(ctx, []store.Result{{MessageID: "k1:c7", Status: message.Unknown, Title: "timeout"}}, at3, 5)
@@ -563,7 +692,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 		for i, counted := range []bool{true, false, true, true} {
 			tx(t, s, func(tx store.Tx) error {
-				return tx.DecideMessages(ctx, []store.Decision{{MessageID: "k3:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
+				return decideIn(ctx, tx, []store.Decision{{MessageID: "k3:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
 			})
 			tx(t, s, func(tx store.Tx) error {
 				return tx.RecordResults(ctx, []store.Result{{MessageID: "k3:c7", Status: message.Queued, Code: 131000,
@@ -596,7 +725,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 
 		tx(t, s, func(tx store.Tx) error {
-			return tx.DecideMessages(ctx, []store.Decision{
+			return decideIn(ctx, tx, []store.Decision{
 				{MessageID: "k1:c1", Status: message.Skipped, Reason: "suppressed"},
 				{MessageID: "k1:c2", Status: message.Skipped, Reason: "suppressed"},
 				{MessageID: "k1:c4", Status: message.Sending, ConsentEventID: "e"},

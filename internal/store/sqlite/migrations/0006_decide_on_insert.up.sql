@@ -1,0 +1,5 @@
+-- A campaign's messages are written when they are decided, not expanded
+-- ahead as queued rows. The primary key, the campaign's id and the contact's
+-- (campaign:contact), is what keeps one message per contact and campaign; the
+-- second unique index on the same pair only cost an index write per message.
+DROP INDEX messages_campaign_contact;
