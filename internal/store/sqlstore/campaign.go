@@ -169,7 +169,10 @@ func (t *tx) ClaimAudience(ctx context.Context, c campaign.Campaign, after strin
 	defer errorf("claim audience", &err)
 	cond, args := t.audience(c, 2, true)
 	args = append([]any{after}, args...)
-	next := `s.contact_id > $1 AND ` + cond + ` ORDER BY s.contact_id LIMIT ` + fmt.Sprint(limit)
+	// c.id > $1 repeats the join's bound for the planner: without it a merge
+	// join read the contacts from the first one on every batch (measured:
+	// 74 µs a message at 30k contacts, growing with the walk).
+	next := `s.contact_id > $1 AND c.id > $1 AND ` + cond + ` ORDER BY s.contact_id LIMIT ` + fmt.Sprint(limit)
 	if t.b.ForUpdate == "" {
 		// One writer (SQLite): the transaction itself holds off withdrawals,
 		// so the walk and the read are one statement.
