@@ -49,7 +49,7 @@ func (d *DispatchConfig) defaults() {
 		d.Burst = max(1, d.Rate/10) // 100 ms of sending
 	}
 	if d.Batch <= 0 {
-		d.Batch = int(min(500, max(1, d.Burst)))
+		d.Batch = int(min(250, max(1, d.Burst)))
 	}
 	if d.Concurrency <= 0 {
 		d.Concurrency = 64

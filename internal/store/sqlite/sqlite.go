@@ -66,6 +66,12 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// Checkpoints run beside the writer (checkpointer), not inside
+		// the commit that crosses the threshold: that commit waited for the
+		// copy and an fsync of the database file (measured: write
+		// transactions' p99 50-750 ms under load, and opt-outs behind them).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -101,6 +107,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, write: write, read: read, insert: insert}
+	stopCheckpoints, err := checkpointer(path)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s.Store = sqlstore.New(sqlstore.Backend{
 		Name:        "sqlite",
@@ -125,6 +137,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
 		Ping:     read.PingContext,
 		Close: func() error {
+			stopCheckpoints()
 			return errors.Join(read.Close(), write.Close())
 		},
 	})
