@@ -183,23 +183,10 @@ func (t *tx) ClaimAudience(ctx context.Context, c campaign.Campaign, after strin
 	// another dispatcher), then read in a statement of its own: under READ
 	// COMMITTED it sees every withdrawal that committed before the locks were
 	// granted. A contact who withdrew meanwhile is read, and skipped.
-	rows, err := t.db.Query(ctx, `SELECT l.id FROM contacts l WHERE l.id IN (
+	ids, err := strings1(t.db.Query(ctx, `SELECT l.id FROM contacts l WHERE l.id IN (
 			SELECT s.contact_id FROM consent_states s JOIN contacts c ON c.id = s.contact_id WHERE `+next+`)
-		ORDER BY l.id`+t.b.ForUpdate, args...)
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+		ORDER BY l.id`+t.b.ForUpdate, args...))
+	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
 	return t.audienceRows(ctx, c, `SELECT `+gateColumns+gateFrom+` WHERE c.id `+t.b.InList("$2")+` ORDER BY c.id`,
@@ -234,22 +221,27 @@ func (t *tx) LockQueued(ctx context.Context, campaignID, after string, limit int
 	// The slice comes from the status index; the contacts are then looked up
 	// one by one and locked in id order (a consistent order: no deadlock
 	// with another dispatcher), never merged with a walk of all contacts.
-	rows, err := t.db.Query(ctx, `SELECT c.id FROM contacts c WHERE c.id IN (
+	return strings1(t.db.Query(ctx, `SELECT c.id FROM contacts c WHERE c.id IN (
 			SELECT m.contact_id FROM messages m WHERE m.campaign_id = $1 AND m.status = 'queued' AND m.contact_id > $3
 			ORDER BY m.campaign_id, m.status, m.contact_id LIMIT $2)
-		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, after)
+		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, after))
+}
+
+// strings1 reads a one-column result of strings.
+func strings1(rows Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
 
 func jsonList[T any](v []T) string {
@@ -373,35 +365,21 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 	if len(ds) == 0 {
 		return nil, nil
 	}
-	var rows Rows
 	if t.b.Arrays {
 		n := len(ds)
 		id, ct, st, ev, rs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		for i, d := range ds {
 			id[i], ct[i], st[i], ev[i], rs[i] = d.MessageID, d.ContactID, string(d.Status), d.ConsentEventID, d.Reason
 		}
-		rows, err = t.db.Query(ctx, fmt.Sprintf(decideUpsert, `unnest($1::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS j(id, c, s, e, r)`),
-			id, micro(at), c.Purpose, c.ID, ct, st, ev, rs)
-	} else {
-		js := make([]decisionJSON, len(ds))
-		for i, d := range ds {
-			js[i] = decisionJSON{ID: d.MessageID, C: d.ContactID, S: string(d.Status), E: d.ConsentEventID, R: d.Reason}
-		}
-		rows, err = t.db.Query(ctx, fmt.Sprintf(decideUpsert, `(SELECT value->>'id' AS id, value->>'c' AS c, value->>'s' AS s,
-			value->>'e' AS e, value->>'r' AS r FROM `+t.b.JSONObjects("$1")+`) AS j`), jsonList(js), micro(at), c.Purpose, c.ID)
+		return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `unnest($1::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS j(id, c, s, e, r)`),
+			id, micro(at), c.Purpose, c.ID, ct, st, ev, rs))
 	}
-	if err != nil {
-		return nil, err
+	js := make([]decisionJSON, len(ds))
+	for i, d := range ds {
+		js[i] = decisionJSON{ID: d.MessageID, C: d.ContactID, S: string(d.Status), E: d.ConsentEventID, R: d.Reason}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `(SELECT value->>'id' AS id, value->>'c' AS c, value->>'s' AS s,
+		value->>'e' AS e, value->>'r' AS r FROM `+t.b.JSONObjects("$1")+`) AS j`), jsonList(js), micro(at), c.Purpose, c.ID))
 }
 
 type resultJSON struct {
