@@ -62,7 +62,7 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		items, err := a.store.PendingInbox(ctx, 500)
+		items, err := a.store.PendingInbox(ctx, 200)
 		if err != nil || len(items) == 0 {
 			return total, err
 		}

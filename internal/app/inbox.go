@@ -24,8 +24,11 @@ type inboxWrite struct {
 	done chan error
 }
 
-// maxInboxBatch bounds one transaction of bodies.
-const maxInboxBatch = 1000
+// maxInboxBatch bounds one transaction of bodies, and so how long a
+// withdrawal can wait behind it on SQLite's single writer (measured, N=50k
+// with status webhooks: opt-out p99 84 and 74 ms with 200, 119 and 95 ms
+// with 1,000).
+const maxInboxBatch = 200
 
 // storeInbox stores a body for the inbox worker and returns once it is
 // committed (a body already there counts as stored).
