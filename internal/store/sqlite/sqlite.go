@@ -122,7 +122,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		JSONStrings: func(p string) string { return "json_each(" + p + ")" },
 		JSONObjects: func(p string) string { return "json_each(" + p + ")" },
 		Least:       "min",
-		Analyze:     "PRAGMA optimize",
+		Analyze:     "PRAGMA analysis_limit = 1000; PRAGMA optimize", // bounded: it runs inside a write transaction
 		InList:      func(p string) string { return "IN (SELECT value FROM json_each(" + p + "))" },
 		ListArg:     func(ids []string) any { b, _ := json.Marshal(append([]string{}, ids...)); return string(b) },
 		MigrateQueue: func(ctx context.Context) error {
