@@ -176,7 +176,7 @@ func (t *tx) ClaimAudience(ctx context.Context, c campaign.Campaign, after strin
 	if t.b.ForUpdate == "" {
 		// One writer (SQLite): the transaction itself holds off withdrawals,
 		// so the walk and the read are one statement.
-		return t.audienceRows(ctx, c, `SELECT `+gateColumns+` FROM consent_states s JOIN contacts c ON c.id = s.contact_id
+		return t.gateRows(ctx, c, false, `SELECT `+gateColumns+` FROM consent_states s JOIN contacts c ON c.id = s.contact_id
 			LEFT JOIN contact_keys k ON k.contact_id = c.id WHERE `+next, args...)
 	}
 	// Lock the contacts of the next slice in id order (no deadlock with
@@ -189,12 +189,14 @@ func (t *tx) ClaimAudience(ctx context.Context, c campaign.Campaign, after strin
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return t.audienceRows(ctx, c, `SELECT `+gateColumns+gateFrom+` WHERE c.id `+t.b.InList("$2")+` ORDER BY c.id`,
+	return t.gateRows(ctx, c, false, `SELECT `+gateColumns+gateFrom+` WHERE c.id `+t.b.InList("$2")+` ORDER BY c.id`,
 		c.Purpose, t.b.ListArg(ids))
 }
 
-// audienceRows reads gate rows; the campaign names their messages.
-func (t *tx) audienceRows(ctx context.Context, c campaign.Campaign, query string, args ...any) (out []store.DispatchRow, err error) {
+// gateRows reads gate rows of a campaign. With withMessage each row starts
+// with its message's id and status; without, the row is a contact the
+// campaign has not decided yet, and the campaign names its message.
+func (t *tx) gateRows(ctx context.Context, c campaign.Campaign, withMessage bool, query string, args ...any) (out []store.DispatchRow, err error) {
 	rows, err := t.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -203,14 +205,20 @@ func (t *tx) audienceRows(ctx context.Context, c campaign.Campaign, query string
 	for rows.Next() {
 		var d store.DispatchRow
 		var erased, since, validUntil int64
-		if err := rows.Scan(&d.Contact.ID, &d.Contact.PhoneCT, &d.Contact.KeyWrapped, &d.Contact.Region,
+		dest := []any{&d.Contact.ID, &d.Contact.PhoneCT, &d.Contact.KeyWrapped, &d.Contact.Region,
 			&d.Contact.Mobile, &d.Contact.Language, &d.Contact.FieldsCT, &d.Contact.Restricted, &erased, &d.State.Status,
-			&d.State.EventID, &since, &validUntil, &d.State.AgeOK, &d.State.Basis); err != nil {
+			&d.State.EventID, &since, &validUntil, &d.State.AgeOK, &d.State.Basis}
+		if withMessage {
+			dest = append([]any{&d.MessageID, &d.Status}, dest...)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		d.Contact.ErasedAt, d.State.Since, d.State.ValidUntil = fromMicro(erased), fromMicro(since), fromMicro(validUntil)
 		d.State.ContactID, d.State.Purpose = d.Contact.ID, c.Purpose
-		d.MessageID = campaignMessageID(c.ID, d.Contact.ID)
+		if !withMessage {
+			d.MessageID = campaignMessageID(c.ID, d.Contact.ID)
+		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -252,22 +260,19 @@ func jsonList[T any](v []T) string {
 	return string(b)
 }
 
-const dispatchColumns = `m.id, m.status, c.id, c.phone_ct, k.wrapped, c.region, c.mobile, c.language, c.fields_ct,
-	c.restricted, c.erased_at, COALESCE(s.status, 'none'), COALESCE(s.event_id, ''), COALESCE(s.since, 0),
-	COALESCE(s.valid_until, 0), COALESCE(s.age_ok, false), COALESCE(s.basis, '')
+const dispatchColumns = `m.id, m.status, ` + gateColumns + `
 	FROM messages m JOIN contacts c ON c.id = m.contact_id
 	LEFT JOIN contact_keys k ON k.contact_id = c.id
 	LEFT JOIN consent_states s ON s.contact_id = c.id AND s.purpose = $2`
 
 func (t *tx) DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) (out []store.DispatchRow, err error) {
 	defer errorf("dispatch rows", &err)
-	// By primary key: a prepared statement's generic plan cannot use the
-	// partial (campaign, contact) index and would walk the whole campaign.
+	// By primary key, the one index that finds a campaign's message.
 	ids := make([]string, len(contactIDs))
 	for i, c := range contactIDs {
 		ids[i] = campaignMessageID(campaignID, c)
 	}
-	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
+	return t.gateRows(ctx, campaign.Campaign{ID: campaignID, Purpose: purpose}, true, `SELECT `+dispatchColumns+`
 		WHERE m.id `+t.b.InList("$1")+`
 		ORDER BY m.contact_id`, t.b.ListArg(ids), purpose)
 }
@@ -285,30 +290,9 @@ func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string,
 		return t.DispatchRows(ctx, campaignID, purpose, ids)
 	}
 	// One writer (SQLite): the transaction itself holds off withdrawals.
-	return t.dispatchRows(ctx, purpose, `SELECT `+dispatchColumns+`
+	return t.gateRows(ctx, campaign.Campaign{ID: campaignID, Purpose: purpose}, true, `SELECT `+dispatchColumns+`
 		WHERE m.campaign_id = $1 AND m.status = 'queued' AND m.contact_id > $4
 		ORDER BY m.campaign_id, m.status, m.contact_id LIMIT $3`, campaignID, purpose, limit, after)
-}
-
-func (t *tx) dispatchRows(ctx context.Context, purpose, query string, args ...any) (out []store.DispatchRow, err error) {
-	rows, err := t.db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d store.DispatchRow
-		var erased, since, validUntil int64
-		if err := rows.Scan(&d.MessageID, &d.Status, &d.Contact.ID, &d.Contact.PhoneCT, &d.Contact.KeyWrapped, &d.Contact.Region,
-			&d.Contact.Mobile, &d.Contact.Language, &d.Contact.FieldsCT, &d.Contact.Restricted, &erased, &d.State.Status,
-			&d.State.EventID, &since, &validUntil, &d.State.AgeOK, &d.State.Basis); err != nil {
-			return nil, err
-		}
-		d.Contact.ErasedAt, d.State.Since, d.State.ValidUntil = fromMicro(erased), fromMicro(since), fromMicro(validUntil)
-		d.State.ContactID, d.State.Purpose = d.Contact.ID, purpose
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {

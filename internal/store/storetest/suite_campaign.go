@@ -150,6 +150,29 @@ func startCampaign(t *testing.T, s store.Store) campaign.Campaign {
 	return c
 }
 
+// roundTrip stores campaigns and reads each back unchanged.
+func roundTrip(t *testing.T, s store.Store, cs ...campaign.Campaign) {
+	t.Helper()
+	ctx := context.Background()
+	tx(t, s, func(tx store.Tx) error {
+		for _, c := range cs {
+			if err := tx.CreateCampaign(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, want := range cs {
+		got, err := s.Campaign(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Errorf("campaign %s round trip (-want +got):\n%s", want.ID, diff)
+		}
+	}
+}
+
 func msgID(campaignID, contactID string) string { return campaignID + ":" + contactID }
 
 // messageStatuses reads the status of each contact's message in a campaign.
@@ -180,21 +203,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		c.Window = &campaign.Window{From: "21:00", To: "08:00"}
 		bare := campaign.Campaign{ID: "k2", Name: "Nyheter", Purpose: "news", Language: "en", Status: campaign.Draft, CreatedAt: t0,
 			Template: campaign.Template{Name: "news", Languages: map[string]campaign.Variant{"en": {Body: "x"}}}}
-		tx(t, s, func(tx store.Tx) error {
-			if err := tx.CreateCampaign(ctx, c); err != nil {
-				return err
-			}
-			return tx.CreateCampaign(ctx, bare)
-		})
-		for _, want := range []campaign.Campaign{c, bare} {
-			got, err := s.Campaign(ctx, want.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := gocmp.Diff(want, got); diff != "" {
-				t.Errorf("campaign %s round trip (-want +got):\n%s", want.ID, diff)
-			}
-		}
+		roundTrip(t, s, c, bare)
 		if err := s.Tx(ctx, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) }); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("same id twice: %v, want ErrConflict", err)
 		}

@@ -175,21 +175,7 @@ func exerciseTags(t *testing.T, b Backend) {
 		c.Tags, c.Language = []string{"b2b", "vip"}, "nb"
 		bare := c
 		bare.ID, bare.Tags, bare.Language = "k2", nil, ""
-		tx(t, s, func(tx store.Tx) error {
-			if err := tx.CreateCampaign(ctx, c); err != nil {
-				return err
-			}
-			return tx.CreateCampaign(ctx, bare)
-		})
-		for _, want := range []campaign.Campaign{c, bare} {
-			got, err := s.Campaign(ctx, want.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := gocmp.Diff(want, got); diff != "" {
-				t.Errorf("campaign %s round trip (-want +got):\n%s", want.ID, diff)
-			}
-		}
+		roundTrip(t, s, c, bare)
 		// Updating a campaign's progress keeps its tags.
 		c.Status, c.Audience = campaign.Done, 2
 		tx(t, s, func(tx store.Tx) error { return tx.UpdateCampaign(ctx, c, "c9") })
