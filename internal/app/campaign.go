@@ -55,7 +55,7 @@ func (a *App) CreateCampaign(ctx context.Context, actor Actor, c campaign.Campai
 	if err := c.Template.Lint(a.cfg.BusinessName, a.cfg.PublicURL+"/privacy", p.Fields); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	c.ID, c.Status, c.CreatedAt, c.Audience, c.Expanded = newID(), campaign.Draft, a.now(), 0, false
+	c.ID, c.Status, c.CreatedAt, c.Audience, c.Walked = newID(), campaign.Draft, a.now(), 0, false
 	c.StartedAt, c.FinishedAt = time.Time{}, time.Time{}
 	return c, a.store.Tx(ctx, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
 }
@@ -106,7 +106,7 @@ func (a *App) Campaign(ctx context.Context, actor Actor, id string) (CampaignVie
 	for _, n := range counts {
 		decided += n.N
 	}
-	if rest := c.Audience - decided; !c.Expanded && rest > 0 {
+	if rest := c.Audience - decided; !c.Walked && rest > 0 {
 		if c.Status == campaign.Cancelled {
 			v.Counts[message.Skipped] += rest
 			v.Skipped["campaign cancelled"] += rest

@@ -118,7 +118,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		if _, err := tx.AbandonDispatching(ctx, id, a.now()); err != nil {
 			return err
 		}
-		if c.Expanded {
+		if c.Walked {
 			return nil
 		}
 		var err error
@@ -135,7 +135,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}); err != nil {
 		return 0, err
 	}
-	if cursor == "" && !c.Expanded {
+	if cursor == "" && !c.Walked {
 		// The audience may have just been imported: fresh statistics keep
 		// the walk on its index (measured: with the statistics of an empty
 		// table PostgreSQL read every remaining contact for each batch).
@@ -167,7 +167,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}()
 	// The walk goes over the audience in contact order; then a pass over the
 	// messages put back to queued (retries) from the start.
-	walked := c.Expanded
+	walked := c.Walked
 	stats := a.statsKeeper(ctx)
 	defer stats.wait()
 	wait, err := func() (time.Duration, error) {

@@ -72,7 +72,7 @@ type Campaign struct {
 	Window      *Window   `json:"window,omitempty"`
 	Status      Status    `json:"status"`
 	Audience    int64     `json:"audience"` // contacts counted at the start; once walked, those decided
-	Expanded    bool      `json:"expanded"` // the dispatcher has walked the whole audience
+	Walked      bool      `json:"walked"`   // the dispatcher has walked the whole audience
 	CreatedAt   time.Time `json:"created_at"`
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	FinishedAt  time.Time `json:"finished_at,omitzero"`

@@ -15,14 +15,14 @@ import (
 )
 
 const campaignColumns = `id, name, purpose, template, language, scheduled_at, window_from, window_to, status, audience,
-	expanded, created_at, started_at, finished_at, sender, tags`
+	walked, created_at, started_at, finished_at, sender, tags`
 
 func scanCampaign(row scanner) (campaign.Campaign, error) {
 	var c campaign.Campaign
 	var tpl, from, to, tags string
 	var scheduled, created, started, finished int64
 	err := row.Scan(&c.ID, &c.Name, &c.Purpose, &tpl, &c.Language, &scheduled, &from, &to, &c.Status, &c.Audience,
-		&c.Expanded, &created, &started, &finished, &c.Sender, &tags)
+		&c.Walked, &created, &started, &finished, &c.Sender, &tags)
 	if err != nil {
 		return c, err
 	}
@@ -79,14 +79,14 @@ func (t *tx) CreateCampaign(ctx context.Context, c campaign.Campaign) (err error
 	_, err = t.db.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`, cursor)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '')`,
 		c.ID, c.Name, c.Purpose, string(tpl), c.Language, micro(c.ScheduledAt), from, to, string(c.Status), c.Audience,
-		c.Expanded, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt), c.Sender, jsonList(c.Tags))
+		c.Walked, micro(c.CreatedAt), micro(c.StartedAt), micro(c.FinishedAt), c.Sender, jsonList(c.Tags))
 	return t.conflict(err)
 }
 
 func (t *tx) UpdateCampaign(ctx context.Context, c campaign.Campaign, cursor string) (err error) {
 	defer errorf("update campaign", &err)
-	n, err := t.db.Exec(ctx, `UPDATE campaigns SET status = $2, audience = $3, expanded = $4, cursor = $5, started_at = $6,
-		finished_at = $7 WHERE id = $1`, c.ID, string(c.Status), c.Audience, c.Expanded, cursor, micro(c.StartedAt), micro(c.FinishedAt))
+	n, err := t.db.Exec(ctx, `UPDATE campaigns SET status = $2, audience = $3, walked = $4, cursor = $5, started_at = $6,
+		finished_at = $7 WHERE id = $1`, c.ID, string(c.Status), c.Audience, c.Walked, cursor, micro(c.StartedAt), micro(c.FinishedAt))
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
@@ -118,7 +118,7 @@ func (t *tx) SetCampaignAudience(ctx context.Context, id string, audience int64)
 
 func (t *tx) FinishWalk(ctx context.Context, id string) (err error) {
 	defer errorf("finish walk", &err)
-	_, err = t.db.Exec(ctx, `UPDATE campaigns SET expanded = TRUE,
+	_, err = t.db.Exec(ctx, `UPDATE campaigns SET walked = TRUE,
 		audience = (SELECT count(*) FROM messages WHERE campaign_id = $1) WHERE id = $1`, id)
 	return err
 }

@@ -75,11 +75,11 @@ func campaignFixture(t *testing.T, s store.Store) campaign.Campaign {
 		}}}
 }
 
-// expandAll walks a campaign's audience in slices of limit with
+// walkAll walks a campaign's audience in slices of limit with
 // ClaimAudience and records each slice as queued messages (as a dispatcher
 // records its decisions), following the cursor to the end; it returns how
 // many messages it recorded and the last contact reached.
-func expandAll(t *testing.T, s store.Store, c campaign.Campaign, after string, limit int) (added int, last string) {
+func walkAll(t *testing.T, s store.Store, c campaign.Campaign, after string, limit int) (added int, last string) {
 	t.Helper()
 	ctx := context.Background()
 	last = after
@@ -139,13 +139,13 @@ func decideIn(ctx context.Context, tx store.Tx, ds []store.Decision, at time.Tim
 	return nil
 }
 
-// startCampaign stores the fixture's campaign and expands its whole audience.
+// startCampaign stores the fixture's campaign and records its whole audience as queued.
 func startCampaign(t *testing.T, s store.Store) campaign.Campaign {
 	t.Helper()
 	c := campaignFixture(t, s)
 	tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(context.Background(), c) })
-	if n, _ := expandAll(t, s, c, "", 100); n != len(audienceAll) {
-		t.Fatalf("expanded %d, want %d", n, len(audienceAll))
+	if n, _ := walkAll(t, s, c, "", 100); n != len(audienceAll) {
+		t.Fatalf("walked %d, want %d", n, len(audienceAll))
 	}
 	return c
 }
@@ -218,7 +218,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			}
 			return err
 		})
-		c.Status, c.Audience, c.Expanded = campaign.Done, 5, true
+		c.Status, c.Audience, c.Walked = campaign.Done, 5, true
 		c.StartedAt, c.FinishedAt = t0.Add(3*time.Hour), t0.Add(4*time.Hour)
 		tx(t, s, func(tx store.Tx) error { return tx.UpdateCampaign(ctx, c, "c7") })
 		got, err := s.Campaign(ctx, "k1")
@@ -269,7 +269,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 				c := campaignFixture(t, s)
 				c.Language = tt.language
 				tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
-				added, last := expandAll(t, s, c, "", tt.limit)
+				added, last := walkAll(t, s, c, "", tt.limit)
 				if added != len(tt.want) {
 					t.Errorf("added %d, want %d", added, len(tt.want))
 				}
@@ -341,7 +341,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 				k2 := c
 				k2.ID = "k2"
 				tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k2) })
-				if n, _ := expandAll(t, s, k2, "", 10); n != len(tt.want) {
+				if n, _ := walkAll(t, s, k2, "", 10); n != len(tt.want) {
 					t.Errorf("second campaign added %d, want %d", n, len(tt.want))
 				}
 			})
@@ -384,7 +384,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			}
 			return err
 		})
-		if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 42 || got.Expanded {
+		if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 42 || got.Walked {
 			t.Fatalf("after SetCampaignAudience: %+v, %v", got, err)
 		}
 		// A contact whose consent ended after the campaign started is still
@@ -410,10 +410,10 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			}
 			return err
 		})
-		expandAll(t, s, c, "c4", 10) // c6
+		walkAll(t, s, c, "c4", 10) // c6
 		tx(t, s, func(tx store.Tx) error { return tx.FinishWalk(ctx, "k1") })
-		if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 1 || !got.Expanded {
-			t.Fatalf("after FinishWalk: audience %d, walked %v, %v; want 1 message, walked", got.Audience, got.Expanded, err)
+		if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 1 || !got.Walked {
+			t.Fatalf("after FinishWalk: audience %d, walked %v, %v; want 1 message, walked", got.Audience, got.Walked, err)
 		}
 	})
 
@@ -425,7 +425,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		w := activeState("c2", "offers")
 		w.Status, w.Basis, w.ValidUntil = consent.StatusWithdrawn, "", time.Time{}
 		tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, w) })
-		if added, _ := expandAll(t, s, c, "", 2); added != len(audienceAll)-1 {
+		if added, _ := walkAll(t, s, c, "", 2); added != len(audienceAll)-1 {
 			t.Errorf("added %d, want %d", added, len(audienceAll)-1)
 		}
 		if _, err := s.Message(ctx, msgID("k1", "c2")); !errors.Is(err, store.ErrNotFound) {
@@ -696,8 +696,8 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		k3 := campaign.Campaign{ID: "k3", Name: "Tredje", Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
 			Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
 		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k3) })
-		if n, _ := expandAll(t, s, k3, "", 10); n != len(audienceAll) {
-			t.Fatalf("k3 expanded %d", n)
+		if n, _ := walkAll(t, s, k3, "", 10); n != len(audienceAll) {
+			t.Fatalf("k3 walked %d", n)
 		}
 		for i, counted := range []bool{true, false, true, true} {
 			tx(t, s, func(tx store.Tx) error {
@@ -729,8 +729,8 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		other := campaign.Campaign{ID: "k2", Name: "Andre", Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
 			Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
 		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, other) })
-		if n, _ := expandAll(t, s, other, "", 10); n != len(audienceAll) {
-			t.Fatalf("k2 expanded %d", n)
+		if n, _ := walkAll(t, s, other, "", 10); n != len(audienceAll) {
+			t.Fatalf("k2 walked %d", n)
 		}
 
 		tx(t, s, func(tx store.Tx) error {

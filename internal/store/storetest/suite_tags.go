@@ -160,7 +160,7 @@ func exerciseTags(t *testing.T, b Backend) {
 		// The erased contact's consent state is still active in this
 		// fixture, but without its tag it is out of a tagged audience.
 		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
-		if added, _ := expandAll(t, s, c, "", 10); added != 1 {
+		if added, _ := walkAll(t, s, c, "", 10); added != 1 {
 			t.Errorf("audience of vip after erasing c1: %d, want 1 (c4)", added)
 		}
 		if _, err := s.Message(ctx, msgID(c.ID, "c1")); !errors.Is(err, store.ErrNotFound) {
@@ -212,7 +212,7 @@ func exerciseTags(t *testing.T, b Backend) {
 					c := tagFixture(t, s)
 					c.Tags, c.Language = tt.tags, tt.language
 					tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
-					added, last := expandAll(t, s, c, "", limit)
+					added, last := walkAll(t, s, c, "", limit)
 					if added != len(tt.want) {
 						t.Errorf("added %d, want %d", added, len(tt.want))
 					}

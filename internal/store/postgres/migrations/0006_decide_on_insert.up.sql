@@ -7,3 +7,6 @@ DROP INDEX messages_campaign_contact;
 -- The audience walk: a purpose's states in contact order, with what the walk
 -- filters on, so that a batch reads the index and no more.
 CREATE INDEX consent_states_walk ON consent_states (purpose, contact_id) INCLUDE (status, since);
+-- statement
+-- A campaign's audience is walked, not expanded.
+ALTER TABLE campaigns RENAME COLUMN expanded TO walked;
