@@ -265,7 +265,7 @@ func (s *statsKeeper) grew(n int) {
 	go func() {
 		defer s.running.Done()
 		defer s.busy.Store(false)
-		if err := s.a.store.Analyze(s.ctx); err != nil {
+		if err := s.a.store.AnalyzeGrowth(s.ctx); err != nil {
 			s.a.log.Warn("refreshing planner statistics failed", "error", err)
 		}
 	}()

@@ -78,6 +78,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		JSONObjects:   func(p string) string { return "jsonb_array_elements(CAST(" + p + " AS jsonb))" },
 		Least:         "LEAST",
 		Arrays:        true,
+		CachedPlans:   true,
 		Analyze:       "ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen",
 		InList:        func(p string) string { return "IN (SELECT unnest(CAST(" + p + " AS text[])))" },
 		ListArg:       func(ids []string) any { return ids },

@@ -122,9 +122,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		JSONStrings: func(p string) string { return "json_each(" + p + ")" },
 		JSONObjects: func(p string) string { return "json_each(" + p + ")" },
 		Least:       "min",
-		Analyze:     "PRAGMA analysis_limit = 1000; PRAGMA optimize", // bounded: it runs inside a write transaction
-		InList:      func(p string) string { return "IN (SELECT value FROM json_each(" + p + "))" },
-		ListArg:     func(ids []string) any { b, _ := json.Marshal(append([]string{}, ids...)); return string(b) },
+		// Bounded (it runs in a write transaction). The tables a campaign
+		// fills keep no statistics, so the planner takes them as large: with
+		// statistics taken while messages was nearly empty, the batch
+		// updates scanned it for every batch (measured: 190 ms a batch of
+		// 250 at 20k, 1,100 msg/s instead of 9,000). SQLite's documented
+		// way: edit sqlite_stat1, then reload it.
+		Analyze: `PRAGMA analysis_limit = 1000; PRAGMA optimize;
+			DELETE FROM sqlite_stat1 WHERE tbl IN ('messages', 'webhook_inbox', 'webhook_seen'); ANALYZE sqlite_schema`,
+		InList:  func(p string) string { return "IN (SELECT value FROM json_each(" + p + "))" },
+		ListArg: func(ids []string) any { b, _ := json.Marshal(append([]string{}, ids...)); return string(b) },
 		MigrateQueue: func(ctx context.Context) error {
 			m, err := rivermigrate.New(riversqlite.New(write), nil)
 			if err != nil {

@@ -175,8 +175,11 @@ func (t *tx) ClaimAudience(ctx context.Context, c campaign.Campaign, after strin
 	next := `s.contact_id > $1 AND c.id > $1 AND ` + cond + ` ORDER BY s.contact_id LIMIT ` + fmt.Sprint(limit)
 	if t.b.ForUpdate == "" {
 		// One writer (SQLite): the transaction itself holds off withdrawals,
-		// so the walk and the read are one statement.
-		return t.gateRows(ctx, c, false, `SELECT `+gateColumns+` FROM consent_states s JOIN contacts c ON c.id = s.contact_id
+		// so the walk and the read are one statement. The walk's index and
+		// CROSS JOIN (SQLite keeps that order) fix the plan whatever the
+		// statistics say.
+		return t.gateRows(ctx, c, false, `SELECT `+gateColumns+` FROM consent_states s INDEXED BY consent_states_walk
+			CROSS JOIN contacts c ON c.id = s.contact_id
 			LEFT JOIN contact_keys k ON k.contact_id = c.id WHERE `+next, args...)
 	}
 	// Lock the contacts of the next slice in id order (no deadlock with

@@ -75,6 +75,9 @@ type Backend struct {
 	Least string
 	// Analyze is the statement that refreshes the planner's statistics.
 	Analyze string
+	// CachedPlans says the database keeps a generic plan per connection
+	// (PostgreSQL), so statistics must follow a growing table.
+	CachedPlans bool
 	// MigrationLock, when set, is run first in every migration transaction so
 	// that replicas starting together migrate one at a time.
 	MigrationLock string
@@ -105,6 +108,14 @@ func New(b Backend) *Store {
 
 // Backend names the database.
 func (s *Store) Backend() string { return s.b.Name }
+
+// AnalyzeGrowth is Analyze where plans are cached, else nothing.
+func (s *Store) AnalyzeGrowth(ctx context.Context) error {
+	if !s.b.CachedPlans {
+		return nil
+	}
+	return s.Analyze(ctx)
+}
 
 // Analyze refreshes the planner's statistics.
 func (s *Store) Analyze(ctx context.Context) error {
