@@ -105,34 +105,12 @@ func (w *dispatchWorker) NextRetry(*river.Job[job.DispatchCampaign]) time.Time {
 	return time.Now().Add(time.Second)
 }
 
-type purgeWorker struct {
-	river.WorkerDefaults[job.PurgeMessages]
-	app *app.App
-}
-
-func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[job.PurgeMessages]) error {
-	_, err := w.app.PurgeMessages(ctx)
-	return err
-}
-
-type settleUnknownWorker struct {
-	river.WorkerDefaults[job.SettleUnknown]
-	app *app.App
-}
-
-func (w *settleUnknownWorker) Work(ctx context.Context, _ *river.Job[job.SettleUnknown]) error {
-	_, err := w.app.SettleUnknown(ctx)
-	return err
-}
-
-type expireOptInsWorker struct {
-	river.WorkerDefaults[job.ExpireOptIns]
-	app *app.App
-}
-
-func (w *expireOptInsWorker) Work(ctx context.Context, _ *river.Job[job.ExpireOptIns]) error {
-	_, err := w.app.ExpireOptIns(ctx)
-	return err
+// run makes a worker of an app call; what it counts is not the job's concern.
+func run[T river.JobArgs, N int | int64](f func(context.Context) (N, error)) river.Worker[T] {
+	return river.WorkFunc(func(ctx context.Context, _ *river.Job[T]) error {
+		_, err := f(ctx)
+		return err
+	})
 }
 
 func periodic(every time.Duration, args river.JobArgs) *river.PeriodicJob {
@@ -168,10 +146,10 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, &verifyLedgerWorker{app: a, log: log, ok: ok, events: events})
 	river.AddWorker(workers, &sendMessageWorker{app: a})
 	river.AddWorker(workers, &processInboxWorker{app: a})
-	river.AddWorker(workers, &expireOptInsWorker{app: a})
+	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
 	river.AddWorker(workers, &dispatchWorker{app: a})
-	river.AddWorker(workers, &purgeWorker{app: a})
-	river.AddWorker(workers, &settleUnknownWorker{app: a})
+	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages))
+	river.AddWorker(workers, run[job.SettleUnknown](a.SettleUnknown))
 	periodicJobs := []*river.PeriodicJob{
 		periodic(24*time.Hour, job.VerifyLedger{}),
 		periodic(time.Hour, job.ExpireOptIns{}),
