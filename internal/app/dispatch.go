@@ -168,8 +168,6 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	// The walk goes over the audience in contact order; then a pass over the
 	// messages put back to queued (retries) from the start.
 	walked := c.Walked
-	stats := a.statsKeeper(ctx)
-	defer stats.wait()
 	wait, err := func() (time.Duration, error) {
 		defer close(batches)
 		for time.Now().Before(deadline) {
@@ -205,7 +203,6 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				continue
 			}
 			cursor = last
-			stats.grew(len(out))
 			if dc.OnDecide != nil {
 				dc.OnDecide(n, time.Since(began))
 			}
@@ -234,44 +231,6 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}
 	return wait, nil
 }
-
-// statsKeeper refreshes the planner's statistics while a campaign fills the
-// messages table. PostgreSQL keeps a generic plan per connection; planned
-// while the table was small, the batch updates stayed seq scans as it grew
-// (measured: 95 µs a message at 50k instead of 18). Statistics refreshed at
-// 1k, 10k, 100k... messages decided in a slice invalidate those plans.
-type statsKeeper struct {
-	a       *App
-	ctx     context.Context
-	decided int
-	next    int
-	running sync.WaitGroup
-	busy    atomic.Bool
-}
-
-func (a *App) statsKeeper(ctx context.Context) *statsKeeper {
-	return &statsKeeper{a: a, ctx: context.WithoutCancel(ctx), next: 1000}
-}
-
-// grew counts decided messages and, past the next mark, refreshes the
-// statistics beside the dispatch (never two at once).
-func (s *statsKeeper) grew(n int) {
-	s.decided += n
-	if s.decided < s.next || !s.busy.CompareAndSwap(false, true) {
-		return
-	}
-	s.next *= 10
-	s.running.Add(1)
-	go func() {
-		defer s.running.Done()
-		defer s.busy.Store(false)
-		if err := s.a.store.AnalyzeGrowth(s.ctx); err != nil {
-			s.a.log.Warn("refreshing planner statistics failed", "error", err)
-		}
-	}()
-}
-
-func (s *statsKeeper) wait() { s.running.Wait() }
 
 // notYet is how long until the schedule and the send window allow sending.
 func (a *App) notYet(c campaign.Campaign) time.Duration {

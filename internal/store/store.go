@@ -48,12 +48,11 @@ type Store interface {
 	Queue(cfg *river.Config) (Queue, error)
 	// Analyze refreshes the planner's statistics of the tables a campaign
 	// reads, so that a campaign right after a large import gets index plans.
+	// Where plans are cached per connection (PostgreSQL), the store also
+	// refreshes them itself as the tables a campaign fills grow; not on
+	// SQLite, where ANALYZE would hold the single writer (measured: a 200 ms
+	// stall, and opt-outs behind it).
 	Analyze(ctx context.Context) error
-	// AnalyzeGrowth refreshes them while a campaign fills the messages
-	// table, where cached plans depend on them (PostgreSQL); on SQLite it
-	// does nothing: its ANALYZE would hold the single writer (measured: a
-	// 200 ms stall, and opt-outs behind it).
-	AnalyzeGrowth(ctx context.Context) error
 	// Backend names the backend: "sqlite" or "postgres".
 	Backend() string
 	// Close releases the connections.

@@ -358,6 +358,7 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 		for i, d := range ds {
 			id[i], ct[i], st[i], ev[i], rs[i] = d.MessageID, d.ContactID, string(d.Status), d.ConsentEventID, d.Reason
 		}
+		t.grew += len(ds)
 		return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `unnest($1::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS j(id, c, s, e, r)`),
 			id, micro(at), c.Purpose, c.ID, ct, st, ev, rs))
 	}

@@ -16,6 +16,7 @@ import (
 type tx struct {
 	reader
 	conn TxConn
+	grew int // rows added to the tables a campaign fills
 }
 
 func (t *tx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {

@@ -25,6 +25,7 @@ func (t *tx) MarkSeenMany(ctx context.Context, keys []string, at time.Time) (fre
 	uniq := slices.Clone(keys)
 	slices.Sort(uniq)
 	uniq = slices.Compact(uniq)
+	t.grew += len(uniq)
 	rows, err := t.db.Query(ctx, `INSERT INTO webhook_seen (key, at) SELECT value, $2 FROM `+t.b.JSONStrings("$1")+`
 		WHERE true ON CONFLICT (key) DO NOTHING RETURNING key`, jsonList(uniq), micro(at))
 	if err != nil {

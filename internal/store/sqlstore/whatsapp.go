@@ -132,6 +132,7 @@ func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 
 func (t *tx) PutInboxMany(ctx context.Context, items []store.InboxItem) (err error) {
 	defer errorf("put inbox", &err)
+	t.grew += len(items)
 	for len(items) > 0 {
 		chunk := items[:min(len(items), 500)]
 		items = items[len(chunk):]
