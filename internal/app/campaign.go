@@ -87,8 +87,9 @@ func (a *App) Campaign(ctx context.Context, actor Actor, id string) (CampaignVie
 		message.Failed, message.Skipped, message.Unknown} {
 		v.Counts[st] = 0
 	}
-	var done int64
+	var done, rows int64
 	for _, n := range counts {
+		rows += n.N
 		v.Counts[n.Status] += n.N
 		switch n.Status {
 		case message.Skipped:
@@ -102,11 +103,7 @@ func (a *App) Campaign(ctx context.Context, actor Actor, id string) (CampaignVie
 	}
 	// While the walk goes on, the contacts it has not reached have no
 	// message yet: queued, or never to be sent once cancelled.
-	var decided int64
-	for _, n := range counts {
-		decided += n.N
-	}
-	if rest := c.Audience - decided; !c.Walked && rest > 0 {
+	if rest := c.Audience - rows; !c.Walked && rest > 0 {
 		if c.Status == campaign.Cancelled {
 			v.Counts[message.Skipped] += rest
 			v.Skipped["campaign cancelled"] += rest
