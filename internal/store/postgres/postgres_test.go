@@ -5,10 +5,12 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
 
@@ -49,4 +51,56 @@ func TestStatisticsFollowGrowth(t *testing.T) {
 			t.Fatal("no statistics refresh after 1,000 rows")
 		}
 	}
+}
+
+// TestTokenBucketSharedByReplicas: two replicas (two stores, two connection
+// pools, one database) taking from one sending number's bucket as fast as
+// they can get no more than its burst plus its rate over the time they took
+// (issue 4 point 3).
+func TestTokenBucketSharedByReplicas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first := storetest.Postgres.Open(t)
+	second, err := postgres.Open(ctx, first.(*postgres.Store).URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Close() })
+	const rate, burst = 400.0, 40.0
+	var mu sync.Mutex
+	taken := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	until := start.Add(1500 * time.Millisecond)
+	for _, s := range []store.Store{first, second, first, second, first, second} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(until) {
+				var got int
+				if err := s.Tx(ctx, func(tx store.Tx) error {
+					var err error
+					got, err = tx.TakeTokens(ctx, "100000000000001", 10, rate, burst, time.Now())
+					return err
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				if got > 0 {
+					mu.Lock()
+					taken += got
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	if most := burst + rate*elapsed; float64(taken) > most {
+		t.Fatalf("the replicas took %d tokens in %.2f s, more than the bucket allows (%.0f)", taken, elapsed, most)
+	}
+	if least := rate * 1.5 * 0.5; float64(taken) < least {
+		t.Fatalf("the replicas took only %d tokens in %.2f s: the bucket starves them", taken, elapsed)
+	}
+	t.Logf("%d tokens in %.2f s (rate %.0f, burst %.0f)", taken, elapsed, rate, burst)
 }
