@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -111,6 +112,19 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Opt-outs arrive while the child dispatches, and across its death.
+		const stoppers = 60
+		var stops sync.WaitGroup
+		for i := range stoppers {
+			stops.Add(1)
+			go func() {
+				defer stops.Done()
+				time.Sleep(time.Duration(i) * 10 * time.Millisecond)
+				if _, err := h.sim.Inbound(sim.Inbound{From: number(i * (n / stoppers)), Text: "STOPP"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
 		h.waitFor("the child to send a third", func() bool {
 			return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID) > n/3
 		})
@@ -120,6 +134,7 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		_ = cmd.Wait()
 		killedAt := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
 
+		stops.Wait()
 		// A new worker takes over once River rescues the dead one's job.
 		h.startQueue(queue.Config{JobTimeout: 10 * time.Second, RescueStuckAfter: 12 * time.Second})
 		deadline := time.Now().Add(120 * time.Second)
@@ -162,6 +177,18 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		if total := v.Counts["sent"] + v.Counts["unknown"] + v.Counts["skipped"]; total != n {
 			t.Fatalf("outcomes %v do not cover the %d messages", v.Counts, n)
 		}
-		t.Logf("%s: killed after %d decided; %d sent, %d unknown (never reached the platform)", b.Name, killedAt, v.Counts["sent"], v.Counts["unknown"])
+		// Once a withdrawal committed, no later decision reached that contact.
+		var late int64
+		if err := h.store.Tx(h.ctx, func(tx store.Tx) error {
+			var err error
+			late, err = tx.LateDecisions(h.ctx, c.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if late != 0 {
+			t.Fatalf("%d messages were decided after their contact's withdrawal committed", late)
+		}
+		t.Logf("%s: killed after %d decided; %d sent, %d unknown (never reached the platform), %d skipped", b.Name, killedAt, v.Counts["sent"], v.Counts["unknown"], v.Counts["skipped"])
 	})
 }
