@@ -55,7 +55,7 @@ type DispatchConfig struct {
 	PostgresURL string   // server for the postgres backend; a fresh schema is made in it
 	Webhooks    bool     // the simulator sends sent and delivered statuses for every message
 	OptOutEvery time.Duration
-	Batch       int       // messages decided per transaction (default 500)
+	Batch       int       // messages decided per transaction (default 250)
 	Progress    io.Writer // progress lines; nil for none
 	Executable  string    // the samtykke binary, to run the simulator in its own process
 	// Profile, when set, is started when the campaign starts and its result
@@ -105,7 +105,7 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 		cfg.N = 100000
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 500
+		cfg.Batch = 250
 	}
 	if cfg.OptOutEvery == 0 {
 		cfg.OptOutEvery = 20 * time.Millisecond

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package bench_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/samtykke/samtykke/internal/bench"
+	"github.com/samtykke/samtykke/internal/cli"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+)
+
+// asSamtykke makes this test binary run as samtykke when the benchmark
+// starts its simulator in a process of its own.
+const asSamtykke = "SAMTYKKE_BENCH_TEST_AS_SAMTYKKE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asSamtykke) == "1" {
+		os.Exit(cli.Main(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestDispatchScenario runs the benchmark scenario small, on both stores:
+// every figure it prints is there and sane. Speed is not judged here.
+func TestDispatchScenario(t *testing.T) {
+	t.Setenv(asSamtykke, "1")
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		if b.Name == "postgres" {
+			storetest.PostgresSchema(t) // skips, or fails when PostgreSQL is required, if it is unreachable
+		}
+		rs, err := bench.Dispatch(context.Background(), bench.DispatchConfig{N: 400, Backends: []string{b.Name},
+			Executable: os.Args[0], PostgresURL: storetest.PostgresURL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 {
+			t.Fatalf("%d results for one backend", len(rs))
+		}
+		r := rs[0]
+		if r.Sent+r.Skipped != 400 || r.Sent == 0 {
+			t.Errorf("sent %d + skipped %d, want 400 with some sent", r.Sent, r.Skipped)
+		}
+		if r.LateDecisions != 0 {
+			t.Errorf("%d decisions after a withdrawal", r.LateDecisions)
+		}
+		if r.MsgPerSec <= 0 || r.SimMaxPerSec <= 0 || r.Ratio <= 0 || r.GateP99ms <= 0 || r.CPUPerMsgUs <= 0 || r.PeakRSSMB <= 0 || r.PeakAnonMB <= 0 {
+			t.Errorf("a figure is missing: %+v", r)
+		}
+		if b.Name == "postgres" && r.DBCPUPerMsgUs <= 0 {
+			t.Errorf("no database CPU measured: %+v", r)
+		}
+	})
+}
