@@ -202,6 +202,14 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 			continue
 		}
 		u := store.StatusUpdate{ID: st.BizOpaqueCallbackData, WAMID: st.ID, Status: message.Status(st.Status)}
+		if u.ID == "" {
+			// Not our id: the wamid is looked for among the recipient's messages.
+			c, _, err := a.person(ctx, tx, st.RecipientID, st.RecipientUserID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			u.ContactID = c.ID
+		}
 		if len(st.Errors) > 0 {
 			u.Code, u.Title = st.Errors[0].Code, st.Errors[0].Title
 		}
@@ -241,23 +249,27 @@ func messageFor(ctx context.Context, tx store.Tx, st whatsapp.Status) (message.M
 // id when the platform leaves the number out (§7). It records the BSUID next
 // to the number when both are known.
 func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
-	var num phone.Number
+	c, num, err := a.person(ctx, tx, waID, userID)
+	if err == nil && num.E164() != "" && userID != "" {
+		err = a.recordBSUID(ctx, tx, c, userID)
+	}
+	return c, num, err
+}
+
+// person finds the contact a wa_id or BSUID names: by number when it is
+// one, else by the BSUID.
+func (a *App) person(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
 	if waID != "" {
-		n, err := a.cfg.Phones.Parse("+" + whatsapp.Digits(waID))
-		if err == nil {
-			num = n
+		if n, err := a.cfg.Phones.Parse("+" + whatsapp.Digits(waID)); err == nil {
 			c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(n.E164()))
-			if err == nil && userID != "" {
-				err = a.recordBSUID(ctx, tx, c, userID)
-			}
-			return c, num, err
+			return c, n, err
 		}
 	}
 	if userID != "" {
 		c, err := tx.ContactByBSUID(ctx, a.vault.BlindIndex("bsuid:"+userID))
-		return c, num, err
+		return c, "", err
 	}
-	return contact.Contact{}, num, store.ErrNotFound
+	return contact.Contact{}, "", store.ErrNotFound
 }
 
 func (a *App) recordBSUID(ctx context.Context, tx store.Tx, c contact.Contact, userID string) error {

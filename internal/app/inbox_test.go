@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -51,6 +53,66 @@ func TestStatusWebhooksGroupCommit(t *testing.T) {
 		wg.Wait()
 		if got := tb.b.Int(t, tb.store, `SELECT count(*) FROM webhook_inbox`); got != n {
 			t.Fatalf("%d bodies stored, want %d (each once)", got, n)
+		}
+	})
+}
+
+// TestStatusWithoutOurID: a status webhook that does not echo our
+// biz_opaque_callback_data is matched by its wamid among the messages of its
+// recipient, and of no one else (reference §6).
+func TestStatusWithoutOurID(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		var contacts []string
+		for _, number := range []string{"+47 912 34 567", "+47 912 34 568"} {
+			rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed(number))
+			if err != nil {
+				t.Fatal(err)
+			}
+			contacts = append(contacts, rec.ContactID)
+		}
+		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
+			m := message.Message{ID: "m-first", ContactID: contacts[0], Kind: message.Receipt, BodyKey: "receipt", Status: message.Sending, CreatedAt: tb.now}
+			if err := tx.CreateMessage(tb.ctx, m); err != nil {
+				return err
+			}
+			return tx.FinishMessage(tb.ctx, m.ID, message.Sent, "wamid.first", 0, "", tb.now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		webhook := func(status, recipient string) {
+			t.Helper()
+			p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
+				Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
+					Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: 1, RecipientID: recipient}}}}}}}}
+			raw, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tb.app.ProcessInbox(tb.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		status := func() message.Status {
+			m, err := tb.store.Message(tb.ctx, "m-first")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Status
+		}
+		webhook("read", "4791234568") // the other contact's number
+		if got := status(); got != message.Sent {
+			t.Fatalf("a status naming another recipient moved the message to %s", got)
+		}
+		webhook("delivered", "4791234567")
+		if got := status(); got != message.Delivered {
+			t.Fatalf("status = %s, want delivered", got)
 		}
 	})
 }

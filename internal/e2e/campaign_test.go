@@ -254,7 +254,7 @@ func TestCampaignRetries(t *testing.T) {
 		// No webhook ever explains number 6: once past any webhook retry,
 		// it is settled as failed, still not re-sent.
 		id6 := c.ID + ":" + h.contactID(number(6))
-		h.count(`UPDATE messages SET updated_at = $1 WHERE id = $2 RETURNING 1`, time.Now().Add(-9*24*time.Hour).UnixMicro(), id6)
+		h.count(`UPDATE messages SET updated_at = $1, unknown_since = $1 WHERE id = $2 RETURNING 1`, time.Now().Add(-9*24*time.Hour).UnixMicro(), id6)
 		if n, err := h.app.SettleUnknown(h.ctx); err != nil || n != 1 {
 			t.Errorf("SettleUnknown = %d, %v; want 1", n, err)
 		}

@@ -303,9 +303,11 @@ func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx,
 func IsUrgent(ctx context.Context) bool { v, _ := ctx.Value(urgentKey{}).(bool); return v }
 
 // StatusUpdate is a status webhook for one message, found by its id (our
-// biz_opaque_callback_data) or, when that is empty, its wamid.
+// biz_opaque_callback_data) or, when that is empty, by its wamid among the
+// messages of the recipient's contact (ContactID).
 type StatusUpdate struct {
 	ID, WAMID string
+	ContactID string
 	Status    message.Status
 	Code      int
 	Title     string

@@ -70,20 +70,21 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	s := &Store{url: url, pool: pool, insert: insert}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s.Store = sqlstore.New(sqlstore.Backend{
-		Name:          "postgres",
-		Read:          poolDB{pool},
-		Begin:         s.begin,
-		ForUpdate:     " FOR UPDATE",
-		JSONStrings:   func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
-		JSONObjects:   func(p string) string { return "jsonb_array_elements(CAST(" + p + " AS jsonb))" },
-		Least:         "LEAST",
-		Arrays:        true,
-		CachedPlans:   true,
-		Analyze:       "ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen",
-		InList:        func(p string) string { return "IN (SELECT unnest(CAST(" + p + " AS text[])))" },
-		ListArg:       func(ids []string) any { return ids },
-		MigrationLock: `SELECT pg_advisory_xact_lock(7270011)`,
-		Migrations:    sub,
+		Name:           "postgres",
+		Read:           poolDB{pool},
+		Begin:          s.begin,
+		ForUpdate:      " FOR UPDATE",
+		JSONStrings:    func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
+		JSONObjects:    func(p string) string { return "jsonb_array_elements(CAST(" + p + " AS jsonb))" },
+		Least:          "LEAST",
+		Arrays:         true,
+		CachedPlans:    true,
+		AnalyzeGrowing: "ANALYZE messages, webhook_inbox, webhook_seen",
+		Analyze:        "ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen",
+		InList:         func(p string) string { return "IN (SELECT unnest(CAST(" + p + " AS text[])))" },
+		ListArg:        func(ids []string) any { return ids },
+		MigrationLock:  `SELECT pg_advisory_xact_lock(7270011)`,
+		Migrations:     sub,
 		MigrateQueue: func(ctx context.Context) error {
 			m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 			if err != nil {

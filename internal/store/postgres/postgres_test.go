@@ -104,3 +104,19 @@ func TestTokenBucketSharedByReplicas(t *testing.T) {
 	}
 	t.Logf("%d tokens in %.2f s (rate %.0f, burst %.0f)", taken, elapsed, rate, burst)
 }
+
+// TestMessageUpdatesLeaveIndexesAlone: no index on messages names a column
+// that a send result or a status webhook writes (migration 0007), so that
+// PostgreSQL can rewrite the row in place (HOT) without an index write.
+func TestMessageUpdatesLeaveIndexesAlone(t *testing.T) {
+	t.Parallel()
+	b := storetest.Postgres
+	s := b.Open(t)
+	if n := b.Int(t, s, `SELECT count(*) FROM pg_index WHERE indrelid = 'messages'::regclass
+		AND pg_get_indexdef(indexrelid) ~ '\m(status|wamid|updated_at|error_code|error_title|attempts|decided_at|consent_event_id)\M'`); n != 0 {
+		t.Fatalf("%d indexes on messages name a column status updates write", n)
+	}
+	if n := b.Int(t, s, `SELECT count(*) FROM pg_index WHERE indrelid = 'messages'::regclass`); n < 3 {
+		t.Fatalf("messages has %d indexes; the check above saw nothing", n)
+	}
+}

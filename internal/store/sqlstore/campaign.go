@@ -46,8 +46,9 @@ func (r *reader) Campaign(ctx context.Context, id string) (c campaign.Campaign, 
 
 func (r *reader) CampaignCounts(ctx context.Context, id string) (cs []store.Count, err error) {
 	defer errorf("campaign counts", &err)
+	from, to := campaignRange(id)
 	rows, err := r.db.Query(ctx, `SELECT status, CASE WHEN status IN ('skipped', 'failed') THEN error_title ELSE '' END, count(*)
-		FROM messages WHERE campaign_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`, id)
+		FROM messages WHERE id > $2 AND id < $3 AND campaign_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`, id, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +105,11 @@ func (t *tx) CampaignCursor(ctx context.Context, id string) (cur string, err err
 // per contact, whatever crashes (issue 4 point 4).
 func campaignMessageID(campaignID, contactID string) string { return campaignID + ":" + contactID }
 
+// campaignRange bounds a campaign's message ids, so that its messages are
+// read as a range of the primary key: no index on the campaign and status,
+// which every status change would have to update (migration 0007).
+func campaignRange(id string) (from, to string) { return id + ":", id + ";" }
+
 func (t *tx) SetCampaignCursor(ctx context.Context, id, cursor string) (err error) {
 	defer errorf("set campaign cursor", &err)
 	_, err = t.db.Exec(ctx, `UPDATE campaigns SET cursor = $2 WHERE id = $1`, id, cursor)
@@ -118,8 +124,9 @@ func (t *tx) SetCampaignAudience(ctx context.Context, id string, audience int64)
 
 func (t *tx) FinishWalk(ctx context.Context, id string) (err error) {
 	defer errorf("finish walk", &err)
+	from, to := campaignRange(id)
 	_, err = t.db.Exec(ctx, `UPDATE campaigns SET walked = TRUE,
-		audience = (SELECT count(*) FROM messages WHERE campaign_id = $1) WHERE id = $1`, id)
+		audience = (SELECT count(*) FROM messages WHERE id > $2 AND id < $3 AND campaign_id = $1) WHERE id = $1`, id, from, to)
 	return err
 }
 
@@ -229,13 +236,15 @@ func (t *tx) gateRows(ctx context.Context, c campaign.Campaign, withMessage bool
 
 func (t *tx) LockQueued(ctx context.Context, campaignID, after string, limit int) (ids []string, err error) {
 	defer errorf("lock queued", &err)
-	// The slice comes from the status index; the contacts are then looked up
-	// one by one and locked in id order (a consistent order: no deadlock
-	// with another dispatcher), never merged with a walk of all contacts.
+	// The slice comes from the campaign's range of the primary key; the
+	// contacts are then looked up one by one and locked in id order (a
+	// consistent order: no deadlock with another dispatcher), never merged
+	// with a walk of all contacts.
+	_, to := campaignRange(campaignID)
 	return strings1(t.db.Query(ctx, `SELECT c.id FROM contacts c WHERE c.id IN (
-			SELECT m.contact_id FROM messages m WHERE m.campaign_id = $1 AND m.status = 'queued' AND m.contact_id > $3
-			ORDER BY m.campaign_id, m.status, m.contact_id LIMIT $2)
-		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, after))
+			SELECT m.contact_id FROM messages m WHERE m.id > $3 AND m.id < $4 AND m.campaign_id = $1 AND m.status = 'queued'
+			ORDER BY m.id LIMIT $2)
+		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, campaignMessageID(campaignID, after), to))
 }
 
 // strings1 reads a one-column result of strings.
@@ -293,9 +302,10 @@ func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string,
 		return t.DispatchRows(ctx, campaignID, purpose, ids)
 	}
 	// One writer (SQLite): the transaction itself holds off withdrawals.
+	_, to := campaignRange(campaignID)
 	return t.gateRows(ctx, campaign.Campaign{ID: campaignID, Purpose: purpose}, true, `SELECT `+dispatchColumns+`
-		WHERE m.campaign_id = $1 AND m.status = 'queued' AND m.contact_id > $4
-		ORDER BY m.campaign_id, m.status, m.contact_id LIMIT $3`, campaignID, purpose, limit, after)
+		WHERE m.id > $4 AND m.id < $5 AND m.campaign_id = $1 AND m.status = 'queued'
+		ORDER BY m.id LIMIT $3`, campaignID, purpose, limit, campaignMessageID(campaignID, after), to)
 }
 
 func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {
@@ -304,13 +314,19 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 	if len(tokens) == 0 {
 		return out, nil
 	}
-	// Placeholders, not JSON: the tokens are bytes.
-	ph := make([]string, len(tokens))
-	args := make([]any, len(tokens))
-	for i, tok := range tokens {
-		ph[i], args[i] = fmt.Sprintf("$%d", i+1), tok
+	var rows Rows
+	if t.b.Arrays {
+		// One array: one statement and plan whatever the batch's size.
+		rows, err = t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token = ANY($1::bytea[])`, tokens)
+	} else {
+		// Placeholders, not JSON: the tokens are bytes.
+		ph := make([]string, len(tokens))
+		args := make([]any, len(tokens))
+		for i, tok := range tokens {
+			ph[i], args[i] = fmt.Sprintf("$%d", i+1), tok
+		}
+		rows, err = t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token IN (`+strings.Join(ph, ", ")+`)`, args...)
 	}
-	rows, err := t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +401,7 @@ type resultJSON struct {
 const resultSet = `status = CASE WHEN j.s = 'queued' AND attempts + j.a >= $3 THEN 'failed' ELSE j.s END,
 	wamid = NULLIF(j.w, ''), error_code = j.c,
 	error_title = CASE WHEN j.s = 'queued' AND attempts + j.a >= $3 THEN 'gave up after ' || CAST($3 AS TEXT) || ' attempts: ' || j.t ELSE j.t END,
-	attempts = attempts + j.a, updated_at = $2,
+	attempts = attempts + j.a, updated_at = $2, unknown_since = CASE WHEN j.s = 'unknown' THEN CAST($2 AS BIGINT) ELSE 0 END,
 	decided_at = CASE WHEN j.s = 'queued' AND attempts + j.a < $3 THEN 0 ELSE decided_at END`
 
 func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time, maxAttempts int) (err error) {
@@ -426,21 +442,25 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time,
 func (t *tx) HasQueued(ctx context.Context, campaignID string) (ok bool, err error) {
 	defer errorf("has queued", &err)
 	var n int
+	from, to := campaignRange(campaignID)
 	err = t.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM messages
-		WHERE campaign_id = $1 AND status = 'queued' LIMIT 1) q`, campaignID).Scan(&n)
+		WHERE id > $2 AND id < $3 AND campaign_id = $1 AND status = 'queued' LIMIT 1) q`, campaignID, from, to).Scan(&n)
 	return n > 0, err
 }
 
 func (t *tx) SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (n int64, err error) {
 	defer errorf("skip queued", &err)
+	from, to := campaignRange(campaignID)
 	return t.db.Exec(ctx, `UPDATE messages SET status = 'skipped', error_title = $3, decided_at = $2, updated_at = $2
-		WHERE campaign_id = $1 AND status = 'queued'`, campaignID, micro(at), reason)
+		WHERE id > $4 AND id < $5 AND campaign_id = $1 AND status = 'queued'`, campaignID, micro(at), reason, from, to)
 }
 
 func (t *tx) AbandonDispatching(ctx context.Context, campaignID string, at time.Time) (n int64, err error) {
 	defer errorf("abandon dispatching", &err)
+	from, to := campaignRange(campaignID)
 	return t.db.Exec(ctx, `UPDATE messages SET status = $3, error_title = 'no answer before a restart; the status webhook will tell',
-		updated_at = $2 WHERE campaign_id = $1 AND status = 'sending'`, campaignID, micro(at), string(message.Unknown))
+		updated_at = $2, unknown_since = $2 WHERE id > $4 AND id < $5 AND campaign_id = $1 AND status = 'sending'`,
+		campaignID, micro(at), string(message.Unknown), from, to)
 }
 
 func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (got int, err error) {
@@ -464,8 +484,8 @@ func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burs
 
 func (t *tx) SettleUnknown(ctx context.Context, before time.Time, title string, at time.Time, limit int) (n int64, err error) {
 	defer errorf("settle unknown", &err)
-	return t.db.Exec(ctx, `UPDATE messages SET status = 'failed', error_title = $2, updated_at = $3
-		WHERE id IN (SELECT id FROM messages WHERE status = 'unknown' AND updated_at < $1 LIMIT $4)`,
+	return t.db.Exec(ctx, `UPDATE messages SET status = 'failed', error_title = $2, updated_at = $3, unknown_since = 0
+		WHERE id IN (SELECT id FROM messages WHERE unknown_since > 0 AND unknown_since < $1 AND status = 'unknown' LIMIT $4)`,
 		micro(before), title, micro(at), limit)
 }
 

@@ -77,8 +77,11 @@ type Backend struct {
 	// Analyze is the statement that refreshes the planner's statistics.
 	Analyze string
 	// CachedPlans says the database keeps a generic plan per connection
-	// (PostgreSQL), so statistics must follow a growing table.
-	CachedPlans bool
+	// (PostgreSQL), so statistics must follow a growing table: AnalyzeGrowing
+	// refreshes those of the tables a campaign fills, and no more (all of
+	// them took about 20 µs a message of a 100k campaign).
+	CachedPlans    bool
+	AnalyzeGrowing string
 	// MigrationLock, when set, is run first in every migration transaction so
 	// that replicas starting together migrate one at a time.
 	MigrationLock string
@@ -128,7 +131,7 @@ func (s *Store) grew(n int) {
 	}
 	g.next, g.running = g.rows*10, true
 	go func() {
-		_ = s.Analyze(context.Background()) // best effort: the next mark tries again
+		_ = s.analyze(context.Background(), s.b.AnalyzeGrowing) // best effort: the next mark tries again
 		g.mu.Lock()
 		g.running = false
 		g.mu.Unlock()
@@ -146,13 +149,15 @@ func New(b Backend) *Store {
 func (s *Store) Backend() string { return s.b.Name }
 
 // Analyze refreshes the planner's statistics.
-func (s *Store) Analyze(ctx context.Context) error {
+func (s *Store) Analyze(ctx context.Context) error { return s.analyze(ctx, s.b.Analyze) }
+
+func (s *Store) analyze(ctx context.Context, stmt string) error {
 	conn, err := s.b.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = conn.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := conn.Exec(ctx, s.b.Analyze); err != nil {
+	if _, err := conn.Exec(ctx, stmt); err != nil {
 		return err
 	}
 	return conn.Commit(ctx)

@@ -50,9 +50,16 @@ func (t *tx) MarkSeenMany(ctx context.Context, keys []string, at time.Time) (fre
 	return fresh, nil
 }
 
+// sortedSet sorts and dedupes a list of keys.
+func sortedSet(l []string) []string {
+	slices.Sort(l)
+	return slices.Compact(l)
+}
+
 // current is a message's delivery state while a batch is folded into it.
 type current struct {
 	id, wamid string
+	contactID string
 	status    message.Status
 	code      int
 	title     string
@@ -62,34 +69,41 @@ type current struct {
 func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time.Time) (applied []bool, err error) {
 	defer errorf("apply statuses", &err)
 	applied = make([]bool, len(us))
-	var ids, wamids []string
+	var ids, contacts, wamids []string
 	for _, u := range us {
 		if u.ID != "" {
 			ids = append(ids, u.ID)
-		} else if u.WAMID != "" {
-			wamids = append(wamids, u.WAMID)
+		} else if u.WAMID != "" && u.ContactID != "" {
+			contacts, wamids = append(contacts, u.ContactID), append(wamids, u.WAMID)
 		}
 	}
 	byID, byWAMID := map[string]*current{}, map[string]*current{}
-	for _, q := range []struct {
-		col  string
-		list []string
-	}{{"id", ids}, {"wamid", wamids}} {
-		if len(q.list) == 0 {
-			continue
-		}
-		slices.Sort(q.list)
-		q.list = slices.Compact(q.list)
-		// In id order, locked: the same order as the dispatcher's updates.
-		rows, err := t.db.Query(ctx, `SELECT id, COALESCE(wamid, ''), status, error_code, error_title FROM messages
-			WHERE `+q.col+` `+t.b.InList("$1")+` ORDER BY id`+t.b.ForUpdate, t.b.ListArg(q.list))
+	// In id order, locked: the same order as the dispatcher's updates. No
+	// index holds the wamid (setting it would then cost an index write on
+	// every message): a status without our id is looked for among the
+	// messages of the recipient, by the contact index.
+	type lookup struct {
+		where string
+		args  []any
+	}
+	var lookups []lookup
+	if len(ids) > 0 {
+		lookups = append(lookups, lookup{`id ` + t.b.InList("$1"), []any{t.b.ListArg(sortedSet(ids))}})
+	}
+	if len(wamids) > 0 {
+		lookups = append(lookups, lookup{`contact_id ` + t.b.InList("$1") + ` AND wamid ` + t.b.InList("$2"),
+			[]any{t.b.ListArg(sortedSet(contacts)), t.b.ListArg(sortedSet(wamids))}})
+	}
+	for _, q := range lookups {
+		rows, err := t.db.Query(ctx, `SELECT id, contact_id, COALESCE(wamid, ''), status, error_code, error_title FROM messages
+			WHERE `+q.where+` ORDER BY id`+t.b.ForUpdate, q.args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			c := &current{}
 			var st string
-			if err := rows.Scan(&c.id, &c.wamid, &st, &c.code, &c.title); err != nil {
+			if err := rows.Scan(&c.id, &c.contactID, &c.wamid, &st, &c.code, &c.title); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -112,7 +126,9 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 	for i, u := range us {
 		c := byID[u.ID]
 		if u.ID == "" {
-			c = byWAMID[u.WAMID]
+			if c = byWAMID[u.WAMID]; c != nil && c.contactID != u.ContactID {
+				c = nil // another contact's message
+			}
 		}
 		if c == nil || !message.Advance(c.status, u.Status) {
 			continue
@@ -142,7 +158,7 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 			id[i], st[i], w[i], ti[i], co[i] = c.id, string(c.status), c.wamid, c.title, int32(c.code)
 		}
 		_, err = t.db.Exec(ctx, `UPDATE messages m SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c,
-			error_title = j.t, updated_at = $6
+			error_title = j.t, updated_at = $6, unknown_since = 0
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS j(id, s, w, c, t)
 			WHERE m.id = j.id`, id, st, w, co, ti, micro(at))
 		return applied, t.conflict(err)
@@ -152,7 +168,7 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 		js[i] = resultJSON{ID: c.id, S: string(c.status), W: c.wamid, C: c.code, T: c.title}
 	}
 	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', wamid = NULLIF(j.value->>'w', ''),
-		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2
+		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2, unknown_since = 0
 		FROM `+t.b.JSONObjects("$1")+` AS j WHERE messages.id = j.value->>'id'`, jsonList(js), micro(at))
 	return applied, t.conflict(err)
 }

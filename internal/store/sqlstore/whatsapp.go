@@ -81,7 +81,8 @@ func nullable(s string) any {
 func (t *tx) CreateMessage(ctx context.Context, m message.Message) (err error) {
 	defer errorf("create message", &err)
 	_, err = t.db.Exec(ctx, `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
-		error_code, error_title, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+		error_code, error_title, created_at, updated_at, unknown_since)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, CASE WHEN $8 = 'unknown' THEN CAST($11 AS BIGINT) ELSE 0 END)`,
 		m.ID, m.ContactID, string(m.Kind), m.Purpose, m.ConsentEventID, m.BodyKey, nullable(m.WAMID), string(m.Status),
 		m.ErrorCode, m.ErrorTitle, micro(m.CreatedAt))
 	return t.conflict(err)
@@ -99,7 +100,8 @@ func (t *tx) ClaimMessage(ctx context.Context, id string, at time.Time) (err err
 func (t *tx) FinishMessage(ctx context.Context, id string, status message.Status, wamid string, code int, title string, at time.Time) (err error) {
 	defer errorf("finish message", &err)
 	_, err = t.db.Exec(ctx, `UPDATE messages SET status = $2, wamid = COALESCE($3, wamid), error_code = $4, error_title = $5,
-		updated_at = $6 WHERE id = $1`, id, string(status), nullable(wamid), code, title, micro(at))
+		updated_at = $6, unknown_since = CASE WHEN $2 = 'unknown' THEN CAST($6 AS BIGINT) ELSE 0 END WHERE id = $1`,
+		id, string(status), nullable(wamid), code, title, micro(at))
 	return t.conflict(err)
 }
 

@@ -619,7 +619,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 
 		// A status webhook overtakes the answer to c6's send (reference §6).
 		tx(t, s, func(tx store.Tx) error {
-			ok, err := applyStatus(ctx, tx, "k1:c6", "wamid.6", message.Delivered, 0, "", at2)
+			ok, err := applyStatus(ctx, tx, store.StatusUpdate{ID: "k1:c6", WAMID: "wamid.6", Status: message.Delivered}, at2)
 			if !ok {
 				t.Errorf("ApplyStatus(delivered) on a sending message changed nothing")
 			}
@@ -663,9 +663,17 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		if d := decidedAt("c1"); d != at1.UnixMicro() {
 			t.Errorf("decided_at of sent c1 = %d, want %d", d, at1.UnixMicro())
 		}
-		// The wamid finds the message for later webhooks.
+		// The wamid finds the message among its recipient's, for webhooks
+		// without our id; not among another contact's.
 		tx(t, s, func(tx store.Tx) error {
-			ok, err := applyStatus(ctx, tx, "", "wamid.1", message.Read, 0, "", at3)
+			ok, err := applyStatus(ctx, tx, store.StatusUpdate{WAMID: "wamid.1", ContactID: "c2", Status: message.Read}, at3)
+			if ok {
+				t.Errorf("read webhook by wamid.1 for c2 changed c1's message")
+			}
+			if err != nil {
+				return err
+			}
+			ok, err = applyStatus(ctx, tx, store.StatusUpdate{WAMID: "wamid.1", ContactID: "c1", Status: message.Read}, at3)
 			if !ok {
 				t.Errorf("read webhook by wamid.1 changed nothing")
 			}
@@ -886,12 +894,15 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			for _, m := range []message.Message{
 				msg("u1", message.Unknown, t0), msg("u2", message.Unknown, t0), msg("u3", message.Unknown, cutoff.Add(-time.Microsecond)),
 				msg("u-at-cutoff", message.Unknown, cutoff), msg("u-new", message.Unknown, at), msg("sent-old", message.Sent, t0),
+				msg("u-then-delivered", message.Unknown, t0),
 			} {
 				if err := tx.CreateMessage(ctx, m); err != nil {
 					return err
 				}
 			}
-			return nil
+			// A late webhook explained this one.
+			_, err := applyStatus(ctx, tx, store.StatusUpdate{ID: "u-then-delivered", Status: message.Delivered}, t0)
+			return err
 		})
 		var got []int64
 		for range 3 {
@@ -905,7 +916,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			t.Errorf("SettleUnknown batches (-want +got):\n%s", diff)
 		}
 		want := map[string]message.Status{"u1": message.Failed, "u2": message.Failed, "u3": message.Failed,
-			"u-at-cutoff": message.Unknown, "u-new": message.Unknown, "sent-old": message.Sent}
+			"u-at-cutoff": message.Unknown, "u-new": message.Unknown, "sent-old": message.Sent, "u-then-delivered": message.Delivered}
 		for id, st := range want {
 			m, err := s.Message(ctx, id)
 			if err != nil {

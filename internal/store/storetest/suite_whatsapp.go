@@ -35,13 +35,13 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 			status    message.Status
 			changed   bool
 		}{
-			{"", "wamid.A", message.Read, true},
+			{"", "wamid.A", message.Read, true},  // by wamid among c1's messages
 			{"m1", "", message.Delivered, false}, // late, out of order
 			{"m1", "", message.Failed, false},    // read already: it arrived
 		}
 		for _, st := range steps {
 			tx(t, s, func(tx store.Tx) error {
-				ok, err := applyStatus(ctx, tx, st.id, st.wamid, st.status, 131026, "x", t0)
+				ok, err := applyStatus(ctx, tx, store.StatusUpdate{ID: st.id, WAMID: st.wamid, ContactID: "c1", Status: st.status, Code: 131026, Title: "x"}, t0)
 				if ok != st.changed {
 					t.Errorf("ApplyStatus(%s) changed = %v, want %v", st.status, ok, st.changed)
 				}
@@ -60,7 +60,7 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 			t.Errorf("LastMessage of another kind: %v", err)
 		}
 		tx(t, s, func(tx store.Tx) error {
-			ok, err := applyStatus(ctx, tx, "", "wamid.none", message.Sent, 0, "", t0)
+			ok, err := applyStatus(ctx, tx, store.StatusUpdate{WAMID: "wamid.none", ContactID: "c1", Status: message.Sent}, t0)
 			if ok {
 				t.Errorf("a status for an unknown wamid changed something")
 			}
@@ -82,13 +82,14 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		at := t0.Add(time.Minute)
 		us := []store.StatusUpdate{
 			{ID: "m1", WAMID: "wamid.1", Status: message.Sent},
-			{ID: "m1", WAMID: "wamid.1", Status: message.Delivered}, // folds onto the one before
-			{ID: "m1", WAMID: "wamid.1", Status: message.Sent},      // behind: no change
-			{WAMID: "wamid.2", Status: message.Read},                // by wamid alone
+			{ID: "m1", WAMID: "wamid.1", Status: message.Delivered},   // folds onto the one before
+			{ID: "m1", WAMID: "wamid.1", Status: message.Sent},        // behind: no change
+			{WAMID: "wamid.2", ContactID: "c1", Status: message.Read}, // by wamid among the recipient's messages
+			{WAMID: "wamid.4", ContactID: "c9", Status: message.Read}, // another recipient's wamid: no change
 			{ID: "m3", WAMID: "wamid.3", Status: message.Failed, Code: 131026, Title: "Message undeliverable"},
-			{ID: "m3", WAMID: "wamid.3", Status: message.Delivered}, // failed, then delivered after all
-			{ID: "nope", WAMID: "wamid.x", Status: message.Sent},    // not ours
-			{WAMID: "wamid.y", Status: message.Delivered},           // not ours either
+			{ID: "m3", WAMID: "wamid.3", Status: message.Delivered},        // failed, then delivered after all
+			{ID: "nope", WAMID: "wamid.x", Status: message.Sent},           // not ours
+			{WAMID: "wamid.y", ContactID: "c1", Status: message.Delivered}, // not ours either
 			{ID: "m4", WAMID: "wamid.4", Status: message.Failed, Code: 131049, Title: "ecosystem"},
 		}
 		var got []bool
@@ -97,7 +98,7 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 			got, err = tx.ApplyStatuses(ctx, us, at)
 			return err
 		})
-		if diff := cmp.Diff([]bool{true, true, false, true, true, true, false, false, true}, got); diff != "" {
+		if diff := cmp.Diff([]bool{true, true, false, true, false, true, true, false, false, true}, got); diff != "" {
 			t.Errorf("ApplyStatuses changed (-want +got):\n%s", diff)
 		}
 		type state struct {
@@ -273,8 +274,8 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 }
 
 // applyStatus applies one status webhook.
-func applyStatus(ctx context.Context, tx store.Tx, id, wamid string, st message.Status, code int, title string, at time.Time) (bool, error) {
-	ok, err := tx.ApplyStatuses(ctx, []store.StatusUpdate{{ID: id, WAMID: wamid, Status: st, Code: code, Title: title}}, at)
+func applyStatus(ctx context.Context, tx store.Tx, u store.StatusUpdate, at time.Time) (bool, error) {
+	ok, err := tx.ApplyStatuses(ctx, []store.StatusUpdate{u}, at)
 	if err != nil {
 		return false, err
 	}
