@@ -316,8 +316,11 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 	}
 	var rows Rows
 	if t.b.Arrays {
-		// One array: one statement and plan whatever the batch's size.
-		rows, err = t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token = ANY($1::bytea[])`, tokens)
+		// One array joined to the list: a probe of the key per token (as
+		// "= ANY" the generic plan compared every token with every row:
+		// 1.5 ms a batch at 700 suppressions, growing with the list).
+		rows, err = t.db.Query(ctx, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
+			JOIN suppressions s ON s.token = t.token`, tokens)
 	} else {
 		// Placeholders, not JSON: the tokens are bytes.
 		ph := make([]string, len(tokens))
