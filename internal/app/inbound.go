@@ -181,26 +181,15 @@ func (a *App) once(ctx context.Context, tx store.Tx, key string) (bool, error) {
 	return tx.MarkSeen(ctx, key, a.now())
 }
 
-// handleStatuses applies status webhooks, each once whatever the
-// redeliveries, in a few statements however many there are.
+// handleStatuses applies status webhooks in a few statements however many
+// there are. A status only ever moves a message forward (message.Advance), so
+// a redelivered one changes nothing and needs no key of its own.
 func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.Status) error {
 	if len(sts) == 0 {
 		return nil
 	}
-	keys := make([]string, len(sts))
+	us := make([]store.StatusUpdate, len(sts))
 	for i, st := range sts {
-		keys[i] = "st:" + st.ID + ":" + st.Status
-	}
-	fresh, err := tx.MarkSeenMany(ctx, keys, a.now())
-	if err != nil {
-		return err
-	}
-	var us []store.StatusUpdate
-	var of []whatsapp.Status
-	for i, st := range sts {
-		if !fresh[i] {
-			continue
-		}
 		u := store.StatusUpdate{ID: st.BizOpaqueCallbackData, WAMID: st.ID, Status: message.Status(st.Status)}
 		if u.ID == "" {
 			// Not our id: the wamid is looked for among the recipient's messages.
@@ -213,36 +202,30 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 		if len(st.Errors) > 0 {
 			u.Code, u.Title = st.Errors[0].Code, st.Errors[0].Title
 		}
-		us, of = append(us, u), append(of, st)
+		us[i] = u
 	}
 	applied, err := tx.ApplyStatuses(ctx, us, a.now())
 	if err != nil {
 		return err
 	}
-	for i, st := range of {
-		if !applied[i] || st.Status != whatsapp.StatusFailed || us[i].Code != 131050 {
+	for i, u := range us {
+		if !applied[i] || u.Status != message.Failed || u.Code != 131050 {
 			continue
 		}
 		// The person stopped marketing from this business inside WhatsApp (M-11).
-		m, err := messageFor(ctx, tx, st)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
+		contactID := u.ContactID
+		if u.ID != "" {
+			m, err := tx.Message(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			contactID = m.ContactID
 		}
-		if err != nil {
-			return err
-		}
-		if err := a.objectOnChannel(ctx, tx, m.ContactID, "platform_131050", false); err != nil {
+		if err := a.objectOnChannel(ctx, tx, contactID, "platform_131050", false); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func messageFor(ctx context.Context, tx store.Tx, st whatsapp.Status) (message.Message, error) {
-	if st.BizOpaqueCallbackData != "" {
-		return tx.Message(ctx, st.BizOpaqueCallbackData)
-	}
-	return message.Message{}, store.ErrNotFound
 }
 
 // sender finds the contact that wrote: by number, or by business-scoped user

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/store"
@@ -17,6 +18,10 @@ type inboxWriter struct {
 	mu      sync.Mutex
 	pending []inboxWrite
 	busy    bool // a goroutine is committing
+	// queued is the end of the period whose inbox job this process has
+	// committed: River would refuse another for that period (unique by
+	// period), and asking it cost 6% of the CPU with status webhooks on.
+	queued time.Time
 }
 
 type inboxWrite struct {
@@ -63,17 +68,24 @@ func (a *App) commitInbox(ctx context.Context) {
 			b.mu.Unlock()
 			return
 		}
+		period := job.ProcessInbox{}.PeriodEnd(time.Now())
+		enqueue := !b.queued.Equal(period)
 		b.mu.Unlock()
 		items := make([]store.InboxItem, len(batch))
 		for i, w := range batch {
 			items[i] = w.item
 		}
 		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			if err := tx.PutInboxMany(ctx, items); err != nil {
+			if err := tx.PutInboxMany(ctx, items); err != nil || !enqueue {
 				return err
 			}
 			return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
 		})
+		if err == nil && enqueue {
+			b.mu.Lock()
+			b.queued = period
+			b.mu.Unlock()
+		}
 		for _, w := range batch {
 			w.done <- err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
@@ -83,11 +84,13 @@ func TestStatusWithoutOurID(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		sent := 0
 		webhook := func(status, recipient string) {
 			t.Helper()
+			sent++ // a redelivery is a body of its own
 			p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
 				Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
-					Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: 1, RecipientID: recipient}}}}}}}}
+					Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: whatsapp.UnixTime(sent), RecipientID: recipient}}}}}}}}
 			raw, err := json.Marshal(p)
 			if err != nil {
 				t.Fatal(err)
@@ -104,6 +107,9 @@ func TestStatusWithoutOurID(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !m.UpdatedAt.Equal(tb.now) {
+				t.Fatalf("updated at %v, want %v", m.UpdatedAt, tb.now)
+			}
 			return m.Status
 		}
 		webhook("read", "4791234568") // the other contact's number
@@ -113,6 +119,16 @@ func TestStatusWithoutOurID(t *testing.T) {
 		webhook("delivered", "4791234567")
 		if got := status(); got != message.Delivered {
 			t.Fatalf("status = %s, want delivered", got)
+		}
+		// Statuses only move forward: a redelivered or late one changes
+		// nothing, not even the time.
+		before := tb.now
+		tb.now = tb.now.Add(time.Minute)
+		webhook("delivered", "4791234567")
+		webhook("sent", "4791234567")
+		tb.now = before
+		if got := status(); got != message.Delivered {
+			t.Fatalf("after a redelivery status = %s, want delivered", got)
 		}
 	})
 }

@@ -171,9 +171,6 @@ type Tx interface {
 	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
 	// MarkSeen records that an event was handled; false if it had been already.
 	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)
-	// MarkSeenMany is MarkSeen for many keys at once: fresh[i] for keys[i]
-	// (a key twice in keys is fresh once, the first time).
-	MarkSeenMany(ctx context.Context, keys []string, at time.Time) (fresh []bool, err error)
 
 	CreateConfirmation(ctx context.Context, c optin.Confirmation) error
 	MarkConfirmed(ctx context.Context, id string, at time.Time) error

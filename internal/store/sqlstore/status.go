@@ -16,40 +16,6 @@ import (
 // read for every message): they are applied a batch at a time, in a few
 // statements whatever the batch's size.
 
-func (t *tx) MarkSeenMany(ctx context.Context, keys []string, at time.Time) (fresh []bool, err error) {
-	defer errorf("mark seen", &err)
-	fresh = make([]bool, len(keys))
-	if len(keys) == 0 {
-		return fresh, nil
-	}
-	uniq := slices.Clone(keys)
-	slices.Sort(uniq)
-	uniq = slices.Compact(uniq)
-	t.grew += len(uniq)
-	rows, err := t.db.Query(ctx, `INSERT INTO webhook_seen (key, at) SELECT value, $2 FROM `+t.b.JSONStrings("$1")+`
-		WHERE true ON CONFLICT (key) DO NOTHING RETURNING key`, jsonList(uniq), micro(at))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	inserted := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		inserted[k] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i, k := range keys {
-		fresh[i] = inserted[k]
-		delete(inserted, k) // a key twice in the batch is fresh once
-	}
-	return fresh, nil
-}
-
 // sortedSet sorts and dedupes a list of keys.
 func sortedSet(l []string) []string {
 	slices.Sort(l)

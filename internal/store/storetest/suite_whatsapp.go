@@ -174,20 +174,6 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 				return err
 			})
 		}
-		tx(t, s, func(tx store.Tx) error {
-			fresh, err := tx.MarkSeenMany(ctx, []string{"st:a", "msg:wamid.1", "st:b", "st:a"}, t0)
-			if diff := cmp.Diff([]bool{true, false, true, false}, fresh); diff != "" {
-				t.Errorf("MarkSeenMany (-want +got):\n%s", diff)
-			}
-			return err
-		})
-		tx(t, s, func(tx store.Tx) error {
-			fresh, err := tx.MarkSeenMany(ctx, []string{"st:b", "st:c"}, t0)
-			if diff := cmp.Diff([]bool{false, true}, fresh); diff != "" {
-				t.Errorf("MarkSeenMany again (-want +got):\n%s", diff)
-			}
-			return err
-		})
 	})
 
 	t.Run("confirmations", func(t *testing.T) {
