@@ -153,7 +153,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	// Outcomes commit on their own, not inside the next decisions: on SQLite's
 	// single writer a withdrawal then waits for the shorter of two
 	// transactions, not for both (opt-out p99 with status webhooks, N=50k,
-	// three runs each: 35-61 ms against 58-85 ms).
+	// three runs each: 48-77 ms against 64-86 ms).
 	batches := make(chan decided)
 	outcomes := make(chan []store.Result, 4)
 	var backoff atomic.Int64
