@@ -120,3 +120,5 @@ func TestMessageUpdatesLeaveIndexesAlone(t *testing.T) {
 		t.Fatalf("messages has %d indexes; the check above saw nothing", n)
 	}
 }
+
+func BenchmarkMessages(b *testing.B) { storetest.BenchMessages(b, storetest.Postgres) }

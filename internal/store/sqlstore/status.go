@@ -133,8 +133,10 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 	for i, c := range changed {
 		js[i] = resultJSON{ID: c.id, S: string(c.status), W: c.wamid, C: c.code, T: c.title}
 	}
-	_, err = t.db.Exec(ctx, `UPDATE messages SET status = j.value->>'s', wamid = NULLIF(j.value->>'w', ''),
-		error_code = CAST(j.value->>'c' AS INTEGER), error_title = j.value->>'t', updated_at = $2, unknown_since = 0
-		FROM `+t.b.JSONObjects("$1")+` AS j WHERE messages.id = j.value->>'id'`, jsonList(js), micro(at))
+	_, err = t.db.Exec(ctx, `WITH j AS MATERIALIZED (SELECT value->>'id' AS id, value->>'s' AS s, value->>'w' AS w,
+			CAST(value->>'c' AS INTEGER) AS c, value->>'t' AS t FROM `+t.b.JSONObjects("$1")+`)
+		UPDATE messages SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c, error_title = j.t, updated_at = $2,
+			unknown_since = 0
+		FROM j WHERE messages.id = j.id`, jsonList(js), micro(at))
 	return applied, t.conflict(err)
 }
