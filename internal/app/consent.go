@@ -283,6 +283,12 @@ func (a *App) appendEvent(ctx context.Context, tx store.Tx, contactID string, e 
 	if err != nil {
 		return e, nil, err
 	}
+	return a.appendTo(ctx, tx, c, e, ev)
+}
+
+// appendTo is appendEvent for a contact this transaction has locked.
+func (a *App) appendTo(ctx context.Context, tx store.Tx, c contact.Contact, e ledger.Event, ev ledger.Evidence) (ledger.Event, []consent.State, error) {
+	contactID := c.ID
 	o, err := a.open(c)
 	if err != nil {
 		return e, nil, err
@@ -310,17 +316,15 @@ func (a *App) appendEvent(ctx context.Context, tx store.Tx, contactID string, e 
 		return e, nil, err
 	} else if e.Channel != "" {
 		// A contact-wide event on one channel touches that channel's purposes only.
-		kept := states[:0]
-		for _, s := range states {
-			p, err := tx.Purpose(ctx, s.Purpose)
-			if err != nil {
-				return e, nil, err
-			}
-			if string(p.Channel) == e.Channel {
-				kept = append(kept, s)
-			}
+		ps, err := tx.Purposes(ctx)
+		if err != nil {
+			return e, nil, err
 		}
-		states = kept
+		channel := make(map[string]string, len(ps))
+		for _, p := range ps {
+			channel[p.Key] = string(p.Channel)
+		}
+		states = slices.DeleteFunc(states, func(s consent.State) bool { return channel[s.Purpose] != e.Channel })
 	}
 	for i, s := range states {
 		states[i] = consent.Apply(s, e)
@@ -383,7 +387,11 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 		}
 		out.ContactID = id
 		if all {
-			e, states, err := a.object(ctx, tx, id, "", in.Method, "api", actor)
+			c, err := tx.LockContact(ctx, id)
+			if err != nil {
+				return err
+			}
+			e, states, err := a.object(ctx, tx, c, "", in.Method, "api", actor)
 			if err != nil {
 				return err
 			}
@@ -409,14 +417,14 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 
 // object commits an objection to direct marketing — on one channel, or on
 // all when channel is empty — and puts the number on the suppression list
-// (R-08, RT-05).
-func (a *App) object(ctx context.Context, tx store.Tx, contactID, channel, method, source string, actor Actor) (ledger.Event, []consent.State, error) {
-	e, states, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Objected, Channel: channel, Method: method,
+// (R-08, RT-05). c is the contact, locked by tx.
+func (a *App) object(ctx context.Context, tx store.Tx, c contact.Contact, channel, method, source string, actor Actor) (ledger.Event, []consent.State, error) {
+	e, states, err := a.appendTo(ctx, tx, c, ledger.Event{Kind: ledger.Objected, Channel: channel, Method: method,
 		Source: source, Actor: actor.String()}, ledger.Evidence{Reason: method})
 	if err != nil {
 		return e, nil, err
 	}
-	o, err := a.openContact(ctx, tx, contactID)
+	o, err := a.open(c)
 	if err != nil {
 		return e, nil, err
 	}

@@ -32,19 +32,18 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 		return invalid("webhook: %v", err)
 	}
 	digest := sha256.Sum256(body)
-	item := store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: a.now(), BodyCT: a.vault.Seal(body, inboxPurpose)}
+	item := store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: a.now()}
 	if hasMessages(payload) {
-		// A person wrote (perhaps STOPP): stored and handled in one urgent
-		// transaction, ahead of campaign batches waiting for the writer.
+		// A person wrote (perhaps STOPP): stored as handled and handled in one
+		// urgent transaction, ahead of campaign batches waiting for the writer.
 		ctx := store.Urgent(ctx)
 		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			if err := tx.PutInbox(ctx, item); err != nil {
+			handled := item
+			handled.ProcessedAt = a.now()
+			if err := tx.PutInbox(ctx, handled); err != nil {
 				return err
 			}
-			if err := a.handlePayload(ctx, tx, payload); err != nil {
-				return err
-			}
-			return tx.MarkInboxProcessed(ctx, []string{item.ID}, a.now())
+			return a.handlePayload(ctx, tx, payload)
 		})
 		if errors.Is(err, store.ErrConflict) {
 			return nil // the same body again: already stored
@@ -54,6 +53,7 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 		}
 		a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
 	}
+	item.BodyCT = a.vault.Seal(body, inboxPurpose)
 	return a.storeInbox(ctx, item)
 }
 
@@ -404,7 +404,7 @@ func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, metho
 	if err != nil {
 		return err
 	}
-	if _, _, err := a.object(ctx, tx, contactID, string(consent.WhatsApp), method, "whatsapp", Public); err != nil {
+	if _, _, err := a.object(ctx, tx, c, string(consent.WhatsApp), method, "whatsapp", Public); err != nil {
 		return err
 	}
 	if !confirm {

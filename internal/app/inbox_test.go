@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
@@ -129,6 +130,58 @@ func TestStatusWithoutOurID(t *testing.T) {
 		tb.now = before
 		if got := status(); got != message.Delivered {
 			t.Fatalf("after a redelivery status = %s, want delivered", got)
+		}
+	})
+}
+
+// TestStoppOnWhatsAppKeepsOtherChannels: "STOPP" written on WhatsApp objects
+// to the WhatsApp purposes only; a purpose on another channel keeps its
+// consent.
+func TestStoppOnWhatsAppKeepsOtherChannels(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		if _, err := tb.app.CreatePurpose(tb.ctx, admin, consent.Purpose{Key: "mail", Channel: consent.Email, Basis: consent.BasisConsent,
+			RetentionDays: 365, Description: consent.Text{NB: "Nyhetsbrev", EN: "Newsletter"}}); err != nil {
+			t.Fatal(err)
+		}
+		var contactID string
+		for _, purpose := range []string{"offers", "mail"} {
+			in := confirmed("+47 912 34 567")
+			in.Purpose = purpose
+			rec, err := tb.app.RecordConsent(tb.ctx, integrator, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			contactID = rec.ContactID
+		}
+		p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
+			Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
+				Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: "wamid.stopp", Timestamp: 1, Type: "text",
+					Text: &whatsapp.InboundText{Body: "STOPP"}}}}}}}}}
+		raw, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+			t.Fatal(err)
+		}
+		var got []consent.State
+		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
+			var err error
+			got, err = tx.ConsentStates(tb.ctx, contactID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		status := map[string]consent.Status{}
+		for _, s := range got {
+			status[s.Purpose] = s.Status
+		}
+		if status["offers"] == consent.StatusActive || status["mail"] != consent.StatusActive {
+			t.Fatalf("after STOPP on WhatsApp: %v; want offers ended and mail active", status)
 		}
 	})
 }

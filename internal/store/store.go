@@ -317,6 +317,9 @@ type InboxItem struct {
 	Digest     []byte // SHA-256 of the raw body: a redelivery is the same body
 	ReceivedAt time.Time
 	BodyCT     []byte
+	// ProcessedAt, when set, stores the item as handled already (its body
+	// then empty): the digest alone keeps a redelivery from acting twice.
+	ProcessedAt time.Time
 }
 
 // StoredEvent is an event with its evidence sealed under the contact's key

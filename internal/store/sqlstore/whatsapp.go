@@ -127,8 +127,12 @@ func (r *reader) PendingInbox(ctx context.Context, limit int) (items []store.Inb
 
 func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 	defer errorf("put inbox", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES ($1, $2, $3, $4, 0)`,
-		it.ID, it.Digest, micro(it.ReceivedAt), it.BodyCT)
+	body := it.BodyCT
+	if !it.ProcessedAt.IsZero() {
+		body = []byte{} // handled: the body, which holds numbers, is not kept
+	}
+	_, err = t.db.Exec(ctx, `INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES ($1, $2, $3, $4, $5)`,
+		it.ID, it.Digest, micro(it.ReceivedAt), body, micro(it.ProcessedAt))
 	return t.conflict(err)
 }
 

@@ -141,6 +141,18 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		if err := s.Tx(ctx, func(tx store.Tx) error { return tx.PutInbox(ctx, dup) }); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("redelivered body: %v, want ErrConflict", err)
 		}
+		// Handled as it came: stored without its body, never pending, and a
+		// redelivery of it is recognised.
+		handled := store.InboxItem{ID: "i0", Digest: []byte("d0"), ReceivedAt: t0, BodyCT: []byte("sealed"), ProcessedAt: t0}
+		tx(t, s, func(tx store.Tx) error { return tx.PutInbox(ctx, handled) })
+		again := handled
+		again.ID, again.ProcessedAt = "i0b", time.Time{}
+		if err := s.Tx(ctx, func(tx store.Tx) error { return tx.PutInbox(ctx, again) }); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("redelivered handled body: %v, want ErrConflict", err)
+		}
+		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE id = 'i0' AND length(body_ct) = 0 AND processed_at > 0`); n != 1 {
+			t.Errorf("a body handled as it came was kept, or left pending")
+		}
 		pending, err := s.PendingInbox(ctx, 10)
 		if err != nil || len(pending) != 1 || !cmp.Equal(pending[0], item) {
 			t.Fatalf("PendingInbox = %+v, %v", pending, err)
