@@ -52,7 +52,7 @@ type ClientConfig struct {
 // Client sends messages through the Cloud API. It is safe for concurrent use.
 type Client struct {
 	phoneID  string
-	endpoint string
+	endpoint *url.URL
 	auth     string
 	http     *http.Client
 	log      *slog.Logger
@@ -95,9 +95,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	endpoint, err := url.Parse(strings.TrimRight(base, "/") + "/" + version + "/" + url.PathEscape(cfg.PhoneNumberID) + "/messages")
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp: invalid ClientConfig.BaseURL %q", base)
+	}
 	return &Client{
 		phoneID:  cfg.PhoneNumberID,
-		endpoint: strings.TrimRight(base, "/") + "/" + version + "/" + url.PathEscape(cfg.PhoneNumberID) + "/messages",
+		endpoint: endpoint,
 		auth:     "Bearer " + cfg.Token,
 		http:     hc,
 		log:      log,
@@ -203,10 +207,12 @@ func (c *Client) Send(ctx context.Context, req *MessageRequest) (SendResult, err
 	if len(resp.Contacts) > 0 {
 		res.WaID, res.UserID = resp.Contacts[0].WaID, resp.Contacts[0].UserID
 	}
-	c.log.DebugContext(ctx, "whatsapp message accepted",
-		slog.String("wa_message_id", res.MessageID),
-		slog.String("to_masked", MaskPhone(req.To)),
-		slog.String("type", req.Type))
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.DebugContext(ctx, "whatsapp message accepted",
+			slog.String("wa_message_id", res.MessageID),
+			slog.String("to_masked", MaskPhone(req.To)),
+			slog.String("type", req.Type))
+	}
 	return res, nil
 }
 
@@ -243,12 +249,19 @@ func (c *Client) post(ctx context.Context, body any, out any) error {
 
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, c.endpoint, bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNotSent, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", c.auth)
+	// Built by hand on the endpoint parsed once: NewRequest parsed the URL
+	// again for every message. The transport only reads the URL.
+	req := (&http.Request{
+		Method:        http.MethodPost,
+		URL:           c.endpoint,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json"}, "Authorization": {c.auth}},
+		Body:          io.NopCloser(bytes.NewReader(buf.Bytes())),
+		ContentLength: int64(buf.Len()),
+		Host:          c.endpoint.Host,
+	}).WithContext(httptrace.WithClientTrace(ctx, trace))
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -258,7 +271,11 @@ func (c *Client) post(ctx context.Context, body any, out any) error {
 		return fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	answer := bufPool.Get().(*bytes.Buffer)
+	answer.Reset()
+	defer bufPool.Put(answer)
+	_, err = answer.ReadFrom(io.LimitReader(resp.Body, maxResponseBody))
+	data := answer.Bytes()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated error body still classifies by status.
 		return newAPIError(resp.StatusCode, resp.Header, data)
