@@ -27,6 +27,7 @@ type bundle struct {
 	app   *app.App
 	store store.Store
 	b     storetest.Backend
+	vault *vault.Vault
 	now   time.Time
 }
 
@@ -46,7 +47,7 @@ func setup(t *testing.T, b storetest.Backend) *bundle {
 	}
 	s := b.Open(t)
 	a := app.New(s, v, app.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	tb := &bundle{ctx: context.Background(), app: a, store: s, b: b, now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	tb := &bundle{ctx: context.Background(), app: a, store: s, b: b, vault: v, now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
 	a.NowFunc = func() time.Time { return tb.now }
 	return tb
 }

@@ -54,7 +54,7 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 		a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
 	}
 	item.BodyCT = a.vault.Seal(body, inboxPurpose)
-	return a.storeInbox(ctx, item)
+	return a.storeInbox(ctx, item, payload)
 }
 
 // ProcessInbox handles stored webhook bodies in batches, oldest first, until
@@ -69,10 +69,13 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 		// Statuses of many bodies share one transaction; messages get their own.
 		var statuses []itemPayload
 		for _, it := range items {
-			pt, err := a.vault.Open(it.BodyCT, inboxPurpose)
-			var payload *whatsapp.WebhookPayload
-			if err == nil {
-				payload, err = whatsapp.ParseWebhook(pt)
+			payload, ok := a.inbox.take(it.ID)
+			var err error
+			if !ok {
+				var pt []byte
+				if pt, err = a.vault.Open(it.BodyCT, inboxPurpose); err == nil {
+					payload, err = whatsapp.ParseWebhook(pt)
+				}
 			}
 			if err != nil {
 				a.log.Error("webhook body cannot be handled; dropped", "inbox_id", it.ID, "error", err)

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
@@ -182,6 +184,47 @@ func TestStoppOnWhatsAppKeepsOtherChannels(t *testing.T) {
 		}
 		if status["offers"] == consent.StatusActive || status["mail"] != consent.StatusActive {
 			t.Fatalf("after STOPP on WhatsApp: %v; want offers ended and mail active", status)
+		}
+	})
+}
+
+// TestInboxHandledByAnotherReplica: a status body stored by one replica is
+// handled by another, which has only the sealed body to go on.
+func TestInboxHandledByAnotherReplica(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed("+47 912 34 567"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
+			m := message.Message{ID: "m-1", ContactID: rec.ContactID, Kind: message.Receipt, BodyKey: "receipt", Status: message.Sending, CreatedAt: tb.now}
+			if err := tx.CreateMessage(tb.ctx, m); err != nil {
+				return err
+			}
+			return tx.FinishMessage(tb.ctx, m.ID, message.Sent, "wamid.1", 0, "", tb.now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
+			Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
+				Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}}}}}}}
+		raw, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+			t.Fatal(err)
+		}
+		other := app.New(tb.store, tb.vault, app.Config{}, slog.New(slog.DiscardHandler))
+		if n, err := other.ProcessInbox(tb.ctx); err != nil || n != 1 {
+			t.Fatalf("the other replica handled %d bodies, %v; want 1", n, err)
+		}
+		if m, err := tb.store.Message(tb.ctx, "m-1"); err != nil || m.Status != message.Read {
+			t.Fatalf("message after the other replica = %+v, %v; want read", m, err)
 		}
 	})
 }
