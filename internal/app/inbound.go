@@ -123,7 +123,9 @@ func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) error
 			if err := a.handleStatuses(ctx, tx, sts); err != nil {
 				return err
 			}
-			return tx.MarkInboxProcessed(ctx, ids, a.now())
+			// Applied, the bodies go: a redelivered one would change
+			// nothing, so there is nothing to recognise it by.
+			return tx.DropInbox(ctx, ids)
 		}); err != nil {
 			return err
 		}

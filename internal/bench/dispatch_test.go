@@ -31,8 +31,11 @@ func TestDispatchScenario(t *testing.T) {
 		if b.Name == "postgres" {
 			storetest.PostgresSchema(t) // skips, or fails when PostgreSQL is required, if it is unreachable
 		}
+		// With status webhooks on SQLite, without on PostgreSQL: both paths
+		// stay runnable, and the suite short.
+		webhooks := b.Name == "sqlite"
 		rs, err := bench.Dispatch(context.Background(), bench.DispatchConfig{N: 400, Backends: []string{b.Name},
-			Executable: os.Args[0], PostgresURL: storetest.PostgresURL()})
+			Webhooks: webhooks, Executable: os.Args[0], PostgresURL: storetest.PostgresURL()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,6 +51,9 @@ func TestDispatchScenario(t *testing.T) {
 		}
 		if r.MsgPerSec <= 0 || r.SimMaxPerSec <= 0 || r.Ratio <= 0 || r.GateP99ms <= 0 || r.CPUPerMsgUs <= 0 || r.PeakRSSMB <= 0 || r.PeakAnonMB <= 0 {
 			t.Errorf("a figure is missing: %+v", r)
+		}
+		if webhooks != (r.StatusLagSeconds > 0) {
+			t.Errorf("webhooks %v, status lag %.3f s", webhooks, r.StatusLagSeconds)
 		}
 		if b.Name == "postgres" && r.DBCPUPerMsgUs <= 0 {
 			t.Errorf("no database CPU measured: %+v", r)

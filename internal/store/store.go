@@ -169,6 +169,9 @@ type Tx interface {
 	// PutInboxMany stores webhook bodies; one already there is skipped.
 	PutInboxMany(ctx context.Context, items []InboxItem) error
 	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
+	// DropInbox deletes handled bodies whose redelivery could change nothing
+	// (statuses only move forward), so that they do not pile up.
+	DropInbox(ctx context.Context, ids []string) error
 	// MarkSeen records that an event was handled; false if it had been already.
 	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)
 

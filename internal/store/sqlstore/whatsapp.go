@@ -171,6 +171,15 @@ func (t *tx) MarkInboxProcessed(ctx context.Context, ids []string, at time.Time)
 	return err
 }
 
+func (t *tx) DropInbox(ctx context.Context, ids []string) (err error) {
+	defer errorf("drop inbox", &err)
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = t.db.Exec(ctx, `DELETE FROM webhook_inbox WHERE id `+t.b.InList("$1"), t.b.ListArg(ids))
+	return err
+}
+
 func (t *tx) MarkSeen(ctx context.Context, key string, at time.Time) (fresh bool, err error) {
 	defer errorf("mark seen", &err)
 	n, err := t.db.Exec(ctx, `INSERT INTO webhook_seen (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, micro(at))

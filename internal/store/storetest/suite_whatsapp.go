@@ -177,6 +177,16 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE length(body_ct) > 0`); n != 0 {
 			t.Errorf("a handled body was kept")
 		}
+		// Dropped, a body leaves nothing: the same body may be stored again.
+		tx(t, s, func(tx store.Tx) error { return tx.DropInbox(ctx, []string{"i3", "i1"}) })
+		tx(t, s, func(tx store.Tx) error { return tx.DropInbox(ctx, nil) })
+		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE id IN ('i1', 'i3')`); n != 0 {
+			t.Errorf("%d dropped bodies left", n)
+		}
+		tx(t, s, func(tx store.Tx) error { return tx.PutInbox(ctx, item) })
+		if pending, _ := s.PendingInbox(ctx, 10); len(pending) != 1 {
+			t.Fatalf("a dropped body stored again is not pending")
+		}
 		for i, want := range []bool{true, false} {
 			tx(t, s, func(tx store.Tx) error {
 				fresh, err := tx.MarkSeen(ctx, "msg:wamid.1", t0)
