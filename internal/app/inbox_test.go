@@ -19,6 +19,32 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
+// webhookBody is a webhook body holding one change's value.
+func webhookBody(t *testing.T, v whatsapp.WebhookValue) []byte {
+	t.Helper()
+	v.MessagingProduct = "whatsapp"
+	raw, err := json.Marshal(whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
+		Changes: []whatsapp.WebhookChange{{Field: "messages", Value: v}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// sentMessage stores a message the platform accepted as wamid.
+func (tb *bundle) sentMessage(t *testing.T, id, contactID, wamid string) {
+	t.Helper()
+	if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
+		m := message.Message{ID: id, ContactID: contactID, Kind: message.Receipt, BodyKey: "receipt", Status: message.Sending, CreatedAt: tb.now}
+		if err := tx.CreateMessage(tb.ctx, m); err != nil {
+			return err
+		}
+		return tx.FinishMessage(tb.ctx, m.ID, message.Sent, wamid, 0, "", tb.now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestStatusWebhooksGroupCommit: status bodies arriving together are stored
 // in shared transactions, yet each call returns only once its own body is
 // committed; a redelivered body is stored once.
@@ -29,14 +55,8 @@ func TestStatusWebhooksGroupCommit(t *testing.T) {
 		tb := setup(t, b)
 		const n, dups = 300, 40
 		body := func(i int) []byte {
-			p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
-				Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
-					Statuses: []whatsapp.Status{{ID: fmt.Sprintf("wamid.%d", i), Status: "delivered", Timestamp: 1, RecipientID: "4740000000"}}}}}}}}
-			raw, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return raw
+			return webhookBody(t, whatsapp.WebhookValue{
+				Statuses: []whatsapp.Status{{ID: fmt.Sprintf("wamid.%d", i), Status: "delivered", Timestamp: 1, RecipientID: "4740000000"}}})
 		}
 		var wg sync.WaitGroup
 		for i := range n + dups {
@@ -78,26 +98,13 @@ func TestStatusWithoutOurID(t *testing.T) {
 			}
 			contacts = append(contacts, rec.ContactID)
 		}
-		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
-			m := message.Message{ID: "m-first", ContactID: contacts[0], Kind: message.Receipt, BodyKey: "receipt", Status: message.Sending, CreatedAt: tb.now}
-			if err := tx.CreateMessage(tb.ctx, m); err != nil {
-				return err
-			}
-			return tx.FinishMessage(tb.ctx, m.ID, message.Sent, "wamid.first", 0, "", tb.now)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		tb.sentMessage(t, "m-first", contacts[0], "wamid.first")
 		sent := 0
 		webhook := func(status, recipient string) {
 			t.Helper()
 			sent++ // a redelivery is a body of its own
-			p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
-				Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
-					Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: whatsapp.UnixTime(sent), RecipientID: recipient}}}}}}}}
-			raw, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := webhookBody(t, whatsapp.WebhookValue{
+				Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: whatsapp.UnixTime(sent), RecipientID: recipient}}})
 			if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 				t.Fatal(err)
 			}
@@ -159,14 +166,8 @@ func TestStoppOnWhatsAppKeepsOtherChannels(t *testing.T) {
 			}
 			contactID = rec.ContactID
 		}
-		p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
-			Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
-				Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: "wamid.stopp", Timestamp: 1, Type: "text",
-					Text: &whatsapp.InboundText{Body: "STOPP"}}}}}}}}}
-		raw, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		raw := webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: "wamid.stopp",
+			Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
 		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 			t.Fatal(err)
 		}
@@ -200,22 +201,9 @@ func TestInboxHandledByAnotherReplica(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
-			m := message.Message{ID: "m-1", ContactID: rec.ContactID, Kind: message.Receipt, BodyKey: "receipt", Status: message.Sending, CreatedAt: tb.now}
-			if err := tx.CreateMessage(tb.ctx, m); err != nil {
-				return err
-			}
-			return tx.FinishMessage(tb.ctx, m.ID, message.Sent, "wamid.1", 0, "", tb.now)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		p := whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
-			Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
-				Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}}}}}}}
-		raw, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb.sentMessage(t, "m-1", rec.ContactID, "wamid.1")
+		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1,
+			RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}})
 		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 			t.Fatal(err)
 		}
