@@ -175,15 +175,34 @@ func (a *App) CampaignAction(ctx context.Context, actor Actor, id, action string
 	return a.Campaign(ctx, actor, id)
 }
 
-// PurgeMessages deletes message records older than the retention (RT-08).
+// PurgeMessages deletes message records older than the retention (RT-08),
+// and handled webhooks once the platform can no longer redeliver them (it
+// retries for up to 7 days).
 func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
-	before := a.now().Add(-a.cfg.MessageRetention)
+	n, err := a.purge(ctx, func(tx store.Tx, limit int) (int64, error) {
+		return tx.PurgeMessages(ctx, a.now().Add(-a.cfg.MessageRetention), limit)
+	})
+	if err != nil {
+		return n, err
+	}
+	_, err = a.purge(ctx, func(tx store.Tx, limit int) (int64, error) {
+		return tx.PurgeWebhooks(ctx, a.now().Add(-webhookRedelivery), limit)
+	})
+	return n, err
+}
+
+// webhookRedelivery is how long a handled webhook is kept to recognise a
+// redelivery: the platform retries for up to 7 days.
+const webhookRedelivery = 8 * 24 * time.Hour
+
+// purge deletes in transactions of at most 10,000 rows until fewer are left.
+func (a *App) purge(ctx context.Context, batch func(tx store.Tx, limit int) (int64, error)) (int64, error) {
 	var total int64
 	for {
 		var n int64
 		err := a.store.Tx(ctx, func(tx store.Tx) error {
 			var err error
-			n, err = tx.PurgeMessages(ctx, before, 10000)
+			n, err = batch(tx, 10000)
 			return err
 		})
 		total += n

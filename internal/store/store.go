@@ -246,6 +246,10 @@ type Tx interface {
 	SettleUnknown(ctx context.Context, before time.Time, title string, at time.Time, limit int) (int64, error)
 	// PurgeMessages deletes messages created before the time (RT-08).
 	PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PurgeWebhooks deletes up to limit handled webhook bodies and seen keys
+	// of each kind from before the time: past the platform's retries, a
+	// redelivery no longer needs recognising.
+	PurgeWebhooks(ctx context.Context, before time.Time, limit int) (int64, error)
 
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error

@@ -500,6 +500,18 @@ func (t *tx) PurgeMessages(ctx context.Context, before time.Time, limit int) (n 
 		micro(before), limit)
 }
 
+func (t *tx) PurgeWebhooks(ctx context.Context, before time.Time, limit int) (n int64, err error) {
+	defer errorf("purge webhooks", &err)
+	n, err = t.db.Exec(ctx, `DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox
+		WHERE processed_at > 0 AND processed_at < $1 LIMIT $2)`, micro(before), limit)
+	if err != nil {
+		return n, err
+	}
+	seen, err := t.db.Exec(ctx, `DELETE FROM webhook_seen WHERE key IN (SELECT key FROM webhook_seen WHERE at < $1 LIMIT $2)`,
+		micro(before), limit)
+	return n + seen, err
+}
+
 func (t *tx) LateDecisions(ctx context.Context, campaignID string) (n int64, err error) {
 	defer errorf("late decisions", &err)
 	// A withdrawal that follows the authorising event in the contact's chain

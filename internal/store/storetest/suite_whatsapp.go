@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -196,6 +197,63 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 				return err
 			})
 		}
+	})
+
+	t.Run("handled webhooks are purged in batches", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		cutoff := t0.Add(time.Hour)
+		old, recent := t0, cutoff
+		tx(t, s, func(tx store.Tx) error {
+			for i, it := range []store.InboxItem{
+				{ID: "old-1", ProcessedAt: old}, {ID: "old-2", ProcessedAt: old}, {ID: "old-3", ProcessedAt: old},
+				{ID: "recent", ProcessedAt: recent}, {ID: "pending", BodyCT: []byte("sealed")},
+			} {
+				it.Digest, it.ReceivedAt = []byte(fmt.Sprintf("digest-%d", i)), old
+				if err := tx.PutInbox(ctx, it); err != nil {
+					return err
+				}
+			}
+			for _, k := range []struct {
+				key string
+				at  time.Time
+			}{{"msg:old", old}, {"msg:recent", recent}} {
+				if _, err := tx.MarkSeen(ctx, k.key, k.at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var got []int64
+		for range 3 {
+			tx(t, s, func(tx store.Tx) error {
+				n, err := tx.PurgeWebhooks(ctx, cutoff, 2)
+				got = append(got, n)
+				return err
+			})
+		}
+		// Each batch takes up to two of each kind: 2 bodies and 1 key, then 1 body.
+		if diff := cmp.Diff([]int64{3, 1, 0}, got); diff != "" {
+			t.Errorf("PurgeWebhooks batches (-want +got):\n%s", diff)
+		}
+		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE id IN ('recent', 'pending')`); n != 2 {
+			t.Errorf("a recent or pending body was purged")
+		}
+		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox`); n != 2 {
+			t.Errorf("%d bodies left, want 2", n)
+		}
+		tx(t, s, func(tx store.Tx) error {
+			for key, want := range map[string]bool{"msg:old": true, "msg:recent": false} {
+				fresh, err := tx.MarkSeen(ctx, key, cutoff)
+				if err != nil {
+					return err
+				}
+				if fresh != want {
+					t.Errorf("after the purge MarkSeen(%s) = %v, want %v", key, fresh, want)
+				}
+			}
+			return nil
+		})
 	})
 
 	t.Run("confirmations", func(t *testing.T) {
