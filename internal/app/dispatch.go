@@ -173,6 +173,8 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	}()
 	go func() {
 		defer close(recorded)
+		// Requests that left are recorded even while the job is stopped.
+		ctx := context.WithoutCancel(ctx)
 		for rs := range outcomes {
 			for more := true; more; { // what else is waiting rides along
 				select {
@@ -182,7 +184,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 					more = false
 				}
 			}
-			if err := a.store.Tx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			if err := a.store.Tx(ctx, func(tx store.Tx) error {
 				return tx.RecordResults(ctx, rs, a.now(), dc.MaxAttempts)
 			}); err != nil {
 				a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", err)

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -269,6 +271,38 @@ func TestCampaignRetries(t *testing.T) {
 		}
 		if n := len(h.sim.Messages(number(1))); n != 0 {
 			t.Errorf("the always-failing number has %d accepted messages", n)
+		}
+	})
+}
+
+// TestCampaignSliceStoppedWhileSending: when the job's context ends while a
+// batch is on its way, the requests that left are still recorded as sent,
+// not left sending to end as unknown (issue 4 point 4).
+func TestCampaignSliceStoppedWhileSending(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var once sync.Once
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50, OnSend: func(time.Duration) { once.Do(cancel) }}
+		}, options{noQueue: true})
+		h.subscribeMany(200, "offers")
+		c := h.offer()
+		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.app.DispatchCampaign(ctx, c.ID); err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+		sent := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'sent'`, c.ID)
+		if sending := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status IN ('sending', 'unknown')`, c.ID); sending != 0 || sent == 0 {
+			t.Fatalf("after the stop: %d sent, %d sending or unknown; want some sent and none left", sent, sending)
+		}
+		if n := int64(h.sim.Stats().Accepted); n != sent {
+			t.Fatalf("the platform accepted %d, %d recorded as sent", n, sent)
 		}
 	})
 }
