@@ -179,13 +179,26 @@ func (a *App) CampaignAction(ctx context.Context, actor Actor, id, action string
 // and handled webhooks once the platform can no longer redeliver them (it
 // retries for up to 7 days).
 func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
-	n, err := a.purge(ctx, func(tx store.Tx, limit int) (int64, error) {
-		return tx.PurgeMessages(ctx, a.now().Add(-a.cfg.MessageRetention), limit)
-	})
-	if err != nil {
-		return n, err
+	var n int64
+	for {
+		// Found outside the transaction that deletes them: the search reads
+		// the table, and on SQLite a withdrawal must not wait for it.
+		ids, err := a.store.ExpiredMessages(ctx, a.now().Add(-a.cfg.MessageRetention), 10000)
+		if err != nil {
+			return n, err
+		}
+		if err := a.store.Tx(ctx, func(tx store.Tx) error {
+			deleted, err := tx.DeleteMessages(ctx, ids)
+			n += deleted
+			return err
+		}); err != nil {
+			return n, err
+		}
+		if len(ids) < 10000 {
+			break
+		}
 	}
-	_, err = a.purge(ctx, func(tx store.Tx, limit int) (int64, error) {
+	_, err := a.purge(ctx, func(tx store.Tx, limit int) (int64, error) {
 		return tx.PurgeWebhooks(ctx, a.now().Add(-webhookRedelivery), limit)
 	})
 	return n, err

@@ -98,6 +98,11 @@ type Reader interface {
 	Message(ctx context.Context, id string) (message.Message, error)
 	// LastMessage is a contact's newest message of a kind; ErrNotFound if none.
 	LastMessage(ctx context.Context, contactID string, kind message.Kind) (message.Message, error)
+	// ExpiredMessages lists up to limit messages created before the time
+	// (RT-08). Nothing indexes the creation time (each index costs every
+	// message a write), so this reads the table: outside a transaction it
+	// does so without holding SQLite's single writer.
+	ExpiredMessages(ctx context.Context, before time.Time, limit int) ([]string, error)
 
 	// PendingInbox returns up to limit webhook bodies not yet handled, oldest first.
 	PendingInbox(ctx context.Context, limit int) ([]InboxItem, error)
@@ -244,8 +249,8 @@ type Tx interface {
 	// SettleUnknown fails up to limit messages unknown since before, with
 	// the title as the reason.
 	SettleUnknown(ctx context.Context, before time.Time, title string, at time.Time, limit int) (int64, error)
-	// PurgeMessages deletes messages created before the time (RT-08).
-	PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error)
+	// DeleteMessages deletes messages by id (RT-08: see ExpiredMessages).
+	DeleteMessages(ctx context.Context, ids []string) (int64, error)
 	// PurgeWebhooks deletes up to limit handled webhook bodies and seen keys
 	// of each kind from before the time: past the platform's retries, a
 	// redelivery no longer needs recognising.

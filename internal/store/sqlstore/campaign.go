@@ -494,10 +494,17 @@ func (t *tx) SettleUnknown(ctx context.Context, before time.Time, title string, 
 		micro(before), title, micro(at), limit)
 }
 
-func (t *tx) PurgeMessages(ctx context.Context, before time.Time, limit int) (n int64, err error) {
-	defer errorf("purge messages", &err)
-	return t.db.Exec(ctx, `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE created_at < $1 LIMIT $2)`,
-		micro(before), limit)
+func (r *reader) ExpiredMessages(ctx context.Context, before time.Time, limit int) (ids []string, err error) {
+	defer errorf("expired messages", &err)
+	return strings1(r.db.Query(ctx, `SELECT id FROM messages WHERE created_at < $1 LIMIT $2`, micro(before), limit))
+}
+
+func (t *tx) DeleteMessages(ctx context.Context, ids []string) (n int64, err error) {
+	defer errorf("delete messages", &err)
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return t.db.Exec(ctx, `DELETE FROM messages WHERE id `+t.b.InList("$1"), t.b.ListArg(ids))
 }
 
 func (t *tx) PurgeWebhooks(ctx context.Context, before time.Time, limit int) (n int64, err error) {

@@ -951,7 +951,11 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		var got []int64
 		for range 4 {
 			tx(t, s, func(tx store.Tx) error {
-				n, err := tx.PurgeMessages(ctx, cutoff, 4)
+				ids, err := s.ExpiredMessages(ctx, cutoff, 4)
+				if err != nil {
+					return err
+				}
+				n, err := tx.DeleteMessages(ctx, ids)
 				got = append(got, n)
 				return err
 			})
