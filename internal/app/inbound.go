@@ -105,7 +105,7 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 const maxStatusBatch = 250
 
 // applyStatusBodies applies the statuses of bodies that hold nothing else and
-// marks the bodies handled, a few bodies a transaction.
+// deletes the bodies, a few bodies a transaction.
 func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) error {
 	for len(bodies) > 0 {
 		var sts []whatsapp.Status
