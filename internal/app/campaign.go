@@ -198,7 +198,7 @@ func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
 			break
 		}
 	}
-	_, err := a.purge(ctx, func(tx store.Tx, limit int) (int64, error) {
+	_, err := a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
 		return tx.PurgeWebhooks(ctx, a.now().Add(-webhookRedelivery), limit)
 	})
 	return n, err
@@ -208,8 +208,9 @@ func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
 // redelivery: the platform retries for up to 7 days.
 const webhookRedelivery = 8 * 24 * time.Hour
 
-// purge deletes in transactions of at most 10,000 rows until fewer are left.
-func (a *App) purge(ctx context.Context, batch func(tx store.Tx, limit int) (int64, error)) (int64, error) {
+// inBatches runs batch, which changes up to limit rows, in transactions of
+// 10,000 rows until fewer are left, and adds up the rows changed.
+func (a *App) inBatches(ctx context.Context, batch func(tx store.Tx, limit int) (int64, error)) (int64, error) {
 	var total int64
 	for {
 		var n int64
@@ -231,19 +232,9 @@ func (a *App) purge(ctx context.Context, batch func(tx store.Tx, limit int) (int
 func (a *App) SettleUnknown(ctx context.Context) (int64, error) {
 	before := a.now().Add(-a.cfg.UnknownAfter)
 	title := fmt.Sprintf("no status from the platform within %s; not re-sent", days(a.cfg.UnknownAfter))
-	var total int64
-	for {
-		var n int64
-		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			var err error
-			n, err = tx.SettleUnknown(ctx, before, title, a.now(), 10000)
-			return err
-		})
-		total += n
-		if err != nil || n < 10000 {
-			return total, err
-		}
-	}
+	return a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
+		return tx.SettleUnknown(ctx, before, title, a.now(), limit)
+	})
 }
 
 // days spells a duration in whole days when it is one, for people.

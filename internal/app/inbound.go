@@ -209,15 +209,21 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 		return nil
 	}
 	us := make([]store.StatusUpdate, len(sts))
+	recipients := map[[2]string]string{} // a message's statuses name the same person
 	for i, st := range sts {
 		u := store.StatusUpdate{ID: st.BizOpaqueCallbackData, WAMID: st.ID, Status: message.Status(st.Status)}
 		if u.ID == "" {
 			// Not our id: the wamid is looked for among the recipient's messages.
-			c, _, err := a.person(ctx, tx, st.RecipientID, st.RecipientUserID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
+			who := [2]string{st.RecipientID, st.RecipientUserID}
+			contactID, ok := recipients[who]
+			if !ok {
+				c, _, err := a.person(ctx, tx, st.RecipientID, st.RecipientUserID)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				contactID, recipients[who] = c.ID, c.ID
 			}
-			u.ContactID = c.ID
+			u.ContactID = contactID
 		}
 		if len(st.Errors) > 0 {
 			u.Code, u.Title = st.Errors[0].Code, st.Errors[0].Title

@@ -20,12 +20,11 @@ func TestMessageUpdatesLeaveIndexesAlone(t *testing.T) {
 	t.Parallel()
 	b := storetest.SQLite
 	s := b.Open(t)
-	written := `('status', 'wamid', 'updated_at', 'error_code', 'error_title', 'attempts', 'decided_at', 'consent_event_id')`
-	if n := b.Int(t, s, `SELECT count(*) FROM pragma_index_list('messages') l, pragma_index_info(l.name) i
-		WHERE i.name IN `+written); n != 0 {
-		t.Fatalf("%d indexes on messages name a column status updates write", n)
-	}
-	for _, col := range []string{"status", "wamid", "updated_at", "error_", "attempts", "decided_at", "consent_event_id"} {
+	for _, col := range storetest.MessageColumnsWritten {
+		if n := b.Int(t, s, `SELECT count(*) FROM pragma_index_list('messages') l, pragma_index_info(l.name) i
+			WHERE i.name = $1`, col); n != 0 {
+			t.Fatalf("an index on messages names %s, which status updates write", col)
+		}
 		if n := b.Int(t, s, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'
 			AND instr(lower(sql), ' where ') > 0 AND instr(substr(lower(sql), instr(lower(sql), ' where ')), $1) > 0`, col); n != 0 {
 			t.Fatalf("a partial index on messages filters on %s", col)

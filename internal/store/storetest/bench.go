@@ -15,6 +15,11 @@ import (
 	"github.com/samtykke/samtykke/internal/store"
 )
 
+// MessageColumnsWritten are the columns of messages that a send result or a
+// status webhook writes: no index may name them (migration 0007), so that an
+// update rewrites the row alone.
+var MessageColumnsWritten = []string{"status", "wamid", "updated_at", "error_code", "error_title", "attempts", "decided_at", "consent_event_id"}
+
 // BenchMessages measures what a campaign writes for each message, a batch of
 // 250 at a time as the dispatcher does: the decision, then the platform's
 // answer, then the sent and delivered status webhooks. One op is one message.
