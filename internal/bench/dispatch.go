@@ -213,11 +213,10 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		stop := cfg.Profile()
 		defer stop()
 	}
-	pgPIDs := postgresPIDs(backend)
 	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
 	anon := sampleAnon()
 	defer anon()
-	cpu0, db0 := selfCPU(), procsCPU(pgPIDs)
+	cpu0, db0 := selfCPU(), postgresCPU(backend)
 	start := time.Now()
 	if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
 		return res, err
@@ -285,13 +284,13 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		}
 		res.StatusLagSeconds = time.Since(done).Seconds()
 	}
-	cpu1, db1 := selfCPU(), procsCPU(pgPIDs)
+	cpu1, db := selfCPU(), postgresCPU(backend).since(db0)
 	res.Seconds = elapsed.Seconds()
 	res.MsgPerSec = float64(res.Sent) / elapsed.Seconds()
 	res.Ratio = res.MsgPerSec / res.SimMaxPerSec
 	if res.Sent > 0 {
-		res.CPUPerMsgUs = float64((cpu1-cpu0)+(db1-db0)) / float64(time.Microsecond) / float64(res.Sent)
-		res.DBCPUPerMsgUs = float64(db1-db0) / float64(time.Microsecond) / float64(res.Sent)
+		res.CPUPerMsgUs = float64((cpu1-cpu0)+db) / float64(time.Microsecond) / float64(res.Sent)
+		res.DBCPUPerMsgUs = float64(db) / float64(time.Microsecond) / float64(res.Sent)
 	}
 	res.GateP50ms, res.GateP99ms = percentile(gate, 50), percentile(gate, 99)
 	res.DecideToSendP50ms, res.DecideToSendP99ms = percentile(toSend, 50), percentile(toSend, 99)
@@ -563,45 +562,49 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// postgresPIDs lists the PostgreSQL server's processes on this machine (the
-// database's CPU counts with samtykke's).
-func postgresPIDs(backend string) []int {
+// procCPU is the user and system time of each PostgreSQL process on this
+// machine (the database's CPU counts with samtykke's).
+type procCPU map[int]time.Duration
+
+// postgresCPU reads the PostgreSQL processes' CPU; nil for another backend.
+func postgresCPU(backend string) procCPU {
 	if backend != "postgres" {
 		return nil
 	}
-	var pids []int
+	out := procCPU{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm")
-		if strings.HasPrefix(string(comm), "postgres") {
-			pids = append(pids, pid)
+		if comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm"); !strings.HasPrefix(string(comm), "postgres") {
+			continue
 		}
-	}
-	return pids
-}
-
-// procsCPU sums user and system time of processes, and of any new
-// PostgreSQL backends started since (connections opened during the run).
-func procsCPU(pids []int) time.Duration {
-	if pids == nil {
-		return 0
-	}
-	var total time.Duration
-	for _, pid := range postgresPIDs("postgres") {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
 		if err != nil {
 			continue
 		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-		if len(f) > 12 {
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:])); len(f) > 12 {
 			u, _ := strconv.ParseInt(f[11], 10, 64)
-			s, _ := strconv.ParseInt(f[12], 10, 64)
-			total += time.Duration(u+s) * 10 * time.Millisecond // clock ticks of 100 Hz
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			out[pid] = time.Duration(u+st) * 10 * time.Millisecond // clock ticks of 100 Hz
 		}
 	}
-	return total
+	return out
+}
+
+// since is the CPU the processes used after before was read: a process that
+// ended meanwhile (another client's connection) drops out instead of
+// counting against the others, and one that started counts in full.
+// Clock ticks are 10 ms: a short run can measure none.
+func (now procCPU) since(before procCPU) time.Duration {
+	var d time.Duration
+	for pid, t := range now {
+		if was, ok := before[pid]; ok && was <= t {
+			t -= was // else the pid is a new process's
+		}
+		d += t
+	}
+	return d
 }
