@@ -238,6 +238,14 @@ func TestAPIScenarios(t *testing.T) {
 			{name: "two JSON values", role: staff.Integrator, method: "POST", path: "/api/v1/contacts",
 				body: `{"phone":"+4791234567"}{}`, status: 400, code: "invalid_json"},
 			{name: "not JSON", role: staff.Integrator, method: "POST", path: "/api/v1/consents", body: `phone=91234567`, status: 400, code: "invalid_json"},
+			{name: "number too short", role: staff.Integrator, method: "POST", path: "/api/v1/contacts",
+				body: `{"phone":"+47 12"}`, status: 400, code: "invalid_input",
+				check: func(t *testing.T, out map[string]any) {
+					msg, _ := out["error"].(map[string]any)["message"].(string)
+					if msg != "invalid input: phone: too few digits" {
+						t.Errorf("message %q: want the reason once, without the digits", msg)
+					}
+				}},
 			{name: "oversized", role: staff.Integrator, method: "POST", path: "/api/v1/consents",
 				body: `{"purpose":"` + strings.Repeat("a", httpx.MaxBody) + `"}`, status: 413, code: "too_large"},
 			{name: "withdraw", role: staff.Integrator, method: "POST", path: "/api/v1/consents/withdraw",

@@ -208,7 +208,7 @@ func (a *App) openContact(ctx context.Context, tx store.Tx, id string) (opened, 
 func (a *App) parsePhone(s string) (phone.Number, error) {
 	n, err := a.cfg.Phones.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("%w: phone: %w", ErrInvalid, err)
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err) // the reason already names the phone
 	}
 	return n, nil
 }
