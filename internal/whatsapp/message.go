@@ -3,6 +3,7 @@
 package whatsapp
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -263,18 +264,20 @@ type SendResult struct {
 	MessageStatus string
 }
 
-// decodeFlexInt decodes a JSON number or a JSON string holding a decimal integer.
+// decodeFlexInt decodes a JSON number or a JSON string holding a decimal
+// integer. The decoder has checked b is valid JSON; a string without escapes
+// (every timestamp) is read in place.
 func decodeFlexInt(b []byte) (int64, error) {
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return 0, err
+		s := b[1 : len(b)-1]
+		if bytes.IndexByte(s, '\\') >= 0 {
+			var u string
+			if err := json.Unmarshal(b, &u); err != nil {
+				return 0, err
+			}
+			s = []byte(u)
 		}
-		return strconv.ParseInt(s, 10, 64)
+		return strconv.ParseInt(string(s), 10, 64)
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return 0, err
-	}
-	return n.Int64()
+	return strconv.ParseInt(string(b), 10, 64)
 }
