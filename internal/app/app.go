@@ -90,12 +90,12 @@ type Config struct {
 
 // App is the set of use cases.
 type App struct {
-	store   store.Store
-	vault   *vault.Vault
-	cfg     Config
-	log     *slog.Logger
-	NowFunc func() time.Time
-	inbox   inboxWriter
+	store    store.Store
+	vault    *vault.Vault
+	cfg      Config
+	log      *slog.Logger
+	NowFunc  func() time.Time
+	statuses statusWriter
 }
 
 // New wires the use cases.

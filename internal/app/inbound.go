@@ -22,10 +22,13 @@ import (
 const inboxPurpose = "webhook-inbox"
 
 // ReceiveWebhook takes a webhook body whose signature the transport has
-// checked. It is stored durably (sealed: it holds numbers) before the caller
-// answers 200; a redelivered body is recognised and has no second effect
-// (invariant 7). Messages and preference changes — opt-outs among them — are
-// handled at once; statuses wait for the batch job.
+// checked, and returns once what it says is committed: the platform offers
+// no way to fetch a body again. Messages and preference changes — opt-outs
+// among them — are handled at once, and the body is kept (without what it
+// says) to recognise a redelivery; statuses are applied at once with those of
+// the bodies that came with them, and a redelivery moves nothing (invariant
+// 7). A body that cannot be handled as it came is stored, sealed (it holds
+// numbers), for the inbox worker.
 func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 	payload, err := whatsapp.ParseWebhook(body)
 	if err != nil {
@@ -52,9 +55,34 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 			return nil
 		}
 		a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
+	} else {
+		sts := statusesOf(payload)
+		if len(sts) == 0 {
+			return nil // nothing samtykke acts on
+		}
+		err := a.applyStatuses(ctx, sts)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		a.log.Error("status webhook not applied at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
 	}
 	item.BodyCT = a.vault.Seal(body, inboxPurpose)
-	return a.storeInbox(ctx, item, payload)
+	err = a.storeInbox(ctx, item)
+	if errors.Is(err, store.ErrConflict) {
+		return nil // the same body again: already stored
+	}
+	return err
+}
+
+// statusesOf lists the statuses of a body, of every entry and change.
+func statusesOf(p *whatsapp.WebhookPayload) []whatsapp.Status {
+	var sts []whatsapp.Status
+	for _, e := range p.Entry {
+		for _, c := range e.Changes {
+			sts = append(sts, c.Value.Statuses...)
+		}
+	}
+	return sts
 }
 
 // ProcessInbox handles stored webhook bodies in batches, oldest first, until
@@ -69,13 +97,10 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 		// Statuses of many bodies share one transaction; messages get their own.
 		var statuses []itemPayload
 		for _, it := range items {
-			payload, ok := a.inbox.take(it.ID)
-			var err error
-			if !ok {
-				var pt []byte
-				if pt, err = a.vault.Open(it.BodyCT, inboxPurpose); err == nil {
-					payload, err = whatsapp.ParseWebhook(pt)
-				}
+			pt, err := a.vault.Open(it.BodyCT, inboxPurpose)
+			var payload *whatsapp.WebhookPayload
+			if err == nil {
+				payload, err = whatsapp.ParseWebhook(pt)
 			}
 			if err != nil {
 				a.log.Error("webhook body cannot be handled; dropped", "inbox_id", it.ID, "error", err)
@@ -112,11 +137,7 @@ func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) error
 		var ids []string
 		for len(bodies) > 0 && len(sts) < maxStatusBatch {
 			ids = append(ids, bodies[0].id)
-			for _, e := range bodies[0].payload.Entry {
-				for _, c := range e.Changes {
-					sts = append(sts, c.Value.Statuses...)
-				}
-			}
+			sts = append(sts, statusesOf(bodies[0].payload)...)
 			bodies = bodies[1:]
 		}
 		if err := a.store.Tx(ctx, func(tx store.Tx) error {

@@ -92,7 +92,6 @@ type DispatchResult struct {
 	// delivered status was applied (status webhooks on); the CPU figures
 	// count that time too.
 	StatusLagSeconds float64 `json:"status_lag_seconds,omitempty"`
-	WebhooksStored   int64   `json:"webhooks_stored,omitempty"`
 }
 
 const appSecret = "bench-app-secret"

@@ -161,7 +161,8 @@ type Tx interface {
 	CreateMessage(ctx context.Context, m message.Message) error
 	// ClaimMessage moves a queued message to sending; ErrConflict if it is not queued.
 	ClaimMessage(ctx context.Context, id string, at time.Time) error
-	// FinishMessage records the outcome of a send attempt.
+	// FinishMessage records the outcome of a send attempt on a message still
+	// queued or sending: a status webhook that overtook the answer stays.
 	FinishMessage(ctx context.Context, id string, status message.Status, wamid string, code int, title string, at time.Time) error
 
 	// ApplyStatuses applies status webhooks in the order given, forward moves
@@ -171,8 +172,6 @@ type Tx interface {
 
 	// PutInbox stores a webhook body; ErrConflict if the same body is there already.
 	PutInbox(ctx context.Context, item InboxItem) error
-	// PutInboxMany stores webhook bodies; one already there is skipped.
-	PutInboxMany(ctx context.Context, items []InboxItem) error
 	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
 	// DropInbox deletes handled bodies whose redelivery could change nothing
 	// (statuses only move forward), so that they do not pile up.

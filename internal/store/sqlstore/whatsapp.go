@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/contact"
@@ -100,7 +99,8 @@ func (t *tx) ClaimMessage(ctx context.Context, id string, at time.Time) (err err
 func (t *tx) FinishMessage(ctx context.Context, id string, status message.Status, wamid string, code int, title string, at time.Time) (err error) {
 	defer errorf("finish message", &err)
 	_, err = t.db.Exec(ctx, `UPDATE messages SET status = $2, wamid = COALESCE($3, wamid), error_code = $4, error_title = $5,
-		updated_at = $6, unknown_since = CASE WHEN $2 = 'unknown' THEN CAST($6 AS BIGINT) ELSE 0 END WHERE id = $1`,
+		updated_at = $6, unknown_since = CASE WHEN $2 = 'unknown' THEN CAST($6 AS BIGINT) ELSE 0 END
+		WHERE id = $1 AND status IN ('queued', 'sending')`,
 		id, string(status), nullable(wamid), code, title, micro(at))
 	return t.conflict(err)
 }
@@ -127,6 +127,7 @@ func (r *reader) PendingInbox(ctx context.Context, limit int) (items []store.Inb
 
 func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 	defer errorf("put inbox", &err)
+	t.grew++
 	body := it.BodyCT
 	if !it.ProcessedAt.IsZero() {
 		body = []byte{} // handled: the body, which holds numbers, is not kept
@@ -134,30 +135,6 @@ func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 	_, err = t.db.Exec(ctx, `INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES ($1, $2, $3, $4, $5)`,
 		it.ID, it.Digest, micro(it.ReceivedAt), body, micro(it.ProcessedAt))
 	return t.conflict(err)
-}
-
-func (t *tx) PutInboxMany(ctx context.Context, items []store.InboxItem) (err error) {
-	defer errorf("put inbox", &err)
-	t.grew += len(items)
-	for len(items) > 0 {
-		chunk := items[:min(len(items), 500)]
-		items = items[len(chunk):]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES `)
-		args := make([]any, 0, 4*len(chunk))
-		for i, it := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, 0)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
-			args = append(args, it.ID, it.Digest, micro(it.ReceivedAt), it.BodyCT)
-		}
-		q.WriteString(` ON CONFLICT (digest) DO NOTHING`)
-		if _, err := t.db.Exec(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (t *tx) MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) (err error) {
