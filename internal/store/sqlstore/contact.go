@@ -54,12 +54,12 @@ func (t *tx) CreateContact(ctx context.Context, c contact.Contact) (err error) {
 
 func (t *tx) LockContact(ctx context.Context, id string) (c contact.Contact, err error) {
 	defer errorf("lock contact", &err)
-	// FOR UPDATE cannot lock the nullable side of an outer join on PostgreSQL,
-	// so lock the contact row alone, then read it whole.
-	var got string
-	err = t.db.QueryRow(ctx, `SELECT id FROM contacts WHERE id = $1`+t.b.ForUpdate, id).Scan(&got)
-	if err != nil {
-		return c, t.notFound(err)
+	// Only the contact's row is locked: PostgreSQL cannot lock the nullable
+	// side of an outer join.
+	lock := t.b.ForUpdate
+	if lock != "" {
+		lock += " OF c"
 	}
-	return t.Contact(ctx, id)
+	c, err = scanContact(t.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id = $1`+lock, id))
+	return c, t.notFound(err)
 }

@@ -166,6 +166,45 @@ func Exercise(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("a locked contact waits for the lock holder", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, newContact("c1", 1)) })
+		locked, release := make(chan struct{}), make(chan struct{})
+		var holding sync.Mutex // held by the first transaction until it ends
+		holding.Lock()
+		go func() {
+			tx(t, s, func(tx store.Tx) error {
+				if _, err := tx.LockContact(ctx, "c1"); err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				holding.Unlock()
+				return nil
+			})
+		}()
+		<-locked
+		got := make(chan contact.Contact)
+		go func() {
+			tx(t, s, func(tx store.Tx) error {
+				c, err := tx.LockContact(ctx, "c1")
+				if holding.TryLock() {
+					holding.Unlock()
+				} else {
+					t.Errorf("the second LockContact returned while the first transaction held the contact")
+				}
+				got <- c
+				return err
+			})
+		}()
+		time.Sleep(100 * time.Millisecond)
+		close(release)
+		if c := <-got; c.ID != "c1" || c.BlindIndex == nil {
+			t.Errorf("LockContact read %+v, want the whole contact", c)
+		}
+	})
+
 	t.Run("ledger appends in order and refuses gaps", func(t *testing.T) {
 		t.Parallel()
 		s := b.Open(t)
