@@ -163,19 +163,12 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		defer close(sent)
 		defer close(pool)
 		defer close(outcomes)
-		// The next batch starts as soon as this one's last request has a
-		// sender, not once its slowest answer is in: the pool stays full.
-		var inFlight sync.WaitGroup
-		defer inFlight.Wait()
 		for d := range batches {
-			wait := a.send(ctx, pool, client, c, d, dc)
-			inFlight.Go(func() {
-				rs, b := wait()
-				outcomes <- rs
-				if b > 0 {
-					backoff.Store(int64(b))
-				}
-			})
+			rs, b := a.send(ctx, pool, client, c, d, dc)
+			outcomes <- rs
+			if b > 0 {
+				backoff.Store(int64(b))
+			}
 		}
 	}()
 	go func() {
@@ -397,11 +390,10 @@ func newSenders(n int) senders {
 	return s
 }
 
-// send hands the decided messages to the pool and returns once each has a
-// sender; wait returns their outcomes, and a backoff when the platform
-// rate-limited some of them (those go back to queued and pass the gate again
-// later).
-func (a *App) send(ctx context.Context, pool senders, client *whatsapp.Client, c campaign.Campaign, batch decided, dc DispatchConfig) (wait func() ([]store.Result, time.Duration)) {
+// send sends the decided messages on the pool and returns their outcomes,
+// and a backoff when the platform rate-limited some of them (those go back
+// to queued and pass the gate again later).
+func (a *App) send(ctx context.Context, pool senders, client *whatsapp.Client, c campaign.Campaign, batch decided, dc DispatchConfig) ([]store.Result, time.Duration) {
 	out := batch.out
 	results := make([]store.Result, len(out))
 	var backoff time.Duration
@@ -427,10 +419,8 @@ func (a *App) send(ctx context.Context, pool senders, client *whatsapp.Client, c
 			results[i] = r
 		}
 	}
-	return func() ([]store.Result, time.Duration) {
-		wg.Wait()
-		return results, backoff
-	}
+	wg.Wait()
+	return results, backoff
 }
 
 // campaignTemplate fills the template for one person: their language if the
