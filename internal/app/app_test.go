@@ -63,6 +63,16 @@ func completeNotice(lang string) notice.Notice {
 
 // seed creates the purposes "offers" (consent, refresh 365 days) and
 // "customers" (existing customer), and publishes a notice in nb and en.
+// consented records a confirmed consent to offers for number.
+func (tb *bundle) consented(t *testing.T, number string) app.Recorded {
+	t.Helper()
+	rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed(number))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
 func (tb *bundle) seed(t *testing.T) {
 	t.Helper()
 	for _, p := range []consent.Purpose{

@@ -55,10 +55,7 @@ func TestStatusWebhooksAppliedAsTheyCome(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, b)
 		tb.seed(t)
-		rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed("+47 912 34 567"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := tb.consented(t, "+47 912 34 567")
 		const n, dups = 300, 40
 		for i := range n {
 			tb.sentMessage(t, fmt.Sprintf("m-%03d", i), rec.ContactID, fmt.Sprintf("wamid.%d", i))
@@ -100,10 +97,7 @@ func TestStatusWithoutOurID(t *testing.T) {
 		tb.seed(t)
 		var contacts []string
 		for _, number := range []string{"+47 912 34 567", "+47 912 34 568"} {
-			rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed(number))
-			if err != nil {
-				t.Fatal(err)
-			}
+			rec := tb.consented(t, number)
 			contacts = append(contacts, rec.ContactID)
 		}
 		tb.sentMessage(t, "m-first", contacts[0], "wamid.first")
@@ -206,10 +200,7 @@ func TestInboxHandledByAnotherReplica(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, b)
 		tb.seed(t)
-		rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed("+47 912 34 567"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := tb.consented(t, "+47 912 34 567")
 		tb.sentMessage(t, "m-1", rec.ContactID, "wamid.1")
 		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1,
 			RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}})

@@ -48,13 +48,8 @@ func TestVerifyLedgerCatchesTampering(t *testing.T) {
 				tb := setup(t, b)
 				tb.seed(t)
 				// An unrelated contact whose chain stays intact.
-				if _, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed("+47 400 11 222")); err != nil {
-					t.Fatal(err)
-				}
-				rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed("+47 912 34 567"))
-				if err != nil {
-					t.Fatal(err)
-				}
+				tb.consented(t, "+47 400 11 222")
+				rec := tb.consented(t, "+47 912 34 567")
 				for _, p := range []string{"offers", "all"} {
 					if _, err := tb.app.Withdraw(tb.ctx, integrator, app.WithdrawInput{Subject: app.Subject{ContactID: rec.ContactID}, Purpose: p}); err != nil {
 						t.Fatal(err)
@@ -78,7 +73,7 @@ func TestVerifyLedgerCatchesTampering(t *testing.T) {
 						t.Fatalf("tamper %q: %v", q, err)
 					}
 				}
-				_, err = tb.app.VerifyLedger(tb.ctx)
+				_, err := tb.app.VerifyLedger(tb.ctx)
 				var fault *ledger.Fault
 				if !errors.As(err, &fault) || !errors.Is(err, ledger.ErrBroken) {
 					t.Fatalf("verify after tampering: err = %v; want a *ledger.Fault", err)
@@ -99,10 +94,7 @@ func TestErasedChainStillVerifies(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, b)
 		tb.seed(t)
-		rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed("+47 912 34 567"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := tb.consented(t, "+47 912 34 567")
 		if err := b.Exec(t, tb.store, `DELETE FROM contact_keys WHERE contact_id = $1`, rec.ContactID); err != nil {
 			t.Fatal(err)
 		}
