@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/samtykke/samtykke/internal/job"
+	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -76,7 +77,20 @@ func (a *App) commitStatuses(ctx context.Context) {
 		for _, w := range batch {
 			sts = append(sts, w.statuses...)
 		}
-		err := a.store.Tx(ctx, func(tx store.Tx) error { return a.handleStatuses(ctx, tx, sts) })
+		err := a.store.Tx(ctx, func(tx store.Tx) error {
+			if onlyProgress(sts) {
+				// Waiting for the disk on every commit of delivery progress
+				// delayed the campaign's own commits behind the flushes
+				// (PostgreSQL, 100k, status webhooks on: decision-to-request
+				// p99 78 ms against 18 ms, 7.7k against 9.6k msg/s). A
+				// failure keeps the full wait: its reason, or an objection
+				// (131050), must not be lost.
+				if err := tx.LazyCommit(ctx); err != nil {
+					return err
+				}
+			}
+			return a.handleStatuses(ctx, tx, sts)
+		})
 		for _, w := range batch {
 			w.done <- err
 		}
@@ -92,4 +106,17 @@ func (a *App) storeInbox(ctx context.Context, item store.InboxItem) error {
 		}
 		return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
 	})
+}
+
+// onlyProgress reports whether statuses only say a message got further
+// (sent, delivered, read): no failure, nothing unrecognised.
+func onlyProgress(sts []whatsapp.Status) bool {
+	for _, st := range sts {
+		switch message.Status(st.Status) {
+		case message.Sent, message.Delivered, message.Read:
+		default:
+			return false
+		}
+	}
+	return true
 }

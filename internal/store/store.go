@@ -165,6 +165,15 @@ type Tx interface {
 	// queued or sending: a status webhook that overtook the answer stays.
 	FinishMessage(ctx context.Context, id string, status message.Status, wamid string, code int, title string, at time.Time) error
 
+	// LazyCommit lets this transaction's commit return before it reaches the
+	// disk: a crash of the database server in the moment after (at most about
+	// 0.6 s on PostgreSQL's defaults) may lose it, never corrupt anything.
+	// Only for what such a loss leaves true, if behind: a message's delivery
+	// progress (sent, delivered, read), whose send the answer already
+	// recorded — or, for the rare message left unknown, that the settling of
+	// unknown outcomes reports as never explained.
+	LazyCommit(ctx context.Context) error
+
 	// ApplyStatuses applies status webhooks in the order given, forward moves
 	// only (message.Advance, each after the ones before it), and reports which
 	// changed their message; one for no message of ours changes nothing.

@@ -61,6 +61,10 @@ type Backend struct {
 	// ForUpdate is appended to a SELECT that must lock its row for the
 	// transaction (" FOR UPDATE" on PostgreSQL; SQLite has one writer).
 	ForUpdate string
+	// LazyCommit is the statement that lets a transaction's commit return
+	// before its WAL reaches the disk; empty where commits never wait for it
+	// (SQLite at synchronous NORMAL).
+	LazyCommit string
 	// JSONStrings and JSONObjects turn a JSON-array parameter into rows with a
 	// column "value" (json_each on SQLite, jsonb_array_elements on PostgreSQL).
 	JSONStrings, JSONObjects func(param string) string

@@ -140,3 +140,12 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 		FROM j WHERE messages.id = j.id`, jsonList(js), micro(at))
 	return applied, t.conflict(err)
 }
+
+func (t *tx) LazyCommit(ctx context.Context) (err error) {
+	defer errorf("lazy commit", &err)
+	if t.b.LazyCommit == "" {
+		return nil
+	}
+	_, err = t.db.Exec(ctx, t.b.LazyCommit)
+	return err
+}

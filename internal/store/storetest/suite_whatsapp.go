@@ -97,6 +97,10 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		}
 		var got []bool
 		tx(t, s, func(tx store.Tx) error {
+			// Committed lazily, the statuses are there all the same.
+			if err := tx.LazyCommit(ctx); err != nil {
+				return err
+			}
 			var err error
 			got, err = tx.ApplyStatuses(ctx, us, at)
 			return err
