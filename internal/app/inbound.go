@@ -229,6 +229,12 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 	if len(sts) == 0 {
 		return nil
 	}
+	// An id with a NUL names no message of ours, and PostgreSQL refuses it
+	// as text: one such status would fail every body of its group, and then
+	// the inbox worker, for ever.
+	sts = slices.DeleteFunc(slices.Clone(sts), func(st whatsapp.Status) bool {
+		return strings.ContainsRune(st.ID, 0) || strings.ContainsRune(st.BizOpaqueCallbackData, 0)
+	})
 	us := make([]store.StatusUpdate, len(sts))
 	recipients := map[[2]string]string{} // a message's statuses name the same person
 	for i, st := range sts {

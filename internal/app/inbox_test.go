@@ -221,3 +221,32 @@ func TestInboxHandledByAnotherReplica(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusNoMessageOfOursCanCarry: a status whose ids hold what no id of
+// ours holds (a NUL, which PostgreSQL's text refuses) is ignored, and the
+// statuses beside it are applied: one such body must not fail its group nor
+// wait in the inbox for ever.
+func TestStatusNoMessageOfOursCanCarry(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		rec := tb.consented(t, "+47 912 34 567")
+		tb.sentMessage(t, "m-1", rec.ContactID, "wamid.1")
+		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{
+			{ID: "wamid.1\x00", Status: "read", Timestamp: 1, RecipientID: "4791234567"},
+			{ID: "wamid.x", Status: "read", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1\x00"},
+			{ID: "wamid.1", Status: "delivered", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"},
+		}})
+		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := tb.store.Message(tb.ctx, "m-1"); err != nil || m.Status != message.Delivered {
+			t.Fatalf("message = %+v, %v; want delivered", m, err)
+		}
+		if got := tb.b.Int(t, tb.store, `SELECT count(*) FROM webhook_inbox`); got != 0 {
+			t.Fatalf("%d bodies left for the inbox worker, want none", got)
+		}
+	})
+}
