@@ -31,6 +31,16 @@ func webhookBody(t *testing.T, v whatsapp.WebhookValue) []byte {
 	return raw
 }
 
+// withSentMessage sets up a store with one consented contact, +47 912 34
+// 567, and one message to it, m-1, that the platform accepted as wamid.1.
+func withSentMessage(t *testing.T, b storetest.Backend) *bundle {
+	t.Helper()
+	tb := setup(t, b)
+	tb.seed(t)
+	tb.sentMessage(t, "m-1", tb.consented(t, "+47 912 34 567").ContactID, "wamid.1")
+	return tb
+}
+
 // sentMessage stores a message the platform accepted as wamid.
 func (tb *bundle) sentMessage(t *testing.T, id, contactID, wamid string) {
 	t.Helper()
@@ -198,10 +208,7 @@ func TestInboxHandledByAnotherReplica(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setup(t, b)
-		tb.seed(t)
-		rec := tb.consented(t, "+47 912 34 567")
-		tb.sentMessage(t, "m-1", rec.ContactID, "wamid.1")
+		tb := withSentMessage(t, b)
 		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1,
 			RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}})
 		digest := sha256.Sum256(raw)
@@ -230,10 +237,7 @@ func TestStatusNoMessageOfOursCanCarry(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setup(t, b)
-		tb.seed(t)
-		rec := tb.consented(t, "+47 912 34 567")
-		tb.sentMessage(t, "m-1", rec.ContactID, "wamid.1")
+		tb := withSentMessage(t, b)
 		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{
 			{ID: "wamid.1\x00", Status: "read", Timestamp: 1, RecipientID: "4791234567"},
 			{ID: "wamid.x", Status: "read", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1\x00"},
