@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
@@ -34,28 +35,8 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 	if err != nil {
 		return invalid("webhook: %v", err)
 	}
-	digest := sha256.Sum256(body)
-	item := store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: a.now()}
-	if hasMessages(payload) {
-		// A person wrote (perhaps STOPP): stored as handled and handled in one
-		// urgent transaction, ahead of campaign batches waiting for the writer.
-		ctx := store.Urgent(ctx)
-		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			handled := item
-			handled.ProcessedAt = a.now()
-			if err := tx.PutInbox(ctx, handled); err != nil {
-				return err
-			}
-			return a.handlePayload(ctx, tx, payload)
-		})
-		if errors.Is(err, store.ErrConflict) {
-			return nil // the same body again: already stored
-		}
-		if err == nil {
-			return nil
-		}
-		a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
-	} else {
+	if !hasMessages(payload) {
+		// Statuses only: nothing is stored unless they cannot be applied.
 		sts := statusesOf(payload)
 		if len(sts) == 0 {
 			return nil // nothing samtykke acts on
@@ -64,14 +45,33 @@ func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
+		item := inboxItem(body, a.now())
 		a.log.Error("status webhook not applied at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
+		return a.storeInbox(ctx, item, body)
 	}
-	item.BodyCT = a.vault.Seal(body, inboxPurpose)
-	err = a.storeInbox(ctx, item)
-	if errors.Is(err, store.ErrConflict) {
-		return nil // the same body again: already stored
+	// A person wrote (perhaps STOPP): stored as handled and handled in one
+	// urgent transaction, ahead of campaign batches waiting for the writer.
+	item := inboxItem(body, a.now())
+	urgent := store.Urgent(ctx)
+	err = a.store.Tx(urgent, func(tx store.Tx) error {
+		handled := item
+		handled.ProcessedAt = a.now()
+		if err := tx.PutInbox(urgent, handled); err != nil {
+			return err
+		}
+		return a.handlePayload(urgent, tx, payload)
+	})
+	if err == nil || errors.Is(err, store.ErrConflict) {
+		return nil // handled, or the same body again: already stored
 	}
-	return err
+	a.log.Error("webhook not handled at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
+	return a.storeInbox(ctx, item, body)
+}
+
+// inboxItem is a body's row in the inbox, named by its digest.
+func inboxItem(body []byte, at time.Time) store.InboxItem {
+	digest := sha256.Sum256(body)
+	return store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: at}
 }
 
 // statusesOf lists the statuses of a body, of every entry and change.
@@ -232,9 +232,12 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 	// An id with a NUL names no message of ours, and PostgreSQL refuses it
 	// as text: one such status would fail every body of its group, and then
 	// the inbox worker, for ever.
-	sts = slices.DeleteFunc(slices.Clone(sts), func(st whatsapp.Status) bool {
+	hasNUL := func(st whatsapp.Status) bool {
 		return strings.ContainsRune(st.ID, 0) || strings.ContainsRune(st.BizOpaqueCallbackData, 0)
-	})
+	}
+	if slices.ContainsFunc(sts, hasNUL) { // a copy only then: sts is the caller's
+		sts = slices.DeleteFunc(slices.Clone(sts), hasNUL)
+	}
 	us := make([]store.StatusUpdate, len(sts))
 	recipients := map[[2]string]string{} // a message's statuses name the same person
 	for i, st := range sts {

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/samtykke/samtykke/internal/job"
@@ -97,15 +98,21 @@ func (a *App) commitStatuses(ctx context.Context) {
 	}
 }
 
-// storeInbox stores a body the worker must handle (one whose handling failed
-// as it came) and asks for the worker; a body already there counts as stored.
-func (a *App) storeInbox(ctx context.Context, item store.InboxItem) error {
-	return a.store.Tx(ctx, func(tx store.Tx) error {
+// storeInbox stores a body, sealed (it holds numbers), for the worker to
+// handle (one whose handling failed as it came) and asks for the worker; a
+// body already there counts as stored.
+func (a *App) storeInbox(ctx context.Context, item store.InboxItem, body []byte) error {
+	item.BodyCT = a.vault.Seal(body, inboxPurpose)
+	err := a.store.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.PutInbox(ctx, item); err != nil {
 			return err
 		}
 		return tx.Enqueue(ctx, job.ProcessInbox{}, nil)
 	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
 }
 
 // onlyProgress reports whether statuses only say a message got further
