@@ -445,14 +445,15 @@ func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, metho
 	if err != nil {
 		return err
 	}
-	if _, _, err := a.object(ctx, tx, c, string(consent.WhatsApp), method, "whatsapp", Public); err != nil {
+	_, after, err := a.object(ctx, tx, c, string(consent.WhatsApp), method, "whatsapp", Public)
+	if err != nil || !confirm {
 		return err
 	}
-	if !confirm {
-		return nil
-	}
+	// after holds the WhatsApp purposes only: consent on another channel
+	// that stays active is no reason to confirm an opt-out here.
 	changed := slices.ContainsFunc(before, func(s consent.State) bool {
-		return s.Status == consent.StatusActive || s.Status == consent.StatusPending
+		onChannel := slices.ContainsFunc(after, func(a consent.State) bool { return a.Purpose == s.Purpose })
+		return onChannel && (s.Status == consent.StatusActive || s.Status == consent.StatusPending)
 	})
 	if !changed {
 		return nil // already unsubscribed: no second confirmation

@@ -201,6 +201,53 @@ func TestStoppOnWhatsAppKeepsOtherChannels(t *testing.T) {
 	})
 }
 
+// TestStoppConfirmedOnlyWhenWhatsAppChanged: "STOPP" is confirmed once, and
+// only when a WhatsApp purpose was active or pending; consent on another
+// channel is no reason to confirm (K-05).
+func TestStoppConfirmedOnlyWhenWhatsAppChanged(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		if _, err := tb.app.CreatePurpose(tb.ctx, admin, consent.Purpose{Key: "mail", Channel: consent.Email, Basis: consent.BasisConsent,
+			RetentionDays: 365, Description: consent.Text{NB: "Nyhetsbrev", EN: "Newsletter"}}); err != nil {
+			t.Fatal(err)
+		}
+		record := func(number, purpose string) string {
+			in := confirmed(number)
+			in.Purpose = purpose
+			rec, err := tb.app.RecordConsent(tb.ctx, integrator, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec.ContactID
+		}
+		onWhatsApp := record("+47 912 34 567", "offers")
+		mailOnly := record("+47 912 34 568", "mail")
+		stopp := func(from, id string) {
+			raw := webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: from, ID: id,
+				Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
+			if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stopp("4791234567", "wamid.s1")
+		stopp("4791234567", "wamid.s2") // already unsubscribed: no second confirmation
+		stopp("4791234568", "wamid.s3")
+		confirmations := func(contactID string) int64 {
+			return b.Int(t, tb.store, fmt.Sprintf(`SELECT count(*) FROM messages WHERE kind = '%s' AND contact_id = '%s'`,
+				message.OptOutConfirmation, contactID))
+		}
+		if n := confirmations(onWhatsApp); n != 1 {
+			t.Errorf("subscribed on WhatsApp: %d confirmations, want 1", n)
+		}
+		if n := confirmations(mailOnly); n != 0 {
+			t.Errorf("subscribed to e-mail only: %d confirmations, want 0", n)
+		}
+	})
+}
+
 // TestInboxHandledByAnotherReplica: a status body stored for the inbox
 // worker (one that could not be applied as it came) is handled by any
 // replica, from the sealed body alone.
