@@ -86,11 +86,12 @@ func statusesOf(p *whatsapp.WebhookPayload) []whatsapp.Status {
 }
 
 // ProcessInbox handles stored webhook bodies in batches, oldest first, until
-// none is left; it returns how many it handled.
+// none is due; it returns how many it handled. A body whose handling fails is
+// put off (deferInbox) and the ones after it are handled meanwhile.
 func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		items, err := a.store.PendingInbox(ctx, 200)
+		items, err := a.store.PendingInbox(ctx, 200, a.now())
 		if err != nil || len(items) == 0 {
 			return total, err
 		}
@@ -109,18 +110,23 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			if hasMessages(payload) {
-				if err := a.handleInboxItem(ctx, it.ID, payload); err != nil {
+			if !hasMessages(payload) {
+				statuses = append(statuses, itemPayload{it, payload})
+				continue
+			}
+			if err := a.handleInboxItem(ctx, it.ID, payload); err != nil {
+				if err := a.deferInbox(ctx, it, err); err != nil {
 					return total, err
 				}
 				continue
 			}
-			statuses = append(statuses, itemPayload{it.ID, payload})
+			total++
 		}
-		if err := a.applyStatusBodies(ctx, statuses); err != nil {
+		n, err := a.applyStatusBodies(ctx, statuses)
+		total += n
+		if err != nil {
 			return total, err
 		}
-		total += len(items)
 	}
 }
 
@@ -130,32 +136,91 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 const maxStatusBatch = 250
 
 // applyStatusBodies applies the statuses of bodies that hold nothing else and
-// deletes the bodies, a few bodies a transaction.
-func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) error {
+// deletes the bodies, a few bodies a transaction; it returns how many it
+// applied. When a group fails, its bodies are tried one by one and the one
+// that fails alone is put off.
+func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) (int, error) {
+	applied := 0
 	for len(bodies) > 0 {
-		var sts []whatsapp.Status
-		var ids []string
-		for len(bodies) > 0 && len(sts) < maxStatusBatch {
-			ids = append(ids, bodies[0].id)
-			sts = append(sts, statusesOf(bodies[0].payload)...)
-			bodies = bodies[1:]
+		n, count := 0, 0
+		for n < len(bodies) && count < maxStatusBatch {
+			count += len(statusesOf(bodies[n].payload))
+			n++
 		}
-		if err := a.store.Tx(ctx, func(tx store.Tx) error {
-			if err := a.handleStatuses(ctx, tx, sts); err != nil {
-				return err
+		group := bodies[:n]
+		bodies = bodies[n:]
+		err := a.applyStatusGroup(ctx, group)
+		switch {
+		case err == nil:
+			applied += len(group)
+			continue
+		case ctx.Err() != nil:
+			return applied, err
+		case len(group) == 1:
+			if err := a.deferInbox(ctx, group[0].item, err); err != nil {
+				return applied, err
 			}
-			// Applied, the bodies go: a redelivered one would change
-			// nothing, so there is nothing to recognise it by.
-			return tx.DropInbox(ctx, ids)
-		}); err != nil {
-			return err
+			continue
+		}
+		for i := range group {
+			if err := a.applyStatusGroup(ctx, group[i:i+1]); err != nil {
+				if ctx.Err() != nil {
+					return applied, err
+				}
+				if err := a.deferInbox(ctx, group[i].item, err); err != nil {
+					return applied, err
+				}
+				continue
+			}
+			applied++
 		}
 	}
-	return nil
+	return applied, nil
+}
+
+// applyStatusGroup applies the statuses of a few bodies in one transaction
+// and deletes the bodies.
+func (a *App) applyStatusGroup(ctx context.Context, group []itemPayload) error {
+	var sts []whatsapp.Status
+	ids := make([]string, len(group))
+	for i, body := range group {
+		ids[i] = body.item.ID
+		sts = append(sts, statusesOf(body.payload)...)
+	}
+	return a.store.Tx(ctx, func(tx store.Tx) error {
+		if err := a.handleStatuses(ctx, tx, sts); err != nil {
+			return err
+		}
+		// Applied, the bodies go: a redelivered one would change
+		// nothing, so there is nothing to recognise it by.
+		return tx.DropInbox(ctx, ids)
+	})
+}
+
+// The wait before a failed body is tried again doubles with each attempt,
+// from inboxRetryFirst up to inboxRetryMost. A body is never given up: it may
+// hold an opt-out. Each failure is logged as an error for the operator.
+const (
+	inboxRetryFirst = 5 * time.Second
+	inboxRetryMost  = time.Hour
+)
+
+// deferInbox records a failed attempt at a stored body and puts it off.
+func (a *App) deferInbox(ctx context.Context, it store.InboxItem, cause error) error {
+	if ctx.Err() != nil {
+		return cause // stopped, not failed: no attempt is counted
+	}
+	wait := inboxRetryMost
+	if it.Attempts < 10 {
+		wait = min(inboxRetryFirst<<it.Attempts, inboxRetryMost)
+	}
+	a.log.Error("webhook body not handled; tried again later", "inbox_id", it.ID,
+		"attempts", it.Attempts+1, "retry_in", wait, "error", cause)
+	return a.store.Tx(ctx, func(tx store.Tx) error { return tx.DeferInbox(ctx, it.ID, a.now().Add(wait)) })
 }
 
 type itemPayload struct {
-	id      string
+	item    store.InboxItem
 	payload *whatsapp.WebhookPayload
 }
 

@@ -248,6 +248,85 @@ func TestStoppConfirmedOnlyWhenWhatsAppChanged(t *testing.T) {
 	})
 }
 
+// storedBody stores a webhook body for the inbox worker, sealed, as a
+// replica that could not handle it as it came does.
+func (tb *bundle) storedBody(t *testing.T, id string, raw []byte) {
+	t.Helper()
+	digest := sha256.Sum256(raw)
+	item := store.InboxItem{ID: id, Digest: digest[:], ReceivedAt: tb.now, BodyCT: tb.vault.Seal(raw, "webhook-inbox")}
+	if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error { return tx.PutInbox(tb.ctx, item) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInboxPoisonBodyPutOff: a status body that cannot be applied as it comes
+// is stored for the inbox worker; there, a body whose handling fails is put
+// off, ever longer, and the bodies after it — an opt-out among them — are
+// handled meanwhile (K-06).
+func TestInboxPoisonBodyPutOff(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := withSentMessage(t, b)
+		bad := tb.consented(t, "+47 912 34 568").ContactID
+		tb.sentMessage(t, "m-bad", bad, "wamid.bad")
+		// A damaged key row: whatever needs the contact's key fails, as an
+		// objection does.
+		if err := b.Exec(t, tb.store, `UPDATE contact_keys SET wrapped = $1 WHERE contact_id = $2`, []byte("damaged"), bad); err != nil {
+			t.Fatal(err)
+		}
+		poison := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.bad", Status: "failed", Timestamp: 1,
+			RecipientID: "4791234568", BizOpaqueCallbackData: "m-bad",
+			Errors: []whatsapp.WebhookError{{Code: 131050, Title: "User has stopped marketing messages"}}}}})
+		if err := tb.app.ReceiveWebhook(tb.ctx, poison); err != nil {
+			t.Fatalf("a body that could not be applied but was stored: %v", err)
+		}
+		const pending = `SELECT count(*) FROM webhook_inbox WHERE processed_at = 0 AND length(body_ct) > 0`
+		if n := b.Int(t, tb.store, pending); n != 1 {
+			t.Fatalf("%d bodies stored for the worker, want the one that failed", n)
+		}
+		// Behind it (later ids): a status for the good contact's message, and
+		// the good contact's STOPP.
+		tb.storedBody(t, "zz-1", webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read",
+			Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}}))
+		tb.storedBody(t, "zz-2", webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: "4791234567",
+			ID: "wamid.stopp", Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}}))
+		if n, err := tb.app.ProcessInbox(tb.ctx); err != nil || n != 2 {
+			t.Fatalf("ProcessInbox handled %d, %v; want the 2 behind the poison body", n, err)
+		}
+		if m, err := tb.store.Message(tb.ctx, "m-1"); err != nil || m.Status != message.Read {
+			t.Errorf("status behind the poison body: %+v, %v; want read", m, err)
+		}
+		m, err := tb.store.Message(tb.ctx, "m-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var offers consent.State
+		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
+			offers, err = tx.ConsentState(tb.ctx, m.ContactID, "offers")
+			return err
+		}); err != nil || offers.Status != consent.StatusWithdrawn {
+			t.Errorf("STOPP behind the poison body: offers %s, %v; want withdrawn", offers.Status, err)
+		}
+		attempts := func() int64 { return b.Int(t, tb.store, `SELECT attempts FROM webhook_inbox WHERE processed_at = 0`) }
+		if n := b.Int(t, tb.store, pending); n != 1 || attempts() != 1 {
+			t.Fatalf("poison body: %d pending, %d attempts; want 1, 1", n, attempts())
+		}
+		// Not due yet: not tried. Due: tried, and put off twice as long.
+		if n, err := tb.app.ProcessInbox(tb.ctx); err != nil || n != 0 || attempts() != 1 {
+			t.Fatalf("before its time: handled %d, %v, %d attempts; want 0, nil, 1", n, err, attempts())
+		}
+		tb.now = tb.now.Add(5 * time.Second)
+		if n, err := tb.app.ProcessInbox(tb.ctx); err != nil || n != 0 || attempts() != 2 {
+			t.Fatalf("at its time: handled %d, %v, %d attempts; want 0, nil, 2", n, err, attempts())
+		}
+		retry := b.Int(t, tb.store, `SELECT retry_at FROM webhook_inbox WHERE processed_at = 0`)
+		if want := tb.now.Add(10 * time.Second).UnixMicro(); retry != want {
+			t.Errorf("second retry at %d, want %d (10 s on)", retry, want)
+		}
+	})
+}
+
 // TestInboxHandledByAnotherReplica: a status body stored for the inbox
 // worker (one that could not be applied as it came) is handled by any
 // replica, from the sealed body alone.
@@ -258,11 +337,7 @@ func TestInboxHandledByAnotherReplica(t *testing.T) {
 		tb := withSentMessage(t, b)
 		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1,
 			RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}})
-		digest := sha256.Sum256(raw)
-		item := store.InboxItem{ID: "i-1", Digest: digest[:], ReceivedAt: tb.now, BodyCT: tb.vault.Seal(raw, "webhook-inbox")}
-		if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error { return tx.PutInbox(tb.ctx, item) }); err != nil {
-			t.Fatal(err)
-		}
+		tb.storedBody(t, "i-1", raw)
 		other := app.New(tb.store, tb.vault, app.Config{}, slog.New(slog.DiscardHandler))
 		if n, err := other.ProcessInbox(tb.ctx); err != nil || n != 1 {
 			t.Fatalf("the other replica handled %d bodies, %v; want 1", n, err)

@@ -104,8 +104,9 @@ type Reader interface {
 	// does so without holding SQLite's single writer.
 	ExpiredMessages(ctx context.Context, before time.Time, limit int) ([]string, error)
 
-	// PendingInbox returns up to limit webhook bodies not yet handled, oldest first.
-	PendingInbox(ctx context.Context, limit int) ([]InboxItem, error)
+	// PendingInbox returns up to limit webhook bodies not yet handled and
+	// due by now (not put off by DeferInbox), oldest first.
+	PendingInbox(ctx context.Context, limit int, now time.Time) ([]InboxItem, error)
 
 	// Confirmation finds a pending opt-in by the hash of its code.
 	Confirmation(ctx context.Context, codeHash []byte) (optin.Confirmation, error)
@@ -182,6 +183,9 @@ type Tx interface {
 	// PutInbox stores a webhook body; ErrConflict if the same body is there already.
 	PutInbox(ctx context.Context, item InboxItem) error
 	MarkInboxProcessed(ctx context.Context, ids []string, at time.Time) error
+	// DeferInbox counts a failed attempt at a body and puts it off until
+	// retryAt, so that the bodies after it are handled meanwhile.
+	DeferInbox(ctx context.Context, id string, retryAt time.Time) error
 	// DropInbox deletes handled bodies whose redelivery could change nothing
 	// (statuses only move forward), so that they do not pile up.
 	DropInbox(ctx context.Context, ids []string) error
@@ -340,6 +344,7 @@ type InboxItem struct {
 	// ProcessedAt, when set, stores the item as handled already (its body
 	// then empty): the digest alone keeps a redelivery from acting twice.
 	ProcessedAt time.Time
+	Attempts    int // failed attempts at handling it (DeferInbox)
 }
 
 // StoredEvent is an event with its evidence sealed under the contact's key

@@ -105,10 +105,10 @@ func (t *tx) FinishMessage(ctx context.Context, id string, status message.Status
 	return t.conflict(err)
 }
 
-func (r *reader) PendingInbox(ctx context.Context, limit int) (items []store.InboxItem, err error) {
+func (r *reader) PendingInbox(ctx context.Context, limit int, now time.Time) (items []store.InboxItem, err error) {
 	defer errorf("pending inbox", &err)
-	rows, err := r.db.Query(ctx, `SELECT id, digest, received_at, body_ct FROM webhook_inbox
-		WHERE processed_at = 0 ORDER BY id LIMIT $1`, limit)
+	rows, err := r.db.Query(ctx, `SELECT id, digest, received_at, body_ct, attempts FROM webhook_inbox
+		WHERE processed_at = 0 AND retry_at <= $2 ORDER BY id LIMIT $1`, limit, micro(now))
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (r *reader) PendingInbox(ctx context.Context, limit int) (items []store.Inb
 	for rows.Next() {
 		var it store.InboxItem
 		var at int64
-		if err := rows.Scan(&it.ID, &it.Digest, &at, &it.BodyCT); err != nil {
+		if err := rows.Scan(&it.ID, &it.Digest, &at, &it.BodyCT, &it.Attempts); err != nil {
 			return nil, err
 		}
 		it.ReceivedAt = fromMicro(at)
@@ -145,6 +145,16 @@ func (t *tx) MarkInboxProcessed(ctx context.Context, ids []string, at time.Time)
 	// The body is dropped once handled: it holds numbers in clear (sealed).
 	_, err = t.db.Exec(ctx, `UPDATE webhook_inbox SET processed_at = $2, body_ct = $3 WHERE id `+t.b.InList("$1"),
 		t.b.ListArg(ids), micro(at), []byte{})
+	return err
+}
+
+func (t *tx) DeferInbox(ctx context.Context, id string, retryAt time.Time) (err error) {
+	defer errorf("defer inbox", &err)
+	n, err := t.db.Exec(ctx, `UPDATE webhook_inbox SET attempts = attempts + 1, retry_at = $2 WHERE id = $1 AND processed_at = 0`,
+		id, micro(retryAt))
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
 	return err
 }
 

@@ -160,19 +160,33 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE id = 'i0' AND length(body_ct) = 0 AND processed_at > 0`); n != 1 {
 			t.Errorf("a body handled as it came was kept, or left pending")
 		}
-		pending, err := s.PendingInbox(ctx, 10)
+		pending, err := s.PendingInbox(ctx, 10, t0)
 		if err != nil || len(pending) != 1 || !cmp.Equal(pending[0], item) {
 			t.Fatalf("PendingInbox = %+v, %v", pending, err)
 		}
 		second := store.InboxItem{ID: "i3", Digest: []byte("d3"), ReceivedAt: t0.Add(time.Second), BodyCT: []byte("three")}
 		tx(t, s, func(tx store.Tx) error { return tx.PutInbox(ctx, second) })
-		pending, err = s.PendingInbox(ctx, 10)
+		pending, err = s.PendingInbox(ctx, 10, t0)
 		if err != nil || len(pending) != 2 || !cmp.Equal(pending[0], item) || !cmp.Equal(pending[1], second) {
 			t.Fatalf("PendingInbox with two bodies = %+v, %v; want oldest first", pending, err)
 		}
+		// Put off, a body is not pending until its time; then it comes in
+		// its place, its attempts counted.
+		later := t0.Add(5 * time.Second)
+		tx(t, s, func(tx store.Tx) error { return tx.DeferInbox(ctx, "i1", later) })
+		if pending, _ := s.PendingInbox(ctx, 10, later.Add(-time.Microsecond)); len(pending) != 1 || pending[0].ID != "i3" {
+			t.Fatalf("PendingInbox before the retry = %+v; want only i3", pending)
+		}
+		tx(t, s, func(tx store.Tx) error { return tx.DeferInbox(ctx, "i1", later) })
+		if pending, _ := s.PendingInbox(ctx, 10, later); len(pending) != 2 || pending[0].ID != "i1" || pending[0].Attempts != 2 {
+			t.Fatalf("PendingInbox at the retry = %+v; want i1 first, 2 attempts", pending)
+		}
+		if err := s.Tx(ctx, func(tx store.Tx) error { return tx.DeferInbox(ctx, "nobody", later) }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("DeferInbox of no body: %v, want ErrNotFound", err)
+		}
 		tx(t, s, func(tx store.Tx) error { return tx.MarkInboxProcessed(ctx, []string{"i3"}, t0) })
 		tx(t, s, func(tx store.Tx) error { return tx.MarkInboxProcessed(ctx, []string{"i1"}, t0) })
-		if pending, _ := s.PendingInbox(ctx, 10); len(pending) != 0 {
+		if pending, _ := s.PendingInbox(ctx, 10, t0); len(pending) != 0 {
 			t.Fatalf("processed item still pending")
 		}
 		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE length(body_ct) > 0`); n != 0 {
@@ -185,7 +199,7 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 			t.Errorf("%d dropped bodies left", n)
 		}
 		tx(t, s, func(tx store.Tx) error { return tx.PutInbox(ctx, item) })
-		if pending, _ := s.PendingInbox(ctx, 10); len(pending) != 1 {
+		if pending, _ := s.PendingInbox(ctx, 10, t0); len(pending) != 1 {
 			t.Fatalf("a dropped body stored again is not pending")
 		}
 		for i, want := range []bool{true, false} {
