@@ -92,6 +92,14 @@ type DispatchResult struct {
 	// delivered status was applied (status webhooks on); the CPU figures
 	// count that time too.
 	StatusLagSeconds float64 `json:"status_lag_seconds,omitempty"`
+	// FloorPerSec is the tight client's rate when each message is also
+	// written twice, decided and then recorded, and nothing else (floorMax);
+	// RatioBound, FloorPerSec/SimMaxPerSec, is the most Ratio can be here.
+	FloorPerSec float64 `json:"floor_per_second"`
+	RatioBound  float64 `json:"ratio_bound"`
+	// FloorCPUPerMsgUs is the CPU a message cost there, the client's
+	// included, as in CPUPerMsgUs.
+	FloorCPUPerMsgUs float64 `json:"floor_cpu_per_message_us"`
 }
 
 const appSecret = "bench-app-secret"
@@ -194,6 +202,16 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	// client that does nothing else.
 	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000))
 	cfg.logf("%s: simulator accepts %.0f msg/s from a tight client", backend, res.SimMaxPerSec)
+	floorN := max(min(cfg.N, 50000), floorBatch)
+	floor0, floorDB0 := selfCPU(), postgresCPU(backend)
+	if res.FloorPerSec, err = floorMax(ctx, st, client, floorN); err != nil {
+		return res, fmt.Errorf("floor: %w", err)
+	}
+	floorCPU := (selfCPU() - floor0) + postgresCPU(backend).since(floorDB0)
+	res.FloorCPUPerMsgUs = float64(floorCPU) / float64(time.Microsecond) / float64(floorN/floorBatch*floorBatch)
+	res.RatioBound = res.FloorPerSec / res.SimMaxPerSec
+	cfg.logf("%s: %.0f msg/s with nothing but the two writes a message needs (a ratio of %.2f at most)",
+		backend, res.FloorPerSec, res.RatioBound)
 
 	q, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{NoPeriodic: true})
 	if err != nil {

@@ -54,7 +54,7 @@ func TestDispatchScenario(t *testing.T) {
 		if r.LateDecisions != 0 {
 			t.Errorf("%d decisions after a withdrawal", r.LateDecisions)
 		}
-		if r.MsgPerSec <= 0 || r.SimMaxPerSec <= 0 || r.Ratio <= 0 || r.GateP99ms <= 0 || r.CPUPerMsgUs <= 0 || r.PeakRSSMB <= 0 || r.PeakAnonMB <= 0 {
+		if r.MsgPerSec <= 0 || r.SimMaxPerSec <= 0 || r.Ratio <= 0 || r.FloorPerSec <= 0 || r.RatioBound <= 0 || r.GateP99ms <= 0 || r.CPUPerMsgUs <= 0 || r.PeakRSSMB <= 0 || r.PeakAnonMB <= 0 {
 			t.Errorf("a figure is missing: %+v", r)
 		}
 		if webhooks != (r.StatusLagSeconds > 0) {

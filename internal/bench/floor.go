@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/store/postgres"
+	"github.com/samtykke/samtykke/internal/store/sqlite"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+)
+
+// The floor writes a batch a statement, as many a batch as a campaign
+// decides a transaction (250), and keeps as many requests in flight as simMax
+// and the campaign do (96): floorWorkers batches at once, each sent by
+// floorSenders goroutines.
+const (
+	floorBatch   = 250
+	floorWorkers = 8
+	floorSenders = 12
+)
+
+// floorMax is the tight client's accept rate when each message also costs
+// the two writes no design of dispatch may skip: its decision committed
+// before its request leaves (issue 4, point 2) and its outcome after (point
+// 4). The rows go to a table of their own, a batch a statement, with nothing
+// else: no gate, no lock, no ledger, no encryption. Measured in the same run
+// as simMax, floorMax/simMax bounds the ratio any implementation can reach on
+// this machine with this database.
+func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (float64, error) {
+	exec, err := rawExec(st)
+	if err != nil {
+		return 0, err
+	}
+	if err := exec(ctx, `CREATE TABLE bench_floor (id TEXT PRIMARY KEY, status TEXT NOT NULL, wamid TEXT)`); err != nil {
+		return 0, err
+	}
+	defer exec(context.WithoutCancel(ctx), `DROP TABLE bench_floor`) //nolint:errcheck
+	tpl := whatsapp.Template{Name: "bench_offer", Language: whatsapp.Language{Code: "nb"}}
+	decide := `INSERT INTO bench_floor (id, status) VALUES ` + rows(floorBatch, 1, "'dispatching'")
+	record := `UPDATE bench_floor SET status = 'sent', wamid = v.column2 FROM (VALUES ` + rows(floorBatch, 2, "") +
+		`) AS v WHERE bench_floor.id = v.column1`
+	batches := int64(max(n/floorBatch, 1))
+	var next atomic.Int64
+	errs := make(chan error, floorWorkers)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range floorWorkers {
+		wg.Go(func() {
+			ids := make([]any, floorBatch)
+			outcome := make([]any, 2*floorBatch)
+			for b := next.Add(1); b <= batches; b = next.Add(1) {
+				for i := range ids {
+					ids[i] = fmt.Sprintf("floor:%d:%d", b, i)
+				}
+				if err := exec(ctx, decide, ids...); err != nil {
+					errs <- err
+					return
+				}
+				var sent atomic.Int64
+				var senders sync.WaitGroup
+				for range floorSenders {
+					senders.Go(func() {
+						for i := sent.Add(1) - 1; i < floorBatch; i = sent.Add(1) - 1 {
+							// As in simMax, an answer is an answer: a refusal
+							// costs the same writes.
+							r, _ := c.SendTemplate(ctx, number(int(b)*floorBatch+int(i)), tpl, ids[i].(string))
+							outcome[2*i], outcome[2*i+1] = ids[i], r.MessageID
+						}
+					})
+				}
+				senders.Wait()
+				if err := exec(ctx, record, outcome...); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return float64(batches*floorBatch) / time.Since(start).Seconds(), nil
+}
+
+// rows is n rows of cols placeholders each, numbered from $1, with extra
+// appended to every row: "($1, 'x'), ($2, 'x')".
+func rows(n, cols int, extra string) string {
+	var b strings.Builder
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", r*cols+c+1)
+		}
+		if extra != "" {
+			b.WriteString(", " + extra)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// rawExec runs SQL on the store's database beneath its API: the floor's
+// rows are not samtykke's.
+func rawExec(st store.Store) (func(ctx context.Context, q string, args ...any) error, error) {
+	switch s := st.(type) {
+	case *postgres.Store:
+		return func(ctx context.Context, q string, args ...any) error {
+			_, err := s.Pool().Exec(ctx, q, args...)
+			return err
+		}, nil
+	case *sqlite.Store:
+		return func(ctx context.Context, q string, args ...any) error {
+			_, err := s.Writer().ExecContext(ctx, q, args...)
+			return err
+		}, nil
+	}
+	return nil, fmt.Errorf("floor: no raw access to a %T", st)
+}
