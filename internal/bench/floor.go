@@ -44,8 +44,11 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (f
 	defer exec(context.WithoutCancel(ctx), `DROP TABLE bench_floor`) //nolint:errcheck
 	tpl := whatsapp.Template{Name: "bench_offer", Language: whatsapp.Language{Code: "nb"}}
 	decide := `INSERT INTO bench_floor (id, status) VALUES ` + rows(floorBatch, 1, "'dispatching'")
-	record := `UPDATE bench_floor SET status = 'sent', wamid = v.column2 FROM (VALUES ` + rows(floorBatch, 2, "") +
-		`) AS v WHERE bench_floor.id = v.column1`
+	// An upsert finds each row by its key whatever the planner makes of the
+	// table: an UPDATE joined to VALUES was planned, generically, as a
+	// sequential scan per batch.
+	record := `INSERT INTO bench_floor (id, wamid, status) VALUES ` + rows(floorBatch, 2, "'sent'") +
+		` ON CONFLICT (id) DO UPDATE SET status = excluded.status, wamid = excluded.wamid`
 	batches := int64(max(n/floorBatch, 1))
 	var next atomic.Int64
 	errs := make(chan error, floorWorkers)
