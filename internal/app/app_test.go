@@ -37,7 +37,7 @@ var (
 	marketer   = app.Actor{ID: "t-mkt", Name: "marketing", Role: staff.Marketer}
 )
 
-func setup(t *testing.T, b storetest.Backend) *bundle {
+func setup(t testing.TB, b storetest.Backend) *bundle {
 	t.Helper()
 	master := make([]byte, vault.KeySize)
 	_, _ = rand.Read(master)
@@ -64,7 +64,7 @@ func completeNotice(lang string) notice.Notice {
 // seed creates the purposes "offers" (consent, refresh 365 days) and
 // "customers" (existing customer), and publishes a notice in nb and en.
 // consented records a confirmed consent to offers for number.
-func (tb *bundle) consented(t *testing.T, number string) app.Recorded {
+func (tb *bundle) consented(t testing.TB, number string) app.Recorded {
 	t.Helper()
 	rec, err := tb.app.RecordConsent(tb.ctx, integrator, confirmed(number))
 	if err != nil {
@@ -73,7 +73,7 @@ func (tb *bundle) consented(t *testing.T, number string) app.Recorded {
 	return rec
 }
 
-func (tb *bundle) seed(t *testing.T) {
+func (tb *bundle) seed(t testing.TB) {
 	t.Helper()
 	for _, p := range []consent.Purpose{
 		{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent, RetentionDays: 365, RefreshDays: 365,

@@ -283,17 +283,35 @@ func (a *App) appendEvent(ctx context.Context, tx store.Tx, contactID string, e 
 	if err != nil {
 		return e, nil, err
 	}
-	return a.appendTo(ctx, tx, c, e, ev)
+	states, err := touched(ctx, tx, c.ID, e)
+	if err != nil {
+		return e, nil, err
+	}
+	return a.appendTo(ctx, tx, c, e, ev, states)
 }
 
-// appendTo is appendEvent for a contact this transaction has locked.
-func (a *App) appendTo(ctx context.Context, tx store.Tx, c contact.Contact, e ledger.Event, ev ledger.Evidence) (ledger.Event, []consent.State, error) {
-	contactID := c.ID
+// touched reads the consent states an event will touch: its purpose's; or,
+// for a contact-wide event, those of its channel's purposes, or of all.
+func touched(ctx context.Context, tx store.Tx, contactID string, e ledger.Event) ([]consent.State, error) {
+	switch {
+	case e.Purpose != "":
+		s, err := tx.ConsentState(ctx, contactID, e.Purpose)
+		return []consent.State{s}, err
+	case e.Channel != "":
+		return tx.ChannelStates(ctx, contactID, e.Channel)
+	}
+	return tx.ConsentStates(ctx, contactID)
+}
+
+// appendTo is appendEvent for a contact this transaction has locked, with
+// the states e touches read already in it (touched); it folds e into them in
+// place.
+func (a *App) appendTo(ctx context.Context, tx store.Tx, c contact.Contact, e ledger.Event, ev ledger.Evidence, states []consent.State) (ledger.Event, []consent.State, error) {
 	o, err := a.open(c)
 	if err != nil {
 		return e, nil, err
 	}
-	e.ID, e.ContactID = newID(), contactID
+	e.ID, e.ContactID = newID(), c.ID
 	if e.At.IsZero() {
 		e.At = a.now()
 	}
@@ -302,29 +320,8 @@ func (a *App) appendTo(ctx context.Context, tx store.Tx, c contact.Contact, e le
 	if err != nil {
 		return e, nil, err
 	}
-	if err := tx.AppendEvent(ctx, e, o.key.Seal(evJSON, contact.AAD(contactID, "evidence/"+e.ID))); err != nil {
+	if err := tx.AppendEvent(ctx, e, o.key.Seal(evJSON, contact.AAD(c.ID, "evidence/"+e.ID))); err != nil {
 		return e, nil, err
-	}
-	var states []consent.State
-	if e.Purpose != "" {
-		s, err := tx.ConsentState(ctx, contactID, e.Purpose)
-		if err != nil {
-			return e, nil, err
-		}
-		states = []consent.State{s}
-	} else if states, err = tx.ConsentStates(ctx, contactID); err != nil {
-		return e, nil, err
-	} else if e.Channel != "" {
-		// A contact-wide event on one channel touches that channel's purposes only.
-		ps, err := tx.Purposes(ctx)
-		if err != nil {
-			return e, nil, err
-		}
-		channel := make(map[string]string, len(ps))
-		for _, p := range ps {
-			channel[p.Key] = string(p.Channel)
-		}
-		states = slices.DeleteFunc(states, func(s consent.State) bool { return channel[s.Purpose] != e.Channel })
 	}
 	for i, s := range states {
 		states[i] = consent.Apply(s, e)
@@ -391,7 +388,12 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 			if err != nil {
 				return err
 			}
-			e, states, err := a.object(ctx, tx, c, "", in.Method, "api", actor)
+			e := objection("", in.Method, "api", actor)
+			states, err := touched(ctx, tx, c.ID, e)
+			if err != nil {
+				return err
+			}
+			e, states, err = a.object(ctx, tx, c, e, states)
 			if err != nil {
 				return err
 			}
@@ -415,12 +417,17 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 	return out, err
 }
 
-// object commits an objection to direct marketing — on one channel, or on
-// all when channel is empty — and puts the number on the suppression list
-// (R-08, RT-05). c is the contact, locked by tx.
-func (a *App) object(ctx context.Context, tx store.Tx, c contact.Contact, channel, method, source string, actor Actor) (ledger.Event, []consent.State, error) {
-	e, states, err := a.appendTo(ctx, tx, c, ledger.Event{Kind: ledger.Objected, Channel: channel, Method: method,
-		Source: source, Actor: actor.String()}, ledger.Evidence{Reason: method})
+// objection is an objection to direct marketing, on one channel or on all
+// when channel is empty.
+func objection(channel, method, source string, actor Actor) ledger.Event {
+	return ledger.Event{Kind: ledger.Objected, Channel: channel, Method: method, Source: source, Actor: actor.String()}
+}
+
+// object commits an objection (objection) and puts the number on the
+// suppression list (R-08, RT-05). c is the contact, locked by tx, and states
+// are those the objection touches (touched), read in tx.
+func (a *App) object(ctx context.Context, tx store.Tx, c contact.Contact, e ledger.Event, states []consent.State) (ledger.Event, []consent.State, error) {
+	e, states, err := a.appendTo(ctx, tx, c, e, ledger.Evidence{Reason: e.Method}, states)
 	if err != nil {
 		return e, nil, err
 	}
@@ -428,7 +435,7 @@ func (a *App) object(ctx context.Context, tx store.Tx, c contact.Contact, channe
 	if err != nil {
 		return e, nil, err
 	}
-	return e, states, tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+method, e.At)
+	return e, states, tx.Suppress(ctx, a.vault.SuppressionToken(o.number.E164()), "objection:"+e.Method, e.At)
 }
 
 // HistoryEvent is a ledger event with its evidence opened.

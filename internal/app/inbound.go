@@ -506,22 +506,16 @@ func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, metho
 	if err != nil || c.Erased() {
 		return err
 	}
-	before, err := tx.ConsentStates(ctx, contactID)
+	e := objection(string(consent.WhatsApp), method, "whatsapp", Public)
+	states, err := touched(ctx, tx, c.ID, e) // WhatsApp's purposes only: consent elsewhere stays
 	if err != nil {
 		return err
 	}
-	_, after, err := a.object(ctx, tx, c, string(consent.WhatsApp), method, "whatsapp", Public)
-	if err != nil || !confirm {
-		return err
-	}
-	// after holds the WhatsApp purposes only: consent on another channel
-	// that stays active is no reason to confirm an opt-out here.
-	changed := slices.ContainsFunc(before, func(s consent.State) bool {
-		onChannel := slices.ContainsFunc(after, func(a consent.State) bool { return a.Purpose == s.Purpose })
-		return onChannel && (s.Status == consent.StatusActive || s.Status == consent.StatusPending)
+	changed := slices.ContainsFunc(states, func(s consent.State) bool {
+		return s.Status == consent.StatusActive || s.Status == consent.StatusPending
 	})
-	if !changed {
-		return nil // already unsubscribed: no second confirmation
+	if _, _, err := a.object(ctx, tx, c, e, states); err != nil || !confirm || !changed {
+		return err // not asked to confirm, or already unsubscribed: no second confirmation
 	}
 	return a.queueMessage(ctx, tx, contactID, message.OptOutConfirmation, "", "")
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // webhookBody is a webhook body holding one change's value.
-func webhookBody(t *testing.T, v whatsapp.WebhookValue) []byte {
+func webhookBody(t testing.TB, v whatsapp.WebhookValue) []byte {
 	t.Helper()
 	v.MessagingProduct = "whatsapp"
 	raw, err := json.Marshal(whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",

@@ -87,6 +87,8 @@ type Reader interface {
 	// of its events in order, contacts in id order; memory stays constant.
 	ScanChains(ctx context.Context, fn func(c ChainItem) error) error
 	ConsentStates(ctx context.Context, contactID string) ([]consent.State, error)
+	// ChannelStates is ConsentStates for the purposes on one channel.
+	ChannelStates(ctx context.Context, contactID, channel string) ([]consent.State, error)
 	ConsentState(ctx context.Context, contactID, purpose string) (consent.State, error)
 
 	// SuppressedAt is when a number's token was put on the suppression list;

@@ -79,6 +79,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		JSONObjects:    func(p string) string { return "jsonb_array_elements(CAST(" + p + " AS jsonb))" },
 		Least:          "LEAST",
 		Arrays:         true,
+		WritingCTE:     true,
 		CachedPlans:    true,
 		AnalyzeGrowing: "ANALYZE messages, webhook_inbox, webhook_seen",
 		Analyze:        "ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen",

@@ -109,19 +109,29 @@ func (r *reader) notFoundIsNil(err error) error {
 
 func (t *tx) AppendEvent(ctx context.Context, e ledger.Event, sealedEvidence []byte) (err error) {
 	defer errorf("append event", &err)
-	n, err := t.db.Exec(ctx, `UPDATE contacts SET head_seq = $2, head_hash = $3 WHERE id = $1 AND head_seq = $4`,
-		e.ContactID, e.Seq, e.Hash, e.Seq-1)
+	args := []any{e.ID, e.ContactID, e.Seq, string(e.Kind), e.Purpose, e.Channel, micro(e.At), e.Method, e.Source, e.Actor,
+		micro(e.ValidUntil), e.AgeConfirmed, e.EvidenceDigest, e.PrevHash, e.Hash, sealedEvidence}
+	var n int64
+	if t.b.WritingCTE {
+		// One round trip: a withdrawal under load waits for each one.
+		n, err = t.db.Exec(ctx, `WITH head AS (UPDATE contacts SET head_seq = $3, head_hash = $15 WHERE id = $2 AND head_seq = $3 - 1 RETURNING id)
+			INSERT INTO consent_events (`+eventColumns+`)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM head`, args...)
+	} else {
+		n, err = t.db.Exec(ctx, `UPDATE contacts SET head_seq = $2, head_hash = $3 WHERE id = $1 AND head_seq = $4`,
+			e.ContactID, e.Seq, e.Hash, e.Seq-1)
+		if err == nil && n == 1 {
+			_, err = t.db.Exec(ctx, `INSERT INTO consent_events (`+eventColumns+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+		}
+	}
 	if err != nil {
-		return err
+		return t.conflict(err)
 	}
 	if n != 1 {
 		return fmt.Errorf("%w: event seq %d does not follow the contact's head", store.ErrConflict, e.Seq)
 	}
-	_, err = t.db.Exec(ctx, `INSERT INTO consent_events (`+eventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		e.ID, e.ContactID, e.Seq, string(e.Kind), e.Purpose, e.Channel, micro(e.At), e.Method, e.Source, e.Actor,
-		micro(e.ValidUntil), e.AgeConfirmed, e.EvidenceDigest, e.PrevHash, e.Hash, sealedEvidence)
-	return t.conflict(err)
+	return nil
 }
 
 const stateColumns = `contact_id, purpose, status, event_id, since, valid_until, age_ok, basis`
@@ -136,7 +146,18 @@ func scanState(row scanner) (consent.State, error) {
 
 func (r *reader) ConsentStates(ctx context.Context, contactID string) (ss []consent.State, err error) {
 	defer errorf("consent states", &err)
-	rows, err := r.db.Query(ctx, `SELECT `+stateColumns+` FROM consent_states WHERE contact_id = $1 ORDER BY purpose`, contactID)
+	return r.states(ctx, `SELECT `+stateColumns+` FROM consent_states WHERE contact_id = $1 ORDER BY purpose`, contactID)
+}
+
+func (r *reader) ChannelStates(ctx context.Context, contactID, channel string) (ss []consent.State, err error) {
+	defer errorf("channel states", &err)
+	return r.states(ctx, `SELECT s.contact_id, s.purpose, s.status, s.event_id, s.since, s.valid_until, s.age_ok, s.basis
+		FROM consent_states s JOIN purposes p ON p.key = s.purpose
+		WHERE s.contact_id = $1 AND p.channel = $2 ORDER BY s.purpose`, contactID, channel)
+}
+
+func (r *reader) states(ctx context.Context, query string, args ...any) (ss []consent.State, err error) {
+	rows, err := r.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -76,6 +76,9 @@ type Backend struct {
 	// Arrays says the database takes array parameters (PostgreSQL): batch
 	// updates then pass columns as arrays instead of one JSON document.
 	Arrays bool
+	// WritingCTE says a WITH clause may hold an UPDATE (PostgreSQL): two
+	// writes that go together are then one statement.
+	WritingCTE bool
 	// Least names the two-argument minimum function ("min" or "LEAST").
 	Least string
 	// Analyze is the statement that refreshes the planner's statistics.

@@ -355,9 +355,24 @@ func Exercise(t *testing.T, b Backend) {
 		if diff := cmp.Diff(st, got); diff != "" {
 			t.Errorf("state (-want +got):\n%s", diff)
 		}
+		// A state on another channel is in ConsentStates, not in WhatsApp's.
+		for _, p := range []consent.Purpose{
+			{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent, Description: consent.Text{NB: "Tilbud", EN: "Offers"}, CreatedAt: t0},
+			{Key: "mail", Channel: consent.Email, Basis: consent.BasisConsent, Description: consent.Text{NB: "Brev", EN: "Mail"}, CreatedAt: t0},
+		} {
+			tx(t, s, func(tx store.Tx) error { return tx.CreatePurpose(ctx, p) })
+		}
+		mail := consent.State{ContactID: "c1", Purpose: "mail", Status: consent.StatusActive, EventID: "e3", Since: t0}
+		tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, mail) })
 		all, err := s.ConsentStates(ctx, "c1")
-		if err != nil || len(all) != 1 {
-			t.Errorf("ConsentStates = %v, %v", all, err)
+		if err != nil || len(all) != 2 {
+			t.Errorf("ConsentStates = %v, %v; want mail and offers", all, err)
+		}
+		for channel, want := range map[consent.Channel]string{consent.WhatsApp: "offers", consent.Email: "mail"} {
+			got, err := s.ChannelStates(ctx, "c1", string(channel))
+			if err != nil || len(got) != 1 || got[0].Purpose != want {
+				t.Errorf("ChannelStates(%s) = %v, %v; want %s alone", channel, got, err, want)
+			}
 		}
 	})
 
