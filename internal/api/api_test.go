@@ -238,6 +238,14 @@ func TestAPIScenarios(t *testing.T) {
 			{name: "two JSON values", role: staff.Integrator, method: "POST", path: "/api/v1/contacts",
 				body: `{"phone":"+4791234567"}{}`, status: 400, code: "invalid_json"},
 			{name: "not JSON", role: staff.Integrator, method: "POST", path: "/api/v1/consents", body: `phone=91234567`, status: 400, code: "invalid_json"},
+			{name: "JSON cut short", role: staff.Integrator, method: "POST", path: "/api/v1/consents",
+				body: `{"phone":"+47 912 34 568","purpose":"offers"`, status: 400, code: "invalid_json",
+				check: func(t *testing.T, out map[string]any) {
+					msg, _ := out["error"].(map[string]any)["message"].(string)
+					if msg != "the body is not the expected JSON: the body ends before its JSON does" {
+						t.Errorf("message %q: want it to say the body is cut short", msg)
+					}
+				}},
 			{name: "number too short", role: staff.Integrator, method: "POST", path: "/api/v1/contacts",
 				body: `{"phone":"+47 12"}`, status: 400, code: "invalid_input",
 				check: func(t *testing.T, out map[string]any) {

@@ -140,6 +140,8 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
 	case errors.Is(err, io.EOF):
 		return "empty body"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body ends before its JSON does"
 	}
 	var tp *time.ParseError
 	if errors.As(err, &tp) {
