@@ -130,6 +130,11 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 	}
 }
 
+// FailingWebhooks counts the stored webhook bodies whose handling failed and
+// that wait to be tried again: each may hold an opt-out, so an operator
+// should know (the samtykke_webhook_bodies_failing metric).
+func (a *App) FailingWebhooks(ctx context.Context) (int64, error) { return a.store.FailingInbox(ctx) }
+
 // maxStatusBatch bounds the statuses applied in one transaction, as a
 // campaign's decisions are (250): on SQLite's single writer a withdrawal
 // waits for the transaction in progress.

@@ -285,6 +285,9 @@ func TestInboxPoisonBodyPutOff(t *testing.T) {
 		if n := b.Int(t, tb.store, pending); n != 1 {
 			t.Fatalf("%d bodies stored for the worker, want the one that failed", n)
 		}
+		if n, err := tb.app.FailingWebhooks(tb.ctx); err != nil || n != 0 {
+			t.Errorf("FailingWebhooks before the worker tried = %d, %v; want 0", n, err)
+		}
 		// Behind it (later ids): a status for the good contact's message, and
 		// the good contact's STOPP.
 		tb.storedBody(t, "zz-1", webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read",
@@ -307,6 +310,9 @@ func TestInboxPoisonBodyPutOff(t *testing.T) {
 			return err
 		}); err != nil || offers.Status != consent.StatusWithdrawn {
 			t.Errorf("STOPP behind the poison body: offers %s, %v; want withdrawn", offers.Status, err)
+		}
+		if n, err := tb.app.FailingWebhooks(tb.ctx); err != nil || n != 1 {
+			t.Errorf("FailingWebhooks = %d, %v; want the poison body", n, err)
 		}
 		attempts := func() int64 { return b.Int(t, tb.store, `SELECT attempts FROM webhook_inbox WHERE processed_at = 0`) }
 		if n := b.Int(t, tb.store, pending); n != 1 || attempts() != 1 {

@@ -283,7 +283,12 @@ func TestServe(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", path, resp, err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		// An operator can alert on webhook bodies that keep failing: any may hold an opt-out.
+		if path == "/metrics" && !strings.Contains(string(body), "\nsamtykke_webhook_bodies_failing 0\n") {
+			t.Errorf("GET /metrics lacks samtykke_webhook_bodies_failing 0")
+		}
 	}
 	cancel()
 	select {

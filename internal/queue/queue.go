@@ -61,14 +61,16 @@ func (w *sendMessageWorker) Work(ctx context.Context, j *river.Job[job.SendMessa
 
 type processInboxWorker struct {
 	river.WorkerDefaults[job.ProcessInbox]
-	app *app.App
+	app     *app.App
+	failing prometheus.Gauge
 }
 
 // Work drains the inbox, waits for the end of the job's period, and drains it
 // again: a webhook stored in the period after the first drain found its
-// insert deduplicated against this job, and is handled by the second.
+// insert deduplicated against this job, and is handled by the second. Each
+// drain updates the count of bodies that failed and wait.
 func (w *processInboxWorker) Work(ctx context.Context, j *river.Job[job.ProcessInbox]) error {
-	if _, err := w.app.ProcessInbox(ctx); err != nil {
+	if err := w.drain(ctx); err != nil {
 		return err
 	}
 	select {
@@ -76,7 +78,17 @@ func (w *processInboxWorker) Work(ctx context.Context, j *river.Job[job.ProcessI
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	_, err := w.app.ProcessInbox(ctx)
+	return w.drain(ctx)
+}
+
+func (w *processInboxWorker) drain(ctx context.Context) error {
+	if _, err := w.app.ProcessInbox(ctx); err != nil {
+		return err
+	}
+	n, err := w.app.FailingWebhooks(ctx)
+	if err == nil {
+		w.failing.Set(float64(n))
+	}
 	return err
 }
 
@@ -141,11 +153,13 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		Help: "1 when the last ledger verification passed, 0 when it found a fault."})
 	events := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_ledger_events_verified",
 		Help: "Events checked by the last ledger verification."})
-	reg.MustRegister(ok, events)
+	failing := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_webhook_bodies_failing",
+		Help: "Stored webhook bodies whose handling failed and that wait to be tried again; any may hold an opt-out."})
+	reg.MustRegister(ok, events, failing)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &verifyLedgerWorker{app: a, log: log, ok: ok, events: events})
 	river.AddWorker(workers, &sendMessageWorker{app: a})
-	river.AddWorker(workers, &processInboxWorker{app: a})
+	river.AddWorker(workers, &processInboxWorker{app: a, failing: failing})
 	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
 	river.AddWorker(workers, &dispatchWorker{app: a})
 	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages))

@@ -109,6 +109,9 @@ type Reader interface {
 	// PendingInbox returns up to limit webhook bodies not yet handled and
 	// due by now (not put off by DeferInbox), oldest first.
 	PendingInbox(ctx context.Context, limit int, now time.Time) ([]InboxItem, error)
+	// FailingInbox counts the stored webhook bodies whose handling failed and
+	// that wait to be tried again (DeferInbox).
+	FailingInbox(ctx context.Context) (int64, error)
 
 	// Confirmation finds a pending opt-in by the hash of its code.
 	Confirmation(ctx context.Context, codeHash []byte) (optin.Confirmation, error)

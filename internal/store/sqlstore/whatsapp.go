@@ -125,6 +125,12 @@ func (r *reader) PendingInbox(ctx context.Context, limit int, now time.Time) (it
 	return items, rows.Err()
 }
 
+func (r *reader) FailingInbox(ctx context.Context) (n int64, err error) {
+	defer errorf("failing inbox", &err)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM webhook_inbox WHERE processed_at = 0 AND attempts > 0`).Scan(&n)
+	return n, err
+}
+
 func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 	defer errorf("put inbox", &err)
 	t.grew++
