@@ -68,6 +68,11 @@ type decided struct {
 	at  time.Time
 }
 
+// SkipUnreadable is why a message is skipped whose contact's key does not
+// open (a damaged row): the campaign goes on without it, and the error log
+// names the contact.
+const SkipUnreadable = "contact_unreadable"
+
 // outgoing is a message the gate allowed, with what its request needs.
 type outgoing struct {
 	id        string
@@ -308,9 +313,10 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		}
 		last = rows[len(rows)-1].Contact.ID
 		type candidate struct {
-			row   store.DispatchRow
-			o     opened
-			token []byte
+			row        store.DispatchRow
+			o          opened
+			token      []byte
+			unreadable bool
 		}
 		ops := make([]candidate, 0, len(rows))
 		tokens := make([][]byte, 0, len(rows))
@@ -319,10 +325,16 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 			if !r.Contact.Erased() && r.Contact.KeyWrapped != nil {
 				o, err := a.open(r.Contact)
 				if err != nil {
-					return err
+					// A damaged key row must not stop the campaign for everyone
+					// (its batch would fail on every retry): without the number
+					// nothing can reach this person anyway.
+					a.log.Error("contact's key does not open; its message is skipped", "contact_id", r.Contact.ID,
+						"campaign_id", c.ID, "error", err)
+					op.unreadable = true
+				} else {
+					op.o, op.token = o, a.vault.SuppressionToken(o.number.E164())
+					tokens = append(tokens, op.token)
 				}
-				op.o, op.token = o, a.vault.SuppressionToken(o.number.E164())
-				tokens = append(tokens, op.token)
 			}
 			ops = append(ops, op)
 		}
@@ -334,6 +346,10 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		decisions := make([]store.Decision, 0, len(ops))
 		for _, op := range ops {
 			r := op.row
+			if op.unreadable {
+				decisions = append(decisions, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Skipped, Reason: SkipUnreadable})
+				continue
+			}
 			sub := consent.Subject{Restricted: r.Contact.Restricted, Erased: r.Contact.Erased(),
 				NorwegianMo: r.Contact.Mobile && r.Contact.Region == "NO", SuppressedAt: suppressed[string(op.token)]}
 			d := consent.Decide(p, sub, r.State, now)

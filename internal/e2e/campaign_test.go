@@ -306,3 +306,36 @@ func TestCampaignSliceStoppedWhileSending(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignGoesOnPastADamagedContact: a contact whose key row is damaged
+// cannot be sent to; its message is skipped with the reason and the campaign
+// sends to everyone else and finishes, instead of failing its batch on every
+// retry.
+func TestCampaignGoesOnPastADamagedContact(t *testing.T) {
+	t.Parallel()
+	const n = 300
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startWith(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+		})
+		h.subscribeMany(n, "offers")
+		if err := b.Exec(t, h.store, `UPDATE contact_keys SET wrapped = $1 WHERE contact_id = (SELECT min(contact_id) FROM contact_keys)`,
+			[]byte("damaged")); err != nil {
+			t.Fatal(err)
+		}
+		c := h.offer()
+		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
+			t.Fatal(err)
+		}
+		h.waitFor("the campaign to finish", func() bool {
+			v, err := h.app.Campaign(h.ctx, admin, c.ID)
+			return err == nil && v.Status == campaign.Done
+		})
+		v, _ := h.app.Campaign(h.ctx, admin, c.ID)
+		if v.Counts["sent"] != n-1 || v.Counts["skipped"] != 1 || v.Skipped[app.SkipUnreadable] != 1 {
+			t.Fatalf("counts %v, skipped %v; want %d sent and the damaged contact skipped as %s", v.Counts, v.Skipped, n-1, app.SkipUnreadable)
+		}
+	})
+}
