@@ -54,6 +54,26 @@ func (h *harness) offer() campaign.Campaign {
 	return c
 }
 
+// start starts a campaign.
+func (h *harness) start(c campaign.Campaign) {
+	h.t.Helper()
+	if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// finished waits for a campaign to be done and returns its view.
+func (h *harness) finished(c campaign.Campaign) app.CampaignView {
+	h.t.Helper()
+	var v app.CampaignView
+	h.waitFor("the campaign to finish", func() bool {
+		var err error
+		v, err = h.app.Campaign(h.ctx, admin, c.ID)
+		return err == nil && v.Status == campaign.Done
+	})
+	return v
+}
+
 // TestCampaignOptOutsMidCampaign runs a campaign of thousands at full speed
 // while opt-outs arrive; once a withdrawal commits, no later decision sends
 // to that contact (invariant 1, 2; K-06; issue 4 point 5).
@@ -68,9 +88,7 @@ func TestCampaignOptOutsMidCampaign(t *testing.T) {
 		})
 		h.subscribeMany(n, "offers")
 		c := h.offer()
-		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
-			t.Fatal(err)
-		}
+		h.start(c)
 		// The opt-outs arrive while the campaign is sending.
 		h.waitFor("the first sends", func() bool {
 			return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'sent'`, c.ID) > 100
@@ -87,11 +105,7 @@ func TestCampaignOptOutsMidCampaign(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		h.waitFor("the campaign to finish", func() bool {
-			v, err := h.app.Campaign(h.ctx, admin, c.ID)
-			return err == nil && v.Status == campaign.Done
-		})
-		v, _ := h.app.Campaign(h.ctx, admin, c.ID)
+		v := h.finished(c)
 		if v.Audience != n || v.Counts["queued"] != 0 || v.Counts["sending"] != 0 {
 			t.Fatalf("campaign = %+v", v)
 		}
@@ -218,13 +232,8 @@ func TestCampaignRetries(t *testing.T) {
 			}
 		}
 		c := h.offer()
-		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
-			t.Fatal(err)
-		}
-		h.waitFor("the campaign to end", func() bool {
-			got, _ := h.app.Campaign(h.ctx, admin, c.ID)
-			return got.Status == campaign.Done
-		})
+		h.start(c)
+		h.finished(c)
 		type row struct {
 			status   string
 			attempts int64
@@ -291,9 +300,7 @@ func TestCampaignSliceStoppedWhileSending(t *testing.T) {
 		}, options{noQueue: true})
 		h.subscribeMany(200, "offers")
 		c := h.offer()
-		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
-			t.Fatal(err)
-		}
+		h.start(c)
 		if _, err := h.app.DispatchCampaign(ctx, c.ID); err != nil && !errors.Is(err, context.Canceled) {
 			t.Fatal(err)
 		}
@@ -326,14 +333,8 @@ func TestCampaignGoesOnPastADamagedContact(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := h.offer()
-		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
-			t.Fatal(err)
-		}
-		h.waitFor("the campaign to finish", func() bool {
-			v, err := h.app.Campaign(h.ctx, admin, c.ID)
-			return err == nil && v.Status == campaign.Done
-		})
-		v, _ := h.app.Campaign(h.ctx, admin, c.ID)
+		h.start(c)
+		v := h.finished(c)
 		if v.Counts["sent"] != n-1 || v.Counts["skipped"] != 1 || v.Skipped[app.SkipUnreadable] != 1 {
 			t.Fatalf("counts %v, skipped %v; want %d sent and the damaged contact skipped as %s", v.Counts, v.Skipped, n-1, app.SkipUnreadable)
 		}

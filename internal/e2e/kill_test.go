@@ -95,9 +95,7 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		}, options{noQueue: true})
 		h.subscribeMany(n, "offers")
 		c := h.offer()
-		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
-			t.Fatal(err)
-		}
+		h.start(c)
 		db := ""
 		switch st := h.store.(type) {
 		case *sqlite.Store:

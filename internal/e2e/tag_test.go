@@ -64,14 +64,8 @@ func TestCampaignByTags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "start"); err != nil {
-			t.Fatal(err)
-		}
-		h.waitFor("the campaign to finish", func() bool {
-			v, err := h.app.Campaign(h.ctx, admin, c.ID)
-			return err == nil && v.Status == campaign.Done
-		})
-		v, _ := h.app.Campaign(h.ctx, admin, c.ID)
+		h.start(c)
+		v := h.finished(c)
 		if v.Audience != 4 || v.Counts["sent"] != 4 {
 			t.Fatalf("campaign = audience %d, counts %v; want 4 sent", v.Audience, v.Counts)
 		}
