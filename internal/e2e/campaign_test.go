@@ -54,6 +54,16 @@ func (h *harness) offer() campaign.Campaign {
 	return c
 }
 
+// startFast starts a harness whose simulator takes any rate and sends no
+// status webhooks, and whose campaigns send 1,000 messages a second in
+// batches of 50.
+func startFast(t *testing.T, b storetest.Backend) *harness {
+	return startWith(t, b, func(s *sim.Config, a *app.Config) {
+		s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+		a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+	})
+}
+
 // start starts a campaign.
 func (h *harness) start(c campaign.Campaign) {
 	h.t.Helper()
@@ -82,10 +92,7 @@ func TestCampaignOptOutsMidCampaign(t *testing.T) {
 	const n, stoppers = 2000, 150
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		h := startWith(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
-		})
+		h := startFast(t, b)
 		h.subscribeMany(n, "offers")
 		c := h.offer()
 		h.start(c)
@@ -323,10 +330,7 @@ func TestCampaignGoesOnPastADamagedContact(t *testing.T) {
 	const n = 300
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		h := startWith(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
-		})
+		h := startFast(t, b)
 		h.subscribeMany(n, "offers")
 		if err := b.Exec(t, h.store, `UPDATE contact_keys SET wrapped = $1 WHERE contact_id = (SELECT min(contact_id) FROM contact_keys)`,
 			[]byte("damaged")); err != nil {
