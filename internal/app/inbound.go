@@ -145,40 +145,31 @@ const maxStatusBatch = 250
 // applied. When a group fails, its bodies are tried one by one and the one
 // that fails alone is put off.
 func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) (int, error) {
-	applied := 0
+	applied, alone := 0, 0 // alone: bodies still to try one by one, their group having failed
 	for len(bodies) > 0 {
-		n, count := 0, 0
-		for n < len(bodies) && count < maxStatusBatch {
-			count += len(statusesOf(bodies[n].payload))
-			n++
+		n := 1
+		if alone > 0 {
+			alone--
+		} else {
+			for count := len(statusesOf(bodies[0].payload)); n < len(bodies) && count < maxStatusBatch; n++ {
+				count += len(statusesOf(bodies[n].payload))
+			}
 		}
-		group := bodies[:n]
-		bodies = bodies[n:]
-		err := a.applyStatusGroup(ctx, group)
+		err := a.applyStatusGroup(ctx, bodies[:n])
 		switch {
 		case err == nil:
-			applied += len(group)
-			continue
+			applied += n
 		case ctx.Err() != nil:
 			return applied, err
-		case len(group) == 1:
-			if err := a.deferInbox(ctx, group[0].item, err); err != nil {
+		case n > 1:
+			alone = n
+			continue // the same bodies again, each alone
+		default:
+			if err := a.deferInbox(ctx, bodies[0].item, err); err != nil {
 				return applied, err
 			}
-			continue
 		}
-		for i := range group {
-			if err := a.applyStatusGroup(ctx, group[i:i+1]); err != nil {
-				if ctx.Err() != nil {
-					return applied, err
-				}
-				if err := a.deferInbox(ctx, group[i].item, err); err != nil {
-					return applied, err
-				}
-				continue
-			}
-			applied++
-		}
+		bodies = bodies[n:]
 	}
 	return applied, nil
 }

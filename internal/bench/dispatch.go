@@ -202,13 +202,13 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	// client that does nothing else.
 	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000))
 	cfg.logf("%s: simulator accepts %.0f msg/s from a tight client", backend, res.SimMaxPerSec)
-	floorN := max(min(cfg.N, 50000), floorBatch)
-	floor0, floorDB0 := selfCPU(), postgresCPU(backend)
-	if res.FloorPerSec, err = floorMax(ctx, st, client, floorN); err != nil {
+	floorCPU := cpuFrom(backend)
+	var floorSent int
+	if res.FloorPerSec, floorSent, err = floorMax(ctx, st, client, min(cfg.N, 50000)); err != nil {
 		return res, fmt.Errorf("floor: %w", err)
 	}
-	floorCPU := (selfCPU() - floor0) + postgresCPU(backend).since(floorDB0)
-	res.FloorCPUPerMsgUs = float64(floorCPU) / float64(time.Microsecond) / float64(floorN/floorBatch*floorBatch)
+	total, _ := floorCPU()
+	res.FloorCPUPerMsgUs = perMessageUs(total, floorSent)
 	res.RatioBound = res.FloorPerSec / res.SimMaxPerSec
 	cfg.logf("%s: %.0f msg/s with nothing but the two writes a message needs (a ratio of %.2f at most)",
 		backend, res.FloorPerSec, res.RatioBound)
@@ -233,7 +233,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
 	anon := sampleAnon()
 	defer anon()
-	cpu0, db0 := selfCPU(), postgresCPU(backend)
+	campaignCPU := cpuFrom(backend)
 	start := time.Now()
 	if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
 		return res, err
@@ -301,14 +301,11 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		}
 		res.StatusLagSeconds = time.Since(done).Seconds()
 	}
-	cpu1, db := selfCPU(), postgresCPU(backend).since(db0)
+	total, db := campaignCPU()
 	res.Seconds = elapsed.Seconds()
 	res.MsgPerSec = float64(res.Sent) / elapsed.Seconds()
 	res.Ratio = res.MsgPerSec / res.SimMaxPerSec
-	if res.Sent > 0 {
-		res.CPUPerMsgUs = float64((cpu1-cpu0)+db) / float64(time.Microsecond) / float64(res.Sent)
-		res.DBCPUPerMsgUs = float64(db) / float64(time.Microsecond) / float64(res.Sent)
-	}
+	res.CPUPerMsgUs, res.DBCPUPerMsgUs = perMessageUs(total, int(res.Sent)), perMessageUs(db, int(res.Sent))
 	res.GateP50ms, res.GateP99ms = percentile(gate, 50), percentile(gate, 99)
 	res.DecideToSendP50ms, res.DecideToSendP99ms = percentile(toSend, 50), percentile(toSend, 99)
 	if gateMsgs > 0 {
@@ -571,6 +568,25 @@ func percentile(xs []float64, p float64) float64 {
 	slices.Sort(s)
 	i := int(math.Ceil(p/100*float64(len(s)))) - 1
 	return s[max(0, min(i, len(s)-1))]
+}
+
+// cpuFrom starts counting the CPU of this process and of PostgreSQL's own
+// processes; the function it returns tells both together, and the database's
+// part, so far.
+func cpuFrom(backend string) func() (total, db time.Duration) {
+	self, pg := selfCPU(), postgresCPU(backend)
+	return func() (time.Duration, time.Duration) {
+		db := postgresCPU(backend).since(pg)
+		return selfCPU() - self + db, db
+	}
+}
+
+// perMessageUs is d shared over n messages, in µs (0 for none).
+func perMessageUs(d time.Duration, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	return float64(d) / float64(time.Microsecond) / float64(n)
 }
 
 func selfCPU() time.Duration {

@@ -151,9 +151,8 @@ func (r *reader) ConsentStates(ctx context.Context, contactID string) (ss []cons
 
 func (r *reader) ChannelStates(ctx context.Context, contactID, channel string) (ss []consent.State, err error) {
 	defer errorf("channel states", &err)
-	return r.states(ctx, `SELECT s.contact_id, s.purpose, s.status, s.event_id, s.since, s.valid_until, s.age_ok, s.basis
-		FROM consent_states s JOIN purposes p ON p.key = s.purpose
-		WHERE s.contact_id = $1 AND p.channel = $2 ORDER BY s.purpose`, contactID, channel)
+	return r.states(ctx, `SELECT `+stateColumns+` FROM consent_states
+		WHERE contact_id = $1 AND purpose IN (SELECT key FROM purposes WHERE channel = $2) ORDER BY purpose`, contactID, channel)
 }
 
 func (r *reader) states(ctx context.Context, query string, args ...any) (ss []consent.State, err error) {
