@@ -85,7 +85,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	f.Close()
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := openDB(dsn(path, false))
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", dsn(path, true))
+	read, err := openDB(dsn(path, true))
 	if err != nil {
 		write.Close()
 		return nil, err
