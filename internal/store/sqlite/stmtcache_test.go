@@ -100,6 +100,7 @@ func TestStatementBusyRunsUncached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer outer.Close() // an open Rows would hold the connection's Close
 	var got []int
 	for outer.Next() {
 		var v int
@@ -112,12 +113,17 @@ func TestStatementBusyRunsUncached(t *testing.T) {
 		}
 		n := 0
 		for inner.Next() {
-			n++
+			if n++; n > 5 {
+				inner.Close()
+				t.Fatalf("the inner rows go on past their end")
+			}
 		}
 		if err := inner.Close(); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, n)
+		if got = append(got, n); len(got) > 5 {
+			t.Fatalf("the outer rows go on past their end: %v", got) // reset by the inner query
+		}
 	}
 	if err := outer.Close(); err != nil {
 		t.Fatal(err)
