@@ -415,6 +415,7 @@ func (a *App) send(ctx context.Context, pool senders, client *whatsapp.Client, c
 	var backoff time.Duration
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	ctx = context.WithoutCancel(ctx) // a request that left is answered even while the job stops
 	for i, og := range out {
 		wg.Add(1)
 		pool <- func() {
@@ -422,7 +423,7 @@ func (a *App) send(ctx context.Context, pool senders, client *whatsapp.Client, c
 			if dc.OnSend != nil {
 				dc.OnSend(time.Since(batch.at))
 			}
-			res, err := client.SendTemplate(context.WithoutCancel(ctx), og.e164, campaignTemplate(c, og), og.id)
+			res, err := client.SendTemplate(ctx, og.e164, campaignTemplate(c, og), og.id)
 			r, wait := sendOutcome(og.id, res, err)
 			if r.Status == message.Queued && wait == 0 {
 				wait = time.Second // it never left (network): pause rather than spin
