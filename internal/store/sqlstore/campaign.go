@@ -345,22 +345,15 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 	return out, rows.Err()
 }
 
-type decisionJSON struct {
-	ID string `json:"id"`
-	C  string `json:"c"`
-	S  string `json:"s"`
-	E  string `json:"e"`
-	R  string `json:"r"`
-}
-
 // decideUpsert inserts a campaign's decided message from the row source j
 // (id, c, s, e, r), or decides a queued one again; $2 is the time, $3 the
-// purpose and $4 the campaign. It returns the ids recorded.
+// purpose and $4 the campaign. It returns the ids recorded. Rows without an
+// id fill up a chunk (valuesSource).
 const decideUpsert = `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
 		error_code, error_title, created_at, updated_at, campaign_id, decided_at)
 	SELECT j.id, j.c, 'campaign', $3, j.e, '', NULL, j.s, 0, j.r, CAST($2 AS BIGINT), CAST($2 AS BIGINT), $4,
 		CASE WHEN j.s = 'queued' THEN 0 ELSE CAST($2 AS BIGINT) END
-	FROM %s WHERE true
+	FROM %s WHERE j.id IS NOT NULL
 	ON CONFLICT (id) DO UPDATE SET status = excluded.status, consent_event_id = excluded.consent_event_id,
 		error_title = excluded.error_title, decided_at = excluded.decided_at, updated_at = excluded.updated_at
 	WHERE messages.status = 'queued'
@@ -381,22 +374,20 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 		return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `unnest($1::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS j(id, c, s, e, r)`),
 			id, micro(at), c.Purpose, c.ID, ct, st, ev, rs))
 	}
-	js := make([]decisionJSON, len(ds))
-	for i, d := range ds {
-		js[i] = decisionJSON{ID: d.MessageID, C: d.ContactID, S: string(d.Status), E: d.ConsentEventID, R: d.Reason}
+	vals := make([]any, 0, 5*len(ds))
+	for _, d := range ds {
+		vals = append(vals, d.MessageID, d.ContactID, string(d.Status), d.ConsentEventID, d.Reason)
 	}
-	return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `(SELECT value->>'id' AS id, value->>'c' AS c, value->>'s' AS s,
-		value->>'e' AS e, value->>'r' AS r FROM `+t.b.JSONObjects("$1")+`) AS j`), jsonList(js), micro(at), c.Purpose, c.ID))
+	// $1 is not used: the rows start at $5.
+	err = inChunks([]any{nil, micro(at), c.Purpose, c.ID}, 5, vals, func(args []any) error {
+		got, err := strings1(t.db.Query(ctx, decideValues, args...))
+		ids = append(ids, got...)
+		return err
+	})
+	return ids, err
 }
 
-type resultJSON struct {
-	ID string `json:"id"`
-	S  string `json:"s"`
-	W  string `json:"w"`
-	C  int    `json:"c"`
-	T  string `json:"t"`
-	A  int    `json:"a"`
-}
+var decideValues = fmt.Sprintf(decideUpsert, valuesSource(5, "id", "c", "s", "e", "r"))
 
 // resultSet is the SET clause of RecordResults over a row source j with
 // columns s, w, c, t, a; $2 is the time and $3 the attempt limit. A counted
@@ -428,21 +419,23 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time,
 			WHERE m.id = j.id AND m.status = 'sending'`, ids, micro(at), maxAttempts, st, ws, cs, ts, as)
 		return t.conflict(err)
 	}
-	js := make([]resultJSON, len(rs))
-	for i, r := range rs {
-		js[i] = resultJSON{ID: r.MessageID, S: string(r.Status), W: r.WAMID, C: r.Code, T: r.Title}
+	vals := make([]any, 0, 6*len(rs))
+	for _, r := range rs {
+		a := 0
 		if r.Counted {
-			js[i].A = 1
+			a = 1
 		}
+		vals = append(vals, r.MessageID, string(r.Status), r.WAMID, r.Code, r.Title, a)
 	}
-	// Materialized: a flattened subquery would parse the row's JSON again for
-	// every use of a column in the SET clause.
-	_, err = t.db.Exec(ctx, `WITH j AS MATERIALIZED (SELECT value->>'id' AS id, value->>'s' AS s, value->>'w' AS w,
-			CAST(value->>'c' AS INTEGER) AS c, value->>'t' AS t, CAST(value->>'a' AS INTEGER) AS a FROM `+t.b.JSONObjects("$1")+`)
-		UPDATE messages SET `+resultSet+` FROM j
-		WHERE messages.id = j.id AND messages.status = 'sending'`, jsonList(js), micro(at), maxAttempts)
-	return t.conflict(err)
+	return t.conflict(inChunks([]any{nil, micro(at), maxAttempts}, 6, vals, func(args []any) error {
+		_, err := t.db.Exec(ctx, recordValues, args...)
+		return err
+	}))
 }
+
+// recordValues: $1 is not used, the rows start at $4.
+var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource(4, "id", "s", "w", "c", "t", "a") + `
+	WHERE messages.id = j.id AND messages.status = 'sending'`
 
 func (t *tx) HasQueued(ctx context.Context, campaignID string) (ok bool, err error) {
 	defer errorf("has queued", &err)

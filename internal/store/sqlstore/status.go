@@ -129,17 +129,19 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 			WHERE m.id = j.id`, id, st, w, co, ti, micro(at))
 		return applied, t.conflict(err)
 	}
-	js := make([]resultJSON, len(changed))
-	for i, c := range changed {
-		js[i] = resultJSON{ID: c.id, S: string(c.status), W: c.wamid, C: c.code, T: c.title}
+	vals := make([]any, 0, 5*len(changed))
+	for _, c := range changed {
+		vals = append(vals, c.id, string(c.status), c.wamid, c.code, c.title)
 	}
-	_, err = t.db.Exec(ctx, `WITH j AS MATERIALIZED (SELECT value->>'id' AS id, value->>'s' AS s, value->>'w' AS w,
-			CAST(value->>'c' AS INTEGER) AS c, value->>'t' AS t FROM `+t.b.JSONObjects("$1")+`)
-		UPDATE messages SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c, error_title = j.t, updated_at = $2,
-			unknown_since = 0
-		FROM j WHERE messages.id = j.id`, jsonList(js), micro(at))
-	return applied, t.conflict(err)
+	return applied, t.conflict(inChunks([]any{micro(at)}, 5, vals, func(args []any) error {
+		_, err := t.db.Exec(ctx, statusValues, args...)
+		return err
+	}))
 }
+
+var statusValues = `UPDATE messages SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c, error_title = j.t,
+	updated_at = $1, unknown_since = 0
+	FROM ` + valuesSource(2, "id", "s", "w", "c", "t") + ` WHERE messages.id = j.id`
 
 func (t *tx) LazyCommit(ctx context.Context) (err error) {
 	defer errorf("lazy commit", &err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -974,6 +975,72 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		for _, id := range []string{"old", "k1:c1"} {
 			if _, err := s.Message(ctx, id); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("message %s created before the cutoff: %v, want ErrNotFound", id, err)
+			}
+		}
+	})
+
+	// A batch is written in pieces on SQLite (64 rows a statement): one of
+	// 150 spans three, the last part full of padding.
+	t.Run("batches longer than a statement's rows", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		c := campaign.Campaign{ID: "k9", Purpose: "offers"}
+		const n = 150
+		ds := make([]store.Decision, n)
+		var rs []store.Result
+		var us []store.StatusUpdate
+		tx(t, s, func(tx store.Tx) error {
+			for i := range n {
+				id := fmt.Sprintf("b%03d", i)
+				if err := tx.CreateContact(ctx, contact.Contact{ID: id, PhoneCT: []byte("sealed"), KeyWrapped: []byte("wrapped"),
+					BlindIndex: []byte("batch" + id), Region: "NO", Mobile: true, Language: "nb", CreatedAt: t0}); err != nil {
+					return err
+				}
+				mid := msgID(c.ID, id)
+				if i%3 == 0 {
+					ds[i] = store.Decision{MessageID: mid, ContactID: id, Status: message.Skipped, Reason: "withdrawn"}
+					continue
+				}
+				ds[i] = store.Decision{MessageID: mid, ContactID: id, Status: message.Sending, ConsentEventID: "e-" + id}
+				if i%3 == 1 {
+					rs = append(rs, store.Result{MessageID: mid, Status: message.Sent, WAMID: "wamid." + id})
+					us = append(us, store.StatusUpdate{ID: mid, WAMID: "wamid." + id, Status: message.Delivered})
+				} else {
+					rs = append(rs, store.Result{MessageID: mid, Status: message.Failed, Code: 131026, Title: "undeliverable " + id})
+				}
+			}
+			ids, err := tx.DecideMessages(ctx, c, ds, t0)
+			if len(ids) != n {
+				t.Errorf("DecideMessages recorded %d of %d", len(ids), n)
+			}
+			return err
+		})
+		tx(t, s, func(tx store.Tx) error { return tx.RecordResults(ctx, rs, t0.Add(time.Second), 5) })
+		tx(t, s, func(tx store.Tx) error {
+			applied, err := tx.ApplyStatuses(ctx, us, t0.Add(2*time.Second))
+			if got := len(slices.DeleteFunc(applied, func(ok bool) bool { return !ok })); got != len(us) {
+				t.Errorf("ApplyStatuses applied %d of %d", got, len(us))
+			}
+			return err
+		})
+		for i := range n {
+			id := fmt.Sprintf("b%03d", i)
+			m, err := s.Message(ctx, msgID(c.ID, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want message.Message
+			switch i % 3 {
+			case 0:
+				want = message.Message{Status: message.Skipped, ErrorTitle: "withdrawn"}
+			case 1:
+				want = message.Message{Status: message.Delivered, WAMID: "wamid." + id, ConsentEventID: "e-" + id}
+			default:
+				want = message.Message{Status: message.Failed, ErrorCode: 131026, ErrorTitle: "undeliverable " + id, ConsentEventID: "e-" + id}
+			}
+			got := message.Message{Status: m.Status, WAMID: m.WAMID, ErrorCode: m.ErrorCode, ErrorTitle: m.ErrorTitle, ConsentEventID: m.ConsentEventID}
+			if got != want {
+				t.Errorf("message %d = %+v, want %+v", i, got, want)
 			}
 		}
 	})
