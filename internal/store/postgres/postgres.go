@@ -76,7 +76,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		ForUpdate:      " FOR UPDATE",
 		LazyCommit:     "SET LOCAL synchronous_commit = off",
 		JSONStrings:    func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
-		JSONObjects:    func(p string) string { return "jsonb_array_elements(CAST(" + p + " AS jsonb))" },
 		Least:          "LEAST",
 		Arrays:         true,
 		WritingCTE:     true,

@@ -120,7 +120,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		Begin:       s.begin,
 		Migrations:  sub,
 		JSONStrings: func(p string) string { return "json_each(" + p + ")" },
-		JSONObjects: func(p string) string { return "json_each(" + p + ")" },
 		Least:       "min",
 		// Bounded (it runs in a write transaction). The tables a campaign
 		// fills keep no statistics, so the planner takes them as large: with

@@ -65,9 +65,9 @@ type Backend struct {
 	// before its WAL reaches the disk; empty where commits never wait for it
 	// (SQLite at synchronous NORMAL).
 	LazyCommit string
-	// JSONStrings and JSONObjects turn a JSON-array parameter into rows with a
-	// column "value" (json_each on SQLite, jsonb_array_elements on PostgreSQL).
-	JSONStrings, JSONObjects func(param string) string
+	// JSONStrings turns a JSON array of strings into rows with a column
+	// "value" (json_each on SQLite, jsonb_array_elements_text on PostgreSQL).
+	JSONStrings func(param string) string
 	// InList is the condition "is one of the list in param", and ListArg the
 	// argument that carries the list: a JSON array on SQLite, a text array on
 	// PostgreSQL (so that its planner uses the index).
