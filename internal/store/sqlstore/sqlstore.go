@@ -74,7 +74,7 @@ type Backend struct {
 	InList  func(param string) string
 	ListArg func(ids []string) any
 	// Arrays says the database takes array parameters (PostgreSQL): batch
-	// updates then pass columns as arrays instead of one JSON document.
+	// updates then pass columns as arrays instead of chunks of VALUES rows.
 	Arrays bool
 	// WritingCTE says a WITH clause may hold an UPDATE (PostgreSQL): two
 	// writes that go together are then one statement.
