@@ -5,7 +5,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/sqlite"
+	"github.com/samtykke/samtykke/internal/store/sqlstore"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
@@ -44,11 +44,11 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (p
 	}
 	defer exec(context.WithoutCancel(ctx), `DROP TABLE bench_floor`) //nolint:errcheck
 	tpl := whatsapp.Template{Name: "bench_offer", Language: whatsapp.Language{Code: "nb"}}
-	decide := `INSERT INTO bench_floor (id, status) VALUES ` + rows(floorBatch, 1, "'dispatching'")
+	decide := `INSERT INTO bench_floor (id, status) VALUES ` + sqlstore.PlaceholderRows(1, floorBatch, 1, "'dispatching'")
 	// An upsert finds each row by its key whatever the planner makes of the
 	// table: an UPDATE joined to VALUES was planned, generically, as a
 	// sequential scan per batch.
-	record := `INSERT INTO bench_floor (id, wamid, status) VALUES ` + rows(floorBatch, 2, "'sent'") +
+	record := `INSERT INTO bench_floor (id, wamid, status) VALUES ` + sqlstore.PlaceholderRows(1, floorBatch, 2, "'sent'") +
 		` ON CONFLICT (id) DO UPDATE SET status = excluded.status, wamid = excluded.wamid`
 	batches := int64(max(n/floorBatch, 1))
 	var next atomic.Int64
@@ -94,29 +94,6 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (p
 	}
 	sent = int(batches) * floorBatch
 	return float64(sent) / time.Since(start).Seconds(), sent, nil
-}
-
-// rows is n rows of cols placeholders each, numbered from $1, with extra
-// appended to every row: "($1, 'x'), ($2, 'x')".
-func rows(n, cols int, extra string) string {
-	var b strings.Builder
-	for r := range n {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d", r*cols+c+1)
-		}
-		if extra != "" {
-			b.WriteString(", " + extra)
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 // rawExec runs SQL on the store's database beneath its API: the floor's

@@ -26,22 +26,31 @@ func valuesSource(first int, cols ...string) string {
 		fmt.Fprintf(&b, "column%d AS %s", i+1, c)
 	}
 	b.WriteString(" FROM (VALUES ")
-	n := first
-	for r := range chunkRows {
+	b.WriteString(PlaceholderRows(first, chunkRows, len(cols), ""))
+	b.WriteString(")) AS j")
+	return b.String()
+}
+
+// PlaceholderRows is n rows of cols placeholders each, numbered from $first
+// on, with extra appended to every row: "($1, 'x'), ($2, 'x')".
+func PlaceholderRows(first, n, cols int, extra string) string {
+	var b strings.Builder
+	for r := range n {
 		if r > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		for i := range cols {
-			if i > 0 {
+		for c := range cols {
+			if c > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "$%d", n)
-			n++
+			fmt.Fprintf(&b, "$%d", first+r*cols+c)
+		}
+		if extra != "" {
+			b.WriteString(", " + extra)
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(")) AS j")
 	return b.String()
 }
 
