@@ -35,7 +35,7 @@ const (
 // this machine with this database. It sends about n messages, whole batches,
 // and says how many.
 func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (perSec float64, sent int, err error) {
-	exec, err := rawExec(st)
+	exec, first, err := rawExec(st)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -44,11 +44,11 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (p
 	}
 	defer exec(context.WithoutCancel(ctx), `DROP TABLE bench_floor`) //nolint:errcheck
 	tpl := whatsapp.Template{Name: "bench_offer", Language: whatsapp.Language{Code: "nb"}}
-	decide := `INSERT INTO bench_floor (id, status) VALUES ` + sqlstore.PlaceholderRows(1, floorBatch, 1, "'dispatching'")
+	decide := `INSERT INTO bench_floor (id, status) VALUES ` + sqlstore.PlaceholderRows(first, floorBatch, 1, "'dispatching'")
 	// An upsert finds each row by its key whatever the planner makes of the
 	// table: an UPDATE joined to VALUES was planned, generically, as a
 	// sequential scan per batch.
-	record := `INSERT INTO bench_floor (id, wamid, status) VALUES ` + sqlstore.PlaceholderRows(1, floorBatch, 2, "'sent'") +
+	record := `INSERT INTO bench_floor (id, wamid, status) VALUES ` + sqlstore.PlaceholderRows(first, floorBatch, 2, "'sent'") +
 		` ON CONFLICT (id) DO UPDATE SET status = excluded.status, wamid = excluded.wamid`
 	batches := int64(max(n/floorBatch, 1))
 	var next atomic.Int64
@@ -97,19 +97,20 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (p
 }
 
 // rawExec runs SQL on the store's database beneath its API: the floor's
-// rows are not samtykke's.
-func rawExec(st store.Store) (func(ctx context.Context, q string, args ...any) error, error) {
+// rows are not samtykke's. first is how its placeholders are numbered, as
+// sqlstore.PlaceholderRows takes it: SQLite binds anonymous ones fastest.
+func rawExec(st store.Store) (exec func(ctx context.Context, q string, args ...any) error, first int, err error) {
 	switch s := st.(type) {
 	case *postgres.Store:
 		return func(ctx context.Context, q string, args ...any) error {
 			_, err := s.Pool().Exec(ctx, q, args...)
 			return err
-		}, nil
+		}, 1, nil
 	case *sqlite.Store:
 		return func(ctx context.Context, q string, args ...any) error {
 			_, err := s.Writer().ExecContext(ctx, q, args...)
 			return err
-		}, nil
+		}, 0, nil
 	}
-	return nil, fmt.Errorf("floor: no raw access to a %T", st)
+	return nil, 0, fmt.Errorf("floor: no raw access to a %T", st)
 }

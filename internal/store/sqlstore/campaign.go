@@ -346,13 +346,13 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 }
 
 // decideUpsert inserts a campaign's decided message from the row source j
-// (id, c, s, e, r), or decides a queued one again; $2 is the time, $3 the
-// purpose and $4 the campaign. It returns the ids recorded. Rows without an
+// (id, c, s, e, r), or decides a queued one again; $1 is the time, $2 the
+// purpose and $3 the campaign. It returns the ids recorded. Rows without an
 // id fill up a chunk (valuesSource).
 const decideUpsert = `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
 		error_code, error_title, created_at, updated_at, campaign_id, decided_at)
-	SELECT j.id, j.c, 'campaign', $3, j.e, '', NULL, j.s, 0, j.r, CAST($2 AS BIGINT), CAST($2 AS BIGINT), $4,
-		CASE WHEN j.s = 'queued' THEN 0 ELSE CAST($2 AS BIGINT) END
+	SELECT j.id, j.c, 'campaign', $2, j.e, '', NULL, j.s, 0, j.r, CAST($1 AS BIGINT), CAST($1 AS BIGINT), $3,
+		CASE WHEN j.s = 'queued' THEN 0 ELSE CAST($1 AS BIGINT) END
 	FROM %s WHERE j.id IS NOT NULL
 	ON CONFLICT (id) DO UPDATE SET status = excluded.status, consent_event_id = excluded.consent_event_id,
 		error_title = excluded.error_title, decided_at = excluded.decided_at, updated_at = excluded.updated_at
@@ -371,15 +371,14 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 			id[i], ct[i], st[i], ev[i], rs[i] = d.MessageID, d.ContactID, string(d.Status), d.ConsentEventID, d.Reason
 		}
 		t.grew += len(ds)
-		return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `unnest($1::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS j(id, c, s, e, r)`),
-			id, micro(at), c.Purpose, c.ID, ct, st, ev, rs))
+		return strings1(t.db.Query(ctx, fmt.Sprintf(decideUpsert, `unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS j(id, c, s, e, r)`),
+			micro(at), c.Purpose, c.ID, id, ct, st, ev, rs))
 	}
 	vals := make([]any, 0, 5*len(ds))
 	for _, d := range ds {
 		vals = append(vals, d.MessageID, d.ContactID, string(d.Status), d.ConsentEventID, d.Reason)
 	}
-	// $1 is not used: the rows start at $5.
-	err = inChunks([]any{nil, micro(at), c.Purpose, c.ID}, 5, vals, func(args []any) error {
+	err = inChunks([]any{micro(at), c.Purpose, c.ID}, 5, vals, func(args []any) error {
 		got, err := strings1(t.db.Query(ctx, decideValues, args...))
 		ids = append(ids, got...)
 		return err
@@ -387,16 +386,16 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 	return ids, err
 }
 
-var decideValues = fmt.Sprintf(decideUpsert, valuesSource(5, "id", "c", "s", "e", "r"))
+var decideValues = fmt.Sprintf(decideUpsert, valuesSource("id", "c", "s", "e", "r"))
 
 // resultSet is the SET clause of RecordResults over a row source j with
-// columns s, w, c, t, a; $2 is the time and $3 the attempt limit. A counted
+// columns s, w, c, t, a; $1 is the time and $2 the attempt limit. A counted
 // retry that reaches the limit fails with the platform's reason.
-const resultSet = `status = CASE WHEN j.s = 'queued' AND attempts + j.a >= $3 THEN 'failed' ELSE j.s END,
+const resultSet = `status = CASE WHEN j.s = 'queued' AND attempts + j.a >= $2 THEN 'failed' ELSE j.s END,
 	wamid = NULLIF(j.w, ''), error_code = j.c,
-	error_title = CASE WHEN j.s = 'queued' AND attempts + j.a >= $3 THEN 'gave up after ' || CAST($3 AS TEXT) || ' attempts: ' || j.t ELSE j.t END,
-	attempts = attempts + j.a, updated_at = $2, unknown_since = CASE WHEN j.s = 'unknown' THEN CAST($2 AS BIGINT) ELSE 0 END,
-	decided_at = CASE WHEN j.s = 'queued' AND attempts + j.a < $3 THEN 0 ELSE decided_at END`
+	error_title = CASE WHEN j.s = 'queued' AND attempts + j.a >= $2 THEN 'gave up after ' || CAST($2 AS TEXT) || ' attempts: ' || j.t ELSE j.t END,
+	attempts = attempts + j.a, updated_at = $1, unknown_since = CASE WHEN j.s = 'unknown' THEN CAST($1 AS BIGINT) ELSE 0 END,
+	decided_at = CASE WHEN j.s = 'queued' AND attempts + j.a < $2 THEN 0 ELSE decided_at END`
 
 func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time, maxAttempts int) (err error) {
 	defer errorf("record results", &err)
@@ -415,8 +414,8 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time,
 			}
 		}
 		_, err = t.db.Exec(ctx, `UPDATE messages m SET `+resultSet+`
-			FROM unnest($1::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[]) AS j(id, s, w, c, t, a)
-			WHERE m.id = j.id AND m.status = 'sending'`, ids, micro(at), maxAttempts, st, ws, cs, ts, as)
+			FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[]) AS j(id, s, w, c, t, a)
+			WHERE m.id = j.id AND m.status = 'sending'`, micro(at), maxAttempts, ids, st, ws, cs, ts, as)
 		return t.conflict(err)
 	}
 	vals := make([]any, 0, 6*len(rs))
@@ -427,14 +426,13 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time,
 		}
 		vals = append(vals, r.MessageID, string(r.Status), r.WAMID, r.Code, r.Title, a)
 	}
-	return t.conflict(inChunks([]any{nil, micro(at), maxAttempts}, 6, vals, func(args []any) error {
+	return t.conflict(inChunks([]any{micro(at), maxAttempts}, 6, vals, func(args []any) error {
 		_, err := t.db.Exec(ctx, recordValues, args...)
 		return err
 	}))
 }
 
-// recordValues: $1 is not used, the rows start at $4.
-var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource(4, "id", "s", "w", "c", "t", "a") + `
+var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource("id", "s", "w", "c", "t", "a") + `
 	WHERE messages.id = j.id AND messages.status = 'sending'`
 
 func (t *tx) HasQueued(ctx context.Context, campaignID string) (ok bool, err error) {

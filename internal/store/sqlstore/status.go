@@ -141,7 +141,7 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 
 var statusValues = `UPDATE messages SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c, error_title = j.t,
 	updated_at = $1, unknown_since = 0
-	FROM ` + valuesSource(2, "id", "s", "w", "c", "t") + ` WHERE messages.id = j.id`
+	FROM ` + valuesSource("id", "s", "w", "c", "t") + ` WHERE messages.id = j.id`
 
 func (t *tx) LazyCommit(ctx context.Context) (err error) {
 	defer errorf("lazy commit", &err)

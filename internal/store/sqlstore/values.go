@@ -15,8 +15,12 @@ import (
 const chunkRows = 64
 
 // valuesSource is a row source "j" with the columns named, of chunkRows rows
-// of placeholders numbered from $first on.
-func valuesSource(first int, cols ...string) string {
+// of anonymous placeholders: the statement's own parameters must be $1 to
+// $k, every one of them written before it, so that the rows' values follow
+// them as the arguments k+1 on. SQLite binds "?" by position; a numbered
+// "$n" it looks up by name in a list, for each parameter (measured: 4% of a
+// dispatch profile with numbered rows).
+func valuesSource(cols ...string) string {
 	var b strings.Builder
 	b.WriteString("(SELECT ")
 	for i, c := range cols {
@@ -26,13 +30,14 @@ func valuesSource(first int, cols ...string) string {
 		fmt.Fprintf(&b, "column%d AS %s", i+1, c)
 	}
 	b.WriteString(" FROM (VALUES ")
-	b.WriteString(PlaceholderRows(first, chunkRows, len(cols), ""))
+	b.WriteString(PlaceholderRows(0, chunkRows, len(cols), ""))
 	b.WriteString(")) AS j")
 	return b.String()
 }
 
 // PlaceholderRows is n rows of cols placeholders each, numbered from $first
-// on, with extra appended to every row: "($1, 'x'), ($2, 'x')".
+// on, with extra appended to every row: "($1, 'x'), ($2, 'x')". With first 0
+// they are SQLite's anonymous "?".
 func PlaceholderRows(first, n, cols int, extra string) string {
 	var b strings.Builder
 	for r := range n {
@@ -44,7 +49,11 @@ func PlaceholderRows(first, n, cols int, extra string) string {
 			if c > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "$%d", first+r*cols+c)
+			if first == 0 {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", first+r*cols+c)
+			}
 		}
 		if extra != "" {
 			b.WriteString(", " + extra)
