@@ -322,11 +322,12 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 		rows, err = t.db.Query(ctx, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
 			JOIN suppressions s ON s.token = t.token`, tokens)
 	} else {
-		// Placeholders, not JSON: the tokens are bytes.
+		// Placeholders, not JSON: the tokens are bytes. Anonymous ones:
+		// SQLite binds them by position, a numbered one by a walk of a list.
 		ph := make([]string, len(tokens))
 		args := make([]any, len(tokens))
 		for i, tok := range tokens {
-			ph[i], args[i] = fmt.Sprintf("$%d", i+1), tok
+			ph[i], args[i] = "?", tok
 		}
 		rows, err = t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token IN (`+strings.Join(ph, ", ")+`)`, args...)
 	}
