@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/campaign"
@@ -314,36 +313,41 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 	if len(tokens) == 0 {
 		return out, nil
 	}
-	var rows Rows
 	if t.b.Arrays {
 		// One array joined to the list: a probe of the key per token (as
 		// "= ANY" the generic plan compared every token with every row:
 		// 1.5 ms a batch at 700 suppressions, growing with the list).
-		rows, err = t.db.Query(ctx, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
+		return out, t.suppressedInto(ctx, out, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
 			JOIN suppressions s ON s.token = t.token`, tokens)
-	} else {
-		// Placeholders, not JSON: the tokens are bytes. Anonymous ones:
-		// SQLite binds them by position, a numbered one by a walk of a list.
-		ph := make([]string, len(tokens))
-		args := make([]any, len(tokens))
-		for i, tok := range tokens {
-			ph[i], args[i] = "?", tok
-		}
-		rows, err = t.db.Query(ctx, `SELECT token, at FROM suppressions WHERE token IN (`+strings.Join(ph, ", ")+`)`, args...)
 	}
+	// Placeholders, not JSON (the tokens are bytes), in chunks of one
+	// statement whatever the batch's size; the NULLs that fill the last
+	// match nothing.
+	vals := make([]any, len(tokens))
+	for i, tok := range tokens {
+		vals[i] = tok
+	}
+	return out, inChunks(nil, 1, vals, func(args []any) error { return t.suppressedInto(ctx, out, suppressedValues, args...) })
+}
+
+var suppressedValues = `SELECT token, at FROM suppressions WHERE token IN ` + PlaceholderRows(0, 1, chunkRows, "")
+
+// suppressedInto adds the suppressions a query finds (token, at) to out.
+func (t *tx) suppressedInto(ctx context.Context, out map[string]time.Time, query string, args ...any) error {
+	rows, err := t.db.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var tok []byte
 		var at int64
 		if err := rows.Scan(&tok, &at); err != nil {
-			return nil, err
+			return err
 		}
 		out[string(tok)] = fromMicro(at)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // decideUpsert inserts a campaign's decided message from the row source j

@@ -190,6 +190,17 @@ func messageStatuses(t *testing.T, s store.Store, campaignID string, contacts ..
 	return out
 }
 
+// manyTokens is n tokens that no one has, but for those placed at an index.
+func manyTokens(n int, placed map[int][]byte) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		if out[i] = placed[i]; out[i] == nil {
+			out[i] = []byte(fmt.Sprintf("unlisted-%d", i))
+		}
+	}
+	return out
+}
+
 // exerciseCampaigns covers the store methods of campaigns: the audience,
 // the dispatch (gate decisions and send results, reference §6), pacing and
 // the retention of message logs (RT-08).
@@ -565,6 +576,9 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			{"none listed", [][]byte{none}, map[string]time.Time{}},
 			{"one of two listed", [][]byte{a, none}, map[string]time.Time{string(a): t0}},
 			{"both listed", [][]byte{bb, none, a}, map[string]time.Time{string(a): t0, string(bb): t0.Add(time.Hour)}},
+			// More than one statement's worth on SQLite (64): one in each part.
+			{"150, one listed early and one late", manyTokens(150, map[int][]byte{3: a, 140: bb}),
+				map[string]time.Time{string(a): t0, string(bb): t0.Add(time.Hour)}},
 		}
 		for _, tt := range tests {
 			tx(t, s, func(tx store.Tx) error {
