@@ -27,6 +27,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint violated.
+const uniqueViolation = "23505"
+
 // Store is the PostgreSQL store.
 type Store struct {
 	*sqlstore.Store
@@ -106,7 +109,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		},
 		IsUnique: func(err error) bool {
 			var pe *pgconn.PgError
-			return errors.As(err, &pe) && pe.Code == "23505"
+			return errors.As(err, &pe) && pe.Code == uniqueViolation
 		},
 		IsNoRows: func(err error) bool { return errors.Is(err, pgx.ErrNoRows) },
 		Ping:     pool.Ping,
@@ -144,7 +147,7 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return txConn{tx: tx, insert: s.insert}, nil
+	return &txConn{tx: tx, insert: s.insert}, nil
 }
 
 type poolDB struct{ pool *pgxpool.Pool }
@@ -166,32 +169,150 @@ func (d poolDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Ro
 	return d.pool.QueryRow(ctx, q, args...)
 }
 
+// txConn is a transaction that holds the writes given to Later and sends
+// them with its next statement, in one pipelined batch: a withdrawal under
+// load waits for the CPU at every round trip.
 type txConn struct {
 	tx     pgx.Tx
 	insert *river.Client[pgx.Tx]
+	later  pgx.Batch
+	ops    []string // what each held write is, for its error
 }
 
-func (t txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(ctx, q, args...)
+func (t *txConn) Later(_ context.Context, op, q string, args ...any) error {
+	t.later.Queue(q, args...)
+	t.ops = append(t.ops, op)
+	return nil
+}
+
+// send sends the held writes, and q after them when it is not empty, and
+// returns the results positioned at q's; the caller closes them.
+func (t *txConn) send(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
+	b, ops := t.later, t.ops
+	t.later, t.ops = pgx.Batch{}, nil
+	if q != "" {
+		b.Queue(q, args...)
+	}
+	br := t.tx.SendBatch(ctx, &b)
+	for _, op := range ops {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == uniqueViolation {
+				return nil, fmt.Errorf("%s: %w: %v", op, store.ErrConflict, err)
+			}
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return br, nil
+}
+
+// flush sends the held writes on their own.
+func (t *txConn) flush(ctx context.Context) error {
+	if t.later.Len() == 0 {
+		return nil
+	}
+	br, err := t.send(ctx, "", nil)
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+func (t *txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	if t.later.Len() == 0 {
+		tag, err := t.tx.Exec(ctx, q, args...)
+		return tag.RowsAffected(), err
+	}
+	br, err := t.send(ctx, q, args)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	return tag.RowsAffected(), err
 }
 
-func (t txConn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	rows, err := t.tx.Query(ctx, q, args...)
+func (t *txConn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	if t.later.Len() == 0 {
+		rows, err := t.tx.Query(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return rows, nil
+	}
+	br, err := t.send(ctx, q, args)
 	if err != nil {
 		return nil, err
 	}
-	return rows, nil
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return batchRows{rows, br}, nil
 }
 
-func (t txConn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return t.tx.QueryRow(ctx, q, args...)
+func (t *txConn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	if t.later.Len() == 0 {
+		return t.tx.QueryRow(ctx, q, args...)
+	}
+	br, err := t.send(ctx, q, args)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{br.QueryRow(), br}
 }
 
-func (t txConn) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t txConn) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+func (t *txConn) Commit(ctx context.Context) error {
+	if err := t.flush(ctx); err != nil {
+		_ = t.tx.Rollback(context.WithoutCancel(ctx)) // gives the connection back
+		return err
+	}
+	return t.tx.Commit(ctx)
+}
 
-func (t txConn) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+func (t *txConn) Rollback(ctx context.Context) error {
+	t.later, t.ops = pgx.Batch{}, nil
+	return t.tx.Rollback(ctx)
+}
+
+func (t *txConn) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
 	_, err := t.insert.InsertTx(ctx, t.tx, args, opts)
 	return err
 }
+
+// batchRows closes the batch it came from with itself.
+type batchRows struct {
+	pgx.Rows
+	br pgx.BatchResults
+}
+
+func (r batchRows) Close() {
+	r.Rows.Close()
+	_ = r.br.Close()
+}
+
+// batchRow closes the batch it came from once scanned.
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errRow is a row whose statement was never run: a held write failed.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

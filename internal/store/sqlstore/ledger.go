@@ -183,7 +183,7 @@ func (r *reader) ConsentState(ctx context.Context, contactID, purpose string) (s
 
 func (t *tx) PutConsentState(ctx context.Context, s consent.State) (err error) {
 	defer errorf("put consent state", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO consent_states (`+stateColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	err = t.conn.Later(ctx, "put consent state", `INSERT INTO consent_states (`+stateColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (contact_id, purpose) DO UPDATE SET status = excluded.status, event_id = excluded.event_id,
 		since = excluded.since, valid_until = excluded.valid_until, age_ok = excluded.age_ok, basis = excluded.basis`,
 		s.ContactID, s.Purpose, string(s.Status), s.EventID, micro(s.Since), micro(s.ValidUntil), s.AgeOK, string(s.Basis))

@@ -32,7 +32,7 @@ func (r *reader) SuppressedAt(ctx context.Context, token []byte) (at time.Time, 
 
 func (t *tx) Suppress(ctx context.Context, token []byte, reason string, at time.Time) (err error) {
 	defer errorf("suppress", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO suppressions (token, reason, at) VALUES ($1, $2, $3)
+	err = t.conn.Later(ctx, "suppress", `INSERT INTO suppressions (token, reason, at) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO NOTHING`, token, reason, micro(at))
 	return err
 }
@@ -81,7 +81,7 @@ func (r *reader) Accesses(ctx context.Context, contactID string) (es []access.En
 
 func (t *tx) RecordAccess(ctx context.Context, e access.Entry) (err error) {
 	defer errorf("record access", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO access_log (id, at, actor, action, contact_id, reason, request_id)
+	err = t.conn.Later(ctx, "record access", `INSERT INTO access_log (id, at, actor, action, contact_id, reason, request_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, micro(e.At), e.Actor, string(e.Action), e.ContactID, e.Reason, e.RequestID)
 	return err
 }

@@ -49,6 +49,12 @@ type TxConn interface {
 	Rollback(ctx context.Context) error
 	// Enqueue inserts a River job in this transaction.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+	// Later runs a write whose only outcome is its error. A backend that
+	// pipelines (PostgreSQL) may hold it and send it with the transaction's
+	// next statement, Enqueue or Commit, one round trip for all: that call
+	// then reports its error, named by op (a unique violation as
+	// store.ErrConflict). The transaction fails either way.
+	Later(ctx context.Context, op, query string, args ...any) error
 }
 
 // Backend is what a database brings to the shared implementation.

@@ -148,6 +148,6 @@ func (t *tx) LazyCommit(ctx context.Context) (err error) {
 	if t.b.LazyCommit == "" {
 		return nil
 	}
-	_, err = t.db.Exec(ctx, t.b.LazyCommit)
+	err = t.conn.Later(ctx, "lazy commit", t.b.LazyCommit)
 	return err
 }

@@ -51,6 +51,12 @@ func (t StdTx) QueryRow(ctx context.Context, q string, args ...any) Row {
 	return t.Tx.QueryRowContext(ctx, q, args...)
 }
 
+// Later runs a write now: database/sql has no pipeline.
+func (t StdTx) Later(ctx context.Context, _, q string, args ...any) error {
+	_, err := t.Tx.ExecContext(ctx, q, args...)
+	return err
+}
+
 // Commit commits.
 func (t StdTx) Commit(context.Context) error { return t.Tx.Commit() }
 

@@ -79,7 +79,7 @@ func nullable(s string) any {
 
 func (t *tx) CreateMessage(ctx context.Context, m message.Message) (err error) {
 	defer errorf("create message", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
+	err = t.conn.Later(ctx, "create message", `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
 		error_code, error_title, created_at, updated_at, unknown_since)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, CASE WHEN $8 = 'unknown' THEN CAST($11 AS BIGINT) ELSE 0 END)`,
 		m.ID, m.ContactID, string(m.Kind), m.Purpose, m.ConsentEventID, m.BodyKey, nullable(m.WAMID), string(m.Status),
@@ -138,7 +138,7 @@ func (t *tx) PutInbox(ctx context.Context, it store.InboxItem) (err error) {
 	if !it.ProcessedAt.IsZero() {
 		body = []byte{} // handled: the body, which holds numbers, is not kept
 	}
-	_, err = t.db.Exec(ctx, `INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES ($1, $2, $3, $4, $5)`,
+	err = t.conn.Later(ctx, "put inbox", `INSERT INTO webhook_inbox (id, digest, received_at, body_ct, processed_at) VALUES ($1, $2, $3, $4, $5)`,
 		it.ID, it.Digest, micro(it.ReceivedAt), body, micro(it.ProcessedAt))
 	return t.conflict(err)
 }

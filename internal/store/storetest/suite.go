@@ -433,6 +433,77 @@ func Exercise(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("held writes keep their order and their errors", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		// Writes a backend may hold for the next statement are seen by the
+		// reads after them in the same transaction, and commit with it.
+		tokA, tokB := []byte("held-a"), []byte("held-b")
+		item := store.InboxItem{ID: "h1", Digest: []byte("held"), ReceivedAt: t0, BodyCT: []byte("sealed")}
+		tx(t, s, func(tx store.Tx) error {
+			if err := tx.Suppress(ctx, tokA, "stopp", t0); err != nil {
+				return err
+			}
+			if at, err := tx.SuppressedAt(ctx, tokA); err != nil || !at.Equal(t0) {
+				t.Errorf("a single-row read after a held write = %v, %v; want %v", at, err, t0)
+			}
+			if err := tx.Suppress(ctx, tokB, "stopp", t0); err != nil {
+				return err
+			}
+			if got, err := tx.SuppressedTokens(ctx, [][]byte{tokA, tokB}); err != nil || len(got) != 2 {
+				t.Errorf("a query after a held write = %v, %v; want both tokens", got, err)
+			}
+			if err := tx.PutInbox(ctx, item); err != nil {
+				return err
+			}
+			return tx.Enqueue(ctx, NoopArgs{N: 10}, nil)
+		})
+		if n := b.Int(t, s, `SELECT count(*) FROM webhook_inbox WHERE id = 'h1'`) +
+			b.Int(t, s, `SELECT count(*) FROM river_job WHERE kind = 'storetest_noop'`); n != 2 {
+			t.Errorf("held writes before Enqueue: %d of the body and its job committed, want 2", n)
+		}
+		// A held write that fails fails its transaction, as ErrConflict
+		// where it is a duplicate, whatever call reports it, and the
+		// transaction leaves nothing. More failures than the pool has
+		// connections: a failed commit gives its connection back.
+		tokC := []byte("held-c")
+		next := map[string]func(store.Tx) error{
+			"single-row read": func(tx store.Tx) error { _, err := tx.SuppressedAt(ctx, tokA); return err },
+			"query":           func(tx store.Tx) error { _, err := tx.SuppressedTokens(ctx, [][]byte{tokA}); return err },
+			"write":           func(tx store.Tx) error { _, err := tx.MarkSeen(ctx, "msg:held", t0); return err },
+			"enqueue":         func(tx store.Tx) error { return tx.Enqueue(ctx, NoopArgs{N: 11}, nil) },
+			"commit":          func(store.Tx) error { return nil },
+		}
+		for range 5 {
+			for name, fn := range next {
+				dup := item
+				dup.ID = "h-" + name
+				err := s.Tx(ctx, func(tx store.Tx) error {
+					if err := tx.Suppress(ctx, tokC, "stopp", t0); err != nil {
+						return err
+					}
+					if err := tx.PutInbox(ctx, dup); err != nil {
+						return err
+					}
+					return fn(tx)
+				})
+				if !errors.Is(err, store.ErrConflict) {
+					t.Errorf("a duplicate held before the %s: %v, want ErrConflict", name, err)
+				}
+			}
+		}
+		if n := b.Int(t, s, `SELECT count(*) FROM suppressions WHERE token = 'held-c'`) +
+			b.Int(t, s, `SELECT count(*) FROM webhook_seen`) +
+			b.Int(t, s, `SELECT count(*) FROM river_job WHERE kind = 'storetest_noop'`); n != 1 {
+			t.Errorf("failed transactions left rows: %d, want only the first job", n)
+		}
+		short, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := s.Tx(short, func(tx store.Tx) error { return tx.Suppress(short, tokC, "stopp", t0) }); err != nil {
+			t.Fatalf("a transaction after the failed ones: %v", err)
+		}
+	})
+
 	t.Run("whatsapp", func(t *testing.T) {
 		t.Parallel()
 		exerciseWhatsApp(t, b)
