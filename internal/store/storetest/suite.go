@@ -467,6 +467,9 @@ func Exercise(t *testing.T, b Backend) {
 		// transaction leaves nothing. More failures than the pool has
 		// connections: a failed commit gives its connection back.
 		tokC := []byte("held-c")
+		// A leaked connection would make a later transaction wait for ever.
+		short, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
 		next := map[string]func(store.Tx) error{
 			"single-row read": func(tx store.Tx) error { _, err := tx.SuppressedAt(ctx, tokA); return err },
 			"query":           func(tx store.Tx) error { _, err := tx.SuppressedTokens(ctx, [][]byte{tokA}); return err },
@@ -478,7 +481,7 @@ func Exercise(t *testing.T, b Backend) {
 			for name, fn := range next {
 				dup := item
 				dup.ID = "h-" + name
-				err := s.Tx(ctx, func(tx store.Tx) error {
+				err := s.Tx(short, func(tx store.Tx) error {
 					if err := tx.Suppress(ctx, tokC, "stopp", t0); err != nil {
 						return err
 					}
@@ -492,15 +495,13 @@ func Exercise(t *testing.T, b Backend) {
 				}
 			}
 		}
+		if err := s.Tx(short, func(tx store.Tx) error { _, err := tx.SuppressedAt(short, tokC); return err }); err != nil {
+			t.Fatalf("a transaction after the failed ones: %v", err)
+		}
 		if n := b.Int(t, s, `SELECT count(*) FROM suppressions WHERE token = 'held-c'`) +
 			b.Int(t, s, `SELECT count(*) FROM webhook_seen`) +
 			b.Int(t, s, `SELECT count(*) FROM river_job WHERE kind = 'storetest_noop'`); n != 1 {
 			t.Errorf("failed transactions left rows: %d, want only the first job", n)
-		}
-		short, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := s.Tx(short, func(tx store.Tx) error { return tx.Suppress(short, tokC, "stopp", t0) }); err != nil {
-			t.Fatalf("a transaction after the failed ones: %v", err)
 		}
 	})
 
