@@ -345,11 +345,24 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 	return nil
 }
 
-// sender finds the contact that wrote: by number, or by business-scoped user
-// id when the platform leaves the number out (§7). It records the BSUID next
-// to the number when both are known.
+// sender finds the contact that wrote, and locks it for what the person
+// asks: by number, or by business-scoped user id when the platform leaves
+// the number out (§7). It records the BSUID next to the number when both are
+// known.
 func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
-	c, num, err := a.person(ctx, tx, waID, userID)
+	var c contact.Contact
+	num, err := a.cfg.Phones.Parse("+" + whatsapp.Digits(waID))
+	switch {
+	case waID != "" && err == nil:
+		// One statement finds and locks: a STOPP under load waits for
+		// every round trip (K-06).
+		c, err = tx.LockContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+	default:
+		num = ""
+		if c, _, err = a.person(ctx, tx, "", userID); err == nil {
+			c, err = tx.LockContact(ctx, c.ID)
+		}
+	}
 	if err == nil && num.E164() != "" && userID != "" {
 		err = a.recordBSUID(ctx, tx, c, userID)
 	}
@@ -438,7 +451,7 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 		if optOutButton {
 			method = "button"
 		}
-		return a.objectOnChannel(ctx, tx, c.ID, method, true)
+		return a.objectLocked(ctx, tx, c, method, true)
 	default:
 		if known && match.Kind == keyword.OptIn && match.Code != "" {
 			ok, err := a.confirmOptIn(ctx, tx, c.ID, match.Code, "whatsapp", m.ID)
@@ -490,7 +503,7 @@ func (a *App) handlePreference(ctx context.Context, tx store.Tx, up whatsapp.Use
 	if err != nil {
 		return err
 	}
-	return a.objectOnChannel(ctx, tx, c.ID, "platform_preference", false)
+	return a.objectLocked(ctx, tx, c, "platform_preference", false)
 }
 
 // objectOnChannel commits an objection to every marketing purpose on WhatsApp
@@ -499,8 +512,16 @@ func (a *App) handlePreference(ctx context.Context, tx store.Tx, up whatsapp.Use
 // offer in it (K-05).
 func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, method string, confirm bool) error {
 	c, err := tx.LockContact(ctx, contactID)
-	if err != nil || c.Erased() {
+	if err != nil {
 		return err
+	}
+	return a.objectLocked(ctx, tx, c, method, confirm)
+}
+
+// objectLocked is objectOnChannel for a contact this transaction has locked.
+func (a *App) objectLocked(ctx context.Context, tx store.Tx, c contact.Contact, method string, confirm bool) error {
+	if c.Erased() {
+		return nil
 	}
 	e := objection(string(consent.WhatsApp), method, "whatsapp", Public)
 	states, err := touched(ctx, tx, c.ID, e) // WhatsApp's purposes only: consent elsewhere stays
@@ -513,5 +534,5 @@ func (a *App) objectOnChannel(ctx context.Context, tx store.Tx, contactID, metho
 	if _, _, err := a.object(ctx, tx, c, e, states); err != nil || !confirm || !changed {
 		return err // not asked to confirm, or already unsubscribed: no second confirmation
 	}
-	return a.queueMessage(ctx, tx, contactID, message.OptOutConfirmation, "", "")
+	return a.queueMessage(ctx, tx, c.ID, message.OptOutConfirmation, "", "")
 }

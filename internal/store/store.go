@@ -144,6 +144,9 @@ type Tx interface {
 	// LockContact reads a contact and holds it against concurrent changes of its
 	// chain until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL).
 	LockContact(ctx context.Context, id string) (contact.Contact, error)
+	// LockContactByIndex is LockContact for the contact a blind index names;
+	// ErrNotFound if none does.
+	LockContactByIndex(ctx context.Context, blindIndex []byte) (contact.Contact, error)
 
 	// AppendEvent adds the next event of a contact's chain and moves the
 	// contact's head; ErrConflict if e does not follow the current head.

@@ -54,12 +54,21 @@ func (t *tx) CreateContact(ctx context.Context, c contact.Contact) (err error) {
 
 func (t *tx) LockContact(ctx context.Context, id string) (c contact.Contact, err error) {
 	defer errorf("lock contact", &err)
+	return t.lockContact(ctx, `c.id = $1`, id)
+}
+
+func (t *tx) LockContactByIndex(ctx context.Context, blindIndex []byte) (c contact.Contact, err error) {
+	defer errorf("lock contact by index", &err)
+	return t.lockContact(ctx, `c.blind_index = $1`, blindIndex)
+}
+
+func (t *tx) lockContact(ctx context.Context, where string, arg any) (contact.Contact, error) {
 	// Only the contact's row is locked: PostgreSQL cannot lock the nullable
 	// side of an outer join.
 	lock := t.b.ForUpdate
 	if lock != "" {
 		lock += " OF c"
 	}
-	c, err = scanContact(t.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id = $1`+lock, id))
+	c, err := scanContact(t.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE `+where+lock, arg))
 	return c, t.notFound(err)
 }

@@ -164,6 +164,9 @@ func Exercise(t *testing.T, b Backend) {
 		if err := s.Tx(ctx, func(tx store.Tx) error { _, err := tx.LockContact(ctx, "nope"); return err }); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("lock missing contact: %v", err)
 		}
+		if err := s.Tx(ctx, func(tx store.Tx) error { _, err := tx.LockContactByIndex(ctx, []byte{9}); return err }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("lock by a missing index: %v", err)
+		}
 	})
 
 	t.Run("a locked contact waits for the lock holder", func(t *testing.T) {
@@ -188,11 +191,11 @@ func Exercise(t *testing.T, b Backend) {
 		got := make(chan contact.Contact)
 		go func() {
 			tx(t, s, func(tx store.Tx) error {
-				c, err := tx.LockContact(ctx, "c1")
+				c, err := tx.LockContactByIndex(ctx, []byte{1, 1, 2, 3}) // c1's, as a STOPP finds it
 				if holding.TryLock() {
 					holding.Unlock()
 				} else {
-					t.Errorf("the second LockContact returned while the first transaction held the contact")
+					t.Errorf("LockContactByIndex returned while the first transaction held the contact")
 				}
 				got <- c
 				return err
@@ -201,7 +204,7 @@ func Exercise(t *testing.T, b Backend) {
 		time.Sleep(100 * time.Millisecond)
 		close(release)
 		if c := <-got; c.ID != "c1" || c.BlindIndex == nil {
-			t.Errorf("LockContact read %+v, want the whole contact", c)
+			t.Errorf("LockContactByIndex read %+v, want the whole contact", c)
 		}
 	})
 
