@@ -351,13 +351,12 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 // known.
 func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
 	var c contact.Contact
-	num, err := a.cfg.Phones.Parse("+" + whatsapp.Digits(waID))
-	switch {
-	case waID != "" && err == nil:
+	num, err := a.waNumber(waID)
+	if err == nil {
 		// One statement finds and locks: a STOPP under load waits for
 		// every round trip (K-06).
 		c, err = tx.LockContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
-	default:
+	} else {
 		num = ""
 		if c, _, err = a.person(ctx, tx, "", userID); err == nil {
 			c, err = tx.LockContact(ctx, c.ID)
@@ -369,14 +368,20 @@ func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (con
 	return c, num, err
 }
 
+// waNumber is the number a wa_id names; an error when it names none.
+func (a *App) waNumber(waID string) (phone.Number, error) {
+	if waID == "" {
+		return "", store.ErrNotFound
+	}
+	return a.cfg.Phones.Parse("+" + whatsapp.Digits(waID))
+}
+
 // person finds the contact a wa_id or BSUID names: by number when it is
 // one, else by the BSUID.
 func (a *App) person(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
-	if waID != "" {
-		if n, err := a.cfg.Phones.Parse("+" + whatsapp.Digits(waID)); err == nil {
-			c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(n.E164()))
-			return c, n, err
-		}
+	if n, err := a.waNumber(waID); err == nil {
+		c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(n.E164()))
+		return c, n, err
 	}
 	if userID != "" {
 		c, err := tx.ContactByBSUID(ctx, a.vault.BlindIndex("bsuid:"+userID))

@@ -27,8 +27,11 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint violated.
-const uniqueViolation = "23505"
+// isUnique reports a unique constraint violated (SQLSTATE 23505).
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
 
 // Store is the PostgreSQL store.
 type Store struct {
@@ -107,10 +110,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 			return err
 		},
-		IsUnique: func(err error) bool {
-			var pe *pgconn.PgError
-			return errors.As(err, &pe) && pe.Code == uniqueViolation
-		},
+		IsUnique: isUnique,
 		IsNoRows: func(err error) bool { return errors.Is(err, pgx.ErrNoRows) },
 		Ping:     pool.Ping,
 		Close: func() error {

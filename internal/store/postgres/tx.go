@@ -62,8 +62,7 @@ func (t *txConn) send(ctx context.Context, q string, args []any) (pgx.BatchResul
 	for _, op := range ops {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
-			var pe *pgconn.PgError
-			if errors.As(err, &pe) && pe.Code == uniqueViolation {
+			if isUnique(err) {
 				return nil, fmt.Errorf("%s: %w: %v", op, store.ErrConflict, err)
 			}
 			return nil, fmt.Errorf("%s: %w", op, err)
