@@ -111,8 +111,8 @@ func campaignRange(id string) (from, to string) { return id + ":", id + ";" }
 
 func (t *tx) SetCampaignCursor(ctx context.Context, id, cursor string) (err error) {
 	defer errorf("set campaign cursor", &err)
-	_, err = t.db.Exec(ctx, `UPDATE campaigns SET cursor = $2 WHERE id = $1`, id, cursor)
-	return err
+	// Held: it commits with the batch's decisions, in their last round trip.
+	return t.conn.Later(ctx, "set campaign cursor", `UPDATE campaigns SET cursor = $2 WHERE id = $1`, id, cursor)
 }
 
 func (t *tx) SetCampaignAudience(ctx context.Context, id string, audience int64) (err error) {
