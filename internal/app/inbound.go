@@ -350,19 +350,18 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 // the number out (§7). It records the BSUID next to the number when both are
 // known.
 func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
-	var c contact.Contact
 	num, err := a.waNumber(waID)
-	if err == nil {
-		// One statement finds and locks: a STOPP under load waits for
-		// every round trip (K-06).
-		c, err = tx.LockContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
-	} else {
-		num = ""
-		if c, _, err = a.person(ctx, tx, "", userID); err == nil {
+	if err != nil { // no number: by BSUID alone
+		c, _, err := a.person(ctx, tx, "", userID)
+		if err == nil {
 			c, err = tx.LockContact(ctx, c.ID)
 		}
+		return c, "", err
 	}
-	if err == nil && num.E164() != "" && userID != "" {
+	// One statement finds and locks: a STOPP under load waits for every
+	// round trip (K-06).
+	c, err := tx.LockContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+	if err == nil && userID != "" {
 		err = a.recordBSUID(ctx, tx, c, userID)
 	}
 	return c, num, err
