@@ -17,13 +17,12 @@ import (
 )
 
 // The floor writes a batch a statement, as many a batch as a campaign
-// decides a transaction (250), and keeps as many requests in flight as simMax
-// and the campaign do (96): floorWorkers batches at once, each sent by
-// floorSenders goroutines.
+// decides a transaction (250), and sends each batch on the campaign's
+// transport (Client.SendBatch), floorWorkers batches at once to hide the
+// database's round trips.
 const (
 	floorBatch   = 250
-	floorWorkers = 8
-	floorSenders = 12
+	floorWorkers = 4
 )
 
 // floorMax is the tight client's accept rate when each message also costs
@@ -59,6 +58,7 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (p
 		wg.Go(func() {
 			ids := make([]any, floorBatch)
 			outcome := make([]any, 2*floorBatch)
+			reqs := make([]*whatsapp.MessageRequest, floorBatch)
 			for b := next.Add(1); b <= batches; b = next.Add(1) {
 				for i := range ids {
 					ids[i] = fmt.Sprintf("floor:%d:%d", b, i)
@@ -67,19 +67,15 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (p
 					errs <- err
 					return
 				}
-				var sent atomic.Int64
-				var senders sync.WaitGroup
-				for range floorSenders {
-					senders.Go(func() {
-						for i := sent.Add(1) - 1; i < floorBatch; i = sent.Add(1) - 1 {
-							// As in simMax, an answer is an answer: a refusal
-							// costs the same writes.
-							r, _ := c.SendTemplate(ctx, number(int(b)*floorBatch+int(i)), tpl, ids[i].(string))
-							outcome[2*i], outcome[2*i+1] = ids[i], r.MessageID
-						}
-					})
+				for i := range reqs {
+					reqs[i] = &whatsapp.MessageRequest{To: number(int(b)*floorBatch + i), Type: whatsapp.TypeTemplate,
+						Template: &tpl, BizOpaqueCallbackData: ids[i].(string)}
 				}
-				senders.Wait()
+				// As in simMax, an answer is an answer: a refusal costs the
+				// same writes.
+				for i, r := range c.SendBatch(ctx, reqs) {
+					outcome[2*i], outcome[2*i+1] = ids[i], r.Result.MessageID
+				}
 				if err := exec(ctx, record, outcome...); err != nil {
 					errs <- err
 					return

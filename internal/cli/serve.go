@@ -55,7 +55,10 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 	w := cfg.WhatsApp
 	ch := &channel{appSecret: w.AppSecret, verifyToken: w.VerifyToken, businessNumber: whatsapp.Digits(w.BusinessNumber)}
 	clientCfg := whatsapp.ClientConfig{BaseURL: w.BaseURL, Version: w.Version, Token: w.Token, PhoneNumberID: w.PhoneNumberID,
-		Logger: log.With("component", "whatsapp")}
+		Logger: log.With("component", "whatsapp"), Pipeline: w.Pipeline}
+	if w.Pipeline == 0 {
+		clientCfg.Pipeline = -1 // one request a connection, through net/http and its proxy settings
+	}
 	if w.Simulated() {
 		if ch.appSecret == "" {
 			ch.appSecret = randomSecret()

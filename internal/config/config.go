@@ -71,6 +71,10 @@ type WhatsApp struct {
 	BusinessNumber string
 	// MPS is the sending number's throughput: 80 by default, up to 1,000 (§3.1).
 	MPS int
+	// Pipeline is how many campaign requests one connection carries at once
+	// (HTTP/1.1 pipelining); 0 sends one at a time through the HTTP client,
+	// which honours HTTPS_PROXY.
+	Pipeline int
 	// MorePhoneNumberIDs are further sending numbers on the same account,
 	// each paced on its own; a campaign names one as its sender.
 	MorePhoneNumberIDs []string
@@ -183,6 +187,8 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.WhatsApp.MorePhoneNumberIDs }, false)},
 	{env: "SAMTYKKE_WHATSAPP_MPS", def: "80", usage: "messages per second of the sending number (80, up to 1000)",
 		set: intKey(func(c *Config) *int { return &c.WhatsApp.MPS })},
+	{env: "SAMTYKKE_WHATSAPP_PIPELINE", def: "8", usage: "campaign requests a connection carries at once (0: one, through HTTPS_PROXY if set)",
+		set: intKey(func(c *Config) *int { return &c.WhatsApp.Pipeline })},
 	{env: "SAMTYKKE_WHATSAPP_BUSINESS_NUMBER", usage: "the WhatsApp number people write to, for wa.me links",
 		set: str(func(c *Config) *string { return &c.WhatsApp.BusinessNumber })},
 	{env: "SAMTYKKE_WHATSAPP_APP_SECRET", secret: true, usage: "app secret that signs webhooks",
@@ -293,6 +299,9 @@ func (c Config) Validate() error {
 	}
 	if c.WhatsApp.MPS < 1 || c.WhatsApp.MPS > 1000 {
 		bad("SAMTYKKE_WHATSAPP_MPS must be between 1 and 1000")
+	}
+	if c.WhatsApp.Pipeline < 0 || c.WhatsApp.Pipeline > 64 {
+		bad("SAMTYKKE_WHATSAPP_PIPELINE must be between 0 and 64")
 	}
 	if c.MessageRetentionDays < 1 {
 		bad("SAMTYKKE_MESSAGE_RETENTION_DAYS must be at least 1")

@@ -63,7 +63,7 @@ func TestLoadDefaults(t *testing.T) {
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
 		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095, SendAttempts: 5, UnknownAfterDays: 8,
-		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80},
+		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() (-want +got):\n%s", diff)
@@ -184,7 +184,7 @@ func TestLoadSources(t *testing.T) {
 			env:  validWhatsApp,
 			check: func(t *testing.T, c config.Config) {
 				want := config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", Token: "EAAG-token",
-					PhoneNumberID: "1234567890", BusinessNumber: "4722334455", MPS: 80, AppSecret: "app-secret", VerifyToken: "verify-token"}
+					PhoneNumberID: "1234567890", BusinessNumber: "4722334455", MPS: 80, Pipeline: 8, AppSecret: "app-secret", VerifyToken: "verify-token"}
 				if diff := cmp.Diff(want, c.WhatsApp); diff != "" {
 					t.Errorf("WhatsApp (-want +got):\n%s", diff)
 				}
@@ -221,6 +221,7 @@ func TestLoadErrors(t *testing.T) {
 		{"minimum age not a number", map[string]string{"SAMTYKKE_MIN_AGE": "fifteen"}, []string{"SAMTYKKE_MIN_AGE: must be a whole number"}},
 		{"bad log format", map[string]string{"SAMTYKKE_LOG_FORMAT": "xml"}, []string{"SAMTYKKE_LOG_FORMAT"}},
 		{"bad log level", map[string]string{"SAMTYKKE_LOG_LEVEL": "verbose"}, []string{"SAMTYKKE_LOG_LEVEL"}},
+		{"pipeline deeper than 64", map[string]string{"SAMTYKKE_WHATSAPP_PIPELINE": "65"}, []string{"SAMTYKKE_WHATSAPP_PIPELINE must be between 0 and 64"}},
 		{"three-letter region", map[string]string{"SAMTYKKE_PHONE_REGIONS": "SE,NOR"}, []string{`SAMTYKKE_PHONE_REGIONS: "NOR"`}},
 		{"whatsapp token alone", map[string]string{"SAMTYKKE_WHATSAPP_TOKEN": "EAAG-token"}, []string{
 			"SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", "SAMTYKKE_WHATSAPP_APP_SECRET", "SAMTYKKE_WHATSAPP_VERIFY_TOKEN"}},

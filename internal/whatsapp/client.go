@@ -5,6 +5,7 @@ package whatsapp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,14 @@ type ClientConfig struct {
 	HTTPClient *http.Client
 	// Logger receives debug lines (ids and masked numbers only); nil discards.
 	Logger *slog.Logger
+	// Pipeline is how many requests SendBatch writes on one connection
+	// before it reads their answers, DefaultPipeline when 0. A negative value
+	// sends each request through HTTPClient as Send does: the choice behind an
+	// HTTP proxy, which the pipelined connections do not use. They take TLS
+	// settings from HTTPClient's *http.Transport, if any.
+	Pipeline int
+	// Conns is how many connections SendBatch uses at once, DefaultConns when 0.
+	Conns int
 }
 
 // Client sends messages through the Cloud API. It is safe for concurrent use.
@@ -56,6 +65,8 @@ type Client struct {
 	auth     string
 	http     *http.Client
 	log      *slog.Logger
+	pipe     *pipeline // nil: SendBatch goes through http
+	conns    int
 }
 
 // PhoneNumberID is the sending business number's id: the key of its
@@ -99,13 +110,33 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("whatsapp: invalid ClientConfig.BaseURL %q", base)
 	}
-	return &Client{
+	c := &Client{
 		phoneID:  cfg.PhoneNumberID,
 		endpoint: endpoint,
 		auth:     "Bearer " + cfg.Token,
 		http:     hc,
 		log:      log,
-	}, nil
+		conns:    cfg.Conns,
+	}
+	if c.conns <= 0 {
+		c.conns = DefaultConns
+	}
+	if cfg.Pipeline >= 0 {
+		depth := cfg.Pipeline
+		if depth == 0 {
+			depth = DefaultPipeline
+		}
+		timeout := hc.Timeout
+		if timeout <= 0 {
+			timeout = DefaultTimeout
+		}
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
+			tc = tr.TLSClientConfig
+		}
+		c.pipe = newPipeline(endpoint, c.auth, depth, c.conns, timeout, tc)
+	}
+	return c, nil
 }
 
 // validVersion accepts "v" digits "." digits, e.g. "v25.0".
@@ -128,12 +159,6 @@ func validVersion(v string) bool {
 // SendTemplate sends an approved template to an E.164 number (§1.3).
 // callbackData (≤512 characters, no personal data) is echoed in status webhooks (§6).
 func (c *Client) SendTemplate(ctx context.Context, to string, tpl Template, callbackData string) (SendResult, error) {
-	if tpl.Name == "" || utf8.RuneCountInString(tpl.Name) > MaxTemplateNameLen {
-		return SendResult{}, invalidf("template name must be 1 to %d characters", MaxTemplateNameLen)
-	}
-	if tpl.Language.Code == "" {
-		return SendResult{}, invalidf("template language code is required")
-	}
 	return c.Send(ctx, &MessageRequest{To: to, Type: TypeTemplate, Template: &tpl, BizOpaqueCallbackData: callbackData})
 }
 
@@ -182,23 +207,50 @@ func (c *Client) SendButtons(ctx context.Context, to string, body string, button
 // checks the recipient and the callback data, and returns the wamid. See the
 // package documentation for how to treat its errors.
 func (c *Client) Send(ctx context.Context, req *MessageRequest) (SendResult, error) {
+	if err := prepare(req); err != nil {
+		return SendResult{}, err
+	}
+	return c.send(ctx, req)
+}
+
+// send posts a prepared request.
+func (c *Client) send(ctx context.Context, req *MessageRequest) (SendResult, error) {
+	var resp SendResponse
+	if err := c.post(ctx, req, &resp); err != nil {
+		return SendResult{}, err
+	}
+	return c.accepted(ctx, req, resp)
+}
+
+// prepare fills messaging_product and recipient_type and checks what the
+// platform would refuse anyway.
+func prepare(req *MessageRequest) error {
 	req.MessagingProduct = MessagingProduct
 	if req.RecipientType == "" {
 		req.RecipientType = "individual"
 	}
 	if req.To != "" && !isE164(req.To) {
-		return SendResult{}, invalidf("recipient must be E.164 (+ and 7 to 15 digits)")
+		return invalidf("recipient must be E.164 (+ and 7 to 15 digits)")
 	}
 	if req.To == "" && req.Recipient == "" {
-		return SendResult{}, invalidf("recipient is required")
+		return invalidf("recipient is required")
 	}
 	if n := utf8.RuneCountInString(req.BizOpaqueCallbackData); n > MaxCallbackDataLen {
-		return SendResult{}, invalidf("biz_opaque_callback_data is %d characters, max %d", n, MaxCallbackDataLen)
+		return invalidf("biz_opaque_callback_data is %d characters, max %d", n, MaxCallbackDataLen)
 	}
-	var resp SendResponse
-	if err := c.post(ctx, req, &resp); err != nil {
-		return SendResult{}, err
+	if t := req.Template; t != nil {
+		if t.Name == "" || utf8.RuneCountInString(t.Name) > MaxTemplateNameLen {
+			return invalidf("template name must be 1 to %d characters", MaxTemplateNameLen)
+		}
+		if t.Language.Code == "" {
+			return invalidf("template language code is required")
+		}
 	}
+	return nil
+}
+
+// accepted reads the wamid out of a 2xx answer to req.
+func (c *Client) accepted(ctx context.Context, req *MessageRequest, resp SendResponse) (SendResult, error) {
 	if len(resp.Messages) == 0 || resp.Messages[0].ID == "" {
 		// 200 means accepted (§1.6); without the wamid we cannot correlate.
 		return SendResult{}, fmt.Errorf("%w: 200 answer without messages[0].id", ErrAmbiguous)
@@ -275,13 +327,18 @@ func (c *Client) post(ctx context.Context, body any, out any) error {
 	answer.Reset()
 	defer bufPool.Put(answer)
 	_, err = answer.ReadFrom(io.LimitReader(resp.Body, maxResponseBody))
-	data := answer.Bytes()
+	return decodeAnswer(resp, answer.Bytes(), err, out)
+}
+
+// decodeAnswer decodes a 2xx answer's body into out, or returns the error
+// that the answer (or reading it, readErr) means.
+func decodeAnswer(resp *http.Response, data []byte, readErr error, out any) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated error body still classifies by status.
 		return newAPIError(resp.StatusCode, resp.Header, data)
 	}
-	if err != nil {
-		return fmt.Errorf("%w: read %d answer: %w", ErrAmbiguous, resp.StatusCode, err)
+	if readErr != nil {
+		return fmt.Errorf("%w: read %d answer: %w", ErrAmbiguous, resp.StatusCode, readErr)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%w: decode %d answer: %w", ErrAmbiguous, resp.StatusCode, err)

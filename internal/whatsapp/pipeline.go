@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package whatsapp
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of ClientConfig's batch sending.
+const (
+	// DefaultPipeline is how many requests SendBatch writes on a connection
+	// before it reads their answers.
+	DefaultPipeline = 8
+	// DefaultConns is how many connections SendBatch keeps.
+	DefaultConns = 32
+)
+
+// maxIdle is how long an unused batch connection is kept.
+const maxIdle = 30 * time.Second
+
+// BatchResult is the outcome of one request of SendBatch.
+type BatchResult struct {
+	Result SendResult
+	// Err is classified as Send's errors are (see the package documentation).
+	Err error
+	// Sent is when the request was written; zero when it never was.
+	Sent time.Time
+}
+
+// SendBatch sends many message requests at once and returns their outcomes
+// in order. Each request is checked and filled as Send does.
+//
+// With pipelining (ClientConfig.Pipeline), a connection carries up to that
+// many requests in one write and reads their answers in order (RFC 9112
+// §9.3.2): a campaign then costs a fraction of the system calls of one
+// exchange a message. The price is that a connection lost mid-way leaves
+// every request written on it and not yet answered ambiguous, not only one;
+// requests the server had said it would not read (Connection: close) or that
+// were never written are ErrNotSent.
+func (c *Client) SendBatch(ctx context.Context, reqs []*MessageRequest) []BatchResult {
+	out := make([]BatchResult, len(reqs))
+	ready := make([]int, 0, len(reqs))
+	for i, r := range reqs {
+		if err := prepare(r); err != nil {
+			out[i].Err = err
+			continue
+		}
+		ready = append(ready, i)
+	}
+	depth := 1
+	var answers []SendResponse
+	if c.pipe != nil {
+		depth, answers = c.pipe.depth, make([]SendResponse, len(reqs))
+	}
+	chunks := (len(ready) + depth - 1) / depth
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(c.conns, chunks) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= chunks {
+					return
+				}
+				chunk := ready[k*depth : min((k+1)*depth, len(ready))]
+				if c.pipe == nil {
+					i := chunk[0]
+					out[i].Sent = time.Now()
+					out[i].Result, out[i].Err = c.send(ctx, reqs[i])
+					continue
+				}
+				c.pipe.exchange(ctx, reqs, chunk, out, answers)
+				for _, i := range chunk {
+					if out[i].Err == nil {
+						out[i].Result, out[i].Err = c.accepted(ctx, reqs[i], answers[i])
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// pipeline is SendBatch's pool of HTTP/1.1 connections to the Graph host.
+type pipeline struct {
+	addr    string
+	tls     *tls.Config // nil for http
+	depth   int
+	timeout time.Duration
+	// head is every request's start line and headers up to Content-Length's value.
+	head []byte
+
+	mu   sync.Mutex
+	idle []*pconn
+	max  int
+}
+
+// pconn is one connection of a pipeline.
+type pconn struct {
+	net.Conn
+	br   *bufio.Reader
+	req  bytes.Buffer // the requests of one write
+	body bytes.Buffer // one request's JSON
+	used time.Time
+}
+
+func newPipeline(endpoint *url.URL, auth string, depth, conns int, timeout time.Duration, tc *tls.Config) *pipeline {
+	port := endpoint.Port()
+	if port == "" {
+		port = "80"
+		if endpoint.Scheme == "https" {
+			port = "443"
+		}
+	}
+	// Room to keep connections for a few batches at once (a benchmark's tight
+	// client): dialling anew costs more than an idle socket.
+	p := &pipeline{addr: net.JoinHostPort(endpoint.Hostname(), port), depth: depth, timeout: timeout, max: 4 * conns}
+	if endpoint.Scheme == "https" {
+		p.tls = tc.Clone()
+		if p.tls.ServerName == "" {
+			p.tls.ServerName = endpoint.Hostname()
+		}
+		p.tls.NextProtos = []string{"http/1.1"}
+	}
+	p.head = fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: samtykke\r\nAuthorization: %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: ", endpoint.RequestURI(), endpoint.Host, auth)
+	return p
+}
+
+// get returns an idle connection that is still open, or a new one.
+func (p *pipeline) get(ctx context.Context) (*pconn, error) {
+	p.mu.Lock()
+	for len(p.idle) > 0 {
+		pc := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if time.Since(pc.used) < maxIdle && pc.br.Buffered() == 0 && !peerClosed(pc.Conn) {
+			p.mu.Unlock()
+			return pc, nil
+		}
+		pc.Close()
+	}
+	p.mu.Unlock()
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	var conn net.Conn
+	var err error
+	if p.tls != nil {
+		conn, err = (&tls.Dialer{NetDialer: d, Config: p.tls}).DialContext(ctx, "tcp", p.addr)
+	} else {
+		conn, err = d.DialContext(ctx, "tcp", p.addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &pconn{Conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
+}
+
+// put keeps a connection whose every answer was read.
+func (p *pipeline) put(pc *pconn) {
+	pc.used = time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle) >= p.max {
+		pc.Close()
+		return
+	}
+	p.idle = append(p.idle, pc)
+}
+
+// exchange writes the chunk's requests on one connection and reads their
+// answers, leaving each outcome in out: a decoded 2xx answer in answers,
+// any other in Err.
+func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk []int, out []BatchResult, answers []SendResponse) {
+	pc, err := p.get(ctx)
+	if err != nil {
+		for _, i := range chunk {
+			out[i].Err = fmt.Errorf("%w: %w", ErrNotSent, err)
+		}
+		return
+	}
+	written := make([]int, 0, len(chunk))
+	starts := make([]int, 0, len(chunk)) // where each written request begins
+	pc.req.Reset()
+	for _, i := range chunk {
+		pc.body.Reset()
+		if err := json.NewEncoder(&pc.body).Encode(reqs[i]); err != nil {
+			out[i].Err = invalidf("encode: %v", err)
+			continue
+		}
+		starts = append(starts, pc.req.Len())
+		pc.req.Write(p.head)
+		pc.req.Write(strconv.AppendInt(pc.req.AvailableBuffer(), int64(pc.body.Len()), 10))
+		pc.req.WriteString("\r\n\r\n")
+		pc.req.Write(pc.body.Bytes())
+		written = append(written, i)
+	}
+	deadline := time.Now().Add(p.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = pc.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { _ = pc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	at := time.Now()
+	n, err := pc.Write(pc.req.Bytes())
+	if err != nil {
+		for j, i := range written {
+			if starts[j] >= n {
+				out[i].Err = fmt.Errorf("%w: %w", ErrNotSent, err)
+			} else {
+				out[i].Sent, out[i].Err = at, fmt.Errorf("%w: %w", ErrAmbiguous, err)
+			}
+		}
+		pc.Close()
+		return
+	}
+	for _, i := range written {
+		out[i].Sent = at
+	}
+	for j, i := range written {
+		resp, err := http.ReadResponse(pc.br, nil)
+		if err != nil {
+			for _, k := range written[j:] {
+				out[k].Err = fmt.Errorf("%w: %w", ErrAmbiguous, err)
+			}
+			pc.Close()
+			return
+		}
+		data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+		if readErr == nil && len(data) > maxResponseBody {
+			readErr = errors.New("answer too long")
+		}
+		var sr SendResponse
+		if err := decodeAnswer(resp, data, readErr, &sr); err != nil {
+			out[i].Err = err
+		} else {
+			answers[i] = sr
+		}
+		switch {
+		case readErr != nil:
+			// The next answer's start is lost with this one's end.
+			for _, k := range written[j+1:] {
+				out[k].Err = fmt.Errorf("%w: the answer before was unreadable: %w", ErrAmbiguous, readErr)
+			}
+			pc.Close()
+			return
+		case resp.Close:
+			// A server that answers "close" reads no further request (RFC 9112 §9.6).
+			for _, k := range written[j+1:] {
+				out[k].Sent, out[k].Err = time.Time{}, fmt.Errorf("%w: the server closed the connection before it", ErrNotSent)
+			}
+			pc.Close()
+			return
+		}
+	}
+	p.put(pc)
+}
