@@ -182,7 +182,15 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				}
 			}
 			if err := a.store.Tx(ctx, func(tx store.Tx) error {
-				return tx.RecordResults(ctx, rs, a.now(), dc.MaxAttempts)
+				if err := tx.RecordResults(ctx, rs, a.now(), dc.MaxAttempts); err != nil {
+					return err
+				}
+				if allSent(rs) {
+					// A sent message a crash forgets is left sending, then
+					// unknown, and its status webhooks set it forward.
+					return tx.LazyCommit(ctx)
+				}
+				return nil
 			}); err != nil {
 				a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", err)
 			}
@@ -270,8 +278,12 @@ func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, 
 		var got int
 		err := a.store.Tx(ctx, func(tx store.Tx) error {
 			var err error
-			got, err = tx.TakeTokens(ctx, sender, dc.Batch, dc.Rate, dc.Burst, time.Now())
-			return err
+			if got, err = tx.TakeTokens(ctx, sender, dc.Batch, dc.Rate, dc.Burst, time.Now()); err != nil || got == 0 {
+				return err
+			}
+			// Tokens a database crash forgets let one batch too many out:
+			// the platform's 130429 slows the campaign down (§3.1).
+			return tx.LazyCommit(ctx)
 		})
 		if err != nil || got > 0 {
 			return got, err
@@ -458,4 +470,14 @@ func (a *App) finishCampaign(ctx context.Context, id string) (done bool, err err
 		return tx.UpdateCampaign(ctx, c, cursor)
 	})
 	return done, err
+}
+
+// allSent reports whether every outcome is an accepted send.
+func allSent(rs []store.Result) bool {
+	for _, r := range rs {
+		if r.Status != message.Sent {
+			return false
+		}
+	}
+	return true
 }

@@ -180,7 +180,10 @@ type Tx interface {
 	// Only for what such a loss leaves true, if behind: a message's delivery
 	// progress (sent, delivered, read), whose send the answer already
 	// recorded — or, for the rare message left unknown, that the settling of
-	// unknown outcomes reports as never explained.
+	// unknown outcomes reports as never explained; a batch of accepted
+	// sends, left sending (then unknown) for their status webhooks to set
+	// forward; a sending number's tokens, whose loss lets one batch too many
+	// out for the platform's rate limit to slow down.
 	LazyCommit(ctx context.Context) error
 
 	// ApplyStatuses applies status webhooks in the order given, forward moves
