@@ -160,11 +160,7 @@ func TestSendBatch_LostConnection(t *testing.T) {
 		}
 	}
 	// The connection was dropped: the next batch dials anew and goes through.
-	for i, r := range c.SendBatch(context.Background(), batch(8, 1)) {
-		if r.Err != nil {
-			t.Errorf("after the loss, request %d: %v", i, r.Err)
-		}
-	}
+	allAccepted(t, "after the loss", c.SendBatch(context.Background(), batch(8, 1)))
 }
 
 // TestSendBatch_ServerClosing: after an answer with "Connection: close" the
@@ -204,16 +200,18 @@ func TestSendBatch_IdleConnectionClosedByServer(t *testing.T) {
 	t.Parallel()
 	s := newBatchServer(t, false)
 	c := s.client(t, 8)
-	for _, r := range c.SendBatch(context.Background(), batch(32, 1)) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	allAccepted(t, "first batch", c.SendBatch(context.Background(), batch(32, 1)))
 	s.srv.CloseClientConnections()
 	time.Sleep(50 * time.Millisecond) // the FIN arrives
-	for i, r := range c.SendBatch(context.Background(), batch(32, 2)) {
+	allAccepted(t, "on closed kept connections", c.SendBatch(context.Background(), batch(32, 2)))
+}
+
+// allAccepted fails t for each result with an error.
+func allAccepted(t *testing.T, what string, results []whatsapp.BatchResult) {
+	t.Helper()
+	for i, r := range results {
 		if r.Err != nil {
-			t.Errorf("request %d on a closed kept connection: %v", i, r.Err)
+			t.Errorf("%s, request %d: %v", what, i, r.Err)
 		}
 	}
 }
