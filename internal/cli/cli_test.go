@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -277,6 +278,18 @@ func TestServe(t *testing.T) {
 	tpl := whatsapp.Template{Name: app.ConfirmationTemplate, Language: whatsapp.Language{Code: "nb"}}
 	if res, err := wa.SendTemplate(ctx, "+4791234567", tpl, "msg-1"); err != nil || !strings.HasPrefix(res.MessageID, "wamid.") {
 		t.Fatalf("send through the built-in simulator: %+v, %v", res, err)
+	}
+	// A campaign's batch is pipelined to the same server, each answer in its
+	// request's place (the answer names its recipient).
+	reqs := make([]*whatsapp.MessageRequest, 40)
+	for i := range reqs {
+		reqs[i] = &whatsapp.MessageRequest{To: fmt.Sprintf("+479123%04d", i), Type: whatsapp.TypeTemplate, Template: &tpl,
+			BizOpaqueCallbackData: fmt.Sprintf("msg-b%d", i)}
+	}
+	for i, r := range wa.SendBatch(ctx, reqs) {
+		if r.Err != nil || !strings.HasPrefix(r.Result.MessageID, "wamid.") || r.Result.WaID != reqs[i].To[1:] {
+			t.Fatalf("pipelined request %d through the built-in simulator: answered for another recipient or %v", i, r.Err)
+		}
 	}
 	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json", "/_sim/messages", "/_sim/notify"} {
 		resp, err := http.Get(base + path)

@@ -121,7 +121,7 @@ func TestSendBatch_EachAnsweredInOrder(t *testing.T) {
 				got := c.SendBatch(context.Background(), reqs)
 				for i, r := range got {
 					if r.Err != nil || r.Result.MessageID != fmt.Sprintf("wamid.m%d", i) || r.Result.WaID != reqs[i].To[1:] {
-						t.Fatalf("round %d request %d: %+v", round, i, r)
+						t.Fatalf("round %d request %d: %s", round, i, show(r))
 					}
 					if r.Sent.Before(before) || r.Sent.After(time.Now()) {
 						t.Fatalf("request %d: sent at %v", i, r.Sent)
@@ -151,11 +151,11 @@ func TestSendBatch_LostConnection(t *testing.T) {
 		switch {
 		case i < 6:
 			if r.Err != nil || r.Result.MessageID == "" {
-				t.Errorf("request %d: %+v, want accepted", i, r)
+				t.Errorf("request %d: %s, want accepted", i, show(r))
 			}
 		default:
 			if !errors.Is(r.Err, whatsapp.ErrAmbiguous) || errors.Is(r.Err, whatsapp.ErrNotSent) || r.Sent.IsZero() {
-				t.Errorf("request %d: %+v, want ambiguous", i, r)
+				t.Errorf("request %d: %s, want ambiguous", i, show(r))
 			}
 		}
 	}
@@ -177,7 +177,7 @@ func TestSendBatch_ServerClosing(t *testing.T) {
 	}
 	for i := 2; i < 4; i++ {
 		if !errors.Is(got[i].Err, whatsapp.ErrNotSent) || errors.Is(got[i].Err, whatsapp.ErrAmbiguous) || !got[i].Sent.IsZero() {
-			t.Errorf("request %d after close: %+v, want not sent", i, got[i])
+			t.Errorf("request %d after close: %s, want not sent", i, show(got[i]))
 		}
 	}
 	if s.count("m2")+s.count("m3") != 0 {
@@ -189,7 +189,7 @@ func TestSendBatch_ServerClosing(t *testing.T) {
 		t.Errorf("rate limited: %v, want a retryable 130429", again[0].Err)
 	}
 	if again[1].Err != nil || again[1].Result.MessageID != "wamid.m3" {
-		t.Errorf("after the error on the same connection: %+v", again[1])
+		t.Errorf("after the error on the same connection: %s", show(again[1]))
 	}
 }
 
@@ -204,6 +204,11 @@ func TestSendBatch_IdleConnectionClosedByServer(t *testing.T) {
 	s.srv.CloseClientConnections()
 	time.Sleep(50 * time.Millisecond) // the FIN arrives
 	allAccepted(t, "on closed kept connections", c.SendBatch(context.Background(), batch(32, 2)))
+}
+
+// show is a result without its recipient's number, for a failure message.
+func show(r whatsapp.BatchResult) string {
+	return fmt.Sprintf("wamid %q, written %v, error %v", r.Result.MessageID, !r.Sent.IsZero(), r.Err)
 }
 
 // allAccepted fails t for each result with an error.
@@ -227,10 +232,10 @@ func TestSendBatch_BadRequestsAndNoServer(t *testing.T) {
 	reqs[1].To = "4791234567" // not E.164
 	got := c.SendBatch(context.Background(), reqs)
 	if !errors.Is(got[1].Err, whatsapp.ErrInvalidRequest) || !errors.Is(got[1].Err, whatsapp.ErrNotSent) || !got[1].Sent.IsZero() {
-		t.Errorf("invalid recipient: %+v", got[1])
+		t.Errorf("invalid recipient: %s", show(got[1]))
 	}
 	if got[0].Err != nil || got[2].Err != nil || got[2].Result.MessageID != "wamid.m2" {
-		t.Errorf("the valid ones: %+v / %+v", got[0], got[2])
+		t.Errorf("the valid ones: %s / %s", show(got[0]), show(got[2]))
 	}
 	if strings.Contains(fmt.Sprint(got[1].Err), "4791234567") {
 		t.Error("the error carries the number")
