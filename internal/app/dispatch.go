@@ -219,7 +219,9 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				return time.Millisecond, err
 			}
 			began := time.Now()
-			out, last, err := a.decide(ctx, c, p, cursor, n, !walked)
+			// Not cut short by the job's end: a commit cancelled half-way may
+			// have committed, leaving decided messages that nobody sends.
+			out, last, err := a.decide(context.WithoutCancel(ctx), c, p, cursor, n, !walked)
 			if err != nil {
 				return 0, err
 			}
