@@ -55,7 +55,7 @@ type DispatchConfig struct {
 	PostgresURL string   // server for the postgres backend; a fresh schema is made in it
 	Webhooks    bool     // the simulator sends sent and delivered statuses for every message
 	OptOutEvery time.Duration
-	Batch       int       // messages decided per transaction (default 250)
+	Batch       int       // messages decided per transaction (default app.DefaultBatch)
 	Progress    io.Writer // progress lines; nil for none
 	Executable  string    // the samtykke binary, to run the simulator in its own process
 	// Profile, when set, is started when the campaign starts and its result
@@ -116,7 +116,7 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 		cfg.N = 100000
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 250
+		cfg.Batch = app.DefaultBatch
 	}
 	if cfg.OptOutEvery == 0 {
 		cfg.OptOutEvery = 20 * time.Millisecond
@@ -200,11 +200,11 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 
 	// The baseline in the same run: the simulator's accept rate for a tight
 	// client that does nothing else.
-	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000))
+	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000), cfg.Batch)
 	cfg.logf("%s: simulator accepts %.0f msg/s from a tight client", backend, res.SimMaxPerSec)
 	floorCPU := cpuFrom(backend)
 	var floorSent int
-	if res.FloorPerSec, floorSent, err = floorMax(ctx, st, client, min(cfg.N, 50000)); err != nil {
+	if res.FloorPerSec, floorSent, err = floorMax(ctx, st, client, min(cfg.N, 50000), cfg.Batch); err != nil {
 		return res, fmt.Errorf("floor: %w", err)
 	}
 	total, _ := floorCPU()
@@ -507,11 +507,11 @@ func seed(ctx context.Context, a *app.App, n int, logf func(string, ...any)) err
 }
 
 // simMax is the simulator's accept rate for a client that does nothing but
-// send: batches of 250 on the campaign's transport, one after another as a
+// send: the campaign's batches on its transport, one after another as a
 // campaign sends them (two at once measured the same: 29.8k against 30.7k).
-func simMax(ctx context.Context, c *whatsapp.Client, n int) float64 {
+func simMax(ctx context.Context, c *whatsapp.Client, n, batch int) float64 {
 	tpl := whatsapp.Template{Name: "bench_offer", Language: whatsapp.Language{Code: "nb"}}
-	reqs := make([]*whatsapp.MessageRequest, 250)
+	reqs := make([]*whatsapp.MessageRequest, batch)
 	sent := 0
 	start := time.Now()
 	for ; sent < n; sent += len(reqs) {

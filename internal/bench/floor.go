@@ -17,13 +17,10 @@ import (
 )
 
 // The floor writes a batch a statement, as many a batch as a campaign
-// decides a transaction (250), and sends each batch on the campaign's
-// transport (Client.SendBatch), floorWorkers batches at once to hide the
-// database's round trips.
-const (
-	floorBatch   = 250
-	floorWorkers = 4
-)
+// decides a transaction, and sends each batch on the campaign's transport
+// (Client.SendBatch), floorWorkers batches at once to hide the database's
+// round trips.
+const floorWorkers = 4
 
 // floorMax is the tight client's accept rate when each message also costs
 // the two writes no design of dispatch may skip: its decision committed
@@ -33,7 +30,7 @@ const (
 // as simMax, floorMax/simMax bounds the ratio any implementation can reach on
 // this machine with this database. It sends about n messages, whole batches,
 // and says how many.
-func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n int) (perSec float64, sent int, err error) {
+func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n, floorBatch int) (perSec float64, sent int, err error) {
 	exec, first, err := rawExec(st)
 	if err != nil {
 		return 0, 0, err
