@@ -55,7 +55,7 @@ type DispatchConfig struct {
 	PostgresURL string   // server for the postgres backend; a fresh schema is made in it
 	Webhooks    bool     // the simulator sends sent and delivered statuses for every message
 	OptOutEvery time.Duration
-	Batch       int       // messages decided per transaction (default app.DefaultBatch)
+	Batch       int       // messages decided per transaction (default app.DefaultBatch of the backend)
 	Progress    io.Writer // progress lines; nil for none
 	Executable  string    // the samtykke binary, to run the simulator in its own process
 	// Profile, when set, is started when the campaign starts and its result
@@ -115,9 +115,6 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 	if cfg.N <= 0 {
 		cfg.N = 100000
 	}
-	if cfg.Batch <= 0 {
-		cfg.Batch = app.DefaultBatch
-	}
 	if cfg.OptOutEvery == 0 {
 		cfg.OptOutEvery = 20 * time.Millisecond
 	}
@@ -137,6 +134,9 @@ func number(i int) string { return fmt.Sprintf("+474%07d", i) }
 
 func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (DispatchResult, error) {
 	res := DispatchResult{Backend: backend, Contacts: cfg.N, Webhooks: cfg.Webhooks}
+	if cfg.Batch <= 0 {
+		cfg.Batch = app.DefaultBatch(backend)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, cleanup, err := openStore(ctx, backend, cfg.PostgresURL)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/bench"
 )
 
@@ -30,7 +29,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	batch := fs.Int("batch", app.DefaultBatch, "messages decided per transaction")
+	batch := fs.Int("batch", 0, "messages decided per transaction (0: the backend's default)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
