@@ -234,9 +234,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				return time.Millisecond, err
 			}
 			began := time.Now()
-			// Not cut short by the job's end: a commit cancelled half-way may
-			// have committed, leaving decided messages that nobody sends.
-			out, last, err := a.decide(context.WithoutCancel(ctx), c, p, cursor, n, !walked)
+			out, last, err := a.decide(ctx, c, p, cursor, n, !walked)
 			if err != nil {
 				return 0, err
 			}

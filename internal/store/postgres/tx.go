@@ -152,7 +152,9 @@ func (t *txConn) Commit(ctx context.Context) error {
 	if !t.sent && t.held.Len() == 1 {
 		return nil // nothing but the BEGIN: nothing was asked of the database
 	}
-	tag, err := t.exec(ctx, "commit", nil)
+	// A COMMIT cut short may have committed or not; once the work is done
+	// its answer is awaited whatever becomes of ctx.
+	tag, err := t.exec(context.WithoutCancel(ctx), "commit", nil)
 	if err == nil && tag.String() == "ROLLBACK" {
 		err = pgx.ErrTxCommitRollback
 	}

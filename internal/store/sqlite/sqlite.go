@@ -184,7 +184,10 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 		return nil, err
 	}
 	done := sync.OnceFunc(s.writer.release)
-	tx, err := s.write.BeginTx(ctx, nil)
+	// Not tied to ctx: database/sql would roll back a transaction whose
+	// work is done when ctx ends before its commit. Each statement still
+	// takes its own context, and Store.Tx rolls back on any error.
+	tx, err := s.write.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		done()
 		return nil, err

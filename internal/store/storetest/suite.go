@@ -101,6 +101,29 @@ func Exercise(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("a transaction whose work is done commits though its context ends", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		// Cut short half-way, a COMMIT may have committed or not: the
+		// caller would not know (a campaign's decided batch left unsent).
+		// Once the work is done the commit runs to its answer.
+		short, cancel := context.WithCancel(ctx)
+		p := consent.Purpose{Key: "late", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+			Description: consent.Text{NB: "Sent", EN: "Late"}, RetentionDays: 30, CreatedAt: t0}
+		if err := s.Tx(short, func(tx store.Tx) error {
+			if err := tx.CreatePurpose(short, p); err != nil {
+				return err
+			}
+			cancel()
+			return nil
+		}); err != nil {
+			t.Fatalf("Tx whose context ended after its work: %v, want committed", err)
+		}
+		if _, err := s.Purpose(ctx, "late"); err != nil {
+			t.Errorf("the purpose is not there: %v", err)
+		}
+	})
+
 	t.Run("notices publish once and stay immutable", func(t *testing.T) {
 		t.Parallel()
 		s := b.Open(t)
