@@ -344,3 +344,67 @@ func TestCampaignGoesOnPastADamagedContact(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignPausedMidwayAndResumed: a pause while a campaign sends stops it
+// within a batch or two, leaves nothing in flight, and sends nothing while
+// paused; resumed, it goes on from where it stopped and reaches everyone
+// exactly once (issue 4 point 1).
+func TestCampaignPausedMidwayAndResumed(t *testing.T) {
+	t.Parallel()
+	const n, batch = 400, 50
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		var once sync.Once
+		var pause func()
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch, OnSend: func(time.Duration) { once.Do(pause) }}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		c := h.offer()
+		pause = func() {
+			if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "pause"); err != nil {
+				t.Error(err)
+			}
+		}
+		h.start(c)
+		decided := func() int64 {
+			return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
+		}
+		for range 2 { // the second slice finds the campaign paused and sends nothing
+			if wait, err := h.app.DispatchCampaign(h.ctx, c.ID); err != nil || wait != 0 {
+				t.Fatalf("dispatch of a paused campaign: wait %v, error %v; want it to stop", wait, err)
+			}
+			sent := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'sent'`, c.ID)
+			if d := decided(); sent == 0 || d != sent || d > 3*batch {
+				t.Fatalf("paused after the first batch: %d decided, %d sent; want them equal, and at most %d", d, sent, 3*batch)
+			}
+			if n := int64(h.sim.Stats().Accepted); n != sent {
+				t.Fatalf("the platform accepted %d, %d recorded as sent", n, sent)
+			}
+		}
+		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "resume"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wait == 0 {
+				break
+			}
+			if i == 20 {
+				t.Fatalf("the resumed campaign is not done after %d slices", i)
+			}
+		}
+		v, err := h.app.Campaign(h.ctx, admin, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != campaign.Done || v.Counts["sent"] != n || h.sim.Stats().Accepted != n {
+			t.Fatalf("resumed: %s, counts %v, the platform accepted %d; want done with %d sent once each",
+				v.Status, v.Counts, h.sim.Stats().Accepted, n)
+		}
+	})
+}
