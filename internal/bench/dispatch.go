@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,6 +101,16 @@ type DispatchResult struct {
 	// FloorCPUPerMsgUs is the CPU a message cost there, the client's
 	// included, as in CPUPerMsgUs.
 	FloorCPUPerMsgUs float64 `json:"floor_cpu_per_message_us"`
+	// SimCPUPerMsgUs is the simulator's CPU a message cost while the
+	// campaign ran, and IdlePct the share of the machine's CPU time left idle
+	// meanwhile: near 0, the campaign's rate is what the cores allow at
+	// these costs.
+	SimCPUPerMsgUs float64 `json:"simulator_cpu_per_message_us"`
+	IdlePct        float64 `json:"idle_percent"`
+	// CPUBudgetUs is what samtykke and its database together may spend on a
+	// message for Ratio to reach 0.75 on this machine: its cores' time at
+	// 0.75 of SimMaxPerSec, less the simulator's part (negative: out of reach).
+	CPUBudgetUs float64 `json:"cpu_budget_for_0_75_us"`
 }
 
 const appSecret = "bench-app-secret"
@@ -233,7 +244,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
 	anon := sampleAnon()
 	defer anon()
-	campaignCPU := cpuFrom(backend)
+	campaignCPU, simCPU, idle := cpuFrom(backend), pidCPU(simPID), machineIdle()
 	start := time.Now()
 	if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
 		return res, err
@@ -279,7 +290,6 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	elapsed := time.Since(start)
 	close(stopOptOuts)
 	optWG.Wait()
-	_ = simPID
 
 	view, err := a.Campaign(ctx, admin, c.ID)
 	if err != nil {
@@ -302,6 +312,8 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		res.StatusLagSeconds = time.Since(done).Seconds()
 	}
 	total, db := campaignCPU()
+	res.SimCPUPerMsgUs, res.IdlePct = perMessageUs(pidCPU(simPID)-simCPU, int(res.Sent)), idle()
+	res.CPUBudgetUs = float64(runtime.NumCPU())*1e6/(0.75*res.SimMaxPerSec) - res.SimCPUPerMsgUs
 	res.Seconds = elapsed.Seconds()
 	res.MsgPerSec = float64(res.Sent) / elapsed.Seconds()
 	res.Ratio = res.MsgPerSec / res.SimMaxPerSec
@@ -609,17 +621,51 @@ func postgresCPU(backend string) procCPU {
 		if comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm"); !strings.HasPrefix(string(comm), "postgres") {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:])); len(f) > 12 {
-			u, _ := strconv.ParseInt(f[11], 10, 64)
-			st, _ := strconv.ParseInt(f[12], 10, 64)
-			out[pid] = time.Duration(u+st) * 10 * time.Millisecond // clock ticks of 100 Hz
-		}
+		out[pid] = pidCPU(pid)
 	}
 	return out
+}
+
+// pidCPU is the user and system time a process has used (0 when it has
+// gone).
+func pidCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:])); len(f) > 12 {
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		return time.Duration(u+st) * 10 * time.Millisecond // clock ticks of 100 Hz
+	}
+	return 0
+}
+
+// machineIdle starts counting the machine's CPU time (/proc/stat); the
+// function it returns tells the idle share so far, in percent.
+func machineIdle() func() float64 {
+	read := func() (idle, total int64) {
+		b, _ := os.ReadFile("/proc/stat")
+		line, _, _ := strings.Cut(string(b), "\n")
+		for i, f := range strings.Fields(line)[1:] {
+			v, _ := strconv.ParseInt(f, 10, 64)
+			if i < 8 { // user nice system idle iowait irq softirq steal; guests count in user
+				total += v
+			}
+			if i == 3 || i == 4 {
+				idle += v
+			}
+		}
+		return idle, total
+	}
+	idle0, total0 := read()
+	return func() float64 {
+		idle, total := read()
+		if total == total0 {
+			return 0
+		}
+		return 100 * float64(idle-idle0) / float64(total-total0)
+	}
 }
 
 // since is the CPU the processes used after before was read: a process that

@@ -60,8 +60,11 @@ func TestDispatchScenario(t *testing.T) {
 		if webhooks != (r.StatusLagSeconds > 0) {
 			t.Errorf("webhooks %v, status lag %.3f s", webhooks, r.StatusLagSeconds)
 		}
-		if b.Name == "postgres" && r.DBCPUPerMsgUs <= 0 {
-			t.Errorf("no database CPU measured: %+v", r)
+		if b.Name == "postgres" && (r.DBCPUPerMsgUs <= 0 || r.SimCPUPerMsgUs <= 0) {
+			t.Errorf("no database or simulator CPU measured: %+v", r)
+		}
+		if r.IdlePct < 0 || r.IdlePct > 100 || r.CPUBudgetUs == 0 {
+			t.Errorf("idle %.1f %%, CPU budget %.1f µs: not measured", r.IdlePct, r.CPUBudgetUs)
 		}
 	})
 }

@@ -69,11 +69,12 @@ func runBench(ctx context.Context, e env, args []string) int {
 		_ = enc.Encode(results)
 	} else {
 		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(w, "backend\tcontacts\twebhooks\tsent\tmsg/s\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\t")
+		fmt.Fprintln(w, "backend\tcontacts\twebhooks\tsent\tmsg/s\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
 		for _, r := range results {
-			fmt.Fprintf(w, "%s\t%d\t%v\t%d\t%.0f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t\n",
+			fmt.Fprintf(w, "%s\t%d\t%v\t%d\t%.0f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
 				r.Backend, r.Contacts, r.Webhooks, r.Sent, r.MsgPerSec, r.SimMaxPerSec, r.Ratio, r.FloorPerSec, r.RatioBound, r.FloorCPUPerMsgUs, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs, r.DecideToSendP50ms, r.DecideToSendP99ms,
-				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds)
+				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds,
+				r.SimCPUPerMsgUs, r.IdlePct, r.CPUBudgetUs)
 		}
 		w.Flush()
 	}
