@@ -39,7 +39,6 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n, floorB
 		return 0, 0, err
 	}
 	defer exec(context.WithoutCancel(ctx), `DROP TABLE bench_floor`) //nolint:errcheck
-	tpl := whatsapp.Template{Name: "bench_offer", Language: whatsapp.Language{Code: "nb"}}
 	decide := `INSERT INTO bench_floor (id, status) VALUES ` + sqlstore.PlaceholderRows(first, floorBatch, 1, "'dispatching'")
 	// An upsert finds each row by its key whatever the planner makes of the
 	// table: an UPDATE joined to VALUES was planned, generically, as a
@@ -65,8 +64,7 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n, floorB
 					return
 				}
 				for i := range reqs {
-					reqs[i] = &whatsapp.MessageRequest{To: number(int(b)*floorBatch + i), Type: whatsapp.TypeTemplate,
-						Template: &tpl, BizOpaqueCallbackData: ids[i].(string)}
+					reqs[i] = offer(int(b)*floorBatch+i, ids[i].(string))
 				}
 				// As in simMax, an answer is an answer: a refusal costs the
 				// same writes.
