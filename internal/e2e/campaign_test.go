@@ -40,11 +40,17 @@ func (h *harness) subscribeMany(n int, purpose string) {
 	}
 }
 
-func (h *harness) offer() campaign.Campaign {
+// offer creates the spring sale campaign for "offers", changed by the
+// tweaks, and registers its template with the simulator.
+func (h *harness) offer(tweaks ...func(*campaign.Campaign)) campaign.Campaign {
 	h.t.Helper()
 	body := "Vårsalg hos Butikken AS: 20 % på alt! Les personvernerklæringen: " + h.srv.URL + "/privacy. Svar STOPP for å melde deg av."
-	c, err := h.app.CreateCampaign(h.ctx, admin, campaign.Campaign{Name: "Vårsalg", Purpose: "offers",
-		Template: campaign.Template{Name: "spring_sale", Languages: map[string]campaign.Variant{"nb": {Body: body}}}})
+	c := campaign.Campaign{Name: "Vårsalg", Purpose: "offers",
+		Template: campaign.Template{Name: "spring_sale", Languages: map[string]campaign.Variant{"nb": {Body: body}}}}
+	for _, tweak := range tweaks {
+		tweak(&c)
+	}
+	c, err := h.app.CreateCampaign(h.ctx, admin, c)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -405,6 +411,67 @@ func TestCampaignPausedMidwayAndResumed(t *testing.T) {
 		if v.Status != campaign.Done || v.Counts["sent"] != n || h.sim.Stats().Accepted != n {
 			t.Fatalf("resumed: %s, counts %v, the platform accepted %d; want done with %d sent once each",
 				v.Status, v.Counts, h.sim.Stats().Accepted, n)
+		}
+	})
+}
+
+// TestCampaignWaitsForItsScheduleAndWindow: nothing is decided or sent
+// before a campaign's scheduled time, nor outside its daily send window in
+// Oslo time; the dispatcher says how long to wait, and sends once both allow
+// (issue 4 point 1).
+func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
+	t.Parallel()
+	const n = 120
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		oslo, err := time.LoadLocation("Europe/Oslo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, m, d := time.Now().In(oslo).AddDate(0, 0, 2).Date()
+		at := func(day, hour, minute int) time.Time { return time.Date(y, m, d+day, hour, minute, 0, 0, oslo) }
+		c := h.offer(func(c *campaign.Campaign) {
+			c.ScheduledAt, c.Window = at(0, 6, 0), &campaign.Window{From: "08:00", To: "21:00"}
+		})
+		h.start(c)
+		for _, tt := range []struct {
+			name string
+			now  time.Time
+			wait time.Duration
+		}{
+			{"before the scheduled time", at(0, 5, 0), time.Hour},
+			{"scheduled, before the window opens", at(0, 7, 0), time.Hour},
+			{"after the window closed", at(0, 22, 30), at(1, 8, 0).Sub(at(0, 22, 30))},
+		} {
+			h.app.NowFunc = func() time.Time { return tt.now }
+			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+			if err != nil || wait < tt.wait-time.Second || wait > tt.wait {
+				t.Fatalf("%s: wait %v, error %v; want %v", tt.name, wait, err, tt.wait)
+			}
+			if m, sent := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1`, c.ID), h.sim.Stats().Accepted; m != 0 || sent != 0 {
+				t.Fatalf("%s: %d messages decided, %d sent; want none", tt.name, m, sent)
+			}
+		}
+		h.app.NowFunc = func() time.Time { return at(1, 10, 0) }
+		for i := 0; ; i++ {
+			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wait == 0 {
+				break
+			}
+			if i == 20 {
+				t.Fatalf("inside the window the campaign is not done after %d slices", i)
+			}
+		}
+		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Status != campaign.Done || v.Counts["sent"] != n {
+			t.Fatalf("inside the window: %+v, %v; want done with %d sent", v, err, n)
 		}
 	})
 }
