@@ -28,7 +28,8 @@ type DispatchConfig struct {
 	// Slice is how long one job dispatches before River runs it again.
 	Slice time.Duration
 	// MaxAttempts is how many retryable failures a message may have before
-	// it fails for good (default 5; the number's rate limit does not count).
+	// it fails for good (default 5; neither the number's rate limit nor the
+	// recipient's pair limit counts: store.PairLimitTries).
 	MaxAttempts int
 	// OnDecide, when set, is told how long each batch's gate transaction took
 	// (the benchmark's gate latency).
@@ -325,7 +326,7 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		if walk {
 			rows, err = tx.ClaimAudience(ctx, c, after, n)
 		} else {
-			rows, err = tx.ClaimQueued(ctx, c.ID, c.Purpose, after, n)
+			rows, err = tx.ClaimQueued(ctx, c.ID, c.Purpose, after, n, a.now())
 		}
 		if err != nil || len(rows) == 0 {
 			return err
@@ -426,7 +427,10 @@ func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Camp
 			dc.OnSend(ans.Sent.Sub(batch.at))
 		}
 		r, wait := sendOutcome(batch.out[i].id, ans.Result, ans.Err)
-		if r.Status == message.Queued && wait == 0 {
+		switch {
+		case r.PairLimited:
+			wait = 0 // its recipient's limit: other recipients are not held up
+		case r.Status == message.Queued && wait == 0:
 			wait = time.Second // it never left (network): pause rather than spin
 		}
 		backoff = max(backoff, wait)

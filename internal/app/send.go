@@ -117,10 +117,13 @@ func sendOutcome(id string, res whatsapp.SendResult, err error) (store.Result, t
 	case errors.Is(err, whatsapp.ErrAmbiguous):
 		r.Status, r.Title = message.Unknown, noAnswer
 	case errors.As(err, &apiErr) && apiErr.Retryable():
-		// The number's own throughput limit says nothing about this message;
-		// any other retryable error uses up one of its attempts.
+		// The number's own throughput limit says nothing about this message,
+		// nor its recipient's pair rate limit, which a campaign waits out for
+		// this message alone (store.PairLimitTries); any other retryable
+		// error uses up one of its attempts.
 		r.Status, r.Code, r.Title = message.Queued, apiErr.Code, truncate(apiErr.Message, 200)
-		r.Counted = apiErr.Class != whatsapp.ClassRateLimited
+		r.PairLimited = apiErr.Class == whatsapp.ClassPairRateLimited
+		r.Counted = apiErr.Class != whatsapp.ClassRateLimited && !r.PairLimited
 		return r, max(apiErr.RetryAfter, time.Second)
 	case errors.As(err, &apiErr):
 		r.Status, r.Code, r.Title = message.Failed, apiErr.Code, truncate(apiErr.Message, 200)

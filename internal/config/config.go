@@ -37,7 +37,8 @@ type Config struct {
 	// MessageRetentionDays is how long message records are kept (RT-08).
 	MessageRetentionDays int
 	// SendAttempts is how many retryable failures a campaign message may
-	// have before it fails (the number's own rate limit does not count).
+	// have before it fails (neither the number's own rate limit nor the
+	// recipient's pair limit counts).
 	SendAttempts int
 	// UnknownAfterDays is how long a message may stay unknown before it is
 	// settled as failed (never re-sent).
@@ -156,7 +157,7 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.PhoneRegions }, true)},
 	{env: "SAMTYKKE_MESSAGE_RETENTION_DAYS", def: "1095", usage: "days message records are kept (RT-08; three years by default, RT-03)",
 		set: intKey(func(c *Config) *int { return &c.MessageRetentionDays })},
-	{env: "SAMTYKKE_SEND_ATTEMPTS", def: "5", usage: "retryable failures (pair limit, maintenance) before a campaign message fails",
+	{env: "SAMTYKKE_SEND_ATTEMPTS", def: "5", usage: "retryable failures (maintenance, other transient errors) before a campaign message fails",
 		set: intKey(func(c *Config) *int { return &c.SendAttempts })},
 	{env: "SAMTYKKE_UNKNOWN_AFTER_DAYS", def: "8", usage: "days a message with no known outcome waits for a status webhook before it is settled as failed (the platform retries webhooks for up to 7)",
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},

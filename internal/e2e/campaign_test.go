@@ -233,7 +233,7 @@ func TestCampaignRetries(t *testing.T) {
 		h.subscribeMany(30, "offers")
 		faults := []sim.Fault{
 			{ErrorCode: 131057, To: number(1)},                                                       // maintenance, always: gives up
-			{ErrorCode: 131056, To: number(2), Count: 2},                                             // pair limit: third try goes
+			{ErrorCode: 131056, To: number(2), Count: 2},                                             // pair limit: waits 1 s, 4 s; third try goes
 			{ErrorCode: whatsapp.CodeThroughput, To: number(3), Count: 6},                            // the number's limit: not counted
 			{ErrorCode: 131026, AfterAccept: true, To: number(4)},                                    // undeliverable: never retried
 			{ErrorCode: 100, Details: "Invalid parameter", HTTPStatus: 400, To: number(5), Count: 1}, // permanent
@@ -263,8 +263,8 @@ func TestCampaignRetries(t *testing.T) {
 		if r := get(1); r.status != "failed" || r.attempts != 4 || !strings.HasPrefix(r.title, "gave up after 4 attempts: ") {
 			t.Errorf("always failing: %+v, want failed after 4 attempts", r)
 		}
-		if r := get(2); r.status != "sent" || r.attempts != 2 {
-			t.Errorf("failing twice: %+v, want sent after 2 counted attempts", r)
+		if r := get(2); r.status != "sent" || r.attempts != 0 || h.count(`SELECT pair_limited FROM messages WHERE id = $1`, c.ID+":"+h.contactID(number(2))) != 2 {
+			t.Errorf("pair rate limit twice: %+v, want sent after 2 refusals that use no attempt", r)
 		}
 		if r := get(3); r.status != "sent" || r.attempts != 0 {
 			t.Errorf("rate-limited: %+v, want sent with no attempt used", r)

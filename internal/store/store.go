@@ -234,15 +234,16 @@ type Tx interface {
 	// expanded into rows ahead of its decisions.
 	ClaimAudience(ctx context.Context, c campaign.Campaign, after string, limit int) ([]DispatchRow, error)
 	// LockQueued picks up to limit queued messages of a campaign (put back
-	// for another try), to contacts after the contact id after, and locks
-	// their contacts against concurrent withdrawals until the transaction ends.
-	LockQueued(ctx context.Context, campaignID, after string, limit int) ([]string, error)
+	// for another try) that are due by now, to contacts after the contact id
+	// after, and locks their contacts against concurrent withdrawals until
+	// the transaction ends.
+	LockQueued(ctx context.Context, campaignID, after string, limit int, now time.Time) ([]string, error)
 	// DispatchRows reads, in a fresh snapshot, what the gate needs for the
 	// campaign's messages to these contacts.
 	DispatchRows(ctx context.Context, campaignID, purpose string, contactIDs []string) ([]DispatchRow, error)
 	// ClaimQueued is LockQueued then DispatchRows: up to limit queued
 	// messages, their contacts held against withdrawals, read afresh.
-	ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int) ([]DispatchRow, error)
+	ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int, now time.Time) ([]DispatchRow, error)
 	// SuppressedTokens returns when each of these tokens went on the suppression list.
 	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
 	// DecideMessages records gate decisions for a campaign: a new message
@@ -252,7 +253,9 @@ type Tx interface {
 	// decided before is left as it is, and must not be sent again.
 	DecideMessages(ctx context.Context, c campaign.Campaign, ds []Decision, at time.Time) ([]string, error)
 	// RecordResults records send outcomes. A message put back to queued by a
-	// counted retry fails for good on its maxAttempts-th (issue 4 point 4).
+	// counted retry fails for good on its maxAttempts-th (issue 4 point 4);
+	// one put back by its recipient's pair rate limit is due again after a
+	// growing wait, and fails on its PairLimitTries-th.
 	RecordResults(ctx context.Context, rs []Result, at time.Time, maxAttempts int) error
 	// HasQueued reports whether some of a campaign's messages wait to be
 	// decided (again).
@@ -322,7 +325,17 @@ type Result struct {
 	// attempts; the number's own rate limit and a request that never left
 	// do not count.
 	Counted bool
+	// PairLimited marks a refusal for the recipient's pair rate limit
+	// (131056): the message waits before its next try, and fails only after
+	// PairLimitTries of them.
+	PairLimited bool
 }
+
+// PairLimitTries is how many times a message may meet its recipient's pair
+// rate limit before it fails. After the X-th refusal it waits 4^(X-1)
+// seconds (1, 4, 16 ... 4,096: about 91 minutes in all), as the platform
+// advises (WhatsApp reference §3.2), and uses up none of its attempts.
+const PairLimitTries = 8
 
 type urgentKey struct{}
 

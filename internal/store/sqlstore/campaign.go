@@ -233,7 +233,7 @@ func (t *tx) gateRows(ctx context.Context, c campaign.Campaign, withMessage bool
 	return out, rows.Err()
 }
 
-func (t *tx) LockQueued(ctx context.Context, campaignID, after string, limit int) (ids []string, err error) {
+func (t *tx) LockQueued(ctx context.Context, campaignID, after string, limit int, now time.Time) (ids []string, err error) {
 	defer errorf("lock queued", &err)
 	// The slice comes from the campaign's range of the primary key; the
 	// contacts are then looked up one by one and locked in id order (a
@@ -242,8 +242,9 @@ func (t *tx) LockQueued(ctx context.Context, campaignID, after string, limit int
 	_, to := campaignRange(campaignID)
 	return strings1(t.db.Query(ctx, `SELECT c.id FROM contacts c WHERE c.id IN (
 			SELECT m.contact_id FROM messages m WHERE m.id > $3 AND m.id < $4 AND m.campaign_id = $1 AND m.status = 'queued'
+				AND m.retry_at <= $5
 			ORDER BY m.id LIMIT $2)
-		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, campaignMessageID(campaignID, after), to))
+		ORDER BY c.id`+t.b.ForUpdate, campaignID, limit, campaignMessageID(campaignID, after), to, micro(now)))
 }
 
 // strings1 reads a one-column result of strings.
@@ -288,13 +289,13 @@ func (t *tx) DispatchRows(ctx context.Context, campaignID, purpose string, conta
 		ORDER BY m.contact_id`, t.b.ListArg(ids), purpose)
 }
 
-func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int) (out []store.DispatchRow, err error) {
+func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int, now time.Time) (out []store.DispatchRow, err error) {
 	defer errorf("claim queued", &err)
 	if t.b.ForUpdate != "" {
 		// Lock the contacts first, then read in a statement of its own: under
 		// READ COMMITTED it sees every withdrawal that committed before the
 		// locks were granted (a joined read would not re-read the states).
-		ids, err := t.LockQueued(ctx, campaignID, after, limit)
+		ids, err := t.LockQueued(ctx, campaignID, after, limit, now)
 		if err != nil || len(ids) == 0 {
 			return nil, err
 		}
@@ -303,8 +304,8 @@ func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string,
 	// One writer (SQLite): the transaction itself holds off withdrawals.
 	_, to := campaignRange(campaignID)
 	return t.gateRows(ctx, campaign.Campaign{ID: campaignID, Purpose: purpose}, true, `SELECT `+dispatchColumns+`
-		WHERE m.id > $4 AND m.id < $5 AND m.campaign_id = $1 AND m.status = 'queued'
-		ORDER BY m.id LIMIT $3`, campaignID, purpose, limit, campaignMessageID(campaignID, after), to)
+		WHERE m.id > $4 AND m.id < $5 AND m.campaign_id = $1 AND m.status = 'queued' AND m.retry_at <= $6
+		ORDER BY m.id LIMIT $3`, campaignID, purpose, limit, campaignMessageID(campaignID, after), to, micro(now))
 }
 
 func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {
@@ -394,13 +395,19 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 var decideValues = fmt.Sprintf(decideUpsert, valuesSource("id", "c", "s", "e", "r"))
 
 // resultSet is the SET clause of RecordResults over a row source j with
-// columns s, w, c, t, a; $1 is the time and $2 the attempt limit. A counted
-// retry that reaches the limit fails with the platform's reason.
-const resultSet = `status = CASE WHEN j.s = 'queued' AND attempts + j.a >= $2 THEN 'failed' ELSE j.s END,
+// columns s, w, c, t, a, p; $1 is the time and $2 the attempt limit. A counted
+// retry that reaches the limit fails with the platform's reason, and so does
+// a message that meets its recipient's pair rate limit (p) for the
+// store.PairLimitTries-th time; before that it is due again 4^X seconds later.
+var resultSet = fmt.Sprintf(`status = CASE WHEN j.s = 'queued' AND (attempts + j.a >= $2 OR pair_limited + j.p >= %[1]d) THEN 'failed' ELSE j.s END,
 	wamid = NULLIF(j.w, ''), error_code = j.c,
-	error_title = CASE WHEN j.s = 'queued' AND attempts + j.a >= $2 THEN 'gave up after ' || CAST($2 AS TEXT) || ' attempts: ' || j.t ELSE j.t END,
-	attempts = attempts + j.a, updated_at = $1, unknown_since = CASE WHEN j.s = 'unknown' THEN CAST($1 AS BIGINT) ELSE 0 END,
-	decided_at = CASE WHEN j.s = 'queued' AND attempts + j.a < $2 THEN 0 ELSE decided_at END`
+	error_title = CASE WHEN j.s = 'queued' AND attempts + j.a >= $2 THEN 'gave up after ' || CAST($2 AS TEXT) || ' attempts: ' || j.t
+		WHEN j.s = 'queued' AND pair_limited + j.p >= %[1]d THEN 'gave up after %[1]d pair rate limits: ' || j.t ELSE j.t END,
+	attempts = attempts + j.a, pair_limited = pair_limited + j.p,
+	retry_at = CASE WHEN j.p > 0 THEN CAST($1 AS BIGINT) + 1000000 * (CAST(1 AS BIGINT) << (2 * pair_limited)) ELSE 0 END,
+	updated_at = $1, unknown_since = CASE WHEN j.s = 'unknown' THEN CAST($1 AS BIGINT) ELSE 0 END,
+	decided_at = CASE WHEN j.s = 'queued' AND attempts + j.a < $2 AND pair_limited + j.p < %[1]d THEN 0 ELSE decided_at END`,
+	store.PairLimitTries)
 
 func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time, maxAttempts int) (err error) {
 	defer errorf("record results", &err)
@@ -411,33 +418,36 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time,
 	// overtook the answer (sent, delivered, read) stays.
 	if t.b.Arrays {
 		n := len(rs)
-		ids, st, ws, ts, cs, as := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n), make([]int32, n)
+		ids, st, ws, ts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		cs, as, ps := make([]int32, n), make([]int32, n), make([]int32, n)
 		for i, r := range rs {
 			ids[i], st[i], ws[i], ts[i], cs[i] = r.MessageID, string(r.Status), r.WAMID, r.Title, int32(r.Code)
-			if r.Counted {
-				as[i] = 1
-			}
+			as[i], ps[i] = flag(r.Counted), flag(r.PairLimited)
 		}
 		_, err = t.db.Exec(ctx, `UPDATE messages m SET `+resultSet+`
-			FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[]) AS j(id, s, w, c, t, a)
-			WHERE m.id = j.id AND m.status = 'sending'`, micro(at), maxAttempts, ids, st, ws, cs, ts, as)
+			FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[]) AS j(id, s, w, c, t, a, p)
+			WHERE m.id = j.id AND m.status = 'sending'`, micro(at), maxAttempts, ids, st, ws, cs, ts, as, ps)
 		return t.conflict(err)
 	}
-	vals := make([]any, 0, 6*len(rs))
+	vals := make([]any, 0, 7*len(rs))
 	for _, r := range rs {
-		a := 0
-		if r.Counted {
-			a = 1
-		}
-		vals = append(vals, r.MessageID, string(r.Status), r.WAMID, r.Code, r.Title, a)
+		vals = append(vals, r.MessageID, string(r.Status), r.WAMID, r.Code, r.Title, flag(r.Counted), flag(r.PairLimited))
 	}
-	return t.conflict(inChunks([]any{micro(at), maxAttempts}, 6, vals, func(args []any) error {
+	return t.conflict(inChunks([]any{micro(at), maxAttempts}, 7, vals, func(args []any) error {
 		_, err := t.db.Exec(ctx, recordValues, args...)
 		return err
 	}))
 }
 
-var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource("id", "s", "w", "c", "t", "a") + `
+// flag is a boolean as the 0 or 1 the statements add up.
+func flag(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource("id", "s", "w", "c", "t", "a", "p") + `
 	WHERE messages.id = j.id AND messages.status = 'sending'`
 
 func (t *tx) HasQueued(ctx context.Context, campaignID string) (ok bool, err error) {

@@ -518,7 +518,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			want  []string
 		}{{3, audienceAll[:3]}, {1, audienceAll[:1]}, {10, audienceAll}} {
 			tx(t, s, func(tx store.Tx) error {
-				ids, err := tx.LockQueued(ctx, "k1", "", tt.limit)
+				ids, err := tx.LockQueued(ctx, "k1", "", tt.limit, t0)
 				if diff := gocmp.Diff(tt.want, ids); diff != "" {
 					t.Errorf("LockQueued(limit %d) (-want +got):\n%s", tt.limit, diff)
 				}
@@ -526,7 +526,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			})
 		}
 		tx(t, s, func(tx store.Tx) error {
-			ids, err := tx.LockQueued(ctx, "nope", "", 10)
+			ids, err := tx.LockQueued(ctx, "nope", "", 10, t0)
 			if len(ids) != 0 {
 				t.Errorf("LockQueued of an unknown campaign = %v", ids)
 			}
@@ -537,7 +537,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			return decideIn(ctx, tx, []store.Decision{{MessageID: "k1:c1", Status: message.Skipped, Reason: "suppressed"}}, t0)
 		})
 		tx(t, s, func(tx store.Tx) error {
-			ids, err := tx.LockQueued(ctx, "k1", "", 2)
+			ids, err := tx.LockQueued(ctx, "k1", "", 2, t0)
 			if diff := gocmp.Diff([]string{"c2", "c4"}, ids); diff != "" {
 				t.Errorf("LockQueued after c1 was skipped (-want +got):\n%s", diff)
 			}
@@ -805,6 +805,63 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 		if n := b.Int(t, s, `SELECT attempts FROM messages WHERE id = '`+msgID("k3", "c7")+`'`); n != 3 {
 			t.Errorf("attempts of c7 = %d, want 3", n)
+		}
+
+		// The recipient's pair rate limit (131056, reference §3.2) uses no
+		// attempt: the message waits 1, 4, 16 ... s before it is due again,
+		// is not picked up before, and fails on the PairLimitTries-th refusal.
+		k4 := campaign.Campaign{ID: "k4", Name: "Fjerde", Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
+			Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
+		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k4) })
+		if n, _ := walkAll(t, s, k4, "", 10); n != len(audienceAll) {
+			t.Fatalf("k4 walked %d", n)
+		}
+		tx(t, s, func(tx store.Tx) error { _, err := tx.SkipQueued(ctx, "k4", "not this one", t0); return err })
+		if err := b.Exec(t, s, `UPDATE messages SET status = 'queued' WHERE id = $1`, msgID("k4", "c7")); err != nil { // c7 alone
+			t.Fatal(err)
+		}
+		due := func(at time.Time) bool {
+			var ids []string
+			tx(t, s, func(tx store.Tx) error {
+				var err error
+				ids, err = tx.LockQueued(ctx, "k4", "", 10, at)
+				return err
+			})
+			return slices.Equal(ids, []string{"c7"})
+		}
+		at := at3
+		for i := 1; i <= store.PairLimitTries; i++ {
+			if !due(at) {
+				t.Fatalf("before refusal %d: c7 is not due at %v", i, at)
+			}
+			tx(t, s, func(tx store.Tx) error {
+				return decideIn(ctx, tx, []store.Decision{{MessageID: "k4:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at)
+			})
+			tx(t, s, func(tx store.Tx) error {
+				return tx.RecordResults(ctx, []store.Result{{MessageID: "k4:c7", Status: message.Queued, Code: 131056,
+					Title: "Pair rate limit hit", PairLimited: true}}, at, 3)
+			})
+			m := messageStatuses(t, s, "k4", "c7")["c7"]
+			if i == store.PairLimitTries {
+				if want := fmt.Sprintf("gave up after %d pair rate limits: Pair rate limit hit", i); m.Status != message.Failed || m.ErrorTitle != want {
+					t.Errorf("c7 after refusal %d = %s %q, want failed %q", i, m.Status, m.ErrorTitle, want)
+				}
+				if due(at.Add(24 * time.Hour)) {
+					t.Errorf("c7 is picked up again after it failed")
+				}
+				break
+			}
+			wait := time.Second << (2 * (i - 1))
+			if m.Status != message.Queued || m.ErrorCode != 131056 {
+				t.Errorf("c7 after refusal %d = %s %d, want queued 131056", i, m.Status, m.ErrorCode)
+			}
+			if due(at.Add(wait - time.Microsecond)) {
+				t.Errorf("c7 is due again before %v after refusal %d", wait, i)
+			}
+			at = at.Add(wait)
+		}
+		if n := b.Int(t, s, `SELECT attempts FROM messages WHERE id = '`+msgID("k4", "c7")+`'`); n != 0 {
+			t.Errorf("attempts of c7 after pair rate limits = %d, want 0", n)
 		}
 	})
 
