@@ -17,6 +17,7 @@ import (
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -863,6 +864,60 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		if n := b.Int(t, s, `SELECT attempts FROM messages WHERE id = '`+msgID("k4", "c7")+`'`); n != 0 {
 			t.Errorf("attempts of c7 after pair rate limits = %d, want 0", n)
 		}
+	})
+
+	t.Run("late decisions: a message decided after a withdrawal of its consent", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		startCampaign(t, s)
+		given, gone, after := t0.Add(-time.Hour), t0.Add(10*time.Minute), t0.Add(20*time.Minute)
+		events := map[string]string{} // contact: the event that authorised its message
+		tx(t, s, func(tx store.Tx) error {
+			for _, id := range audienceAll {
+				e, err := appendEvent(ctx, tx, id, ledger.Confirmed, "offers", given)
+				if err != nil {
+					return err
+				}
+				events[id] = e.ID
+			}
+			for _, w := range []struct {
+				contact, purpose string
+				kind             ledger.Kind
+			}{
+				{"c1", "offers", ledger.Withdrawn}, // decided after: late
+				{"c2", "offers", ledger.Withdrawn}, // decided before: in time
+				{"c4", "news", ledger.Withdrawn},   // another purpose: in time
+				{"c6", "", ledger.Objected},        // objection to all marketing, decided after: late
+				{"c7", "offers", ledger.Withdrawn}, // decided after, but skipped: nothing went
+			} {
+				if _, err := appendEvent(ctx, tx, w.contact, w.kind, w.purpose, gone); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		decide := func(at time.Time, ds ...store.Decision) {
+			tx(t, s, func(tx store.Tx) error { return decideIn(ctx, tx, ds, at) })
+		}
+		sending := func(contact string) store.Decision {
+			return store.Decision{MessageID: "k1:" + contact, Status: message.Sending, ConsentEventID: events[contact]}
+		}
+		decide(t0.Add(5*time.Minute), sending("c2"))
+		decide(after, sending("c1"), sending("c4"), sending("c6"), store.Decision{MessageID: "k1:c7", Status: message.Skipped, Reason: "withdrawn"})
+		tx(t, s, func(tx store.Tx) error {
+			n, err := tx.LateDecisions(ctx, "k1")
+			if n != 2 {
+				t.Errorf("LateDecisions = %d, want 2 (c1 and c6)", n)
+			}
+			return err
+		})
+		tx(t, s, func(tx store.Tx) error {
+			n, err := tx.LateDecisions(ctx, "nope")
+			if n != 0 {
+				t.Errorf("LateDecisions of an unknown campaign = %d", n)
+			}
+			return err
+		})
 	})
 
 	t.Run("counts, skip and abandon", func(t *testing.T) {
