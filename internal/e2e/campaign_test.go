@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -472,6 +473,68 @@ func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
 		}
 		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Status != campaign.Done || v.Counts["sent"] != n {
 			t.Fatalf("inside the window: %+v, %v; want done with %d sent", v, err, n)
+		}
+	})
+}
+
+// TestCampaignKeepsToItsRate: at the platform's default 80 msg/s, against a
+// simulator that refuses anything faster (130429), a campaign is paced by
+// its token bucket: it takes as long as the rate says, meets no rate limit,
+// decides no batch bigger than the tokens in hand, and a decided message
+// leaves right after its decision, not after waiting for tokens (issue 4
+// points 2 and 3; reference §3.1).
+func TestCampaignKeepsToItsRate(t *testing.T) {
+	t.Parallel()
+	const n, rate = 240, 80
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		var mu sync.Mutex
+		var batches []int
+		var waits []time.Duration
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = rate, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: rate,
+				OnDecide: func(n int, _ time.Duration) { mu.Lock(); batches = append(batches, n); mu.Unlock() },
+				OnSend:   func(d time.Duration) { mu.Lock(); waits = append(waits, d); mu.Unlock() }}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		c := h.offer()
+		h.start(c)
+		start := time.Now()
+		for i := 0; ; i++ {
+			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wait == 0 {
+				break
+			}
+			if i == 20 {
+				t.Fatalf("not done after %d slices", i)
+			}
+		}
+		took := time.Since(start)
+		st := h.sim.Stats()
+		if st.Accepted != n || st.Rejected != 0 {
+			t.Fatalf("the platform accepted %d and refused %d (%v); want all %d accepted", st.Accepted, st.Rejected, st.RejectedByCode, n)
+		}
+		burst := rate / 10
+		if least := time.Duration(n-burst) * time.Second / rate; took < least {
+			t.Errorf("%d messages at %d msg/s took %v; the bucket allows no less than %v", n, rate, took, least)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, got := range batches {
+			if got > burst {
+				t.Fatalf("a batch of %d decided with at most %d tokens in hand", got, burst)
+			}
+		}
+		if len(waits) != n {
+			t.Fatalf("%d requests timed, want %d", len(waits), n)
+		}
+		slices.Sort(waits)
+		if p50 := waits[n/2]; p50 > 50*time.Millisecond {
+			t.Errorf("from decision to request p50 %v, max %v: want each to leave right after its decision", p50, waits[n-1])
 		}
 	})
 }
