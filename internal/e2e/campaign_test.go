@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
@@ -535,6 +537,86 @@ func TestCampaignKeepsToItsRate(t *testing.T) {
 		slices.Sort(waits)
 		if p50 := waits[n/2]; p50 > 50*time.Millisecond {
 			t.Errorf("from decision to request p50 %v, max %v: want each to leave right after its decision", p50, waits[n-1])
+		}
+	})
+}
+
+// TestCampaignFillsEachPersonsTemplate: each person gets the template in
+// their own language when the campaign has it, else in bokmål, with their
+// first name as its parameter, or "-" when none is kept (issue 4 point 1).
+func TestCampaignFillsEachPersonsTemplate(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startFast(t, b)
+		if _, err := h.app.CreatePurpose(h.ctx, admin, consent.Purpose{Key: "club", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+			RetentionDays: 365, Description: consent.Text{NB: "Kundeklubb", EN: "Customer club"}, Fields: []string{"first_name"}}); err != nil {
+			t.Fatal(err)
+		}
+		people := []app.NewContact{
+			{Phone: number(1), Language: "en", FirstName: "Kari"},
+			{Phone: number(2), Language: "nb", FirstName: "Ola"},
+			{Phone: number(3), Language: "en"},
+		}
+		for _, p := range people {
+			id, _, err := h.app.CreateContact(h.ctx, admin, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.app.RecordConsents(h.ctx, admin, []app.ConsentInput{{Subject: app.Subject{ContactID: id}, Purpose: "club",
+				Method: "import", CollectedAt: time.Now().Add(-time.Hour), AgeConfirmed: true,
+				Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "w"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		notice := h.srv.URL + "/privacy"
+		variants := map[string]campaign.Variant{
+			"nb": {Body: "Hei {{first_name}}! Klubbkveld hos Butikken AS. " + notice + " Svar STOPP for å melde deg av."},
+			"en": {Body: "Hi {{first_name}}! Club night at Butikken AS. " + notice, OptOutButton: true},
+		}
+		// got is the language and the first parameter of what a number was sent last.
+		got := func(phone string) (lang, param string) {
+			t.Helper()
+			ms := h.sim.Messages(phone)
+			if len(ms) == 0 {
+				t.Fatalf("nothing sent to person %s", phone[len(phone)-1:])
+			}
+			var req struct {
+				Template whatsapp.Template `json:"template"`
+			}
+			if err := json.Unmarshal(ms[len(ms)-1].Request, &req); err != nil {
+				t.Fatal(err)
+			}
+			if cs := req.Template.Components; len(cs) == 1 && len(cs[0].Parameters) == 1 {
+				param = cs[0].Parameters[0].Text
+			}
+			return ms[len(ms)-1].TemplateLanguage, param
+		}
+		for i, tt := range []struct {
+			languages []string
+			want      [][2]string // per person: language, first name
+		}{
+			{[]string{"nb", "en"}, [][2]string{{"en", "Kari"}, {"nb", "Ola"}, {"en", "-"}}},
+			{[]string{"nb"}, [][2]string{{"nb", "Kari"}, {"nb", "Ola"}, {"nb", "-"}}},
+		} {
+			tpl := campaign.Template{Name: fmt.Sprintf("club_night_%d", i), Params: []string{"first_name"}, Languages: map[string]campaign.Variant{}}
+			for _, l := range tt.languages {
+				tpl.Languages[l] = variants[l]
+				if err := h.sim.AddTemplate(sim.Template{Name: tpl.Name, Language: l, Category: "MARKETING"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := h.app.CreateCampaign(h.ctx, admin, campaign.Campaign{Name: "Klubbkveld", Purpose: "club", Template: tpl})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.start(c)
+			h.finished(c)
+			for j, p := range people {
+				if lang, name := got(p.Phone); lang != tt.want[j][0] || name != tt.want[j][1] {
+					t.Errorf("template in %v, person %d: sent in %q with %q; want %q with %q", tt.languages, j+1, lang, name, tt.want[j][0], tt.want[j][1])
+				}
+			}
 		}
 	})
 }
