@@ -272,6 +272,23 @@ func TestCampaignRetries(t *testing.T) {
 		if r := get(3); r.status != "sent" || r.attempts != 0 {
 			t.Errorf("rate-limited: %+v, want sent with no attempt used", r)
 		}
+		// A failure keeps the platform's code and reason, and the campaign
+		// counts failures by reason.
+		code := func(i int) int64 {
+			return h.count(`SELECT error_code FROM messages WHERE id = $1`, c.ID+":"+h.contactID(number(i)))
+		}
+		for _, want := range []struct {
+			i     int
+			code  int64
+			title string
+		}{{1, 131057, "gave up after 4 attempts: "}, {4, 131026, "Message Undeliverable"}, {5, 100, "(#100) Invalid parameter"}} {
+			if r := get(want.i); r.status != "failed" || code(want.i) != want.code || !strings.HasPrefix(r.title, want.title) || len(r.title) <= len(want.title) && want.i == 1 {
+				t.Errorf("number %d: %+v, code %d; want failed with %d %q and the platform's reason", want.i, r, code(want.i), want.code, want.title)
+			}
+		}
+		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Counts["failed"] != 3 || v.Failed["Message Undeliverable"] != 1 || v.Failed["(#100) Invalid parameter"] != 1 {
+			t.Errorf("campaign view: counts %v, failed by reason %v, %v; want 3 failed, counted by reason", v.Counts, v.Failed, err)
+		}
 		if r := get(5); r.status != "failed" || r.attempts != 0 {
 			t.Errorf("permanent error: %+v, want failed at once", r)
 		}
