@@ -637,3 +637,50 @@ func TestCampaignFillsEachPersonsTemplate(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignCancelledMidway: a cancel while a campaign sends stops it
+// within a batch or two; what was not sent is counted as skipped, "campaign
+// cancelled", nothing is left in flight, and nothing more is ever sent
+// (issue 4 point 1).
+func TestCampaignCancelledMidway(t *testing.T) {
+	t.Parallel()
+	const n, batch = 400, 50
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		var once sync.Once
+		var cancel func()
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch, OnSend: func(time.Duration) { once.Do(cancel) }}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		c := h.offer()
+		cancel = func() {
+			if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "cancel"); err != nil {
+				t.Error(err)
+			}
+		}
+		h.start(c)
+		for range 2 { // the first slice stops; the second skips what is left
+			if wait, err := h.app.DispatchCampaign(h.ctx, c.ID); err != nil || wait != 0 {
+				t.Fatalf("dispatch of a cancelled campaign: wait %v, error %v; want it to stop", wait, err)
+			}
+		}
+		v, err := h.app.Campaign(h.ctx, admin, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := v.Counts["sent"]
+		if v.Status != campaign.Cancelled || sent == 0 || sent > 3*batch || v.Counts["skipped"] != n-sent ||
+			v.Skipped["campaign cancelled"] != n-sent || v.Progress != 1 {
+			t.Fatalf("cancelled: %s, counts %v, skipped %v, progress %v; want at most %d sent and the rest skipped as cancelled",
+				v.Status, v.Counts, v.Skipped, v.Progress, 3*batch)
+		}
+		if left := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status IN ('queued', 'sending', 'unknown')`, c.ID); left != 0 {
+			t.Errorf("%d messages left queued, sending or unknown", left)
+		}
+		if got := h.sim.Stats().Accepted; got != sent {
+			t.Errorf("the platform accepted %d, %d recorded as sent", got, sent)
+		}
+	})
+}
