@@ -684,3 +684,44 @@ func TestCampaignCancelledMidway(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignBacksOffWhenRateLimited: the platform's 130429 stops the
+// campaign's slice at once and asks to be run again after a wait, instead of
+// sending on into the limit; the refused message is tried again and sent,
+// using no attempt (issue 4 point 3; reference §3.1).
+func TestCampaignBacksOffWhenRateLimited(t *testing.T) {
+	t.Parallel()
+	const n, batch = 400, 50
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		if err := h.sim.AddFault(sim.Fault{ErrorCode: whatsapp.CodeThroughput, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		c := h.offer()
+		h.start(c)
+		wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+		decided := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
+		if err != nil || wait < time.Second || decided > 3*batch {
+			t.Fatalf("after a 130429: wait %v, error %v, %d decided; want a wait of at least 1 s and at most %d decided", wait, err, decided, 3*batch)
+		}
+		for i := 0; wait != 0; i++ {
+			if wait, err = h.app.DispatchCampaign(h.ctx, c.ID); err != nil || i == 20 {
+				t.Fatalf("slice %d: %v", i, err)
+			}
+		}
+		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Status != campaign.Done || v.Counts["sent"] != n {
+			t.Fatalf("%s, counts %v, %v; want done with all %d sent", v.Status, v.Counts, err, n)
+		}
+		if st := h.sim.Stats(); st.Accepted != n || st.Rejected != 1 {
+			t.Errorf("the platform accepted %d and refused %d; want %d and the one", st.Accepted, st.Rejected, n)
+		}
+		if used := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND attempts > 0`, c.ID); used != 0 {
+			t.Errorf("%d messages used an attempt on the number's rate limit", used)
+		}
+	})
+}
