@@ -446,69 +446,88 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 	})
 
-	t.Run("a withdrawal committed while the walk waits for its contact is seen (K-06)", func(t *testing.T) {
-		t.Parallel()
-		s := b.Open(t)
-		c := campaignFixture(t, s)
-		c.StartedAt = t0.Add(time.Hour)
-		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
-		// The withdrawal holds c2 as the ledger does (the contact first, then
-		// its state) and commits only once the walk has had time to block on it.
-		locked, release := make(chan struct{}), make(chan struct{})
-		var committed time.Time
-		withdrew := make(chan error, 1)
-		go func() {
-			withdrew <- s.Tx(ctx, func(tx store.Tx) error {
-				if _, err := tx.LockContact(ctx, "c2"); err != nil {
-					return err
-				}
-				w := activeState("c2", "offers")
-				w.Status, w.Basis, w.ValidUntil, w.Since, w.EventID = consent.StatusWithdrawn, "", time.Time{}, t0.Add(2*time.Hour), "w-c2"
-				if err := tx.PutConsentState(ctx, w); err != nil {
-					return err
-				}
-				if _, err := tx.ConsentState(ctx, "c2", "offers"); err != nil { // the held write reaches the database
-					return err
-				}
-				close(locked)
-				<-release
-				committed = time.Now()
-				return nil
-			})
-		}()
-		<-locked
-		claimed := make(chan []store.DispatchRow, 1)
-		var returned time.Time
-		go func() {
-			tx(t, s, func(tx store.Tx) error {
-				rows, err := tx.ClaimAudience(ctx, c, "", 10)
-				returned = time.Now()
-				claimed <- rows
-				return err
-			})
-		}()
-		time.Sleep(200 * time.Millisecond)
-		close(release)
-		if err := <-withdrew; err != nil {
-			t.Fatal(err)
-		}
-		rows := <-claimed
-		if !returned.After(committed) {
-			t.Fatal("the walk did not wait for the withdrawal's commit")
-		}
-		var got *store.DispatchRow
-		for i := range rows {
-			if rows[i].Contact.ID == "c2" {
-				got = &rows[i]
+	// Both ways a dispatcher takes contacts, the audience walk and the pass
+	// over messages put back for another try, wait for a withdrawal that
+	// holds a contact and then read it.
+	for _, claim := range []struct {
+		name    string
+		queued  bool // the campaign's messages were put back to queued
+		claimed func(tx store.Tx, c campaign.Campaign) ([]store.DispatchRow, error)
+	}{
+		{"the walk", false, func(tx store.Tx, c campaign.Campaign) ([]store.DispatchRow, error) {
+			return tx.ClaimAudience(ctx, c, "", 10)
+		}},
+		{"the pass over retries", true, func(tx store.Tx, c campaign.Campaign) ([]store.DispatchRow, error) {
+			return tx.ClaimQueued(ctx, c.ID, c.Purpose, "", 10, t0.Add(time.Hour))
+		}},
+	} {
+		t.Run("a withdrawal committed while "+claim.name+" waits for its contact is seen (K-06)", func(t *testing.T) {
+			t.Parallel()
+			s := b.Open(t)
+			c := campaignFixture(t, s)
+			c.StartedAt = t0.Add(time.Hour)
+			tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
+			if claim.queued {
+				walkAll(t, s, c, "", 10)
 			}
-		}
-		if got == nil {
-			t.Fatal("c2, who withdrew after the start, is not walked")
-		}
-		if got.State.Status != consent.StatusWithdrawn || got.State.EventID != "w-c2" {
-			t.Errorf("c2 read as %s by %s; want withdrawn by w-c2", got.State.Status, got.State.EventID)
-		}
-	})
+			// The withdrawal holds c2 as the ledger does (the contact first, then
+			// its state) and commits only once the claim has had time to block on it.
+			locked, release := make(chan struct{}), make(chan struct{})
+			var committed time.Time
+			withdrew := make(chan error, 1)
+			go func() {
+				withdrew <- s.Tx(ctx, func(tx store.Tx) error {
+					if _, err := tx.LockContact(ctx, "c2"); err != nil {
+						return err
+					}
+					w := activeState("c2", "offers")
+					w.Status, w.Basis, w.ValidUntil, w.Since, w.EventID = consent.StatusWithdrawn, "", time.Time{}, t0.Add(2*time.Hour), "w-c2"
+					if err := tx.PutConsentState(ctx, w); err != nil {
+						return err
+					}
+					if _, err := tx.ConsentState(ctx, "c2", "offers"); err != nil { // the held write reaches the database
+						return err
+					}
+					close(locked)
+					<-release
+					committed = time.Now()
+					return nil
+				})
+			}()
+			<-locked
+			claimed := make(chan []store.DispatchRow, 1)
+			var returned time.Time
+			go func() {
+				tx(t, s, func(tx store.Tx) error {
+					rows, err := claim.claimed(tx, c)
+					returned = time.Now()
+					claimed <- rows
+					return err
+				})
+			}()
+			time.Sleep(200 * time.Millisecond)
+			close(release)
+			if err := <-withdrew; err != nil {
+				t.Fatal(err)
+			}
+			rows := <-claimed
+			if !returned.After(committed) {
+				t.Fatal("the claim did not wait for the withdrawal's commit")
+			}
+			var got *store.DispatchRow
+			for i := range rows {
+				if rows[i].Contact.ID == "c2" {
+					got = &rows[i]
+				}
+			}
+			if got == nil {
+				t.Fatal("c2, who withdrew after the start, is not claimed")
+			}
+			if got.State.Status != consent.StatusWithdrawn || got.State.EventID != "w-c2" {
+				t.Errorf("c2 read as %s by %s; want withdrawn by w-c2", got.State.Status, got.State.EventID)
+			}
+		})
+	}
 
 	t.Run("lock queued and dispatch rows", func(t *testing.T) {
 		t.Parallel()
