@@ -63,6 +63,24 @@ func (h *harness) offer(tweaks ...func(*campaign.Campaign)) campaign.Campaign {
 	return c
 }
 
+// dispatchAll runs a campaign's dispatch slices, as the queue would, until
+// one says there is nothing more to do.
+func (h *harness) dispatchAll(c campaign.Campaign) {
+	h.t.Helper()
+	for i := 0; ; i++ {
+		wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if wait == 0 {
+			return
+		}
+		if i == 20 {
+			h.t.Fatalf("the campaign is not done after %d slices", i)
+		}
+	}
+}
+
 // startFast starts a harness whose simulator takes any rate and sends no
 // status webhooks, and whose campaigns send 1,000 messages a second in
 // batches of 50.
@@ -412,18 +430,7 @@ func TestCampaignPausedMidwayAndResumed(t *testing.T) {
 		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "resume"); err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; ; i++ {
-			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if wait == 0 {
-				break
-			}
-			if i == 20 {
-				t.Fatalf("the resumed campaign is not done after %d slices", i)
-			}
-		}
+		h.dispatchAll(c)
 		v, err := h.app.Campaign(h.ctx, admin, c.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -478,18 +485,7 @@ func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
 			}
 		}
 		h.app.NowFunc = func() time.Time { return at(1, 10, 0) }
-		for i := 0; ; i++ {
-			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if wait == 0 {
-				break
-			}
-			if i == 20 {
-				t.Fatalf("inside the window the campaign is not done after %d slices", i)
-			}
-		}
+		h.dispatchAll(c)
 		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Status != campaign.Done || v.Counts["sent"] != n {
 			t.Fatalf("inside the window: %+v, %v; want done with %d sent", v, err, n)
 		}
@@ -520,18 +516,7 @@ func TestCampaignKeepsToItsRate(t *testing.T) {
 		c := h.offer()
 		h.start(c)
 		start := time.Now()
-		for i := 0; ; i++ {
-			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if wait == 0 {
-				break
-			}
-			if i == 20 {
-				t.Fatalf("not done after %d slices", i)
-			}
-		}
+		h.dispatchAll(c)
 		took := time.Since(start)
 		st := h.sim.Stats()
 		if st.Accepted != n || st.Rejected != 0 {
@@ -709,11 +694,7 @@ func TestCampaignBacksOffWhenRateLimited(t *testing.T) {
 		if err != nil || wait < time.Second || decided > 3*batch {
 			t.Fatalf("after a 130429: wait %v, error %v, %d decided; want a wait of at least 1 s and at most %d decided", wait, err, decided, 3*batch)
 		}
-		for i := 0; wait != 0; i++ {
-			if wait, err = h.app.DispatchCampaign(h.ctx, c.ID); err != nil || i == 20 {
-				t.Fatalf("slice %d: %v", i, err)
-			}
-		}
+		h.dispatchAll(c)
 		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Status != campaign.Done || v.Counts["sent"] != n {
 			t.Fatalf("%s, counts %v, %v; want done with all %d sent", v.Status, v.Counts, err, n)
 		}
@@ -722,6 +703,42 @@ func TestCampaignBacksOffWhenRateLimited(t *testing.T) {
 		}
 		if used := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND attempts > 0`, c.ID); used != 0 {
 			t.Errorf("%d messages used an attempt on the number's rate limit", used)
+		}
+	})
+}
+
+// TestMessagesKeptForTheirRetention: a campaign's message records are kept
+// as long as the retention says and deleted once it has passed (RT-08).
+func TestMessagesKeptForTheirRetention(t *testing.T) {
+	t.Parallel()
+	const n = 30
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+			a.MessageRetention = 30 * 24 * time.Hour
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		c := h.offer()
+		h.start(c)
+		h.dispatchAll(c)
+		messages := func() int64 { return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1`, c.ID) }
+		if got := messages(); got != n {
+			t.Fatalf("%d messages recorded, want %d", got, n)
+		}
+		sent := time.Now()
+		for _, tt := range []struct {
+			after time.Duration
+			left  int64
+		}{{29 * 24 * time.Hour, n}, {31 * 24 * time.Hour, 0}} {
+			h.app.NowFunc = func() time.Time { return sent.Add(tt.after) }
+			if _, err := h.app.PurgeMessages(h.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := messages(); got != tt.left {
+				t.Errorf("%v after sending: %d messages kept, want %d", tt.after, got, tt.left)
+			}
 		}
 	})
 }
