@@ -742,3 +742,52 @@ func TestMessagesKeptForTheirRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestAmbiguousSendSettledByItsWebhook: the platform accepts a message and
+// the connection drops before its answer: the message is unknown, never sent
+// again, and its status webhooks (matched by our id) settle it, with the
+// platform's message id that only they could tell (issue 4 points 4 and 6).
+func TestAmbiguousSendSettledByItsWebhook(t *testing.T) {
+	t.Parallel()
+	const n = 40
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startWith(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{"sent", "delivered"}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 10}
+		})
+		h.subscribeMany(n, "offers")
+		if err := h.sim.AddFault(sim.Fault{DropConnection: true, To: number(3), Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		c := h.offer()
+		h.start(c)
+		h.finished(c)
+		id := c.ID + ":" + h.contactID(number(3))
+		h.waitFor("the dropped message's webhooks", func() bool {
+			m, err := h.store.Message(h.ctx, id)
+			return err == nil && m.Status == "delivered"
+		})
+		sent := h.sim.Messages(number(3))
+		m, err := h.store.Message(h.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) != 1 || m.WAMID != sent[0].ID || h.count(`SELECT attempts FROM messages WHERE id = $1`, id) != 0 {
+			t.Fatalf("%d requests reached the platform; recorded %+v; want one, settled by its webhook with its wamid", len(sent), m)
+		}
+		// The requests written behind it on the same connection got no
+		// answer either and never reached the platform: they stay unknown,
+		// for no webhook explains them, and are not sent again.
+		for i := range n {
+			if got := len(h.sim.Messages(number(i))); got > 1 {
+				t.Errorf("person %d got %d messages", i, got)
+			}
+		}
+		unknown := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'unknown'`, c.ID)
+		if st := h.sim.Stats(); st.Accepted+unknown != n || unknown >= whatsapp.DefaultPipeline || st.DroppedConnections != 1 {
+			t.Errorf("the platform accepted %d with %d dropped connections, %d unknown; want the rest of %d accepted, one dropped",
+				st.Accepted, st.DroppedConnections, unknown, n)
+		}
+	})
+}
