@@ -268,11 +268,13 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		return time.Duration(b), nil
 	}
 	if wait < 0 {
-		done, err := a.finishCampaign(ctx, id)
+		done, due, err := a.finishCampaign(ctx, id)
 		if err != nil || done {
 			return 0, err
 		}
-		return time.Second, nil // retries were put back: another pass
+		// Retries were put back: another pass once the first is due (a
+		// recipient's pair rate limit may hold one back for minutes).
+		return max(time.Second, due.Sub(a.now())), nil
 	}
 	return wait, nil
 }
@@ -470,15 +472,16 @@ func campaignTemplate(c campaign.Campaign, og outgoing) whatsapp.Template {
 }
 
 // finishCampaign marks a campaign done once nothing is queued or in flight
-// (done false: messages wait for another try).
-func (a *App) finishCampaign(ctx context.Context, id string) (done bool, err error) {
+// (done false: messages wait for another try, the first of them due then).
+func (a *App) finishCampaign(ctx context.Context, id string) (done bool, due time.Time, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		c, err := tx.Campaign(ctx, id)
 		if err != nil || c.Status != campaign.Running {
 			done = err == nil // paused or cancelled meanwhile: resume starts again
 			return err
 		}
-		if queued, err := tx.HasQueued(ctx, id); err != nil || queued {
+		var queued bool
+		if due, queued, err = tx.NextQueued(ctx, id); err != nil || queued {
 			return err
 		}
 		cursor, err := tx.CampaignCursor(ctx, id)
@@ -488,7 +491,7 @@ func (a *App) finishCampaign(ctx context.Context, id string) (done bool, err err
 		c.Status, c.FinishedAt, done = campaign.Done, a.now(), true
 		return tx.UpdateCampaign(ctx, c, cursor)
 	})
-	return done, err
+	return done, due, err
 }
 
 // allSent reports whether every outcome is an accepted send.

@@ -803,3 +803,45 @@ func TestAmbiguousSendSettledByItsWebhook(t *testing.T) {
 		}
 	})
 }
+
+// TestPairRateLimitedMessageWaitsItsTurn: a message refused for its
+// recipient's pair rate limit (131056) holds up no one else, is tried again
+// after 1 s, then 4 s (4^X, reference §3.2), uses no attempt, and is sent;
+// the campaign's job sleeps until it is due instead of polling.
+func TestPairRateLimitedMessageWaitsItsTurn(t *testing.T) {
+	t.Parallel()
+	const n = 60
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 25, MaxAttempts: 1}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		if err := h.sim.AddFault(sim.Fault{ErrorCode: 131056, To: number(2), Count: 2}); err != nil {
+			t.Fatal(err)
+		}
+		c := h.offer()
+		h.start(c)
+		now := time.Now()
+		h.app.NowFunc = func() time.Time { return now }
+		for i, want := range []time.Duration{time.Second, 4 * time.Second, 0} {
+			wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
+			if err != nil || wait != want {
+				t.Fatalf("slice %d: wait %v, error %v; want %v", i+1, wait, err, want)
+			}
+			if got := h.sim.Stats().Accepted; got != n-1 && want != 0 {
+				t.Fatalf("slice %d: %d accepted; want everyone but the limited recipient", i+1, got)
+			}
+			now = now.Add(want)
+		}
+		id := c.ID + ":" + h.contactID(number(2))
+		if m, err := h.store.Message(h.ctx, id); err != nil || m.Status != "sent" ||
+			h.count(`SELECT attempts FROM messages WHERE id = $1`, id) != 0 || h.count(`SELECT pair_limited FROM messages WHERE id = $1`, id) != 2 {
+			t.Fatalf("the limited message: %+v, %v; want sent after two refusals that use no attempt", m, err)
+		}
+		if st := h.sim.Stats(); st.Accepted != n || st.RejectedByCode["131056"] != 2 {
+			t.Errorf("accepted %d, refused %v; want all %d, the limited one after two refusals", st.Accepted, st.RejectedByCode, n)
+		}
+	})
+}

@@ -257,9 +257,9 @@ type Tx interface {
 	// one put back by its recipient's pair rate limit is due again after a
 	// growing wait, and fails on its PairLimitTries-th.
 	RecordResults(ctx context.Context, rs []Result, at time.Time, maxAttempts int) error
-	// HasQueued reports whether some of a campaign's messages wait to be
-	// decided (again).
-	HasQueued(ctx context.Context, campaignID string) (bool, error)
+	// NextQueued reports whether some of a campaign's messages wait to be
+	// decided (again), and when the first of them is due (zero: at once).
+	NextQueued(ctx context.Context, campaignID string) (due time.Time, queued bool, err error)
 	// SkipQueued ends a campaign's queued messages as skipped, with a reason.
 	SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (int64, error)
 	// AbandonDispatching marks a campaign's messages left in dispatching by a

@@ -450,13 +450,14 @@ func flag(b bool) int32 {
 var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource("id", "s", "w", "c", "t", "a", "p") + `
 	WHERE messages.id = j.id AND messages.status = 'sending'`
 
-func (t *tx) HasQueued(ctx context.Context, campaignID string) (ok bool, err error) {
-	defer errorf("has queued", &err)
-	var n int
+func (t *tx) NextQueued(ctx context.Context, campaignID string) (due time.Time, queued bool, err error) {
+	defer errorf("next queued", &err)
 	from, to := campaignRange(campaignID)
-	err = t.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM messages
-		WHERE id > $2 AND id < $3 AND campaign_id = $1 AND status = 'queued' LIMIT 1) q`, campaignID, from, to).Scan(&n)
-	return n > 0, err
+	var first int64
+	var n int
+	err = t.db.QueryRow(ctx, `SELECT COALESCE(min(retry_at), 0), count(*) FROM messages
+		WHERE id > $2 AND id < $3 AND campaign_id = $1 AND status = 'queued'`, campaignID, from, to).Scan(&first, &n)
+	return fromMicro(first), n > 0, err
 }
 
 func (t *tx) SkipQueued(ctx context.Context, campaignID, reason string, at time.Time) (n int64, err error) {

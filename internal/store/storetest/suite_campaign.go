@@ -869,12 +869,25 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 				if due(at.Add(24 * time.Hour)) {
 					t.Errorf("c7 is picked up again after it failed")
 				}
+				tx(t, s, func(tx store.Tx) error {
+					if _, queued, err := tx.NextQueued(ctx, "k4"); err != nil || queued {
+						t.Errorf("NextQueued after c7 failed: queued %v, %v", queued, err)
+					}
+					return nil
+				})
 				break
 			}
 			wait := time.Second << (2 * (i - 1))
 			if m.Status != message.Queued || m.ErrorCode != 131056 {
 				t.Errorf("c7 after refusal %d = %s %d, want queued 131056", i, m.Status, m.ErrorCode)
 			}
+			tx(t, s, func(tx store.Tx) error {
+				due, queued, err := tx.NextQueued(ctx, "k4")
+				if !queued || !due.Equal(at.Add(wait)) {
+					t.Errorf("NextQueued after refusal %d = %v, %v; want due %v", i, due, queued, at.Add(wait))
+				}
+				return err
+			})
 			if due(at.Add(wait - time.Microsecond)) {
 				t.Errorf("c7 is due again before %v after refusal %d", wait, i)
 			}
