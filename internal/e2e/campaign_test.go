@@ -81,6 +81,20 @@ func (h *harness) dispatchAll(c campaign.Campaign) {
 	}
 }
 
+// startManual starts a harness whose campaigns the test dispatches itself
+// (no queue), against a simulator that takes any rate and sends no status
+// webhooks, at 1,000 messages a second in batches of batch; tweak, when set,
+// changes the app's configuration further.
+func startManual(t *testing.T, b storetest.Backend, batch int, tweak func(*app.Config)) *harness {
+	return startOpts(t, b, func(s *sim.Config, a *app.Config) {
+		s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
+		a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch}
+		if tweak != nil {
+			tweak(a)
+		}
+	}, options{noQueue: true})
+}
+
 // startFast starts a harness whose simulator takes any rate and sends no
 // status webhooks, and whose campaigns send 1,000 messages a second in
 // batches of 50.
@@ -357,10 +371,9 @@ func TestCampaignSliceStoppedWhileSending(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var once sync.Once
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50, OnSend: func(time.Duration) { once.Do(cancel) }}
-		}, options{noQueue: true})
+		h := startManual(t, b, 50, func(a *app.Config) {
+			a.Dispatch.OnSend = func(time.Duration) { once.Do(cancel) }
+		})
 		h.subscribeMany(200, "offers")
 		c := h.offer()
 		h.start(c)
@@ -401,6 +414,27 @@ func TestCampaignGoesOnPastADamagedContact(t *testing.T) {
 	})
 }
 
+// startActingWhileSending starts a campaign to n people, sent in batches
+// at full speed by DispatchCampaign (no queue), that takes the action
+// (pause, cancel) as the first batch is sent.
+func startActingWhileSending(t *testing.T, b storetest.Backend, n, batch int, action string) (*harness, campaign.Campaign) {
+	t.Helper()
+	var once sync.Once
+	var act func()
+	h := startManual(t, b, batch, func(a *app.Config) {
+		a.Dispatch.OnSend = func(time.Duration) { once.Do(act) }
+	})
+	h.subscribeMany(n, "offers")
+	c := h.offer()
+	act = func() {
+		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, action); err != nil {
+			t.Error(err)
+		}
+	}
+	h.start(c)
+	return h, c
+}
+
 // TestCampaignPausedMidwayAndResumed: a pause while a campaign sends stops it
 // within a batch or two, leaves nothing in flight, and sends nothing while
 // paused; resumed, it goes on from where it stopped and reaches everyone
@@ -410,20 +444,7 @@ func TestCampaignPausedMidwayAndResumed(t *testing.T) {
 	const n, batch = 400, 50
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		var once sync.Once
-		var pause func()
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch, OnSend: func(time.Duration) { once.Do(pause) }}
-		}, options{noQueue: true})
-		h.subscribeMany(n, "offers")
-		c := h.offer()
-		pause = func() {
-			if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "pause"); err != nil {
-				t.Error(err)
-			}
-		}
-		h.start(c)
+		h, c := startActingWhileSending(t, b, n, batch, "pause")
 		decided := func() int64 {
 			return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
 		}
@@ -463,10 +484,7 @@ func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
 	const n = 120
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
-		}, options{noQueue: true})
+		h := startManual(t, b, 50, nil)
 		h.subscribeMany(n, "offers")
 		oslo, err := time.LoadLocation("Europe/Oslo")
 		if err != nil {
@@ -644,20 +662,7 @@ func TestCampaignCancelledMidway(t *testing.T) {
 	const n, batch = 400, 50
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		var once sync.Once
-		var cancel func()
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch, OnSend: func(time.Duration) { once.Do(cancel) }}
-		}, options{noQueue: true})
-		h.subscribeMany(n, "offers")
-		c := h.offer()
-		cancel = func() {
-			if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "cancel"); err != nil {
-				t.Error(err)
-			}
-		}
-		h.start(c)
+		h, c := startActingWhileSending(t, b, n, batch, "cancel")
 		for range 2 { // the first slice stops; the second skips what is left
 			if wait, err := h.app.DispatchCampaign(h.ctx, c.ID); err != nil || wait != 0 {
 				t.Fatalf("dispatch of a cancelled campaign: wait %v, error %v; want it to stop", wait, err)
@@ -691,10 +696,7 @@ func TestCampaignBacksOffWhenRateLimited(t *testing.T) {
 	const n, batch = 400, 50
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: batch}
-		}, options{noQueue: true})
+		h := startManual(t, b, batch, nil)
 		h.subscribeMany(n, "offers")
 		if err := h.sim.AddFault(sim.Fault{ErrorCode: whatsapp.CodeThroughput, Count: 1}); err != nil {
 			t.Fatal(err)
@@ -726,11 +728,9 @@ func TestMessagesKeptForTheirRetention(t *testing.T) {
 	const n = 30
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+		h := startManual(t, b, 50, func(a *app.Config) {
 			a.MessageRetention = 30 * 24 * time.Hour
-		}, options{noQueue: true})
+		})
 		h.subscribeMany(n, "offers")
 		c := h.offer()
 		h.start(c)
@@ -813,10 +813,9 @@ func TestPairRateLimitedMessageWaitsItsTurn(t *testing.T) {
 	const n = 60
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 25, MaxAttempts: 1}
-		}, options{noQueue: true})
+		h := startManual(t, b, 25, func(a *app.Config) {
+			a.Dispatch.MaxAttempts = 1
+		})
 		h.subscribeMany(n, "offers")
 		if err := h.sim.AddFault(sim.Fault{ErrorCode: 131056, To: number(2), Count: 2}); err != nil {
 			t.Fatal(err)

@@ -800,20 +800,24 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		// number's own rate limit) uses no attempt; the third counted one of
 		// three fails the message with the platform's reason. Each round
 		// passes the gate again.
-		k3 := campaign.Campaign{ID: "k3", Name: "Tredje", Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
-			Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
-		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k3) })
-		if n, _ := walkAll(t, s, k3, "", 10); n != len(audienceAll) {
-			t.Fatalf("k3 walked %d", n)
+		walked := func(id string) {
+			k := campaign.Campaign{ID: id, Name: id, Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
+				Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
+			tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k) })
+			if n, _ := walkAll(t, s, k, "", 10); n != len(audienceAll) {
+				t.Fatalf("%s walked %d", id, n)
+			}
 		}
+		// tried decides c7 again and records r, its outcome, at that time.
+		tried := func(r store.Result, at time.Time) {
+			tx(t, s, func(tx store.Tx) error {
+				return decideIn(ctx, tx, []store.Decision{{MessageID: r.MessageID, Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at)
+			})
+			tx(t, s, func(tx store.Tx) error { return tx.RecordResults(ctx, []store.Result{r}, at, 3) })
+		}
+		walked("k3")
 		for i, counted := range []bool{true, false, true, true} {
-			tx(t, s, func(tx store.Tx) error {
-				return decideIn(ctx, tx, []store.Decision{{MessageID: "k3:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at3)
-			})
-			tx(t, s, func(tx store.Tx) error {
-				return tx.RecordResults(ctx, []store.Result{{MessageID: "k3:c7", Status: message.Queued, Code: 131000,
-					Title: "Something went wrong", Counted: counted}}, at3, 3)
-			})
+			tried(store.Result{MessageID: "k3:c7", Status: message.Queued, Code: 131000, Title: "Something went wrong", Counted: counted}, at3)
 			m := messageStatuses(t, s, "k3", "c7")["c7"]
 			wantStatus, wantTitle := message.Queued, "Something went wrong"
 			if i == 3 {
@@ -830,12 +834,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		// The recipient's pair rate limit (131056, reference §3.2) uses no
 		// attempt: the message waits 1, 4, 16 ... s before it is due again,
 		// is not picked up before, and fails on the PairLimitTries-th refusal.
-		k4 := campaign.Campaign{ID: "k4", Name: "Fjerde", Purpose: "offers", Status: campaign.Running, CreatedAt: t0,
-			Template: campaign.Template{Name: "other", Languages: map[string]campaign.Variant{"nb": {Body: "x"}}}}
-		tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k4) })
-		if n, _ := walkAll(t, s, k4, "", 10); n != len(audienceAll) {
-			t.Fatalf("k4 walked %d", n)
-		}
+		walked("k4")
 		tx(t, s, func(tx store.Tx) error { _, err := tx.SkipQueued(ctx, "k4", "not this one", t0); return err })
 		if err := b.Exec(t, s, `UPDATE messages SET status = 'queued' WHERE id = $1`, msgID("k4", "c7")); err != nil { // c7 alone
 			t.Fatal(err)
@@ -854,13 +853,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 			if !due(at) {
 				t.Fatalf("before refusal %d: c7 is not due at %v", i, at)
 			}
-			tx(t, s, func(tx store.Tx) error {
-				return decideIn(ctx, tx, []store.Decision{{MessageID: "k4:c7", Status: message.Sending, ConsentEventID: "e-c7-offers"}}, at)
-			})
-			tx(t, s, func(tx store.Tx) error {
-				return tx.RecordResults(ctx, []store.Result{{MessageID: "k4:c7", Status: message.Queued, Code: 131056,
-					Title: "Pair rate limit hit", PairLimited: true}}, at, 3)
-			})
+			tried(store.Result{MessageID: "k4:c7", Status: message.Queued, Code: 131056, Title: "Pair rate limit hit", PairLimited: true}, at)
 			m := messageStatuses(t, s, "k4", "c7")["c7"]
 			if i == store.PairLimitTries {
 				if want := fmt.Sprintf("gave up after %d pair rate limits: Pair rate limit hit", i); m.Status != message.Failed || m.ErrorTitle != want {
