@@ -654,7 +654,11 @@ func machineIdle() func() float64 {
 	read := func() (idle, total int64) {
 		b, _ := os.ReadFile("/proc/stat")
 		line, _, _ := strings.Cut(string(b), "\n")
-		for i, f := range strings.Fields(line)[1:] {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			return 0, 0 // no /proc here: nothing measured
+		}
+		for i, f := range fields[1:] {
 			v, _ := strconv.ParseInt(f, 10, 64)
 			if i < 8 { // user nice system idle iowait irq softirq steal; guests count in user
 				total += v

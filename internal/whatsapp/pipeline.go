@@ -114,9 +114,12 @@ type pipeline struct {
 type pconn struct {
 	net.Conn
 	br   *bufio.Reader
-	req  bytes.Buffer // the requests of one write
-	body bytes.Buffer // one request's JSON
+	req  bytes.Buffer  // the requests of one write
+	body bytes.Buffer  // one request's JSON
+	enc  *json.Encoder // writes to body
 	used time.Time
+	// written are the chunk's requests in req, and starts where each begins.
+	written, starts []int
 }
 
 func newPipeline(endpoint *url.URL, auth string, depth, conns int, timeout time.Duration, tc *tls.Config) *pipeline {
@@ -166,7 +169,9 @@ func (p *pipeline) get(ctx context.Context) (*pconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pconn{Conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
+	pc := &pconn{Conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}
+	pc.enc = json.NewEncoder(&pc.body)
+	return pc, nil
 }
 
 // put keeps a connection whose every answer was read.
@@ -192,12 +197,11 @@ func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk [
 		}
 		return
 	}
-	written := make([]int, 0, len(chunk))
-	starts := make([]int, 0, len(chunk)) // where each written request begins
+	written, starts := pc.written[:0], pc.starts[:0]
 	pc.req.Reset()
 	for _, i := range chunk {
 		pc.body.Reset()
-		if err := json.NewEncoder(&pc.body).Encode(reqs[i]); err != nil {
+		if err := pc.enc.Encode(reqs[i]); err != nil {
 			out[i].Err = invalidf("encode: %v", err)
 			continue
 		}
@@ -268,5 +272,6 @@ func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk [
 			return
 		}
 	}
+	pc.written, pc.starts = written, starts // kept for the connection's next chunk
 	p.put(pc)
 }
