@@ -16,7 +16,8 @@ import (
 // Inbound is a message a simulated user sends to the business, the body of
 // POST /_sim/inbound. Set exactly one of Text, Button, Interactive.
 type Inbound struct {
-	// From is the user's number in any spelling; it becomes wa_id (§7).
+	// From is the user's number in any spelling the product's parser takes,
+	// the wa_id form "4791234567" included; it becomes wa_id (§7).
 	From string `json:"from"`
 	// Name is the profile name (contacts[].profile.name).
 	Name string `json:"name,omitempty"`
@@ -63,7 +64,7 @@ var ErrBadControl = errors.New("sim: bad control request")
 // 24 h customer service window (§1.7). It also takes a throughput slot when one
 // is free, since inbound counts towards the number's throughput (§3.1).
 func (s *Server) Inbound(in Inbound) (Delivery, error) {
-	wa, ok := s.normalizeTo(in.From)
+	wa, ok := s.normalizeFrom(in.From)
 	if !ok {
 		return Delivery{}, fmt.Errorf("%w: from is not a phone number", ErrBadControl)
 	}
@@ -144,7 +145,7 @@ type UserPreference struct {
 // delivers the user_preferences webhook (§4.7). After "stop", marketing
 // template sends to the user are accepted and then fail with 131050.
 func (s *Server) SetUserPreference(p UserPreference) (Delivery, error) {
-	wa, ok := s.normalizeTo(p.From)
+	wa, ok := s.normalizeFrom(p.From)
 	if !ok {
 		return Delivery{}, fmt.Errorf("%w: from is not a phone number", ErrBadControl)
 	}

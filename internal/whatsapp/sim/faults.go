@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
-
-	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
 // Fault is an injected failure for POST /messages, the body of POST /_sim/faults.
@@ -32,7 +30,7 @@ type Fault struct {
 	DelayMS        int      `json:"delay_ms,omitempty"`
 	DropConnection bool     `json:"drop_connection,omitempty"`
 	AfterAccept    bool     `json:"after_accept,omitempty"`
-	// To limits the fault to one recipient (any spelling; compared as digits).
+	// To limits the fault to one recipient, in any spelling /_sim/inbound takes.
 	To string `json:"to,omitempty"`
 }
 
@@ -75,12 +73,13 @@ type faults struct {
 	l  []*activeFault
 }
 
-func (fs *faults) add(f Fault) error {
+// add appends f, limited to the recipient to (a wa_id, or digits) when set.
+func (fs *faults) add(f Fault, to string) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
 	fs.mu.Lock()
-	fs.l = append(fs.l, &activeFault{Fault: f, to: whatsapp.Digits(f.To), remaining: f.Count})
+	fs.l = append(fs.l, &activeFault{Fault: f, to: to, remaining: f.Count})
 	fs.n.Store(int32(len(fs.l)))
 	fs.mu.Unlock()
 	return nil

@@ -300,8 +300,15 @@ func (s *Server) Reset() {
 	s.stats.reset()
 }
 
-// AddFault injects a failure; see Fault.
-func (s *Server) AddFault(f Fault) error { return s.faults.add(f) }
+// AddFault injects a failure; see Fault. Its To is read as /_sim/inbound
+// reads from, so that any spelling names the same recipient.
+func (s *Server) AddFault(f Fault) error {
+	to := whatsapp.Digits(f.To)
+	if wa, ok := s.normalizeFrom(f.To); ok {
+		to = wa
+	}
+	return s.faults.add(f, to)
+}
 
 // ClearFaults removes every injected failure.
 func (s *Server) ClearFaults() { s.faults.clear() }
