@@ -163,6 +163,40 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// RequestIDHeader carries a request's id: taken from the client or proxy
+// when it sends a usable one, else made here, and sent back either way.
+const RequestIDHeader = "X-Request-Id"
+
+// requestID is the id the request came with when it is usable, else a new
+// one. Usable: 1 to 64 of [A-Za-z0-9._-] with a letter among them, so that
+// what is logged as an id can be neither a forged log line nor a phone
+// number (one spelled as digits with separators has no letter).
+func requestID(r *http.Request) string {
+	if id := r.Header.Get(RequestIDHeader); usableID(id) {
+		return id
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func usableID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	letter := false
+	for _, c := range []byte(id) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
 type recorder struct {
 	http.ResponseWriter
 	status int
@@ -178,17 +212,21 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // Observer is told of each finished request (for metrics).
 type Observer func(r *http.Request, status int, d time.Duration)
 
-// Middleware gives each request an id, recovers panics, and logs one line per
-// request: method, route pattern, status, duration — never a path's values or
-// a body, which may hold a number.
+// probes are the routes that orchestrators and Prometheus call every few
+// seconds: a success there is logged at DEBUG, not to drown the requests
+// people and the platform make.
+var probes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+
+// Middleware gives each request an id (X-Request-Id, honoured when usable),
+// recovers panics, and logs one INFO line per request: method, route pattern,
+// status, duration and request id. Never the path or query, which hold
+// tokens and may hold a number, nor a body.
 func Middleware(log *slog.Logger, observe Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id := hex.EncodeToString(b)
+		id := requestID(r)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
-		w.Header().Set("X-Request-Id", id)
+		w.Header().Set(RequestIDHeader, id)
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
@@ -196,8 +234,17 @@ func Middleware(log *slog.Logger, observe Observer, next http.Handler) http.Hand
 				WriteError(rec, r, log, errors.New("panic"))
 			}
 			d := time.Since(start)
-			log.Debug("request", "request_id", id, "method", r.Method, "route", r.Pattern, "status", rec.status,
-				"duration_ms", d.Milliseconds())
+			level := slog.LevelInfo
+			if rec.status < 400 && probes[r.Pattern] {
+				level = slog.LevelDebug
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", route),
+				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+				slog.String("request_id", id))
 			if observe != nil {
 				observe(r, rec.status, d)
 			}
