@@ -114,10 +114,17 @@ func logger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the configured database.
-func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+// openStore opens the configured database. Unless create is set, a SQLite
+// file that does not exist is an error, not a new empty database.
+func openStore(ctx context.Context, cfg config.Config, create bool) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
 		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
+	if !create {
+		if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+			return nil, fmt.Errorf("no database at %s (%w): check --data-dir, or start samtykke serve there first",
+				cfg.SQLitePath(), err)
+		}
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
@@ -133,14 +140,26 @@ type system struct {
 	keyCreated bool
 }
 
-// open opens the store, applies migrations when migrate is set (otherwise
-// refuses a schema that is behind), loads the keys and wires the app.
-func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*system, error) {
-	st, err := openStore(ctx, cfg)
+// opening says what a command may do to the data folder as it opens it.
+type opening int
+
+const (
+	// existing opens a migrated database and its key, and creates nothing.
+	existing opening = iota
+	// setUp migrates the database, creating it, and makes a master key
+	// when there is none and the database holds nothing sealed (serve).
+	setUp
+)
+
+// open opens the store, applies migrations when the opening sets up
+// (otherwise refuses a schema that is behind), loads the key, checks that it
+// opens the data (invariant 10) and wires the app.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening) (*system, error) {
+	st, err := openStore(ctx, cfg, how == setUp)
 	if err != nil {
 		return nil, err
 	}
-	if migrate {
+	if how == setUp {
 		err = st.Migrate(ctx)
 	} else if ok, cerr := st.SchemaCurrent(ctx); cerr != nil || !ok {
 		err = errors.Join(cerr, errors.New("the database schema is behind: run samtykke migrate"))
@@ -149,7 +168,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		st.Close()
 		return nil, err
 	}
-	v, created, err := vault.Load(cfg.DataDir, cfg.MasterKey)
+	v, created, err := unlock(ctx, cfg, st, how == setUp)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -169,15 +188,12 @@ func runMigrate(ctx context.Context, e env, args []string) int {
 	if !ok {
 		return 2
 	}
-	st, err := openStore(ctx, cfg)
+	sys, err := open(ctx, cfg, logger(cfg, e.stderr), setUp)
 	if err != nil {
 		return fail(e, "%v", err)
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return fail(e, "migrate: %v", err)
-	}
-	fmt.Fprintf(e.stdout, "migrations applied (%s)\n", st.Backend())
+	defer sys.store.Close()
+	fmt.Fprintf(e.stdout, "migrations applied (%s)\n", sys.store.Backend())
 	return 0
 }
 
@@ -207,15 +223,15 @@ func runToken(ctx context.Context, e env, args []string) int {
 	if !ok {
 		return 2
 	}
-	sys, err := open(ctx, cfg, logger(cfg, e.stderr), true)
-	if err != nil {
-		return fail(e, "%v", err)
-	}
-	defer sys.store.Close()
 	r, err := staff.ParseRole(*role)
 	if err != nil {
 		return fail(e, "%v", err)
 	}
+	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	defer sys.store.Close()
 	secret, _, err := sys.app.CreateToken(ctx, r, *name)
 	if err != nil {
 		return fail(e, "%v", err)
@@ -234,7 +250,7 @@ func runLedger(ctx context.Context, e env, args []string) int {
 	if !ok {
 		return 2
 	}
-	sys, err := open(ctx, cfg, logger(cfg, e.stderr), false)
+	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
 	if err != nil {
 		return fail(e, "%v", err)
 	}

@@ -71,6 +71,9 @@ func TestUsageAndBadInput(t *testing.T) {
 func TestTokenCreatePrintsTheTokenAlone(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	if code, _, stderr := run(t, nil, "migrate", "--data-dir", dir); code != 0 {
+		t.Fatalf("migrate: exit %d: %s", code, stderr)
+	}
 	code, stdout, stderr := run(t, nil, "token", "create", "--role", "dpo", "--name", "Kari (DPO)", "--data-dir", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -116,7 +119,7 @@ func populate(t *testing.T, dir string) (contactID string, events []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys, err := open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+	sys, err := open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), setUp)
 	if err != nil {
 		t.Fatal(err)
 	}

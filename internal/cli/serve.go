@@ -144,7 +144,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "keywords: %v", err)
 	}
-	sys, err := open(ctx, cfg, log, true)
+	sys, err := open(ctx, cfg, log, setUp)
 	if err != nil {
 		return fail(e, "%v", err)
 	}

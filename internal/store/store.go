@@ -123,6 +123,14 @@ type Reader interface {
 	// and failed ones, by reason.
 	CampaignCounts(ctx context.Context, id string) ([]Count, error)
 
+	// KeyFingerprint is the fingerprint of the master key the data is sealed
+	// under (invariant 10); ErrNotFound before one is recorded.
+	KeyFingerprint(ctx context.Context) ([]byte, error)
+	// SealedSample returns one contact's wrapped data key, if any is kept,
+	// and whether the database holds anything sealed under a master key at
+	// all (contacts, pending opt-ins, stored webhook bodies).
+	SealedSample(ctx context.Context) (wrapped []byte, any bool, err error)
+
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
@@ -133,6 +141,10 @@ type Tx interface {
 	Reader
 
 	CreatePurpose(ctx context.Context, p consent.Purpose) error // ErrConflict if the key exists
+
+	// RecordKeyFingerprint records the master key's fingerprint unless one is
+	// recorded already (the first replica to start wins; all compare with it).
+	RecordKeyFingerprint(ctx context.Context, fp []byte, at time.Time) error
 	CreateNotice(ctx context.Context, n notice.Notice) error
 	// PublishNotice gives a draft its version and hash; ErrConflict if published.
 	PublishNotice(ctx context.Context, id string, version int, hash string, at time.Time) error

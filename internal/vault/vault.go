@@ -43,6 +43,7 @@ type Vault struct {
 	suppress []byte
 	links    []byte
 	csrf     []byte
+	check    []byte
 }
 
 // New derives the vault's keys from a 32-byte master key.
@@ -74,6 +75,9 @@ func New(master []byte) (*Vault, error) {
 	if v.csrf, err = derive("csrf/v1"); err != nil {
 		return nil, err
 	}
+	if v.check, err = derive("key-check/v1"); err != nil {
+		return nil, err
+	}
 	sealKey, err := derive("seal/v1")
 	if err != nil {
 		return nil, err
@@ -84,11 +88,17 @@ func New(master []byte) (*Vault, error) {
 	return v, nil
 }
 
+// ErrNoKey is returned by Load when there is no master key and it may not
+// make one.
+var ErrNoKey = errors.New("vault: no master key")
+
 // Load returns the vault for a data directory. The master key comes from the
 // environment value envKey (base64) when it is set, otherwise from the file
-// master.key in dir, which is created with mode 0600 on first use. created
-// reports whether a new key file was written.
-func Load(dir, envKey string) (v *Vault, created bool, err error) {
+// master.key in dir. When that file is missing, Load creates it with mode
+// 0600 if mayCreate is set (a new key beside an empty database) and returns
+// ErrNoKey otherwise, creating nothing. created reports whether a new key
+// file was written.
+func Load(dir, envKey string, mayCreate bool) (v *Vault, created bool, err error) {
 	if envKey != "" {
 		master, err := decodeKey(envKey)
 		if err != nil {
@@ -99,6 +109,9 @@ func Load(dir, envKey string) (v *Vault, created bool, err error) {
 	}
 	path := filepath.Join(dir, "master.key")
 	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !mayCreate {
+		return nil, false, fmt.Errorf("%w: %s does not exist and SAMTYKKE_MASTER_KEY is not set", ErrNoKey, path)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		master := make([]byte, KeySize)
 		if _, err := rand.Read(master); err != nil {
@@ -111,7 +124,7 @@ func Load(dir, envKey string) (v *Vault, created bool, err error) {
 		if errors.Is(err, os.ErrExist) {
 			// Another process created it a moment ago: wait for it to be written, use it.
 			time.Sleep(100 * time.Millisecond)
-			return Load(dir, envKey)
+			return Load(dir, envKey, mayCreate)
 		}
 		if err != nil {
 			return nil, false, fmt.Errorf("vault: create key file: %w", err)
@@ -232,6 +245,11 @@ func (v *Vault) Seal(plaintext []byte, purpose string) []byte {
 func (v *Vault) Open(ciphertext []byte, purpose string) ([]byte, error) {
 	return open(v.sealer, ciphertext, []byte(purpose))
 }
+
+// Fingerprint identifies the master key without revealing it: a keyed hash
+// under a key of its own, recorded beside the data so that a start with
+// another key is refused (invariant 10).
+func (v *Vault) Fingerprint() []byte { return mac(v.check, "samtykke master key check") }
 
 // CSRFKey signs the public pages' form tokens; it is the same on every
 // replica that shares the master key.

@@ -76,7 +76,7 @@ func TestLoadKeyFile(t *testing.T) {
 	t.Run("created once, then read", func(t *testing.T) {
 		t.Parallel()
 		dir := filepath.Join(t.TempDir(), "data") // does not exist yet
-		v1, created, err := vault.Load(dir, "")
+		v1, created, err := vault.Load(dir, "", true)
 		if err != nil || !created {
 			t.Fatalf("first Load = created %v, %v; want a new key file", created, err)
 		}
@@ -96,7 +96,7 @@ func TestLoadKeyFile(t *testing.T) {
 			t.Errorf("key file holds %q: want base64 of %d bytes (%v)", first, vault.KeySize, err)
 		}
 
-		v2, created, err := vault.Load(dir, "")
+		v2, created, err := vault.Load(dir, "", true)
 		if err != nil || created {
 			t.Fatalf("second Load = created %v, %v; want the existing key", created, err)
 		}
@@ -125,14 +125,14 @@ func TestLoadKeyFile(t *testing.T) {
 		t.Run(fmt.Sprintf("refuses a key file with mode %04o", mode), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			if _, _, err := vault.Load(dir, ""); err != nil {
+			if _, _, err := vault.Load(dir, "", true); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join(dir, "master.key")
 			if err := os.Chmod(path, mode); err != nil {
 				t.Fatal(err)
 			}
-			v, _, err := vault.Load(dir, "")
+			v, _, err := vault.Load(dir, "", true)
 			if err == nil || v != nil {
 				t.Fatalf("Load with a %04o key file = %v, %v; want an error", mode, v, err)
 			}
@@ -146,13 +146,13 @@ func TestLoadKeyFile(t *testing.T) {
 	t.Run("accepts a key file with mode 0400", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		if _, _, err := vault.Load(dir, ""); err != nil {
+		if _, _, err := vault.Load(dir, "", true); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Chmod(filepath.Join(dir, "master.key"), 0o400); err != nil {
 			t.Fatal(err)
 		}
-		if _, created, err := vault.Load(dir, ""); err != nil || created {
+		if _, created, err := vault.Load(dir, "", true); err != nil || created {
 			t.Errorf("Load with a 0400 key file = created %v, %v; want the existing key", created, err)
 		}
 	})
@@ -163,7 +163,7 @@ func TestLoadKeyFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(make([]byte, 16))), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := vault.Load(dir, ""); err == nil || !strings.Contains(err.Error(), "32 bytes") {
+		if _, _, err := vault.Load(dir, "", true); err == nil || !strings.Contains(err.Error(), "32 bytes") {
 			t.Errorf("Load = %v, want an error about the key size", err)
 		}
 	})
@@ -189,7 +189,7 @@ func TestLoadEnvKey(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			v, created, err := vault.Load(dir, tc.env)
+			v, created, err := vault.Load(dir, tc.env, false)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "environment") {
 					t.Fatalf("Load = %v, want an error about the environment saying %q", err, tc.wantErr)
@@ -392,4 +392,42 @@ func mac(key []byte, s string) []byte {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(s))
 	return h.Sum(nil)
+}
+
+// TestLoadWithoutCreate checks that a command that may not make a key finds
+// none, says so and writes nothing (invariant 10).
+func TestLoadWithoutCreate(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	v, created, err := vault.Load(dir, "", false)
+	if !errors.Is(err, vault.ErrNoKey) || v != nil || created {
+		t.Fatalf("Load = %v, %v, %v; want ErrNoKey", v, created, err)
+	}
+	if !strings.Contains(err.Error(), filepath.Join(dir, "master.key")) {
+		t.Errorf("error %q does not name the key file", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load without create made the data folder: %v", err)
+	}
+}
+
+// TestFingerprint checks that the fingerprint tells keys apart and stays the
+// same for one key (invariant 10).
+func TestFingerprint(t *testing.T) {
+	t.Parallel()
+	a1, err := vault.New(masterKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := vault.New(masterKey(1))
+	b, _ := vault.New(masterKey(2))
+	if !bytes.Equal(a1.Fingerprint(), a2.Fingerprint()) {
+		t.Error("one key gave two fingerprints")
+	}
+	if bytes.Equal(a1.Fingerprint(), b.Fingerprint()) {
+		t.Error("two keys gave one fingerprint")
+	}
+	if bytes.Contains(a1.Fingerprint(), masterKey(1)) {
+		t.Error("the fingerprint holds the key")
+	}
 }
