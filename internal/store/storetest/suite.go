@@ -431,7 +431,9 @@ func Exercise(t *testing.T, b Backend) {
 		if fp, err := s.KeyFingerprint(ctx); err != nil || string(fp) != "fp-1" {
 			t.Fatalf("KeyFingerprint = %q, %v; want the first recorded", fp, err)
 		}
-		tx(t, s, func(tx store.Tx) error { return tx.PutInbox(ctx, store.InboxItem{ID: "i1", Digest: []byte("d1"), ReceivedAt: t0, BodyCT: []byte("x")}) })
+		tx(t, s, func(tx store.Tx) error {
+			return tx.PutInbox(ctx, store.InboxItem{ID: "i1", Digest: []byte("d1"), ReceivedAt: t0, BodyCT: []byte("x")})
+		})
 		if w, any, err := s.SealedSample(ctx); err != nil || !any || w != nil {
 			t.Fatalf("SealedSample with a stored webhook body = %q, %v, %v; want sealed data and no key", w, any, err)
 		}
