@@ -228,6 +228,9 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request, actor app.Acto
 	if err != nil {
 		return err
 	}
+	if out.States == nil { // a number that is not a contact has no states: [], as documented
+		out.States = []consent.State{}
+	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

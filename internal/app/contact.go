@@ -236,5 +236,9 @@ func (a *App) Accesses(ctx context.Context, actor Actor, id string) ([]access.En
 	if err := actor.can(staff.ReadContacts); err != nil {
 		return nil, err
 	}
-	return a.store.Accesses(ctx, id)
+	es, err := a.store.Accesses(ctx, id)
+	if es == nil {
+		es = []access.Entry{}
+	}
+	return es, err
 }
