@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +43,9 @@ func runSim(ctx context.Context, e env, args []string) int {
 	token := fs.String("token", "", "the only access token accepted (default: any)")
 	statuses := fs.String("statuses", "sent,delivered,read", "status webhooks after each accepted send, comma separated; empty for none")
 	maxRecorded := fs.Int("max-recorded", 100000, "accepted messages kept for /_sim/messages")
+	phoneID := fs.String("phone-number-id", sim.DefaultPhoneNumberID, "the business number's id in the send path, digits")
+	dataDir := fs.String("data-dir", e.getenv("SAMTYKKE_DATA_DIR"),
+		"folder that keeps the templates registered through /_sim/templates across restarts (empty: memory only)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,8 +57,19 @@ func runSim(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --mps must be between 0 and 1000")
 		return 2
 	}
+	if *phoneID == "" || strings.Trim(*phoneID, "0123456789") != "" {
+		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --phone-number-id must be digits")
+		return 2
+	}
 	log := logger(configDefaults(), e.stderr)
 	cfg := sim.DefaultConfig()
+	cfg.PhoneNumberID = *phoneID
+	if *dataDir != "" {
+		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+			return fail(e, "data folder: %v", err)
+		}
+		cfg.TemplatesFile = filepath.Join(*dataDir, sim.TemplatesFileName)
+	}
 	cfg.WebhookURL, cfg.AppSecret, cfg.MPS, cfg.PairRateEvery, cfg.Token = *webhook, *secret, *mps, *pair, *token
 	cfg.Logger = log
 	cfg.Statuses, cfg.MaxRecorded = []string{}, *maxRecorded
@@ -75,8 +91,11 @@ func runSim(ctx context.Context, e env, args []string) int {
 	defer stop()
 	srv := &http.Server{Handler: httpx.Middleware(log, nil, s.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  send:    POST %s/v25.0/%s/messages\n  control: %s/_sim/messages, /_sim/inbound, /_sim/faults\n",
-		base, base, s.PhoneNumberID(), base)
+	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n  send:    POST %s/v25.0/%s/messages\n  control: %s/_sim/messages, /_sim/inbound, /_sim/faults, /_sim/templates\n",
+		base, s.PhoneNumberID(), base, s.PhoneNumberID(), base)
+	if cfg.TemplatesFile != "" {
+		fmt.Fprintf(e.stdout, "  templates kept in %s\n", cfg.TemplatesFile)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -244,6 +245,11 @@ func (s *Server) handleTemplatesAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.AddTemplate(t); err != nil {
+		if errors.Is(err, ErrTemplatesFile) {
+			s.log.ErrorContext(r.Context(), "sim template not kept", slog.String("error", err.Error()))
+			controlError(w, http.StatusInternalServerError, "templates_file", "the template was not registered: its file could not be written")
+			return
+		}
 		controlError(w, http.StatusBadRequest, "bad_template", err.Error())
 		return
 	}

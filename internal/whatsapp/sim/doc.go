@@ -19,6 +19,7 @@
 //	POST   /_sim/user_preferences    a user stops/resumes marketing → user_preferences webhook
 //	POST   /_sim/faults              inject failures; DELETE clears, GET lists
 //	GET    /_sim/templates           registered templates; POST adds or replaces one
+//	                                 (kept across restarts in Config.TemplatesFile)
 //	POST   /_sim/reset               forget messages, users, faults and counters
 //	GET    /_sim/stats               counters
 //

@@ -90,6 +90,13 @@ type Config struct {
 	ReengagementAsync bool
 	// Templates registers templates; see Template.
 	Templates []Template
+	// TemplatesFile, when set, keeps the templates registered through
+	// AddTemplate (POST /_sim/templates) across restarts: New loads them from
+	// this JSON file after Templates (a file entry replaces a Templates entry
+	// of the same name and language), and each AddTemplate rewrites it
+	// atomically with mode 0600. A missing file holds none; its folder must
+	// exist. Empty: registered templates live in memory only.
+	TemplatesFile string
 	// WebhookWorkers is the number of delivery goroutines (default 4).
 	WebhookWorkers int
 	// WebhookQueue is the delivery queue length (default 65536). When it is full,
@@ -143,6 +150,10 @@ type Server struct {
 	users  *users
 	faults faults
 	tpls   atomic.Pointer[map[string]Template] // key: name + "\x00" + language
+	// tplMu serialises AddTemplate, so that the templates file is written in
+	// the order of the registrations; added is what the file holds.
+	tplMu sync.Mutex
+	added map[string]Template
 
 	recMu   sync.Mutex
 	records []*record
@@ -232,6 +243,9 @@ func New(cfg Config) (*Server, error) {
 		users:    newUsers(),
 	}
 	if err := s.setTemplates(cfg.Templates); err != nil {
+		return nil, err
+	}
+	if err := s.loadTemplatesFile(); err != nil {
 		return nil, err
 	}
 	s.hooks = newHooks(s)
@@ -332,23 +346,62 @@ func (s *Server) setTemplates(list []Template) error {
 	return nil
 }
 
-// AddTemplate registers or replaces a template.
+// loadTemplatesFile registers the templates kept in cfg.TemplatesFile.
+func (s *Server) loadTemplatesFile() error {
+	s.added = map[string]Template{}
+	if s.cfg.TemplatesFile == "" {
+		return nil
+	}
+	list, err := loadTemplates(s.cfg.TemplatesFile)
+	if err != nil {
+		return fmt.Errorf("%w: templates file %s: %w", ErrConfig, s.cfg.TemplatesFile, err)
+	}
+	m := *s.tpls.Load()
+	for _, t := range list {
+		t, err := normalizeTemplate(t)
+		if err != nil {
+			return fmt.Errorf("templates file %s: %w", s.cfg.TemplatesFile, err)
+		}
+		m[templateKey(t.Name, t.Language)] = t
+		s.added[templateKey(t.Name, t.Language)] = t
+	}
+	s.tpls.Store(&m)
+	return nil
+}
+
+// ErrTemplatesFile is returned by AddTemplate when the templates file cannot
+// be written; the template is then not registered.
+var ErrTemplatesFile = errors.New("sim: templates file not written")
+
+// AddTemplate registers or replaces a template. With a TemplatesFile it is
+// written there first, and registered only once the file holds it.
 func (s *Server) AddTemplate(t Template) error {
 	t, err := normalizeTemplate(t)
 	if err != nil {
 		return err
 	}
-	for {
-		old := s.tpls.Load()
-		m := make(map[string]Template, len(*old)+1)
-		for k, v := range *old {
-			m[k] = v
+	key := templateKey(t.Name, t.Language)
+	s.tplMu.Lock()
+	defer s.tplMu.Unlock()
+	if s.cfg.TemplatesFile != "" {
+		added := make(map[string]Template, len(s.added)+1)
+		for k, v := range s.added {
+			added[k] = v
 		}
-		m[templateKey(t.Name, t.Language)] = t
-		if s.tpls.CompareAndSwap(old, &m) {
-			return nil
+		added[key] = t
+		if err := saveTemplates(s.cfg.TemplatesFile, added); err != nil {
+			return fmt.Errorf("%w: %w", ErrTemplatesFile, err)
 		}
+		s.added = added
 	}
+	old := s.tpls.Load()
+	m := make(map[string]Template, len(*old)+1)
+	for k, v := range *old {
+		m[k] = v
+	}
+	m[key] = t
+	s.tpls.Store(&m)
+	return nil
 }
 
 // Templates lists the registered templates.

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+// runningSim is a `samtykke whatsapp-sim` started by startSimCmd.
+type runningSim struct {
+	base, phoneID string
+	stop          func() int // cancels the command and returns its exit code
+}
+
+// startSimCmd runs `samtykke whatsapp-sim` on a free port with args, reads
+// what it prints at start, and stops it at the end of the test at the latest.
+func startSimCmd(t *testing.T, args ...string) *runningSim {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, append([]string{"whatsapp-sim", "--addr", "127.0.0.1:0"}, args...),
+			func(string) string { return "" }, pw, &stderr)
+		pw.Close()
+	}()
+	r := &runningSim{}
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		line := lines.Text()
+		if m := regexp.MustCompile(`^\s+phone-number-id: (\S+)$`).FindStringSubmatch(line); m != nil {
+			r.phoneID = m[1]
+		}
+		if m := regexp.MustCompile(`^\s+send:\s+POST (http://\S+)/v25\.0/`).FindStringSubmatch(line); m != nil {
+			r.base = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck
+	if r.base == "" {
+		cancel()
+		t.Fatalf("whatsapp-sim printed no send URL (exit %d); stderr: %s", <-done, stderr.String())
+	}
+	stopped := false
+	var code int
+	r.stop = func() int {
+		if !stopped {
+			stopped = true
+			cancel()
+			code = <-done
+		}
+		return code
+	}
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+// post sends body to the simulator and returns the HTTP status and the Graph
+// error code of the answer (0 for none), never the answer itself, which names
+// the recipient.
+func (r *runningSim) post(t *testing.T, path, body string) (int, int) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, r.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer test")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error struct{ Code any } `json:"error"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(b, &e)
+	if n, ok := e.Error.Code.(float64); ok {
+		return resp.StatusCode, int(n)
+	}
+	return resp.StatusCode, 0
+}
+
+func (r *runningSim) sendTemplate(t *testing.T, name string) (int, int) {
+	t.Helper()
+	return r.post(t, "/v25.0/"+r.phoneID+"/messages",
+		`{"messaging_product":"whatsapp","to":"+4791234567","type":"template","template":{"name":"`+name+`","language":{"code":"nb"}}}`)
+}
+
+// TestWhatsappSimPhoneNumberID serves and prints the id given with
+// --phone-number-id; the default id is then an unknown object (§1.1, 100).
+func TestWhatsappSimPhoneNumberID(t *testing.T) {
+	t.Parallel()
+	const id = "200000000000002"
+	r := startSimCmd(t, "--phone-number-id", id)
+	if r.phoneID != id {
+		t.Fatalf("printed phone-number-id %q, want %q", r.phoneID, id)
+	}
+	if code, ec := r.sendTemplate(t, "jul_tilbud"); code != http.StatusOK {
+		t.Errorf("send on the given id: HTTP %d code %d", code, ec)
+	}
+	r.phoneID = sim.DefaultPhoneNumberID
+	if code, ec := r.sendTemplate(t, "jul_tilbud"); code != http.StatusBadRequest || ec != 100 {
+		t.Errorf("send on the default id: HTTP %d code %d, want 400 100", code, ec)
+	}
+	if code := r.stop(); code != 0 {
+		t.Errorf("exit %d after cancel, want 0", code)
+	}
+	for _, bad := range []string{"", "12/34", "abc"} {
+		if code, _, errOut := run(t, nil, "whatsapp-sim", "--addr", "127.0.0.1:0", "--phone-number-id", bad); code != 2 ||
+			!strings.Contains(errOut, "--phone-number-id must be digits") {
+			t.Errorf("--phone-number-id %q: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+}
+
+// TestWhatsappSimDataDirKeepsTemplates registers a template, stops the
+// simulator and starts it again on the same --data-dir: the template is still
+// known (§1.3). Before it was registered, a send with it got 132001 (§2.2).
+func TestWhatsappSimDataDirKeepsTemplates(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "sim-data")
+	r := startSimCmd(t, "--data-dir", dir)
+	if code, _ := r.post(t, "/_sim/templates", `{"name":"velkommen","language":"nb","category":"UTILITY"}`); code != http.StatusCreated {
+		t.Fatalf("register velkommen: HTTP %d", code)
+	}
+	if code, ec := r.sendTemplate(t, "jul_tilbud"); code != http.StatusNotFound || ec != 132001 {
+		t.Fatalf("before registering: HTTP %d code %d, want 404 132001", code, ec)
+	}
+	if code, _ := r.post(t, "/_sim/templates", `{"name":"jul_tilbud","language":"nb"}`); code != http.StatusCreated {
+		t.Fatalf("register jul_tilbud: HTTP %d", code)
+	}
+	if code := r.stop(); code != 0 {
+		t.Fatalf("exit %d after cancel, want 0", code)
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, sim.TemplatesFileName): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, want mode %v", filepath.Base(path), err, want)
+		}
+	}
+
+	r = startSimCmd(t, "--data-dir", dir)
+	if code, ec := r.sendTemplate(t, "jul_tilbud"); code != http.StatusOK {
+		t.Errorf("after restart: HTTP %d code %d, want the kept template accepted", code, ec)
+	}
+	if code, ec := r.sendTemplate(t, "tilbud_paaske"); ec != 132001 {
+		t.Errorf("an unregistered template after restart: HTTP %d code %d, want 132001", code, ec)
+	}
+	// Without the folder the simulator starts empty.
+	r = startSimCmd(t, "--mps", "0")
+	if code, _ := r.post(t, "/_sim/templates", `{"name":"velkommen","language":"nb"}`); code != http.StatusCreated {
+		t.Fatal("register")
+	}
+	if code, ec := r.sendTemplate(t, "jul_tilbud"); ec != 132001 {
+		t.Errorf("without --data-dir: HTTP %d code %d, want 132001", code, ec)
+	}
+}
