@@ -118,6 +118,9 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	} else if err != nil {
 		return Errorf(http.StatusBadRequest, "invalid_input", "cannot read the body")
 	}
+	if key, err := duplicateKey(body); err == nil && key != "" {
+		return Errorf(http.StatusBadRequest, "invalid_json", "the body names %q more than once", key)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -127,6 +130,55 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return Errorf(http.StatusBadRequest, "invalid_json", "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// duplicateKey returns the first key that an object in the JSON body names
+// twice: contradictory input, which encoding/json would settle silently by
+// taking the last. A body that is not JSON returns the decoder's error, for
+// the decoding proper to describe.
+func duplicateKey(body []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if k, isKey := tok.(string); isKey && top != nil && top.object && top.key {
+			if top.keys[k] {
+				return k, nil
+			}
+			top.keys[k] = true
+			top.key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]bool{}, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: in an object the next token is a key again.
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true
+		}
+	}
 }
 
 // jsonProblem describes a decoding error without echoing the input's values.
