@@ -224,35 +224,74 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestServe starts the embedded default, prints its URLs and a first-run admin
-// token that works, and shuts down cleanly when told to.
-func TestServe(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
+// served is a running serve: its address, its first-run token, what it logged.
+type served struct {
+	base, token string
+	stdout      string
+	stderr      *lockedBuffer
+	stop        func() int
+}
+
+// startServe runs serve on a data folder until stop is called.
+func startServe(t *testing.T, dir string, env map[string]string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	var stderr lockedBuffer
+	s := &served{stderr: &lockedBuffer{}}
 	done := make(chan int, 1)
 	go func() {
-		env := map[string]string{"SAMTYKKE_TAGS": `[{"key":"vip","description":{"nb":"Faste kunder","en":"Regular customers"}}]`}
 		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
-			func(k string) string { return env[k] }, pw, &stderr)
+			func(k string) string { return env[k] }, pw, s.stderr)
 		pw.Close()
 	}()
-	var token, base string
 	lines := bufio.NewScanner(pr)
-	for lines.Scan() && base == "" {
-		line := lines.Text()
-		if m := regexp.MustCompile(`^\s+(stk_\S+)$`).FindStringSubmatch(line); m != nil {
-			token = m[1]
-		}
-		if m := regexp.MustCompile(`running on (http://\S+)`).FindStringSubmatch(line); m != nil {
-			base = m[1]
+	for lines.Scan() && s.base == "" {
+		s.stdout += lines.Text() + "\n"
+		if m := regexp.MustCompile(`running on (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+			s.base = m[1]
 		}
 	}
 	go io.Copy(io.Discard, pr) //nolint:errcheck
-	if token == "" || base == "" {
-		t.Fatalf("serve printed no token or URL; stderr: %s", stderr.String())
+	s.stop = func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not shut down")
+			return -1
+		}
+	}
+	if s.base == "" {
+		t.Fatalf("serve printed no URL; stderr: %s", s.stderr.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, firstTokenFile)); err == nil {
+		s.token = strings.TrimSpace(string(b))
+	}
+	return s
+}
+
+// TestServe starts the embedded default, prints its URLs, leaves a first-run
+// admin token that works in a 0600 file (not in its output), and shuts down
+// cleanly when told to.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	env := map[string]string{"SAMTYKKE_TAGS": `[{"key":"vip","description":{"nb":"Faste kunder","en":"Regular customers"}}]`}
+	srv := startServe(t, dir, env)
+	base, token := srv.base, srv.token
+	if !regexp.MustCompile(`^stk_\S+$`).MatchString(token) {
+		t.Fatalf("no first-run token in %s", firstTokenFile)
+	}
+	if info, err := os.Stat(filepath.Join(dir, firstTokenFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v; want mode 0600", firstTokenFile, err)
+	}
+	if strings.Contains(srv.stdout, token) || strings.Contains(srv.stderr.String(), token) {
+		t.Fatal("the first-run token was printed to a pipe (a service's log)")
+	}
+	if !strings.Contains(srv.stdout, filepath.Join(dir, firstTokenFile)) {
+		t.Errorf("serve did not say where the token is: %s", srv.stdout)
 	}
 	req, _ := http.NewRequest("GET", base+"/api/v1/purposes", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -306,13 +345,26 @@ func TestServe(t *testing.T) {
 			t.Errorf("GET /metrics lacks samtykke_webhook_bodies_failing 0")
 		}
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d; stderr: %s", code, stderr.String())
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d; stderr: %s", code, srv.stderr.String())
+	}
+}
+
+// TestEveryStartVerifiesTheLedger: the ledger check runs at each start of
+// serve, not only at the first (L-02).
+func TestEveryStartVerifiesTheLedger(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	populate(t, dir)
+	for i := range 2 {
+		srv := startServe(t, dir, nil)
+		for deadline := time.Now().Add(15 * time.Second); !strings.Contains(srv.stderr.String(), "ledger verified"); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("start %d: no ledger verification; stderr: %s", i+1, srv.stderr.String())
+			}
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not shut down")
+		if code := srv.stop(); code != 0 {
+			t.Fatalf("start %d: exit %d", i+1, code)
+		}
 	}
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/samtykke/samtykke/internal/keyword"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
-	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/web"
 	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
@@ -201,11 +200,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 
 	if n, err := sys.store.CountTokens(ctx); err == nil && n == 0 {
-		secret, _, err := a.CreateToken(ctx, staff.Admin, "first-run admin")
-		if err != nil {
+		if err := firstAdminToken(ctx, e, cfg, a); err != nil {
 			return fail(e, "first admin token: %v", err)
 		}
-		fmt.Fprintf(e.stdout, "First run: an admin API token was created. It is shown once; keep it safe:\n\n    %s\n\n", secret)
 	}
 	fmt.Fprintf(e.stdout, "samtykke is running on %s (%s)\n", base, sys.store.Backend())
 	fmt.Fprintf(e.stdout, "  opt-in:   %s/optin   privacy notice: %s/privacy\n", cfg.PublicURL, cfg.PublicURL)

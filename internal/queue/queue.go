@@ -157,7 +157,8 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		Help: "Stored webhook bodies whose handling failed and that wait to be tried again; any may hold an opt-out."})
 	reg.MustRegister(ok, events, failing)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &verifyLedgerWorker{app: a, log: log, ok: ok, events: events})
+	verify := &verifyLedgerWorker{app: a, log: log, ok: ok, events: events}
+	river.AddWorker(workers, verify)
 	river.AddWorker(workers, &sendMessageWorker{app: a})
 	river.AddWorker(workers, &processInboxWorker{app: a, failing: failing})
 	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
@@ -165,7 +166,8 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages))
 	river.AddWorker(workers, run[job.SettleUnknown](a.SettleUnknown))
 	periodicJobs := []*river.PeriodicJob{
-		periodic(24*time.Hour, job.VerifyLedger{}),
+		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return job.VerifyLedger{}, nil }, nil),
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.PurgeMessages{}),
 		periodic(time.Hour, job.SettleUnknown{}),
@@ -188,7 +190,19 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	if err != nil {
 		return nil, err
 	}
-	return q, q.Start(ctx)
+	if err := q.Start(ctx); err != nil {
+		return q, err
+	}
+	if !cfg.NoPeriodic {
+		// Every start verifies the ledger, whichever replica leads River's
+		// periodic jobs and however soon after a crash it comes back.
+		go func() {
+			if err := verify.Work(ctx, nil); err != nil && ctx.Err() == nil {
+				log.Error("ledger verification at start", "error", err)
+			}
+		}()
+	}
+	return q, nil
 }
 
 // quiet passes on River's warnings and errors only; its info lines are chatter.
