@@ -29,12 +29,14 @@ const inboxPurpose = "webhook-inbox"
 // says) to recognise a redelivery; statuses are applied at once with those of
 // the bodies that came with them, and a redelivery moves nothing (invariant
 // 7). A body that cannot be handled as it came is stored, sealed (it holds
-// numbers), for the inbox worker.
+// numbers), for the inbox worker. Events older than the redelivery window are
+// ignored (dropStale).
 func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
 	payload, err := whatsapp.ParseWebhook(body)
 	if err != nil {
 		return invalid("webhook: %v", err)
 	}
+	a.dropStale(payload, a.now())
 	if !hasMessages(payload) {
 		// Statuses only: nothing is stored unless they cannot be applied.
 		sts := statusesOf(payload)
@@ -74,6 +76,44 @@ func inboxItem(body []byte, at time.Time) store.InboxItem {
 	return store.InboxItem{ID: newID(), Digest: digest[:], ReceivedAt: at}
 }
 
+// A signed body captured today could be replayed once its dedupe records
+// (the inbox digest, the seen keys) are purged, webhookRedelivery after it
+// was handled. So an event — a message, a status, a preference change —
+// whose own timestamp is older than that is ignored: a replay then changes
+// nothing, whenever it comes. The window is a little shorter than the purge's
+// (webhookClockSkew), in case the platform's clock runs ahead of ours; it is
+// still longer than the platform's 7 days of retries.
+const (
+	webhookClockSkew = 10 * time.Minute
+	webhookMaxAge    = webhookRedelivery - webhookClockSkew
+)
+
+// dropStale removes from a body the events older than webhookMaxAge at the
+// time the body was received, and logs a warning (no personal data) when it
+// removed any.
+func (a *App) dropStale(p *whatsapp.WebhookPayload, receivedAt time.Time) {
+	oldest := receivedAt.Add(-webhookMaxAge).Unix()
+	messages, statuses, prefs := 0, 0, 0
+	for i := range p.Entry {
+		for j := range p.Entry[i].Changes {
+			v := &p.Entry[i].Changes[j].Value
+			n := len(v.Messages)
+			v.Messages = slices.DeleteFunc(v.Messages, func(m whatsapp.InboundMessage) bool { return int64(m.Timestamp) < oldest })
+			messages += n - len(v.Messages)
+			n = len(v.Statuses)
+			v.Statuses = slices.DeleteFunc(v.Statuses, func(st whatsapp.Status) bool { return int64(st.Timestamp) < oldest })
+			statuses += n - len(v.Statuses)
+			n = len(v.UserPreferences)
+			v.UserPreferences = slices.DeleteFunc(v.UserPreferences, func(up whatsapp.UserPreference) bool { return int64(up.Timestamp) < oldest })
+			prefs += n - len(v.UserPreferences)
+		}
+	}
+	if messages+statuses+prefs > 0 {
+		a.log.Warn("webhook events older than the redelivery window ignored (a replay?)", "messages", messages,
+			"statuses", statuses, "preferences", prefs, "max_age", webhookMaxAge)
+	}
+}
+
 // statusesOf lists the statuses of a body, of every entry and change.
 func statusesOf(p *whatsapp.WebhookPayload) []whatsapp.Status {
 	var sts []whatsapp.Status
@@ -102,6 +142,10 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 			var payload *whatsapp.WebhookPayload
 			if err == nil {
 				payload, err = whatsapp.ParseWebhook(pt)
+			}
+			if err == nil {
+				// As old as when it came: a body put off for days is handled all the same.
+				a.dropStale(payload, it.ReceivedAt)
 			}
 			if err != nil {
 				a.log.Error("webhook body cannot be handled; dropped", "inbox_id", it.ID, "error", err)

@@ -31,6 +31,9 @@ func webhookBody(t testing.TB, v whatsapp.WebhookValue) []byte {
 	return raw
 }
 
+// ts is the bundle's time as a webhook's timestamp: an event of now.
+func (tb *bundle) ts() whatsapp.UnixTime { return whatsapp.UnixTime(tb.now.Unix()) }
+
 // withSentMessage sets up a store with one consented contact, +47 912 34
 // 567, and one message to it, m-1, that the platform accepted as wamid.1.
 func withSentMessage(t *testing.T, b storetest.Backend) *bundle {
@@ -72,7 +75,7 @@ func TestStatusWebhooksAppliedAsTheyCome(t *testing.T) {
 		}
 		body := func(i int) []byte {
 			return webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: fmt.Sprintf("wamid.%d", i), Status: "delivered",
-				Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: fmt.Sprintf("m-%03d", i)}}})
+				Timestamp: tb.ts(), RecipientID: "4791234567", BizOpaqueCallbackData: fmt.Sprintf("m-%03d", i)}}})
 		}
 		var wg sync.WaitGroup
 		for i := range n + dups {
@@ -116,7 +119,7 @@ func TestStatusWithoutOurID(t *testing.T) {
 			t.Helper()
 			sent++ // a redelivery is a body of its own
 			raw := webhookBody(t, whatsapp.WebhookValue{
-				Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: whatsapp.UnixTime(sent), RecipientID: recipient}}})
+				Statuses: []whatsapp.Status{{ID: "wamid.first", Status: status, Timestamp: tb.ts() + whatsapp.UnixTime(sent), RecipientID: recipient}}})
 			if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +182,7 @@ func TestStoppOnWhatsAppKeepsOtherChannels(t *testing.T) {
 			contactID = rec.ContactID
 		}
 		raw := webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: "wamid.stopp",
-			Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
+			Timestamp: tb.ts(), Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
 		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +230,7 @@ func TestStoppConfirmedOnlyWhenWhatsAppChanged(t *testing.T) {
 		mailOnly := record("+47 912 34 568", "mail")
 		stopp := func(from, id string) {
 			raw := webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: from, ID: id,
-				Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
+				Timestamp: tb.ts(), Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
 			if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +278,7 @@ func TestInboxPoisonBodyPutOff(t *testing.T) {
 		if err := b.Exec(t, tb.store, `UPDATE contact_keys SET wrapped = $1 WHERE contact_id = $2`, []byte("damaged"), bad); err != nil {
 			t.Fatal(err)
 		}
-		poison := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.bad", Status: "failed", Timestamp: 1,
+		poison := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.bad", Status: "failed", Timestamp: tb.ts(),
 			RecipientID: "4791234568", BizOpaqueCallbackData: "m-bad",
 			Errors: []whatsapp.WebhookError{{Code: 131050, Title: "User has stopped marketing messages"}}}}})
 		if err := tb.app.ReceiveWebhook(tb.ctx, poison); err != nil {
@@ -291,9 +294,9 @@ func TestInboxPoisonBodyPutOff(t *testing.T) {
 		// Behind it (later ids): a status for the good contact's message, and
 		// the good contact's STOPP.
 		tb.storedBody(t, "zz-1", webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read",
-			Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}}))
+			Timestamp: tb.ts(), RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}}))
 		tb.storedBody(t, "zz-2", webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: "4791234567",
-			ID: "wamid.stopp", Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}}))
+			ID: "wamid.stopp", Timestamp: tb.ts(), Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}}))
 		if n, err := tb.app.ProcessInbox(tb.ctx); err != nil || n != 2 {
 			t.Fatalf("ProcessInbox handled %d, %v; want the 2 behind the poison body", n, err)
 		}
@@ -341,7 +344,7 @@ func TestInboxHandledByAnotherReplica(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb := withSentMessage(t, b)
-		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: 1,
+		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: "wamid.1", Status: "read", Timestamp: tb.ts(),
 			RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"}}})
 		tb.storedBody(t, "i-1", raw)
 		other := app.New(tb.store, tb.vault, app.Config{}, slog.New(slog.DiscardHandler))
@@ -367,9 +370,9 @@ func TestStatusNoMessageOfOursCanCarry(t *testing.T) {
 		t.Parallel()
 		tb := withSentMessage(t, b)
 		raw := webhookBody(t, whatsapp.WebhookValue{Statuses: []whatsapp.Status{
-			{ID: "wamid.1\x00", Status: "read", Timestamp: 1, RecipientID: "4791234567"},
-			{ID: "wamid.x", Status: "read", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1\x00"},
-			{ID: "wamid.1", Status: "delivered", Timestamp: 1, RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"},
+			{ID: "wamid.1\x00", Status: "read", Timestamp: tb.ts(), RecipientID: "4791234567"},
+			{ID: "wamid.x", Status: "read", Timestamp: tb.ts(), RecipientID: "4791234567", BizOpaqueCallbackData: "m-1\x00"},
+			{ID: "wamid.1", Status: "delivered", Timestamp: tb.ts(), RecipientID: "4791234567", BizOpaqueCallbackData: "m-1"},
 		}})
 		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 			t.Fatal(err)
@@ -379,6 +382,46 @@ func TestStatusNoMessageOfOursCanCarry(t *testing.T) {
 		}
 		if got := tb.b.Int(t, tb.store, `SELECT count(*) FROM webhook_inbox`); got != 0 {
 			t.Fatalf("%d bodies left for the inbox worker, want none", got)
+		}
+	})
+}
+
+// TestInboxBodyAgedByItsArrival: the inbox worker judges a stored body's
+// events by when the body came, not by when it gets to it: a STOPP that
+// waited ten days (its handling failing meanwhile) still withdraws, while
+// one that was already older than the redelivery window when it came is
+// ignored (invariant 7: a replay changes nothing; K-06: an opt-out is never
+// given up).
+func TestInboxBodyAgedByItsArrival(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		fresh := tb.consented(t, "+47 912 34 567").ContactID
+		stale := tb.consented(t, "+47 912 34 568").ContactID
+		stopp := func(from, id string, ts whatsapp.UnixTime) []byte {
+			return webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: from, ID: id,
+				Timestamp: ts, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
+		}
+		tb.storedBody(t, "i-fresh", stopp("4791234567", "wamid.fresh", tb.ts()))
+		tb.storedBody(t, "i-stale", stopp("4791234568", "wamid.stale", tb.ts()-9*24*3600))
+		tb.now = tb.now.AddDate(0, 0, 10)
+		if n, err := tb.app.ProcessInbox(tb.ctx); err != nil || n != 2 {
+			t.Fatalf("ProcessInbox = %d, %v; want both bodies handled", n, err)
+		}
+		for _, c := range []struct {
+			id   string
+			want consent.Status
+		}{{fresh, consent.StatusWithdrawn}, {stale, consent.StatusActive}} {
+			var s consent.State
+			if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error {
+				var err error
+				s, err = tx.ConsentState(tb.ctx, c.id, "offers")
+				return err
+			}); err != nil || s.Status != c.want {
+				t.Errorf("offers of %s = %s, %v; want %s", c.id, s.Status, err, c.want)
+			}
 		}
 	})
 }

@@ -24,7 +24,7 @@ func BenchmarkOptOut(b *testing.B) {
 				number := fmt.Sprintf("+47 4%07d", i)
 				tb.consented(b, number)
 				bodies[i] = webhookBody(b, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: fmt.Sprintf("474%07d", i),
-					ID: fmt.Sprintf("wamid.stopp.%d", i), Timestamp: 1, Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
+					ID: fmt.Sprintf("wamid.stopp.%d", i), Timestamp: tb.ts(), Type: "text", Text: &whatsapp.InboundText{Body: "STOPP"}}}})
 			}
 			b.ResetTimer()
 			for i := range b.N {

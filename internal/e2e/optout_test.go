@@ -93,7 +93,7 @@ func TestBusinessScopedUserID(t *testing.T) {
 	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
 		`"messaging_product":"whatsapp","metadata":{"display_phone_number":"4722334455","phone_number_id":"1"},` +
 		`"contacts":[{"profile":{"name":"Kari"},"user_id":"NO.1234567890"}],` +
-		`"messages":[{"from_user_id":"NO.1234567890","id":"wamid.bsuid1","timestamp":"1764417600","type":"text","text":{"body":"STOPP"}}]}}]}]}`)
+		`"messages":[{"from_user_id":"NO.1234567890","id":"wamid.bsuid1","timestamp":"` + nowStamp() + `","type":"text","text":{"body":"STOPP"}}]}}]}]}`)
 	if err := h.app.ReceiveWebhook(h.ctx, body); err != nil {
 		t.Fatal(err)
 	}

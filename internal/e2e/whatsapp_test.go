@@ -4,12 +4,16 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
@@ -163,7 +167,7 @@ func TestWebhookSignatureAndReplay(t *testing.T) {
 		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
 			`"messaging_product":"whatsapp","metadata":{"display_phone_number":"4722334455","phone_number_id":"` + h.sim.PhoneNumberID() + `"},` +
 			`"contacts":[{"profile":{"name":"Kari"},"wa_id":"4791234567"}],` +
-			`"messages":[{"from":"4791234567","id":"wamid.replay1","timestamp":"1764417600","type":"text","text":{"body":"JA ` + started.Code + `"}}]}}]}]}`)
+			`"messages":[{"from":"4791234567","id":"wamid.replay1","timestamp":"` + nowStamp() + `","type":"text","text":{"body":"JA ` + started.Code + `"}}]}}]}]}`)
 		post := func(sig string) int {
 			req, _ := http.NewRequest("POST", h.srv.URL+"/webhooks/whatsapp", bytes.NewReader(body))
 			if sig != "" {
@@ -273,4 +277,106 @@ func TestWebhookSizeLimit(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM webhook_inbox`); n != 0 {
 		t.Fatalf("an oversized webhook stored %d rows", n)
 	}
+}
+
+// nowStamp is the time now as a webhook's timestamp.
+func nowStamp() string { return strconv.FormatInt(time.Now().Unix(), 10) }
+
+// postSigned posts a webhook body signed with the app secret, as the
+// platform does, and returns the status code.
+func (h *harness) postSigned(body []byte) int {
+	h.t.Helper()
+	req, err := http.NewRequest("POST", h.srv.URL+"/webhooks/whatsapp", bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// signedValue is a webhook body of one change, as the platform sends it.
+func (h *harness) signedValue(v whatsapp.WebhookValue) []byte {
+	h.t.Helper()
+	v.MessagingProduct = "whatsapp"
+	v.Metadata = whatsapp.Metadata{DisplayPhoneNumber: h.sim.DisplayNumber(), PhoneNumberID: h.sim.PhoneNumberID()}
+	body, err := json.Marshal(whatsapp.WebhookPayload{Object: whatsapp.WebhookObject, Entry: []whatsapp.WebhookEntry{{ID: "1",
+		Changes: []whatsapp.WebhookChange{{Field: whatsapp.FieldMessages, Value: v}}}}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return body
+}
+
+// TestOldWebhookIgnored: a validly signed body whose events are older than
+// the window in which a redelivery is recognised (8 days, after which its
+// dedupe records are purged) changes nothing and is answered 200, so that a
+// captured body cannot be replayed later; the same events, fresh, take effect
+// (invariant 7, reference §4.3-§4.4).
+func TestOldWebhookIgnored(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := startWith(t, b, func(s *sim.Config, _ *app.Config) { s.Statuses = []string{whatsapp.StatusSent} })
+		id := h.subscribed(kari, "offers")
+		receipt := func() message.Message {
+			m, err := h.store.LastMessage(h.ctx, id, message.Receipt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		h.waitFor("the receipt to be sent", func() bool { return receipt().Status == message.Sent })
+		m := receipt()
+		rows := func() int64 {
+			return h.count(`SELECT (SELECT count(*) FROM webhook_inbox) + (SELECT count(*) FROM consent_events) +
+				(SELECT count(*) FROM webhook_seen) + (SELECT count(*) FROM suppressions)`)
+		}
+		at := func(t time.Time) whatsapp.UnixTime { return whatsapp.UnixTime(t.Unix()) }
+		delivered := func(ts whatsapp.UnixTime) []byte {
+			return h.signedValue(whatsapp.WebhookValue{Statuses: []whatsapp.Status{{ID: m.WAMID, Status: whatsapp.StatusDelivered,
+				Timestamp: ts, RecipientID: "4791234567", BizOpaqueCallbackData: m.ID}}})
+		}
+		stopp := func(wamid string, ts whatsapp.UnixTime) []byte {
+			return h.signedValue(whatsapp.WebhookValue{
+				Contacts: []whatsapp.WebhookContact{{Profile: whatsapp.Profile{Name: "Kari"}, WaID: "4791234567"}},
+				Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: wamid, Timestamp: ts, Type: "text",
+					Text: &whatsapp.InboundText{Body: "STOPP"}}}})
+		}
+		before := rows()
+		for _, old := range []time.Time{time.Now().AddDate(0, 0, -30), time.Now().Add(-8 * 24 * time.Hour), time.Unix(0, 0)} {
+			for _, body := range [][]byte{delivered(at(old)), stopp("wamid.old", at(old))} {
+				if code := h.postSigned(body); code != http.StatusOK {
+					t.Fatalf("an old body: status %d, want 200 (else the platform retries it)", code)
+				}
+			}
+		}
+		if got := receipt().Status; got != message.Sent {
+			t.Errorf("an old status moved the receipt to %s", got)
+		}
+		if g := h.gate(id, "offers"); !g.Allowed {
+			t.Errorf("an old STOPP withdrew: %+v", g)
+		}
+		if rows() != before {
+			t.Errorf("old bodies stored or changed %d rows", rows()-before)
+		}
+		// Within the window (a redelivery days later), the same events count.
+		recent := at(time.Now().Add(-6 * 24 * time.Hour))
+		if code := h.postSigned(delivered(recent)); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		if got := receipt().Status; got != message.Delivered {
+			t.Errorf("a status from within the window: receipt %s, want delivered", got)
+		}
+		if code := h.postSigned(stopp("wamid.old", at(time.Now()))); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		if g := h.gate(id, "offers"); g.Allowed || g.Reason != consent.ReasonSuppressed {
+			t.Errorf("a fresh STOPP: gate %+v, want suppressed", g)
+		}
+	})
 }
