@@ -134,6 +134,17 @@ type Reader interface {
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
+
+	// QueueDepth counts the queue's jobs that are not finished, by kind and
+	// state (available, scheduled, retryable, running): the metrics read it
+	// when scraped.
+	QueueDepth(ctx context.Context) ([]JobCount, error)
+}
+
+// JobCount is a number of the queue's jobs of one kind in one state.
+type JobCount struct {
+	Kind, State string
+	N           int64
 }
 
 // Tx is a transaction: it reads its own writes.

@@ -563,6 +563,7 @@ func Exercise(t *testing.T, b Backend) {
 	})
 	t.Run("campaigns", func(t *testing.T) { t.Parallel(); exerciseCampaigns(t, b) })
 	t.Run("tags", func(t *testing.T) { t.Parallel(); exerciseTags(t, b) })
+	t.Run("queue depth", func(t *testing.T) { t.Parallel(); exerciseQueueDepth(t, b) })
 
 	t.Run("a failing transaction changes nothing", func(t *testing.T) {
 		t.Parallel()
