@@ -5,6 +5,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/samtykke/samtykke/internal/consent"
@@ -35,23 +41,31 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestBrowserOptInConfirmWithdraw: a person fills the opt-in form in a real
-// browser, confirms from their WhatsApp (the simulator) and withdraws in the
-// preference centre (issue 3 point 7).
-func TestBrowserOptInConfirmWithdraw(t *testing.T) {
-	t.Parallel()
+// browser starts a headless Chromium for the test, with a fresh profile; it
+// stops when the test ends or after a minute.
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	exe := chromium(t)
-	h := start(t, storetest.SQLite)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.Flag("headless", true), chromedp.DisableGPU, chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestBrowserOptInConfirmWithdraw: a person fills the opt-in form in a real
+// browser, confirms from their WhatsApp (the simulator) and withdraws in the
+// preference centre (issue 3 point 7).
+func TestBrowserOptInConfirmWithdraw(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	h := start(t, storetest.SQLite)
 
 	// The form: nothing ticked until the person ticks it (C-08).
 	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/optin"), chromedp.WaitVisible(`input[name="phone"]`)); err != nil {
@@ -134,4 +148,116 @@ func TestBrowserOptInConfirmWithdraw(t *testing.T) {
 		t.Logf("preference page after withdrawing:\n%s", after)
 	}
 	t.Logf("screenshot of the started page: %s", shot)
+}
+
+// TestBrowserEmbeddedOptIn: the opt-in form works inside another site's
+// frame, where the browser sends no SameSite cookie, and a form on another
+// site that posts to samtykke is refused and changes nothing (issue 16
+// point 13). localhost and 127.0.0.1 are different sites to the browser.
+func TestBrowserEmbeddedOptIn(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	h := start(t, storetest.SQLite)
+	token := formToken(t, h.srv.URL+"/optin")
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/":
+			fmt.Fprintf(w, `<!DOCTYPE html><title>Butikken</title><h1>Butikken</h1>
+<iframe id="signup" src="%s/optin" width="600" height="1200"></iframe>`, h.srv.URL)
+		case "/forged":
+			fmt.Fprintf(w, `<!DOCTYPE html><title>Vinn en premie</title>
+<form method="post" action="%s/optin"><input type="hidden" name="csrf" value="%s">
+<input type="hidden" name="lang" value="nb"><input type="hidden" name="notice_version" value="1">
+<input type="hidden" name="phone" value="%s"><input type="hidden" name="purpose" value="news">
+<input type="hidden" name="age_confirmed" value="yes"><button id="win">Vinn</button></form>`, h.srv.URL, token, ola)
+		}
+	}))
+	t.Cleanup(shop.Close)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(shop.URL, "http://"))
+	shopURL := "http://localhost:" + port
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(shopURL+"/"), chromedp.WaitVisible(`#signup`)); err != nil {
+		t.Fatal(err)
+	}
+	// Chromium runs the cross-site frame in its own process: attach to it.
+	var frame target.ID
+	h.waitFor("the opt-in frame", func() bool {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, h.srv.URL+"/optin") {
+				frame = info.TargetID
+				return true
+			}
+		}
+		return false
+	})
+	fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(frame))
+	defer cancel()
+	if err := chromedp.Do(fctx,
+		chromedp.WaitVisible(`input[name="phone"]`),
+		chromedp.Click(`input[name="purpose"][value="offers"]`),
+		chromedp.Click(`input[name="age_confirmed"]`),
+		chromedp.SendKeys(`input[name="phone"]`, "912 34 567"),
+		chromedp.Submit(`input[name="phone"]`),
+		chromedp.WaitVisible(`p.code, main > p > a[href^="/optin"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	page, err := chromedp.Run(fctx, chromedp.OuterHTML("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`JA ([2-9A-HJKMNP-Z]{6})`).FindStringSubmatch(page)
+	if code == nil {
+		t.Fatalf("the framed form did not start an opt-in; the frame shows:\n%s", page)
+	}
+	id := h.contactID(kari)
+	if g := h.gate(id, "offers"); g.Reason != consent.ReasonPending {
+		t.Fatalf("gate after the framed form = %+v; want pending", g)
+	}
+
+	// Another site's form posting to samtykke, with a valid form token: the
+	// browser says cross-site, and nothing is recorded.
+	before := h.count(`SELECT count(*) FROM consent_events`)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(shopURL+"/forged"),
+		chromedp.WaitVisible(`#win`),
+		chromedp.Click(`#win`),
+		chromedp.WaitVisible(`main`), // samtykke's answer; the forged page has none
+	); err != nil {
+		t.Fatal(err)
+	}
+	refused, err := chromedp.Run(ctx, chromedp.OuterHTML("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(refused, "et annet nettsted") {
+		t.Errorf("the forged post's answer does not say it came from another site:\n%s", refused)
+	}
+	if n := h.count(`SELECT count(*) FROM consent_events`); n != before {
+		t.Fatalf("the forged post recorded %d consent events", n-before)
+	}
+	if n := h.count(`SELECT count(*) FROM contacts`); n != 1 {
+		t.Fatalf("%d contacts after the forged post, want 1", n)
+	}
+}
+
+// formToken is the CSRF field of the form at url, as anyone may fetch it.
+func formToken(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no csrf field at %s", url)
+	}
+	return string(m[1])
 }

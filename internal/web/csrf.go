@@ -4,63 +4,92 @@ package web
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // maxForm is the largest form body a page accepts.
 const maxForm = 16 << 10
 
-// CSRF is a signed double submit: the cookie holds a random nonce (HttpOnly,
-// SameSite=Lax); each form carries HMAC(CSRFKey, nonce), which another site
-// can neither read nor compute. A POST whose field does not match its
-// cookie is refused before its handler runs, so it changes nothing.
+// The CSRF defence of the public forms sets no cookie, so that the opt-in
+// form also works inside another site's frame, where a browser sends no
+// SameSite cookie (and often no third-party cookie at all). It has two parts:
+//
+//  1. The browser's own word (http.CrossOriginProtection): a POST whose
+//     Sec-Fetch-Site is anything but same-origin (or none, typed by the
+//     person), or, from a browser too old to send it, whose Origin is not this
+//     host, is refused with 403. A form inside a frame is samtykke's own
+//     document, so its POST is same-origin wherever the frame sits; another
+//     site's form is cross-site. This is what refuses forged requests.
+//  2. A stateless token in each form: HMAC(CSRFKey, action, issue time),
+//     valid for csrfMaxAge. It names no person and anyone can fetch one with
+//     the page; it proves that the POST answers a form samtykke served for
+//     that action lately, so a request put together without loading a form
+//     is refused and a page left open for days asks to be reloaded.
+//
+// Both are checked before the handler runs, so a refused POST changes nothing.
 
-const csrfNonceLen = 32
+// csrfMaxAge is how long a form's token is accepted.
+const csrfMaxAge = 24 * time.Hour
 
-func (s *Server) csrfCookieName() string {
-	if s.cfg.Secure {
-		return "__Host-samtykke_csrf" // Secure, Path=/, no Domain: no subdomain can set it
-	}
-	return "samtykke_csrf"
-}
+// csrfSkew is how far in the future a token's time may lie (replicas' clocks).
+const csrfSkew = 2 * time.Minute
 
-// csrfMAC is the form field that belongs to a cookie's nonce.
-func (s *Server) csrfMAC(nonce string) string {
+// b64 decodes strictly: a last character whose unused bits are not zero is
+// refused, so that each token has one spelling (issue 16 point 10).
+var b64 = base64.RawURLEncoding.Strict()
+
+// csrfMAC signs a form's action and issue time.
+func (s *Server) csrfMAC(action, issued string) []byte {
 	m := hmac.New(sha256.New, s.cfg.CSRFKey)
-	m.Write([]byte("samtykke-csrf\x00" + nonce))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	m.Write([]byte("samtykke-csrf/v2\x00" + action + "\x00" + issued))
+	return m.Sum(nil)[:16]
 }
 
-// csrfNonce is the request's nonce, when it has a well-formed one.
-func (s *Server) csrfNonce(r *http.Request) (string, bool) {
-	c, err := r.Cookie(s.csrfCookieName())
-	if err != nil {
-		return "", false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
-	return c.Value, err == nil && len(raw) == csrfNonceLen
+// csrfToken is the token of a form posting to action: "<unix time>.<mac>".
+func (s *Server) csrfToken(action string, at time.Time) string {
+	issued := strconv.FormatInt(at.Unix(), 10)
+	return issued + "." + b64.EncodeToString(s.csrfMAC(action, issued))
 }
 
-// csrfField is the value of a form's hidden csrf field; it sets the cookie
-// when the browser has none yet.
-func (s *Server) csrfField(w http.ResponseWriter, r *http.Request) string {
-	nonce, ok := s.csrfNonce(r)
+// csrfField is the hidden csrf field of a form whose action is the path action.
+func (s *Server) csrfField(action string) string { return s.csrfToken(action, s.now()) }
+
+// errCSRF is a token that is missing, altered, for another form or too old.
+var errCSRF = errors.New("missing, mismatched or stale CSRF token")
+
+// checkToken checks a form's token against the path it was posted to.
+func (s *Server) checkToken(action, token string, now time.Time) error {
+	issued, mac, ok := strings.Cut(token, ".")
 	if !ok {
-		b := make([]byte, csrfNonceLen)
-		_, _ = rand.Read(b)
-		nonce = base64.RawURLEncoding.EncodeToString(b)
-		http.SetCookie(w, &http.Cookie{Name: s.csrfCookieName(), Value: nonce, Path: "/",
-			HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteLaxMode})
+		return errCSRF
 	}
-	return s.csrfMAC(nonce)
+	sec, err := strconv.ParseInt(issued, 10, 64)
+	if err != nil || strconv.FormatInt(sec, 10) != issued {
+		return errCSRF
+	}
+	got, err := b64.DecodeString(mac)
+	if err != nil || !hmac.Equal(got, s.csrfMAC(action, issued)) {
+		return errCSRF
+	}
+	at := time.Unix(sec, 0)
+	if now.Sub(at) > csrfMaxAge || at.Sub(now) > csrfSkew {
+		return errCSRF
+	}
+	return nil
 }
 
-// checkCSRF reads the form (at most maxForm bytes) and checks its token.
+// checkCSRF refuses a cross-origin POST, then reads the form (at most
+// maxForm bytes) and checks its token.
 func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request) error {
+	if err := s.crossOrigin.Check(r); err != nil {
+		return failf(http.StatusForbidden, "error.cross_site", err)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
@@ -69,10 +98,8 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 		}
 		return failf(http.StatusBadRequest, "error.invalid", errors.New("unreadable form"))
 	}
-	nonce, ok := s.csrfNonce(r)
-	field := r.PostForm.Get("csrf")
-	if !ok || field == "" || !hmac.Equal([]byte(field), []byte(s.csrfMAC(nonce))) {
-		return failf(http.StatusForbidden, "error.csrf", errors.New("missing or mismatched CSRF token"))
+	if err := s.checkToken(r.URL.Path, r.PostForm.Get("csrf"), s.now()); err != nil {
+		return failf(http.StatusForbidden, "error.csrf", err)
 	}
 	return nil
 }

@@ -4,83 +4,115 @@ package web
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/store/storetest"
 )
 
-func TestCSRF(t *testing.T) {
+// TestCSRFToken: a form's token is signed for its action and its time, and
+// accepted for a day (issue 16 point 13).
+func TestCSRFToken(t *testing.T) {
 	t.Parallel()
 	s := testServer(t)
-	s.cfg.Secure = true
 	s.cfg.CSRFKey = []byte(strings.Repeat("k", 32))
-
-	// A browser without the cookie gets one: __Host-, Secure, HttpOnly, Lax.
-	rec := httptest.NewRecorder()
-	field := s.csrfField(rec, httptest.NewRequest(http.MethodGet, "/optin", nil))
-	cookies := rec.Result().Cookies()
-	if len(cookies) != 1 {
-		t.Fatalf("cookies = %v", cookies)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	good := s.csrfToken("/optin", now)
+	if err := s.checkToken("/optin", good, now.Add(time.Hour)); err != nil {
+		t.Fatalf("a fresh token is refused: %v", err)
 	}
-	c := cookies[0]
-	if c.Name != "__Host-samtykke_csrf" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
-		t.Fatalf("cookie = %+v", c)
+	if err := s.checkToken("/optin", s.csrfToken("/optin", now.Add(time.Minute)), now); err != nil {
+		t.Fatalf("a token a minute ahead (another replica's clock) is refused: %v", err)
 	}
-	post := func(cookie *http.Cookie, token string) error {
-		body := url.Values{"csrf": {token}}.Encode()
-		r := httptest.NewRequest(http.MethodPost, "/optin", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if cookie != nil {
-			r.AddCookie(cookie)
-		}
-		return s.checkCSRF(httptest.NewRecorder(), r)
-	}
-	if err := post(c, field); err != nil {
-		t.Fatalf("matching token refused: %v", err)
-	}
-	// A browser that has the cookie keeps it, and its token.
-	r := httptest.NewRequest(http.MethodGet, "/optin", nil)
-	r.AddCookie(c)
-	rec = httptest.NewRecorder()
-	if again := s.csrfField(rec, r); again != field || len(rec.Result().Cookies()) != 0 {
-		t.Fatalf("second page: token %q (was %q), cookies %v", again, field, rec.Result().Cookies())
-	}
-	other := &http.Cookie{Name: c.Name, Value: strings.Repeat("A", 43)}
-	for name, err := range map[string]error{
-		"no cookie":        post(nil, field),
-		"no field":         post(c, ""),
-		"another cookie":   post(other, field),
-		"bad cookie value": post(&http.Cookie{Name: c.Name, Value: "x"}, s.csrfMAC("x")),
-		"cookie as field":  post(c, c.Value),
+	other := testServer(t)
+	other.cfg.CSRFKey = []byte(strings.Repeat("j", 32))
+	issued, mac, _ := strings.Cut(good, ".")
+	for _, tc := range []struct {
+		name, action, token string
+		at                  time.Time
+	}{
+		{"empty", "/optin", "", now},
+		{"no time", "/optin", mac, now},
+		{"another form's token", "/optout", good, now},
+		{"another key's token", "/optin", other.csrfToken("/optin", now), now},
+		{"a day and a second old", "/optin", good, now.Add(csrfMaxAge + time.Second)},
+		{"from the future", "/optin", s.csrfToken("/optin", now.Add(time.Hour)), now},
+		{"time moved", "/optin", "1" + good, now},
+		{"time spelled otherwise", "/optin", "+" + good, now},
+		{"mac cut short", "/optin", good[:len(good)-2], now},
+		{"mac padding bits set", "/optin", issued + "." + flipPadding(mac), now},
 	} {
-		if status, _ := classify(err); status != http.StatusForbidden {
-			t.Errorf("%s: status %d, want 403", name, status)
-		}
-	}
-	// Another key does not accept the token.
-	s2 := testServer(t)
-	s2.cfg.Secure, s2.cfg.CSRFKey = true, []byte(strings.Repeat("j", 32))
-	if s2.csrfMAC(c.Value) == field {
-		t.Fatal("the token does not depend on the key")
+		t.Run(tc.name, func(t *testing.T) {
+			if err := s.checkToken(tc.action, tc.token, tc.at); err == nil {
+				t.Fatalf("token %q for %s accepted", tc.token, tc.action)
+			}
+		})
 	}
 }
 
-func TestClientIP(t *testing.T) {
+// flipPadding sets the unused low bits of the last character of an unpadded
+// base64url string: a lax decoder reads the same bytes from it.
+func flipPadding(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	unused := map[int]int{2: 4, 3: 2}[len(s)%4] // 1 or 2 bytes in the last group
+	i := strings.IndexByte(alphabet, s[len(s)-1])
+	return s[:len(s)-1] + string(alphabet[i|(1<<unused-1)])
+}
+
+// TestCrossSitePostRefused: a POST that the browser says comes from another
+// site, or whose Origin is another host, is refused with 403 before anything
+// is read, even with a valid form token; it changes nothing (issue 16 point 13).
+func TestCrossSitePostRefused(t *testing.T) {
 	t.Parallel()
-	s := testServer(t)
-	r := httptest.NewRequest(http.MethodPost, "/optin", nil)
-	r.RemoteAddr = "192.0.2.7:5555"
-	r.Header.Set("X-Forwarded-For", "203.0.113.1, 198.51.100.2")
-	if ip := s.clientIP(r); ip != "192.0.2.7" {
-		t.Fatalf("untrusted X-Forwarded-For: %q", ip)
-	}
-	s.cfg.TrustForwardedFor = true
-	if ip := s.clientIP(r); ip != "198.51.100.2" {
-		t.Fatalf("trusted X-Forwarded-For: %q", ip)
-	}
-	r.Header.Set("X-Forwarded-For", "garbage")
-	if ip := s.clientIP(r); ip != "192.0.2.7" {
-		t.Fatalf("unparsable X-Forwarded-For: %q", ip)
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		host := strings.TrimPrefix(tb.srv.URL, "http://")
+		post := func(form url.Values, headers map[string]string) response {
+			req, _ := http.NewRequest(http.MethodPost, tb.srv.URL+"/optin", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range headers {
+				req.Header.Set(k, v)
+			}
+			return tb.do(tb.newClient(), req)
+		}
+		for _, tc := range []struct {
+			name    string
+			headers map[string]string
+		}{
+			{"Sec-Fetch-Site cross-site", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}},
+			{"Sec-Fetch-Site same-site", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "https://shop." + host}},
+			{"cross-site even with our Origin", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": tb.srv.URL}},
+			{"a foreign Origin, no Sec-Fetch-Site", map[string]string{"Origin": "https://evil.example"}},
+			{"a null Origin, no Sec-Fetch-Site", map[string]string{"Origin": "null"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := post(tb.optInForm("+47 481 23 456", "offers"), tc.headers)
+				if r.status != http.StatusForbidden {
+					t.Fatalf("status %d, want 403\n%s", r.status, r.body)
+				}
+				must(t, r.body, "Skjemaet ble sendt fra et annet nettsted")
+				mustNot(t, r.body, "481")
+			})
+		}
+		if n := tb.count("SELECT count(*) FROM consent_events"); n != 0 {
+			t.Fatalf("%d consent events after cross-site POSTs", n)
+		}
+		if n := tb.count("SELECT count(*) FROM contacts"); n != 0 {
+			t.Fatalf("%d contacts after cross-site POSTs", n)
+		}
+		// The same form from the page itself goes through, with no cookie.
+		for i, headers := range []map[string]string{
+			{"Sec-Fetch-Site": "same-origin", "Origin": tb.srv.URL},
+			{"Origin": tb.srv.URL}, // a browser without Fetch Metadata
+			{},                     // no browser at all
+		} {
+			form := tb.optInForm("+47 481 23 45"+string(rune('6'+i)), "offers")
+			if r := post(form, headers); r.status != http.StatusOK || codeRE.FindString(r.body) == "" {
+				t.Fatalf("same-origin POST %v = %d\n%s", headers, r.status, r.body)
+			}
+		}
+	})
 }

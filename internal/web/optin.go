@@ -22,7 +22,7 @@ import (
 // optInForm serves GET /optin: the form, every box unticked.
 func (s *Server) optInForm(w http.ResponseWriter, r *http.Request) error {
 	lang, _ := requestLang(r)
-	p, err := s.optInPage(w, r, lang)
+	p, err := s.optInPage(r, lang)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *Server) optInForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // optInPage builds the form page; nothing is ticked.
-func (s *Server) optInPage(w http.ResponseWriter, r *http.Request, lang string) (*optInPage, error) {
+func (s *Server) optInPage(r *http.Request, lang string) (*optInPage, error) {
 	f, err := s.app.OptInForm(r.Context(), lang)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, failf(http.StatusServiceUnavailable, "error.unavailable", err) // no published notice yet
@@ -41,7 +41,7 @@ func (s *Server) optInPage(w http.ResponseWriter, r *http.Request, lang string) 
 	}
 	p := &optInPage{basePage: s.base(r, f.Language, f.BusinessName),
 		Notice: f.Notice, MinAge: f.MinAge, LinkToken: formValue(r, "t")}
-	p.CSRF = s.csrfField(w, r)
+	p.CSRF = s.csrfField("/optin")
 	for _, fp := range f.Purposes {
 		p.Purposes = append(p.Purposes, purposeBox{FormPurpose: fp})
 	}
@@ -78,7 +78,7 @@ func (s *Server) optInSubmit(w http.ResponseWriter, r *http.Request) error {
 	p := &startedPage{basePage: s.base(r, lang, s.cfg.BusinessName),
 		Code: started.Code, ChatLink: started.ChatLink, Ref: started.Ref, Expires: s.formatTime(lang, started.ExpiresAt),
 		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}
-	p.CSRF = s.csrfField(w, r)
+	p.CSRF = s.csrfField("/optin/confirm-another-way")
 	s.render(w, r, http.StatusOK, p)
 	return nil
 }
@@ -91,7 +91,7 @@ func (s *Server) optInFailed(w http.ResponseWriter, r *http.Request, lang string
 	if status >= 500 || key == "error.link_expired" || key == "error.link_invalid" {
 		return err
 	}
-	p, ferr := s.optInPage(w, r, lang)
+	p, ferr := s.optInPage(r, lang)
 	if ferr != nil {
 		return ferr
 	}
@@ -151,7 +151,7 @@ func (s *Server) confirmAnotherWay(w http.ResponseWriter, r *http.Request) error
 func (s *Server) confirmLink(w http.ResponseWriter, r *http.Request) error {
 	lang, _ := requestLang(r)
 	p := &confirmPage{basePage: s.base(r, lang, s.cfg.BusinessName), Action: "/confirm/" + url.PathEscape(r.PathValue("token"))}
-	p.CSRF = s.csrfField(w, r)
+	p.CSRF = s.csrfField(r.URL.Path)
 	s.render(w, r, http.StatusOK, p)
 	return nil
 }

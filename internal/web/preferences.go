@@ -18,7 +18,7 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, s.preferencesPage(w, r, v))
+	s.render(w, r, http.StatusOK, s.preferencesPage(r, v))
 	return nil
 }
 
@@ -35,7 +35,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := s.preferencesPage(w, r, v)
+	p := s.preferencesPage(r, v)
 	p.Message = p.T("page.prefs.withdrawn_all")
 	for _, it := range p.Items {
 		if it.Purpose == purpose {
@@ -72,14 +72,14 @@ var statusKeys = map[consent.Status]string{
 
 // preferencesPage shows the view in the language asked for, or else the
 // person's own.
-func (s *Server) preferencesPage(w http.ResponseWriter, r *http.Request, v app.PreferencesView) *preferencesPage {
+func (s *Server) preferencesPage(r *http.Request, v app.PreferencesView) *preferencesPage {
 	lang, explicit := requestLang(r)
 	if !explicit && v.Language == "en" {
 		lang = "en"
 	}
 	p := &preferencesPage{basePage: s.base(r, lang, s.cfg.BusinessName),
 		Action: r.URL.Path, Phone: v.Phone}
-	p.CSRF = s.csrfField(w, r)
+	p.CSRF = s.csrfField(r.URL.Path)
 	for _, it := range v.Items {
 		key, ok := statusKeys[it.Status]
 		if !ok {

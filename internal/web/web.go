@@ -4,7 +4,8 @@
 // opt-in form and its confirmation, the confirmation link, the preference
 // centre and the privacy notice, in bokmål by default and in English with
 // ?lang=en. Pages are server-rendered from embedded templates parsed once,
-// work without JavaScript, and carry a CSRF token on every form.
+// work without JavaScript, set no cookie, and refuse a POST from another
+// site (csrf.go).
 package web
 
 import (
@@ -29,11 +30,13 @@ type Config struct {
 	// BusinessName is the controller's name shown on pages that have no
 	// opt-in form at hand (the form itself uses the app's name).
 	BusinessName string
-	// CSRFKey signs the CSRF tokens; at least 32 random bytes.
+	// CSRFKey signs the forms' CSRF tokens; at least 32 random bytes, the
+	// same on every replica (the vault's CSRF key).
 	CSRFKey []byte
 	// Log receives one line per failed (5xx) request; nil discards.
 	Log *slog.Logger
-	// Secure marks cookies Secure (and __Host-) when the public URL is https.
+	// Secure says the public URL is https. The pages set no cookie since
+	// the CSRF defence became cookieless (issue 16), so it changes nothing.
 	Secure bool
 	// TrustForwardedFor takes the client address from the last entry of
 	// X-Forwarded-For, for a deployment behind a reverse proxy that sets it.
@@ -43,12 +46,14 @@ type Config struct {
 
 // Server serves the public pages.
 type Server struct {
-	app    *app.App
-	cfg    Config
-	log    *slog.Logger
-	views  map[string]*view
-	assets map[string]asset
-	zone   *time.Location
+	app         *app.App
+	cfg         Config
+	log         *slog.Logger
+	views       map[string]*view
+	assets      map[string]asset
+	zone        *time.Location
+	crossOrigin *http.CrossOriginProtection
+	clock       func() time.Time // the CSRF tokens' clock; time.Now
 }
 
 // New parses the templates and hashes the assets; it fails on a missing or
@@ -60,7 +65,7 @@ func New(a *app.App, cfg Config) (*Server, error) {
 	if len(cfg.CSRFKey) < 32 {
 		return nil, errors.New("web: CSRFKey must be at least 32 bytes")
 	}
-	s := &Server{app: a, cfg: cfg, log: cfg.Log}
+	s := &Server{app: a, cfg: cfg, log: cfg.Log, crossOrigin: http.NewCrossOriginProtection(), clock: time.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -118,8 +123,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 }
 
-// wrap sets the security headers, checks the CSRF token of unsafe methods
-// before the handler runs, and renders any error the handler returns.
+// wrap sets the security headers, refuses unsafe methods from another site
+// or without a valid form token before the handler runs, and renders any
+// error the handler returns.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -131,7 +137,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "+
 			"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors "+frame)
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: with no-referrer a browser sends
+		// "Origin: null" on its POSTs, and where it sends no Sec-Fetch-Site
+		// (plain http on a host that is not local) the origin check needs
+		// the real one. Other sites still get no referrer, so no link token
+		// leaves in one.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Content-Type-Options", "nosniff")
 		switch rt.cache {
 		case noStore:
@@ -152,6 +163,8 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 	})
 }
+
+func (s *Server) now() time.Time { return s.clock() }
 
 // home sends visitors of / to the opt-in page.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
