@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package api_test
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/tag"
+)
+
+// docURL names the served OpenAPI document inside the schema compiler.
+const docURL = "https://samtykke.invalid/api/openapi.json"
+
+// openapiCheck sends requests to the real API and validates every answer
+// against the OpenAPI document that the same server serves: the status must
+// be documented for the operation, the media type too, and the body must
+// match that response's schema (JSON Schema 2020-12, formats asserted).
+type openapiCheck struct {
+	t        *testing.T
+	tb       *bundle
+	doc      map[string]any
+	compiler *jsonschema.Compiler
+	schemas  map[string]*jsonschema.Schema // compiled, by JSON pointer
+	ops      *http.ServeMux                // the document's operations, to find the one a request is for
+	seen     map[string]map[int]bool       // operation → statuses validated
+}
+
+func newOpenAPICheck(t *testing.T, tb *bundle) *openapiCheck {
+	t.Helper()
+	resp, err := http.Get(tb.srv.URL + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	c := &openapiCheck{t: t, tb: tb, compiler: jsonschema.NewCompiler(), schemas: map[string]*jsonschema.Schema{},
+		ops: http.NewServeMux(), seen: map[string]map[int]bool{}}
+	if err := json.Unmarshal(raw, &c.doc); err != nil {
+		t.Fatalf("/api/openapi.json: %v", err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.compiler.DefaultDraft(jsonschema.Draft2020) // OpenAPI 3.1's schema dialect
+	c.compiler.AssertFormat()
+	c.compiler.AssertContent()
+	if err := c.compiler.AddResource(docURL, inst); err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range c.doc["paths"].(map[string]any) {
+		for method := range item.(map[string]any) {
+			c.ops.HandleFunc(strings.ToUpper(method)+" "+path, func(http.ResponseWriter, *http.Request) {})
+		}
+	}
+	return c
+}
+
+// pointer escapes one JSON pointer token.
+func pointer(token string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
+}
+
+// at follows a "#/a/b" reference inside the document.
+func (c *openapiCheck) at(ref string) map[string]any {
+	var v any = c.doc
+	for _, tok := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		v = v.(map[string]any)[tok]
+	}
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// schema compiles the schema at a JSON pointer of the document, once.
+func (c *openapiCheck) schema(ptr string) *jsonschema.Schema {
+	c.t.Helper()
+	if s, ok := c.schemas[ptr]; ok {
+		return s
+	}
+	frag := strings.NewReplacer("{", "%7B", "}", "%7D").Replace(ptr)
+	s, err := c.compiler.Compile(docURL + frag)
+	if err != nil {
+		c.t.Fatalf("compile %s: %v", ptr, err)
+	}
+	c.schemas[ptr] = s
+	return s
+}
+
+// request is one call: body is JSON-encoded unless it is a string.
+type request struct {
+	role        staff.Role // empty: no token
+	method      string
+	path        string
+	body        any
+	contentType string // default application/json when there is a body
+}
+
+// call sends r, wants status, validates the answer against the document and
+// returns the decoded body (nil when it is not a JSON object).
+func (c *openapiCheck) call(r request, status int) map[string]any {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(r.method, c.tb.srv.URL+r.path, rd)
+	if r.role != "" {
+		req.Header.Set("Authorization", "Bearer "+c.tb.tokens[r.role])
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	name := r.method + " " + r.path
+	if resp.StatusCode != status {
+		c.t.Fatalf("%s: status %d, want %d: %s", name, resp.StatusCode, status, raw)
+	}
+	if err := c.validate(req, resp, raw); err != nil {
+		c.t.Errorf("%s → %d: %v\nbody: %s", name, resp.StatusCode, err, raw)
+	}
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+// validate checks one real answer against the document.
+func (c *openapiCheck) validate(req *http.Request, resp *http.Response, raw []byte) error {
+	_, pattern := c.ops.Handler(req)
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		return fmt.Errorf("no operation in the document for %s %s", req.Method, req.URL.Path)
+	}
+	opPtr := "#/paths/" + pointer(path) + "/" + strings.ToLower(method)
+	code := strconv.Itoa(resp.StatusCode)
+	respPtr := opPtr + "/responses/" + code
+	spec := c.at(respPtr)
+	if spec == nil {
+		return fmt.Errorf("status %s is not documented for %s", code, pattern)
+	}
+	if ref, ok := spec["$ref"].(string); ok {
+		respPtr, spec = ref, c.at(ref)
+	}
+	if c.seen[pattern] == nil {
+		c.seen[pattern] = map[int]bool{}
+	}
+	c.seen[pattern][resp.StatusCode] = true
+	for name := range mapOf(spec["headers"]) {
+		v := resp.Header.Get(name)
+		if v == "" {
+			return fmt.Errorf("documented header %s is missing", name)
+		}
+		if err := c.schema(respPtr + "/headers/" + pointer(name) + "/schema").Validate(v); err != nil {
+			return fmt.Errorf("header %s: %v", name, err)
+		}
+	}
+	content := mapOf(spec["content"])
+	if len(content) == 0 {
+		if len(raw) > 0 {
+			return fmt.Errorf("the document gives no body, the answer has %d bytes", len(raw))
+		}
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || content[mt] == nil {
+		return fmt.Errorf("media type %q is not documented (documented: %v)", resp.Header.Get("Content-Type"), keys(content))
+	}
+	s := c.schema(respPtr + "/content/" + pointer(mt) + "/schema")
+	var inst any = string(raw)
+	if mt == "application/json" {
+		if inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(raw)); err != nil {
+			return fmt.Errorf("not JSON: %v", err)
+		}
+	}
+	return s.Validate(inst)
+}
+
+// covered fails the test for every documented operation that no call
+// reached with a success, and logs the documented statuses no call met.
+func (c *openapiCheck) covered() {
+	c.t.Helper()
+	for path, item := range c.doc["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			pattern := strings.ToUpper(method) + " " + path
+			var ok bool
+			var untried []string
+			for code := range mapOf(mapOf(op)["responses"]) {
+				n, _ := strconv.Atoi(code)
+				ok = ok || (c.seen[pattern][n] && n < 300)
+				if !c.seen[pattern][n] {
+					untried = append(untried, code)
+				}
+			}
+			if !ok {
+				c.t.Errorf("%s: no success answer was validated", pattern)
+			}
+			if len(untried) > 0 {
+				slices.Sort(untried)
+				c.t.Logf("%s: not exercised here: %s", pattern, strings.Join(untried, ", "))
+			}
+		}
+	}
+}
+
+func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+func keys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// TestResponsesMatchOpenAPI drives every operation of the OpenAPI document
+// through the real API on both stores and validates each answer, success and
+// error, against the document's schema for that operation and status (issue
+// 16 point 17): a field the schema does not allow, a required one missing, an
+// undocumented status or media type fails. Every operation must be reached
+// with a success at least once.
+func TestResponsesMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setupWith(t, b, func(c *app.Config) {
+			c.Tags = []tag.Tag{{Key: "vip", Description: consent.Text{NB: "Faste kunder", EN: "Regular customers"}},
+				{Key: "oslo", Description: consent.Text{NB: "Butikken i Oslo", EN: "The Oslo shop"}}}
+		})
+		c := newOpenAPICheck(t, tb)
+		const admin, dpo, marketer, integrator = staff.Admin, staff.DPO, staff.Marketer, staff.Integrator
+
+		// Operations, and the lists while they are empty.
+		c.call(request{method: "GET", path: "/healthz"}, 200)
+		c.call(request{method: "GET", path: "/readyz"}, 200)
+		c.call(request{method: "GET", path: "/api/openapi.json"}, 200)
+		c.call(request{method: "GET", path: "/api/v1/purposes"}, 401)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/purposes"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/notices"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/tags"}, 200)
+
+		// Purposes (C-02, P-03).
+		offers := map[string]any{"key": "offers", "channel": "whatsapp", "legal_basis": "consent",
+			"description": map[string]string{"nb": "Tilbud", "en": "Offers"}, "retention_days": 365, "refresh_days": 730, "fields": []string{"first_name"}}
+		c.call(request{role: admin, method: "POST", path: "/api/v1/purposes", body: offers}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/purposes", body: map[string]any{"key": "kunde", "channel": "whatsapp",
+			"legal_basis": "existing_customer", "description": map[string]string{"nb": "Kundetilbud", "en": "Customer offers"}, "retention_days": 365}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/purposes", body: offers}, 409)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/purposes", body: `{"key":"Bad Key"}`}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/purposes", body: offers}, 403)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/purposes", body: `key=x`, contentType: "application/x-www-form-urlencoded"}, 415)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/purposes"}, 200)
+
+		// Notices (T-01).
+		var sections []map[string]string
+		for _, it := range notice.Required {
+			sections = append(sections, map[string]string{"item": string(it), "title": string(it), "body": "Tekst"})
+		}
+		sections = append(sections, map[string]string{"title": "Om oss", "body": "Butikken AS"})
+		n := c.call(request{role: dpo, method: "POST", path: "/api/v1/notices", body: map[string]any{"language": "nb", "summary": "Kort", "sections": sections}}, 201)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/notices/" + n["id"].(string) + "/publish"}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/notices/" + n["id"].(string) + "/publish"}, 409)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/notices/nope/publish"}, 404)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/notices/nope/publish"}, 403)
+		draft := c.call(request{role: dpo, method: "POST", path: "/api/v1/notices",
+			body: map[string]any{"language": "nb", "summary": "x", "sections": []map[string]string{{"item": "controller", "body": "AS"}}}}, 201)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/notices/" + draft["id"].(string) + "/publish"}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/notices", body: map[string]any{"language": "sv", "summary": "x", "sections": sections}}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/notices", body: map[string]any{"language": "nb", "summary": "x", "sections": sections}}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/notices"}, 200)
+
+		// Contacts (S-01, S-02).
+		kari := c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts",
+			body: map[string]any{"phone": "+47 912 34 567", "language": "en", "first_name": "Kari", "tags": []string{"vip"}}}, 201)
+		id := kari["id"].(string)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "0047 91234567"}}, 200)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "22 22 22 22"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "+47 912 34 560", "tags": []string{"gold"}}}, 422)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "+47 912 34 560"}}, 403)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "+47 912 34 560"}, contentType: "text/plain"}, 415)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts/" + id}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id}, 403)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "912 34 567", "reason": "kundeservice"}}, 200)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "+47 400 00 000"}}, 404)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "abc"}}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "912 34 567"}}, 403)
+		c.call(request{role: admin, method: "PUT", path: "/api/v1/contacts/" + id + "/tags", body: map[string]any{"tags": []string{"vip", "oslo"}}}, 200)
+		c.call(request{role: admin, method: "PUT", path: "/api/v1/contacts/" + id + "/tags", body: map[string]any{"tags": []string{}}}, 200)
+		c.call(request{role: admin, method: "PUT", path: "/api/v1/contacts/" + id + "/tags", body: map[string]any{}}, 400)
+		c.call(request{role: admin, method: "PUT", path: "/api/v1/contacts/" + id + "/tags", body: map[string]any{"tags": []string{"gold"}}}, 422)
+		c.call(request{role: admin, method: "PUT", path: "/api/v1/contacts/nope/tags", body: map[string]any{"tags": []string{"vip"}}}, 404)
+		c.call(request{role: marketer, method: "PUT", path: "/api/v1/contacts/" + id + "/tags", body: map[string]any{"tags": []string{"vip"}}}, 403)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts/" + id}, 200) // tags: [] now
+
+		// Consents: confirmed, pending and a soft opt-in (C-01, C-03, M-05).
+		collected := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+		confirmed := c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"contact_id": id, "purpose": "offers",
+			"method": "web_form", "collected_at": collected, "age_confirmed": true, "evidence": map[string]any{"affirmative_act": "checkbox",
+				"wording_hash": "sha256:1", "ip": "192.0.2.1", "user_agent": "test", "flow_version": "v1", "confirmation_channel": "whatsapp",
+				"confirmation_message_id": "wamid.X", "extra": map[string]string{"shop": "oslo"}}}}, 201)
+		if confirmed["kind"] != "confirmed" {
+			t.Errorf("consent with its confirmation: kind %v, want confirmed", confirmed["kind"])
+		}
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"phone": "+47 412 34 568", "language": "nb",
+			"purpose": "offers", "method": "paper", "collected_at": collected, "age_confirmed": true,
+			"evidence": map[string]any{"affirmative_act": "signature", "wording_hash": "sha256:2"}}}, 201)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"contact_id": id, "purpose": "kunde",
+			"method": "in_store", "collected_at": collected, "age_confirmed": true, "evidence": map[string]any{"order_ref": "O-1",
+				"product_category": "sko", "opt_out_offered_at": collected}}}, 201)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"contact_id": id, "purpose": "offers",
+			"method": "web_form", "collected_at": collected, "age_confirmed": false, "evidence": map[string]any{"affirmative_act": "c", "wording_hash": "h"}}}, 422)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"contact_id": "nope", "purpose": "offers",
+			"method": "web_form", "collected_at": collected, "age_confirmed": true, "evidence": map[string]any{"affirmative_act": "c", "wording_hash": "h"}}}, 404)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: `{"phone":"91234567","collected_at":"yesterday"}`}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: `{"purpose":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/consents", body: map[string]any{"contact_id": id}}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/consents"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 403)
+
+		// The gate (G-01).
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=kunde"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=nope&purpose=offers"}, 404)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 403)
+
+		// Reveal and the access record (S-02, S-05).
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "innsynsbegjæring 12"}}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "x"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/nope/reveal", body: map[string]string{"reason": "innsynsbegjæring 13"}}, 404)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "nysgjerrig"}}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/accesses"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 403)
+
+		// Withdrawal and objection (C-05, R-08, M-10).
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"contact_id": id, "purpose": "offers"}}, 200)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"phone": "+47 412 34 568", "purpose": "all"}}, 200)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"phone": "+47 987 65 432", "purpose": "all"}}, 200)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"contact_id": "nope", "purpose": "offers"}}, 404)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"purpose": "all"}}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"contact_id": id, "purpose": "offers"}}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 200)
+
+		// Campaigns (G-05, R-09, M-05).
+		good := "Tilbud fra Butikken AS. Les mer: http://x/privacy. Svar STOPP for å melde deg av."
+		camp := func(text string) map[string]any {
+			return map[string]any{"name": "Jul", "purpose": "offers", "language": "nb", "tags": []string{"vip"},
+				"scheduled_at": time.Now().UTC().Add(time.Hour).Format(time.RFC3339),
+				"template": map[string]any{"name": "jul_tilbud", "languages": map[string]any{"nb": map[string]any{"body": text, "opt_out_button": true}},
+					"params": []string{"first_name"}},
+				"window": map[string]string{"from": "08:00", "to": "21:00"}}
+		}
+		cp := c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: camp(good)}, 201)
+		plain := c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Enkel", "purpose": "offers",
+			"template": map[string]any{"name": "enkel", "languages": map[string]any{"nb": map[string]any{"body": good}}}}}, 201)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: camp("Kjøp nå! http://x/privacy")}, 422)
+		both := camp(good)
+		both["audience"] = map[string]any{"language": "nb"}
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: both}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/campaigns", body: camp(good)}, 403)
+		cid := cp["id"].(string)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/nope"}, 404)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid}, 403)
+		for _, s := range []struct {
+			action string
+			status int
+		}{{"pause", 409}, {"start", 200}, {"start", 409}, {"pause", 200}, {"resume", 200}, {"cancel", 200}, {"resume", 409}, {"cancel", 409}} {
+			c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns/" + cid + "/" + s.action}, s.status)
+		}
+		for _, action := range []string{"start", "pause", "resume", "cancel"} {
+			c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns/nope/" + action}, 404)
+			c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/campaigns/" + plain["id"].(string) + "/" + action}, 403)
+		}
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns/" + plain["id"].(string) + "/cancel"}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
+
+		// Every operation that needs a token refuses none with 401 and says how
+		// to authenticate; every one that reads a body refuses one too large
+		// (413) and one that is not JSON (415).
+		for path, item := range c.doc["paths"].(map[string]any) {
+			for method, op := range item.(map[string]any) {
+				concrete := strings.ReplaceAll(path, "{id}", "nope")
+				if path == "/api/v1/gate" {
+					concrete += "?contact_id=nope&purpose=offers"
+				}
+				if sec, public := mapOf(op)["security"].([]any); !public || len(sec) > 0 {
+					c.call(request{method: strings.ToUpper(method), path: concrete}, 401)
+				}
+				if mapOf(op)["requestBody"] != nil {
+					c.call(request{role: admin, method: strings.ToUpper(method), path: concrete,
+						body: `{"x":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
+					c.call(request{role: admin, method: strings.ToUpper(method), path: concrete, body: "x", contentType: "text/plain"}, 415)
+				}
+			}
+		}
+
+		// The metrics, after all of the above was counted.
+		c.call(request{method: "GET", path: "/metrics"}, 200)
+
+		// A database whose schema is behind is not ready (503).
+		if err := tb.b.Exec(t, tb.store, "DELETE FROM schema_migrations"); err != nil {
+			t.Fatal(err)
+		}
+		c.call(request{method: "GET", path: "/readyz"}, 503)
+		c.covered()
+	})
+}
