@@ -5,7 +5,14 @@
 // database, never a log line.
 package access
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Action is what was done with personal data.
 type Action string
@@ -33,4 +40,32 @@ type Entry struct {
 	ContactID string    `json:"contact_id,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
+}
+
+// Reason limits: a reason says why personal data was accessed, in words a
+// reviewer can read (S-05), and is kept for the access log's retention.
+const (
+	MinReason = 5
+	MaxReason = 500
+)
+
+// ErrReason is wrapped by CheckReason's refusals.
+var ErrReason = errors.New("access: reason refused")
+
+// CheckReason checks a reason given for an access: required, 5 to 500
+// characters, one line of printable text, and never a phone number (the
+// log is read by auditors who may not see numbers, invariant 4).
+func CheckReason(reason string, mentionsNumber func(string) bool) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(reason))
+	switch {
+	case !utf8.ValidString(reason):
+		return fmt.Errorf("%w: it is not valid UTF-8", ErrReason)
+	case n < MinReason || utf8.RuneCountInString(reason) > MaxReason:
+		return fmt.Errorf("%w: a reason of %d to %d characters is required", ErrReason, MinReason, MaxReason)
+	case strings.IndexFunc(reason, unicode.IsControl) >= 0:
+		return fmt.Errorf("%w: one line of text, without control characters", ErrReason)
+	case mentionsNumber(reason):
+		return fmt.Errorf("%w: it seems to hold a phone number; name the case or request instead", ErrReason)
+	}
+	return nil
 }

@@ -216,7 +216,7 @@ func TestAPIScenarios(t *testing.T) {
 					}
 				}},
 			{name: "lookup unknown", role: staff.Integrator, method: "POST", path: "/api/v1/contacts/lookup",
-				body: map[string]string{"phone": "+47 400 00 000"}, status: 404, code: "not_found"},
+				body: map[string]string{"phone": "+47 400 00 000", "reason": "kundeservice"}, status: 404, code: "not_found"},
 			{name: "landline refused", role: staff.Integrator, method: "POST", path: "/api/v1/contacts",
 				body: map[string]string{"phone": "22 22 22 22"}, status: 400, code: "invalid_input"},
 			{name: "gate allows", role: staff.Marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers", status: 200,
@@ -356,6 +356,16 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/api/v1/consents/withdraw", `{"phone":"91234567","purpose":"nope"}`},
 		{"/api/v1/consents/withdraw", `{"purpose":"all"}`},
 		{"/api/v1/contacts/lookup", `{"phone":"abc"}`},
+		// Free text never reaches the ledger or the access log (invariant 4).
+		{"/api/v1/consents/withdraw", `{"phone":"91234567","purpose":"all","method":"sms fra 92111111"}`},
+		{"/api/v1/consents/withdraw", `{"phone":"91234567","purpose":"offers","method":"brev"}`},
+		{"/api/v1/contacts/lookup", `{"phone":"91234567"}`},
+		{"/api/v1/contacts/lookup", `{"phone":"91234567","reason":""}`},
+		{"/api/v1/contacts/lookup", `{"phone":"91234567","reason":"` + strings.Repeat("x", 60000) + `"}`},
+		{"/api/v1/contacts/lookup", `{"phone":"91234567","reason":"kunden ringte fra 921 11 111"}`},
+		{"/api/v1/contacts/lookup", `{"phone":"91234567","reason":"to\nlines"}`},
+		// Contradictory input: the last key would win (invariant 8).
+		{"/api/v1/consents/withdraw", `{"contact_id":"x","purpose":"all","contact_id":"y"}`},
 	}
 	for _, c := range bad {
 		st, out := tb.do(staff.Admin, "POST", c.path, c.body)

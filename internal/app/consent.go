@@ -23,6 +23,12 @@ import (
 // Methods are the ways a consent can have been collected.
 var Methods = []string{"web_form", "whatsapp", "in_store", "paper", "phone_call", "email", "sms", "import", "api"}
 
+// WithdrawMethods are the ways a withdrawal can have been given: a fixed
+// list, as for consents, because the method is kept in the append-only
+// ledger, where free text (a number, a name) could never be erased.
+var WithdrawMethods = []string{"api", "web_form", "preference_centre", "whatsapp", "keyword", "button", "in_store",
+	"paper", "letter", "phone_call", "email", "sms", "staff"}
+
 // Subject names a contact by id or by number.
 type Subject struct {
 	ContactID string
@@ -323,6 +329,7 @@ func (a *App) appendTo(ctx context.Context, tx store.Tx, c contact.Contact, e le
 	if err := tx.AppendEvent(ctx, e, o.key.Seal(evJSON, contact.AAD(c.ID, "evidence/"+e.ID))); err != nil {
 		return e, nil, err
 	}
+	a.noteEvent(tx, e)
 	for i, s := range states {
 		states[i] = consent.Apply(s, e)
 		if err := tx.PutConsentState(ctx, states[i]); err != nil {
@@ -362,6 +369,9 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 	if in.Method == "" {
 		in.Method = "api"
 	}
+	if !slices.Contains(WithdrawMethods, in.Method) {
+		return Withdrawn{}, invalid("method must be one of %s", strings.Join(WithdrawMethods, ", "))
+	}
 	all := in.Purpose == "all"
 	if !all {
 		if _, err := a.store.Purpose(ctx, in.Purpose); errors.Is(err, store.ErrNotFound) {
@@ -377,6 +387,7 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 			// Not a contact: remember the objection anyway (RT-05).
 			num, _ := a.parsePhone(in.Phone)
 			out.Suppressed = true
+			a.noteOptOut(tx, in.Method)
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:"+in.Method, a.now())
 		}
 		if err != nil {
@@ -526,5 +537,5 @@ func (a *App) Gate(ctx context.Context, actor Actor, contactID, purpose string) 
 	if err != nil {
 		return consent.Decision{}, err
 	}
-	return consent.Decide(p, sub, s, a.now()), nil
+	return a.gated(consent.Decide(p, sub, s, a.now())), nil
 }

@@ -195,6 +195,9 @@ func (a *App) Lookup(ctx context.Context, actor Actor, number, reason string) (s
 	if err := actor.can(staff.LookupContacts); err != nil {
 		return "", err
 	}
+	if err := access.CheckReason(reason, phone.Mentions); err != nil {
+		return "", invalid("%v", err)
+	}
 	num, err := a.parsePhone(number)
 	if err != nil {
 		return "", err
@@ -216,8 +219,8 @@ func (a *App) Reveal(ctx context.Context, actor Actor, id, reason string) (strin
 	if actor.Role != staff.DPO && actor.Role != staff.Admin {
 		return "", fmt.Errorf("%w: only the DPO may reveal a number", ErrForbidden)
 	}
-	if len(reason) < 5 || len(reason) > 500 {
-		return "", invalid("reveal needs a reason of 5 to 500 characters")
+	if err := access.CheckReason(reason, phone.Mentions); err != nil {
+		return "", invalid("%v", err)
 	}
 	var e164 string
 	err := a.store.Tx(ctx, func(tx store.Tx) error {

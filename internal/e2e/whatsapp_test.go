@@ -37,7 +37,7 @@ func (h *harness) optIn(phone string, purposes ...string) app.OptInStarted {
 
 func (h *harness) contactID(phone string) string {
 	h.t.Helper()
-	id, err := h.app.Lookup(h.ctx, admin, phone, "e2e")
+	id, err := h.app.Lookup(h.ctx, admin, phone, "end-to-end check")
 	if err != nil {
 		h.t.Fatal(err)
 	}
