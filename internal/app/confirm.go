@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -38,12 +37,12 @@ const refPurpose = "optin-ref"
 
 func (a *App) sealClaims(v refClaims, purpose string) string {
 	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(a.vault.Seal(b, purpose))
+	return b64.EncodeToString(a.vault.Seal(b, purpose))
 }
 
 func (a *App) openClaims(token, purpose string) (refClaims, error) {
 	var c refClaims
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	raw, err := b64.DecodeString(token)
 	if err != nil {
 		return c, ErrLinkInvalid
 	}

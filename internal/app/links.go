@@ -18,11 +18,16 @@ var ErrLinkExpired = fmt.Errorf("%w: the link has expired", ErrRefused)
 // ErrLinkInvalid: a link was altered or is not ours.
 var ErrLinkInvalid = fmt.Errorf("%w: the link is not valid", ErrInvalid)
 
+// b64 is the encoding of every token in a link. It decodes strictly: a last
+// character whose unused bits are not zero is refused, so that a token has
+// one spelling and a MAC is checked over every bit of it (issue 16 point 10).
+var b64 = base64.RawURLEncoding.Strict()
+
 // sign makes "<kind>.<payload>.<mac>", payload base64url(id|unix expiry).
 func (a *App) sign(kind, id string, exp time.Time) string {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(id + "|" + strconv.FormatInt(exp.Unix(), 10)))
+	payload := b64.EncodeToString([]byte(id + "|" + strconv.FormatInt(exp.Unix(), 10)))
 	mac := a.vault.LinkMAC(kind + "." + payload)
-	return kind + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac[:16])
+	return kind + "." + payload + "." + b64.EncodeToString(mac[:16])
 }
 
 // verify checks a signed token of a kind and returns its id.
@@ -31,11 +36,11 @@ func (a *App) verify(kind, token string, now time.Time) (string, error) {
 	if len(parts) != 3 || parts[0] != kind {
 		return "", ErrLinkInvalid
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(parts[2])
+	mac, err := b64.DecodeString(parts[2])
 	if err != nil || !hmac.Equal(mac, a.vault.LinkMAC(kind + "." + parts[1])[:16]) {
 		return "", ErrLinkInvalid
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	raw, err := b64.DecodeString(parts[1])
 	if err != nil {
 		return "", ErrLinkInvalid
 	}
@@ -69,12 +74,12 @@ const linkPurpose = "optin-link"
 // QR code: the opt-in page bound to the number that wrote.
 func (a *App) optInLink(e164, messageID string) string {
 	b, _ := json.Marshal(linkClaims{Phone: e164, MessageID: messageID, Exp: a.now().Add(24 * time.Hour).Unix()})
-	return a.cfg.PublicURL + "/optin?t=" + base64.RawURLEncoding.EncodeToString(a.vault.Seal(b, linkPurpose))
+	return a.cfg.PublicURL + "/optin?t=" + b64.EncodeToString(a.vault.Seal(b, linkPurpose))
 }
 
 func (a *App) openLink(token string, now time.Time) (linkClaims, error) {
 	var c linkClaims
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	raw, err := b64.DecodeString(token)
 	if err != nil {
 		return c, ErrLinkInvalid
 	}

@@ -41,11 +41,28 @@ func TestShopQRFlow(t *testing.T) {
 	if g := h.gate(h.contactID(kari), "offers"); g.Allowed {
 		t.Fatalf("an unticked purpose was granted")
 	}
-	// A tampered link is refused.
+	// A tampered link is refused, and so is one whose last character differs
+	// only in its unused bits (issue 16 point 10).
 	bad := link[1][:len(link[1])-2] + "AA"
 	if _, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{LinkToken: bad, Purposes: []string{"news"}, AgeConfirmed: true}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("tampered link: %v", err)
 	}
+	spelled := flipUnusedBits(link[1])
+	if spelled == link[1] {
+		t.Fatalf("the link's last character has no unused bits")
+	}
+	if _, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{LinkToken: spelled, Purposes: []string{"offers"}, AgeConfirmed: true}); !errors.Is(err, app.ErrLinkInvalid) {
+		t.Fatalf("the link with its unused bits set: %v, want ErrLinkInvalid", err)
+	}
+}
+
+// flipUnusedBits sets the unused low bits of the last character of an
+// unpadded base64url token: a lax decoder reads the same bytes from it.
+func flipUnusedBits(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	unused := map[int]int{2: 4, 3: 2}[len(s)%4]
+	i := strings.IndexByte(alphabet, s[len(s)-1])
+	return s[:len(s)-1] + string(alphabet[i|(1<<unused-1)])
 }
 
 // lastText is the body of the last text message the simulator accepted for a number.

@@ -52,11 +52,13 @@ func TestCSRFToken(t *testing.T) {
 	}
 }
 
-// flipPadding sets the unused low bits of the last character of an unpadded
-// base64url string: a lax decoder reads the same bytes from it.
+// flipPadding sets the unused low bits of the last character of the
+// unpadded base64url string that ends s (after its last '.' or '/'): a lax
+// decoder reads the same bytes from it.
 func flipPadding(s string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	unused := map[int]int{2: 4, 3: 2}[len(s)%4] // 1 or 2 bytes in the last group
+	n := len(s) - strings.LastIndexAny(s, "./") - 1
+	unused := map[int]int{2: 4, 3: 2}[n%4] // 1 or 2 bytes in the last group
 	i := strings.IndexByte(alphabet, s[len(s)-1])
 	return s[:len(s)-1] + string(alphabet[i|(1<<unused-1)])
 }

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -143,5 +144,45 @@ func TestPrivacyPages(t *testing.T) {
 	}
 	if r := tb.get("/privacy?lang=en"); !strings.Contains(r.body, "We send offers on WhatsApp") {
 		t.Fatalf("English notice missing:\n%s", r.body)
+	}
+}
+
+// TestLinkPaddingBits: a link whose last base64 character differs only in
+// its unused bits reads as the same bytes to a lax decoder; it is refused,
+// so each link has one spelling (issue 16 point 10).
+func TestLinkPaddingBits(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, storetest.SQLite)
+	rec, err := tb.app.RecordConsent(tb.ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"},
+		Purpose: "offers", Method: "web_form", CollectedAt: tb.now.Add(-time.Hour), AgeConfirmed: true,
+		Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefs := strings.TrimPrefix(tb.app.PreferencesLink(rec.ContactID), publicURL)
+	page := tb.started("+47 412 34 567", "news")
+	tb.post("/optin/confirm-another-way", url.Values{"csrf": {csrf(t, page.body)}, "lang": {"nb"},
+		"ref": {refRE.FindStringSubmatch(page.body)[1]}, "channel": {app.ConfirmBySMS}})
+	confirm := regexp.MustCompile(`/confirm/[A-Za-z0-9_-]+`).FindString(tb.sms.Sent()[0].Text)
+	for _, path := range []string{prefs, confirm} {
+		if flipPadding(path) == path {
+			t.Fatalf("%s: its last character has no unused bits", path)
+		}
+	}
+	if r := tb.get(prefs); r.status != http.StatusOK {
+		t.Fatalf("GET %s = %d", prefs, r.status)
+	}
+	if r := tb.get(flipPadding(prefs)); r.status != http.StatusBadRequest || !strings.Contains(r.body, "Lenken er ikke gyldig") {
+		t.Errorf("GET %s (unused bits set) = %d, want 400", flipPadding(prefs), r.status)
+	}
+	token := func(path string) string { return path[strings.LastIndexByte(path, '/')+1:] }
+	if _, err := tb.app.WithdrawByLink(tb.ctx, token(flipPadding(prefs)), "all"); !errors.Is(err, app.ErrLinkInvalid) {
+		t.Errorf("withdrawing through the altered link: %v, want ErrLinkInvalid", err)
+	}
+	if err := tb.app.ConfirmLink(tb.ctx, token(flipPadding(confirm))); !errors.Is(err, app.ErrLinkInvalid) {
+		t.Errorf("confirming through the altered link: %v, want ErrLinkInvalid", err)
+	}
+	if d, _ := tb.app.Gate(tb.ctx, admin, rec.ContactID, "offers"); !d.Allowed {
+		t.Fatalf("an altered link changed the consent: %+v", d)
 	}
 }
