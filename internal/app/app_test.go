@@ -116,6 +116,34 @@ func (tb *bundle) rows(t *testing.T) int64 {
 	return n
 }
 
+// TestEvidenceIsChecked: an evidence IP must be an address, and who vouches
+// for a confirmation is samtykke's to say, never the caller's (L-03).
+func TestEvidenceIsChecked(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, storetest.SQLite)
+	tb.seed(t)
+	before := tb.rows(t)
+	for _, tweak := range []func(*app.ConsentInput){
+		func(in *app.ConsentInput) { in.Evidence.IP = "sms fra kunden" },
+		func(in *app.ConsentInput) { in.Evidence.IP = "192.0.2.300" },
+		func(in *app.ConsentInput) { in.Evidence.Confirmation = ledger.ConfirmationVerified },
+	} {
+		in := confirmed("+47 912 34 567")
+		tweak(&in)
+		if _, err := tb.app.RecordConsent(tb.ctx, integrator, in); !errors.Is(err, app.ErrInvalid) {
+			t.Errorf("RecordConsent(%+v) = %v; want ErrInvalid", in.Evidence, err)
+		}
+	}
+	if after := tb.rows(t); after != before {
+		t.Errorf("refused evidence changed %d rows", after-before)
+	}
+	in := confirmed("+47 912 34 567")
+	in.Evidence.IP = "2001:db8::7"
+	if _, err := tb.app.RecordConsent(tb.ctx, integrator, in); err != nil {
+		t.Errorf("an IPv6 address: %v", err)
+	}
+}
+
 func TestConsentLifecycle(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -189,6 +217,10 @@ func TestConsentLifecycle(t *testing.T) {
 		kinds := []ledger.Kind{}
 		for _, e := range h.Events {
 			kinds = append(kinds, e.Kind)
+			// L-03: a confirmation samtykke never saw is marked as the integrator's word.
+			if e.Kind == ledger.Confirmed && (e.Evidence == nil || e.Evidence.Confirmation != ledger.ConfirmationAsserted) {
+				t.Errorf("an API-recorded confirmation's evidence = %+v; want it marked asserted", e.Evidence)
+			}
 		}
 		want := []ledger.Kind{ledger.Confirmed, ledger.Withdrawn, ledger.Confirmed, ledger.Objected}
 		if len(kinds) != len(want) {

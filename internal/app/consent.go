@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -159,6 +160,9 @@ func (a *App) prepareConsent(ctx context.Context, in ConsentInput, cache map[str
 		}
 		if ev.ConfirmationChannel != "" && ev.ConfirmationMessageID != "" {
 			kind = ledger.Confirmed
+			// samtykke never saw this answer: the integrator vouches for it,
+			// and the history and the audit say so (L-03).
+			ev.Confirmation = ledger.ConfirmationAsserted
 		}
 	case consent.BasisExistingCustomer:
 		if ev.OrderRef == "" || ev.ProductCategory == "" || ev.OptOutOfferedAt == "" {
@@ -268,6 +272,14 @@ func (a *App) resolve(ctx context.Context, tx store.Tx, s Subject, create bool) 
 }
 
 func checkEvidence(ev ledger.Evidence) error {
+	if ev.IP != "" {
+		if _, err := netip.ParseAddr(ev.IP); err != nil {
+			return invalid("evidence.ip must be an IPv4 or IPv6 address")
+		}
+	}
+	if ev.Confirmation != "" {
+		return invalid("evidence.confirmation is set by samtykke")
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return invalid("evidence: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
@@ -91,7 +92,7 @@ func TestOptInConfirmGateStopp(t *testing.T) {
 			if e.Kind == "confirmed" {
 				confirmed++
 				if e.Evidence == nil || e.Evidence.ConfirmationMessageID != d.ID || e.Evidence.NoticeHash == "" ||
-					e.Evidence.IP != "192.0.2.7" || e.Evidence.WordingHash == "" {
+					e.Evidence.IP != "192.0.2.7" || e.Evidence.WordingHash == "" || e.Evidence.Confirmation != ledger.ConfirmationVerified {
 					t.Errorf("confirmed evidence = %+v", e.Evidence)
 				}
 			}

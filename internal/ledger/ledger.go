@@ -67,6 +67,11 @@ type Evidence struct {
 	// ConfirmationChannel and ConfirmationMessageID identify the double opt-in answer.
 	ConfirmationChannel   string `json:"confirmation_channel,omitempty"`
 	ConfirmationMessageID string `json:"confirmation_message_id,omitempty"`
+	// Confirmation says who vouches for the double opt-in answer:
+	// ConfirmationVerified when samtykke received it itself, from the
+	// person's own number; ConfirmationAsserted when an integrator reports an
+	// answer samtykke never saw.
+	Confirmation string `json:"confirmation,omitempty"`
 	// OrderRef, ProductCategory and OptOutOfferedAt are the soft opt-in proof (M-05).
 	OrderRef        string `json:"order_ref,omitempty"`
 	ProductCategory string `json:"product_category,omitempty"`
@@ -75,6 +80,12 @@ type Evidence struct {
 	// Extra holds further evidence fields of the collecting system.
 	Extra map[string]string `json:"extra,omitempty"`
 }
+
+// Who vouches for a confirmation (Evidence.Confirmation).
+const (
+	ConfirmationVerified = "verified_by_samtykke"
+	ConfirmationAsserted = "asserted_by_integrator"
+)
 
 // Digest is the SHA-256 of the evidence's canonical JSON.
 func (ev Evidence) Digest() []byte {
