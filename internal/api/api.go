@@ -106,12 +106,23 @@ func (s *Server) Observe(r *http.Request, status int, d time.Duration) {
 	s.latency.WithLabelValues(route).Observe(d.Seconds())
 }
 
+// bearer reads the token of an Authorization header. The scheme's name is
+// case-insensitive (RFC 9110 §11.1); one or more spaces follow it.
+func bearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	return token, token != ""
+}
+
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor := app.Actor{RequestID: httpx.RequestID(r.Context())}
 		if !rt.public {
-			token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			a, err := s.app.Authenticate(r.Context(), strings.TrimSpace(token))
+			token, ok := bearer(r.Header.Get("Authorization"))
+			a, err := s.app.Authenticate(r.Context(), token)
 			if !ok || err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="samtykke"`)
 				if err == nil {

@@ -481,3 +481,26 @@ func TestCampaignAPI(t *testing.T) {
 		t.Fatalf("language both in audience and at the top level: %d %v", st, out)
 	}
 }
+
+// TestAuthorizationScheme: the scheme's name is case-insensitive (RFC 9110
+// §11.1); anything but a bearer token is refused.
+func TestAuthorizationScheme(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, storetest.SQLite)
+	tok := tb.tokens[staff.Admin]
+	for header, want := range map[string]int{
+		"Bearer " + tok: 200, "bearer " + tok: 200, "BEARER " + tok: 200, "bEaReR  " + tok: 200,
+		"Basic " + tok: 401, "Bearer": 401, "Bearer ": 401, tok: 401, "Bearer " + tok + "x": 401, "Bearertok " + tok: 401,
+	} {
+		req, _ := http.NewRequest("GET", tb.srv.URL+"/api/v1/purposes", nil)
+		req.Header.Set("Authorization", header)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Authorization %q: %d, want %d", strings.Replace(header, tok, "<token>", 1), resp.StatusCode, want)
+		}
+	}
+}
