@@ -43,6 +43,9 @@ func runSim(ctx context.Context, e env, args []string) int {
 	token := fs.String("token", "", "the only access token accepted (default: any)")
 	statuses := fs.String("statuses", "sent,delivered,read", "status webhooks after each accepted send, comma separated; empty for none")
 	maxRecorded := fs.Int("max-recorded", 100000, "accepted messages kept for /_sim/messages")
+	latency := fs.Duration("latency", 0, "median time to answer a send, e.g. 250ms (0: at once)")
+	latencyP99 := fs.Duration("latency-p99", 0, "99th percentile of the time to answer a send, e.g. 600ms (0: exactly --latency); log-normal between")
+	latencySeed := fs.Uint64("latency-seed", 0, "seed for a reproducible sequence of answer times (0: random)")
 	phoneID := fs.String("phone-number-id", sim.DefaultPhoneNumberID, "the business number's id in the send path, digits")
 	dataDir := fs.String("data-dir", e.getenv("SAMTYKKE_DATA_DIR"),
 		"folder that keeps the templates registered through /_sim/templates across restarts (empty: memory only)")
@@ -61,9 +64,15 @@ func runSim(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --phone-number-id must be digits")
 		return 2
 	}
+	lat := sim.Latency{Median: *latency, P99: *latencyP99}
+	if err := lat.Validate(); err != nil {
+		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --latency must be positive with --latency-p99, and --latency-p99 not below it")
+		return 2
+	}
 	log := logger(configDefaults(), e.stderr)
 	cfg := sim.DefaultConfig()
 	cfg.PhoneNumberID = *phoneID
+	cfg.Latency, cfg.LatencySeed = lat, *latencySeed
 	if *dataDir != "" {
 		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 			return fail(e, "data folder: %v", err)
@@ -91,11 +100,19 @@ func runSim(ctx context.Context, e env, args []string) int {
 	defer stop()
 	srv := &http.Server{Handler: httpx.Middleware(log, nil, s.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n  send:    POST %s/v25.0/%s/messages\n  control: %s/_sim/messages, /_sim/inbound, /_sim/faults, /_sim/templates\n",
-		base, s.PhoneNumberID(), base, s.PhoneNumberID(), base)
+	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n", base, s.PhoneNumberID())
 	if cfg.TemplatesFile != "" {
 		fmt.Fprintf(e.stdout, "  templates kept in %s\n", cfg.TemplatesFile)
 	}
+	if !lat.IsZero() {
+		p99 := lat.P99
+		if p99 == 0 {
+			p99 = lat.Median
+		}
+		fmt.Fprintf(e.stdout, "  answer time: median %v, p99 %v\n", lat.Median, p99)
+	}
+	fmt.Fprintf(e.stdout, "  send:    POST %s/v25.0/%s/messages\n  control: %s/_sim/messages, /_sim/inbound, /_sim/faults, /_sim/templates\n",
+		base, s.PhoneNumberID(), base)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

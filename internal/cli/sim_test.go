@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
@@ -20,6 +23,7 @@ import (
 // runningSim is a `samtykke whatsapp-sim` started by startSimCmd.
 type runningSim struct {
 	base, phoneID string
+	printed       []string   // what it printed at start, up to the send line
 	stop          func() int // cancels the command and returns its exit code
 }
 
@@ -40,6 +44,7 @@ func startSimCmd(t *testing.T, args ...string) *runningSim {
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
 		line := lines.Text()
+		r.printed = append(r.printed, line)
 		if m := regexp.MustCompile(`^\s+phone-number-id: (\S+)$`).FindStringSubmatch(line); m != nil {
 			r.phoneID = m[1]
 		}
@@ -163,5 +168,67 @@ func TestWhatsappSimDataDirKeepsTemplates(t *testing.T) {
 	}
 	if code, ec := r.sendTemplate(t, "jul_tilbud"); ec != 132001 {
 		t.Errorf("without --data-dir: HTTP %d code %d, want 132001", code, ec)
+	}
+}
+
+// TestWhatsappSimLatency answers sends after --latency/--latency-p99 (issue 17
+// point 2), printed at start, each on its own time: 100 sends at once on
+// separate connections are answered in well under 100 × the median.
+func TestWhatsappSimLatency(t *testing.T) {
+	t.Parallel()
+	r := startSimCmd(t, "--latency", "50ms", "--latency-p99", "120ms", "--latency-seed", "9", "--mps", "0", "--pair-every", "0")
+	if !slices.Contains(r.printed, "  answer time: median 50ms, p99 120ms") {
+		t.Errorf("printed %q, want the answer time", r.printed)
+	}
+	const n = 100
+	tr := &http.Transport{MaxIdleConnsPerHost: n}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, r.base+"/v25.0/"+r.phoneID+"/messages",
+				strings.NewReader(`{"messaging_product":"whatsapp","to":"+4791234567","type":"template","template":{"name":"jul_tilbud","language":{"code":"nb"}}}`))
+			req.Header.Set("Authorization", "Bearer test")
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("send %d: HTTP %d", i, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	total := time.Since(start)
+	if total >= 2*time.Second {
+		t.Errorf("%d sends at once: all in %v, want < 2 s", n, total)
+	}
+	// Each waited its draw: a mean of median × exp(σ²/2), about 54 ms here.
+	resp, err := http.Get(r.base + "/_sim/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st sim.Stats
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil || st.Waits != n || st.WaitMS < 46*n || st.WaitMS > 62*n {
+		t.Errorf("stats: %d waits, %d ms in all (%v); want %d waits of about 54 ms", st.Waits, st.WaitMS, err, n)
+	}
+	if code := r.stop(); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	for _, args := range [][]string{
+		{"--latency-p99", "100ms"},
+		{"--latency", "100ms", "--latency-p99", "50ms"},
+		{"--latency", "-1ms"},
+	} {
+		if code, _, errOut := run(t, nil, append([]string{"whatsapp-sim", "--addr", "127.0.0.1:0"}, args...)...); code != 2 ||
+			!strings.Contains(errOut, "--latency must be positive") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
 	}
 }

@@ -11,13 +11,16 @@
 // (131050, §5.2), and posts signed webhooks (§4.3) for statuses (§4.6), inbound
 // messages (§4.5) and user preferences (§4.7) from a bounded queue served by
 // worker goroutines, retrying failed deliveries like the platform does (§4.4).
+// Config.Latency gives the send endpoint a realistic answer time, log-normal
+// between a median and a 99th percentile, each request waiting its own draw
+// concurrently with the others; LatencySampler draws the same for a bench.
 //
 // Control endpoints under /_sim/ drive it from tests and demos:
 //
 //	GET    /_sim/messages[?to=]      accepted messages, in order
 //	POST   /_sim/inbound             a user writes or taps a button → messages webhook
 //	POST   /_sim/user_preferences    a user stops/resumes marketing → user_preferences webhook
-//	POST   /_sim/faults              inject failures; DELETE clears, GET lists
+//	POST   /_sim/faults              inject failures or answer times; DELETE clears, GET lists
 //	GET    /_sim/templates           registered templates; POST adds or replaces one
 //	                                 (kept across restarts in Config.TemplatesFile)
 //	POST   /_sim/reset               forget messages, users, faults and counters

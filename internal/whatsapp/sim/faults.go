@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Fault is an injected failure for POST /messages, the body of POST /_sim/faults.
@@ -21,6 +22,11 @@ import (
 //     the message is accepted first (recorded, statuses emitted) and only the
 //     answer is lost, the ambiguous case of §6; with an ErrorCode nothing is accepted.
 //   - DelayMS: wait that long before answering (alone: added latency).
+//   - LatencyMS, LatencyP99MS: each request it fires on waits a draw of the
+//     log-normal answer-time distribution with that median and 99th
+//     percentile (see Latency; no p99: exactly LatencyMS), instead of
+//     Config.Latency; DelayMS adds to it. Alone, with no Count or Rate, it
+//     sets the answer time of every send until the faults are cleared.
 type Fault struct {
 	ErrorCode      int      `json:"error_code"`
 	HTTPStatus     int      `json:"http_status,omitempty"`
@@ -28,6 +34,8 @@ type Fault struct {
 	Rate           *float64 `json:"rate,omitempty"`  // 0..1 per request; absent means 1
 	Count          int      `json:"count,omitempty"` // fire this many times, then go away; 0 = unlimited
 	DelayMS        int      `json:"delay_ms,omitempty"`
+	LatencyMS      int      `json:"latency_ms,omitempty"`
+	LatencyP99MS   int      `json:"latency_p99_ms,omitempty"`
 	DropConnection bool     `json:"drop_connection,omitempty"`
 	AfterAccept    bool     `json:"after_accept,omitempty"`
 	// To limits the fault to one recipient, in any spelling /_sim/inbound takes.
@@ -41,8 +49,14 @@ func (f *Fault) validate() error {
 	if f.Rate != nil && (*f.Rate < 0 || *f.Rate > 1) {
 		return fmt.Errorf("%w: rate must be within 0..1", ErrInvalidFault)
 	}
-	if f.Count < 0 || f.DelayMS < 0 {
-		return fmt.Errorf("%w: count and delay_ms must not be negative", ErrInvalidFault)
+	if f.Count < 0 || f.DelayMS < 0 || f.LatencyMS < 0 || f.LatencyP99MS < 0 {
+		return fmt.Errorf("%w: count, delay_ms, latency_ms and latency_p99_ms must not be negative", ErrInvalidFault)
+	}
+	if f.LatencyP99MS != 0 && f.LatencyMS == 0 {
+		return fmt.Errorf("%w: latency_p99_ms needs latency_ms, the median", ErrInvalidFault)
+	}
+	if f.LatencyP99MS != 0 && f.LatencyP99MS < f.LatencyMS {
+		return fmt.Errorf("%w: latency_p99_ms must not be below latency_ms", ErrInvalidFault)
 	}
 	if f.HTTPStatus != 0 && (f.HTTPStatus < 400 || f.HTTPStatus > 599) {
 		return fmt.Errorf("%w: http_status must be 4xx or 5xx", ErrInvalidFault)
@@ -53,15 +67,21 @@ func (f *Fault) validate() error {
 	if f.AfterAccept && f.DropConnection {
 		return fmt.Errorf("%w: after_accept and drop_connection exclude each other", ErrInvalidFault)
 	}
-	if f.ErrorCode == 0 && !f.DropConnection && f.DelayMS == 0 {
-		return fmt.Errorf("%w: set error_code, drop_connection or delay_ms", ErrInvalidFault)
+	if f.ErrorCode == 0 && !f.DropConnection && f.DelayMS == 0 && f.LatencyMS == 0 {
+		return fmt.Errorf("%w: set error_code, drop_connection, delay_ms or latency_ms", ErrInvalidFault)
 	}
 	return nil
 }
 
+// latency is the fault's answer-time distribution.
+func (f *Fault) latency() Latency {
+	return Latency{Median: time.Duration(f.LatencyMS) * time.Millisecond, P99: time.Duration(f.LatencyP99MS) * time.Millisecond}
+}
+
 type activeFault struct {
 	Fault
-	to        string // digits
+	to        string          // digits
+	lat       *LatencySampler // nil unless LatencyMS is set
 	remaining int
 }
 
@@ -73,13 +93,14 @@ type faults struct {
 	l  []*activeFault
 }
 
-// add appends f, limited to the recipient to (a wa_id, or digits) when set.
-func (fs *faults) add(f Fault, to string) error {
+// add appends f, limited to the recipient to (a wa_id, or digits) when set,
+// with lat its latency sampler.
+func (fs *faults) add(f Fault, to string, lat *LatencySampler) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
 	fs.mu.Lock()
-	fs.l = append(fs.l, &activeFault{Fault: f, to: to, remaining: f.Count})
+	fs.l = append(fs.l, &activeFault{Fault: f, to: to, lat: lat, remaining: f.Count})
 	fs.n.Store(int32(len(fs.l)))
 	fs.mu.Unlock()
 	return nil
@@ -105,11 +126,12 @@ func (fs *faults) list() []Fault {
 	return out
 }
 
-// pick returns the first fault that fires for a request to waID, consuming one
-// of its count.
-func (fs *faults) pick(waID string) (Fault, bool) {
+// pick returns the first fault that fires for a request to waID, and its
+// latency sampler, consuming one of its count. The lock is held only for the
+// choice, never while a request waits.
+func (fs *faults) pick(waID string) (Fault, *LatencySampler, bool) {
 	if fs.n.Load() == 0 {
-		return Fault{}, false
+		return Fault{}, nil, false
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -127,7 +149,7 @@ func (fs *faults) pick(waID string) (Fault, bool) {
 				fs.n.Store(int32(len(fs.l)))
 			}
 		}
-		return f.Fault, true
+		return f.Fault, f.lat, true
 	}
-	return Fault{}, false
+	return Fault{}, nil, false
 }

@@ -133,6 +133,10 @@ type Stats struct {
 	UserPreferences    int64            `json:"user_preferences"`
 	StatusesEmitted    int64            `json:"statuses_emitted"`
 	Webhooks           WebhookStats     `json:"webhooks"`
+	// Waits counts the sends that waited an answer time (Config.Latency, a
+	// latency or delay fault) and WaitMS the time they waited in all.
+	Waits  int64 `json:"waits"`
+	WaitMS int64 `json:"wait_ms"`
 }
 
 // WebhookStats count webhook deliveries.
@@ -157,6 +161,7 @@ type counters struct {
 	inbound, prefs, statuses                       atomic.Int64
 	posts, delivered, events, failedAttempts       atomic.Int64
 	retries, givenUp, overflow                     atomic.Int64
+	waits, waitNanos                               atomic.Int64
 
 	mu     sync.Mutex
 	byCode map[int]int64
@@ -175,7 +180,7 @@ func (c *counters) reject(code int) {
 func (c *counters) reset() {
 	for _, a := range []*atomic.Int64{&c.accepted, &c.rejected, &c.failedAfterAccept, &c.dropped,
 		&c.inbound, &c.prefs, &c.statuses, &c.posts, &c.delivered, &c.events, &c.failedAttempts,
-		&c.retries, &c.givenUp, &c.overflow} {
+		&c.retries, &c.givenUp, &c.overflow, &c.waits, &c.waitNanos} {
 		a.Store(0)
 	}
 	c.mu.Lock()
@@ -205,6 +210,8 @@ func (s *Server) Stats() Stats {
 			Overflow:       c.overflow.Load(),
 			Pending:        s.hooks.pending.Load(),
 		},
+		Waits:  c.waits.Load(),
+		WaitMS: c.waitNanos.Load() / int64(time.Millisecond),
 	}
 	c.mu.Lock()
 	for code, n := range c.byCode {

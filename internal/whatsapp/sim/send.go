@@ -67,9 +67,23 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	f, faulty := s.faults.pick(c.key)
-	if faulty && f.DelayMS > 0 {
-		t := time.NewTimer(time.Duration(f.DelayMS) * time.Millisecond)
+	f, flat, faulty := s.faults.pick(c.key)
+	var wait time.Duration
+	switch {
+	case flat != nil:
+		wait = flat.Next()
+	case s.lat != nil:
+		wait = s.lat.Next()
+	}
+	if faulty {
+		wait += time.Duration(f.DelayMS) * time.Millisecond
+	}
+	if wait > 0 {
+		// The answer time (Config.Latency, a latency or delay fault): this
+		// request's own timer, no lock held, so that other connections go on.
+		s.stats.waits.Add(1)
+		s.stats.waitNanos.Add(int64(wait))
+		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():

@@ -84,6 +84,17 @@ type Config struct {
 	Statuses []string
 	// StatusDelay is the pause before each successive status (0: all at once).
 	StatusDelay time.Duration
+	// Latency is how long the send endpoint takes to answer a well-formed
+	// request: each waits its own draw of this distribution before it is
+	// processed, on its own timer, so that requests on separate connections
+	// wait side by side (those pipelined on one HTTP/1.1 connection are
+	// answered in order, so each waits behind the one before). The zero value
+	// answers at once. A latency fault replaces it for the requests it fires
+	// on (Fault.LatencyMS).
+	Latency Latency
+	// LatencySeed, when not 0, makes the draws of Latency and of latency
+	// faults a reproducible sequence; 0 draws from a random source.
+	LatencySeed uint64
 	// ReengagementAsync makes a text or interactive send outside the customer
 	// service window answer 200 and then fail with a 131047 status webhook,
 	// instead of the synchronous 131047 error (§2.2 notes: both happen).
@@ -146,10 +157,13 @@ type Server struct {
 	statuses []string
 	display  string // digits
 
+	lat    *LatencySampler // nil: no latency
 	tput   *throughput
 	users  *users
 	faults faults
-	tpls   atomic.Pointer[map[string]Template] // key: name + "\x00" + language
+	// faultSeq numbers latency faults, to seed each from LatencySeed.
+	faultSeq atomic.Uint64
+	tpls     atomic.Pointer[map[string]Template] // key: name + "\x00" + language
 	// tplMu serialises AddTemplate, so that the templates file is written in
 	// the order of the registrations; added is what the file holds.
 	tplMu sync.Mutex
@@ -223,6 +237,9 @@ func New(cfg Config) (*Server, error) {
 	if strings.ContainsAny(cfg.PhoneNumberID, "/?# ") {
 		return nil, fmt.Errorf("%w: PhoneNumberID %q", ErrConfig, cfg.PhoneNumberID)
 	}
+	if err := cfg.Latency.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	statuses := cfg.Statuses
 	if statuses == nil {
 		statuses = DefaultStatuses
@@ -241,6 +258,9 @@ func New(cfg Config) (*Server, error) {
 		display:  whatsapp.Digits(cfg.DisplayNumber),
 		tput:     newThroughput(cfg.MPS),
 		users:    newUsers(),
+	}
+	if !cfg.Latency.IsZero() {
+		s.lat, _ = NewLatencySampler(cfg.Latency, cfg.LatencySeed)
 	}
 	if err := s.setTemplates(cfg.Templates); err != nil {
 		return nil, err
@@ -314,14 +334,28 @@ func (s *Server) Reset() {
 	s.stats.reset()
 }
 
-// AddFault injects a failure; see Fault. Its To is read as /_sim/inbound
-// reads from, so that any spelling names the same recipient.
+// AddFault injects a failure or a latency; see Fault. Its To is read as
+// /_sim/inbound reads from, so that any spelling names the same recipient.
 func (s *Server) AddFault(f Fault) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
 	to := whatsapp.Digits(f.To)
 	if wa, ok := s.normalizeFrom(f.To); ok {
 		to = wa
 	}
-	return s.faults.add(f, to)
+	var lat *LatencySampler
+	if f.LatencyMS > 0 {
+		var seed uint64
+		if s.cfg.LatencySeed != 0 {
+			seed = s.cfg.LatencySeed + s.faultSeq.Add(1)
+		}
+		var err error
+		if lat, err = NewLatencySampler(f.latency(), seed); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidFault, err)
+		}
+	}
+	return s.faults.add(f, to, lat)
 }
 
 // ClearFaults removes every injected failure.
