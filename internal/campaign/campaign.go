@@ -9,6 +9,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -149,7 +150,7 @@ func (t Template) Lint(business, noticeURL string, declared []string) error {
 		if !optOut {
 			problems = append(problems, fmt.Sprintf("%s: has neither the line %q nor the opt-out button", lang, OptOutLines[lang][0]))
 		}
-		if !strings.Contains(v.Body, noticeURL) {
+		if !LinksTo(v.Body, noticeURL) {
 			problems = append(problems, fmt.Sprintf("%s: does not link to the privacy notice (%s)", lang, noticeURL))
 		}
 	}
@@ -162,6 +163,33 @@ func (t Template) Lint(business, noticeURL string, declared []string) error {
 		return fmt.Errorf("%w: %s", ErrTemplate, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// links finds the web addresses in a text, without the punctuation that
+// ends a sentence after them.
+var links = regexp.MustCompile(`(?i)https?://[^\s<>"'\x60]+`)
+
+// LinksTo reports whether text holds a link to the page at target itself:
+// the same scheme and host, and target's path (or one of its versions,
+// target/N), with nothing hiding in user info. A link to another site that
+// carries target in its query or path does not count (G-05).
+func LinksTo(text, target string) bool {
+	want, err := url.Parse(target)
+	if err != nil || want.Host == "" {
+		return false
+	}
+	base := strings.TrimSuffix(want.Path, "/")
+	for _, raw := range links.FindAllString(text, -1) {
+		u, err := url.Parse(strings.TrimRight(raw, ".,;:!?)]}"))
+		if err != nil || u.User != nil || !strings.EqualFold(u.Scheme, want.Scheme) || !strings.EqualFold(u.Host, want.Host) {
+			continue
+		}
+		p := strings.TrimSuffix(u.Path, "/")
+		if v, ok := strings.CutPrefix(p, base+"/"); p == base || ok && v != "" && strings.Trim(v, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Oslo is the time zone of send windows.
