@@ -16,7 +16,7 @@ func FuzzClassify(f *testing.F) {
 	for _, tc := range classifyCases {
 		f.Add(tc.text)
 	}
-	for _, l := range [][]string{DefaultLists().OptOut, DefaultLists().OptIn, DefaultLists().OptOutPhrases} {
+	for _, l := range [][]string{DefaultLists().OptOut, DefaultLists().OptIn, DefaultLists().OptOutPhrases, DefaultLists().StopVerbs} {
 		for _, kw := range l {
 			f.Add(kw)
 		}
@@ -24,13 +24,15 @@ func FuzzClassify(f *testing.F) {
 	for _, s := range []string{
 		"\u0301stopp", " \u0301", "don´t send", "a\u00a0\u200b\u2060b", "\xe2\x80", "stopp\xc2",
 		"ja k7p2qx\r\n", "NEI", "nei takk", "meld pa\u030a", "ｓｔｏｐｐ", "ﬁn", "stopp'", "'ja'",
+		"slutte å sende", "ikke, slutte å sende", "stopp, pakken", "må stoppe", "reklamen må",
+		"har ikke flere tilbud", "slutt på", "the end", "dere ikke slutte å sende",
 	} {
 		f.Add(s)
 	}
 	m := defaultMatcher(f)
 	words := map[string]bool{}
 	l := DefaultLists()
-	for _, list := range [][]string{l.OptOut, l.OptOutPhrases, l.OptIn, l.Refusals} {
+	for _, list := range [][]string{l.OptOut, l.OptOutPhrases, l.OptIn, l.Refusals, l.StopVerbs} {
 		for _, w := range list {
 			words[w] = true
 		}

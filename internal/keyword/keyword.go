@@ -54,13 +54,17 @@ type Match struct {
 
 // Lists is the keyword configuration. Entries are matched after
 // normalisation (see the package documentation), so "STOPP", "stopp" and
-// "Stopp!" are the same entry. An entry may have several words.
+// "Stopp!" are the same entry. An entry may have several words, except in
+// Sending, Negations and ServiceWords, whose entries are single words.
 type Lists struct {
 	// OptOut are the opt-out keywords (K-01, K-02). They match when a message
-	// or one of its sentences consists only of keywords and fillers.
+	// or one of its sentences consists only of keywords and fillers. They are
+	// also verbs of the request rule (K-04), so "Stopp reklamen!" is an
+	// opt-out.
 	OptOut []string
 	// OptOutPhrases are refusals that match anywhere in a message as a run
-	// of whole words within one sentence (K-04), such as "ikke send mer".
+	// of whole words within one sentence (K-04), such as "ikke send mer",
+	// unless negated or about a service (see the package documentation).
 	OptOutPhrases []string
 	// OptIn are the opt-in keywords (K-03). They match only when the whole
 	// message consists of keywords, an optional code and fillers.
@@ -72,29 +76,116 @@ type Lists struct {
 	// the message answers a yes/no prompt (K-02); see
 	// [Matcher.ClassifyReply].
 	Refusals []string
+	// StopVerbs are the verbs of the request rule (K-04) besides the OptOut
+	// keywords: inflected forms ("slutte", "stoppe") and expressions such
+	// as "melde meg av", "ikke send" or "no more".
+	StopVerbs []string
+	// Sending are the words of the request rule (K-04) for what is sent:
+	// "sende", "meldinger", "reklame", "messages", "ads".
+	Sending []string
+	// Negations are words that turn a request to stop into its opposite
+	// when they come shortly before it: "ikke", "don't", "never" ("Ikke
+	// slutt å sende meg tilbud").
+	Negations []string
+	// ServiceWords name an order, a delivery or another service: a request
+	// to stop sending one ("Kan dere slutte å sende pakken?") is not an
+	// objection to marketing.
+	ServiceWords []string
 }
 
-// DefaultLists returns the default Norwegian and English lists (K-02, K-03,
-// K-04). Each call returns new slices, which the caller may modify.
+// DefaultLists returns the default Norwegian (bokmål and nynorsk) and
+// English lists (K-02, K-03, K-04). Each call returns new slices, which the
+// caller may modify.
 func DefaultLists() Lists {
 	return Lists{
 		OptOut: []string{
 			"STOPP", "STOP", "AVMELD", "AVMELDING", "MELD AV", "MELD MEG AV",
 			"AVSLUTT", "SLUTT", "UTMELD", "AVBESTILL", "UNSUBSCRIBE", "CANCEL",
 			"END", "QUIT", "OPTOUT", "OPT OUT", "STOP ALL",
+			"STOPP ALT", "STOPP DET", "STOP IT", "AVMELD MEG", "UNSUBSCRIBE ME",
+			"OPT ME OUT",
 		},
 		OptOutPhrases: []string{
 			"ikke send mer", "ikke send flere", "slutt å sende", "slutt og sende",
 			"vil ikke ha flere meldinger", "vil ikke motta", "stop sending",
 			"don't send", "do not send", "no more messages", "fjern meg",
 			"remove me",
+			"ikkje send meir", "ikkje send fleire", "send ikke mer", "send ikkje meir",
+			"send ikke flere", "send ikkje fleire",
+			"vil ikkje ha fleire meldingar", "vil ikkje motta", "ikke kontakt meg",
+			"ikkje kontakt meg", "ikke send meg mer", "ikke send meg flere",
+			"ikke send meg noe mer", "ikkje send meg meir", "ta meg av lista", "ta meg av listen",
+			"stop texting me", "stop messaging me", "stop contacting me",
+			"leave me alone", "take me off your list", "take me off the list",
+			"don't want these messages", "don't want your messages",
+			"don't want any more messages", "don't want to receive",
+			"do not want to receive",
 		},
 		OptIn: []string{"JA", "START", "MELD PÅ", "PÅMELD", "YES"},
 		Fillers: []string{
 			"takk", "tusen takk", "please", "thanks", "thank you", "nå", "na",
 			"pls", "plz", "thx",
+			"mange takk", "takker", "takk skal du ha", "takk for meg",
+			"på forhånd takk", "vær så snill", "vaer så snill", "ver så snill",
+			"vennligst",
+			"er du snill", "da", "straks", "med en gang", "med ein gong",
+			"umiddelbart", "omgående", "for godt", "hei", "hallo", "plis",
+			"thank u", "ty", "thnx", "thanx", "tnx", "thanks a lot",
+			"thank you very much", "thank you so much", "thanks so much",
+			"many thanks", "cheers", "now", "right now", "immediately", "asap",
+			"for good", "hi", "hello",
 		},
 		Refusals: []string{"NEI", "NO"},
+		StopVerbs: []string{
+			// bokmål and nynorsk
+			"slutte", "stoppe", "avslutte", "avmelde", "melde av", "melde meg av",
+			"meld oss av", "melde oss av", "avbestille", "utmelde", "kutt ut",
+			"kutte ut", "hold opp", "holde opp", "ta meg av",
+			"ikke send", "ikke sende", "ikkje send", "ikkje sende", "ikke mer", "ikke flere", "ikkje meir", "ikkje fleire",
+			"ingen flere", "ingen fleire", "ingen mer", "ingen meir",
+			"vil ikke ha", "vil ikkje ha", "ønsker ikke", "ønskjer ikkje",
+			"ikke interessert", "ikkje interessert",
+			// English
+			"halt", "cease", "take me off",
+			"don't send", "do not send", "never send", "no more", "not interested",
+		},
+		Sending: []string{
+			// bokmål and nynorsk
+			"sende", "send", "sending", "meldinger", "meldingene", "meldingar",
+			"meldingane", "melding", "meldingen", "meldinga", "sms", "smser",
+			"smsene", "reklame", "reklamen", "reklamer", "reklamemeldinger",
+			"tilbud", "tilbudene", "tilbuda", "tilbod", "tilboda",
+			"tilbudsmeldinger", "tilbodsmeldingar", "nyhetsbrev", "nyhetsbrevet",
+			"nyhetsbrevene", "nyheitsbrev", "nyheitsbrevet", "spam", "spammen",
+			"spamme", "markedsføring", "markedsføringen", "markedsføringa",
+			"kampanjer", "kampanjene", "masing", "mase", "kontakte", "skrive",
+			// English
+			"messages", "messaging", "texts", "texting", "text", "ads", "adverts",
+			"advertising", "advertisements", "marketing", "promotions", "promos",
+			"promo", "offers", "deals", "newsletter", "newsletters", "spamming",
+			"contacting", "notifications",
+		},
+		Negations: []string{
+			"ikke", "ikkje", "aldri", "not", "don't", "doesn't", "didn't",
+			"never", "can't", "cannot", "won't", "shouldn't", "mustn't",
+		},
+		ServiceWords: []string{
+			// bokmål and nynorsk
+			"bestilling", "bestillingen", "bestillinga", "bestillinger", "bestilt",
+			"bestilte", "ordre", "ordren", "ordrer", "levering", "leveringen",
+			"leveranse", "leveransen", "pakke", "pakken", "pakka", "pakker",
+			"pakkene", "forsendelse", "forsendelsen", "sendingen", "betaling",
+			"betalingen", "faktura", "fakturaen", "fakturaer", "regning",
+			"regningen", "regninger", "kvittering", "kvitteringen", "timen",
+			"timebestilling", "reservasjon", "reservasjonen", "retur", "returen",
+			"vare", "varen", "varer", "varene", "adresse", "adressen", "kjøp",
+			"kjøpet",
+			// English
+			"order", "orders", "ordered", "delivery", "deliveries", "shipment",
+			"shipping", "package", "parcel", "payment", "invoice", "invoices",
+			"bill", "receipt", "booking", "reservation", "appointment", "refund",
+			"return", "purchase", "address", "goods", "items",
+		},
 	}
 }
 
@@ -106,7 +197,10 @@ var ErrInvalidLists = errors.New("invalid keyword lists")
 const maxEntryWords = 16
 
 // listNames name the lists in error messages, in the order of [Lists.all].
-var listNames = [...]string{"OptOut", "OptOutPhrases", "OptIn", "Fillers", "Refusals"}
+var listNames = [...]string{
+	"OptOut", "OptOutPhrases", "OptIn", "Fillers", "Refusals",
+	"StopVerbs", "Sending", "Negations", "ServiceWords",
+}
 
 // The roles of a list entry. The order matches listNames.
 const (
@@ -115,11 +209,18 @@ const (
 	roleOptIn
 	roleFiller
 	roleRefusal
+	roleStopVerb
+	roleSending
+	roleNegation
+	roleService
 )
 
 // all returns the lists in role order.
-func (l Lists) all() [5][]string {
-	return [5][]string{l.OptOut, l.OptOutPhrases, l.OptIn, l.Fillers, l.Refusals}
+func (l Lists) all() [len(listNames)][]string {
+	return [len(listNames)][]string{
+		l.OptOut, l.OptOutPhrases, l.OptIn, l.Fillers, l.Refusals,
+		l.StopVerbs, l.Sending, l.Negations, l.ServiceWords,
+	}
 }
 
 // entryRef locates a list entry for error messages.
@@ -142,10 +243,13 @@ type entrySpec struct {
 // Validate reports every problem in l, each wrapping [ErrInvalidLists]:
 // an empty OptOut list (an opt-out keyword is mandatory, K-01), entries that
 // are not valid UTF-8, empty after normalisation or longer than 16 words, an
-// entry that is both an opt-in and an opt-out (or refusal) entry, a filler
-// that is also a keyword or phrase, and an opt-in keyword that can never
-// match because it contains an opt-out phrase. Entries repeated within or
-// across the opt-out lists, or within one list, are allowed.
+// entry of Sending, Negations or ServiceWords with more than one word, the
+// same entry in lists of different meanings (an opt-in and an opt-out,
+// refusal or stop verb; a filler and anything else; a sending word and a
+// service word, ...), and an opt-in keyword that can never match because it
+// contains an opt-out phrase. Entries repeated within or across the opt-out
+// lists (OptOut, OptOutPhrases, Refusals, StopVerbs), or within one list,
+// are allowed.
 func (l Lists) Validate() error {
 	_, err := l.compile()
 	return err
@@ -179,6 +283,10 @@ func (l Lists) compile() ([]entrySpec, error) {
 				bad("%s has more than %d words", ref, maxEntryWords)
 				continue
 			}
+			if len(s.toks) > 1 && ref.role >= roleSending {
+				bad("%s must be a single word", ref)
+				continue
+			}
 			words := make([]string, len(s.toks))
 			for j, t := range s.toks {
 				words[j] = string(s.fold[t.fs:t.fe])
@@ -207,15 +315,19 @@ func (l Lists) compile() ([]entrySpec, error) {
 }
 
 // conflict reports whether the same normalised entry may not appear in
-// lists a and b.
+// lists a and b: the opt-out lists may share entries, other lists only with
+// themselves.
 func conflict(a, b uint8) bool {
-	if a == b {
-		return false
+	return meaning(a) != meaning(b)
+}
+
+// meaning maps the opt-out roles to one and every other role to itself.
+func meaning(r uint8) uint8 {
+	switch r {
+	case rolePhrase, roleRefusal, roleStopVerb:
+		return roleOptOut
 	}
-	if a == roleFiller || b == roleFiller {
-		return true
-	}
-	return (a == roleOptIn) != (b == roleOptIn)
+	return r
 }
 
 // containsRun reports whether sub occurs in words as a contiguous run.

@@ -25,6 +25,8 @@ type Matcher struct {
 	cmd     [][]int32 // per first-word id: keyword, filler and refusal entries, longest first
 	phrases [][]int32 // per first-word id: opt-out phrase entries, longest first
 	inCmd   []bool    // per id: the word occurs in a keyword, filler or refusal entry
+	verbs   [][]int32 // per first-word id: opt-out keyword and stop verb entries, longest first
+	flags   []uint16  // per id: the word's roles in the request rule (wSending, ...)
 	pool    sync.Pool // of *scratch
 }
 
@@ -49,15 +51,50 @@ func New(l Lists) (*Matcher, error) {
 		}
 		m.entries = append(m.entries, e)
 	}
+	var s scratch
+	for _, g := range grammar {
+		for _, w := range g.words {
+			s.tokenize(w)
+			if _, ok := m.vocab[string(s.fold)]; !ok {
+				m.vocab[string(s.fold)] = int32(len(m.vocab))
+			}
+		}
+	}
 	m.cmd = make([][]int32, len(m.vocab))
 	m.phrases = make([][]int32, len(m.vocab))
+	m.verbs = make([][]int32, len(m.vocab))
 	m.inCmd = make([]bool, len(m.vocab))
-	for i, e := range m.entries {
-		if e.role == rolePhrase {
-			m.phrases[e.ids[0]] = append(m.phrases[e.ids[0]], int32(i))
-			continue
+	m.flags = make([]uint16, len(m.vocab))
+	for _, g := range grammar {
+		for _, w := range g.words {
+			s.tokenize(w)
+			m.flags[m.vocab[string(s.fold)]] |= g.flag
 		}
-		m.cmd[e.ids[0]] = append(m.cmd[e.ids[0]], int32(i))
+	}
+	for i, e := range m.entries {
+		first := e.ids[0]
+		switch e.role {
+		case rolePhrase:
+			m.phrases[first] = append(m.phrases[first], int32(i))
+			continue
+		case roleStopVerb:
+			m.verbs[first] = append(m.verbs[first], int32(i))
+			m.flags[first] |= wVerb
+			continue
+		case roleSending:
+			m.flags[first] |= wSending
+			continue
+		case roleNegation:
+			m.flags[first] |= wNegation
+			continue
+		case roleService:
+			m.flags[first] |= wService
+			continue
+		case roleOptOut:
+			m.verbs[first] = append(m.verbs[first], int32(i))
+			m.flags[first] |= wVerb
+		}
+		m.cmd[first] = append(m.cmd[first], int32(i))
 		for _, id := range e.ids {
 			m.inCmd[id] = true
 		}
@@ -65,7 +102,7 @@ func New(l Lists) (*Matcher, error) {
 	longestFirst := func(a, b int32) int {
 		return cmp.Compare(len(m.entries[b].ids), len(m.entries[a].ids))
 	}
-	for _, list := range [][][]int32{m.cmd, m.phrases} {
+	for _, list := range [][][]int32{m.cmd, m.phrases, m.verbs} {
 		for _, idx := range list {
 			slices.SortStableFunc(idx, longestFirst)
 		}
@@ -140,11 +177,15 @@ func (m *Matcher) classifyWith(s *scratch, text string, awaiting bool) Match {
 		for _, ei := range m.phrases[t.id] {
 			e := &m.entries[ei]
 			end := i + len(e.ids)
-			if end > n || toks[end-1].seg != t.seg || !idsAt(e.ids, toks, i) {
+			if end > n || toks[end-1].seg != t.seg || !idsAt(e.ids, toks, i) || !m.phraseAllowed(toks, i, e) {
 				continue
 			}
 			return Match{Kind: OptOut, Word: e.word}
 		}
+	}
+	// Requests to stop sending (K-04).
+	if ei := m.request(toks); ei >= 0 {
+		return Match{Kind: OptOut, Word: m.entries[ei].word}
 	}
 	return whole
 }

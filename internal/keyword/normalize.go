@@ -11,10 +11,11 @@ import (
 
 // Character classes of the tokenizer.
 const (
-	cSep   uint8 = iota // ends a word: white space, symbols, emoji, most punctuation
-	cWord               // part of a word: letters and digits
-	cDrop               // ignored inside a word: apostrophes, soft hyphen, combining marks
-	cBreak              // ends a word and a sentence: . ! ? ; : and line breaks
+	cSep    uint8 = iota // ends a word: white space, symbols, emoji, most punctuation
+	cWord                // part of a word: letters and digits
+	cDrop                // ignored inside a word: apostrophes, soft hyphen, combining marks
+	cBreak               // ends a word and a sentence: . ! ? ; : and line breaks
+	cClause              // ends a word and a clause: commas, dashes, brackets
 )
 
 // asciiClass is the class of each ASCII byte. It is never modified.
@@ -27,6 +28,8 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 			t[c] = cDrop
 		case c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == '\n' || c == '\r':
 			t[c] = cBreak
+		case c == ',' || c == '(' || c == ')':
+			t[c] = cClause
 		default:
 			t[c] = cSep
 		}
@@ -47,6 +50,9 @@ func class(r rune) uint8 {
 	case '\u0085', '\u2028', '\u2029', '\u3002':
 		// Next line, line and paragraph separators, ideographic full stop.
 		return cBreak
+	case '\u2013', '\u2014', '\u3001':
+		// En and em dash, ideographic comma.
+		return cClause
 	}
 	switch {
 	case unicode.IsLetter(r), unicode.IsNumber(r):
@@ -68,6 +74,7 @@ type token struct {
 	ls, le int32 // the lower-cased word: scratch.low[ls:le]
 	fs, fe int32 // the folded word used for look-ups: scratch.fold[fs:fe]
 	seg    int32 // sentence number
+	clause int32 // clause number: sentences and clauses both end a clause
 	id     int32 // vocabulary id of the folded word, or -1
 	code   bool  // the word is shaped like a code (see isCode)
 }
@@ -92,7 +99,7 @@ func (s *scratch) tokenize(text string) {
 	s.text = norm.NFKC.AppendString(s.text[:0], text)
 	s.low, s.fold, s.toks = s.low[:0], s.fold[:0], s.toks[:0]
 	b := s.text
-	var seg int32
+	var seg, clause int32
 	inWord := false
 	start := 0
 	for i := 0; i < len(b); {
@@ -124,30 +131,34 @@ func (s *scratch) tokenize(text string) {
 				s.low = utf8.AppendRune(s.low, unicode.ToLower(r))
 			}
 		case cDrop:
-		case cSep, cBreak:
+		case cSep, cBreak, cClause:
 			if inWord {
-				s.endWord(start, seg)
+				s.endWord(start, seg, clause)
 				inWord = false
 			}
 			if c == cBreak {
 				seg++
 			}
+			if c != cSep {
+				clause++
+			}
 		}
 	}
 	if inWord {
-		s.endWord(start, seg)
+		s.endWord(start, seg, clause)
 	}
 }
 
-// endWord records the word s.low[start:] as a token of sentence seg.
-func (s *scratch) endWord(start int, seg int32) {
+// endWord records the word s.low[start:] as a token of sentence seg and
+// clause clause.
+func (s *scratch) endWord(start int, seg, clause int32) {
 	low := s.low[start:]
 	fs := len(s.fold)
 	s.fold = appendFolded(s.fold, low)
 	s.toks = append(s.toks, token{
 		ls: int32(start), le: int32(len(s.low)),
 		fs: int32(fs), fe: int32(len(s.fold)),
-		seg: seg, id: -1, code: isCode(low),
+		seg: seg, clause: clause, id: -1, code: isCode(low),
 	})
 }
 
