@@ -18,6 +18,7 @@ func BenchmarkClassify(b *testing.B) {
 		{"question", "Når stopper bussen? Jeg står på holdeplassen."},
 		{"phrase", "Kan dere slutte å sende? Ikke send mer takk"},
 		{"english", "Hi, is this the end of the sale or will it continue next week?"},
+		{"request", "Hei! Kan dere være så snill å slutte å sende meg reklame? Mvh Kari"},
 		{"long_600", strings.Repeat("Hei, jeg lurer på om dere har flere sko i størrelse 42. ", 11)},
 	}
 	for _, in := range inputs {

@@ -252,6 +252,129 @@ var classifyCases = []struct {
 	{"K04_long_text", strings.Repeat("Hei, jeg lurer på noe om bussen. ", 200) + "Ikke send mer.", Match{Kind: OptOut, Word: "ikke send mer"}},
 	{"K04_long_text_keyword_sentence", strings.Repeat("Hvorfor slutter kampanjen? ", 100) + "STOPP!", Match{Kind: OptOut, Word: "STOPP"}},
 
+	// K-01: an opt-out keyword as the first word, followed by courtesy
+	// words, punctuation or emoji (issue 16).
+	{"K01_polite_unsubscribe_please", "Unsubscribe please", Match{Kind: OptOut, Word: "UNSUBSCRIBE"}},
+	{"K01_polite_stop_thanks", "stop thanks", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stop_comma_thank_you", "STOP, thank you", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stop_now", "Stop now", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stop_right_now", "STOP RIGHT NOW!!!", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stop_thank_u", "stop thank u", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stop_ty", "Stop ty 🙏", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stop_thank_you_so_much", "STOP, thank you so much!", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_unsubscribe_me_please", "Unsubscribe me please", Match{Kind: OptOut, Word: "UNSUBSCRIBE ME"}},
+	{"K01_polite_opt_me_out", "opt me out pls", Match{Kind: OptOut, Word: "OPT ME OUT"}},
+	{"K01_polite_stop_it", "Stop it please!", Match{Kind: OptOut, Word: "STOP IT"}},
+	{"K01_polite_quit_now_thx", "quit now thx", Match{Kind: OptOut, Word: "QUIT"}},
+	{"K01_polite_cancel_asap", "CANCEL asap", Match{Kind: OptOut, Word: "CANCEL"}},
+	{"K01_polite_hi_stop", "Hi, stop", Match{Kind: OptOut, Word: "STOP"}},
+	{"K01_polite_stopp_da", "Stopp da!", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_stopp_vaer_sa_snill", "Stopp, vær så snill 🙏", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_stopp_vaer_sa_snill_ascii", "stopp vaer sa snill", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_nn_ver_sa_snill", "Stopp, ver så snill", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_avmeld_takk_for_meg", "Avmeld, takk for meg", Match{Kind: OptOut, Word: "AVMELD"}},
+	{"K01_polite_stopp_med_en_gang", "STOPP med en gang!!", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_hei_stopp", "Hei stopp", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_stopp_alt", "Stopp alt takk", Match{Kind: OptOut, Word: "STOPP ALT"}},
+	{"K01_polite_avmeld_meg", "avmeld meg, mange takk", Match{Kind: OptOut, Word: "AVMELD MEG"}},
+	{"K01_polite_stopp_for_godt", "Stopp for godt", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K01_polite_typo_stoppp_takkk", "STOPPP takkk", Match{Kind: OptOut, Word: "STOPP"}},
+
+	// K-04: requests to stop sending, a verb of stopping with what is sent.
+	{"K04_req_kan_dere_slutte", "Kan dere slutte å sende meg meldinger?", Match{Kind: OptOut, Word: "slutte"}},
+	{"K04_req_vaer_sa_snill", "Vær så snill å slutte å sende meg reklame", Match{Kind: OptOut, Word: "slutte"}},
+	{"K04_req_vaer_sa_snill_ascii", "vaer sa snill a slutte a sende meg reklame", Match{Kind: OptOut, Word: "slutte"}},
+	{"K04_req_stoppe_tilbudene", "Kan dere stoppe tilbudene?", Match{Kind: OptOut, Word: "stoppe"}},
+	{"K04_req_stopppe_typo", "kan dere stopppe meldingene", Match{Kind: OptOut, Word: "stoppe"}},
+	{"K04_req_slutt_med_reklamen", "Slutt med reklamen deres!", Match{Kind: OptOut, Word: "SLUTT"}},
+	{"K04_req_stopp_reklame", "STOPP REKLAME", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K04_req_stopp_meldinger_fra_dere", "stopp meldinger fra dere 😤", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K04_req_stopp_a_sende_sms", "STOPP Å SENDE MEG SMS", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K04_req_avslutt_nyhetsbrev", "Avslutt nyhetsbrev", Match{Kind: OptOut, Word: "AVSLUTT"}},
+	{"K04_req_avmeld_meg_fra_tilbud", "avmeld meg fra tilbud", Match{Kind: OptOut, Word: "AVMELD MEG"}},
+	{"K04_req_melde_meg_av_nyhetsbrevet", "Hvordan kan jeg melde meg av nyhetsbrevet?", Match{Kind: OptOut, Word: "melde meg av"}},
+	{"K04_req_meld_meg_av_reklamen", "Meld meg av reklamen", Match{Kind: OptOut, Word: "MELD MEG AV"}},
+	{"K04_req_kutt_ut", "Kutt ut reklamen!!", Match{Kind: OptOut, Word: "kutt ut"}},
+	{"K04_req_ikke_send_flere_tilbud", "Ikke send meg flere tilbud", Match{Kind: OptOut, Word: "ikke send meg flere"}},
+	{"K04_req_ikke_send_reklame", "ikke send reklame til dette nummeret", Match{Kind: OptOut, Word: "ikke send"}},
+	{"K04_req_ikke_mer_spam", "Ikke mer spam!!", Match{Kind: OptOut, Word: "ikke mer"}},
+	{"K04_req_ingen_flere_tilbud", "Ingen flere tilbud, takk", Match{Kind: OptOut, Word: "ingen flere"}},
+	{"K04_req_ikke_interessert", "Ikke interessert i tilbud", Match{Kind: OptOut, Word: "ikke interessert"}},
+	{"K04_req_vil_ikke_ha_reklame", "Jeg vil ikke ha reklame fra dere", Match{Kind: OptOut, Word: "vil ikke ha"}},
+	{"K04_req_reklamen_ma_stoppe", "Reklamen deres må stoppe!", Match{Kind: OptOut, Word: "stoppe"}},
+	{"K04_req_rhetorical_ikke_bare", "Kan dere ikke bare slutte å sende meg reklame?", Match{Kind: OptOut, Word: "slutte"}},
+	{"K04_req_negation_in_other_clause", "Jeg har ikke bedt om dette, slutt å sende meg reklame", Match{Kind: OptOut, Word: "slutt å sende"}},
+	{"K04_req_greeting_signature", "Hei! Kan dere slutte å sende meg nyhetsbrev? Mvh Kari", Match{Kind: OptOut, Word: "slutte"}},
+	{"K04_req_sluttt_typo", "Sluttt å sende", Match{Kind: OptOut, Word: "slutt å sende"}},
+	{"K04_req_stopp_comma_ikke_send", "Stopp, ikke send meg mer", Match{Kind: OptOut, Word: "ikke send meg mer"}},
+	{"K04_req_ta_meg_av_lista", "Ta meg av lista deres", Match{Kind: OptOut, Word: "ta meg av lista"}},
+	{"K04_req_nn_kan_de_slutte", "Kan de slutte å sende meg meldingar?", Match{Kind: OptOut, Word: "slutte"}},
+	{"K04_req_nn_ikkje_send_meir", "Ikkje send meir reklame, takk", Match{Kind: OptOut, Word: "ikkje send meir"}},
+	{"K04_req_nn_vil_ikkje_ha", "Eg vil ikkje ha fleire meldingar", Match{Kind: OptOut, Word: "vil ikkje ha fleire meldingar"}},
+	{"K04_req_nn_stopp_tilbod", "stopp å sende meg tilbod", Match{Kind: OptOut, Word: "STOPP"}},
+	{"K04_req_nn_ver_sa_snill", "Ver så snill og slutt å sende meg reklame", Match{Kind: OptOut, Word: "slutt å sende"}},
+	{"K04_req_en_please_stop_texting", "Please stop texting me", Match{Kind: OptOut, Word: "stop texting me"}},
+	{"K04_req_en_stop_sending_ads", "Stop sending me ads 😡", Match{Kind: OptOut, Word: "stop sending"}},
+	{"K04_req_en_stop_marketing", "can you please stop the marketing messages", Match{Kind: OptOut, Word: "STOP"}},
+	{"K04_req_en_cancel_newsletter", "Cancel the newsletter", Match{Kind: OptOut, Word: "CANCEL"}},
+	{"K04_req_en_how_unsubscribe", "How do I unsubscribe from your newsletter?", Match{Kind: OptOut, Word: "UNSUBSCRIBE"}},
+	{"K04_req_en_stop_spamming", "stop spamming me!!!", Match{Kind: OptOut, Word: "STOP"}},
+	{"K04_req_en_quit_texting", "Plz quit texting me", Match{Kind: OptOut, Word: "QUIT"}},
+	{"K04_req_en_stop_messages_emoji", "STOP MESSAGES 🛑🛑", Match{Kind: OptOut, Word: "STOP"}},
+	{"K04_req_en_need_to_stop", "These messages need to stop.", Match{Kind: OptOut, Word: "STOP"}},
+	{"K04_req_en_no_more_ads", "no more ads pls", Match{Kind: OptOut, Word: "no more"}},
+	{"K04_req_en_dont_want", "I don't want these messages anymore", Match{Kind: OptOut, Word: "don't want these messages"}},
+	{"K04_req_en_not_interested", "not interested in your offers, thanks", Match{Kind: OptOut, Word: "not interested"}},
+	{"K04_req_en_take_me_off", "Take me off your marketing list", Match{Kind: OptOut, Word: "take me off"}},
+	{"K04_req_en_why_cant_you", "Why can't you stop sending me these messages", Match{Kind: OptOut, Word: "stop sending"}},
+	{"K04_req_en_never_signed_up", "I never signed up for this so stop sending me stuff", Match{Kind: OptOut, Word: "stop sending"}},
+	{"K04_req_en_dont_send_promos", "plz dont send me any more promos", Match{Kind: OptOut, Word: "don't send"}},
+	{"K04_req_en_halt_em_dash", "HALT — all these ads", Match{Kind: OptOut, Word: "halt"}},
+
+	// K-04: not requests to stop sending: negated, about an order, a
+	// delivery or a service, or "stop"/"end" used otherwise (issue 16).
+	{"K04_neg_dont_stop_sending", "don't stop sending", Match{}},
+	{"K04_neg_please_dont_stop_offers", "Please don't stop sending me offers!", Match{}},
+	{"K04_neg_ikke_slutt", "Ikke slutt å sende meg tilbud, de er kjempebra", Match{}},
+	{"K04_neg_ma_ikke_slutte", "Dere må ikke slutte å sende meg tilbud!", Match{}},
+	{"K04_neg_vil_ikke_at_dere_skal", "Jeg vil ikke at dere skal slutte å sende meg meldinger", Match{}},
+	{"K04_neg_dont_want_you_to_stop", "I don't want you to stop sending offers", Match{}},
+	{"K04_neg_never_stop", "Please never stop the offers 😍", Match{}},
+	{"K04_neg_dont_stop_promos", "Don't stop the promos!!", Match{}},
+	{"K04_neg_stopp_ikke_tilbudene", "Stopp ikke tilbudene!", Match{}},
+	{"K04_neg_tilbudene_ma_ikke", "Tilbudene må ikke slutte!", Match{}},
+	{"K04_neg_dont_cancel_newsletter", "Don't cancel my newsletter!", Match{}},
+	{"K04_neg_cant_stop_reading", "I can't stop reading your newsletter", Match{}},
+	{"K04_neg_dont_remove_me", "Please don't remove me from the list", Match{}},
+	{"K04_neg_ikke_stopp_leveransen", "ikke stopp leveransen", Match{}},
+	{"K04_neg_stoppe_bestillingen", "Kan dere stoppe bestillingen min?", Match{}},
+	{"K04_neg_stoppe_sendingen_pakken", "Kan dere stoppe sendingen av pakken min?", Match{}},
+	{"K04_neg_stoppe_sending_av_pakken", "kan dere stoppe sending av pakken til meg", Match{}},
+	{"K04_neg_slutte_sende_pakker", "Kan dere slutte å sende pakker til feil adresse?", Match{}},
+	{"K04_neg_ikke_send_fakturaen", "Ikke send fakturaen på papir", Match{}},
+	{"K04_neg_dont_send_package", "Don't send the package before Monday", Match{}},
+	{"K04_neg_cancel_delivery", "Can you cancel the delivery?", Match{}},
+	{"K04_neg_cancel_order_sent", "Can I cancel the order you sent me?", Match{}},
+	{"K04_neg_ikke_stopp_meldingene_levering", "ikke stopp meldingene om leveringen", Match{}},
+	{"K04_neg_slutt_pa_tilbudene", "Er det slutt på tilbudene?", Match{}},
+	{"K04_neg_slutt_pa_reklame", "Slutt på reklame-tilbudet?", Match{}},
+	{"K04_neg_nar_slutter_tilbudet", "Når slutter tilbudet?", Match{}},
+	{"K04_neg_stopper_tilbudet", "Stopper tilbudet på fredag?", Match{}},
+	{"K04_neg_when_offers_end", "When do the offers end?", Match{}},
+	{"K04_neg_the_end_of_newsletter", "is this the end of the newsletter offers?", Match{}},
+	{"K04_neg_til_slutt", "Til slutt send meg tilbudene på e-post", Match{}},
+	{"K04_neg_stop_by", "Can I stop by the store to see the offers?", Match{}},
+	{"K04_neg_har_dere_ikke_flere", "Har dere ikke flere tilbud?", Match{}},
+	{"K04_neg_er_det_ingen_flere", "Er det ingen flere tilbud denne uka?", Match{}},
+	{"K04_neg_are_there_no_more", "Are there no more offers this week?", Match{}},
+	{"K04_neg_nar_stopper_dere", "Når stopper dere å sende julekatalogen?", Match{}},
+	{"K04_neg_avsluttet_ved_feil", "Kan dere sende meg tilbudene igjen? Jeg avsluttet ved en feil", Match{}},
+	{"K04_neg_send_more_offers", "Send meg flere tilbud!", Match{}},
+	{"K04_neg_nn_ikkje_slutt", "Ikkje slutt å sende meg tilboda 😍", Match{}},
+	{"K04_neg_dont_want_to_miss", "I don't want to miss your offers!", Match{}},
+	{"K04_neg_far_ikke_flere", "Jeg får ikke flere meldinger etter at jeg byttet telefon", Match{}},
+	{"K04_neg_hvorfor_far_jeg_ikke", "Hvorfor får jeg ikke flere tilbud?", Match{}},
+
 	// K-03: opt-in answers.
 	{"K03_ja", "JA", Match{Kind: OptIn, Word: "JA"}},
 	{"K03_ja_bang", "ja!", Match{Kind: OptIn, Word: "JA"}},
@@ -411,6 +534,61 @@ func TestCustomLists(t *testing.T) {
 	}
 }
 
+// TestRequestRuleConfigured checks that the request rule (K-04) takes its
+// verbs from the configured opt-out keywords, as SAMTYKKE_OPTOUT_WORDS
+// replaces them in internal/cli, and its other words from the lists given.
+func TestRequestRuleConfigured(t *testing.T) {
+	t.Parallel()
+	env := DefaultLists()
+	env.OptOut = []string{"AVSLUTT", "HALT"} // SAMTYKKE_OPTOUT_WORDS=AVSLUTT,HALT
+	replaced, err := New(env)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	minimal, err := New(Lists{
+		OptOut:       []string{"STOPP"},
+		StopVerbs:    []string{"kutt ut"},
+		Sending:      []string{"kjedemeldinger", "sende"},
+		Negations:    []string{"ikke"},
+		ServiceWords: []string{"pakken"},
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	noSending, err := New(Lists{OptOut: []string{"STOPP"}, StopVerbs: []string{"slutte"}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	cases := []struct {
+		name string
+		m    *Matcher
+		text string
+		want Match
+	}{
+		{"replaced_keyword_as_verb", replaced, "Halt alle meldinger nå!", Match{Kind: OptOut, Word: "HALT"}},
+		{"replaced_keyword_first_word", replaced, "halt takk", Match{Kind: OptOut, Word: "HALT"}},
+		{"replaced_stop_verb_default", replaced, "Kan dere slutte å sende meg meldinger?", Match{Kind: OptOut, Word: "slutte"}},
+		{"replaced_keyword_avslutt", replaced, "avslutt nyhetsbrevet", Match{Kind: OptOut, Word: "AVSLUTT"}},
+		{"replaced_neg_removed_keyword", replaced, "Stopp reklamen", Match{}},
+		{"replaced_neg_negated", replaced, "Ikke halt tilbudene!", Match{}},
+		{"minimal_keyword_verb", minimal, "stopp alle kjedemeldinger", Match{Kind: OptOut, Word: "STOPP"}},
+		{"minimal_stop_verb", minimal, "Kutt ut å sende", Match{Kind: OptOut, Word: "kutt ut"}},
+		{"minimal_neg_negated", minimal, "ikke stopp kjedemeldinger", Match{}},
+		{"minimal_neg_service", minimal, "stopp å sende pakken", Match{}},
+		{"minimal_neg_default_sending", minimal, "stopp reklamen", Match{}},
+		{"no_sending_neg", noSending, "Kan dere slutte å sende meg meldinger?", Match{}},
+		{"no_sending_keyword", noSending, "Stopp!", Match{Kind: OptOut, Word: "STOPP"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.m.Classify(tc.text); got != tc.want {
+				t.Errorf("Classify(%q) = %+v, want %+v", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
 // TestZeroMatcher checks that the zero Matcher classifies everything as
 // None instead of panicking.
 func TestZeroMatcher(t *testing.T) {
@@ -470,6 +648,8 @@ func TestClassifyAllocations(t *testing.T) {
 		{"Når stopper bussen? Jeg står på holdeplassen på Majorstuen.", 0},
 		{"Ja takk", 0},
 		{"JA K7P2QX", 1},
+		{"Vær så snill å slutte å sende meg reklame", 0},
+		{"Kan dere stoppe sendingen av pakken min, ikke tilbudene?", 0},
 	}
 	for _, tc := range cases {
 		m.Classify(tc.text)
