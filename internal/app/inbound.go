@@ -3,8 +3,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/store"
@@ -304,12 +307,24 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 			if err := a.handleStatuses(ctx, tx, v.Statuses); err != nil {
 				return err
 			}
-			for _, m := range v.Messages {
-				userID := m.FromUserID
-				if userID == "" {
-					userID = bsuids[m.From]
+			userIDs := make([]string, len(v.Messages))
+			pairs := make([]bsuidPair, 0, len(v.Messages)+len(v.UserPreferences))
+			for i, m := range v.Messages {
+				if userIDs[i] = m.FromUserID; userIDs[i] == "" {
+					userIDs[i] = bsuids[m.From]
 				}
-				if err := a.handleMessage(ctx, tx, m, userID); err != nil {
+				pairs = append(pairs, bsuidPair{m.From, userIDs[i]})
+			}
+			for _, up := range v.UserPreferences {
+				pairs = append(pairs, bsuidPair{up.WaID, up.UserID})
+			}
+			// Before what the messages say: a JA that names the number of
+			// a BSUID that objected comes after the objection.
+			if err := a.linkBSUIDs(ctx, tx, pairs); err != nil {
+				return err
+			}
+			for i, m := range v.Messages {
+				if err := a.handleMessage(ctx, tx, m, userIDs[i]); err != nil {
 					return err
 				}
 			}
@@ -342,6 +357,13 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 	}
 	if slices.ContainsFunc(sts, hasNUL) { // a copy only then: sts is the caller's
 		sts = slices.DeleteFunc(slices.Clone(sts), hasNUL)
+	}
+	pairs := make([]bsuidPair, len(sts))
+	for i, st := range sts {
+		pairs[i] = bsuidPair{st.RecipientID, st.RecipientUserID}
+	}
+	if err := a.linkBSUIDs(ctx, tx, pairs); err != nil {
+		return err
 	}
 	us := make([]store.StatusUpdate, len(sts))
 	recipients := map[[2]string]string{} // a message's statuses name the same person
@@ -391,8 +413,8 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 
 // sender finds the contact that wrote, and locks it for what the person
 // asks: by number, or by business-scoped user id when the platform leaves
-// the number out (§7). It records the BSUID next to the number when both are
-// known.
+// the number out (§7). A BSUID that came with the number is recorded already
+// (linkBSUIDs).
 func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
 	num, err := a.waNumber(waID)
 	if err != nil { // no number: by BSUID alone
@@ -405,9 +427,6 @@ func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (con
 	// One statement finds and locks: a STOPP under load waits for every
 	// round trip (K-06).
 	c, err := tx.LockContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
-	if err == nil && userID != "" {
-		err = a.recordBSUID(ctx, tx, c, userID)
-	}
 	return c, num, err
 }
 
@@ -427,22 +446,109 @@ func (a *App) person(ctx context.Context, tx store.Tx, waID, userID string) (con
 		return c, n, err
 	}
 	if userID != "" {
-		c, err := tx.ContactByBSUID(ctx, a.vault.BlindIndex("bsuid:"+userID))
+		c, err := tx.ContactByBSUID(ctx, a.bsuidIndex(userID))
 		return c, "", err
 	}
 	return contact.Contact{}, "", store.ErrNotFound
 }
 
-func (a *App) recordBSUID(ctx context.Context, tx store.Tx, c contact.Contact, userID string) error {
-	index := a.vault.BlindIndex("bsuid:" + userID)
-	if existing, err := tx.ContactByBSUID(ctx, index); err == nil && existing.ID == c.ID {
+// bsuidIndex finds a contact by BSUID (store.Tx.ContactByBSUID).
+func (a *App) bsuidIndex(userID string) []byte { return a.vault.BlindIndex("bsuid:" + userID) }
+
+// bsuidToken is the keyed token an objection by BSUID alone waits under
+// (store.Tx.ObjectByBSUID): not the BSUID, and not its index either.
+func (a *App) bsuidToken(userID string) string {
+	return hex.EncodeToString(a.vault.SuppressionToken("bsuid:" + userID))
+}
+
+// bsuidPair is a number (wa_id) and a BSUID that one event names together.
+type bsuidPair struct{ waID, userID string }
+
+// linkBSUIDs learns from the events that name a person's number and BSUID
+// together (reference §7: messages, statuses, preference changes; the body's
+// signature checked). The contact with that number — never one created for
+// it — gets the BSUID recorded, so that a later message that carries the
+// BSUID alone (a person with a username) finds them. An objection given by
+// that BSUID alone while it named no contact (ObjectByBSUID) now reaches the
+// number: the number is suppressed as of the objection, and its contact, if
+// any, gets the objection in its ledger (C-05, R-08). Two statements however
+// many events; more only for what changes.
+func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) error {
+	type link struct {
+		num    phone.Number
+		userID string
+		index  []byte // the number's blind index
+		token  string
+	}
+	var links []link
+	seen := map[bsuidPair]bool{}
+	for _, p := range pairs {
+		if p.waID == "" || p.userID == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		num, err := a.waNumber(p.waID)
+		if err != nil {
+			continue // names no number we could hold
+		}
+		links = append(links, link{num, p.userID, a.vault.BlindIndex(num.E164()), a.bsuidToken(p.userID)})
+	}
+	if len(links) == 0 {
 		return nil
 	}
-	o, err := a.open(c)
+	tokens, indexes := make([]string, len(links)), make([][]byte, len(links))
+	for i, l := range links {
+		tokens[i], indexes[i] = l.token, l.index
+	}
+	objections, err := tx.LinkBSUIDObjections(ctx, tokens, a.now())
 	if err != nil {
 		return err
 	}
-	return tx.SetBSUID(ctx, c.ID, o.key.Seal([]byte(userID), contact.AAD(c.ID, "bsuid")), index)
+	recorded, err := tx.ContactBSUIDs(ctx, indexes)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		o, objected := objections[l.token]
+		if objected {
+			// As of the objection: only a consent confirmed after it counts (G-02).
+			if err := tx.Suppress(ctx, a.vault.SuppressionToken(l.num.E164()), o.Reason, o.At); err != nil {
+				return err
+			}
+		}
+		have, known := recorded[string(l.index)]
+		index := a.bsuidIndex(l.userID)
+		if !known || (!objected && bytes.Equal(have, index)) {
+			continue
+		}
+		c, err := tx.LockContactByIndex(ctx, l.index)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(have, index) {
+			o, err := a.open(c)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetBSUID(ctx, c.ID, o.key.Seal([]byte(l.userID), contact.AAD(c.ID, "bsuid")), index); err != nil {
+				return err
+			}
+		}
+		if objected {
+			method := strings.TrimPrefix(o.Reason, "objection:")
+			e := objection(string(consent.WhatsApp), method, "whatsapp", Public)
+			states, err := touched(ctx, tx, c.ID, e) // WhatsApp's purposes only
+			if err != nil {
+				return err
+			}
+			ev := ledger.Evidence{Reason: method, CollectedAt: o.At.UTC().Format(time.RFC3339Nano),
+				Extra: map[string]string{"identified_by": "bsuid"}}
+			if _, _, err := a.appendTo(ctx, tx, c, e, ev, states); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // handleMessage reacts to what a person wrote: an opt-out word or button
@@ -490,16 +596,13 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	case keyword.OptOut:
 		if !known {
 			if num == "" {
-				return nil
+				// By BSUID alone, on no contact: it waits for the number (linkBSUIDs).
+				return a.objectByBSUID(ctx, tx, userID, optOutMethod(optOutButton))
 			}
 			// Not on the list: remember the objection all the same (RT-05).
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:keyword", a.now())
 		}
-		method := "keyword"
-		if optOutButton {
-			method = "button"
-		}
-		return a.objectLocked(ctx, tx, c, method, true)
+		return a.objectLocked(ctx, tx, c, optOutMethod(optOutButton), true)
 	default:
 		if known && match.Kind == keyword.OptIn && match.Code != "" {
 			ok, err := a.confirmOptIn(ctx, tx, c.ID, match.Code, "whatsapp", m.ID)
@@ -530,6 +633,23 @@ func (a *App) entryCode(text string) bool {
 		slices.Contains(a.cfg.EntryCodes, strings.Trim(words[1], ".,!?"))
 }
 
+// optOutMethod names how a person opted out in a message.
+func optOutMethod(button bool) string {
+	if button {
+		return "button"
+	}
+	return "keyword"
+}
+
+// objectByBSUID keeps an objection from a person the platform named by BSUID
+// alone, on no contact, until an event names that BSUID with a number.
+func (a *App) objectByBSUID(ctx context.Context, tx store.Tx, userID, method string) error {
+	if userID == "" {
+		return nil
+	}
+	return tx.ObjectByBSUID(ctx, a.bsuidToken(userID), "objection:"+method, a.now())
+}
+
 func isOptOutPayload(p string) bool {
 	return strings.HasPrefix(strings.ToUpper(p), "OPTOUT") || strings.HasPrefix(strings.ToUpper(p), "STOP")
 }
@@ -546,7 +666,7 @@ func (a *App) handlePreference(ctx context.Context, tx store.Tx, up whatsapp.Use
 		if num != "" {
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:platform_preference", a.now())
 		}
-		return nil
+		return a.objectByBSUID(ctx, tx, up.UserID, "platform_preference")
 	}
 	if err != nil {
 		return err

@@ -180,8 +180,22 @@ type Tx interface {
 	// Suppress puts a token on the suppression list (idempotent).
 	Suppress(ctx context.Context, token []byte, reason string, at time.Time) error
 
-	// SetBSUID records the platform's business-scoped user id of a contact.
+	// SetBSUID records the platform's business-scoped user id of a contact;
+	// a contact that held the same BSUID loses it (the platform ties a BSUID
+	// to one number).
 	SetBSUID(ctx context.Context, contactID string, sealed, index []byte) error
+	// ContactBSUIDs reads, for the contacts these blind indexes name (an
+	// erased contact is named by none), the index of the BSUID each has
+	// recorded, empty for none; keyed by blind index, in one statement.
+	ContactBSUIDs(ctx context.Context, blindIndexes [][]byte) (map[string][]byte, error)
+	// ObjectByBSUID keeps an objection from a person known only by a BSUID,
+	// under a keyed token of it, until LinkBSUIDObjections finds the number
+	// (idempotent: a waiting objection keeps its first time; one linked
+	// already waits again).
+	ObjectByBSUID(ctx context.Context, token, reason string, at time.Time) error
+	// LinkBSUIDObjections takes the waiting objections of these tokens and
+	// marks them linked at the time given: each is returned once, by token.
+	LinkBSUIDObjections(ctx context.Context, tokens []string, at time.Time) (map[string]BSUIDObjection, error)
 	// SetContactTags replaces a contact's tags (already checked against the
 	// declaration); ErrNotFound for an unknown contact, ErrConflict for an
 	// erased one. The database refuses a malformed tag.
@@ -379,6 +393,13 @@ type StatusUpdate struct {
 	Status    message.Status
 	Code      int
 	Title     string
+}
+
+// BSUIDObjection is an objection given by a person the platform named only
+// by their business-scoped user id (reference §7).
+type BSUIDObjection struct {
+	Reason string // as on the suppression list: "objection:keyword" ...
+	At     time.Time
 }
 
 // InboxItem is a webhook body as received, sealed (it holds numbers), kept
