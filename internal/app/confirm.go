@@ -86,6 +86,7 @@ func (a *App) SendConfirmation(ctx context.Context, ref, channel, email string) 
 		return invalid("channel must be %s, %s or %s", ConfirmByTemplate, ConfirmBySMS, ConfirmByEmail)
 	}
 	var e164 string
+	var suppressed bool
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		ct, err := tx.Contact(ctx, c.ContactID)
 		if err != nil {
@@ -103,12 +104,15 @@ func (a *App) SendConfirmation(ctx context.Context, ref, channel, email string) 
 		if !ok {
 			return fmt.Errorf("%w: a confirmation was already sent to this number today", ErrRateLimited)
 		}
+		if suppressed, err = a.isSuppressed(ctx, tx, e164); err != nil || suppressed {
+			return err // the same answer as any number's, and nothing sent (invariant 9)
+		}
 		if channel == ConfirmByTemplate {
 			return a.queueMessage(ctx, tx, c.ContactID, message.ConfirmationRequest, "", rc.Code)
 		}
 		return nil
 	})
-	if err != nil || channel == ConfirmByTemplate {
+	if err != nil || suppressed || channel == ConfirmByTemplate {
 		return err
 	}
 	link := a.cfg.PublicURL + "/confirm/" + a.sealClaims(refClaims{ID: c.ID, Code: rc.Code, Exp: c.ExpiresAt.Unix()}, "confirm-link")
@@ -137,10 +141,31 @@ func (a *App) ConfirmLink(ctx context.Context, token string) error {
 		return nil // already confirmed: the same answer again
 	}
 	return a.store.Tx(ctx, func(tx store.Tx) error {
+		// A number on the suppression list opens again only by the person
+		// writing from it (invariant 9); a link confirms nothing for it.
+		ct, err := tx.Contact(ctx, c.ContactID)
+		if err != nil {
+			return err
+		}
+		o, err := a.open(ct)
+		if err != nil {
+			return err
+		}
+		if suppressed, err := a.isSuppressed(ctx, tx, o.number.E164()); err != nil {
+			return err
+		} else if suppressed {
+			return ErrLinkInvalid
+		}
 		ok, err := a.confirmOptIn(ctx, tx, c.ContactID, rc.Code, "link", c.ID)
 		if err == nil && !ok {
 			err = ErrLinkExpired
 		}
 		return err
 	})
+}
+
+// isSuppressed reports whether a number is on the suppression list.
+func (a *App) isSuppressed(ctx context.Context, r store.Reader, e164 string) (bool, error) {
+	at, err := r.SuppressedAt(ctx, a.vault.SuppressionToken(e164))
+	return !at.IsZero(), err
 }

@@ -50,6 +50,7 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 	}
 	var m message.Message
 	var o opened
+	var skipped bool
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
 		var err error
 		if m, err = tx.Message(ctx, id); err != nil {
@@ -68,12 +69,20 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		if o, err = a.open(c); err != nil {
 			return err
 		}
+		if !message.MayReachSuppressed(m.Kind) {
+			if suppressed, err := a.isSuppressed(ctx, tx, o.number.E164()); err != nil {
+				return err
+			} else if suppressed {
+				skipped = true
+				return tx.FinishMessage(ctx, id, message.Skipped, "", 0, "number suppressed", a.now())
+			}
+		}
 		return tx.ClaimMessage(ctx, id, a.now())
 	})
 	if errors.Is(err, errAlreadyHandled) {
 		return nil
 	}
-	if err != nil || o.key == nil {
+	if err != nil || o.key == nil || skipped {
 		return err
 	}
 	var res whatsapp.SendResult
@@ -82,6 +91,10 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// template with the code and a quick reply that confirms (§5.5).
 		_, code, _ := strings.Cut(m.BodyKey, "|")
 		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), confirmationTemplate(o.Language, code), m.ID)
+	} else if m.Kind == message.PreferencesLink {
+		// A template too: the person asked on the web, not in the chat. The
+		// link is made now, so no usable link is ever stored (M-06).
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
 	} else {
 		text, terr := a.messageText(ctx, m, o.Language)
 		if terr != nil {
@@ -139,6 +152,7 @@ var errAlreadyHandled = errors.New("already handled")
 
 func (a *App) finish(ctx context.Context, id string, st message.Status, wamid string, code int, title string) error {
 	return a.store.Tx(ctx, func(tx store.Tx) error {
+		a.noteAnswer(tx, st, code)
 		return tx.FinishMessage(ctx, id, st, wamid, code, truncate(title, 200), a.now())
 	})
 }
@@ -182,7 +196,10 @@ type ServiceTemplate struct {
 }
 
 // ServiceTemplates are the templates samtykke sends on its own behalf.
-var ServiceTemplates = []ServiceTemplate{{Name: ConfirmationTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}}}
+var ServiceTemplates = []ServiceTemplate{
+	{Name: ConfirmationTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
+	{Name: PreferencesLinkTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
+}
 
 // ConfirmationTemplate is the utility template that asks a person to confirm
 // an opt-in they asked for on the web: body {{1}} is the code; its quick reply

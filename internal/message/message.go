@@ -21,9 +21,22 @@ const (
 	OptOutConfirmation Kind = "optout_confirmation"
 	// OptInLink answers a "JA" from a shop's QR code with the opt-in page.
 	OptInLink Kind = "optin_link"
+	// PreferencesLink carries a fresh preference-centre link to a number
+	// that asked for one on the web opt-out page (M-06).
+	PreferencesLink Kind = "preferences_link"
 	// Campaign is marketing, sent only through the consent gate.
 	Campaign Kind = "campaign"
 )
+
+// MayReachSuppressed reports whether a message of kind k may go to a number
+// on the suppression list (invariant 9): only answers to the person's own
+// message from that number — the one opt-out confirmation, the opt-in page
+// a shop's "JA BUTIKK" asked for, the receipt of a consent they confirmed by
+// writing — never a confirmation request, a link or marketing that someone
+// else's action set off.
+func MayReachSuppressed(k Kind) bool {
+	return k == OptOutConfirmation || k == OptInLink || k == Receipt
+}
 
 // Status is where a message's delivery stands.
 type Status string
