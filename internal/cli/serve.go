@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/metrics"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/web"
@@ -68,6 +70,7 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		simCfg := sim.DefaultConfig()
 		simCfg.AppSecret, simCfg.WebhookURL = ch.appSecret, base+"/webhooks/whatsapp"
 		simCfg.Logger = log.With("component", "whatsapp-sim")
+		simCfg.TemplatesFile = filepath.Join(cfg.DataDir, sim.TemplatesFileName) // registered templates outlive a restart
 		for _, st := range app.ServiceTemplates {
 			for _, lang := range st.Languages {
 				simCfg.Templates = append(simCfg.Templates, sim.Template{Name: st.Name, Language: lang, Category: st.Category})
@@ -169,6 +172,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Configure(func(c *app.Config) { c.Observer = metrics.New(reg, sys.store, log) })
 	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{})
 	if err != nil {
 		return fail(e, "queue: %v", err)
@@ -204,13 +208,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 			return fail(e, "first admin token: %v", err)
 		}
 	}
-	fmt.Fprintf(e.stdout, "samtykke is running on %s (%s)\n", base, sys.store.Backend())
-	fmt.Fprintf(e.stdout, "  opt-in:   %s/optin   privacy notice: %s/privacy\n", cfg.PublicURL, cfg.PublicURL)
-	fmt.Fprintf(e.stdout, "  API:      %s/api/v1/   (OpenAPI: %s/api/openapi.json)\n", base, base)
-	fmt.Fprintf(e.stdout, "  health:   %s/healthz  %s/readyz   metrics: %s/metrics\n", base, base, base)
-	if ch.sim != nil {
-		fmt.Fprintf(e.stdout, "  WhatsApp: built-in simulator (no Cloud API token set): %s/_sim/messages\n", base)
-	}
+	banner(e, log, cfg, base, sys.store.Backend(), ch.sim != nil)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
