@@ -86,6 +86,9 @@ type Config struct {
 	// SMS and Email send confirmation links; nil when not set up.
 	SMS   notify.SMS
 	Email notify.Email
+	// Observer, when set, is told what the use cases did once it commits
+	// (the metrics).
+	Observer Observer
 }
 
 // App is the set of use cases.
@@ -124,12 +127,17 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.EntryCodes == nil {
 		cfg.EntryCodes = []string{"BUTIKK"}
 	}
-	return &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
+	a := &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
+	a.watch()
+	return a
 }
 
 // Configure changes the configuration before the app serves; wiring uses it
 // for what is known only once the server listens.
-func (a *App) Configure(fn func(*Config)) { fn(&a.cfg) }
+func (a *App) Configure(fn func(*Config)) {
+	fn(&a.cfg)
+	a.watch()
+}
 
 // Store is the store the app works on.
 func (a *App) Store() store.Store { return a.store }

@@ -233,7 +233,9 @@ func (a *App) SettleUnknown(ctx context.Context) (int64, error) {
 	before := a.now().Add(-a.cfg.UnknownAfter)
 	title := fmt.Sprintf("no status from the platform within %s; not re-sent", days(a.cfg.UnknownAfter))
 	return a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
-		return tx.SettleUnknown(ctx, before, title, a.now(), limit)
+		n, err := tx.SettleUnknown(ctx, before, title, a.now(), limit)
+		a.noteSettled(tx, n)
+		return n, err
 	})
 }
 

@@ -201,6 +201,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 				if err := tx.RecordResults(ctx, rs, a.now(), dc.MaxAttempts); err != nil {
 					return err
 				}
+				a.noteResults(tx, rs)
 				if allSent(rs) {
 					// A sent message a crash forgets is left sending, then
 					// unknown, and its status webhooks set it forward.
@@ -393,6 +394,7 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		if err != nil {
 			return err
 		}
+		a.noteDecisions(tx, decisions)
 		if len(recorded) < len(decisions) {
 			// Some were decided before (a crash between a decision and the
 			// cursor cannot happen: both commit together; but be sure): only
@@ -422,6 +424,7 @@ func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Camp
 	}
 	// A request that left is answered even while the job stops.
 	answers := client.SendBatch(context.WithoutCancel(ctx), reqs)
+	a.note(nil, func(o Observer) { o.Dispatched(client.PhoneNumberID(), len(reqs)) })
 	results := make([]store.Result, len(answers))
 	var backoff time.Duration
 	for i, ans := range answers {

@@ -391,6 +391,7 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 	if err != nil {
 		return err
 	}
+	a.noteStatuses(tx, us, applied)
 	for i, u := range us {
 		if !applied[i] || u.Status != message.Failed || u.Code != 131050 {
 			continue
@@ -600,6 +601,7 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 				return a.objectByBSUID(ctx, tx, userID, optOutMethod(optOutButton))
 			}
 			// Not on the list: remember the objection all the same (RT-05).
+			a.noteOptOut(tx, "keyword")
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:keyword", a.now())
 		}
 		return a.objectLocked(ctx, tx, c, optOutMethod(optOutButton), true)
@@ -664,6 +666,7 @@ func (a *App) handlePreference(ctx context.Context, tx store.Tx, up whatsapp.Use
 	c, num, err := a.sender(ctx, tx, up.WaID, up.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		if num != "" {
+			a.noteOptOut(tx, "platform_preference")
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:platform_preference", a.now())
 		}
 		return a.objectByBSUID(ctx, tx, up.UserID, "platform_preference")

@@ -220,6 +220,7 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 			ChatLink: "https://wa.me/" + a.cfg.BusinessNumber + "?text=" + url.QueryEscape("JA "+code)}
 		return nil
 	})
+	a.noteOptIn(err, linked != nil)
 	return out, err
 }
 
@@ -291,6 +292,7 @@ func (a *App) confirmOptIn(ctx context.Context, tx store.Tx, contactID, code, ch
 			return false, err
 		}
 	}
+	a.note(tx, func(o Observer) { o.OptInConfirmed(channel) })
 	return true, a.queueMessage(ctx, tx, contactID, message.Receipt, "", "")
 }
 

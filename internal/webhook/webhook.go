@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
@@ -50,10 +51,14 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 
 // receive checks the signature over the raw body before anything else, then
 // hands the body to the app, which stores it durably before we answer 200.
+// Each POST is counted with its outcome and time (the metrics).
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	start, outcome := time.Now(), app.WebhookFailed
+	defer func() { h.App.ObserveWebhook(outcome, time.Since(start)) }()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
+		outcome = app.WebhookTooLarge
 		httpx.WriteError(w, r, h.Log, httpx.Errorf(http.StatusRequestEntityTooLarge, "too_large", "webhook body too large"))
 		return
 	}
@@ -62,13 +67,18 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !whatsapp.VerifySignature(h.AppSecret, body, r.Header.Get(whatsapp.SignatureHeader)) {
+		outcome = app.WebhookBadSignature
 		h.Log.Warn("webhook with a bad or missing signature refused", "request_id", httpx.RequestID(r.Context()))
 		httpx.WriteError(w, r, h.Log, httpx.Errorf(http.StatusUnauthorized, "bad_signature", "signature does not verify"))
 		return
 	}
 	if err := h.App.ReceiveWebhook(r.Context(), body); err != nil {
+		if errors.Is(err, app.ErrInvalid) {
+			outcome = app.WebhookInvalid
+		}
 		httpx.WriteError(w, r, h.Log, err)
 		return
 	}
+	outcome = app.WebhookHandled
 	w.WriteHeader(http.StatusOK)
 }
