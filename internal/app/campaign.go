@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/message"
@@ -67,6 +68,9 @@ type CampaignView struct {
 	Skipped  map[string]int64         `json:"skipped_by_reason"`
 	Failed   map[string]int64         `json:"failed_by_reason"`
 	Progress float64                  `json:"progress"` // share of the audience that has an outcome
+	// Fallbacks counts, by the person's language, the messages that went in
+	// another language because the template has no variant in theirs.
+	Fallbacks map[string]int64 `json:"language_fallbacks"`
 }
 
 // Campaign returns a campaign with its counts.
@@ -115,7 +119,33 @@ func (a *App) Campaign(ctx context.Context, actor Actor, id string) (CampaignVie
 	if c.Audience > 0 {
 		v.Progress = min(1, float64(done)/float64(c.Audience))
 	}
-	return v, nil
+	v.Fallbacks, err = a.languageFallbacks(ctx, c)
+	return v, err
+}
+
+// languageFallbacks counts the people whose language the campaign's template
+// lacks (they get bokmål, or the variant there is); a template with a variant
+// in every language a contact can have needs no count.
+func (a *App) languageFallbacks(ctx context.Context, c campaign.Campaign) (map[string]int64, error) {
+	out := map[string]int64{}
+	complete := true
+	for _, lang := range contact.Languages {
+		_, ok := c.Template.Languages[lang]
+		complete = complete && ok
+	}
+	if complete {
+		return out, nil
+	}
+	byLang, err := a.store.CampaignLanguages(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for lang, n := range byLang {
+		if _, ok := c.Template.Languages[lang]; !ok && n > 0 {
+			out[lang] = n
+		}
+	}
+	return out, nil
 }
 
 // CampaignAction is start, pause, resume or cancel.

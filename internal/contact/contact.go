@@ -25,6 +25,9 @@ type Contact struct {
 	Language   string // "nb" or "en"
 	FieldsCT   []byte // declared extra fields (JSON), sealed; may be nil
 	Restricted bool   // processing restricted (Art. 18)
+	// Undeliverable counts the platform's "undeliverable" failures (131026)
+	// in a row, with no message delivered between them (P-04).
+	Undeliverable int
 	CreatedAt  time.Time
 	ErasedAt   time.Time // zero unless erased
 	Head       ledger.Head
@@ -32,6 +35,19 @@ type Contact struct {
 
 // Erased reports whether the contact's personal data was erased.
 func (c Contact) Erased() bool { return !c.ErasedAt.IsZero() }
+
+// UnreachableAfter is how many undeliverable failures in a row mark a number
+// as not reachable on WhatsApp (P-04): one may be passing (an old app, terms
+// not yet accepted), two in a row with nothing delivered between are not.
+const UnreachableAfter = 2
+
+// Unreachable reports whether WhatsApp could not deliver to the number
+// UnreachableAfter times in a row, nothing delivered since: a message
+// delivered or read, or a message from the person, ends it.
+func (c Contact) Unreachable() bool { return c.Undeliverable >= UnreachableAfter }
+
+// Languages are the languages a contact can have.
+var Languages = []string{"nb", "en"}
 
 // ErrLanguage is returned for a language other than nb or en.
 var ErrLanguage = errors.New("language must be nb or en")

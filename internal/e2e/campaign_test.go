@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -627,9 +628,10 @@ func TestCampaignFillsEachPersonsTemplate(t *testing.T) {
 		for i, tt := range []struct {
 			languages []string
 			want      [][2]string // per person: language, first name
+			fallbacks map[string]int64
 		}{
-			{[]string{"nb", "en"}, [][2]string{{"en", "Kari"}, {"nb", "Ola"}, {"en", "-"}}},
-			{[]string{"nb"}, [][2]string{{"nb", "Kari"}, {"nb", "Ola"}, {"nb", "-"}}},
+			{[]string{"nb", "en"}, [][2]string{{"en", "Kari"}, {"nb", "Ola"}, {"en", "-"}}, map[string]int64{}},
+			{[]string{"nb"}, [][2]string{{"nb", "Kari"}, {"nb", "Ola"}, {"nb", "-"}}, map[string]int64{"en": 2}},
 		} {
 			tpl := campaign.Template{Name: fmt.Sprintf("club_night_%d", i), Params: []string{"first_name"}, Languages: map[string]campaign.Variant{}}
 			for _, l := range tt.languages {
@@ -648,6 +650,14 @@ func TestCampaignFillsEachPersonsTemplate(t *testing.T) {
 				if lang, name := got(p.Phone); lang != tt.want[j][0] || name != tt.want[j][1] {
 					t.Errorf("template in %v, person %d: sent in %q with %q; want %q with %q", tt.languages, j+1, lang, name, tt.want[j][0], tt.want[j][1])
 				}
+			}
+			// The view counts who got another language than theirs.
+			v, err := h.app.Campaign(h.ctx, admin, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(v.Fallbacks, tt.fallbacks) {
+				t.Errorf("template in %v: language fallbacks %v, want %v", tt.languages, v.Fallbacks, tt.fallbacks)
 			}
 		}
 	})

@@ -122,6 +122,9 @@ type Reader interface {
 	// CampaignCounts counts a campaign's messages by status and, for skipped
 	// and failed ones, by reason.
 	CampaignCounts(ctx context.Context, id string) ([]Count, error)
+	// CampaignLanguages counts a campaign's messages that were not skipped
+	// by their recipient's language.
+	CampaignLanguages(ctx context.Context, id string) (map[string]int64, error)
 
 	// KeyFingerprint is the fingerprint of the master key the data is sealed
 	// under (invariant 10); ErrNotFound before one is recorded.
@@ -225,8 +228,14 @@ type Tx interface {
 
 	// ApplyStatuses applies status webhooks in the order given, forward moves
 	// only (message.Advance, each after the ones before it), and reports which
-	// changed their message; one for no message of ours changes nothing.
+	// changed their message; one for no message of ours changes nothing. Of
+	// those that changed their message, a failure marked Undeliverable counts
+	// one more for its contact (contact.Contact.Undeliverable), and a message
+	// delivered or read sets the count back to 0.
 	ApplyStatuses(ctx context.Context, us []StatusUpdate, at time.Time) ([]bool, error)
+	// MarkReachable sets the undeliverable count of the contact a blind index
+	// names back to 0: the person wrote from that number (P-04).
+	MarkReachable(ctx context.Context, blindIndex []byte) error
 
 	// PutInbox stores a webhook body; ErrConflict if the same body is there already.
 	PutInbox(ctx context.Context, item InboxItem) error
@@ -393,6 +402,9 @@ type StatusUpdate struct {
 	Status    message.Status
 	Code      int
 	Title     string
+	// Undeliverable marks a failure that says the number could not be
+	// reached (131026, P-04).
+	Undeliverable bool
 }
 
 // BSUIDObjection is an objection given by a person the platform named only

@@ -62,6 +62,27 @@ func (r *reader) CampaignCounts(ctx context.Context, id string) (cs []store.Coun
 	return cs, rows.Err()
 }
 
+func (r *reader) CampaignLanguages(ctx context.Context, id string) (ls map[string]int64, err error) {
+	defer errorf("campaign languages", &err)
+	from, to := campaignRange(id)
+	rows, err := r.db.Query(ctx, `SELECT c.language, count(*) FROM messages m JOIN contacts c ON c.id = m.contact_id
+		WHERE m.id > $2 AND m.id < $3 AND m.campaign_id = $1 AND m.status <> 'skipped' GROUP BY 1`, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ls = map[string]int64{}
+	for rows.Next() {
+		var lang string
+		var n int64
+		if err := rows.Scan(&lang, &n); err != nil {
+			return nil, err
+		}
+		ls[lang] = n
+	}
+	return ls, rows.Err()
+}
+
 func windowCols(c campaign.Campaign) (string, string) {
 	if c.Window == nil {
 		return "", ""
@@ -165,7 +186,7 @@ func (t *tx) CountAudience(ctx context.Context, c campaign.Campaign) (n int64, e
 // consent state (s); gateFrom joins them, for the purpose $1.
 const (
 	gateColumns = `c.id, c.phone_ct, k.wrapped, c.region, c.mobile, c.language, c.fields_ct,
-	c.restricted, c.erased_at, COALESCE(s.status, 'none'), COALESCE(s.event_id, ''), COALESCE(s.since, 0),
+	c.restricted, c.undeliverable, c.erased_at, COALESCE(s.status, 'none'), COALESCE(s.event_id, ''), COALESCE(s.since, 0),
 	COALESCE(s.valid_until, 0), COALESCE(s.age_ok, false), COALESCE(s.basis, '')`
 	gateFrom = ` FROM contacts c LEFT JOIN contact_keys k ON k.contact_id = c.id
 	LEFT JOIN consent_states s ON s.contact_id = c.id AND s.purpose = $1`
@@ -215,7 +236,7 @@ func (t *tx) gateRows(ctx context.Context, c campaign.Campaign, withMessage bool
 		var d store.DispatchRow
 		var erased, since, validUntil int64
 		dest := []any{&d.Contact.ID, &d.Contact.PhoneCT, &d.Contact.KeyWrapped, &d.Contact.Region,
-			&d.Contact.Mobile, &d.Contact.Language, &d.Contact.FieldsCT, &d.Contact.Restricted, &erased, &d.State.Status,
+			&d.Contact.Mobile, &d.Contact.Language, &d.Contact.FieldsCT, &d.Contact.Restricted, &d.Contact.Undeliverable, &erased, &d.State.Status,
 			&d.State.EventID, &since, &validUntil, &d.State.AgeOK, &d.State.Basis}
 		if withMessage {
 			dest = append([]any{&d.MessageID, &d.Status}, dest...)

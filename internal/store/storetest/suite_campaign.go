@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -1040,6 +1041,12 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}
 		if cs := counts("nope"); len(cs) != 0 {
 			t.Errorf("CampaignCounts of an unknown campaign = %v", cs)
+		}
+		// By the recipient's language (c4 speaks English), what was not skipped.
+		for id, want := range map[string]map[string]int64{"k1": {"en": 1, "nb": 1}, "k2": {"en": 1, "nb": 4}, "nope": {}} {
+			if got, err := s.CampaignLanguages(ctx, id); err != nil || !maps.Equal(got, want) {
+				t.Errorf("CampaignLanguages(%s) = %v, %v; want %v", id, got, err, want)
+			}
 		}
 	})
 
