@@ -30,32 +30,45 @@ func (a *App) sign(kind, id string, exp time.Time) string {
 	return kind + "." + payload + "." + b64.EncodeToString(mac[:16])
 }
 
-// verify checks a signed token of a kind and returns its id.
+// verify checks a signed token of a kind and returns its id, or
+// ErrLinkExpired when its time has run out.
 func (a *App) verify(kind, token string, now time.Time) (string, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 || parts[0] != kind {
-		return "", ErrLinkInvalid
-	}
-	mac, err := b64.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(mac, a.vault.LinkMAC(kind + "." + parts[1])[:16]) {
-		return "", ErrLinkInvalid
-	}
-	raw, err := b64.DecodeString(parts[1])
+	id, exp, err := a.authentic(kind, token)
 	if err != nil {
-		return "", ErrLinkInvalid
+		return "", err
 	}
-	id, expS, ok := strings.Cut(string(raw), "|")
-	exp, err := strconv.ParseInt(expS, 10, 64)
-	if !ok || err != nil {
-		return "", ErrLinkInvalid
-	}
-	if !now.Before(time.Unix(exp, 0)) {
+	if !now.Before(exp) {
 		return "", ErrLinkExpired
 	}
 	return id, nil
 }
 
-// PreferencesLink is the signed, expiring link to a contact's preference centre.
+// authentic checks a signed token of a kind, whatever its age, and returns
+// its id and expiry.
+func (a *App) authentic(kind, token string) (string, time.Time, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] != kind {
+		return "", time.Time{}, ErrLinkInvalid
+	}
+	mac, err := b64.DecodeString(parts[2])
+	if err != nil || !hmac.Equal(mac, a.vault.LinkMAC(kind + "." + parts[1])[:16]) {
+		return "", time.Time{}, ErrLinkInvalid
+	}
+	raw, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return "", time.Time{}, ErrLinkInvalid
+	}
+	id, expS, ok := strings.Cut(string(raw), "|")
+	exp, err := strconv.ParseInt(expS, 10, 64)
+	if !ok || err != nil {
+		return "", time.Time{}, ErrLinkInvalid
+	}
+	return id, time.Unix(exp, 0), nil
+}
+
+// PreferencesLink is the signed link to a contact's preference centre. Its
+// view of the person's consents expires after PreferencesTTL; withdrawing
+// through it never does (M-06, see WithdrawByLink).
 func (a *App) PreferencesLink(contactID string) string {
 	return a.cfg.PublicURL + "/preferences/" + a.sign("p", contactID, a.now().Add(a.cfg.PreferencesTTL))
 }

@@ -5,6 +5,9 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -233,4 +236,85 @@ func TestOptInRefusals(t *testing.T) {
 	if !errors.Is(last, app.ErrRateLimited) {
 		t.Fatalf("31st request from one address: %v, want rate limited", last)
 	}
+}
+
+// TestWebOptOut: the web opt-out that every campaign message reaches through
+// /privacy. A number with a consent gets a utility template with a fresh
+// preference link; withdrawing all there stops the gate, and still does a
+// month after the link's view expired. An unknown number gets the same page
+// and nothing (M-06, issue 16 point 12).
+func TestWebOptOut(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		h := start(t, b)
+		id := h.subscribed(kari, "offers", "news")
+		h.waitFor("the receipt", func() bool { return len(h.textsTo(kari)) == 1 })
+		csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+		post := func(path string, form url.Values) (int, string) {
+			t.Helper()
+			res, err := http.PostForm(h.srv.URL+path, form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			return res.StatusCode, csrfRE.ReplaceAllString(string(body), `name="csrf" value="CSRF"`)
+		}
+		optOut := func(number string) string {
+			t.Helper()
+			status, body := post("/optout", url.Values{"csrf": {formToken(t, h.srv.URL+"/privacy")}, "lang": {"nb"}, "phone": {number}})
+			if status != http.StatusOK {
+				t.Fatalf("POST /optout = %d\n%s", status, body)
+			}
+			return body
+		}
+
+		known := optOut("912 34 567")
+		h.waitFor("the preference link", func() bool { return len(h.textsTo(kari)) == 2 })
+		m := h.textsTo(kari)[1]
+		if m.Type != "template" || m.TemplateName != app.PreferencesLinkTemplate || m.Category != "utility" {
+			t.Fatalf("the preference link went as %+v", m)
+		}
+		var req whatsapp.MessageRequest
+		if err := json.Unmarshal(m.Request, &req); err != nil || req.Template == nil || len(req.Template.Components) == 0 ||
+			len(req.Template.Components[0].Parameters) == 0 {
+			t.Fatalf("template request %s: %v", m.Request, err)
+		}
+		link := req.Template.Components[0].Parameters[0].Text
+		path, ok := strings.CutPrefix(link, h.srv.URL)
+		if !ok || !strings.HasPrefix(path, "/preferences/p.") {
+			t.Fatalf("the template carries %q, not a preference link", link)
+		}
+		if n := h.count(`SELECT count(*) FROM messages WHERE body_key LIKE '%preferences/%'`); n != 0 {
+			t.Fatalf("%d messages store the link itself", n)
+		}
+
+		// An unknown number: the same page, and nothing queued or sent.
+		if unknown := optOut("+47 412 34 568"); unknown != known {
+			t.Fatalf("the page for an unknown number differs:\n%s\n---\n%s", known, unknown)
+		}
+		if n := h.count(`SELECT count(*) FROM messages WHERE kind = 'preferences_link'`); n != 1 {
+			t.Fatalf("%d preference-link messages, want the one to the consented number", n)
+		}
+		if ms := h.textsTo(ola); len(ms) != 0 {
+			t.Fatalf("the unknown number got %+v", ms)
+		}
+
+		// A month and a day later the link no longer shows the consents, but
+		// its one click still withdraws everything.
+		later := time.Now().Add(31 * 24 * time.Hour)
+		h.app.NowFunc = func() time.Time { return later }
+		defer func() { h.app.NowFunc = time.Now }()
+		token := formToken(t, h.srv.URL+path)
+		status, body := post(path, url.Values{"csrf": {token}, "lang": {"nb"}, "purpose": {"all"}})
+		if status != http.StatusOK || !strings.Contains(body, "Du er nå avmeldt") {
+			t.Fatalf("withdraw all through the month-old link = %d\n%s", status, body)
+		}
+		for _, purpose := range []string{"offers", "news"} {
+			if g := h.gate(id, purpose); g.Allowed {
+				t.Fatalf("gate for %s after withdrawing on the web = %+v", purpose, g)
+			}
+		}
+	})
 }

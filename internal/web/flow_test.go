@@ -120,9 +120,60 @@ func TestPreferenceCentre(t *testing.T) {
 		if r := tb.get(path[:len(path)-3] + "abc"); r.status != http.StatusBadRequest {
 			t.Fatalf("forged link = %d", r.status)
 		}
-		tb.now = tb.now.Add(31 * 24 * time.Hour)
-		if r := tb.get(path); r.status != http.StatusGone || !strings.Contains(r.body, "Lenken er utløpt") {
-			t.Fatalf("expired link = %d\n%s", r.status, r.body)
+	})
+}
+
+// TestPreferenceLinkNeverStopsWithdrawal: after 30 days a preference link no
+// longer shows the person's consents, but withdrawing through it works for
+// as long as the contact exists (M-06, issue 16 point 12).
+func TestPreferenceLinkNeverStopsWithdrawal(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		var contactID string
+		for _, key := range []string{"offers", "news"} {
+			rec, err := tb.app.RecordConsent(tb.ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"},
+				Purpose: key, Method: "web_form", CollectedAt: tb.now.Add(-time.Hour), AgeConfirmed: true,
+				Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			contactID = rec.ContactID
+		}
+		path := strings.TrimPrefix(tb.app.PreferencesLink(contactID), publicURL)
+		tb.now = tb.now.Add(2 * 365 * 24 * time.Hour)
+		r := tb.get(path)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET an old link = %d\n%s", r.status, r.body)
+		}
+		must(t, r.body, "Lenken er for gammel til at vi viser valgene dine her", `name="purpose" value="all"`,
+			`<a href="/optout">Få en ny lenke på WhatsApp</a>`)
+		mustNot(t, r.body, "Tilbud", "Nyhetsbrev", "9** ** *67", `value="offers"`) // nothing of the person
+		// One purpose (as a page opened while the link was young sends it).
+		r = tb.post(path, url.Values{"csrf": {csrf(t, r.body)}, "lang": {"nb"}, "purpose": {"offers"}})
+		if r.status != http.StatusOK {
+			t.Fatalf("withdraw one through an old link = %d\n%s", r.status, r.body)
+		}
+		must(t, r.body, "Samtykket er trukket tilbake")
+		if d, _ := tb.app.Gate(tb.ctx, admin, contactID, "offers"); d.Allowed || d.Reason != consent.ReasonWithdrawn {
+			t.Fatalf("gate for offers after withdrawing through an old link = %+v", d)
+		}
+		if d, _ := tb.app.Gate(tb.ctx, admin, contactID, "news"); !d.Allowed {
+			t.Fatalf("withdrawing offers touched news: %+v", d)
+		}
+		r = tb.post(path, url.Values{"csrf": {csrf(t, r.body)}, "lang": {"nb"}, "purpose": {"all"}})
+		if r.status != http.StatusOK {
+			t.Fatalf("withdraw all through an old link = %d\n%s", r.status, r.body)
+		}
+		must(t, r.body, "Du er nå avmeldt og får ikke flere markedsføringsmeldinger fra oss.")
+		mustNot(t, r.body, "Nyhetsbrev", "9** ** *67")
+		if d, _ := tb.app.Gate(tb.ctx, admin, contactID, "news"); d.Allowed {
+			t.Fatalf("withdraw all through an old link left news allowed: %+v", d)
+		}
+		// An altered old link is still refused.
+		if r := tb.get(path[:len(path)-3] + "abc"); r.status != http.StatusBadRequest {
+			t.Fatalf("forged old link = %d", r.status)
 		}
 	})
 }

@@ -72,6 +72,9 @@ type preferencesPage struct {
 	Phone   string // masked
 	Items   []preferenceItem
 	Message string // after a withdrawal
+	// Expired: the link is past its time, so the page shows nothing of the
+	// person; "withdraw all" still works from it (M-06).
+	Expired bool
 }
 
 // preferenceItem is one purpose's state in words.
@@ -85,9 +88,11 @@ type preferenceItem struct {
 
 func (*preferencesPage) view() string { return "preferences" }
 
-// privacyPage is one published notice and the list of every version.
+// privacyPage is one published notice and the list of every version, with
+// the web opt-out form (M-06).
 type privacyPage struct {
 	basePage
+	optOutForm
 	Notice    notice.Notice
 	Published string
 	Current   int // the current version
@@ -103,6 +108,23 @@ type versionLink struct {
 }
 
 func (*privacyPage) view() string { return "privacy" }
+
+// optOutForm is the state of the web opt-out form: what was wrong with the
+// number just sent, never the number.
+type optOutForm struct {
+	Error        string
+	ErrorIsPhone bool
+}
+
+// optOutPage is the web opt-out (M-06): a number in, a preference link out
+// on WhatsApp. Sent shows the answer, the same whatever the number was.
+type optOutPage struct {
+	basePage
+	optOutForm
+	Sent bool
+}
+
+func (*optOutPage) view() string { return "optout" }
 
 // errorPage explains an error in the request's language.
 type errorPage struct {

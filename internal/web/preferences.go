@@ -12,9 +12,15 @@ import (
 )
 
 // preferences serves GET /preferences/{token}: every consent of the person,
-// each one click from withdrawn (C-05).
+// each one click from withdrawn (C-05). A link past its time shows nothing
+// of the person but still offers "withdraw all", and the way to a fresh
+// link (M-06).
 func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.preferencesView(r)
+	if errors.Is(err, app.ErrLinkExpired) {
+		s.render(w, r, http.StatusOK, s.expiredPage(r))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -22,7 +28,16 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// withdraw serves POST /preferences/{token}: purpose is a key or "all".
+// expiredPage is the preference centre of a link past its time.
+func (s *Server) expiredPage(r *http.Request) *preferencesPage {
+	lang, _ := requestLang(r)
+	p := &preferencesPage{basePage: s.base(r, lang, s.cfg.BusinessName), Action: r.URL.Path, Expired: true}
+	p.CSRF = s.csrfField(r.URL.Path)
+	return p
+}
+
+// withdraw serves POST /preferences/{token}: purpose is a key or "all". It
+// works however old the link is (M-06).
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 	purpose := r.PostForm.Get("purpose")
 	if purpose == "" {
@@ -32,6 +47,15 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 		return linkError(err)
 	}
 	v, err := s.preferencesView(r)
+	if errors.Is(err, app.ErrLinkExpired) {
+		p := s.expiredPage(r)
+		p.Message = p.T("page.prefs.withdrawn_all")
+		if purpose != "all" {
+			p.Message = p.T("page.prefs.withdrawn")
+		}
+		s.render(w, r, http.StatusOK, p)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

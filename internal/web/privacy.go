@@ -31,6 +31,7 @@ func (s *Server) servePrivacy(w http.ResponseWriter, r *http.Request, version in
 		return err
 	}
 	p := &privacyPage{basePage: s.base(r, lang, s.cfg.BusinessName), Current: ns[0].Version}
+	p.CSRF = s.csrfField("/optout")
 	if version == 0 {
 		version = ns[0].Version
 	}

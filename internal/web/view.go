@@ -29,7 +29,8 @@ var viewFiles = map[string][]string{
 	"done":        {"layout.html", "done.html"},
 	"confirm":     {"layout.html", "form.html", "confirm.html"},
 	"preferences": {"layout.html", "form.html", "preferences.html"},
-	"privacy":     {"layout.html", "privacy.html"},
+	"privacy":     {"layout.html", "form.html", "optout_form.html", "privacy.html"},
+	"optout":      {"layout.html", "form.html", "optout_form.html", "optout.html"},
 	"error":       {"layout.html", "error.html"},
 }
 
@@ -146,7 +147,7 @@ func (s *Server) base(r *http.Request, lang, business string) basePage {
 }
 
 // alsoGET are the POST routes whose path also answers GET.
-var alsoGET = []string{"POST /optin", "POST /preferences/{token}"}
+var alsoGET = []string{"POST /optin", "POST /preferences/{token}", "POST /optout"}
 
 // formValue is a posted field, or else a query parameter, without parsing
 // anything (the CSRF check has parsed the body of every POST).

@@ -2,7 +2,7 @@
 
 // Package web serves samtykke's public pages (API.md "Public pages"): the
 // opt-in form and its confirmation, the confirmation link, the preference
-// centre and the privacy notice, in bokmål by default and in English with
+// centre, the web opt-out and the privacy notice, in bokmål by default and in English with
 // ?lang=en. Pages are server-rendered from embedded templates parsed once,
 // work without JavaScript, set no cookie, and refuse a POST from another
 // site (csrf.go).
@@ -110,6 +110,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /confirm/{token}", handler: s.confirmSubmit},
 		{pattern: "GET /preferences/{token}", handler: s.preferences},
 		{pattern: "POST /preferences/{token}", handler: s.withdraw},
+		{pattern: "GET /optout", handler: s.optOutForm},
+		{pattern: "POST /optout", handler: s.optOutSubmit},
 		{pattern: "GET /privacy", cache: shortCache, handler: s.privacy},
 		{pattern: "GET /privacy/{version}", cache: shortCache, handler: s.privacyVersion},
 		{pattern: "GET /static/{hash}/{file}", cache: immutable, handler: s.static},
