@@ -194,7 +194,7 @@ func testutilCount(t *testing.T, reg *prometheus.Registry, name string) int {
 
 // boundedLabel is what a label value may look like: a word of the fixed
 // sets, or a platform error code.
-var boundedLabel = regexp.MustCompile(`^([a-z][a-z_]*|[0-9]{1,6})$`)
+var boundedLabel = regexp.MustCompile(`^([a-z][a-z_]*|[0-9]{1,7})$`)
 
 // lintExposition checks the registry's text exposition with promtool's
 // rules (promlint, the library promtool uses; and promtool itself when it
