@@ -98,7 +98,7 @@ func runSim(ctx context.Context, e env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Handler: httpx.Middleware(log, nil, s.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: httpx.QuietMiddleware(log, s.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n", base, s.PhoneNumberID())
 	if cfg.TemplatesFile != "" {

@@ -269,11 +269,30 @@ type Observer func(r *http.Request, status int, d time.Duration)
 // people and the platform make.
 var probes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
 
+// simulated reports whether a route is the built-in WhatsApp simulator's
+// (serve without a Cloud API token): it stands in for the platform, whose
+// side of the traffic is not the service's to log.
+func simulated(route string) bool {
+	_, path, _ := strings.Cut(route, " ")
+	return strings.HasPrefix(route, "/_sim/") || strings.HasPrefix(path, "/_sim/")
+}
+
 // Middleware gives each request an id (X-Request-Id, honoured when usable),
 // recovers panics, and logs one INFO line per request: method, route pattern,
 // status, duration and request id. Never the path or query, which hold
 // tokens and may hold a number, nor a body.
 func Middleware(log *slog.Logger, observe Observer, next http.Handler) http.Handler {
+	return middleware(log, slog.LevelInfo, observe, next)
+}
+
+// QuietMiddleware is Middleware logging each request at DEBUG: for the
+// WhatsApp simulator on its own (whatsapp-sim), whose every request would
+// otherwise cost a log line at benchmark rates.
+func QuietMiddleware(log *slog.Logger, next http.Handler) http.Handler {
+	return middleware(log, slog.LevelDebug, nil, next)
+}
+
+func middleware(log *slog.Logger, level slog.Level, observe Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r)
@@ -286,8 +305,8 @@ func Middleware(log *slog.Logger, observe Observer, next http.Handler) http.Hand
 				WriteError(rec, r, log, errors.New("panic"))
 			}
 			d := time.Since(start)
-			level := slog.LevelInfo
-			if rec.status < 400 && probes[r.Pattern] {
+			level := level
+			if (rec.status < 400 && probes[r.Pattern]) || simulated(r.Pattern) {
 				level = slog.LevelDebug
 			}
 			route := r.Pattern

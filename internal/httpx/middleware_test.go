@@ -72,6 +72,7 @@ func TestRequestLog(t *testing.T) {
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {})
 	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	mux.HandleFunc("/_sim/graph/", func(w http.ResponseWriter, _ *http.Request) {})
 	var observed []string
 	var mu sync.Mutex
 	srv := httptest.NewServer(httpx.Middleware(log, func(r *http.Request, status int, _ time.Duration) {
@@ -96,7 +97,8 @@ func TestRequestLog(t *testing.T) {
 		{"GET", "/preferences/x", strings.Repeat("a", 65), "GET /preferences/{token}", 200, false, true},
 		{"GET", "/nowhere/" + number, "", "unmatched", 404, false, true},
 		{"GET", "/boom", "", "GET /boom", 500, false, true},
-		{"GET", "/healthz", "", "GET /healthz", 200, false, false}, // a probe: DEBUG
+		{"GET", "/healthz", "", "GET /healthz", 200, false, false},                      // a probe: DEBUG
+		{"POST", "/_sim/graph/v25.0/1/messages", "", "/_sim/graph/", 200, false, false}, // the built-in simulator: DEBUG
 	}
 	ids := make([]string, len(cases))
 	for i, c := range cases {
@@ -146,7 +148,7 @@ func TestRequestLog(t *testing.T) {
 		}
 	}
 	if i != len(requests) {
-		t.Errorf("%d request lines, want %d (a successful probe logs at DEBUG); log:\n%s", len(requests), i, logs.String())
+		t.Errorf("%d request lines, want %d (a successful probe and the simulator log at DEBUG); log:\n%s", len(requests), i, logs.String())
 	}
 	out := logs.String()
 	for _, leak := range []string{number, "45-67", "tok-", "?p=", "forged", "/nowhere"} {
@@ -158,5 +160,21 @@ func TestRequestLog(t *testing.T) {
 	defer mu.Unlock()
 	if len(observed) != len(cases) {
 		t.Errorf("observer told of %d requests, want %d", len(observed), len(cases))
+	}
+}
+
+// TestQuietMiddleware: the standalone simulator's requests log at DEBUG, so
+// that a benchmark's thousands a second cost no log line at INFO.
+func TestQuietMiddleware(t *testing.T) {
+	t.Parallel()
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var logs logBuffer
+		log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: level}))
+		rec := httptest.NewRecorder()
+		httpx.QuietMiddleware(log, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/v25.0/1/messages", nil))
+		recs := logs.records(t)
+		if level == slog.LevelInfo && len(recs) != 0 || level == slog.LevelDebug && (len(recs) != 1 || recs[0]["level"] != "DEBUG") {
+			t.Errorf("at %s: %v", level, recs)
+		}
 	}
 }
