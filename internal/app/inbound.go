@@ -649,6 +649,7 @@ func (a *App) objectByBSUID(ctx context.Context, tx store.Tx, userID, method str
 	if userID == "" {
 		return nil
 	}
+	a.noteOptOut(tx, method)
 	return tx.ObjectByBSUID(ctx, a.bsuidToken(userID), "objection:"+method, a.now())
 }
 
