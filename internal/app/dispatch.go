@@ -6,8 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
@@ -27,6 +30,10 @@ type DispatchConfig struct {
 	Batch int
 	// Slice is how long one job dispatches before River runs it again.
 	Slice time.Duration
+	// MaxInFlight caps the messages whose answers are awaited at once: the
+	// rate paces them, and rate × answer time are in flight (default: three
+	// seconds of the rate, at least four batches).
+	MaxInFlight int
 	// MaxAttempts is how many retryable failures a message may have before
 	// it fails for good (default 5; neither the number's rate limit nor the
 	// recipient's pair limit counts: store.PairLimitTries).
@@ -67,6 +74,10 @@ func (d *DispatchConfig) defaults(backend string) {
 	if d.Slice <= 0 {
 		d.Slice = 20 * time.Second
 	}
+	if d.MaxInFlight <= 0 {
+		d.MaxInFlight = max(4*d.Batch, int(3*d.Rate))
+	}
+	d.MaxInFlight = max(d.MaxInFlight, d.Batch)
 	if d.MaxAttempts <= 0 {
 		d.MaxAttempts = 5
 	}
@@ -161,10 +172,10 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	deadline := time.Now().Add(dc.Slice)
 	sender := client.PhoneNumberID()
 	// Three stages: the decider takes tokens and commits the next batch's gate
-	// decisions while the sender sends the batch before and the recorder
-	// commits the outcomes of the batches sent. A decided batch waits at most
-	// for the one ahead of it, so it leaves within about 100 ms of its
-	// decisions (one batch is 100 ms of the number's throughput at most).
+	// decisions while the sender sends the batches before and the recorder
+	// commits the outcomes of the batches answered. A decided batch leaves at
+	// once, so within milliseconds of its decisions (one batch is 100 ms of
+	// the number's throughput at most).
 	// Outcomes commit on their own, not inside the next decisions: on SQLite's
 	// single writer a withdrawal then waits for the shorter of two
 	// transactions, not for both (opt-out p99 with status webhooks, N=50k,
@@ -173,15 +184,25 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	outcomes := make(chan []store.Result, 4)
 	var backoff atomic.Int64
 	sent, recorded := make(chan struct{}), make(chan struct{})
+	// Requests in flight are bounded by messages, not by batches: a batch
+	// leaves as soon as it is decided, whether or not the answers of the
+	// batches before it came, so that the number keeps its rate whatever the
+	// platform's answer time (invariant 12).
+	inFlight := semaphore.NewWeighted(int64(dc.MaxInFlight))
 	go func() {
 		defer close(sent)
+		var sending sync.WaitGroup
 		defer close(outcomes)
+		defer sending.Wait()
 		for d := range batches {
-			rs, b := a.send(ctx, client, c, d, dc)
-			outcomes <- rs
-			if b > 0 {
-				backoff.Store(int64(b))
-			}
+			sending.Go(func() {
+				rs, b := a.send(ctx, client, c, d, dc)
+				inFlight.Release(int64(len(d.out)))
+				outcomes <- rs
+				if b > 0 {
+					backoff.Store(int64(b))
+				}
+			})
 		}
 	}()
 	go func() {
@@ -235,8 +256,14 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 			if err != nil || n == 0 {
 				return time.Millisecond, err
 			}
+			// Room in flight is taken before deciding, so that a decided
+			// batch never waits for it.
+			if err := inFlight.Acquire(ctx, int64(n)); err != nil {
+				return time.Millisecond, nil // the job stops
+			}
 			began := time.Now()
 			out, last, err := a.decide(ctx, c, p, cursor, n, !walked)
+			inFlight.Release(int64(n - len(out)))
 			if err != nil {
 				return 0, err
 			}

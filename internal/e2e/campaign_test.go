@@ -854,3 +854,48 @@ func TestPairRateLimitedMessageWaitsItsTurn(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignAtPlatformLatency: when each answer takes 200 ms, as the
+// platform's do, a campaign at 80 msg/s still takes about audience/80
+// seconds: requests in flight grow with rate × answer time instead of one
+// batch waiting for the last (invariant 12). Before, a batch's answers were
+// awaited before the next was sent, and this campaign took over a minute.
+func TestCampaignAtPlatformLatency(t *testing.T) {
+	t.Parallel()
+	const n, rate = 320, 80
+	latency := 200 * time.Millisecond
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		var mu sync.Mutex
+		var waits []time.Duration
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery, s.Statuses = rate, 0, []string{}
+			s.Latency = sim.Latency{Median: latency}
+			a.Dispatch = app.DispatchConfig{Rate: rate,
+				OnSend: func(d time.Duration) { mu.Lock(); waits = append(waits, d); mu.Unlock() }}
+		}, options{noQueue: true})
+		h.subscribeMany(n, "offers")
+		c := h.offer()
+		h.start(c)
+		start := time.Now()
+		h.dispatchAll(c)
+		took := time.Since(start)
+		if st := h.sim.Stats(); st.Accepted != n || st.Rejected != 0 {
+			t.Fatalf("the platform accepted %d and refused %d (%v); want all %d", st.Accepted, st.Rejected, st.RejectedByCode, n)
+		}
+		ideal := time.Duration(n-rate/10) * time.Second / rate
+		if took < ideal || took > ideal*3/2+2*latency {
+			t.Errorf("%d messages at %d msg/s with %v answers took %v; want between %v and %v", n, rate, latency, took, ideal, ideal*3/2+2*latency)
+		}
+		v := h.finished(c)
+		if v.Counts["sent"] != n {
+			t.Errorf("counts %v; want all %d recorded sent", v.Counts, n)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		slices.Sort(waits)
+		if p99 := waits[len(waits)*99/100]; p99 > 100*time.Millisecond {
+			t.Errorf("from decision to request p99 %v; want at most 100 ms", p99)
+		}
+	})
+}

@@ -86,11 +86,20 @@ func runChild() int {
 // requests, and every message ends in a known state (issue 4 points 4, 5).
 func TestCampaignSurvivesKill9(t *testing.T) {
 	t.Parallel()
+	t.Run("instant answers", func(t *testing.T) { t.Parallel(); killMidCampaign(t, 0) })
+	// At the platform's answer time many requests are in flight when the
+	// process dies: each ends unknown and is settled by its status webhook,
+	// never sent again (invariant 12).
+	t.Run("answers in 200 ms", func(t *testing.T) { t.Parallel(); killMidCampaign(t, 200*time.Millisecond) })
+}
+
+func killMidCampaign(t *testing.T, latency time.Duration) {
 	const n = 1500
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
 			s.MPS, s.PairRateEvery, s.Statuses = 0, 0, []string{"sent"}
+			s.Latency = sim.Latency{Median: latency}
 			a.Dispatch = app.DispatchConfig{Rate: 400, Batch: 20, Slice: 500 * time.Millisecond}
 		}, options{noQueue: true})
 		h.subscribeMany(n, "offers")

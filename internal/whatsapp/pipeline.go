@@ -32,6 +32,17 @@ const (
 // maxIdle is how long an unused batch connection is kept.
 const maxIdle = 30 * time.Second
 
+// slowAnswer is the answer time from which pipelining stops paying: a
+// connection answers its requests one after another, so above it each
+// request gets a connection of its own and the requests in flight scale
+// with rate × answer time (the platform answers in 100-500 ms).
+const slowAnswer = 20 * time.Millisecond
+
+// keepIdle is how many unused connections a pipeline keeps: enough for the
+// requests in flight of a number at 1,000 msg/s against answers of about
+// 250 ms, so that the next batch does not dial again.
+const keepIdle = 1024
+
 // BatchResult is the outcome of one request of SendBatch.
 type BatchResult struct {
 	Result SendResult
@@ -64,12 +75,16 @@ func (c *Client) SendBatch(ctx context.Context, reqs []*MessageRequest) []BatchR
 	depth := 1
 	var answers []SendResponse
 	if c.pipe != nil {
-		depth, answers = c.pipe.depth, make([]SendResponse, len(reqs))
+		depth, answers = c.pipe.currentDepth(), make([]SendResponse, len(reqs))
 	}
 	chunks := (len(ready) + depth - 1) / depth
+	workers := chunks // every request leaves at once: no request waits for another's answer
+	if depth > 1 {
+		workers = min(c.conns, chunks) // answers come fast: a few connections carry the batch
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(c.conns, chunks) {
+	for range workers {
 		wg.Go(func() {
 			for {
 				k := int(next.Add(1)) - 1
@@ -105,9 +120,28 @@ type pipeline struct {
 	// head is every request's start line and headers up to Content-Length's value.
 	head []byte
 
+	// answer is a moving average of how long a connection's first answer
+	// takes after its write, in nanoseconds.
+	answer atomic.Int64
+
 	mu   sync.Mutex
 	idle []*pconn
 	max  int
+}
+
+// currentDepth is how many requests to write on a connection at once: the
+// configured depth while answers come fast, one when they are slow.
+func (p *pipeline) currentDepth() int {
+	if time.Duration(p.answer.Load()) >= slowAnswer {
+		return 1
+	}
+	return p.depth
+}
+
+// observe folds one answer time into the moving average (weight 1/8).
+func (p *pipeline) observe(d time.Duration) {
+	old := p.answer.Load()
+	p.answer.Store(old + (int64(d)-old)/8)
 }
 
 // pconn is one connection of a pipeline.
@@ -132,7 +166,7 @@ func newPipeline(endpoint *url.URL, auth string, depth, conns int, timeout time.
 	}
 	// Room to keep connections for a few batches at once (a benchmark's tight
 	// client): dialling anew costs more than an idle socket.
-	p := &pipeline{addr: net.JoinHostPort(endpoint.Hostname(), port), depth: depth, timeout: timeout, max: 4 * conns}
+	p := &pipeline{addr: net.JoinHostPort(endpoint.Hostname(), port), depth: depth, timeout: timeout, max: max(4*conns, keepIdle)}
 	if endpoint.Scheme == "https" {
 		p.tls = tc.Clone()
 		if p.tls.ServerName == "" {
@@ -238,6 +272,9 @@ func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk [
 	}
 	for j, i := range written {
 		resp, err := http.ReadResponse(pc.br, nil)
+		if j == 0 && err == nil {
+			p.observe(time.Since(at))
+		}
 		if err != nil {
 			for _, k := range written[j:] {
 				out[k].Err = fmt.Errorf("%w: %w", ErrAmbiguous, err)
