@@ -535,7 +535,8 @@ func (a *App) Gate(ctx context.Context, actor Actor, contactID, purpose string) 
 	if err != nil {
 		return consent.Decision{}, err
 	}
-	sub := consent.Subject{Restricted: c.Restricted, Erased: c.Erased(), NorwegianMo: c.Mobile && c.Region == "NO"}
+	sub := consent.Subject{Restricted: c.Restricted, Erased: c.Erased(), NorwegianMo: c.Mobile && c.Region == "NO",
+		Unreachable: c.Unreachable()}
 	if !c.Erased() {
 		o, err := a.open(c)
 		if err != nil {

@@ -401,7 +401,8 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 				continue
 			}
 			sub := consent.Subject{Restricted: r.Contact.Restricted, Erased: r.Contact.Erased(),
-				NorwegianMo: r.Contact.Mobile && r.Contact.Region == "NO", SuppressedAt: suppressed[string(op.token)]}
+				NorwegianMo: r.Contact.Mobile && r.Contact.Region == "NO", SuppressedAt: suppressed[string(op.token)],
+				Unreachable: r.Contact.Unreachable()}
 			d := consent.Decide(p, sub, r.State, now)
 			if !d.Allowed {
 				decisions = append(decisions, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Skipped, Reason: string(d.Reason)})

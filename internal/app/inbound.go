@@ -324,6 +324,12 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 				return err
 			}
 			for i, m := range v.Messages {
+				if num, err := a.waNumber(m.From); err == nil {
+					// The person wrote from the number: WhatsApp reaches it (P-04).
+					if err := tx.MarkReachable(ctx, a.vault.BlindIndex(num.E164())); err != nil {
+						return err
+					}
+				}
 				if err := a.handleMessage(ctx, tx, m, userIDs[i]); err != nil {
 					return err
 				}
@@ -384,6 +390,8 @@ func (a *App) handleStatuses(ctx context.Context, tx store.Tx, sts []whatsapp.St
 		}
 		if len(st.Errors) > 0 {
 			u.Code, u.Title = st.Errors[0].Code, st.Errors[0].Title
+			// The number does not take WhatsApp messages: counted in a row (P-04).
+			u.Undeliverable = u.Status == message.Failed && u.Code == whatsapp.CodeUndeliverable
 		}
 		us[i] = u
 	}

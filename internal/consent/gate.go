@@ -111,6 +111,8 @@ const (
 	ReasonAgeUnconfirmed Reason = "age_not_confirmed"
 	ReasonErased         Reason = "erased"
 	ReasonBasisMismatch  Reason = "basis_mismatch"
+	// ReasonUnreachable: the number is not reachable on WhatsApp (P-04).
+	ReasonUnreachable Reason = "unreachable"
 )
 
 // Subject is what the gate needs to know about the contact besides its consent.
@@ -121,6 +123,9 @@ type Subject struct {
 	Restricted   bool // processing restricted (Art. 18, R-06)
 	Erased       bool
 	NorwegianMo  bool // the number is a +47 mobile (G-03)
+	// Unreachable: WhatsApp reported the number undeliverable again and
+	// again (contact.Contact.Unreachable); only WhatsApp's purposes care.
+	Unreachable bool
 }
 
 // Decision is the gate's answer. When Allowed, EventID is the consent event
@@ -166,6 +171,10 @@ func Decide(p Purpose, sub Subject, s State, now time.Time) Decision {
 	}
 	if !s.AgeOK {
 		return no(ReasonAgeUnconfirmed)
+	}
+	if sub.Unreachable && p.Channel == WhatsApp {
+		// Consented, but the number does not take WhatsApp messages (P-04).
+		return no(ReasonUnreachable)
 	}
 	return Decision{Allowed: true, EventID: s.EventID}
 }

@@ -804,3 +804,37 @@ func TestApplyRefreshSetsValidUntil(t *testing.T) {
 		t.Errorf("state (-want +got):\n%s", diff)
 	}
 }
+
+// TestDecideUnreachable: a number WhatsApp keeps reporting undeliverable
+// gets no WhatsApp message, whatever its consent, and says why (P-04); a
+// reason that stops the message anyway is reported first, and a purpose on
+// another channel does not care.
+func TestDecideUnreachable(t *testing.T) {
+	t.Parallel()
+	active := consent.State{ContactID: "c1", Purpose: "offers", Status: consent.StatusActive, EventID: "e1",
+		Since: gateNow.Add(-time.Hour), AgeOK: true, Basis: consent.BasisConsent}
+	unreachable := consent.Subject{NorwegianMo: true, Unreachable: true}
+	mail := offersConsent
+	mail.Channel = consent.Email
+	withdrawn := active
+	withdrawn.Status = consent.StatusWithdrawn
+	for _, tt := range []struct {
+		name string
+		p    consent.Purpose
+		sub  consent.Subject
+		s    consent.State
+		want consent.Decision
+	}{
+		{"reachable", offersConsent, cleanSubject, active, consent.Decision{Allowed: true, EventID: "e1"}},
+		{"unreachable", offersConsent, unreachable, active, consent.Decision{Reason: consent.ReasonUnreachable}},
+		{"unreachable and withdrawn", offersConsent, unreachable, withdrawn, consent.Decision{Reason: consent.ReasonWithdrawn}},
+		{"another channel", mail, unreachable, active, consent.Decision{Allowed: true, EventID: "e1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := consent.Decide(tt.p, tt.sub, tt.s, gateNow); got != tt.want {
+				t.Errorf("Decide = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -28,9 +28,9 @@ type Contact struct {
 	// Undeliverable counts the platform's "undeliverable" failures (131026)
 	// in a row, with no message delivered between them (P-04).
 	Undeliverable int
-	CreatedAt  time.Time
-	ErasedAt   time.Time // zero unless erased
-	Head       ledger.Head
+	CreatedAt     time.Time
+	ErasedAt      time.Time // zero unless erased
+	Head          ledger.Head
 }
 
 // Erased reports whether the contact's personal data was erased.

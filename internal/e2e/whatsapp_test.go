@@ -13,8 +13,8 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
-	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
@@ -378,6 +378,76 @@ func TestOldWebhookIgnored(t *testing.T) {
 		}
 		if g := h.gate(id, "offers"); g.Allowed || g.Reason != consent.ReasonSuppressed {
 			t.Errorf("a fresh STOPP: gate %+v, want suppressed", g)
+		}
+	})
+}
+
+// TestUnreachableNumberSkipped: a number WhatsApp reports undeliverable
+// (131026) twice in a row, with nothing delivered between, is marked not
+// reachable, and the next campaign skips it with that reason; a number with
+// one such failure is still sent to, and a message from the person ends the
+// mark (P-04, issue 16 point 12).
+func TestUnreachableNumberSkipped(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		// Status webhooks on (sent, delivered, read), campaigns dispatched here.
+		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
+			s.MPS, s.PairRateEvery = 0, 0
+			a.Dispatch = app.DispatchConfig{Rate: 1000, Batch: 50}
+		}, options{noQueue: true})
+		h.subscribeMany(2, "offers")
+		gone, once := number(0), number(1)
+		goneID, onceID := h.contactID(gone), h.contactID(once)
+		fault := func(to string, count int) {
+			t.Helper()
+			if err := h.sim.AddFault(sim.Fault{ErrorCode: whatsapp.CodeUndeliverable, AfterAccept: true, To: to, Count: count}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// run sends a campaign and waits for the statuses of what it sent.
+		run := func() app.CampaignView {
+			t.Helper()
+			c := h.offer()
+			h.start(c)
+			h.dispatchAll(c)
+			h.waitFor("the campaign's statuses", func() bool {
+				return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status NOT IN ('read', 'failed', 'skipped')`, c.ID) == 0
+			})
+			v, err := h.app.Campaign(h.ctx, admin, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		fault(gone, 2)
+		if v := run(); v.Counts["read"] != 1 || v.Failed["Message Undeliverable"] != 1 {
+			t.Fatalf("first campaign: %+v, failed %v; want both sent, one undeliverable", v.Counts, v.Failed)
+		}
+		if g := h.gate(goneID, "offers"); !g.Allowed {
+			t.Fatalf("after one undeliverable failure: %+v; want still allowed", g)
+		}
+		fault(once, 1)
+		if v := run(); v.Failed["Message Undeliverable"] != 2 || v.Counts["skipped"] != 0 {
+			t.Fatalf("second campaign: %+v, failed %v; want both tried and undeliverable", v.Counts, v.Failed)
+		}
+		if g := h.gate(goneID, "offers"); g.Allowed || g.Reason != consent.ReasonUnreachable {
+			t.Errorf("after two undeliverable failures in a row: gate %+v; want unreachable", g)
+		}
+		v := run()
+		if v.Counts["skipped"] != 1 || v.Skipped[string(consent.ReasonUnreachable)] != 1 || v.Counts["read"] != 1 {
+			t.Fatalf("third campaign: %+v, skipped %v; want the unreachable number skipped as such, the other sent", v.Counts, v.Skipped)
+		}
+		if n := h.count(`SELECT count(*) FROM messages WHERE contact_id = $1 AND status = 'skipped' AND error_title = 'unreachable'`, goneID); n != 1 {
+			t.Errorf("%d skipped messages to the unreachable number record the reason, want 1", n)
+		}
+		if g := h.gate(onceID, "offers"); !g.Allowed {
+			t.Errorf("one undeliverable failure, then delivered: gate %+v; want allowed", g)
+		}
+		// The person writes from that number: it takes WhatsApp messages after all.
+		h.write(gone, "Hei, jeg har fått ny telefon")
+		if g := h.gate(goneID, "offers"); !g.Allowed {
+			t.Errorf("after the person wrote: gate %+v; want allowed", g)
 		}
 	})
 }

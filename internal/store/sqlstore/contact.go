@@ -9,7 +9,7 @@ import (
 )
 
 const contactColumns = `c.id, c.phone_ct, k.wrapped, c.blind_index, c.region, c.mobile, c.language, c.fields_ct,
-	c.restricted, c.created_at, c.erased_at, c.head_seq, c.head_hash`
+	c.restricted, c.created_at, c.erased_at, c.head_seq, c.head_hash, c.undeliverable`
 
 const contactFrom = ` FROM contacts c LEFT JOIN contact_keys k ON k.contact_id = c.id`
 
@@ -17,7 +17,7 @@ func scanContact(row Row) (contact.Contact, error) {
 	var c contact.Contact
 	var created, erased int64
 	err := row.Scan(&c.ID, &c.PhoneCT, &c.KeyWrapped, &c.BlindIndex, &c.Region, &c.Mobile, &c.Language, &c.FieldsCT,
-		&c.Restricted, &created, &erased, &c.Head.Seq, &c.Head.Hash)
+		&c.Restricted, &created, &erased, &c.Head.Seq, &c.Head.Hash, &c.Undeliverable)
 	c.CreatedAt, c.ErasedAt = fromMicro(created), fromMicro(erased)
 	return c, err
 }

@@ -89,6 +89,7 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 	}
 	// Fold the updates in the order they came, as ApplyStatus one by one would.
 	var changed []*current
+	reach := map[string]reachability{} // by contact, of the updates applied
 	for i, u := range us {
 		c := byID[u.ID]
 		if u.ID == "" {
@@ -100,6 +101,13 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 			continue
 		}
 		applied[i] = true
+		switch r := reach[c.contactID]; {
+		case u.Status == message.Failed && u.Undeliverable:
+			r.more++
+			reach[c.contactID] = r
+		case u.Status == message.Delivered || u.Status == message.Read:
+			reach[c.contactID] = reachability{reset: true}
+		}
 		c.status, c.code, c.title = u.Status, 0, ""
 		if u.Status == message.Failed {
 			c.code, c.title = u.Code, u.Title
@@ -115,6 +123,9 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 	}
 	if len(changed) == 0 {
 		return applied, nil
+	}
+	if err := t.countUndeliverable(ctx, reach); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(changed, func(a, b *current) int { return cmp.Compare(a.id, b.id) })
 	if t.b.Arrays {
@@ -142,6 +153,54 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 var statusValues = `UPDATE messages SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c, error_title = j.t,
 	updated_at = $1, unknown_since = 0
 	FROM ` + valuesSource("id", "s", "w", "c", "t") + ` WHERE messages.id = j.id`
+
+// reachability is what a batch of statuses says of a contact's number: more
+// undeliverable failures, after a delivery (reset) or not.
+type reachability struct {
+	reset bool
+	more  int
+}
+
+// countUndeliverable records a batch's reachability of each contact: those
+// reset with no failure after are one statement, which the partial index
+// contacts_undeliverable keeps to the few contacts above 0 (every batch of
+// delivered statuses asks for it); each with failures is one of its own,
+// which a campaign meets rarely.
+func (t *tx) countUndeliverable(ctx context.Context, reach map[string]reachability) error {
+	var reset []string
+	ids := make([]string, 0, len(reach))
+	for id := range reach {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // contacts locked in id order, as the dispatcher does
+	for _, id := range ids {
+		r := reach[id]
+		switch {
+		case r.more == 0:
+			reset = append(reset, id)
+		case r.reset:
+			if _, err := t.db.Exec(ctx, `UPDATE contacts SET undeliverable = $2 WHERE id = $1`, id, r.more); err != nil {
+				return err
+			}
+		default:
+			if _, err := t.db.Exec(ctx, `UPDATE contacts SET undeliverable = undeliverable + $2 WHERE id = $1`, id, r.more); err != nil {
+				return err
+			}
+		}
+	}
+	if len(reset) == 0 {
+		return nil
+	}
+	_, err := t.db.Exec(ctx, `UPDATE contacts SET undeliverable = 0 WHERE undeliverable > 0 AND id `+t.b.InList("$1"),
+		t.b.ListArg(reset))
+	return err
+}
+
+func (t *tx) MarkReachable(ctx context.Context, blindIndex []byte) (err error) {
+	defer errorf("mark reachable", &err)
+	return t.conn.Later(ctx, "mark reachable", `UPDATE contacts SET undeliverable = 0 WHERE blind_index = $1 AND undeliverable > 0`,
+		blindIndex)
+}
 
 func (t *tx) LazyCommit(ctx context.Context) (err error) {
 	defer errorf("lazy commit", &err)

@@ -139,6 +139,86 @@ func exerciseWhatsApp(t *testing.T, b Backend) {
 		})
 	})
 
+	t.Run("undeliverable failures in a row", func(t *testing.T) {
+		t.Parallel()
+		s := b.Open(t)
+		tx(t, s, func(tx store.Tx) error {
+			for i, id := range []string{"c1", "c2"} {
+				if err := tx.CreateContact(ctx, newContact(id, byte(i+1))); err != nil {
+					return err
+				}
+			}
+			for i := range 11 {
+				m := message.Message{ID: fmt.Sprintf("m%d", i), ContactID: "c1", Kind: message.Receipt, BodyKey: "receipt",
+					Status: message.Sending, CreatedAt: t0}
+				if i == 9 {
+					m.ContactID = "c2"
+				}
+				if err := tx.CreateMessage(ctx, m); err != nil {
+					return err
+				}
+				if err := tx.FinishMessage(ctx, m.ID, message.Sent, fmt.Sprintf("wamid.%d", i), 0, "", t0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		undeliverable := func(id string) store.StatusUpdate {
+			return store.StatusUpdate{ID: id, Status: message.Failed, Code: 131026, Title: "Message undeliverable", Undeliverable: true}
+		}
+		status := func(id string, st message.Status) store.StatusUpdate { return store.StatusUpdate{ID: id, Status: st} }
+		count := func(id string) int {
+			t.Helper()
+			c, err := s.Contact(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byIndex, err := s.ContactByIndex(ctx, c.BlindIndex)
+			if err != nil || byIndex.Undeliverable != c.Undeliverable {
+				t.Fatalf("ContactByIndex = %+v, %v; want the count %d", byIndex, err, c.Undeliverable)
+			}
+			return c.Undeliverable
+		}
+		for _, step := range []struct {
+			name string
+			us   []store.StatusUpdate
+			want int
+		}{
+			{"one failure", []store.StatusUpdate{undeliverable("m0")}, 1},
+			{"the same again", []store.StatusUpdate{undeliverable("m0")}, 1},
+			{"another reason", []store.StatusUpdate{{ID: "m1", Status: message.Failed, Code: 131049, Title: "ecosystem"}}, 1},
+			{"sent is no delivery", []store.StatusUpdate{status("m2", message.Sent)}, 1},
+			{"a second in a row", []store.StatusUpdate{undeliverable("m2")}, 2},
+			{"delivered", []store.StatusUpdate{status("m3", message.Delivered)}, 0},
+			{"two in one batch", []store.StatusUpdate{undeliverable("m4"), undeliverable("m5")}, 2},
+			{"read after them", []store.StatusUpdate{undeliverable("m6"), status("m7", message.Read)}, 0},
+			{"delivered, then a failure", []store.StatusUpdate{status("m8", message.Delivered), undeliverable("m10")}, 1},
+		} {
+			tx(t, s, func(tx store.Tx) error { _, err := tx.ApplyStatuses(ctx, step.us, t0); return err })
+			if got := count("c1"); got != step.want {
+				t.Errorf("%s: undeliverable = %d, want %d", step.name, got, step.want)
+			}
+		}
+		tx(t, s, func(tx store.Tx) error {
+			_, err := tx.ApplyStatuses(ctx, []store.StatusUpdate{undeliverable("m9")}, t0)
+			return err
+		})
+		tx(t, s, func(tx store.Tx) error {
+			_, err := tx.ApplyStatuses(ctx, []store.StatusUpdate{{WAMID: "wamid.8", ContactID: "c1", Status: message.Read},
+				undeliverable("m1"), undeliverable("m0")}, t0) // m1 failed already: no move
+			return err
+		})
+		if a, b := count("c1"), count("c2"); a != 0 || b != 1 {
+			t.Errorf("undeliverable = %d, %d; want 0 for c1 (read), 1 for c2 (its own)", a, b)
+		}
+		// The person writes from the number: reachable.
+		tx(t, s, func(tx store.Tx) error { return tx.MarkReachable(ctx, newContact("c2", 2).BlindIndex) })
+		tx(t, s, func(tx store.Tx) error { return tx.MarkReachable(ctx, []byte("no one")) })
+		if got := count("c2"); got != 0 {
+			t.Errorf("after the person wrote: undeliverable = %d, want 0", got)
+		}
+	})
+
 	t.Run("webhook inbox and seen keys", func(t *testing.T) {
 		t.Parallel()
 		s := b.Open(t)

@@ -11,3 +11,13 @@ CREATE TABLE bsuid_objections (
 	at BIGINT NOT NULL,
 	linked_at BIGINT NOT NULL
 );
+-- statement
+-- How many times in a row the platform could not deliver to a contact's
+-- number (131026), with nothing delivered between (P-04): from 2 on
+-- (contact.UnreachableAfter) the gate refuses WhatsApp messages as
+-- "unreachable". A message delivered or read, or one from the person, sets
+-- it back to 0. The partial index holds the few contacts above 0: the reset
+-- that every batch of delivered statuses asks for finds them there.
+ALTER TABLE contacts ADD COLUMN undeliverable INTEGER NOT NULL DEFAULT 0;
+-- statement
+CREATE INDEX contacts_undeliverable ON contacts (id) WHERE undeliverable > 0;
