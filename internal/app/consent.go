@@ -341,7 +341,7 @@ func (a *App) appendTo(ctx context.Context, tx store.Tx, c contact.Contact, e le
 	if err := tx.AppendEvent(ctx, e, o.key.Seal(evJSON, contact.AAD(c.ID, "evidence/"+e.ID))); err != nil {
 		return e, nil, err
 	}
-	a.noteEvent(tx, e)
+	a.noteEvent(tx, e, ev)
 	for i, s := range states {
 		states[i] = consent.Apply(s, e)
 		if err := tx.PutConsentState(ctx, states[i]); err != nil {
@@ -399,7 +399,7 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, in WithdrawInput) (With
 			// Not a contact: remember the objection anyway (RT-05).
 			num, _ := a.parsePhone(in.Phone)
 			out.Suppressed = true
-			a.noteOptOut(tx, in.Method)
+			a.note(tx, func(o Observer) { o.OptOut(TriggerAPI) })
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:"+in.Method, a.now())
 		}
 		if err != nil {

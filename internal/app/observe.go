@@ -68,8 +68,13 @@ const (
 // Triggers lists every trigger, for metrics to start at zero.
 var Triggers = []string{TriggerKeyword, TriggerButton, TriggerUserPreferences, Trigger131050, TriggerWeb, TriggerAPI}
 
-// trigger is what caused an opt-out recorded with method: one of Triggers.
-func trigger(method string) string {
+// trigger is what caused an opt-out recorded from a source ("api" for
+// Withdraw, whatever method its caller names; "whatsapp" for what came from
+// the platform) with a method: one of Triggers.
+func trigger(source, method string) string {
+	if source == "api" && method != "preference_centre" {
+		return TriggerAPI
+	}
 	switch method {
 	case "keyword":
 		return TriggerKeyword
@@ -172,20 +177,24 @@ func (a *App) noteOptIn(err error, linked bool) {
 	})
 }
 
-// noteEvent notes a ledger event, and an opt-out when it is one.
-func (a *App) noteEvent(tx store.Tx, e ledger.Event) {
+// noteEvent notes a ledger event, and an opt-out when it is one. An
+// objection given by WhatsApp user id alone was counted when it was kept
+// (noteOptOut); the event that later carries it into the contact's ledger,
+// once the id comes with a number, is not a second one.
+func (a *App) noteEvent(tx store.Tx, e ledger.Event, ev ledger.Evidence) {
 	a.note(tx, func(o Observer) {
 		o.ConsentEvent(e.Kind)
-		if e.Kind == ledger.Objected || e.Kind == ledger.Withdrawn {
-			o.OptOut(trigger(e.Method))
+		if (e.Kind == ledger.Objected || e.Kind == ledger.Withdrawn) && ev.Extra["identified_by"] != "bsuid" {
+			o.OptOut(trigger(e.Source, e.Method))
 		}
 	})
 }
 
-// noteOptOut notes an opt-out of a number that is not a contact: only its
-// suppression is recorded.
+// noteOptOut notes an opt-out, given through the platform with a method,
+// of a number or user id that is not a contact: only its suppression is
+// recorded.
 func (a *App) noteOptOut(tx store.Tx, method string) {
-	a.note(tx, func(o Observer) { o.OptOut(trigger(method)) })
+	a.note(tx, func(o Observer) { o.OptOut(trigger("whatsapp", method)) })
 }
 
 // gated notes a decision of the gate for the API, and returns it.

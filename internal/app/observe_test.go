@@ -3,6 +3,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +34,8 @@ func counted(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 
 // TestObservedOnlyOnceCommitted: what a transaction notes reaches the
 // metrics only if it commits; a batch refused at its second row (invariant
-// 8) counts nothing of its first.
+// 8) counts nothing of its first. A withdrawal through the API is counted
+// with the api trigger, one from the preference centre with the web one.
 func TestObservedOnlyOnceCommitted(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -55,11 +57,22 @@ func TestObservedOnlyOnceCommitted(t *testing.T) {
 		if n := counted(t, reg, "samtykke_consent_events_total", "kind", "confirmed"); n != 1 {
 			t.Fatalf("confirmed events = %v, want 1", n)
 		}
-		if _, err := tb.app.Withdraw(tb.ctx, integrator, app.WithdrawInput{Subject: app.Subject{ContactID: rec.ContactID}, Purpose: "offers"}); err != nil {
+		// A withdrawal through the API counts as such, whatever method its
+		// caller says the person used.
+		if _, err := tb.app.Withdraw(tb.ctx, integrator, app.WithdrawInput{Subject: app.Subject{ContactID: rec.ContactID},
+			Purpose: "offers", Method: "keyword"}); err != nil {
 			t.Fatal(err)
 		}
-		if n := counted(t, reg, "samtykke_optouts_total", "trigger", "api"); n != 1 {
-			t.Fatalf("opt-outs by api = %v, want 1", n)
+		if n, kw := counted(t, reg, "samtykke_optouts_total", "trigger", "api"), counted(t, reg, "samtykke_optouts_total", "trigger", "keyword"); n != 1 || kw != 0 {
+			t.Fatalf("opt-outs by api = %v, by keyword = %v; want 1 and 0", n, kw)
+		}
+		// The preference centre's link is the web trigger.
+		link := tb.app.PreferencesLink(rec.ContactID)
+		if _, err := tb.app.WithdrawByLink(tb.ctx, link[strings.LastIndex(link, "/")+1:], "all"); err != nil {
+			t.Fatal(err)
+		}
+		if n := counted(t, reg, "samtykke_optouts_total", "trigger", "web"); n != 1 {
+			t.Fatalf("opt-outs by web = %v, want 1", n)
 		}
 	})
 }
