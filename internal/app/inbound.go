@@ -531,6 +531,9 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 			continue
 		}
 		c, err := tx.LockContactByIndex(ctx, l.index)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // erased since it was read
+		}
 		if err != nil {
 			return err
 		}
