@@ -46,7 +46,7 @@ func setup(t testing.TB, b storetest.Backend) *bundle {
 		t.Fatal(err)
 	}
 	s := b.Open(t)
-	a := app.New(s, v, app.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := app.New(s, v, app.Config{PublicURL: "https://butikk.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tb := &bundle{ctx: context.Background(), app: a, store: s, b: b, vault: v, now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
 	a.NowFunc = func() time.Time { return tb.now }
 	return tb

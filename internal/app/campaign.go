@@ -11,8 +11,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/campaign"
-	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/staff"

@@ -23,7 +23,7 @@ func TestCampaignViewBeforeTheWalkEnds(t *testing.T) {
 		tb.seed(t)
 		c, err := tb.app.CreateCampaign(tb.ctx, marketer, campaign.Campaign{Name: "Vårsalg", Purpose: "offers",
 			Template: campaign.Template{Name: "spring_sale",
-				Languages: map[string]campaign.Variant{"nb": {Body: "Butikken AS har salg. /privacy. Svar STOPP for å melde deg av."}}}})
+				Languages: map[string]campaign.Variant{"nb": {Body: "Butikken AS har salg. https://butikk.example/privacy. Svar STOPP for å melde deg av."}}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -281,8 +281,8 @@ func (a *App) confirmOptIn(ctx context.Context, tx store.Tx, contactID, code, ch
 			}
 		}
 		ev.ConfirmationChannel, ev.ConfirmationMessageID = channel, messageID
-		var validUntil time.Time
 		ev.Confirmation = ledger.ConfirmationVerified
+		var validUntil time.Time
 		if p.RefreshDays > 0 {
 			validUntil = now.AddDate(0, 0, p.RefreshDays)
 		}

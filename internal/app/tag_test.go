@@ -148,7 +148,7 @@ func TestCampaignTags(t *testing.T) {
 		tb.app.Configure(func(c *app.Config) { c.Tags = declaredTags })
 		tb.seed(t)
 		c := campaign.Campaign{Name: "Vårsalg", Purpose: "offers", Language: "nb", Template: campaign.Template{Name: "spring_sale",
-			Languages: map[string]campaign.Variant{"nb": {Body: "Butikken AS har salg. /privacy. Svar STOPP for å melde deg av."}}}}
+			Languages: map[string]campaign.Variant{"nb": {Body: "Butikken AS har salg. https://butikk.example/privacy. Svar STOPP for å melde deg av."}}}}
 
 		before := tb.tagRows(t)
 		for _, bad := range [][]string{{"vip", "gold"}, {"VIP"}, {""}} {

@@ -181,7 +181,7 @@ func TestUnconfirmedRequestsExpire(t *testing.T) {
 		if err != nil || !c.Erased() || c.PhoneCT != nil || c.BlindIndex != nil {
 			t.Fatalf("contact after expiry = %+v, %v", c, err)
 		}
-		if _, err := h.app.Lookup(h.ctx, admin, kari, "e2e"); err == nil {
+		if _, err := h.app.Lookup(h.ctx, admin, kari, "end-to-end check"); err == nil {
 			t.Fatal("the number is still found after its unconfirmed request expired")
 		}
 		h.app.NowFunc = time.Now
