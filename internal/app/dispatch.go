@@ -237,8 +237,10 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 	// The walk goes over the audience in contact order; then a pass over the
 	// messages put back to queued (retries) from the start.
 	walked := c.Walked
+	spare := 0
 	wait, err := func() (time.Duration, error) {
 		defer close(batches)
+		var err error
 		for time.Now().Before(deadline) {
 			if ctx.Err() != nil {
 				return time.Millisecond, nil
@@ -252,9 +254,13 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 			if wait := a.notYet(c); wait > 0 {
 				return wait, nil
 			}
-			n, err := a.takeTokens(ctx, sender, dc, deadline)
-			if err != nil || n == 0 {
-				return time.Millisecond, err
+			// Tokens pay for requests: those a batch took for messages the
+			// gate refused go to the next batch before any more are taken.
+			n := spare
+			if n == 0 {
+				if n, err = a.takeTokens(ctx, sender, dc, deadline); err != nil || n == 0 {
+					return time.Millisecond, err
+				}
 			}
 			// Room in flight is taken before deciding, so that a decided
 			// batch never waits for it.
@@ -267,6 +273,7 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 			if err != nil {
 				return 0, err
 			}
+			spare = n - len(out)
 			if last == "" {
 				if walked {
 					return -1, nil // finishCampaign looks for retries put back meanwhile
