@@ -72,7 +72,9 @@ func (d *DispatchConfig) defaults(backend string) {
 		d.Batch = min(DefaultBatch(backend), int(max(1, d.Burst)))
 	}
 	if d.Slice <= 0 {
-		d.Slice = 20 * time.Second
+		// Each slice ends by awaiting its last answers (up to the
+		// platform's answer time): at 60 s that costs about 1% of the rate.
+		d.Slice = 60 * time.Second
 	}
 	if d.MaxInFlight <= 0 {
 		d.MaxInFlight = max(4*d.Batch, int(3*d.Rate))

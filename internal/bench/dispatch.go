@@ -62,17 +62,42 @@ type DispatchConfig struct {
 	// Profile, when set, is started when the campaign starts and its result
 	// stopped when it ends (the seeding is not profiled).
 	Profile func() (stop func())
+	// Latency and LatencyP99 give the simulator the platform's answer time
+	// (log-normal between the median and the 99th percentile).
+	Latency, LatencyP99 time.Duration
+	// MPS, when set, is each sending number's throughput, enforced by the
+	// simulator as by the platform: the run then measures how close
+	// samtykke keeps each number to that ceiling, instead of how fast it
+	// can go against an unlimited simulator.
+	MPS float64
+	// Numbers is how many sending numbers run a campaign each, side by
+	// side, each to the whole audience (default 1).
+	Numbers int
 }
+
+// ceilingMode is a run against the platform's own limit (MPS set).
+func (c DispatchConfig) ceilingMode() bool { return c.MPS > 0 }
 
 // DispatchResult is what one backend measured.
 type DispatchResult struct {
-	Backend           string  `json:"backend"`
-	Contacts          int     `json:"contacts"`
-	Webhooks          bool    `json:"webhooks"`
-	Sent              int64   `json:"sent"`
-	Skipped           int64   `json:"skipped"`
-	Seconds           float64 `json:"seconds"`
-	MsgPerSec         float64 `json:"messages_per_second"`
+	Backend      string    `json:"backend"`
+	Contacts     int       `json:"contacts"`
+	Numbers      int       `json:"sending_numbers"`
+	MPS          float64   `json:"mps_per_number,omitempty"`   // the ceiling of each number; 0: unlimited
+	LatencyMS    float64   `json:"answer_median_ms,omitempty"` // the simulator's answer time
+	LatencyP99MS float64   `json:"answer_p99_ms,omitempty"`    //
+	PerNumber    []float64 `json:"messages_per_second_by_number,omitempty"`
+	Webhooks     bool      `json:"webhooks"`
+	Sent         int64     `json:"sent"`
+	Skipped      int64     `json:"skipped"`
+	Seconds      float64   `json:"seconds"`
+	MsgPerSec    float64   `json:"messages_per_second"`
+	// SustainedPerSec is the rate between the first answer and the last:
+	// the campaign's pace without its start and its end.
+	SustainedPerSec float64 `json:"sustained_messages_per_second"`
+	// SimMaxPerSec is the simulator's accept rate for a tight client that
+	// does nothing else, or with MPS set the platform's ceiling, MPS ×
+	// Numbers.
 	SimMaxPerSec      float64 `json:"simulator_max_per_second"`
 	Ratio             float64 `json:"ratio_to_simulator"`
 	GateP50ms         float64 `json:"gate_batch_p50_ms"`
@@ -128,6 +153,14 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 	}
 	if cfg.OptOutEvery == 0 {
 		cfg.OptOutEvery = 20 * time.Millisecond
+		if cfg.ceilingMode() {
+			// A campaign at the platform's pace lasts longer: about one
+			// person in fifty opts out while it runs.
+			cfg.OptOutEvery = time.Duration(float64(time.Second) * 50 / cfg.MPS)
+		}
+	}
+	if cfg.Numbers <= 0 {
+		cfg.Numbers = 1
 	}
 	var out []DispatchResult
 	for _, b := range cfg.Backends {
@@ -144,7 +177,8 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 func number(i int) string { return fmt.Sprintf("+474%07d", i) }
 
 func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (DispatchResult, error) {
-	res := DispatchResult{Backend: backend, Contacts: cfg.N, Webhooks: cfg.Webhooks}
+	res := DispatchResult{Backend: backend, Contacts: cfg.N, Webhooks: cfg.Webhooks, Numbers: cfg.Numbers, MPS: cfg.MPS,
+		LatencyMS: ms(cfg.Latency), LatencyP99MS: ms(cfg.LatencyP99)}
 	if cfg.Batch <= 0 {
 		cfg.Batch = app.DefaultBatch(backend)
 	}
@@ -168,25 +202,44 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	if cfg.Webhooks {
 		statuses = "sent,delivered"
 	}
-	simURL, simPID, stopSim, err := startSim(cfg.Executable, base+"/webhooks/whatsapp", statuses)
-	if err != nil {
-		return res, err
+	// A simulator process per sending number, each with its own ceiling.
+	var clients []*whatsapp.Client
+	var simPIDs []int
+	for i := range cfg.Numbers {
+		phoneID := strconv.Itoa(100000000000001 + i)
+		simURL, pid, stopSim, err := startSim(cfg.Executable, simOptions{webhook: base + "/webhooks/whatsapp", statuses: statuses,
+			phoneID: phoneID, mps: cfg.MPS, latency: cfg.Latency, latencyP99: cfg.LatencyP99})
+		if err != nil {
+			return res, err
+		}
+		defer stopSim()
+		c, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: simURL, Token: "bench", PhoneNumberID: phoneID,
+			HTTPClient: benchHTTPClient()})
+		if err != nil {
+			return res, err
+		}
+		clients, simPIDs = append(clients, c), append(simPIDs, pid)
 	}
-	defer stopSim()
-	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: simURL, Token: "bench", PhoneNumberID: "100000000000001",
-		HTTPClient: benchHTTPClient()})
-	if err != nil {
-		return res, err
+	client := clients[0]
+	rate, burst := 1e6, 1e6
+	if cfg.ceilingMode() {
+		rate, burst = cfg.MPS, 0 // the number's own bucket: 100 ms of its rate
 	}
 	var gateMu sync.Mutex
 	var gate []float64
 	var gateMsgs int
 	var toSend []float64
-	a := app.New(st, v, app.Config{PublicURL: base, WhatsApp: client, Dispatch: app.DispatchConfig{
-		Rate: 1e6, Burst: 1e6, Batch: cfg.Batch,
+	var firstAnswer, lastAnswer time.Time
+	a := app.New(st, v, app.Config{PublicURL: base, WhatsApp: client, Senders: clients[1:], Dispatch: app.DispatchConfig{
+		Rate: rate, Burst: burst, Batch: cfg.Batch,
 		OnSend: func(d time.Duration) {
+			now := time.Now()
 			gateMu.Lock()
 			toSend = append(toSend, float64(d.Microseconds())/1000)
+			if firstAnswer.IsZero() {
+				firstAnswer = now
+			}
+			lastAnswer = now
 			gateMu.Unlock()
 		},
 		OnDecide: func(n int, d time.Duration) {
@@ -209,20 +262,12 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	}
 	res.SeedSeconds = time.Since(seedStart).Seconds()
 
-	// The baseline in the same run: the simulator's accept rate for a tight
-	// client that does nothing else.
-	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000), cfg.Batch)
-	cfg.logf("%s: simulator accepts %.0f msg/s from a tight client", backend, res.SimMaxPerSec)
-	floorCPU := cpuFrom(backend)
-	var floorSent int
-	if res.FloorPerSec, floorSent, err = floorMax(ctx, st, client, min(cfg.N, 50000), cfg.Batch); err != nil {
-		return res, fmt.Errorf("floor: %w", err)
+	if cfg.ceilingMode() {
+		// The baseline is the platform's ceiling: what the numbers may send.
+		res.SimMaxPerSec = cfg.MPS * float64(cfg.Numbers)
+	} else if err := measureBaseline(ctx, cfg, backend, st, client, &res); err != nil {
+		return res, err
 	}
-	total, _ := floorCPU()
-	res.FloorCPUPerMsgUs = perMessageUs(total, floorSent)
-	res.RatioBound = res.FloorPerSec / res.SimMaxPerSec
-	cfg.logf("%s: %.0f msg/s with nothing but the two writes a message needs (a ratio of %.2f at most)",
-		backend, res.FloorPerSec, res.RatioBound)
 
 	q, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{NoPeriodic: true})
 	if err != nil {
@@ -230,11 +275,15 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	}
 	defer q.Stop(context.WithoutCancel(ctx)) //nolint:errcheck
 	admin := app.Actor{Name: "bench", Role: staff.Admin}
-	c, err := a.CreateCampaign(ctx, admin, campaign.Campaign{Name: "bench", Purpose: "offers", Template: campaign.Template{
-		Name: "bench_offer", Languages: map[string]campaign.Variant{"nb": {Body: "Tilbud fra Butikken AS. " + base +
-			"/privacy Svar STOPP for å melde deg av."}}}})
-	if err != nil {
-		return res, err
+	var campaigns []campaign.Campaign
+	for _, cl := range clients {
+		c, err := a.CreateCampaign(ctx, admin, campaign.Campaign{Name: "bench", Purpose: "offers", Sender: cl.PhoneNumberID(),
+			Template: campaign.Template{Name: "bench_offer", Languages: map[string]campaign.Variant{"nb": {
+				Body: "Tilbud fra Butikken AS. " + base + "/privacy Svar STOPP for å melde deg av."}}}})
+		if err != nil {
+			return res, err
+		}
+		campaigns = append(campaigns, c)
 	}
 
 	if cfg.Profile != nil {
@@ -244,10 +293,12 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
 	anon := sampleAnon()
 	defer anon()
-	campaignCPU, simCPU, idle := cpuFrom(backend), pidCPU(simPID), machineIdle()
+	campaignCPU, simCPU, idle := cpuFrom(backend), pidsCPU(simPIDs), machineIdle()
 	start := time.Now()
-	if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
-		return res, err
+	for _, c := range campaigns {
+		if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
+			return res, err
+		}
 	}
 	// Opt-outs arrive while the campaign runs: signed STOPP webhooks, timed
 	// from the POST to its answer, which comes after the withdrawal commits.
@@ -277,45 +328,74 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 			}
 		}
 	}()
-	for {
-		cur, err := st.Campaign(ctx, c.ID) // the status alone: counting would load the machine
-		if err != nil {
-			return res, err
+	took := make([]time.Duration, len(campaigns))
+	poll := 20 * time.Millisecond
+	if cfg.ceilingMode() {
+		poll = 100 * time.Millisecond // campaigns of many seconds: ±1% of their time
+	}
+	for left := len(campaigns); left > 0; time.Sleep(poll) {
+		for i, c := range campaigns {
+			if took[i] != 0 {
+				continue
+			}
+			cur, err := st.Campaign(ctx, c.ID) // the status alone: counting would load the machine
+			if err != nil {
+				return res, err
+			}
+			if cur.Status == campaign.Done {
+				took[i], left = time.Since(start), left-1
+			}
 		}
-		if cur.Status == campaign.Done {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
 	close(stopOptOuts)
 	optWG.Wait()
 
-	view, err := a.Campaign(ctx, admin, c.ID)
-	if err != nil {
-		return res, err
+	for i, c := range campaigns {
+		v, err := a.Campaign(ctx, admin, c.ID)
+		if err != nil {
+			return res, err
+		}
+		sent := v.Counts["sent"] + v.Counts["delivered"] + v.Counts["read"]
+		res.Sent, res.Skipped = res.Sent+sent, res.Skipped+v.Counts["skipped"]
+		res.PerNumber = append(res.PerNumber, float64(sent)/took[i].Seconds())
 	}
-	res.Sent, res.Skipped = view.Counts["sent"]+view.Counts["delivered"]+view.Counts["read"], view.Counts["skipped"]
 	if cfg.Webhooks {
 		// Applying the statuses is part of what a message costs: the CPU
 		// is counted until every message sent is delivered.
 		done := time.Now()
-		for deadline := done.Add(2 * time.Minute); view.Counts["delivered"]+view.Counts["read"] < res.Sent; time.Sleep(250 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				return res, fmt.Errorf("%d of %d messages delivered two minutes after the campaign",
-					view.Counts["delivered"]+view.Counts["read"], res.Sent)
+		delivered := func() (n int64, err error) {
+			for _, c := range campaigns {
+				v, err := a.Campaign(ctx, admin, c.ID)
+				if err != nil {
+					return 0, err
+				}
+				n += v.Counts["delivered"] + v.Counts["read"]
 			}
-			if view, err = a.Campaign(ctx, admin, c.ID); err != nil {
+			return n, nil
+		}
+		for deadline := done.Add(2 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
+			n, err := delivered()
+			if err != nil {
 				return res, err
+			}
+			if n >= res.Sent {
+				break
+			}
+			if time.Now().After(deadline) {
+				return res, fmt.Errorf("%d of %d messages delivered two minutes after the campaigns", n, res.Sent)
 			}
 		}
 		res.StatusLagSeconds = time.Since(done).Seconds()
 	}
 	total, db := campaignCPU()
-	res.SimCPUPerMsgUs, res.IdlePct = perMessageUs(pidCPU(simPID)-simCPU, int(res.Sent)), idle()
+	res.SimCPUPerMsgUs, res.IdlePct = perMessageUs(pidsCPU(simPIDs)-simCPU, int(res.Sent)), idle()
 	res.CPUBudgetUs = float64(runtime.NumCPU())*1e6/(0.75*res.SimMaxPerSec) - res.SimCPUPerMsgUs
 	res.Seconds = elapsed.Seconds()
 	res.MsgPerSec = float64(res.Sent) / elapsed.Seconds()
+	if span := lastAnswer.Sub(firstAnswer); span > 0 && len(toSend) > 1 {
+		res.SustainedPerSec = float64(len(toSend)-1) / span.Seconds()
+	}
 	res.Ratio = res.MsgPerSec / res.SimMaxPerSec
 	res.CPUPerMsgUs, res.DBCPUPerMsgUs = perMessageUs(total, int(res.Sent)), perMessageUs(db, int(res.Sent))
 	res.GateP50ms, res.GateP99ms = percentile(gate, 50), percentile(gate, 99)
@@ -329,9 +409,12 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	}
 	res.OptOuts = len(optLat)
 	res.OptOutP50ms, res.OptOutP99ms = percentile(optLat, 50), percentile(optLat, 99)
-	res.LateDecisions, err = lateDecisions(ctx, st, c.ID)
-	if err != nil {
-		return res, err
+	for _, c := range campaigns {
+		late, err := lateDecisions(ctx, st, c.ID)
+		if err != nil {
+			return res, err
+		}
+		res.LateDecisions += late
 	}
 	res.PeakRSSMB, res.PeakAnonMB = peakRSSMB(), anon()
 	return res, nil
@@ -443,13 +526,22 @@ func openStore(ctx context.Context, backend, pgURL string) (store.Store, func(),
 	return nil, nil, fmt.Errorf("unknown backend %q", backend)
 }
 
+// simOptions is how a simulator process is run.
+type simOptions struct {
+	webhook, statuses   string
+	phoneID             string
+	mps                 float64 // 0: unlimited
+	latency, latencyP99 time.Duration
+}
+
 // startSim runs the simulator in a process of its own, so that its CPU is
 // not counted as samtykke's.
-func startSim(exe, webhookURL, statuses string) (url string, pid int, stop func(), err error) {
-	args := []string{"whatsapp-sim", "--addr", "127.0.0.1:0", "--mps", "0", "--pair-every", "0", "--statuses", statuses,
-		"--max-recorded", "1000"}
-	if statuses != "" {
-		args = append(args, "--webhook", webhookURL, "--app-secret", appSecret)
+func startSim(exe string, o simOptions) (url string, pid int, stop func(), err error) {
+	args := []string{"whatsapp-sim", "--addr", "127.0.0.1:0", "--mps", strconv.Itoa(int(math.Ceil(o.mps))), "--pair-every", "0",
+		"--statuses", o.statuses, "--max-recorded", "1000", "--phone-number-id", o.phoneID, "--data-dir", "",
+		"--latency", o.latency.String(), "--latency-p99", o.latencyP99.String()}
+	if o.statuses != "" {
+		args = append(args, "--webhook", o.webhook, "--app-secret", appSecret)
 	}
 	cmd := exec.Command(exe, args...)
 	out, err := cmd.StdoutPipe()
@@ -470,6 +562,29 @@ func startSim(exe, webhookURL, statuses string) (url string, pid int, stop func(
 	go io.Copy(io.Discard, out) //nolint:errcheck
 	return m[1], cmd.Process.Pid, stop, nil
 }
+
+// measureBaseline measures, in the same run, the simulator's accept rate
+// for a tight client that does nothing else, and the floor: that client
+// when each message is also written twice.
+func measureBaseline(ctx context.Context, cfg DispatchConfig, backend string, st store.Store, client *whatsapp.Client, res *DispatchResult) error {
+	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000), cfg.Batch)
+	cfg.logf("%s: simulator accepts %.0f msg/s from a tight client", backend, res.SimMaxPerSec)
+	floorCPU := cpuFrom(backend)
+	var floorSent int
+	var err error
+	if res.FloorPerSec, floorSent, err = floorMax(ctx, st, client, min(cfg.N, 50000), cfg.Batch); err != nil {
+		return fmt.Errorf("floor: %w", err)
+	}
+	total, _ := floorCPU()
+	res.FloorCPUPerMsgUs = perMessageUs(total, floorSent)
+	res.RatioBound = res.FloorPerSec / res.SimMaxPerSec
+	cfg.logf("%s: %.0f msg/s with nothing but the two writes a message needs (a ratio of %.2f at most)",
+		backend, res.FloorPerSec, res.RatioBound)
+	return nil
+}
+
+// ms is a duration in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func seed(ctx context.Context, a *app.App, n int, logf func(string, ...any)) error {
 	admin := app.Actor{Name: "bench", Role: staff.Admin}
@@ -635,6 +750,14 @@ func postgresCPU(backend string) procCPU {
 
 // pidCPU is the user and system time a process has used (0 when it has
 // gone).
+// pidsCPU is the CPU time the processes have used.
+func pidsCPU(pids []int) (total time.Duration) {
+	for _, pid := range pids {
+		total += pidCPU(pid)
+	}
+	return total
+}
+
 func pidCPU(pid int) time.Duration {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -18,7 +19,7 @@ import (
 // runBench is `samtykke bench dispatch`: a benchmark scenario, not a test.
 func runBench(ctx context.Context, e env, args []string) int {
 	if len(args) == 0 || args[0] != "dispatch" {
-		fmt.Fprintln(e.stderr, "usage: samtykke bench dispatch [--n N] [--backends sqlite,postgres] [--webhooks] [--json] [--database-url URL]")
+		fmt.Fprintln(e.stderr, "usage: samtykke bench dispatch [--n N] [--backends sqlite,postgres] [--webhooks] [--latency DUR [--latency-p99 DUR]] [--mps N] [--numbers K] [--json] [--database-url URL]")
 		return 2
 	}
 	fs := flag.NewFlagSet("samtykke bench dispatch", flag.ContinueOnError)
@@ -30,6 +31,10 @@ func runBench(ctx context.Context, e env, args []string) int {
 	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	batch := fs.Int("batch", 0, "messages decided per transaction (0: the backend's default)")
+	latency := fs.Duration("latency", 0, "the simulator's median answer time, e.g. 250ms (0: at once)")
+	latencyP99 := fs.Duration("latency-p99", 0, "the simulator's 99th-percentile answer time, e.g. 600ms (0: with --latency, 2.4 times it)")
+	mps := fs.Float64("mps", 0, "each sending number's throughput, enforced by the simulator as by the platform (0: unlimited, to measure samtykke's own speed)")
+	numbers := fs.Int("numbers", 1, "sending numbers, each running its own campaign to the whole audience")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -56,7 +61,11 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "%v", err)
 	}
-	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch}
+	if *latency > 0 && *latencyP99 == 0 {
+		*latencyP99 = *latency * 12 / 5 // the platform's 250 ms median, 600 ms p99
+	}
+	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
+		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers}
 	for _, b := range strings.Split(*backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			cfg.Backends = append(cfg.Backends, b)
@@ -69,10 +78,10 @@ func runBench(ctx context.Context, e env, args []string) int {
 		_ = enc.Encode(results)
 	} else {
 		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(w, "backend\tcontacts\twebhooks\tsent\tmsg/s\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
+		fmt.Fprintln(w, "backend\tcontacts\tnumbers\tmps\tanswer ms\twebhooks\tsent\tmsg/s\tsustained/s\tslowest number\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
 		for _, r := range results {
-			fmt.Fprintf(w, "%s\t%d\t%v\t%d\t%.0f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
-				r.Backend, r.Contacts, r.Webhooks, r.Sent, r.MsgPerSec, r.SimMaxPerSec, r.Ratio, r.FloorPerSec, r.RatioBound, r.FloorCPUPerMsgUs, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs, r.DecideToSendP50ms, r.DecideToSendP99ms,
+			fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%s\t%v\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+				r.Backend, r.Contacts, r.Numbers, r.MPS, answerTime(r), r.Webhooks, r.Sent, r.MsgPerSec, r.SustainedPerSec, slices.Min(r.PerNumber), r.SimMaxPerSec, r.Ratio, r.FloorPerSec, r.RatioBound, r.FloorCPUPerMsgUs, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs, r.DecideToSendP50ms, r.DecideToSendP99ms,
 				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds,
 				r.SimCPUPerMsgUs, r.IdlePct, r.CPUBudgetUs)
 		}
@@ -82,4 +91,12 @@ func runBench(ctx context.Context, e env, args []string) int {
 		return fail(e, "bench: %v", err)
 	}
 	return 0
+}
+
+// answerTime is the simulator's answer time as median/p99 in ms, or "0".
+func answerTime(r bench.DispatchResult) string {
+	if r.LatencyMS == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%.0f/%.0f", r.LatencyMS, r.LatencyP99MS)
 }

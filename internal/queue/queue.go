@@ -130,11 +130,18 @@ func periodic(every time.Duration, args river.JobArgs) *river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
+// maxWorkers is how many jobs one process works at once: a campaign per
+// sending number (up to ten or so) besides the inbox and single messages.
+const maxWorkers = 32
+
 // Config tunes the queue; the zero value is right for production.
 type Config struct {
-	// JobTimeout cancels a job's context (default 45 s; a dispatch slice is shorter).
+	// JobTimeout cancels a job's context (default 75 s; a dispatch slice is
+	// 60 s, then the answers still awaited).
 	JobTimeout time.Duration
-	// RescueStuckAfter is when a job whose process died is run again (default 60 s).
+	// RescueStuckAfter is when a job whose process died is run again by
+	// another replica (default 90 s); a process that restarts takes its own
+	// back at once.
 	RescueStuckAfter time.Duration
 	// NoPeriodic leaves out the periodic jobs (the ledger verification, the
 	// expiry and purge runs): benchmarks measure dispatch alone.
@@ -144,10 +151,10 @@ type Config struct {
 // Start registers the workers and periodic jobs and starts working the queue.
 func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg prometheus.Registerer, cfg Config) (store.Queue, error) {
 	if cfg.JobTimeout == 0 {
-		cfg.JobTimeout = 45 * time.Second
+		cfg.JobTimeout = 75 * time.Second
 	}
 	if cfg.RescueStuckAfter == 0 {
-		cfg.RescueStuckAfter = 60 * time.Second
+		cfg.RescueStuckAfter = 90 * time.Second
 	}
 	ok := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_ledger_verified",
 		Help: "1 when the last ledger verification passed, 0 when it found a fault."})
@@ -178,7 +185,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	}
 	q, err := s.Queue(&river.Config{
 		Logger:            slog.New(quiet{log.Handler()}).With("component", "river"),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
 		Workers:           workers,
 		FetchPollInterval: 100 * time.Millisecond,
 		// A dispatch slice ends well before the timeout; a job whose process
