@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -162,6 +163,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		c.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
 		c.UnknownAfter = time.Duration(cfg.UnknownAfterDays) * 24 * time.Hour
 		c.Dispatch.MaxAttempts = cfg.SendAttempts
+		c.Dispatch.MaxInFlight = cfg.WhatsApp.MaxInFlight
 		if ch.sink != nil {
 			c.SMS, c.Email = ch.sink, ch.sink
 		}
@@ -173,7 +175,11 @@ func runServe(ctx context.Context, e env, args []string) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Configure(func(c *app.Config) { c.Observer = metrics.New(reg, sys.store, log) })
-	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{})
+	replica := cfg.ReplicaID
+	if replica == "" {
+		replica, _ = os.Hostname()
+	}
+	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{ID: replica})
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}

@@ -33,7 +33,10 @@ type Config struct {
 	BusinessName string
 	LogFormat    string // text or json
 	LogLevel     string // debug, info, warn, error
-	EntryCodes   []string
+	// ReplicaID names this process among the replicas, the same across its
+	// restarts: a restarted replica takes back its own jobs at once.
+	ReplicaID  string
+	EntryCodes []string
 	// MessageRetentionDays is how long message records are kept (RT-08).
 	MessageRetentionDays int
 	// SendAttempts is how many retryable failures a campaign message may
@@ -72,6 +75,9 @@ type WhatsApp struct {
 	BusinessNumber string
 	// MPS is the sending number's throughput: 80 by default, up to 1,000 (§3.1).
 	MPS int
+	// MaxInFlight caps the campaign requests of one number awaiting their
+	// answers; 0: three seconds of its rate (rate × answer time are needed).
+	MaxInFlight int
 	// Pipeline is how many campaign requests one connection carries at once
 	// (HTTP/1.1 pipelining); 0 sends one at a time through the HTTP client,
 	// which honours HTTPS_PROXY.
@@ -161,6 +167,8 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.SendAttempts })},
 	{env: "SAMTYKKE_UNKNOWN_AFTER_DAYS", def: "8", usage: "days a message with no known outcome waits for a status webhook before it is settled as failed (the platform retries webhooks for up to 7)",
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
+	{env: "SAMTYKKE_REPLICA_ID", usage: "this replica's name, the same across its restarts and unique among replicas (default: the host name)",
+		set: str(func(c *Config) *string { return &c.ReplicaID })},
 	{env: "SAMTYKKE_ENTRY_CODES", def: "BUTIKK", usage: "codes printed in shops' QR codes (\"JA BUTIKK\"), comma separated",
 		set: list(func(c *Config) *[]string { return &c.EntryCodes }, true)},
 	{env: "SAMTYKKE_OPTOUT_WORDS", usage: "opt-out keywords replacing the defaults (K-02), comma separated",
@@ -190,6 +198,8 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.WhatsApp.MPS })},
 	{env: "SAMTYKKE_WHATSAPP_PIPELINE", def: "8", usage: "campaign requests a connection carries at once (0: one, through HTTPS_PROXY if set)",
 		set: intKey(func(c *Config) *int { return &c.WhatsApp.Pipeline })},
+	{env: "SAMTYKKE_WHATSAPP_MAX_IN_FLIGHT", def: "0", usage: "campaign requests of one number awaiting their answers at most (0: three seconds of its rate)",
+		set: intKey(func(c *Config) *int { return &c.WhatsApp.MaxInFlight })},
 	{env: "SAMTYKKE_WHATSAPP_BUSINESS_NUMBER", usage: "the WhatsApp number people write to, for wa.me links",
 		set: str(func(c *Config) *string { return &c.WhatsApp.BusinessNumber })},
 	{env: "SAMTYKKE_WHATSAPP_APP_SECRET", secret: true, usage: "app secret that signs webhooks",
@@ -303,6 +313,9 @@ func (c Config) Validate() error {
 	}
 	if c.WhatsApp.Pipeline < 0 || c.WhatsApp.Pipeline > 64 {
 		bad("SAMTYKKE_WHATSAPP_PIPELINE must be between 0 and 64")
+	}
+	if c.WhatsApp.MaxInFlight < 0 || c.WhatsApp.MaxInFlight > 100000 {
+		bad("SAMTYKKE_WHATSAPP_MAX_IN_FLIGHT must be between 0 and 100000")
 	}
 	if c.MessageRetentionDays < 1 {
 		bad("SAMTYKKE_MESSAGE_RETENTION_DAYS must be at least 1")

@@ -37,6 +37,7 @@ const (
 	childSim    = "SAMTYKKE_E2E_CHILD_SIM"
 	childPhone  = "SAMTYKKE_E2E_CHILD_PHONE_ID"
 	childPublic = "SAMTYKKE_E2E_CHILD_PUBLIC"
+	childID     = "SAMTYKKE_E2E_CHILD_REPLICA"
 )
 
 func TestMain(m *testing.M) {
@@ -74,7 +75,8 @@ func runChild() int {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(st, v, app.Config{PublicURL: os.Getenv(childPublic), WhatsApp: client,
 		Dispatch: app.DispatchConfig{Rate: 400, Batch: 20, Slice: 500 * time.Millisecond}}, log)
-	if _, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{JobTimeout: 10 * time.Second, RescueStuckAfter: 12 * time.Second}); err != nil {
+	if _, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{ID: os.Getenv(childID),
+		JobTimeout: 10 * time.Second, RescueStuckAfter: time.Minute}); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
 	}
@@ -112,9 +114,10 @@ func killMidCampaign(t *testing.T, latency time.Duration) {
 		case *postgres.Store:
 			db = st.URL()
 		}
+		replica := fmt.Sprintf("replica-%s-%d", b.Name, latency.Milliseconds())
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childDB+"="+db, childKey+"="+base64.StdEncoding.EncodeToString(h.master),
-			childSim+"="+h.srv.URL+"/graph", childPhone+"="+h.sim.PhoneNumberID(), childPublic+"="+h.srv.URL)
+			childSim+"="+h.srv.URL+"/graph", childPhone+"="+h.sim.PhoneNumberID(), childPublic+"="+h.srv.URL, childID+"="+replica)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -142,8 +145,16 @@ func killMidCampaign(t *testing.T, latency time.Duration) {
 		killedAt := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
 
 		stops.Wait()
-		// A new worker takes over once River rescues the dead one's job.
-		h.startQueue(queue.Config{JobTimeout: 10 * time.Second, RescueStuckAfter: 12 * time.Second})
+		// The replica restarts under its name and takes its job back at once,
+		// not after River's rescue interval (a minute here).
+		restarted := time.Now()
+		h.startQueue(queue.Config{ID: replica, JobTimeout: 10 * time.Second, RescueStuckAfter: time.Minute})
+		h.waitFor("the restarted replica to go on", func() bool {
+			return h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID) > killedAt
+		})
+		if resumed := time.Since(restarted); resumed > 5*time.Second {
+			t.Errorf("the campaign went on %v after the restart; want within a few seconds", resumed)
+		}
 		deadline := time.Now().Add(120 * time.Second)
 		for {
 			v, err := h.app.Campaign(h.ctx, admin, c.ID)

@@ -46,6 +46,10 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Queue makes a River client that works jobs on this database.
 	Queue(cfg *river.Config) (Queue, error)
+	// ReclaimJobs makes the jobs that a process with River client id
+	// clientID was running when it died available again at once, instead of
+	// after River's rescue interval: for a process restarting under its id.
+	ReclaimJobs(ctx context.Context, clientID string) (int64, error)
 	// Analyze refreshes the planner's statistics of the tables a campaign
 	// reads, so that a campaign right after a large import gets index plans.
 	// Where plans are cached per connection (PostgreSQL), the store also

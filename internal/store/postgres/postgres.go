@@ -83,6 +83,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		LazyCommit:     "SET LOCAL synchronous_commit = off",
 		JSONStrings:    func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
 		Least:          "LEAST",
+		ReclaimJobs: `UPDATE river_job SET state = 'available', scheduled_at = now()
+			WHERE state = 'running' AND attempted_by[array_length(attempted_by, 1)] = $1`,
 		Arrays:         true,
 		WritingCTE:     true,
 		CachedPlans:    true,

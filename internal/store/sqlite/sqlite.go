@@ -121,6 +121,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		Migrations:  sub,
 		JSONStrings: func(p string) string { return "json_each(" + p + ")" },
 		Least:       "min",
+		ReclaimJobs: `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
+			WHERE state = 'running' AND json_extract(attempted_by, '$[#-1]') = $1`,
 		// Bounded (it runs in a write transaction). The tables a campaign
 		// fills keep no statistics, so the planner takes them as large: with
 		// statistics taken while messages was nearly empty, the batch

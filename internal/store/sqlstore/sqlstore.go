@@ -100,6 +100,9 @@ type Backend struct {
 	MigrationLock string
 	// Migrations holds NNNN_name.up.sql files.
 	Migrations fs.FS
+	// ReclaimJobs makes the queue's jobs that are running under the client
+	// id $1 available again, for a process that restarts under that id.
+	ReclaimJobs string
 	// MigrateQueue applies River's migrations.
 	MigrateQueue func(ctx context.Context) error
 	// IsUnique reports a unique-constraint violation.
@@ -174,6 +177,21 @@ func (s *Store) analyze(ctx context.Context, stmt string) error {
 		return err
 	}
 	return conn.Commit(ctx)
+}
+
+// ReclaimJobs makes the jobs a dead process of this client id was running
+// available at once.
+func (s *Store) ReclaimJobs(ctx context.Context, clientID string) (n int64, err error) {
+	defer errorf("reclaim jobs", &err)
+	conn, err := s.b.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if n, err = conn.Exec(ctx, s.b.ReclaimJobs, clientID); err != nil {
+		_ = conn.Rollback(ctx)
+		return 0, err
+	}
+	return n, conn.Commit(ctx)
 }
 
 // Ping checks the database answers.
