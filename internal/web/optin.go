@@ -34,7 +34,7 @@ func (s *Server) optInForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) optInPage(r *http.Request, lang string) (*optInPage, error) {
 	f, err := s.app.OptInForm(r.Context(), lang)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, failf(http.StatusServiceUnavailable, "error.unavailable", err) // no published notice yet
+		return nil, failf(http.StatusServiceUnavailable, "error.unavailable", errNotSetUp)
 	}
 	if err != nil {
 		return nil, err

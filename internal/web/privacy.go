@@ -3,6 +3,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -27,6 +28,9 @@ func (s *Server) privacyVersion(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) servePrivacy(w http.ResponseWriter, r *http.Request, version int) error {
 	lang, _ := requestLang(r)
 	ns, err := s.app.PublishedNotices(r.Context(), lang) // newest first
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(ns) == 0 {
+		return failf(http.StatusServiceUnavailable, "error.unavailable", errNotSetUp)
+	}
 	if err != nil {
 		return err
 	}

@@ -232,11 +232,19 @@ func classify(err error) (int, string) {
 	return http.StatusInternalServerError, "error.internal"
 }
 
+// errNotSetUp is why the public pages are closed on a new installation: no
+// privacy notice is published yet, and consent must name the one shown.
+var errNotSetUp = errors.New("no privacy notice is published yet")
+
 // serveError renders the error page in the request's language and logs a
 // 5xx once, here, with the route pattern (never the path: it may hold a token).
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	status, key := classify(err)
-	if status >= 500 {
+	if errors.Is(err, errNotSetUp) {
+		// The normal state of a new installation, not a failure.
+		s.log.InfoContext(r.Context(), "the public pages are closed until a privacy notice is published",
+			"route", r.Pattern, "hint", "POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (see the README)")
+	} else if status >= 500 {
 		s.log.ErrorContext(r.Context(), "web request failed", "request_id", httpx.RequestID(r.Context()),
 			"method", r.Method, "route", r.Pattern, "error", err)
 	}
