@@ -76,13 +76,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	s := &Store{url: url, pool: pool, insert: insert}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s.Store = sqlstore.New(sqlstore.Backend{
-		Name:           "postgres",
-		Read:           poolDB{pool},
-		Begin:          s.begin,
-		ForUpdate:      " FOR UPDATE",
-		LazyCommit:     "SET LOCAL synchronous_commit = off",
-		JSONStrings:    func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
-		Least:          "LEAST",
+		Name:        "postgres",
+		Read:        poolDB{pool},
+		Begin:       s.begin,
+		ForUpdate:   " FOR UPDATE",
+		LazyCommit:  "SET LOCAL synchronous_commit = off",
+		JSONStrings: func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
+		Least:       "LEAST",
 		ReclaimJobs: `UPDATE river_job SET state = 'available', scheduled_at = now()
 			WHERE state = 'running' AND attempted_by[array_length(attempted_by, 1)] = $1`,
 		Arrays:         true,
