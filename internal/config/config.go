@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -235,15 +236,35 @@ func (k key) resolve(getenv func(string) string, flags map[string]*string) (v st
 	return k.def, false, nil
 }
 
-// Flags registers the keys that have flags on fs; Load reads them back.
-func Flags(fs *flag.FlagSet) map[string]*string {
+// Flags registers the keys that have flags on fs, or only those named in
+// only when any are; Load reads them back.
+func Flags(fs *flag.FlagSet, only ...string) map[string]*string {
 	out := map[string]*string{}
 	for _, k := range keys {
-		if k.flag != "" {
-			out[k.flag] = fs.String(k.flag, "", k.usage+" (env "+k.env+")")
+		if k.flag != "" && (len(only) == 0 || slices.Contains(only, k.flag)) {
+			usage := k.usage + " (env " + k.env
+			if k.def != "" {
+				usage += ", default " + k.def
+			}
+			out[k.flag] = fs.String(k.flag, "", usage+")")
 		}
 	}
 	return out
+}
+
+// Describe writes every environment variable with its default and meaning,
+// one after another, for help text.
+func Describe(w io.Writer) {
+	for _, k := range keys {
+		line := "  " + k.env
+		switch {
+		case k.def != "":
+			line += " (default " + k.def + ")"
+		case k.secret:
+			line += " (secret)"
+		}
+		fmt.Fprintf(w, "%s\n        %s\n", line, k.usage)
+	}
 }
 
 // Load builds the configuration from defaults, the environment (and *_FILE
