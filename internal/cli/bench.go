@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -18,12 +17,7 @@ import (
 
 // runBench is `samtykke bench dispatch`: a benchmark scenario, not a test.
 func runBench(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "dispatch" {
-		fmt.Fprintln(e.stderr, "usage: samtykke bench dispatch [--n N] [--backends sqlite,postgres] [--webhooks] [--latency DUR [--latency-p99 DUR]] [--mps N] [--numbers K] [--json] [--database-url URL]")
-		return 2
-	}
-	fs := flag.NewFlagSet("samtykke bench dispatch", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "bench dispatch")
 	n := fs.Int("n", 100000, "contacts in the campaign")
 	backends := fs.String("backends", "sqlite,postgres", "backends to run on, comma separated")
 	webhooks := fs.Bool("webhooks", false, "the simulator sends sent and delivered status webhooks for every message")
@@ -35,8 +29,8 @@ func runBench(ctx context.Context, e env, args []string) int {
 	latencyP99 := fs.Duration("latency-p99", 0, "the simulator's 99th-percentile answer time, e.g. 600ms (0: with --latency, 2.4 times it)")
 	mps := fs.Float64("mps", 0, "each sending number's throughput, enforced by the simulator as by the platform (0: unlimited, to measure samtykke's own speed)")
 	numbers := fs.Int("numbers", 1, "sending numbers, each running its own campaign to the whole audience")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
 	}
 	url := *dbURL
 	for _, k := range []string{"SAMTYKKE_DATABASE_URL", "TEST_DATABASE_URL"} {

@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
@@ -31,70 +30,100 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
+// command is one command of samtykke, with its help text.
 type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, e env, args []string) int
+	name     string // with its verb: "token create"
+	synopsis string // what follows the name, besides [flags]
+	summary  string // one line
+	example  string
+	// config names the configuration flags the command takes.
+	config []string
+	// env lists every environment variable in the command's help.
+	env bool
+	run func(ctx context.Context, e env, args []string) int
 }
+
+// dbFlags are the configuration flags of every command that opens the database.
+var dbFlags = []string{"data-dir", "database-url"}
 
 func commands() []command {
 	return []command{
-		{"serve", "run the service (HTTP API, public pages, queue)", runServe},
-		{"migrate", "apply database migrations", runMigrate},
-		{"token", "token create --role ROLE [--name NAME]: make an API token", runToken},
-		{"ledger", "ledger verify: recompute every consent chain", runLedger},
-		{"config", "print the configuration, secrets redacted", runConfig},
-		{"whatsapp-sim", "run a local WhatsApp Cloud API simulator", runSim},
-		{"bench", "bench dispatch: the campaign benchmark against the simulator", runBench},
+		{name: "serve", summary: "run the service: HTTP API, public pages, webhooks and the queue (migrates at start)",
+			config: []string{"data-dir", "database-url", "addr"}, env: true, run: runServe,
+			example: "SAMTYKKE_PUBLIC_URL=https://samtykke.example.no samtykke serve --addr 127.0.0.1:8080 --data-dir /var/lib/samtykke"},
+		{name: "migrate", summary: "apply database migrations", config: dbFlags, run: runMigrate,
+			example: "samtykke migrate --database-url postgres://samtykke@db.internal/samtykke"},
+		{name: "token create", synopsis: "--role ROLE [--name NAME]", config: dbFlags, run: runToken,
+			summary: "make an API token and print it alone on standard output",
+			example: "samtykke token create --role integrator --name nettbutikken --data-dir ./samtykke-data"},
+		{name: "ledger verify", summary: "recompute every consent chain; exit 1 naming the first bad event",
+			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
+		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
+			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
+		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
+			example: "samtykke whatsapp-sim --addr 127.0.0.1:8090 --webhook http://127.0.0.1:8080/webhooks/whatsapp --app-secret s3cret"},
+		{name: "bench dispatch", summary: "the campaign benchmark against the simulator (a benchmark, not a test)", run: runBench,
+			example: "samtykke bench dispatch --n 10000 --backends sqlite --latency 250ms --mps 80"},
+		{name: "help", synopsis: "[COMMAND]", summary: "this overview, or a command's flags and an example", run: help,
+			example: "samtykke help token create"},
+		{name: "version", summary: "print the version, the commit and the Go version it was built with", run: runVersion,
+			example: "samtykke version"},
 	}
 }
 
-// Main runs the command named by args[0] and returns the exit code.
+// Main runs the command named by args and returns the exit code: 0 when it
+// did its work or showed the help asked for, 1 when it failed, 2 on bad usage.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
+	if len(args) == 0 {
+		overview(stderr)
 		return 2
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
+	switch {
+	case isHelp(args[0]):
+		args = append([]string{"help"}, args[1:]...)
+	case args[0] == "--version" || args[0] == "-version":
+		args = append([]string{"version"}, args[1:]...)
+	}
+	if c, rest := find(args); c != nil {
+		return c.run(ctx, e, rest)
+	}
+	if g := group(args[0]); len(g) > 0 {
+		if len(args) > 1 && isHelp(args[1]) {
+			return groupUsage(ctx, e, g)
 		}
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "samtykke %s: unknown command %q\n\n", args[0], args[1])
+		} else {
+			fmt.Fprintf(stderr, "samtykke %s: which command?\n\n", args[0])
+		}
+		groupUsage(ctx, env{getenv: getenv, stdout: stderr, stderr: stderr}, g)
+		return 2
 	}
 	fmt.Fprintf(stderr, "samtykke: unknown command %q\n\n", args[0])
-	usage(stderr)
+	overview(stderr)
 	return 2
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: samtykke COMMAND [flags]\n\ncommands:")
-	cs := commands()
-	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
-	for _, c := range cs {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w, "\nEvery command takes --data-dir and --database-url (env SAMTYKKE_DATA_DIR, SAMTYKKE_DATABASE_URL).")
-}
-
-// flags makes a command's flag set with the configuration flags on it.
+// flags makes a command's flag set with the configuration flags it takes.
 func flags(e env, name string) (*flag.FlagSet, map[string]*string) {
-	fs := flag.NewFlagSet("samtykke "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs, config.Flags(fs)
+	fs := newFlagSet(e, name)
+	return fs, config.Flags(fs, byName(name).config...)
 }
 
-// parse parses args and loads the configuration; it prints the problem and
-// returns false when either fails.
-func parse(e env, fs *flag.FlagSet, cf map[string]*string, args []string) (config.Config, bool) {
-	if err := fs.Parse(args); err != nil {
-		return config.Config{}, false
+// parse parses args and loads the configuration; it prints the help, or the
+// problem, and returns false when either is not to go on.
+// The code is the exit code to end with when ok is false: 0 after --help.
+func parse(e env, fs *flag.FlagSet, cf map[string]*string, args []string) (cfg config.Config, code int, ok bool) {
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return config.Config{}, code, false
 	}
 	cfg, err := config.Load(e.getenv, cf)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "samtykke: configuration: %v\n", err)
-		return cfg, false
+		return cfg, 2, false
 	}
-	return cfg, true
+	return cfg, 0, true
 }
 
 // configDefaults is the configuration with nothing set, for commands that
@@ -184,9 +213,9 @@ func fail(e env, format string, a ...any) int {
 
 func runMigrate(ctx context.Context, e env, args []string) int {
 	fs, cf := flags(e, "migrate")
-	cfg, ok := parse(e, fs, cf, args)
+	cfg, code, ok := parse(e, fs, cf, args)
 	if !ok {
-		return 2
+		return code
 	}
 	sys, err := open(ctx, cfg, logger(cfg, e.stderr), setUp)
 	if err != nil {
@@ -199,8 +228,8 @@ func runMigrate(ctx context.Context, e env, args []string) int {
 
 func runConfig(_ context.Context, e env, args []string) int {
 	fs, cf := flags(e, "config")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
 	}
 	_, err := config.Load(e.getenv, cf)
 	config.Dump(e.stdout, e.getenv, cf)
@@ -212,16 +241,12 @@ func runConfig(_ context.Context, e env, args []string) int {
 }
 
 func runToken(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(e.stderr, "usage: samtykke token create --role ROLE [--name NAME]")
-		return 2
-	}
 	fs, cf := flags(e, "token create")
 	role := fs.String("role", "", "admin, dpo, marketer, integrator or auditor")
 	name := fs.String("name", "", "who or what holds the token")
-	cfg, ok := parse(e, fs, cf, args[1:])
+	cfg, code, ok := parse(e, fs, cf, args)
 	if !ok {
-		return 2
+		return code
 	}
 	r, err := staff.ParseRole(*role)
 	if err != nil {
@@ -241,14 +266,10 @@ func runToken(ctx context.Context, e env, args []string) int {
 }
 
 func runLedger(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(e.stderr, "usage: samtykke ledger verify")
-		return 2
-	}
 	fs, cf := flags(e, "ledger verify")
-	cfg, ok := parse(e, fs, cf, args[1:])
+	cfg, code, ok := parse(e, fs, cf, args)
 	if !ok {
-		return 2
+		return code
 	}
 	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
 	if err != nil {

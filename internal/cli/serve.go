@@ -120,9 +120,9 @@ func keywords(cfg config.Config) (*keyword.Matcher, error) {
 // shutdown on SIGINT or SIGTERM.
 func runServe(ctx context.Context, e env, args []string) int {
 	fs, cf := flags(e, "serve")
-	cfg, ok := parse(e, fs, cf, args)
+	cfg, exit, ok := parse(e, fs, cf, args)
 	if !ok {
-		return 2
+		return exit
 	}
 	log := logger(cfg, e.stderr)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)

@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,8 +32,7 @@ func mountSim(mux *http.ServeMux, s *sim.Server) {
 
 // runSim is `samtykke whatsapp-sim`: the simulator on its own address.
 func runSim(ctx context.Context, e env, args []string) int {
-	fs := flag.NewFlagSet("samtykke whatsapp-sim", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "whatsapp-sim")
 	addr := fs.String("addr", "127.0.0.1:8090", "HOST:PORT to listen on")
 	webhook := fs.String("webhook", "", "URL that receives the signed webhooks (empty: none)")
 	secret := fs.String("app-secret", "", "app secret that signs the webhooks (required with --webhook)")
@@ -49,8 +47,8 @@ func runSim(ctx context.Context, e env, args []string) int {
 	phoneID := fs.String("phone-number-id", sim.DefaultPhoneNumberID, "the business number's id in the send path, digits")
 	dataDir := fs.String("data-dir", e.getenv("SAMTYKKE_DATA_DIR"),
 		"folder that keeps the templates registered through /_sim/templates across restarts (empty: memory only)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
 	}
 	if *webhook != "" && *secret == "" {
 		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --webhook needs --app-secret")
