@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,43 +43,102 @@ func Errorf(status int, code, format string, a ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
 }
 
-// classify maps an error to what the client sees: the single table (STYLE C).
-func classify(err error) *Error {
+// Mapping is one line of the error table: an error that matches it answers
+// with Status and Code on every HTTP surface, the API's JSON and the public
+// pages alike (the pages add only the words, an i18n key chosen by Code).
+type Mapping struct {
+	// Example is an error of this line: the sentinel itself, or a value of
+	// the error type. Tests walk the table through each adapter with it.
+	Example error
+	// Status is the HTTP status.
+	Status int
+	// Code is the machine-readable error code of the JSON error shape.
+	Code string
+	// Message is what the API says; empty, the error's own text (which the
+	// app writes without personal data).
+	Message string
+	is      func(error) bool
+	finish  func(err error, e *Error) // adds what the type of error knows
+}
+
+func sentinel(target error, status int, code, message string) Mapping {
+	return Mapping{Example: target, Status: status, Code: code, Message: message,
+		is: func(err error) bool { return errors.Is(err, target) }}
+}
+
+// table maps each error the app and the store return to what the client
+// sees: the single table of every transport (STYLE C). The first line that
+// matches wins, so an error that wraps another comes before it.
+//
+// Where the API and the pages once disagreed, the choice:
+//   - an expired link is 410 Gone, with the code link_expired: the link
+//     existed and will not work again, which is what 410 says (RFC 9110
+//     §15.5.11). It was 422 refused on the API, which has no route taking
+//     links, so no API answer changed.
+//   - an altered or unknown link is 400 with the code link_invalid (the
+//     API said invalid_input, with the same 400).
+var table = []Mapping{
+	{Example: &notice.MissingError{Items: []notice.Item{notice.Required[0]}}, Status: http.StatusUnprocessableEntity,
+		Code: "notice_incomplete", // before ErrRefused, which wraps it
+		is: func(err error) bool {
+			var missing *notice.MissingError
+			return errors.As(err, &missing)
+		},
+		finish: func(err error, e *Error) {
+			var missing *notice.MissingError
+			errors.As(err, &missing)
+			items := make([]string, len(missing.Items))
+			for i, it := range missing.Items {
+				items[i] = string(it)
+			}
+			e.Message, e.Details = missing.Error(), map[string]any{"missing": items}
+		}},
+	sentinel(app.ErrLinkExpired, http.StatusGone, "link_expired", ""),       // before ErrRefused, which it wraps
+	sentinel(app.ErrLinkInvalid, http.StatusBadRequest, "link_invalid", ""), // before ErrInvalid, which it wraps
+	sentinel(app.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "a valid bearer token is required"),
+	sentinel(app.ErrForbidden, http.StatusForbidden, "forbidden", ""),
+	sentinel(app.ErrInvalid, http.StatusBadRequest, "invalid_input", ""),
+	sentinel(app.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", ""),
+	sentinel(app.ErrRefused, http.StatusUnprocessableEntity, "refused", ""),
+	sentinel(store.ErrNotFound, http.StatusNotFound, "not_found", "not found"),
+	sentinel(store.ErrConflict, http.StatusConflict, "conflict", "conflict with the current state"),
+	sentinel(context.Canceled, 499, "canceled", "request canceled"),
+}
+
+// internalError is what every error outside the table becomes.
+var internalError = Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+
+// Table is a copy of the error table, in the order it is matched.
+func Table() []Mapping { return slices.Clone(table) }
+
+// Classify maps an error to what the client sees: an *Error as it is, else
+// the first line of the table that matches, else 500 internal. Every
+// transport classifies through it; none keeps a table of its own.
+func Classify(err error) *Error {
 	var he *Error
-	var missing *notice.MissingError
-	switch {
-	case errors.As(err, &he):
+	if errors.As(err, &he) {
 		return he
-	case errors.As(err, &missing):
-		items := make([]string, len(missing.Items))
-		for i, it := range missing.Items {
-			items[i] = string(it)
-		}
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "notice_incomplete", Message: missing.Error(),
-			Details: map[string]any{"missing": items}}
-	case errors.Is(err, app.ErrUnauthenticated):
-		return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "a valid bearer token is required"}
-	case errors.Is(err, app.ErrForbidden):
-		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: err.Error()}
-	case errors.Is(err, app.ErrInvalid):
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_input", Message: err.Error()}
-	case errors.Is(err, app.ErrRateLimited):
-		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: err.Error()}
-	case errors.Is(err, app.ErrRefused):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "refused", Message: err.Error()}
-	case errors.Is(err, store.ErrNotFound):
-		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
-	case errors.Is(err, store.ErrConflict):
-		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "conflict with the current state"}
-	case errors.Is(err, context.Canceled):
-		return &Error{Status: 499, Code: "canceled", Message: "request canceled"}
 	}
-	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+	for _, m := range table {
+		if !m.is(err) {
+			continue
+		}
+		e := &Error{Status: m.Status, Code: m.Code, Message: m.Message}
+		if e.Message == "" {
+			e.Message = err.Error()
+		}
+		if m.finish != nil {
+			m.finish(err, e)
+		}
+		return e
+	}
+	e := internalError
+	return &e
 }
 
 // WriteError answers with the JSON error shape and logs 5xx once, here.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	e := classify(err)
+	e := Classify(err)
 	if e.Status >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
 			"method", r.Method, "route", r.Pattern, "error", err)

@@ -7,10 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/httpx"
 )
 
 // maxForm is the largest form body a page accepts.
@@ -88,18 +92,18 @@ func (s *Server) checkToken(action, token string, now time.Time) error {
 // maxForm bytes) and checks its token.
 func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 	if err := s.crossOrigin.Check(r); err != nil {
-		return failf(http.StatusForbidden, "error.cross_site", err)
+		return withKey("error.cross_site", fmt.Errorf("%w: %w", app.ErrForbidden, err))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return failf(http.StatusRequestEntityTooLarge, "error.too_large", err)
+			return httpx.Errorf(http.StatusRequestEntityTooLarge, "too_large", "the form is larger than %d bytes", maxForm)
 		}
-		return failf(http.StatusBadRequest, "error.invalid", errors.New("unreadable form"))
+		return fmt.Errorf("%w: unreadable form", app.ErrInvalid)
 	}
 	if err := s.checkToken(r.URL.Path, r.PostForm.Get("csrf"), s.now()); err != nil {
-		return failf(http.StatusForbidden, "error.csrf", err)
+		return withKey("error.csrf", fmt.Errorf("%w: %w", app.ErrForbidden, err))
 	}
 	return nil
 }

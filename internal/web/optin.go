@@ -34,7 +34,7 @@ func (s *Server) optInForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) optInPage(r *http.Request, lang string) (*optInPage, error) {
 	f, err := s.app.OptInForm(r.Context(), lang)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, failf(http.StatusServiceUnavailable, "error.unavailable", errNotSetUp)
+		return nil, errNotSetUp
 	}
 	if err != nil {
 		return nil, err
@@ -59,8 +59,7 @@ func (s *Server) optInSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	version, err := strconv.Atoi(r.PostForm.Get("notice_version"))
 	if err != nil || version < 1 {
-		return s.optInFailed(w, r, lang, in, failf(http.StatusBadRequest, "error.invalid",
-			errors.New("notice_version missing or malformed")))
+		return s.optInFailed(w, r, lang, in, fmt.Errorf("%w: notice_version missing or malformed", app.ErrInvalid))
 	}
 	in.NoticeVersion = version
 	started, err := s.app.RequestOptIn(r.Context(), in)
@@ -126,18 +125,18 @@ func (s *Server) confirmAnotherWay(w http.ResponseWriter, r *http.Request) error
 		app.ConfirmByEmail: "page.sent.email"}
 	msg, ok := keys[channel]
 	if !ok {
-		return failf(http.StatusBadRequest, "error.invalid", errors.New("unknown channel"))
+		return fmt.Errorf("%w: unknown channel", app.ErrInvalid)
 	}
 	err := s.app.SendConfirmation(r.Context(), r.PostForm.Get("ref"), channel, r.PostForm.Get("email"))
 	switch {
 	case errors.Is(err, app.ErrRateLimited):
-		return failf(http.StatusTooManyRequests, "error.already_sent", err)
+		return withKey("error.already_sent", err)
 	case errors.Is(err, app.ErrLinkExpired) || errors.Is(err, app.ErrLinkInvalid):
 		return err
 	case errors.Is(err, app.ErrInvalid) && channel == app.ConfirmByEmail:
-		return failf(http.StatusBadRequest, "error.email", err)
+		return withKey("error.email", err)
 	case errors.Is(err, app.ErrRefused):
-		return failf(http.StatusUnprocessableEntity, "error.channel_unavailable", err)
+		return withKey("error.channel_unavailable", err)
 	case err != nil:
 		return err
 	}

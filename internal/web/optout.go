@@ -41,7 +41,8 @@ func (s *Server) optOutSubmit(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.As(err, &pe):
 		p.Error, p.ErrorIsPhone = pe.Reason.Message(lang), true
-		s.render(w, r, http.StatusBadRequest, p)
+		status, _ := classify(err) // 400: the app wraps it in ErrInvalid
+		s.render(w, r, status, p)
 		return nil
 	case err != nil:
 		return err

@@ -4,6 +4,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/samtykke/samtykke/internal/app"
@@ -41,7 +42,7 @@ func (s *Server) expiredPage(r *http.Request) *preferencesPage {
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 	purpose := r.PostForm.Get("purpose")
 	if purpose == "" {
-		return failf(http.StatusBadRequest, "error.invalid", errors.New("no purpose"))
+		return fmt.Errorf("%w: no purpose", app.ErrInvalid)
 	}
 	if _, err := s.app.WithdrawByLink(r.Context(), r.PathValue("token"), purpose); err != nil {
 		return linkError(err)
@@ -79,7 +80,7 @@ func (s *Server) preferencesView(r *http.Request) (app.PreferencesView, error) {
 // linkError turns "this link's person is gone" into an invalid link.
 func linkError(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return failf(http.StatusBadRequest, "error.link_invalid", err)
+		return fmt.Errorf("%w: %v", app.ErrLinkInvalid, err)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -19,7 +20,7 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) privacyVersion(w http.ResponseWriter, r *http.Request) error {
 	v, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || v < 1 {
-		return failf(http.StatusNotFound, "error.not_found", nil)
+		return fmt.Errorf("%w: no such privacy notice version", store.ErrNotFound)
 	}
 	return s.servePrivacy(w, r, v)
 }
@@ -29,7 +30,7 @@ func (s *Server) servePrivacy(w http.ResponseWriter, r *http.Request, version in
 	lang, _ := requestLang(r)
 	ns, err := s.app.PublishedNotices(r.Context(), lang) // newest first
 	if errors.Is(err, store.ErrNotFound) || err == nil && len(ns) == 0 {
-		return failf(http.StatusServiceUnavailable, "error.unavailable", errNotSetUp)
+		return errNotSetUp
 	}
 	if err != nil {
 		return err
@@ -51,7 +52,7 @@ func (s *Server) servePrivacy(w http.ResponseWriter, r *http.Request, version in
 			URL: p.Link("/privacy/" + strconv.Itoa(n.Version))})
 	}
 	if p.Notice.Version == 0 {
-		return failf(http.StatusNotFound, "error.not_found", store.ErrNotFound)
+		return fmt.Errorf("%w: no published notice version %d", store.ErrNotFound, version)
 	}
 	s.render(w, r, http.StatusOK, p)
 	return nil

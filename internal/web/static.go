@@ -11,6 +11,8 @@ import (
 	"mime"
 	"net/http"
 	"path"
+
+	"github.com/samtykke/samtykke/internal/httpx"
 )
 
 //go:embed static
@@ -59,7 +61,7 @@ func (s *Server) assetURL(name string) (string, error) {
 func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	a, ok := s.assets[r.PathValue("file")]
 	if !ok || a.hash != r.PathValue("hash") {
-		return failf(http.StatusNotFound, "error.not_found", nil)
+		return httpx.Errorf(http.StatusNotFound, "not_found", "no such asset")
 	}
 	w.Header().Set("Content-Type", a.ctype)
 	_, _ = w.Write(a.body)

@@ -9,7 +9,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
-	"github.com/samtykke/samtykke/internal/store"
 )
 
 // Config is what the pages need besides the app.
@@ -179,62 +177,66 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// userError is an error with the status and the i18n key of the message the
-// person reads; the wrapped error is for the log (STYLE C).
+// userError is an error with the i18n key of the message the person reads,
+// for a page that has words more precise than its code's; the wrapped error
+// is for the log and decides the status (STYLE C).
 type userError struct {
-	status int
-	key    string
-	err    error
+	key string
+	err error
 }
 
-func (e *userError) Error() string {
-	if e.err == nil {
-		return e.key
-	}
-	return e.key + ": " + e.err.Error()
-}
+func (e *userError) Error() string { return e.key + ": " + e.err.Error() }
 
 func (e *userError) Unwrap() error { return e.err }
 
-func failf(status int, key string, err error) error {
-	return &userError{status: status, key: key, err: err}
+// withKey says err to the person in the words of key. The status stays the
+// one httpx's table gives err: a page chooses words, never a status.
+func withKey(key string, err error) error {
+	return &userError{key: key, err: err}
 }
 
-// classify maps an error to a status and a message key: the table of httpx
-// (which exports none) for HTML, with the link errors made precise.
+// pageKeys are the pages' words for each error code of httpx's table, and
+// for the codes of the pages' own *httpx.Error values. The table decides
+// the status; the pages add only these keys.
+var pageKeys = map[string]string{
+	"notice_incomplete": "error.refused",
+	"link_expired":      "error.link_expired",
+	"link_invalid":      "error.link_invalid",
+	"unauthenticated":   "error.forbidden",
+	"forbidden":         "error.forbidden",
+	"invalid_input":     "error.invalid",
+	"rate_limited":      "error.rate_limited",
+	"refused":           "error.refused",
+	"not_found":         "error.not_found",
+	"conflict":          "error.conflict",
+	"canceled":          "error.internal",
+	"internal":          "error.internal",
+	// The pages' own codes.
+	"too_large":  "error.too_large",
+	"not_set_up": "error.unavailable",
+}
+
+// classify maps an error to a status and a message key: the status from
+// httpx's table, the one every transport shares, and the key from the
+// page's words (withKey) or else from the code.
 func classify(err error) (int, string) {
+	e := httpx.Classify(err)
 	var ue *userError
-	var he *httpx.Error
-	switch {
-	case errors.As(err, &ue):
-		return ue.status, ue.key
-	case errors.As(err, &he):
-		return he.Status, "error.invalid"
-	case errors.Is(err, app.ErrLinkExpired): // before ErrRefused, which it wraps
-		return http.StatusGone, "error.link_expired"
-	case errors.Is(err, app.ErrLinkInvalid): // before ErrInvalid, which it wraps
-		return http.StatusBadRequest, "error.link_invalid"
-	case errors.Is(err, app.ErrRateLimited):
-		return http.StatusTooManyRequests, "error.rate_limited"
-	case errors.Is(err, app.ErrInvalid):
-		return http.StatusBadRequest, "error.invalid"
-	case errors.Is(err, app.ErrRefused):
-		return http.StatusUnprocessableEntity, "error.refused"
-	case errors.Is(err, app.ErrForbidden):
-		return http.StatusForbidden, "error.forbidden"
-	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, "error.not_found"
-	case errors.Is(err, store.ErrConflict):
-		return http.StatusConflict, "error.conflict"
-	case errors.Is(err, context.Canceled):
-		return 499, "error.internal"
+	if errors.As(err, &ue) {
+		return e.Status, ue.key
 	}
-	return http.StatusInternalServerError, "error.internal"
+	if key, ok := pageKeys[e.Code]; ok {
+		return e.Status, key
+	}
+	if e.Status >= 500 {
+		return e.Status, "error.internal"
+	}
+	return e.Status, "error.invalid"
 }
 
 // errNotSetUp is why the public pages are closed on a new installation: no
 // privacy notice is published yet, and consent must name the one shown.
-var errNotSetUp = errors.New("no privacy notice is published yet")
+var errNotSetUp = httpx.Errorf(http.StatusServiceUnavailable, "not_set_up", "no privacy notice is published yet")
 
 // serveError renders the error page in the request's language and logs a
 // 5xx once, here, with the route pattern (never the path: it may hold a token).
