@@ -87,12 +87,46 @@ func (s *Server) routes() []route {
 
 // Register adds the API's routes and /metrics to mux.
 func (s *Server) Register(mux *http.ServeMux) {
-	for _, rt := range s.routes() {
+	routes := s.routes()
+	for _, rt := range routes {
 		mux.Handle(rt.pattern, s.wrap(rt))
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteError(w, r, s.log, httpx.Errorf(http.StatusNotFound, "not_found", "no such API route"))
+	mux.Handle("/api/", s.unrouted(routes))
+}
+
+// methods are those a request may be refused with 405 for; Allow lists
+// those of them that a path answers to.
+var methods = []string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions,
+	http.MethodPatch, http.MethodPost, http.MethodPut}
+
+// unrouted answers the requests under /api/ that no route takes: 405 with
+// Allow when the path is a route's with another method (RFC 9110 §15.5.6),
+// else 404; both in the JSON error shape. The mux sends them all here, as
+// "/api/" matches every method, so the routes are matched again, on a mux
+// of their own, one method at a time.
+func (s *Server) unrouted(routes []route) http.Handler {
+	own := http.NewServeMux()
+	patterns := map[string]bool{}
+	for _, rt := range routes {
+		own.Handle(rt.pattern, http.NotFoundHandler())
+		patterns[rt.pattern] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range methods {
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
+			if _, pattern := own.Handler(probe); patterns[pattern] { // HEAD finds the GET route's pattern
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			httpx.WriteError(w, r, s.log, httpx.Errorf(http.StatusNotFound, "not_found", "no such API route"))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		httpx.WriteError(w, r, s.log, httpx.Errorf(http.StatusMethodNotAllowed, "method_not_allowed",
+			"this route does not take this method; it takes %s", strings.Join(allow, ", ")))
 	})
 }
 
