@@ -253,7 +253,7 @@ var classifyCases = []struct {
 	{"K04_long_text_keyword_sentence", strings.Repeat("Hvorfor slutter kampanjen? ", 100) + "STOPP!", Match{Kind: OptOut, Word: "STOPP"}},
 
 	// K-01: an opt-out keyword as the first word, followed by courtesy
-	// words, punctuation or emoji (issue 16).
+	// words, punctuation or emoji.
 	{"K01_polite_unsubscribe_please", "Unsubscribe please", Match{Kind: OptOut, Word: "UNSUBSCRIBE"}},
 	{"K01_polite_stop_thanks", "stop thanks", Match{Kind: OptOut, Word: "STOP"}},
 	{"K01_polite_stop_comma_thank_you", "STOP, thank you", Match{Kind: OptOut, Word: "STOP"}},
@@ -332,7 +332,7 @@ var classifyCases = []struct {
 	{"K04_req_en_halt_em_dash", "HALT — all these ads", Match{Kind: OptOut, Word: "halt"}},
 
 	// K-04: not requests to stop sending: negated, about an order, a
-	// delivery or a service, or "stop"/"end" used otherwise (issue 16).
+	// delivery or a service, or "stop"/"end" used otherwise.
 	{"K04_neg_dont_stop_sending", "don't stop sending", Match{}},
 	{"K04_neg_please_dont_stop_offers", "Please don't stop sending me offers!", Match{}},
 	{"K04_neg_ikke_slutt", "Ikke slutt å sende meg tilbud, de er kjempebra", Match{}},
