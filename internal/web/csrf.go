@@ -45,7 +45,8 @@ const csrfMaxAge = 24 * time.Hour
 const csrfSkew = 2 * time.Minute
 
 // b64 decodes strictly: a last character whose unused bits are not zero is
-// refused, so that each token has one spelling (issue 16 point 10).
+// refused, so that each token has one spelling and its MAC covers every
+// bit of it.
 var b64 = base64.RawURLEncoding.Strict()
 
 // csrfMAC signs a form's action and issue time.

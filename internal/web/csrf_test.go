@@ -13,7 +13,7 @@ import (
 )
 
 // TestCSRFToken: a form's token is signed for its action and its time, and
-// accepted for a day (issue 16 point 13).
+// accepted for a day (the cookieless CSRF defence described in csrf.go).
 func TestCSRFToken(t *testing.T) {
 	t.Parallel()
 	s := testServer(t)
@@ -65,7 +65,7 @@ func flipPadding(s string) string {
 
 // TestCrossSitePostRefused: a POST that the browser says comes from another
 // site, or whose Origin is another host, is refused with 403 before anything
-// is read, even with a valid form token; it changes nothing (issue 16 point 13).
+// is read, even with a valid form token; it changes nothing (invariant 8).
 func TestCrossSitePostRefused(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

@@ -25,7 +25,8 @@ import (
 // TestOneErrorTable walks every line of httpx's error table through both
 // adapters, the API's JSON (httpx.WriteError) and the pages (serveError),
 // and wants the same status from each, the table's code in the JSON, and
-// the pages' words for that code on the page (issue 18 point 2). A line
+// the pages' words for that code on the page: one table decides every
+// error's status and code for the API and the pages alike. A line
 // added to the table without the pages' words fails here, and so does a
 // page that answers another status for the same error. An expired link is
 // 410 on both: it was 422 in the API.

@@ -125,7 +125,7 @@ func TestPreferenceCentre(t *testing.T) {
 
 // TestPreferenceLinkNeverStopsWithdrawal: after 30 days a preference link no
 // longer shows the person's consents, but withdrawing through it works for
-// as long as the contact exists (M-06, issue 16 point 12).
+// as long as the contact exists (M-06; C-05: withdrawal at any time).
 func TestPreferenceLinkNeverStopsWithdrawal(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -200,7 +200,7 @@ func TestPrivacyPages(t *testing.T) {
 
 // TestLinkPaddingBits: a link whose last base64 character differs only in
 // its unused bits reads as the same bytes to a lax decoder; it is refused,
-// so each link has one spelling (issue 16 point 10).
+// so each link has one spelling and its MAC covers every bit of it.
 func TestLinkPaddingBits(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, storetest.SQLite)

@@ -34,7 +34,8 @@ func (tb *testBundle) linksQueued() int64 {
 }
 
 // TestOptOutPages: /optout and /privacy carry the web opt-out form, and the
-// preference centre links to it (M-06, issue 16 point 12).
+// preference centre links to it (M-06: the opt-out is offered on the
+// website too).
 func TestOptOutPages(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, storetest.SQLite)
@@ -65,7 +66,7 @@ func TestOptOutPages(t *testing.T) {
 
 // TestOptOutNoEnumeration: the answer is the same page whatever the number;
 // only a number whose consent lets a message go to it gets a preference
-// link, at most once a day (M-06, issue 16 point 12).
+// link, at most once a day (M-06; invariant 9).
 func TestOptOutNoEnumeration(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

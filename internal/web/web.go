@@ -33,8 +33,8 @@ type Config struct {
 	CSRFKey []byte
 	// Log receives one line per failed (5xx) request; nil discards.
 	Log *slog.Logger
-	// Secure says the public URL is https. The pages set no cookie since
-	// the CSRF defence became cookieless (issue 16), so it changes nothing.
+	// Secure says the public URL is https. The pages set no cookie (the
+	// CSRF defence is cookieless, see csrf.go), so it changes nothing.
 	Secure bool
 	// TrustForwardedFor takes the client address from the last entry of
 	// X-Forwarded-For, for a deployment behind a reverse proxy that sets it.

@@ -290,7 +290,8 @@ func TestOptInFormPage(t *testing.T) {
 			})
 		}
 		// No cookie: inside another site's frame the browser would not send
-		// it back (issue 16 point 13).
+		// it back, and the form must work there (the CSRF defence is
+		// cookieless, csrf.go).
 		req, _ := http.NewRequest(http.MethodGet, tb.srv.URL+"/optin", nil)
 		if c := tb.do(tb.newClient(), req).header.Values("Set-Cookie"); len(c) != 0 {
 			t.Errorf("the form sets cookies: %q", c)
