@@ -257,8 +257,9 @@ func (a *App) inBatches(ctx context.Context, batch func(tx store.Tx, limit int) 
 }
 
 // SettleUnknown ends as failed the messages whose outcome stayed unknown
-// longer than any status webhook can take: every message ends known (issue 4
-// point 4). A late delivered or read webhook still moves them on.
+// longer than any status webhook can take: every message ends known, and
+// none is sent again to find out (reference §6: no idempotency key). A late
+// delivered or read webhook still moves them on.
 func (a *App) SettleUnknown(ctx context.Context) (int64, error) {
 	before := a.now().Add(-a.cfg.UnknownAfter)
 	title := fmt.Sprintf("no status from the platform within %s; not re-sent", days(a.cfg.UnknownAfter))

@@ -42,7 +42,8 @@ type DispatchConfig struct {
 	// (the benchmark's gate latency).
 	OnDecide func(messages int, d time.Duration)
 	// OnSend, when set, is told for each message how long after its decision
-	// committed its request left (the issue's "at most ~100 ms").
+	// committed its request left (the target is at most about 100 ms:
+	// invariant 12, docs/performance.md).
 	OnSend func(sinceDecision time.Duration)
 }
 
@@ -139,7 +140,8 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		return 0, err
 	}
 	// Only one dispatcher runs per campaign: what a crashed one left in
-	// dispatching may have left, so it is never sent again (issue 4 point 4).
+	// dispatching may have left, so it is never sent again (reference §6:
+	// the platform has no idempotency key).
 	// The walk goes on from where the last decisions committed.
 	cursor := ""
 	if err := a.store.Tx(ctx, func(tx store.Tx) error {

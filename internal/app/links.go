@@ -20,7 +20,7 @@ var ErrLinkInvalid = fmt.Errorf("%w: the link is not valid", ErrInvalid)
 
 // b64 is the encoding of every token in a link. It decodes strictly: a last
 // character whose unused bits are not zero is refused, so that a token has
-// one spelling and a MAC is checked over every bit of it (issue 16 point 10).
+// one spelling and a MAC is checked over every bit of it.
 var b64 = base64.RawURLEncoding.Strict()
 
 // sign makes "<kind>.<payload>.<mac>", payload base64url(id|unix expiry).
