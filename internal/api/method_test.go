@@ -16,7 +16,8 @@ import (
 // TestWrongMethod: a route under /api/ asked with a method it does not
 // take answers 405 with Allow listing the methods it takes, in the JSON
 // error shape, with or without a token; a path no route has stays 404
-// (issue 18 point 2). They were all 404 before.
+// (one error shape for every answer the API gives). They were all 404
+// before.
 func TestWrongMethod(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, storetest.SQLite)

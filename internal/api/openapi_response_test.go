@@ -244,10 +244,10 @@ func keys(m map[string]any) []string {
 
 // TestResponsesMatchOpenAPI drives every operation of the OpenAPI document
 // through the real API on both stores and validates each answer, success and
-// error, against the document's schema for that operation and status (issue
-// 16 point 17): a field the schema does not allow, a required one missing, an
-// undocumented status or media type fails. Every operation must be reached
-// with a success at least once.
+// error, against the document's schema for that operation and status, so
+// that the document describes every answer exactly: a field the schema does
+// not allow, a required one missing, an undocumented status or media type
+// fails. Every operation must be reached with a success at least once.
 func TestResponsesMatchOpenAPI(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

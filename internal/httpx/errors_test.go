@@ -37,7 +37,8 @@ var sentinels = map[string]error{
 // TestEverySentinelHasALine: every exported Err… variable declared in
 // internal/app and internal/store has its own line in the error table, so
 // that a new sentinel cannot reach a client as 500 internal, nor take the
-// status of the sentinel it wraps by accident (issue 18 point 2).
+// status of the sentinel it wraps by accident: one table decides every
+// error's status and code, for the API and the pages alike.
 func TestEverySentinelHasALine(t *testing.T) {
 	t.Parallel()
 	for _, pkg := range []string{"app", "store"} {
