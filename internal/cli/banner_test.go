@@ -49,7 +49,7 @@ func (s *syncBuffer) records(t *testing.T) []map[string]any {
 // TestServeLogsJSON: with SAMTYKKE_LOG_FORMAT=json, serve's banner is an
 // INFO record among the others, each request logs one INFO record (method,
 // route, status, duration, request id; no number), and /metrics carries the
-// service's series and passes promtool's lint (issue 16 point 16).
+// service's series and passes promtool's lint (docs/metrics.md; invariant 4).
 func TestServeLogsJSON(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -171,9 +171,10 @@ func TestWhatsappSimDataDirKeepsTemplates(t *testing.T) {
 	}
 }
 
-// TestWhatsappSimLatency answers sends after --latency/--latency-p99 (issue 17
-// point 2), printed at start, each on its own time: 100 sends at once on
-// separate connections are answered in well under 100 × the median.
+// TestWhatsappSimLatency answers sends after --latency/--latency-p99 (the
+// platform's answer time, docs/platform.md), printed at start, each on its
+// own time: 100 sends at once on separate connections are answered in well
+// under 100 × the median.
 func TestWhatsappSimLatency(t *testing.T) {
 	t.Parallel()
 	r := startSimCmd(t, "--latency", "50ms", "--latency-p99", "120ms", "--latency-seed", "9", "--mps", "0", "--pair-every", "0")
