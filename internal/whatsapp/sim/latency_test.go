@@ -17,7 +17,8 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
-// issue17 is the answer-time distribution the tests configure (issue 17 point 2).
+// issue17 is the answer-time distribution the tests configure ("Answer
+// time" in docs/platform.md).
 var issue17 = sim.Latency{Median: 50 * time.Millisecond, P99: 120 * time.Millisecond}
 
 // quantile is the q-quantile of sorted draws (nearest rank).
@@ -131,8 +132,8 @@ func timedSends(t *testing.T, b *testBundle, n int) (time.Duration, []time.Durat
 
 // TestLatencyConcurrent sends 200 templates at once with a median answer time
 // of 50 ms (p99 120 ms): each waits its own draw, side by side, so all are
-// answered in well under 200 × 50 ms (issue 17 point 2: the platform answers
-// many concurrent requests, each in 100-500 ms).
+// answered in well under 200 × 50 ms ("Answer time" in docs/platform.md:
+// the platform answers many concurrent requests, each in 100-500 ms).
 func TestLatencyConcurrent(t *testing.T) {
 	t.Parallel()
 	b := setup(t, func(c *sim.Config) {

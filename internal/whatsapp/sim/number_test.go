@@ -40,7 +40,7 @@ var fromSpellings = []struct {
 
 // TestInboundFromSpellings_7 posts /_sim/inbound with each spelling: the
 // answer, the webhook's contact and the message's from carry the right wa_id,
-// never the country code prefixed twice (issue 16 point 5).
+// never the country code prefixed twice (reference §7; N-01).
 func TestInboundFromSpellings_7(t *testing.T) {
 	t.Parallel()
 	for _, tt := range fromSpellings {
