@@ -303,7 +303,7 @@ type Tx interface {
 	// decided before is left as it is, and must not be sent again.
 	DecideMessages(ctx context.Context, c campaign.Campaign, ds []Decision, at time.Time) ([]string, error)
 	// RecordResults records send outcomes. A message put back to queued by a
-	// counted retry fails for good on its maxAttempts-th (issue 4 point 4);
+	// counted retry fails for good on its maxAttempts-th (reference §2.2);
 	// one put back by its recipient's pair rate limit is due again after a
 	// growing wait, and fails on its PairLimitTries-th.
 	RecordResults(ctx context.Context, rs []Result, at time.Time, maxAttempts int) error

@@ -64,7 +64,8 @@ func TestStatisticsFollowGrowth(t *testing.T) {
 // TestTokenBucketSharedByReplicas: two replicas (two stores, two connection
 // pools, one database) taking from one sending number's bucket as fast as
 // they can get no more than its burst plus its rate over the time they took
-// (issue 4 point 3).
+// (reference §3.1: the rate is the sending number's, however many replicas
+// send).
 func TestTokenBucketSharedByReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

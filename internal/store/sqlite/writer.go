@@ -10,7 +10,8 @@ import (
 
 // writer hands out the single writer connection one transaction at a time,
 // urgent ones first: a withdrawal waits for the transaction in progress, not
-// for every batch queued behind it (K-06; issue 4 point 7's opt-out latency).
+// for every batch queued behind it (K-06; the opt-out latency in
+// docs/performance.md).
 type writer struct {
 	mu             sync.Mutex
 	held           bool

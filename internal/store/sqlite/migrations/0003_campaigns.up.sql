@@ -23,7 +23,8 @@ ALTER TABLE messages ADD COLUMN campaign_id TEXT NOT NULL DEFAULT '';
 -- statement
 ALTER TABLE messages ADD COLUMN decided_at INTEGER NOT NULL DEFAULT 0;
 -- statement
--- At most one message per contact and campaign, whatever crashes (issue 4 point 4).
+-- At most one message per contact and campaign, whatever crashes: the
+-- platform has no idempotency key (reference §6).
 CREATE UNIQUE INDEX messages_campaign_contact ON messages (campaign_id, contact_id) WHERE campaign_id <> '';
 -- statement
 CREATE INDEX messages_campaign_status ON messages (campaign_id, status, contact_id);
