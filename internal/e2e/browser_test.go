@@ -61,7 +61,8 @@ func browser(t *testing.T) context.Context {
 
 // TestBrowserOptInConfirmWithdraw: a person fills the opt-in form in a real
 // browser, confirms from their WhatsApp (the simulator) and withdraws in the
-// preference centre (issue 3 point 7).
+// preference centre (C-08: nothing ticked; C-05: withdrawing is as easy
+// as consenting).
 func TestBrowserOptInConfirmWithdraw(t *testing.T) {
 	t.Parallel()
 	ctx := browser(t)
@@ -152,8 +153,9 @@ func TestBrowserOptInConfirmWithdraw(t *testing.T) {
 
 // TestBrowserEmbeddedOptIn: the opt-in form works inside another site's
 // frame, where the browser sends no SameSite cookie, and a form on another
-// site that posts to samtykke is refused and changes nothing (issue 16
-// point 13). localhost and 127.0.0.1 are different sites to the browser.
+// site that posts to samtykke is refused and changes nothing (the cookieless
+// CSRF defence of internal/web/csrf.go; invariant 8). localhost and
+// 127.0.0.1 are different sites to the browser.
 func TestBrowserEmbeddedOptIn(t *testing.T) {
 	t.Parallel()
 	ctx := browser(t)

@@ -129,7 +129,7 @@ func (h *harness) finished(c campaign.Campaign) app.CampaignView {
 
 // TestCampaignOptOutsMidCampaign runs a campaign of thousands at full speed
 // while opt-outs arrive; once a withdrawal commits, no later decision sends
-// to that contact (invariant 1, 2; K-06; issue 4 point 5).
+// to that contact (invariants 1 and 2; K-06).
 func TestCampaignOptOutsMidCampaign(t *testing.T) {
 	t.Parallel()
 	const n, stoppers = 2000, 150
@@ -207,7 +207,8 @@ func TestCampaignOptOutsMidCampaign(t *testing.T) {
 }
 
 // TestSeveralSendingNumbers: two campaigns on two sending numbers run side
-// by side, each paced by its own bucket (issue 4 point 3).
+// by side, each paced by its own bucket (reference §3.1: the limit is per
+// business number).
 func TestSeveralSendingNumbers(t *testing.T) {
 	t.Parallel()
 	const n, rate = 300, 300
@@ -270,7 +271,7 @@ func TestSeveralSendingNumbers(t *testing.T) {
 // TestCampaignRetries: only what the platform calls retryable is tried again,
 // each time through the gate; the number's own rate limit uses no attempt,
 // and a message that keeps failing gives up at the limit with the platform's
-// reason (issue 4 point 4).
+// reason (reference §2.2).
 func TestCampaignRetries(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -365,7 +366,8 @@ func TestCampaignRetries(t *testing.T) {
 
 // TestCampaignSliceStoppedWhileSending: when the job's context ends while a
 // batch is on its way, the requests that left are still recorded as sent,
-// not left sending to end as unknown (issue 4 point 4).
+// not left sending to end as unknown (reference §6: only a request that
+// may have been accepted is unknown).
 func TestCampaignSliceStoppedWhileSending(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -446,7 +448,7 @@ func startActingWhileSending(t *testing.T, b storetest.Backend, n, batch int, ac
 // TestCampaignPausedMidwayAndResumed: a pause while a campaign sends stops it
 // within a batch or two, leaves nothing in flight, and sends nothing while
 // paused; resumed, it goes on from where it stopped and reaches everyone
-// exactly once (issue 4 point 1).
+// exactly once.
 func TestCampaignPausedMidwayAndResumed(t *testing.T) {
 	t.Parallel()
 	const n, batch = 400, 50
@@ -485,8 +487,7 @@ func TestCampaignPausedMidwayAndResumed(t *testing.T) {
 
 // TestCampaignWaitsForItsScheduleAndWindow: nothing is decided or sent
 // before a campaign's scheduled time, nor outside its daily send window in
-// Oslo time; the dispatcher says how long to wait, and sends once both allow
-// (issue 4 point 1).
+// Oslo time; the dispatcher says how long to wait, and sends once both allow.
 func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
 	t.Parallel()
 	const n = 120
@@ -534,8 +535,8 @@ func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
 // simulator that refuses anything faster (130429), a campaign is paced by
 // its token bucket: it takes as long as the rate says, meets no rate limit,
 // decides no batch bigger than the tokens in hand, and a decided message
-// leaves right after its decision, not after waiting for tokens (issue 4
-// points 2 and 3; reference §3.1).
+// leaves right after its decision, not after waiting for tokens (G-06;
+// invariant 12; reference §3.1).
 func TestCampaignKeepsToItsRate(t *testing.T) {
 	t.Parallel()
 	const n, rate = 240, 80
@@ -583,7 +584,8 @@ func TestCampaignKeepsToItsRate(t *testing.T) {
 
 // TestCampaignFillsEachPersonsTemplate: each person gets the template in
 // their own language when the campaign has it, else in bokmål, with their
-// first name as its parameter, or "-" when none is kept (issue 4 point 1).
+// first name as its parameter, or "-" when none is kept (P-03: only the
+// fields the purpose declares).
 func TestCampaignFillsEachPersonsTemplate(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -672,8 +674,7 @@ func TestCampaignFillsEachPersonsTemplate(t *testing.T) {
 
 // TestCampaignCancelledMidway: a cancel while a campaign sends stops it
 // within a batch or two; what was not sent is counted as skipped, "campaign
-// cancelled", nothing is left in flight, and nothing more is ever sent
-// (issue 4 point 1).
+// cancelled", nothing is left in flight, and nothing more is ever sent.
 func TestCampaignCancelledMidway(t *testing.T) {
 	t.Parallel()
 	const n, batch = 400, 50
@@ -707,7 +708,7 @@ func TestCampaignCancelledMidway(t *testing.T) {
 // TestCampaignBacksOffWhenRateLimited: the platform's 130429 stops the
 // campaign's slice at once and asks to be run again after a wait, instead of
 // sending on into the limit; the refused message is tried again and sent,
-// using no attempt (issue 4 point 3; reference §3.1).
+// using no attempt (reference §3.1, §2.2).
 func TestCampaignBacksOffWhenRateLimited(t *testing.T) {
 	t.Parallel()
 	const n, batch = 400, 50
@@ -775,7 +776,7 @@ func TestMessagesKeptForTheirRetention(t *testing.T) {
 // TestAmbiguousSendSettledByItsWebhook: the platform accepts a message and
 // the connection drops before its answer: the message is unknown, never sent
 // again, and its status webhooks (matched by our id) settle it, with the
-// platform's message id that only they could tell (issue 4 points 4 and 6).
+// platform's message id that only they could tell (reference §6, §4.6).
 func TestAmbiguousSendSettledByItsWebhook(t *testing.T) {
 	t.Parallel()
 	const n = 40

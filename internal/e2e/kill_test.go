@@ -85,7 +85,8 @@ func runChild() int {
 
 // TestCampaignSurvivesKill9 kills the dispatching process with SIGKILL in
 // the middle of a campaign; a fresh worker resumes it. No contact gets two
-// requests, and every message ends in a known state (issue 4 points 4, 5).
+// requests, and every message ends in a known state (invariant 2; reference
+// §6: the platform has no idempotency key).
 func TestCampaignSurvivesKill9(t *testing.T) {
 	t.Parallel()
 	t.Run("instant answers", func(t *testing.T) { t.Parallel(); killMidCampaign(t, 0) })

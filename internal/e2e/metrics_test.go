@@ -72,8 +72,7 @@ func series(t *testing.T, reg *prometheus.Registry, name string, labels ...strin
 // 131050) through the app, and checks that each counter moved by what
 // happened with the right labels, that the queue's depth is read when
 // scraped, and that the exposition passes promtool's lint with no label
-// value that names a person (issue 16 point 16; K-01, M-11, DESIGN
-// invariant 4).
+// value that names a person (docs/metrics.md; K-01, M-11, invariant 4).
 func TestMetricsFollowTheFlow(t *testing.T) {
 	t.Parallel()
 	h := startOpts(t, storetest.SQLite, func(s *sim.Config, a *app.Config) {

@@ -45,7 +45,7 @@ func TestShopQRFlow(t *testing.T) {
 		t.Fatalf("an unticked purpose was granted")
 	}
 	// A tampered link is refused, and so is one whose last character differs
-	// only in its unused bits (issue 16 point 10).
+	// only in its unused bits: a link has one spelling.
 	bad := link[1][:len(link[1])-2] + "AA"
 	if _, err := h.app.RequestOptIn(h.ctx, app.OptInRequest{LinkToken: bad, Purposes: []string{"news"}, AgeConfirmed: true}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("tampered link: %v", err)
@@ -242,7 +242,7 @@ func TestOptInRefusals(t *testing.T) {
 // /privacy. A number with a consent gets a utility template with a fresh
 // preference link; withdrawing all there stops the gate, and still does a
 // month after the link's view expired. An unknown number gets the same page
-// and nothing (M-06, issue 16 point 12).
+// and nothing (M-06; C-05: withdrawal at any time).
 func TestWebOptOut(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

@@ -129,8 +129,8 @@ func (h *harness) lastEvent(id string) app.HistoryEvent {
 // TestBSUIDFromEveryMessage: the BSUID is recorded beside the number from
 // any message or status that names both, not only from a keyword, so that a
 // STOPP carrying the BSUID alone reaches a person whose earlier messages
-// were ordinary ones; no contact is made for an ordinary message (issue 16
-// point 2; reference §7; C-05, K-06).
+// were ordinary ones; no contact is made for an ordinary message
+// (reference §7; C-05, K-06).
 func TestBSUIDFromEveryMessage(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -190,8 +190,8 @@ func TestBSUIDFromEveryMessage(t *testing.T) {
 // the BSUID) and reaches the number as soon as a message or a status names
 // that BSUID with it: the contact's consent is withdrawn with an objection in
 // its ledger, and the number is suppressed, so that a later opt-in counts
-// only once the person writes JA from that number (issue 16 point 2;
-// reference §7; C-05, R-08, G-02).
+// only once the person writes JA from that number (reference §7; C-05,
+// R-08, G-02).
 func TestBSUIDOnlyStoppHeldUntilTheNumber(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

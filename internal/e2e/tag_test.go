@@ -21,7 +21,8 @@ import (
 
 // TestCampaignByTags: a campaign narrowed by tags reaches, through the queue
 // and the Cloud API, exactly the consenting contacts that carry any of its
-// tags (issue 4 point 1).
+// tags (G-01: only contacts with a consent; tags narrow the audience,
+// never widen it).
 func TestCampaignByTags(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

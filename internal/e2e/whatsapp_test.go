@@ -49,7 +49,7 @@ func (h *harness) contactID(phone string) string {
 func (h *harness) textsTo(phone string) []sim.Message { return h.sim.Messages(phone) }
 
 // TestOptInConfirmGateStopp: the whole double opt-in and opt-out over the
-// simulator, on both stores (issue 3 point 7; C-04, K-01, K-05, K-06).
+// simulator, on both stores (C-04, K-01, K-05, K-06).
 func TestOptInConfirmGateStopp(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -386,7 +386,7 @@ func TestOldWebhookIgnored(t *testing.T) {
 // (131026) twice in a row, with nothing delivered between, is marked not
 // reachable, and the next campaign skips it with that reason; a number with
 // one such failure is still sent to, and a message from the person ends the
-// mark (P-04, issue 16 point 12).
+// mark (P-04; reference §2.2, code 131026).
 func TestUnreachableNumberSkipped(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
