@@ -24,8 +24,8 @@ const floorWorkers = 4
 
 // floorMax is the tight client's accept rate when each message also costs
 // the two writes no design of dispatch may skip: its decision committed
-// before its request leaves (issue 4, point 2) and its outcome after (point
-// 4). The rows go to a table of their own, a batch a statement, with nothing
+// before its request leaves (G-06) and its outcome after (reference §6).
+// The rows go to a table of their own, a batch a statement, with nothing
 // else: no gate, no lock, no ledger, no encryption. Measured in the same run
 // as simMax, floorMax/simMax bounds the ratio any implementation can reach on
 // this machine with this database. It sends about n messages, whole batches,
