@@ -55,7 +55,7 @@ func (l *logBuffer) String() string {
 // TestRequestLog: at the default level (INFO), in the production format
 // (JSON), each request logs one line with its method, route pattern, status,
 // duration and request id; never the path's values or the query, which hold
-// tokens and numbers (DESIGN invariant 4). A usable X-Request-Id is honoured
+// tokens and numbers (invariant 4). A usable X-Request-Id is honoured
 // and sent back; anything else (a number among them) is replaced.
 func TestRequestLog(t *testing.T) {
 	t.Parallel()

@@ -8,7 +8,7 @@
 // scraped. docs/metrics.md lists them with the alerts to set.
 //
 // Every label value comes from a small fixed set: no id of a person, no
-// number, no token (DESIGN invariant 4).
+// number, no token (invariant 4, docs/invariants.md).
 package metrics
 
 import (

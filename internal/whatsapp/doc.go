@@ -5,8 +5,8 @@
 // typed errors that classify every Graph error code into a retry class, the
 // webhook payload types, and the X-Hub-Signature-256 helpers.
 //
-// Section numbers in comments (§1.6, §2.2, …) refer to
-// shared/reference/whatsapp-cloud-api.md, the platform facts this package follows.
+// Section numbers in comments (§1.6, §2.2, …) are those of docs/platform.md,
+// the platform facts this package follows.
 //
 // # Retrying sends
 //

@@ -26,7 +26,7 @@
 //	POST   /_sim/reset               forget messages, users, faults and counters
 //	GET    /_sim/stats               counters
 //
-// Section numbers (§…) refer to shared/reference/whatsapp-cloud-api.md.
-// Where that reference is unsure, the simulator's choice is documented at the
-// place it is made.
+// Section numbers (§…) are those of docs/platform.md, which restates the
+// project's note on the platform with the same numbers. Where it is unsure,
+// the simulator's choice is documented at the place it is made.
 package sim
