@@ -180,14 +180,11 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ app.Actor) er
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ app.Actor) error {
-	st := s.app.Store()
-	if err := st.Ping(r.Context()); err != nil {
-		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "database unreachable")
+	backend, err := s.app.Ready(r.Context())
+	if err != nil {
+		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "%s", strings.TrimPrefix(err.Error(), "not ready: "))
 	}
-	if ok, err := st.SchemaCurrent(r.Context()); err != nil || !ok {
-		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "database schema is behind; run samtykke migrate")
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "backend": st.Backend()})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "backend": backend})
 	return nil
 }
 

@@ -132,15 +132,20 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	return a
 }
 
-// Configure changes the configuration before the app serves; wiring uses it
-// for what is known only once the server listens.
-func (a *App) Configure(fn func(*Config)) {
-	fn(&a.cfg)
-	a.watch()
+// Ready reports whether the app can serve: its database answers and its
+// schema is current. backend names the database.
+func (a *App) Ready(ctx context.Context) (backend string, err error) {
+	if err := a.store.Ping(ctx); err != nil {
+		return a.store.Backend(), fmt.Errorf("%w: database unreachable", ErrNotReady)
+	}
+	if ok, err := a.store.SchemaCurrent(ctx); err != nil || !ok {
+		return a.store.Backend(), fmt.Errorf("%w: the database schema is behind; run samtykke migrate", ErrNotReady)
+	}
+	return a.store.Backend(), nil
 }
 
-// Store is the store the app works on.
-func (a *App) Store() store.Store { return a.store }
+// ErrNotReady is returned by Ready when the app cannot serve.
+var ErrNotReady = errors.New("not ready")
 
 func (a *App) now() time.Time { return a.NowFunc().UTC().Truncate(time.Microsecond) }
 

@@ -37,7 +37,10 @@ var (
 	marketer   = app.Actor{ID: "t-mkt", Name: "marketing", Role: staff.Marketer}
 )
 
-func setup(t testing.TB, b storetest.Backend) *bundle {
+func setup(t testing.TB, b storetest.Backend) *bundle { return setupWith(t, b, app.Config{}) }
+
+// setupWith is setup with more of the app's configuration.
+func setupWith(t testing.TB, b storetest.Backend, cfg app.Config) *bundle {
 	t.Helper()
 	master := make([]byte, vault.KeySize)
 	_, _ = rand.Read(master)
@@ -46,7 +49,8 @@ func setup(t testing.TB, b storetest.Backend) *bundle {
 		t.Fatal(err)
 	}
 	s := b.Open(t)
-	a := app.New(s, v, app.Config{PublicURL: "https://butikk.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg.PublicURL = "https://butikk.example"
+	a := app.New(s, v, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tb := &bundle{ctx: context.Background(), app: a, store: s, b: b, vault: v, now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
 	a.NowFunc = func() time.Time { return tb.now }
 	return tb

@@ -40,10 +40,9 @@ func TestObservedOnlyOnceCommitted(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setup(t, b)
-		tb.seed(t)
 		reg := prometheus.NewRegistry()
-		tb.app.Configure(func(c *app.Config) { c.Observer = metrics.New(reg, nil, nil) })
+		tb := setupWith(t, b, app.Config{Observer: metrics.New(reg, nil, nil)})
+		tb.seed(t)
 
 		bad := confirmed("+4791234568")
 		bad.Subject = app.Subject{ContactID: "no-such-contact"}

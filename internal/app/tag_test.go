@@ -39,8 +39,7 @@ func TestContactTags(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setup(t, b)
-		tb.app.Configure(func(c *app.Config) { c.Tags = declaredTags })
+		tb := setupWith(t, b, app.Config{Tags: declaredTags})
 		tb.seed(t)
 		ctx := tb.ctx
 
@@ -144,8 +143,7 @@ func TestCampaignTags(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setup(t, b)
-		tb.app.Configure(func(c *app.Config) { c.Tags = declaredTags })
+		tb := setupWith(t, b, app.Config{Tags: declaredTags})
 		tb.seed(t)
 		c := campaign.Campaign{Name: "Vårsalg", Purpose: "offers", Language: "nb", Template: campaign.Template{Name: "spring_sale",
 			Languages: map[string]campaign.Variant{"nb": {Body: "Butikken AS har salg. https://butikk.example/privacy. Svar STOPP for å melde deg av."}}}}

@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -31,7 +30,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samtykke/samtykke/internal/app"
@@ -40,21 +38,21 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/queue"
+	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
-	"github.com/samtykke/samtykke/internal/store/postgres"
-	"github.com/samtykke/samtykke/internal/store/sqlite"
 	"github.com/samtykke/samtykke/internal/vault"
-	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
 // DispatchConfig is the dispatch scenario.
 type DispatchConfig struct {
-	N           int      // contacts in the campaign
-	Backends    []string // "sqlite", "postgres"
-	PostgresURL string   // server for the postgres backend; a fresh schema is made in it
-	Webhooks    bool     // the simulator sends sent and delivered statuses for every message
+	N        int      // contacts in the campaign
+	Backends []string // "sqlite", "postgres"
+	// Open makes a fresh, migrated database of a backend for one run: the
+	// command layer's choice of backend, not the benchmark's.
+	Open        func(ctx context.Context, backend string) (Database, error)
+	Webhooks    bool // the simulator sends sent and delivered statuses for every message
 	OptOutEvery time.Duration
 	Batch       int       // messages decided per transaction (default app.DefaultBatch of the backend)
 	Progress    io.Writer // progress lines; nil for none
@@ -77,6 +75,18 @@ type DispatchConfig struct {
 
 // ceilingMode is a run against the platform's own limit (MPS set).
 func (c DispatchConfig) ceilingMode() bool { return c.MPS > 0 }
+
+// Database is a fresh database for one run.
+type Database struct {
+	Store store.Store
+	// Exec runs SQL on the database beneath the store's API (the floor's
+	// rows are not samtykke's); First is how its placeholders are numbered,
+	// as sqlstore.PlaceholderRows takes it.
+	Exec  func(ctx context.Context, q string, args ...any) error
+	First int
+	// Close closes the store and drops what the run made.
+	Close func()
+}
 
 // DispatchResult is what one backend measured.
 type DispatchResult struct {
@@ -183,11 +193,12 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		cfg.Batch = app.DefaultBatch(backend)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, cleanup, err := openStore(ctx, backend, cfg.PostgresURL)
+	db, err := cfg.Open(ctx, backend)
 	if err != nil {
 		return res, err
 	}
-	defer cleanup()
+	defer db.Close()
+	st := db.Store
 	master := make([]byte, vault.KeySize)
 	_, _ = rand.Read(master)
 	v, _ := vault.New(master)
@@ -230,7 +241,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	var gateMsgs int
 	var toSend []float64
 	var firstAnswer, lastAnswer time.Time
-	a := app.New(st, v, app.Config{PublicURL: base, WhatsApp: client, Senders: clients[1:], Dispatch: app.DispatchConfig{
+	ac := app.Config{PublicURL: base, WhatsApp: client, Senders: clients[1:], Dispatch: app.DispatchConfig{
 		Rate: rate, Burst: burst, Batch: cfg.Batch,
 		OnSend: func(d time.Duration) {
 			now := time.Now()
@@ -247,10 +258,14 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 			gate = append(gate, float64(d.Microseconds())/1000)
 			gateMsgs += n
 			gateMu.Unlock()
-		}}}, log)
-	mux := http.NewServeMux()
-	(&webhook.Handler{App: a, AppSecret: appSecret, VerifyToken: "bench", Log: log}).Register(mux)
-	srv := &http.Server{Handler: mux}
+		}}}
+	// The same assembly as serve's, metrics and all: what is measured is what runs.
+	assembled, err := server.New(st, v, server.Config{App: ac, AppSecret: appSecret, VerifyToken: "bench", Log: log})
+	if err != nil {
+		return res, err
+	}
+	a := assembled.App
+	srv := &http.Server{Handler: assembled.Handler}
 	go srv.Serve(ln) //nolint:errcheck
 	defer srv.Close()
 
@@ -265,7 +280,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	if cfg.ceilingMode() {
 		// The baseline is the platform's ceiling: what the numbers may send.
 		res.SimMaxPerSec = cfg.MPS * float64(cfg.Numbers)
-	} else if err := measureBaseline(ctx, cfg, backend, st, client, &res); err != nil {
+	} else if err := measureBaseline(ctx, cfg, backend, db, client, &res); err != nil {
 		return res, err
 	}
 
@@ -388,7 +403,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		}
 		res.StatusLagSeconds = time.Since(done).Seconds()
 	}
-	total, db := campaignCPU()
+	total, dbCPU := campaignCPU()
 	res.SimCPUPerMsgUs, res.IdlePct = perMessageUs(pidsCPU(simPIDs)-simCPU, int(res.Sent)), idle()
 	res.CPUBudgetUs = float64(runtime.NumCPU())*1e6/(0.75*res.SimMaxPerSec) - res.SimCPUPerMsgUs
 	res.Seconds = elapsed.Seconds()
@@ -397,7 +412,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		res.SustainedPerSec = float64(len(toSend)-1) / span.Seconds()
 	}
 	res.Ratio = res.MsgPerSec / res.SimMaxPerSec
-	res.CPUPerMsgUs, res.DBCPUPerMsgUs = perMessageUs(total, int(res.Sent)), perMessageUs(db, int(res.Sent))
+	res.CPUPerMsgUs, res.DBCPUPerMsgUs = perMessageUs(total, int(res.Sent)), perMessageUs(dbCPU, int(res.Sent))
 	res.GateP50ms, res.GateP99ms = percentile(gate, 50), percentile(gate, 99)
 	res.DecideToSendP50ms, res.DecideToSendP99ms = percentile(toSend, 50), percentile(toSend, 99)
 	if gateMsgs > 0 {
@@ -485,47 +500,6 @@ func benchHTTPClient() *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: tr}
 }
 
-func openStore(ctx context.Context, backend, pgURL string) (store.Store, func(), error) {
-	switch backend {
-	case "sqlite":
-		dir, err := os.MkdirTemp("", "samtykke-bench-")
-		if err != nil {
-			return nil, nil, err
-		}
-		st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
-		if err == nil {
-			err = st.Migrate(ctx)
-		}
-		return st, func() { st.Close(); os.RemoveAll(dir) }, err
-	case "postgres":
-		conn, err := pgx.Connect(ctx, pgURL)
-		if err != nil {
-			return nil, nil, err
-		}
-		schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			conn.Close(ctx)
-			return nil, nil, err
-		}
-		sep := "?"
-		if strings.Contains(pgURL, "?") {
-			sep = "&"
-		}
-		st, err := postgres.Open(ctx, pgURL+sep+"search_path="+schema)
-		if err == nil {
-			err = st.Migrate(ctx)
-		}
-		return st, func() {
-			if st != nil {
-				st.Close()
-			}
-			_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			conn.Close(context.Background())
-		}, err
-	}
-	return nil, nil, fmt.Errorf("unknown backend %q", backend)
-}
-
 // simOptions is how a simulator process is run.
 type simOptions struct {
 	webhook, statuses   string
@@ -566,13 +540,13 @@ func startSim(exe string, o simOptions) (url string, pid int, stop func(), err e
 // measureBaseline measures, in the same run, the simulator's accept rate
 // for a tight client that does nothing else, and the floor: that client
 // when each message is also written twice.
-func measureBaseline(ctx context.Context, cfg DispatchConfig, backend string, st store.Store, client *whatsapp.Client, res *DispatchResult) error {
+func measureBaseline(ctx context.Context, cfg DispatchConfig, backend string, db Database, client *whatsapp.Client, res *DispatchResult) error {
 	res.SimMaxPerSec = simMax(ctx, client, min(cfg.N, 50000), cfg.Batch)
 	cfg.logf("%s: simulator accepts %.0f msg/s from a tight client", backend, res.SimMaxPerSec)
 	floorCPU := cpuFrom(backend)
 	var floorSent int
 	var err error
-	if res.FloorPerSec, floorSent, err = floorMax(ctx, st, client, min(cfg.N, 50000), cfg.Batch); err != nil {
+	if res.FloorPerSec, floorSent, err = floorMax(ctx, db, client, min(cfg.N, 50000), cfg.Batch); err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
 	total, _ := floorCPU()

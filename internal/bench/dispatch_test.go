@@ -39,8 +39,17 @@ func TestDispatchScenario(t *testing.T) {
 		if b.Name == "postgres" {
 			n = 2000
 		}
+		open := func(context.Context, string) (bench.Database, error) {
+			st := b.Open(t)
+			first := 1
+			if b.Name == "sqlite" {
+				first = 0
+			}
+			return bench.Database{Store: st, First: first, Close: func() {},
+				Exec: func(_ context.Context, q string, args ...any) error { return b.Exec(t, st, q, args...) }}, nil
+		}
 		rs, err := bench.Dispatch(context.Background(), bench.DispatchConfig{N: n, Backends: []string{b.Name},
-			Webhooks: webhooks, Executable: os.Args[0], PostgresURL: storetest.PostgresURL()})
+			Webhooks: webhooks, Executable: os.Args[0], Open: open})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,9 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/samtykke/samtykke/internal/store"
-	"github.com/samtykke/samtykke/internal/store/postgres"
-	"github.com/samtykke/samtykke/internal/store/sqlite"
 	"github.com/samtykke/samtykke/internal/store/sqlstore"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -30,11 +27,8 @@ const floorWorkers = 4
 // as simMax, floorMax/simMax bounds the ratio any implementation can reach on
 // this machine with this database. It sends about n messages, whole batches,
 // and says how many.
-func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n, floorBatch int) (perSec float64, sent int, err error) {
-	exec, first, err := rawExec(st)
-	if err != nil {
-		return 0, 0, err
-	}
+func floorMax(ctx context.Context, db Database, c *whatsapp.Client, n, floorBatch int) (perSec float64, sent int, err error) {
+	exec, first := db.Exec, db.First
 	if err := exec(ctx, `CREATE TABLE bench_floor (id TEXT PRIMARY KEY, status TEXT NOT NULL, wamid TEXT)`); err != nil {
 		return 0, 0, err
 	}
@@ -85,23 +79,4 @@ func floorMax(ctx context.Context, st store.Store, c *whatsapp.Client, n, floorB
 	}
 	sent = int(batches) * floorBatch
 	return float64(sent) / time.Since(start).Seconds(), sent, nil
-}
-
-// rawExec runs SQL on the store's database beneath its API: the floor's
-// rows are not samtykke's. first is how its placeholders are numbered, as
-// sqlstore.PlaceholderRows takes it: SQLite binds anonymous ones fastest.
-func rawExec(st store.Store) (exec func(ctx context.Context, q string, args ...any) error, first int, err error) {
-	switch s := st.(type) {
-	case *postgres.Store:
-		return func(ctx context.Context, q string, args ...any) error {
-			_, err := s.Pool().Exec(ctx, q, args...)
-			return err
-		}, 1, nil
-	case *sqlite.Store:
-		return func(ctx context.Context, q string, args ...any) error {
-			_, err := s.Writer().ExecContext(ctx, q, args...)
-			return err
-		}, 0, nil
-	}
-	return nil, 0, fmt.Errorf("floor: no raw access to a %T", st)
 }

@@ -58,7 +58,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if *latency > 0 && *latencyP99 == 0 {
 		*latencyP99 = *latency * 12 / 5 // the platform's 250 ms median, 600 ms p99
 	}
-	cfg := bench.DispatchConfig{N: *n, PostgresURL: url, Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
+	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(url), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
 		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers}
 	for _, b := range strings.Split(*backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {

@@ -202,8 +202,14 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 		st.Close()
 		return nil, err
 	}
-	a := app.New(st, v, app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags}, log)
-	return &system{store: st, vault: v, app: a, keyCreated: created}, nil
+	return &system{store: st, vault: v, app: app.New(st, v, appConfig(cfg), log), keyCreated: created}, nil
+}
+
+// appConfig is the app's configuration that every command shares; serve
+// adds the WhatsApp side, the notifiers and the pacing.
+func appConfig(cfg config.Config) app.Config {
+	return app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
+		BusinessName: cfg.BusinessName}
 }
 
 func fail(e env, format string, a ...any) int {

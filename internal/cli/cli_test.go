@@ -26,6 +26,7 @@ import (
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
@@ -313,7 +314,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("GET tags = %s; want the declared vip", body)
 	}
 	// The built-in simulator answers on our own address (no Cloud API token set).
-	wa, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: base + simPrefix, Token: "local", PhoneNumberID: sim.DefaultPhoneNumberID})
+	wa, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: base + server.SimGraphPrefix, Token: "local", PhoneNumberID: sim.DefaultPhoneNumberID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,23 +14,19 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/samtykke/samtykke/internal/api"
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
-	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/keyword"
-	"github.com/samtykke/samtykke/internal/metrics"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
+	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/web"
-	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
@@ -83,7 +79,7 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		}
 		ch.sim, ch.sink = s, &notify.Sink{}
 		ch.businessNumber = s.DisplayNumber()
-		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = base+simPrefix, "simulator", s.PhoneNumberID()
+		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = base+server.SimGraphPrefix, "simulator", s.PhoneNumberID()
 		clientCfg.Version = ""
 	}
 	c, err := whatsapp.NewClient(clientCfg)
@@ -156,25 +152,27 @@ func runServe(ctx context.Context, e env, args []string) int {
 		log.Info("created a new master key file with mode 0600; back it up: without it the data cannot be read",
 			"data_dir", cfg.DataDir)
 	}
-	a := sys.app
-	a.Configure(func(c *app.Config) {
-		c.BusinessNumber, c.PublicURL, c.WhatsApp, c.Keywords, c.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
-		c.Dispatch.Rate, c.Senders = float64(cfg.WhatsApp.MPS), ch.more
-		c.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
-		c.UnknownAfter = time.Duration(cfg.UnknownAfterDays) * 24 * time.Hour
-		c.Dispatch.MaxAttempts = cfg.SendAttempts
-		c.Dispatch.MaxInFlight = cfg.WhatsApp.MaxInFlight
-		if ch.sink != nil {
-			c.SMS, c.Email = ch.sink, ch.sink
-		}
-		if cfg.SMTP.Addr != "" {
-			c.Email = notify.SMTP{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}
-		}
-	})
-
+	ac := appConfig(cfg)
+	ac.BusinessNumber, ac.PublicURL, ac.WhatsApp, ac.Keywords, ac.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
+	ac.Dispatch.Rate, ac.Senders = float64(cfg.WhatsApp.MPS), ch.more
+	ac.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
+	ac.UnknownAfter = time.Duration(cfg.UnknownAfterDays) * 24 * time.Hour
+	ac.Dispatch.MaxAttempts = cfg.SendAttempts
+	ac.Dispatch.MaxInFlight = cfg.WhatsApp.MaxInFlight
+	if ch.sink != nil {
+		ac.SMS, ac.Email = ch.sink, ch.sink
+	}
+	if cfg.SMTP.Addr != "" {
+		ac.Email = notify.SMTP{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Configure(func(c *app.Config) { c.Observer = metrics.New(reg, sys.store, log) })
+	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac, Web: web.Config{BusinessName: cfg.BusinessName},
+		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg, Log: log})
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	a := assembled.App
 	replica := cfg.ReplicaID
 	if replica == "" {
 		replica, _ = os.Hostname()
@@ -183,25 +181,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}
-
-	apiServer := api.New(a, log, reg)
-	mux := http.NewServeMux()
-	apiServer.Register(mux)
-	(&webhook.Handler{App: a, AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Log: log}).Register(mux)
-	pages, err := web.New(a, web.Config{BusinessName: cfg.BusinessName, CSRFKey: sys.vault.CSRFKey(), Log: log,
-		Secure: strings.HasPrefix(cfg.PublicURL, "https://")})
-	if err != nil {
-		return fail(e, "pages: %v", err)
-	}
-	pages.Register(mux)
-	if ch.sim != nil {
-		mountSim(mux, ch.sim)
-		mux.HandleFunc("GET /_sim/notify", func(w http.ResponseWriter, _ *http.Request) {
-			httpx.WriteJSON(w, http.StatusOK, map[string]any{"sent": ch.sink.Sent()})
-		})
-	}
 	srv := &http.Server{
-		Handler:           httpx.Middleware(log, apiServer.Observe, mux),
+		Handler:           assembled.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -19,17 +19,6 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
-// simPrefix is where serve mounts the in-process simulator's Cloud API paths.
-const simPrefix = "/_sim/graph"
-
-// mountSim puts the simulator on mux: its control endpoints under /_sim/ and
-// its Cloud API send path under /_sim/graph/.
-func mountSim(mux *http.ServeMux, s *sim.Server) {
-	h := s.Handler()
-	mux.Handle("/_sim/", h)
-	mux.Handle(simPrefix+"/", http.StripPrefix(simPrefix, h))
-}
-
 // runSim is `samtykke whatsapp-sim`: the simulator on its own address.
 func runSim(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "whatsapp-sim")

@@ -21,12 +21,12 @@ import (
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
+	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/vault"
 	"github.com/samtykke/samtykke/internal/web"
-	"github.com/samtykke/samtykke/internal/webhook"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
@@ -43,6 +43,8 @@ type harness struct {
 	store  store.Store
 	b      storetest.Backend
 	sink   *notify.Sink
+	// registry holds the metrics the assembly reports, as /metrics shows them.
+	registry *prometheus.Registry
 }
 
 var admin = app.Actor{ID: "t-admin", Name: "admin", Role: staff.Admin}
@@ -67,8 +69,9 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	v, _ := vault.New(master)
 	st := b.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
+	// The server's address comes first: the simulator signs webhooks to it.
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	simCfg := sim.DefaultConfig()
 	simCfg.AppSecret, simCfg.WebhookURL = appSecret, srv.URL+"/webhooks/whatsapp"
@@ -86,21 +89,21 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	mux.Handle("/graph/", http.StripPrefix("/graph", s.Handler()))
-	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: srv.URL + "/graph", Token: "e2e", PhoneNumberID: s.PhoneNumberID()})
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: srv.URL + server.SimGraphPrefix, Token: "e2e", PhoneNumberID: s.PhoneNumberID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sink := &notify.Sink{}
 	appCfg.BusinessNumber, appCfg.WhatsApp, appCfg.SMS, appCfg.Email = s.DisplayNumber(), client, sink, sink
-	a := app.New(st, v, appCfg, log)
-	(&webhook.Handler{App: a, AppSecret: appSecret, VerifyToken: "vt", Log: log}).Register(mux)
-	pages, err := web.New(a, web.Config{BusinessName: "Butikken AS", CSRFKey: v.CSRFKey(), Log: log})
+	// The same assembly as serve's.
+	assembled, err := server.New(st, v, server.Config{App: appCfg, Web: web.Config{BusinessName: "Butikken AS"},
+		AppSecret: appSecret, VerifyToken: "vt", Sim: s, Sink: sink, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages.Register(mux)
-	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink}
+	a := assembled.App
+	handler = assembled.Handler
+	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink, registry: assembled.Registry}
 	if !opt.noQueue {
 		h.startQueue(queue.Config{})
 	}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+// Package server assembles samtykke: the app over a store and a vault, and
+// the one HTTP handler tree (API, webhook, public pages, and the built-in
+// simulator when there is one) that `samtykke serve`, the end-to-end tests
+// and the benchmarks all run, so that what is tested is what runs. Which
+// store backend is used is the command layer's choice, not this package's.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samtykke/samtykke/internal/api"
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/metrics"
+	"github.com/samtykke/samtykke/internal/notify"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/vault"
+	"github.com/samtykke/samtykke/internal/web"
+	"github.com/samtykke/samtykke/internal/webhook"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
+)
+
+// SimGraphPrefix is where the built-in simulator's Cloud API paths are
+// mounted; its control endpoints are under /_sim/.
+const SimGraphPrefix = "/_sim/graph"
+
+// Config is everything the assembly needs besides the store and the vault.
+type Config struct {
+	// App is the app's configuration, complete: the WhatsApp client and the
+	// further sending numbers, the notifiers, the keywords, the pacing.
+	App app.Config
+	// Web configures the public pages; an empty CSRFKey is the vault's.
+	Web web.Config
+	// AppSecret checks the webhook's X-Hub-Signature-256; VerifyToken
+	// answers its verification handshake.
+	AppSecret, VerifyToken string
+	// Sim, when set, is the built-in simulator standing in for the Cloud
+	// API, mounted on the same handler; Sink is where it keeps SMS and
+	// e-mail, shown at /_sim/notify.
+	Sim  *sim.Server
+	Sink *notify.Sink
+	// Registry receives the metrics (nil: a registry of the server's own);
+	// the app reports to it unless App.Observer is set.
+	Registry *prometheus.Registry
+	Log      *slog.Logger
+}
+
+// Server is an assembled samtykke.
+type Server struct {
+	App *app.App
+	// Handler serves every route, behind the request log and metrics.
+	Handler http.Handler
+	// Registry holds the metrics /metrics shows.
+	Registry *prometheus.Registry
+}
+
+// New builds the app and its handler tree.
+func New(st store.Store, v *vault.Vault, cfg Config) (*Server, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if cfg.App.Observer == nil {
+		cfg.App.Observer = metrics.New(reg, st, log)
+	}
+	a := app.New(st, v, cfg.App, log)
+	mux := http.NewServeMux()
+	apiServer := api.New(a, log, reg)
+	apiServer.Register(mux)
+	(&webhook.Handler{App: a, AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Log: log}).Register(mux)
+	wc := cfg.Web
+	if len(wc.CSRFKey) == 0 {
+		wc.CSRFKey = v.CSRFKey()
+	}
+	if wc.Log == nil {
+		wc.Log = log
+	}
+	wc.Secure = wc.Secure || strings.HasPrefix(cfg.App.PublicURL, "https://")
+	pages, err := web.New(a, wc)
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(mux)
+	if cfg.Sim != nil {
+		h := cfg.Sim.Handler()
+		mux.Handle("/_sim/", h)
+		mux.Handle(SimGraphPrefix+"/", http.StripPrefix(SimGraphPrefix, h))
+		mux.HandleFunc("GET /_sim/notify", func(w http.ResponseWriter, _ *http.Request) {
+			var sent []notify.Sent
+			if cfg.Sink != nil {
+				sent = cfg.Sink.Sent()
+			}
+			httpx.WriteJSON(w, http.StatusOK, map[string]any{"sent": sent})
+		})
+	}
+	return &Server{App: a, Handler: httpx.Middleware(log, apiServer.Observe, mux), Registry: reg}, nil
+}
