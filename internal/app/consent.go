@@ -535,20 +535,29 @@ func (a *App) Gate(ctx context.Context, actor Actor, contactID, purpose string) 
 	if err != nil {
 		return consent.Decision{}, err
 	}
-	sub := consent.Subject{Restricted: c.Restricted, Erased: c.Erased(), NorwegianMo: c.Mobile && c.Region == "NO",
-		Unreachable: c.Unreachable()}
+	var suppressedAt time.Time
 	if !c.Erased() {
 		o, err := a.open(c)
 		if err != nil {
 			return consent.Decision{}, err
 		}
-		if sub.SuppressedAt, err = a.store.SuppressedAt(ctx, a.vault.SuppressionToken(o.number.E164())); err != nil {
+		if suppressedAt, err = a.store.SuppressedAt(ctx, a.vault.SuppressionToken(o.number.E164())); err != nil {
 			return consent.Decision{}, err
 		}
 	}
+	sub := subject(c, suppressedAt)
 	s, err := a.store.ConsentState(ctx, contactID, purpose)
 	if err != nil {
 		return consent.Decision{}, err
 	}
 	return a.gated(consent.Decide(p, sub, s, a.now())), nil
+}
+
+// subject is who the gate decides about: the one place that reads a
+// contact's state for consent.Decide, so that the API's gate, the campaign
+// dispatcher and the web opt-out judge alike. suppressedAt is when the
+// contact's number went on the suppression list (zero: not on it).
+func subject(c contact.Contact, suppressedAt time.Time) consent.Subject {
+	return consent.Subject{Restricted: c.Restricted, Erased: c.Erased(), NorwegianMo: c.Mobile && c.Region == "NO",
+		SuppressedAt: suppressedAt, Unreachable: c.Unreachable()}
 }

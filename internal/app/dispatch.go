@@ -112,37 +112,82 @@ type outgoing struct {
 // its rate tokens are taken; the request leaves right after the commit
 // (invariant 1, 2; K-06; G-06).
 func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, error) {
+	d, wait, err := a.startSlice(ctx, id)
+	if d == nil || err != nil {
+		return wait, err
+	}
+	// Three stages: the decider takes tokens and commits the next batch's gate
+	// decisions while the sender sends the batches before and the recorder
+	// commits the outcomes of the batches answered. A decided batch leaves at
+	// once, so within milliseconds of its decisions (one batch is 100 ms of
+	// the number's throughput at most).
+	go d.sendBatches(ctx)
+	go d.recordOutcomes(ctx)
+	wait, err = d.decideBatches(ctx, time.Now().Add(d.dc.Slice))
+	<-d.sent
+	<-d.recorded // every decided message is sent and recorded before the job ends
+	return d.end(ctx, wait, err)
+}
+
+// slice is one job's run of a campaign's dispatch.
+type slice struct {
+	a      *App
+	dc     DispatchConfig
+	c      campaign.Campaign
+	p      consent.Purpose
+	client *whatsapp.Client
+	// cursor is the last contact walked; walked, that the walk of the
+	// audience is over and the pass over retries has begun.
+	cursor string
+	walked bool
+	// spare are tokens taken for messages the gate refused: they pay for
+	// the next batch before any more are taken.
+	spare int
+
+	batches  chan decided        // decider → sender
+	outcomes chan []store.Result // sender → recorder
+	backoff  atomic.Int64        // the platform said slow down: for how long
+	// inFlight bounds requests awaiting their answers by messages, not by
+	// batches: a batch leaves as soon as it is decided, whether or not the
+	// answers of the batches before it came, so that the number keeps its
+	// rate whatever the platform's answer time (invariant 12).
+	inFlight       *semaphore.Weighted
+	sent, recorded chan struct{}
+}
+
+// startSlice checks that the campaign may send now and readies a slice:
+// what a crashed dispatcher left in dispatching becomes unknown (it may have
+// left, and is never sent again: reference §6, the platform has no
+// idempotency key), and the walk goes on from where the last decisions
+// committed. A nil slice means: nothing to send now, wait as told.
+func (a *App) startSlice(ctx context.Context, id string) (*slice, time.Duration, error) {
 	dc := a.cfg.Dispatch
 	dc.defaults(a.store.Backend())
 	c, err := a.store.Campaign(ctx, id)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	switch c.Status {
 	case campaign.Running:
 	case campaign.Cancelled:
-		return 0, a.store.Tx(ctx, func(tx store.Tx) error {
+		return nil, 0, a.store.Tx(ctx, func(tx store.Tx) error {
 			_, err := tx.SkipQueued(ctx, id, "campaign cancelled", a.now())
 			return err
 		})
 	default:
-		return 0, nil // paused, done or draft: resume enqueues again
+		return nil, 0, nil // paused, done or draft: resume enqueues again
 	}
 	if wait := a.notYet(c); wait > 0 {
-		return wait, nil
+		return nil, wait, nil
 	}
 	client, err := a.sendingNumber(c.Sender)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	p, err := a.store.Purpose(ctx, c.Purpose)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	// Only one dispatcher runs per campaign: what a crashed one left in
-	// dispatching may have left, so it is never sent again (reference §6:
-	// the platform has no idempotency key).
-	// The walk goes on from where the last decisions committed.
 	cursor := ""
 	if err := a.store.Tx(ctx, func(tx store.Tx) error {
 		if _, err := tx.AbandonDispatching(ctx, id, a.now()); err != nil {
@@ -163,157 +208,159 @@ func (a *App) DispatchCampaign(ctx context.Context, id string) (time.Duration, e
 		}
 		return tx.SetCampaignAudience(ctx, id, n)
 	}); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if cursor == "" && !c.Walked {
 		// The audience may have just been imported: fresh statistics keep
 		// the walk on its index (measured: with the statistics of an empty
 		// table PostgreSQL read every remaining contact for each batch).
 		if err := a.store.Analyze(ctx); err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 	}
-	deadline := time.Now().Add(dc.Slice)
-	sender := client.PhoneNumberID()
-	// Three stages: the decider takes tokens and commits the next batch's gate
-	// decisions while the sender sends the batches before and the recorder
-	// commits the outcomes of the batches answered. A decided batch leaves at
-	// once, so within milliseconds of its decisions (one batch is 100 ms of
-	// the number's throughput at most).
-	// Outcomes commit on their own, not inside the next decisions: on SQLite's
-	// single writer a withdrawal then waits for the shorter of two
-	// transactions, not for both (opt-out p99 with status webhooks, N=50k,
-	// three runs each: 48-77 ms against 64-86 ms).
-	batches := make(chan decided)
-	outcomes := make(chan []store.Result, 4)
-	var backoff atomic.Int64
-	sent, recorded := make(chan struct{}), make(chan struct{})
-	// Requests in flight are bounded by messages, not by batches: a batch
-	// leaves as soon as it is decided, whether or not the answers of the
-	// batches before it came, so that the number keeps its rate whatever the
-	// platform's answer time (invariant 12).
-	inFlight := semaphore.NewWeighted(int64(dc.MaxInFlight))
-	go func() {
-		defer close(sent)
-		var sending sync.WaitGroup
-		defer close(outcomes)
-		defer sending.Wait()
-		for d := range batches {
-			sending.Go(func() {
-				rs, b := a.send(ctx, client, c, d, dc)
-				inFlight.Release(int64(len(d.out)))
-				outcomes <- rs
-				if b > 0 {
-					backoff.Store(int64(b))
-				}
-			})
-		}
-	}()
-	go func() {
-		defer close(recorded)
-		// Requests that left are recorded even while the job is stopped.
-		ctx := context.WithoutCancel(ctx)
-		for rs := range outcomes {
-			for more := true; more; { // what else is waiting rides along
-				select {
-				case next, ok := <-outcomes:
-					rs, more = append(rs, next...), ok
-				default:
-					more = false
-				}
+	return &slice{a: a, dc: dc, c: c, p: p, client: client, cursor: cursor, walked: c.Walked,
+		batches: make(chan decided), outcomes: make(chan []store.Result, 4),
+		inFlight: semaphore.NewWeighted(int64(dc.MaxInFlight)), sent: make(chan struct{}), recorded: make(chan struct{})}, 0, nil
+}
+
+// sendBatches sends each decided batch at once, without waiting for the
+// answers of those before, and passes their outcomes to the recorder.
+func (s *slice) sendBatches(ctx context.Context) {
+	defer close(s.sent)
+	var sending sync.WaitGroup
+	defer close(s.outcomes)
+	defer sending.Wait()
+	for d := range s.batches {
+		sending.Go(func() {
+			rs, b := s.a.send(ctx, s.client, s.c, d, s.dc)
+			s.inFlight.Release(int64(len(d.out)))
+			s.outcomes <- rs
+			if b > 0 {
+				s.backoff.Store(int64(b))
 			}
-			if err := a.store.Tx(ctx, func(tx store.Tx) error {
-				if err := tx.RecordResults(ctx, rs, a.now(), dc.MaxAttempts); err != nil {
-					return err
-				}
-				a.noteResults(tx, rs)
-				if allSent(rs) {
-					// A sent message a crash forgets is left sending, then
-					// unknown, and its status webhooks set it forward.
-					return tx.LazyCommit(ctx)
-				}
-				return nil
-			}); err != nil {
-				a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", id, "error", err)
+		})
+	}
+}
+
+// recordOutcomes commits the outcomes of the batches answered, together
+// with whatever else is waiting. They commit on their own, not inside the
+// next decisions: on SQLite's single writer a withdrawal then waits for the
+// shorter of two transactions, not for both (opt-out p99 with status
+// webhooks, N=50k, three runs each: 48-77 ms against 64-86 ms).
+func (s *slice) recordOutcomes(ctx context.Context) {
+	defer close(s.recorded)
+	// Requests that left are recorded even while the job is stopped.
+	ctx = context.WithoutCancel(ctx)
+	for rs := range s.outcomes {
+		for more := true; more; { // what else is waiting rides along
+			select {
+			case next, ok := <-s.outcomes:
+				rs, more = append(rs, next...), ok
+			default:
+				more = false
 			}
 		}
-	}()
-	// The walk goes over the audience in contact order; then a pass over the
-	// messages put back to queued (retries) from the start.
-	walked := c.Walked
-	spare := 0
-	wait, err := func() (time.Duration, error) {
-		defer close(batches)
-		var err error
-		for time.Now().Before(deadline) {
-			if ctx.Err() != nil {
-				return time.Millisecond, nil
+		if err := s.a.store.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.RecordResults(ctx, rs, s.a.now(), s.dc.MaxAttempts); err != nil {
+				return err
 			}
-			if b := backoff.Load(); b > 0 {
-				return time.Duration(b), nil // the platform said slow down: nothing was sent for those
+			s.a.noteResults(tx, rs)
+			if allSent(rs) {
+				// A sent message a crash forgets is left sending, then
+				// unknown, and its status webhooks set it forward.
+				return tx.LazyCommit(ctx)
 			}
-			if cur, err := a.store.Campaign(ctx, id); err != nil || cur.Status != campaign.Running {
-				return 0, err // paused or cancelled between batches
-			}
-			if wait := a.notYet(c); wait > 0 {
-				return wait, nil
-			}
-			// Tokens pay for requests: those a batch took for messages the
-			// gate refused go to the next batch before any more are taken.
-			n := spare
-			if n == 0 {
-				if n, err = a.takeTokens(ctx, sender, dc, deadline); err != nil || n == 0 {
-					return time.Millisecond, err
-				}
-			}
-			// Room in flight is taken before deciding, so that a decided
-			// batch never waits for it.
-			if err := inFlight.Acquire(ctx, int64(n)); err != nil {
-				return time.Millisecond, nil // the job stops
-			}
-			began := time.Now()
-			out, last, err := a.decide(ctx, c, p, cursor, n, !walked)
-			inFlight.Release(int64(n - len(out)))
-			if err != nil {
-				return 0, err
-			}
-			spare = n - len(out)
-			if last == "" {
-				if walked {
-					return -1, nil // finishCampaign looks for retries put back meanwhile
-				}
-				if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.FinishWalk(ctx, id) }); err != nil {
-					return 0, err
-				}
-				cursor, walked = "", true
-				continue
-			}
-			cursor = last
-			if dc.OnDecide != nil {
-				dc.OnDecide(n, time.Since(began))
-			}
-			if len(out) > 0 {
-				batches <- decided{out: out, at: time.Now()}
-			}
+			return nil
+		}); err != nil {
+			s.a.log.Error("recording send results failed; the messages stay sending and become unknown", "campaign_id", s.c.ID, "error", err)
 		}
-		return time.Millisecond, nil
-	}()
-	<-sent
-	<-recorded // every decided message is sent and recorded before the job ends
+	}
+}
+
+// decideBatches decides batch after batch until the deadline, a pause or
+// cancel, the platform's backoff or the end of the audience: the walk goes
+// over the audience in contact order, then a pass over the messages put
+// back to queued (retries) from the start. A wait below 0 means the pass is
+// over.
+func (s *slice) decideBatches(ctx context.Context, deadline time.Time) (time.Duration, error) {
+	defer close(s.batches)
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return time.Millisecond, nil
+		}
+		if b := s.backoff.Load(); b > 0 {
+			return time.Duration(b), nil // the platform said slow down: nothing was sent for those
+		}
+		if cur, err := s.a.store.Campaign(ctx, s.c.ID); err != nil || cur.Status != campaign.Running {
+			return 0, err // paused or cancelled between batches
+		}
+		if wait := s.a.notYet(s.c); wait > 0 {
+			return wait, nil
+		}
+		more, err := s.decideOne(ctx, deadline)
+		if err != nil || !more {
+			return -1, err
+		}
+	}
+	return time.Millisecond, nil
+}
+
+// decideOne takes the tokens and the room in flight for one batch, decides
+// it and hands it to the sender. more is false once the pass over retries
+// is over.
+func (s *slice) decideOne(ctx context.Context, deadline time.Time) (more bool, err error) {
+	n := s.spare
+	if n == 0 {
+		if n, err = s.a.takeTokens(ctx, s.client.PhoneNumberID(), s.dc, deadline); err != nil || n == 0 {
+			return true, err
+		}
+	}
+	// Room in flight is taken before deciding, so that a decided batch
+	// never waits for it.
+	if err := s.inFlight.Acquire(ctx, int64(n)); err != nil {
+		return true, nil // the job stops
+	}
+	began := time.Now()
+	out, last, err := s.a.decide(ctx, s.c, s.p, s.cursor, n, !s.walked)
+	s.inFlight.Release(int64(n - len(out)))
+	if err != nil {
+		return false, err
+	}
+	s.spare = n - len(out)
+	if last == "" {
+		if s.walked {
+			return false, nil // finishCampaign looks for retries put back meanwhile
+		}
+		s.cursor, s.walked = "", true
+		return true, s.a.store.Tx(ctx, func(tx store.Tx) error { return tx.FinishWalk(ctx, s.c.ID) })
+	}
+	s.cursor = last
+	if s.dc.OnDecide != nil {
+		s.dc.OnDecide(n, time.Since(began))
+	}
+	if len(out) > 0 {
+		s.batches <- decided{out: out, at: time.Now()}
+	}
+	return true, nil
+}
+
+// end reports how long to wait before the next slice, and marks the
+// campaign done once the pass over retries found nothing left.
+func (s *slice) end(ctx context.Context, wait time.Duration, err error) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if b := backoff.Load(); b > 0 {
+	if b := s.backoff.Load(); b > 0 {
 		return time.Duration(b), nil
 	}
 	if wait < 0 {
-		done, due, err := a.finishCampaign(ctx, id)
+		done, due, err := s.a.finishCampaign(ctx, s.c.ID)
 		if err != nil || done {
 			return 0, err
 		}
 		// Retries were put back: another pass once the first is due (a
 		// recipient's pair rate limit may hold one back for minutes).
-		return max(time.Second, due.Sub(a.now())), nil
+		return max(time.Second, due.Sub(s.a.now())), nil
 	}
 	return wait, nil
 }
@@ -411,10 +458,7 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 				decisions = append(decisions, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Skipped, Reason: SkipUnreadable})
 				continue
 			}
-			sub := consent.Subject{Restricted: r.Contact.Restricted, Erased: r.Contact.Erased(),
-				NorwegianMo: r.Contact.Mobile && r.Contact.Region == "NO", SuppressedAt: suppressed[string(op.token)],
-				Unreachable: r.Contact.Unreachable()}
-			d := consent.Decide(p, sub, r.State, now)
+			d := consent.Decide(p, subject(r.Contact, suppressed[string(op.token)]), r.State, now)
 			if !d.Allowed {
 				decisions = append(decisions, store.Decision{MessageID: r.MessageID, ContactID: r.Contact.ID, Status: message.Skipped, Reason: string(d.Reason)})
 				continue

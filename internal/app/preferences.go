@@ -151,7 +151,7 @@ func (a *App) anyConsentAllows(ctx context.Context, tx store.Tx, c contact.Conta
 	if err != nil {
 		return false, err
 	}
-	sub := consent.Subject{Restricted: c.Restricted, NorwegianMo: c.Mobile && c.Region == "NO", SuppressedAt: suppressed}
+	sub := subject(c, suppressed)
 	states, err := tx.ConsentStates(ctx, c.ID)
 	if err != nil {
 		return false, err
