@@ -329,49 +329,6 @@ func (t *tx) ClaimQueued(ctx context.Context, campaignID, purpose, after string,
 		ORDER BY m.id LIMIT $3`, campaignID, purpose, limit, campaignMessageID(campaignID, after), to, micro(now))
 }
 
-func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {
-	defer errorf("suppressed tokens", &err)
-	out = map[string]time.Time{}
-	if len(tokens) == 0 {
-		return out, nil
-	}
-	if t.b.Arrays {
-		// One array joined to the list: a probe of the key per token (as
-		// "= ANY" the generic plan compared every token with every row:
-		// 1.5 ms a batch at 700 suppressions, growing with the list).
-		return out, t.suppressedInto(ctx, out, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
-			JOIN suppressions s ON s.token = t.token`, tokens)
-	}
-	// Placeholders, not JSON (the tokens are bytes), in chunks of one
-	// statement whatever the batch's size; the NULLs that fill the last
-	// match nothing.
-	vals := make([]any, len(tokens))
-	for i, tok := range tokens {
-		vals[i] = tok
-	}
-	return out, inChunks(nil, 1, vals, func(args []any) error { return t.suppressedInto(ctx, out, suppressedValues, args...) })
-}
-
-var suppressedValues = `SELECT token, at FROM suppressions WHERE token IN ` + PlaceholderRows(0, 1, chunkRows, "")
-
-// suppressedInto adds the suppressions a query finds (token, at) to out.
-func (t *tx) suppressedInto(ctx context.Context, out map[string]time.Time, query string, args ...any) error {
-	rows, err := t.db.Query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var tok []byte
-		var at int64
-		if err := rows.Scan(&tok, &at); err != nil {
-			return err
-		}
-		out[string(tok)] = fromMicro(at)
-	}
-	return rows.Err()
-}
-
 // decideUpsert inserts a campaign's decided message from the row source j
 // (id, c, s, e, r), or decides a queued one again; $1 is the time, $2 the
 // purpose and $3 the campaign. It returns the ids recorded. Rows without an
@@ -494,59 +451,6 @@ func (t *tx) AbandonDispatching(ctx context.Context, campaignID string, at time.
 	return t.db.Exec(ctx, `UPDATE messages SET status = $3, error_title = 'no answer before a restart; the status webhook will tell',
 		updated_at = $2, unknown_since = $2 WHERE id > $4 AND id < $5 AND campaign_id = $1 AND status = 'sending'`,
 		campaignID, micro(at), string(message.Unknown), from, to)
-}
-
-func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (got int, err error) {
-	defer errorf("take tokens", &err)
-	// Refill by elapsed time, cap at burst, take what is there (at most want).
-	var tokens float64
-	err = t.db.QueryRow(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (sender) DO UPDATE SET
-			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * CAST($4 AS DOUBLE PRECISION) / 1000000.0, $2),
-			updated_at = $3
-		RETURNING tokens`, sender, burst, micro(now), rate).Scan(&tokens)
-	if err != nil {
-		return 0, err
-	}
-	got = min(want, int(tokens))
-	if got > 0 {
-		// Held: on PostgreSQL it leaves with the transaction's next statement
-		// or its commit, one round trip fewer a batch.
-		err = t.conn.Later(ctx, "take tokens", `UPDATE rate_buckets SET tokens = tokens - $2 WHERE sender = $1`, sender, got)
-	}
-	return got, err
-}
-
-func (t *tx) SettleUnknown(ctx context.Context, before time.Time, title string, at time.Time, limit int) (n int64, err error) {
-	defer errorf("settle unknown", &err)
-	return t.db.Exec(ctx, `UPDATE messages SET status = 'failed', error_title = $2, updated_at = $3, unknown_since = 0
-		WHERE id IN (SELECT id FROM messages WHERE unknown_since > 0 AND unknown_since < $1 AND status = 'unknown' LIMIT $4)`,
-		micro(before), title, micro(at), limit)
-}
-
-func (r *reader) ExpiredMessages(ctx context.Context, before time.Time, limit int) (ids []string, err error) {
-	defer errorf("expired messages", &err)
-	return strings1(r.db.Query(ctx, `SELECT id FROM messages WHERE created_at < $1 LIMIT $2`, micro(before), limit))
-}
-
-func (t *tx) DeleteMessages(ctx context.Context, ids []string) (n int64, err error) {
-	defer errorf("delete messages", &err)
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	return t.db.Exec(ctx, `DELETE FROM messages WHERE id `+t.b.InList("$1"), t.b.ListArg(ids))
-}
-
-func (t *tx) PurgeWebhooks(ctx context.Context, before time.Time, limit int) (n int64, err error) {
-	defer errorf("purge webhooks", &err)
-	n, err = t.db.Exec(ctx, `DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox
-		WHERE processed_at > 0 AND processed_at < $1 LIMIT $2)`, micro(before), limit)
-	if err != nil {
-		return n, err
-	}
-	seen, err := t.db.Exec(ctx, `DELETE FROM webhook_seen WHERE key IN (SELECT key FROM webhook_seen WHERE at < $1 LIMIT $2)`,
-		micro(before), limit)
-	return n + seen, err
 }
 
 func (t *tx) LateDecisions(ctx context.Context, campaignID string) (n int64, err error) {

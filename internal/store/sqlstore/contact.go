@@ -4,8 +4,10 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/store"
 )
 
 const contactColumns = `c.id, c.phone_ct, k.wrapped, c.blind_index, c.region, c.mobile, c.language, c.fields_ct,
@@ -71,4 +73,23 @@ func (t *tx) lockContact(ctx context.Context, where string, arg any) (contact.Co
 	}
 	c, err := scanContact(t.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE `+where+lock, arg))
 	return c, t.notFound(err)
+}
+
+func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err error) {
+	defer errorf("erase contact", &err)
+	if _, err = t.db.Exec(ctx, `DELETE FROM contact_keys WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
+	n, err := t.db.Exec(ctx, `UPDATE contacts SET phone_ct = NULL, blind_index = NULL, fields_ct = NULL, bsuid_ct = NULL,
+		bsuid_index = NULL, erased_at = $2 WHERE id = $1`, id, micro(at))
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	// After the update, which waits for a SetContactTags holding the contact:
+	// this statement then sees the tags it wrote.
+	_, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id)
+	return err
 }

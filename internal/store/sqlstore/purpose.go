@@ -9,12 +9,6 @@ import (
 	"github.com/samtykke/samtykke/internal/consent"
 )
 
-// reader answers the read methods on a pool or a transaction.
-type reader struct {
-	db DB
-	b  *Backend
-}
-
 const purposeColumns = `key, channel, legal_basis, description_nb, description_en, retention_days, refresh_days, fields, created_at`
 
 func scanPurpose(row Row) (consent.Purpose, error) {

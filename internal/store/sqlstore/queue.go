@@ -5,6 +5,8 @@ package sqlstore
 import (
 	"context"
 
+	"github.com/riverqueue/river"
+
 	"github.com/samtykke/samtykke/internal/store"
 )
 
@@ -27,4 +29,23 @@ func (r *reader) QueueDepth(ctx context.Context) (counts []store.JobCount, err e
 		counts = append(counts, c)
 	}
 	return counts, rows.Err()
+}
+
+func (t *tx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	return t.conn.Enqueue(ctx, args, opts)
+}
+
+// ReclaimJobs makes the jobs a dead process of this client id was running
+// available at once.
+func (s *Store) ReclaimJobs(ctx context.Context, clientID string) (n int64, err error) {
+	defer errorf("reclaim jobs", &err)
+	conn, err := s.b.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if n, err = conn.Exec(ctx, s.b.ReclaimJobs, clientID); err != nil {
+		_ = conn.Rollback(ctx)
+		return 0, err
+	}
+	return n, conn.Commit(ctx)
 }

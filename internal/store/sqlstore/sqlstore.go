@@ -179,50 +179,11 @@ func (s *Store) analyze(ctx context.Context, stmt string) error {
 	return conn.Commit(ctx)
 }
 
-// ReclaimJobs makes the jobs a dead process of this client id was running
-// available at once.
-func (s *Store) ReclaimJobs(ctx context.Context, clientID string) (n int64, err error) {
-	defer errorf("reclaim jobs", &err)
-	conn, err := s.b.Begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if n, err = conn.Exec(ctx, s.b.ReclaimJobs, clientID); err != nil {
-		_ = conn.Rollback(ctx)
-		return 0, err
-	}
-	return n, conn.Commit(ctx)
-}
-
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.b.Ping(ctx) }
 
 // Close releases connections.
 func (s *Store) Close() error { return s.b.Close() }
-
-// Tx runs fn in a transaction.
-func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
-	conn, err := s.b.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			_ = conn.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	t := &tx{reader: reader{db: conn, b: &s.b}, conn: conn}
-	if err := fn(t); err != nil {
-		return err
-	}
-	done = true
-	if err := conn.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	s.grew(t.grew)
-	return nil
-}
 
 type migration struct {
 	version int

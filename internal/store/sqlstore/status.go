@@ -201,12 +201,3 @@ func (t *tx) MarkReachable(ctx context.Context, blindIndex []byte) (err error) {
 	return t.conn.Later(ctx, "mark reachable", `UPDATE contacts SET undeliverable = 0 WHERE blind_index = $1 AND undeliverable > 0`,
 		blindIndex)
 }
-
-func (t *tx) LazyCommit(ctx context.Context) (err error) {
-	defer errorf("lazy commit", &err)
-	if t.b.LazyCommit == "" {
-		return nil
-	}
-	err = t.conn.Later(ctx, "lazy commit", t.b.LazyCommit)
-	return err
-}

@@ -4,38 +4,10 @@ package sqlstore
 
 import (
 	"context"
-	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/staff"
 )
-
-// tx answers the write methods inside one transaction.
-type tx struct {
-	reader
-	conn TxConn
-	grew int // rows added to the tables a campaign fills
-}
-
-func (t *tx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-	return t.conn.Enqueue(ctx, args, opts)
-}
-
-func (r *reader) SuppressedAt(ctx context.Context, token []byte) (at time.Time, err error) {
-	defer errorf("suppressed", &err)
-	var v int64
-	err = r.db.QueryRow(ctx, `SELECT COALESCE(MAX(at), 0) FROM suppressions WHERE token = $1`, token).Scan(&v)
-	return fromMicro(v), err
-}
-
-func (t *tx) Suppress(ctx context.Context, token []byte, reason string, at time.Time) (err error) {
-	defer errorf("suppress", &err)
-	err = t.conn.Later(ctx, "suppress", `INSERT INTO suppressions (token, reason, at) VALUES ($1, $2, $3)
-		ON CONFLICT (token) DO NOTHING`, token, reason, micro(at))
-	return err
-}
 
 func (r *reader) TokenByHash(ctx context.Context, hash []byte) (tok staff.Token, err error) {
 	defer errorf("token", &err)
