@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,5 +37,26 @@ func exerciseQueueDepth(t *testing.T, b Backend) {
 	want := []store.JobCount{{Kind: "storetest_noop", State: "available", N: 2}, {Kind: "storetest_noop", State: "scheduled", N: 1}}
 	if err != nil || !cmp.Equal(got, want) {
 		t.Errorf("QueueDepth = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+// NoopArgs is a River job used to prove that enqueueing is transactional.
+type NoopArgs struct{ N int }
+
+// Kind names the job.
+func (NoopArgs) Kind() string { return "storetest_noop" }
+
+func exerciseEnqueue(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	tx(t, s, func(tx store.Tx) error { return tx.Enqueue(ctx, NoopArgs{N: 1}, nil) })
+	_ = s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.Enqueue(ctx, NoopArgs{N: 2}, nil); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if n := b.Int(t, s, `SELECT count(*) FROM river_job WHERE kind = 'storetest_noop'`); n != 1 {
+		t.Errorf("jobs = %d, want 1 (the rolled-back one must not exist)", n)
 	}
 }
