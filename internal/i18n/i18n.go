@@ -2,7 +2,7 @@
 
 // Package i18n holds every text a person reads, in bokmål and English, as
 // embedded catalogs keyed by message id. Bokmål is the default and follows
-// the glossary (shared/reference/glossary-nb.md).
+// the glossary (docs/glossary-nb.md).
 package i18n
 
 import (

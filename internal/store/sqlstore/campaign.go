@@ -122,7 +122,7 @@ func (t *tx) CampaignCursor(ctx context.Context, id string) (cur string, err err
 
 // campaignMessageID is a campaign message's id: the campaign's and the
 // contact's. The primary key on it is what keeps a campaign to one message
-// per contact, whatever crashes (issue 4 point 4).
+// per contact, whatever crashes (reference §6: the platform has no idempotency key).
 func campaignMessageID(campaignID, contactID string) string { return campaignID + ":" + contactID }
 
 // campaignRange bounds a campaign's message ids, so that its messages are

@@ -150,7 +150,7 @@ func resultsAfterDecisions(t *testing.T, b Backend, s store.Store, at1, at2, at3
 
 // countedRetries fails a message on the third counted retry of three.
 func countedRetries(t *testing.T, b Backend, s store.Store, at3 time.Time) {
-	// Retries (issue 4 point 4): a retry that is not counted (the
+	// Retries (reference §2.2): a retry that is not counted (the
 	// number's own rate limit) uses no attempt; the third counted one of
 	// three fails the message with the platform's reason. Each round
 	// passes the gate again.
