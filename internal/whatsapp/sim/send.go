@@ -27,16 +27,8 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b 
 // throughput (130429), customer service window (131047), pair rate (131056).
 // Only a valid request uses up throughput. No lock is held across I/O.
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
-	if !validVersion(r.PathValue("version")) {
-		s.writeErr(w, pathErr(r.URL.Path))
-		return
-	}
-	if tok := bearer(r); tok == "" || (s.cfg.Token != "" && tok != s.cfg.Token) {
-		s.writeErr(w, tokenErr("Invalid OAuth access token - Cannot parse access token"))
-		return
-	}
-	if phone := r.PathValue("phone"); phone != s.cfg.PhoneNumberID {
-		s.writeErr(w, objectErr(phone))
+	if e := s.checkSendPath(r); e != nil {
+		s.writeErr(w, e)
 		return
 	}
 
@@ -46,28 +38,101 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 			bufPool.Put(bp)
 		}
 	}()
-	body, err := readBody(r.Body, (*bp)[:0], maxSendBody)
-	*bp = body[:0]
-	if err != nil {
-		s.writeErr(w, codeErr(whatsapp.CodeInvalidParameter, "Request body could not be read or is larger than 1 MB."))
+	var m sendAttempt
+	if e := m.decode(r, bp); e != nil {
+		s.writeErr(w, e)
 		return
 	}
-	var req simRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		s.writeErr(w, codeErr(whatsapp.CodeInvalidParameter, "Request body is not valid JSON."))
+	if m.req.Status != "" {
+		s.markRead(w, &m.req)
 		return
 	}
-	if req.Status != "" {
-		s.markRead(w, &req)
-		return
-	}
-	c, e := s.validate(&req)
-	if e != nil {
+	var e *apiErr
+	if m.c, e = s.validate(&m.req); e != nil {
 		s.writeErr(w, e)
 		return
 	}
 
-	f, flat, faulty := s.faults.pick(c.key)
+	var flat *LatencySampler
+	m.fault, flat, m.faulty = s.faults.pick(m.c.key)
+	s.waitAnswer(&m, flat)
+	if m.faulty && m.fault.ErrorCode != 0 && !m.fault.AfterAccept {
+		s.refuseFault(w, m.fault)
+		return
+	}
+
+	if e := s.admit(&m); e != nil {
+		s.writeErr(w, e)
+		return
+	}
+
+	rec := s.accept(&m)
+	failCode := s.emitOutcome(&m, rec)
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.DebugContext(r.Context(), "sim accepted message",
+			slog.String("wa_message_id", m.id), slog.String("to_masked", whatsapp.MaskPhone(rec.To)),
+			slog.String("type", m.req.Type), slog.Int("fail_code", failCode))
+	}
+	if m.faulty && m.fault.DropConnection {
+		s.drop(w) // accepted, but the answer is lost: the ambiguous case (§6)
+		return
+	}
+	m.writeAccepted(w, bp, rec.To)
+}
+
+// sendAttempt is one send request as handleSend takes it through the
+// platform's checks, each step filling in what the next needs.
+type sendAttempt struct {
+	req  simRequest
+	body []byte // the request body, in the pooled buffer
+	c    checked
+	// fault is the injected fault that picked this request, when faulty.
+	fault  Fault
+	faulty bool
+	now    time.Time // when the throughput was taken
+	id     string    // the wamid given to the message
+	// outsideWindow: a free-form message outside the customer service
+	// window, accepted because re-engagement fails asynchronously.
+	outsideWindow bool
+	stopped       bool // the user has stopped marketing messages
+}
+
+// template reports whether the request sends a template.
+func (m *sendAttempt) template() bool { return m.req.Type == whatsapp.TypeTemplate }
+
+// checkSendPath checks the path's version, the access token and the
+// phone-number id, in that order.
+func (s *Server) checkSendPath(r *http.Request) *apiErr {
+	if !validVersion(r.PathValue("version")) {
+		return pathErr(r.URL.Path)
+	}
+	if tok := bearer(r); tok == "" || (s.cfg.Token != "" && tok != s.cfg.Token) {
+		return tokenErr("Invalid OAuth access token - Cannot parse access token")
+	}
+	if phone := r.PathValue("phone"); phone != s.cfg.PhoneNumberID {
+		return objectErr(phone)
+	}
+	return nil
+}
+
+// decode reads the request body into the pooled buffer bp, at most
+// maxSendBody bytes, and decodes it.
+func (m *sendAttempt) decode(r *http.Request, bp *[]byte) *apiErr {
+	body, err := readBody(r.Body, (*bp)[:0], maxSendBody)
+	*bp = body[:0]
+	if err != nil {
+		return codeErr(whatsapp.CodeInvalidParameter, "Request body could not be read or is larger than 1 MB.")
+	}
+	m.body = body
+	if err := json.Unmarshal(body, &m.req); err != nil {
+		return codeErr(whatsapp.CodeInvalidParameter, "Request body is not valid JSON.")
+	}
+	return nil
+}
+
+// waitAnswer sleeps for the answer time: a latency fault's (flat), else the
+// configured latency's, plus a fault's delay.
+func (s *Server) waitAnswer(m *sendAttempt, flat *LatencySampler) {
 	var wait time.Duration
 	switch {
 	case flat != nil:
@@ -75,8 +140,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	case s.lat != nil:
 		wait = s.lat.Next()
 	}
-	if faulty {
-		wait += time.Duration(f.DelayMS) * time.Millisecond
+	if m.faulty {
+		wait += time.Duration(m.fault.DelayMS) * time.Millisecond
 	}
 	if wait > 0 {
 		// The answer time (Config.Latency, a latency or delay fault): this
@@ -87,83 +152,89 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.stats.waitNanos.Add(int64(wait))
 		time.Sleep(wait)
 	}
-	if faulty && f.ErrorCode != 0 && !f.AfterAccept {
-		if f.DropConnection {
-			s.drop(w)
-			return
-		}
-		e := codeErr(f.ErrorCode, f.Details)
-		if f.HTTPStatus != 0 {
-			e.status = f.HTTPStatus
-		}
-		s.writeErr(w, e)
-		return
-	}
+}
 
-	now := s.now()
-	if !s.tput.allow(now) {
-		s.writeErr(w, codeErr(whatsapp.CodeThroughput, ""))
+// refuseFault answers with an injected fault's error, or drops the
+// connection, before the message is accepted.
+func (s *Server) refuseFault(w http.ResponseWriter, f Fault) {
+	if f.DropConnection {
+		s.drop(w)
 		return
 	}
-	idKey := c.waID
-	if idKey == "" {
-		idKey = c.key
+	e := codeErr(f.ErrorCode, f.Details)
+	if f.HTTPStatus != 0 {
+		e.status = f.HTTPStatus
 	}
-	id := s.ids.wamid(idKey, false)
-	template := req.Type == whatsapp.TypeTemplate
-	var (
-		refuse        *apiErr
-		outsideWindow bool
-		stopped       bool
-	)
-	s.users.with(c.key, now, s.idle, func(u *user) {
-		if !template && (u.lastInbound.IsZero() || now.Sub(u.lastInbound) >= CustomerServiceWindow) {
-			outsideWindow = true
+	s.writeErr(w, e)
+}
+
+// admit takes the number's throughput, gives the message its wamid and
+// checks the user's customer service window and pair rate; on success the
+// message is the user's last outbound one.
+func (s *Server) admit(m *sendAttempt) *apiErr {
+	m.now = s.now()
+	if !s.tput.allow(m.now) {
+		return codeErr(whatsapp.CodeThroughput, "")
+	}
+	idKey := m.c.waID
+	if idKey == "" {
+		idKey = m.c.key
+	}
+	m.id = s.ids.wamid(idKey, false)
+	template := m.template()
+	var refuse *apiErr
+	s.users.with(m.c.key, m.now, s.idle, func(u *user) {
+		if !template && (u.lastInbound.IsZero() || m.now.Sub(u.lastInbound) >= CustomerServiceWindow) {
+			m.outsideWindow = true
 			if !s.cfg.ReengagementAsync {
 				refuse = codeErr(whatsapp.CodeReengagement, "")
 				return
 			}
 		}
-		if s.cfg.PairRateEvery > 0 && !u.pair.take(now, s.cfg.PairRateEvery, s.cfg.PairBurst) {
+		if s.cfg.PairRateEvery > 0 && !u.pair.take(m.now, s.cfg.PairRateEvery, s.cfg.PairBurst) {
 			refuse = codeErr(whatsapp.CodePairRateLimit, "")
 			return
 		}
-		stopped = u.stopped
-		u.lastOutbound = id
+		m.stopped = u.stopped
+		u.lastOutbound = m.id
 	})
-	if refuse != nil {
-		s.writeErr(w, refuse)
-		return
-	}
+	return refuse
+}
 
-	// Accepted (§1.6): record, then statuses or a failed status (§4.6, §2.2 notes).
+// accept records the accepted message (§1.6).
+func (s *Server) accept(m *sendAttempt) *record {
 	rec := &record{Message: Message{
-		ID:                    id,
-		To:                    req.To,
-		WaID:                  c.waID,
-		Type:                  req.Type,
+		ID:                    m.id,
+		To:                    m.req.To,
+		WaID:                  m.c.waID,
+		Type:                  m.req.Type,
 		Category:              "service",
-		BizOpaqueCallbackData: req.BizOpaqueCallbackData,
-		Timestamp:             now.Unix(),
-		Request:               json.RawMessage(append([]byte(nil), body...)),
+		BizOpaqueCallbackData: m.req.BizOpaqueCallbackData,
+		Timestamp:             m.now.Unix(),
+		Request:               json.RawMessage(append([]byte(nil), m.body...)),
 	}}
 	if rec.To == "" {
-		rec.To = req.Recipient
+		rec.To = m.req.Recipient
 	}
-	if template {
-		rec.TemplateName, rec.TemplateLanguage = req.Template.Name, req.Template.Language.Code
-		rec.Category = strings.ToLower(c.category)
+	if m.template() {
+		rec.TemplateName, rec.TemplateLanguage = m.req.Template.Name, m.req.Template.Language.Code
+		rec.Category = strings.ToLower(m.c.category)
 	}
 	s.addRecord(rec)
 	s.stats.accepted.Add(1)
+	return rec
+}
 
+// emitOutcome sends the accepted message's status webhooks, or a failed
+// status (§4.6, §2.2 notes), and returns the failure's code (0: none).
+func (s *Server) emitOutcome(m *sendAttempt, rec *record) int {
 	failCode, failDetails := 0, ""
 	switch {
-	case faulty && f.AfterAccept:
-		failCode, failDetails = f.ErrorCode, f.Details
-	case outsideWindow:
+	case m.faulty && m.fault.AfterAccept:
+		failCode, failDetails = m.fault.ErrorCode, m.fault.Details
+	case m.outsideWindow:
 		failCode = whatsapp.CodeReengagement
-	case stopped && c.category == "MARKETING":
+	case m.stopped && m.c.category == "MARKETING":
 		// §5.2: accepted with a wamid, then failed 131050; utility and
 		// authentication templates are not blocked.
 		failCode = whatsapp.CodeMarketingStopped
@@ -174,30 +245,26 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.hooks.emitStatuses(rec)
 	}
-	if s.log.Enabled(r.Context(), slog.LevelDebug) {
-		s.log.DebugContext(r.Context(), "sim accepted message",
-			slog.String("wa_message_id", id), slog.String("to_masked", whatsapp.MaskPhone(rec.To)),
-			slog.String("type", req.Type), slog.Int("fail_code", failCode))
-	}
-	if faulty && f.DropConnection {
-		s.drop(w) // accepted, but the answer is lost: the ambiguous case (§6)
-		return
-	}
+	return failCode
+}
 
-	out := append(body[:0], `{"messaging_product":"whatsapp","contacts":[{"input":`...)
-	out = appendJSONString(out, rec.To)
-	if c.waID != "" {
+// writeAccepted answers an accepted message, written in the pooled buffer
+// bp over the request body.
+func (m *sendAttempt) writeAccepted(w http.ResponseWriter, bp *[]byte, to string) {
+	out := append(m.body[:0], `{"messaging_product":"whatsapp","contacts":[{"input":`...)
+	out = appendJSONString(out, to)
+	if m.c.waID != "" {
 		out = append(out, `,"wa_id":"`...)
-		out = append(out, c.waID...)
+		out = append(out, m.c.waID...)
 		out = append(out, '"')
 	} else {
 		out = append(out, `,"user_id":`...)
-		out = appendJSONString(out, c.key)
+		out = appendJSONString(out, m.c.key)
 	}
 	out = append(out, `}],"messages":[{"id":"`...)
-	out = append(out, id...)
+	out = append(out, m.id...)
 	out = append(out, '"')
-	if template {
+	if m.template() {
 		out = append(out, `,"message_status":"accepted"`...)
 	}
 	out = append(out, "}]}"...)
