@@ -186,137 +186,249 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 // number is the i-th bench number: +47 4xxxxxxx.
 func number(i int) string { return fmt.Sprintf("+474%07d", i) }
 
+// dispatchOne runs the scenario on one backend: its steps, in order, share a
+// dispatchRun, and what they started stops when it returns.
 func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (DispatchResult, error) {
-	res := DispatchResult{Backend: backend, Contacts: cfg.N, Webhooks: cfg.Webhooks, Numbers: cfg.Numbers, MPS: cfg.MPS,
-		LatencyMS: ms(cfg.Latency), LatencyP99MS: ms(cfg.LatencyP99)}
-	if cfg.Batch <= 0 {
-		cfg.Batch = app.DefaultBatch(backend)
+	r := &dispatchRun{cfg: cfg, backend: backend, admin: app.Actor{Name: "bench", Role: staff.Admin},
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		res: DispatchResult{Backend: backend, Contacts: cfg.N, Webhooks: cfg.Webhooks, Numbers: cfg.Numbers, MPS: cfg.MPS,
+			LatencyMS: ms(cfg.Latency), LatencyP99MS: ms(cfg.LatencyP99)}}
+	if r.cfg.Batch <= 0 {
+		r.cfg.Batch = app.DefaultBatch(backend)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := cfg.Open(ctx, backend)
-	if err != nil {
-		return res, err
-	}
-	defer db.Close()
-	st := db.Store
-	master := make([]byte, vault.KeySize)
-	_, _ = rand.Read(master)
-	v, _ := vault.New(master)
+	defer r.close()
+	err := r.run(ctx)
+	return r.res, err
+}
 
-	// Our receiver first: the simulator needs its address for webhooks.
+// dispatchRun is one backend's run of the dispatch scenario: what its steps
+// share, and what they measured.
+type dispatchRun struct {
+	cfg     DispatchConfig
+	backend string
+	admin   app.Actor
+	log     *slog.Logger // the app's and the queue's, discarded
+	res     DispatchResult
+	closers []func() // what close stops, in the reverse order
+
+	db      Database
+	ln      net.Listener // our receiver, served once the app is assembled
+	base    string       // its URL
+	clients []*whatsapp.Client
+	simPIDs []int // the simulators' processes, one per sending number
+	a       *app.App
+
+	campaigns []campaign.Campaign
+	took      []time.Duration // from start until each campaign was done
+
+	// The dispatcher's hooks fill these, under mu.
+	mu                      sync.Mutex
+	gate                    []float64 // each decided batch's gate time, ms
+	gateMsgs                int       // the messages those batches decided
+	toSend                  []float64 // each message's decision to request, ms
+	firstAnswer, lastAnswer time.Time
+
+	// The campaign's counters, started just before it.
+	campaignCPU func() (total, db time.Duration)
+	simCPU      time.Duration
+	idle        func() float64
+	anon        func() float64
+	start       time.Time
+	elapsed     time.Duration // until the last campaign was done
+	optLat      []float64     // each opt-out's commit time, ms
+}
+
+// run takes the run through its steps.
+func (r *dispatchRun) run(ctx context.Context) error {
+	db, err := r.cfg.Open(ctx, r.backend)
+	if err != nil {
+		return err
+	}
+	r.db = db
+	r.onClose(db.Close)
+	if err := r.startSimulators(); err != nil {
+		return err
+	}
+	if err := r.assemble(); err != nil {
+		return err
+	}
+	if err := r.seedAudience(ctx); err != nil {
+		return err
+	}
+	if r.cfg.ceilingMode() {
+		// The baseline is the platform's ceiling: what the numbers may send.
+		r.res.SimMaxPerSec = r.cfg.MPS * float64(r.cfg.Numbers)
+	} else if err := measureBaseline(ctx, r.cfg, r.backend, r.db, r.clients[0], &r.res); err != nil {
+		return err
+	}
+	if err := r.createCampaigns(ctx); err != nil {
+		return err
+	}
+	r.startMeasuring()
+	if err := r.runCampaigns(ctx); err != nil {
+		return err
+	}
+	if err := r.countSent(ctx); err != nil {
+		return err
+	}
+	if r.cfg.Webhooks {
+		if err := r.waitDelivered(ctx); err != nil {
+			return err
+		}
+	}
+	return r.fillFigures(ctx)
+}
+
+// onClose has close call f.
+func (r *dispatchRun) onClose(f func()) { r.closers = append(r.closers, f) }
+
+// close stops what the steps started, the last first.
+func (r *dispatchRun) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
+
+// startSimulators opens our receiver first, as the simulators need its
+// address for webhooks, then starts a simulator process per sending
+// number, each with its own ceiling, and a client for each.
+func (r *dispatchRun) startSimulators() error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return res, err
+		return err
 	}
-	base := "http://" + ln.Addr().String()
+	r.ln, r.base = ln, "http://"+ln.Addr().String()
 	statuses := ""
-	if cfg.Webhooks {
+	if r.cfg.Webhooks {
 		statuses = "sent,delivered"
 	}
-	// A simulator process per sending number, each with its own ceiling.
-	var clients []*whatsapp.Client
-	var simPIDs []int
-	for i := range cfg.Numbers {
+	for i := range r.cfg.Numbers {
 		phoneID := strconv.Itoa(100000000000001 + i)
-		simURL, pid, stopSim, err := startSim(cfg.Executable, simOptions{webhook: base + "/webhooks/whatsapp", statuses: statuses,
-			phoneID: phoneID, mps: cfg.MPS, latency: cfg.Latency, latencyP99: cfg.LatencyP99})
+		simURL, pid, stopSim, err := startSim(r.cfg.Executable, simOptions{webhook: r.base + "/webhooks/whatsapp", statuses: statuses,
+			phoneID: phoneID, mps: r.cfg.MPS, latency: r.cfg.Latency, latencyP99: r.cfg.LatencyP99})
 		if err != nil {
-			return res, err
+			return err
 		}
-		defer stopSim()
+		r.onClose(stopSim)
 		c, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: simURL, Token: "bench", PhoneNumberID: phoneID,
 			HTTPClient: benchHTTPClient()})
 		if err != nil {
-			return res, err
+			return err
 		}
-		clients, simPIDs = append(clients, c), append(simPIDs, pid)
+		r.clients, r.simPIDs = append(r.clients, c), append(r.simPIDs, pid)
 	}
-	client := clients[0]
+	return nil
+}
+
+// assemble builds the same assembly as serve's, metrics and all (what is
+// measured is what runs), its dispatcher's hooks timing the gate and the
+// sends, and serves it on our receiver.
+func (r *dispatchRun) assemble() error {
+	master := make([]byte, vault.KeySize)
+	_, _ = rand.Read(master)
+	v, _ := vault.New(master)
 	rate, burst := 1e6, 1e6
-	if cfg.ceilingMode() {
-		rate, burst = cfg.MPS, 0 // the number's own bucket: 100 ms of its rate
+	if r.cfg.ceilingMode() {
+		rate, burst = r.cfg.MPS, 0 // the number's own bucket: 100 ms of its rate
 	}
-	var gateMu sync.Mutex
-	var gate []float64
-	var gateMsgs int
-	var toSend []float64
-	var firstAnswer, lastAnswer time.Time
-	ac := app.Config{PublicURL: base, WhatsApp: client, Senders: clients[1:], Dispatch: app.DispatchConfig{
-		Rate: rate, Burst: burst, Batch: cfg.Batch,
-		OnSend: func(d time.Duration) {
-			now := time.Now()
-			gateMu.Lock()
-			toSend = append(toSend, float64(d.Microseconds())/1000)
-			if firstAnswer.IsZero() {
-				firstAnswer = now
-			}
-			lastAnswer = now
-			gateMu.Unlock()
-		},
-		OnDecide: func(n int, d time.Duration) {
-			gateMu.Lock()
-			gate = append(gate, float64(d.Microseconds())/1000)
-			gateMsgs += n
-			gateMu.Unlock()
-		}}}
-	// The same assembly as serve's, metrics and all: what is measured is what runs.
-	assembled, err := server.New(st, v, server.Config{App: ac, AppSecret: appSecret, VerifyToken: "bench", Log: log})
+	ac := app.Config{PublicURL: r.base, WhatsApp: r.clients[0], Senders: r.clients[1:], Dispatch: app.DispatchConfig{
+		Rate: rate, Burst: burst, Batch: r.cfg.Batch, OnSend: r.onSend, OnDecide: r.onDecide}}
+	assembled, err := server.New(r.db.Store, v, server.Config{App: ac, AppSecret: appSecret, VerifyToken: "bench", Log: r.log})
 	if err != nil {
-		return res, err
+		return err
 	}
-	a := assembled.App
+	r.a = assembled.App
 	srv := &http.Server{Handler: assembled.Handler}
-	go srv.Serve(ln) //nolint:errcheck
-	defer srv.Close()
+	go srv.Serve(r.ln) //nolint:errcheck
+	r.onClose(func() { _ = srv.Close() })
+	return nil
+}
 
-	// Seed the audience: confirmed consent for every contact.
-	cfg.logf("%s: seeding %d contacts with confirmed consent", backend, cfg.N)
+// onSend is the dispatcher's hook for a message sent, d after its decision.
+func (r *dispatchRun) onSend(d time.Duration) {
+	now := time.Now()
+	r.mu.Lock()
+	r.toSend = append(r.toSend, float64(d.Microseconds())/1000)
+	if r.firstAnswer.IsZero() {
+		r.firstAnswer = now
+	}
+	r.lastAnswer = now
+	r.mu.Unlock()
+}
+
+// onDecide is the dispatcher's hook for a batch of n messages decided in d.
+func (r *dispatchRun) onDecide(n int, d time.Duration) {
+	r.mu.Lock()
+	r.gate = append(r.gate, float64(d.Microseconds())/1000)
+	r.gateMsgs += n
+	r.mu.Unlock()
+}
+
+// seedAudience seeds the audience, confirmed consent for every contact, and
+// times it.
+func (r *dispatchRun) seedAudience(ctx context.Context) error {
+	r.cfg.logf("%s: seeding %d contacts with confirmed consent", r.backend, r.cfg.N)
 	seedStart := time.Now()
-	if err := seed(ctx, a, cfg.N, cfg.logf); err != nil {
-		return res, err
+	if err := seed(ctx, r.a, r.cfg.N, r.cfg.logf); err != nil {
+		return err
 	}
-	res.SeedSeconds = time.Since(seedStart).Seconds()
+	r.res.SeedSeconds = time.Since(seedStart).Seconds()
+	return nil
+}
 
-	if cfg.ceilingMode() {
-		// The baseline is the platform's ceiling: what the numbers may send.
-		res.SimMaxPerSec = cfg.MPS * float64(cfg.Numbers)
-	} else if err := measureBaseline(ctx, cfg, backend, db, client, &res); err != nil {
-		return res, err
-	}
-
-	q, err := queue.Start(ctx, st, a, log, prometheus.NewRegistry(), queue.Config{NoPeriodic: true})
+// createCampaigns starts the queue and creates a campaign per sending
+// number, each to the whole audience.
+func (r *dispatchRun) createCampaigns(ctx context.Context) error {
+	q, err := queue.Start(ctx, r.db.Store, r.a, r.log, prometheus.NewRegistry(), queue.Config{NoPeriodic: true})
 	if err != nil {
-		return res, err
+		return err
 	}
-	defer q.Stop(context.WithoutCancel(ctx)) //nolint:errcheck
-	admin := app.Actor{Name: "bench", Role: staff.Admin}
-	var campaigns []campaign.Campaign
-	for _, cl := range clients {
-		c, err := a.CreateCampaign(ctx, admin, campaign.Campaign{Name: "bench", Purpose: "offers", Sender: cl.PhoneNumberID(),
+	r.onClose(func() { _ = q.Stop(context.WithoutCancel(ctx)) })
+	for _, cl := range r.clients {
+		c, err := r.a.CreateCampaign(ctx, r.admin, campaign.Campaign{Name: "bench", Purpose: "offers", Sender: cl.PhoneNumberID(),
 			Template: campaign.Template{Name: "bench_offer", Languages: map[string]campaign.Variant{"nb": {
-				Body: "Tilbud fra Butikken AS. " + base + "/privacy Svar STOPP for å melde deg av."}}}})
+				Body: "Tilbud fra Butikken AS. " + r.base + "/privacy Svar STOPP for å melde deg av."}}}})
 		if err != nil {
-			return res, err
+			return err
 		}
-		campaigns = append(campaigns, c)
+		r.campaigns = append(r.campaigns, c)
 	}
+	return nil
+}
 
-	if cfg.Profile != nil {
-		stop := cfg.Profile()
-		defer stop()
+// startMeasuring starts the campaign's own figures: the profile, the peak
+// memory (not the seeding's, nor an earlier backend's), the CPU counters and
+// the clock.
+func (r *dispatchRun) startMeasuring() {
+	if r.cfg.Profile != nil {
+		r.onClose(r.cfg.Profile())
 	}
-	resetPeakRSS() // the campaign's own peak: not the seeding's, nor an earlier backend's
-	anon := sampleAnon()
-	defer anon()
-	campaignCPU, simCPU, idle := cpuFrom(backend), pidsCPU(simPIDs), machineIdle()
-	start := time.Now()
-	for _, c := range campaigns {
-		if _, err := a.CampaignAction(ctx, admin, c.ID, "start"); err != nil {
-			return res, err
+	resetPeakRSS()
+	r.anon = sampleAnon()
+	r.onClose(func() { r.anon() })
+	r.campaignCPU, r.simCPU, r.idle = cpuFrom(r.backend), pidsCPU(r.simPIDs), machineIdle()
+	r.start = time.Now()
+}
+
+// runCampaigns starts the campaigns, with opt-outs arriving while they run,
+// and waits until each is done.
+func (r *dispatchRun) runCampaigns(ctx context.Context) error {
+	for _, c := range r.campaigns {
+		if _, err := r.a.CampaignAction(ctx, r.admin, c.ID, "start"); err != nil {
+			return err
 		}
 	}
-	// Opt-outs arrive while the campaign runs: signed STOPP webhooks, timed
-	// from the POST to its answer, which comes after the withdrawal commits.
+	stopOptOuts := r.sendOptOuts()
+	err := r.waitCampaigns(ctx)
+	r.elapsed = time.Since(r.start)
+	r.optLat = stopOptOuts()
+	return err
+}
+
+// sendOptOuts posts signed STOPP webhooks every OptOutEvery, each timed
+// from the POST to its answer, which comes after the withdrawal commits,
+// until the function it returns is called, which tells their times in ms.
+func (r *dispatchRun) sendOptOuts() (stop func() []float64) {
 	stopOptOuts := make(chan struct{})
 	var optMu sync.Mutex
 	var optLat []float64
@@ -324,7 +436,7 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 	optWG.Add(1)
 	go func() {
 		defer optWG.Done()
-		t := time.NewTicker(cfg.OptOutEvery)
+		t := time.NewTicker(r.cfg.OptOutEvery)
 		defer t.Stop()
 		i := 0
 		for {
@@ -334,8 +446,8 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 			case <-t.C:
 			}
 			i++
-			contact := (i * 7919) % cfg.N
-			d, err := postStop(base+"/webhooks/whatsapp", number(contact), i)
+			contact := (i * 7919) % r.cfg.N
+			d, err := postStop(r.base+"/webhooks/whatsapp", number(contact), i)
 			if err == nil {
 				optMu.Lock()
 				optLat = append(optLat, float64(d.Microseconds())/1000)
@@ -343,71 +455,96 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 			}
 		}
 	}()
-	took := make([]time.Duration, len(campaigns))
+	return func() []float64 {
+		close(stopOptOuts)
+		optWG.Wait()
+		return optLat
+	}
+}
+
+// waitCampaigns polls the campaigns' status until each is done, noting
+// when.
+func (r *dispatchRun) waitCampaigns(ctx context.Context) error {
+	r.took = make([]time.Duration, len(r.campaigns))
 	poll := 20 * time.Millisecond
-	if cfg.ceilingMode() {
+	if r.cfg.ceilingMode() {
 		poll = 100 * time.Millisecond // campaigns of many seconds: ±1% of their time
 	}
-	for left := len(campaigns); left > 0; time.Sleep(poll) {
-		for i, c := range campaigns {
-			if took[i] != 0 {
+	for left := len(r.campaigns); left > 0; time.Sleep(poll) {
+		for i, c := range r.campaigns {
+			if r.took[i] != 0 {
 				continue
 			}
-			cur, err := st.Campaign(ctx, c.ID) // the status alone: counting would load the machine
+			cur, err := r.db.Store.Campaign(ctx, c.ID) // the status alone: counting would load the machine
 			if err != nil {
-				return res, err
+				return err
 			}
 			if cur.Status == campaign.Done {
-				took[i], left = time.Since(start), left-1
+				r.took[i], left = time.Since(r.start), left-1
 			}
 		}
 	}
-	elapsed := time.Since(start)
-	close(stopOptOuts)
-	optWG.Wait()
+	return nil
+}
 
-	for i, c := range campaigns {
-		v, err := a.Campaign(ctx, admin, c.ID)
+// countSent counts what the campaigns sent and skipped, and each number's
+// rate.
+func (r *dispatchRun) countSent(ctx context.Context) error {
+	for i, c := range r.campaigns {
+		v, err := r.a.Campaign(ctx, r.admin, c.ID)
 		if err != nil {
-			return res, err
+			return err
 		}
 		sent := v.Counts["sent"] + v.Counts["delivered"] + v.Counts["read"]
-		res.Sent, res.Skipped = res.Sent+sent, res.Skipped+v.Counts["skipped"]
-		res.PerNumber = append(res.PerNumber, float64(sent)/took[i].Seconds())
+		r.res.Sent, r.res.Skipped = r.res.Sent+sent, r.res.Skipped+v.Counts["skipped"]
+		r.res.PerNumber = append(r.res.PerNumber, float64(sent)/r.took[i].Seconds())
 	}
-	if cfg.Webhooks {
-		// Applying the statuses is part of what a message costs: the CPU
-		// is counted until every message sent is delivered.
-		done := time.Now()
-		delivered := func() (n int64, err error) {
-			for _, c := range campaigns {
-				v, err := a.Campaign(ctx, admin, c.ID)
-				if err != nil {
-					return 0, err
-				}
-				n += v.Counts["delivered"] + v.Counts["read"]
-			}
-			return n, nil
-		}
-		for deadline := done.Add(2 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
-			n, err := delivered()
+	return nil
+}
+
+// waitDelivered waits, two minutes at most, until every message sent is
+// delivered: applying the statuses is part of what a message costs, so the
+// CPU is counted until then.
+func (r *dispatchRun) waitDelivered(ctx context.Context) error {
+	done := time.Now()
+	delivered := func() (n int64, err error) {
+		for _, c := range r.campaigns {
+			v, err := r.a.Campaign(ctx, r.admin, c.ID)
 			if err != nil {
-				return res, err
+				return 0, err
 			}
-			if n >= res.Sent {
-				break
-			}
-			if time.Now().After(deadline) {
-				return res, fmt.Errorf("%d of %d messages delivered two minutes after the campaigns", n, res.Sent)
-			}
+			n += v.Counts["delivered"] + v.Counts["read"]
 		}
-		res.StatusLagSeconds = time.Since(done).Seconds()
+		return n, nil
 	}
-	total, dbCPU := campaignCPU()
-	res.SimCPUPerMsgUs, res.IdlePct = perMessageUs(pidsCPU(simPIDs)-simCPU, int(res.Sent)), idle()
+	for deadline := done.Add(2 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
+		n, err := delivered()
+		if err != nil {
+			return err
+		}
+		if n >= r.res.Sent {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d messages delivered two minutes after the campaigns", n, r.res.Sent)
+		}
+	}
+	r.res.StatusLagSeconds = time.Since(done).Seconds()
+	return nil
+}
+
+// fillFigures reads the counters and fills the result's figures.
+func (r *dispatchRun) fillFigures(ctx context.Context) error {
+	res := &r.res
+	total, dbCPU := r.campaignCPU()
+	res.SimCPUPerMsgUs, res.IdlePct = perMessageUs(pidsCPU(r.simPIDs)-r.simCPU, int(res.Sent)), r.idle()
 	res.CPUBudgetUs = float64(runtime.NumCPU())*1e6/(0.75*res.SimMaxPerSec) - res.SimCPUPerMsgUs
-	res.Seconds = elapsed.Seconds()
-	res.MsgPerSec = float64(res.Sent) / elapsed.Seconds()
+	res.Seconds = r.elapsed.Seconds()
+	res.MsgPerSec = float64(res.Sent) / r.elapsed.Seconds()
+	r.mu.Lock()
+	gate, gateMsgs, toSend := r.gate, r.gateMsgs, r.toSend
+	firstAnswer, lastAnswer := r.firstAnswer, r.lastAnswer
+	r.mu.Unlock()
 	if span := lastAnswer.Sub(firstAnswer); span > 0 && len(toSend) > 1 {
 		res.SustainedPerSec = float64(len(toSend)-1) / span.Seconds()
 	}
@@ -422,17 +559,17 @@ func dispatchOne(ctx context.Context, cfg DispatchConfig, backend string) (Dispa
 		}
 		res.GatePerMsgUs = sum * 1000 / float64(gateMsgs)
 	}
-	res.OptOuts = len(optLat)
-	res.OptOutP50ms, res.OptOutP99ms = percentile(optLat, 50), percentile(optLat, 99)
-	for _, c := range campaigns {
-		late, err := lateDecisions(ctx, st, c.ID)
+	res.OptOuts = len(r.optLat)
+	res.OptOutP50ms, res.OptOutP99ms = percentile(r.optLat, 50), percentile(r.optLat, 99)
+	for _, c := range r.campaigns {
+		late, err := lateDecisions(ctx, r.db.Store, c.ID)
 		if err != nil {
-			return res, err
+			return err
 		}
 		res.LateDecisions += late
 	}
-	res.PeakRSSMB, res.PeakAnonMB = peakRSSMB(), anon()
-	return res, nil
+	res.PeakRSSMB, res.PeakAnonMB = peakRSSMB(), r.anon()
+	return nil
 }
 
 // sampleAnon samples the process's anonymous resident memory (its heap,
@@ -722,8 +859,6 @@ func postgresCPU(backend string) procCPU {
 	return out
 }
 
-// pidCPU is the user and system time a process has used (0 when it has
-// gone).
 // pidsCPU is the CPU time the processes have used.
 func pidsCPU(pids []int) (total time.Duration) {
 	for _, pid := range pids {
@@ -732,6 +867,8 @@ func pidsCPU(pids []int) (total time.Duration) {
 	return total
 }
 
+// pidCPU is the user and system time a process has used (0 when it has
+// gone).
 func pidCPU(pid int) time.Duration {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
