@@ -308,15 +308,18 @@ func (a *App) appendEvent(ctx context.Context, tx store.Tx, contactID string, e 
 	return a.appendTo(ctx, tx, c, e, ev, states)
 }
 
-// touched reads the consent states an event will touch: its purpose's; or,
-// for a contact-wide event, those of its channel's purposes, or of all.
+// touched reads the consent states an event will touch, its scope
+// (consent.ScopeOf): its purpose's; or, for a contact-wide event, those of
+// its channel's purposes, or of all. consent.Fold folds a whole chain by the
+// same scopes, and verification compares (invariant 11).
 func touched(ctx context.Context, tx store.Tx, contactID string, e ledger.Event) ([]consent.State, error) {
+	sc := consent.ScopeOf(e)
 	switch {
-	case e.Purpose != "":
-		s, err := tx.ConsentState(ctx, contactID, e.Purpose)
+	case sc.Purpose != "":
+		s, err := tx.ConsentState(ctx, contactID, sc.Purpose)
 		return []consent.State{s}, err
-	case e.Channel != "":
-		return tx.ChannelStates(ctx, contactID, e.Channel)
+	case sc.Channel != "":
+		return tx.ChannelStates(ctx, contactID, string(sc.Channel))
 	}
 	return tx.ConsentStates(ctx, contactID)
 }

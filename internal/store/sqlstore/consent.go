@@ -50,7 +50,7 @@ func (r *reader) ConsentState(ctx context.Context, contactID, purpose string) (s
 	s, err = scanState(r.db.QueryRow(ctx, `SELECT `+stateColumns+` FROM consent_states
 		WHERE contact_id = $1 AND purpose = $2`, contactID, purpose))
 	if r.b.IsNoRows(err) {
-		return consent.State{ContactID: contactID, Purpose: purpose, Status: consent.StatusNone}, nil
+		return consent.None(contactID, purpose), nil
 	}
 	return s, err
 }
