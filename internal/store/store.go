@@ -94,10 +94,17 @@ type Reader interface {
 	// ChannelStates is ConsentStates for the purposes on one channel.
 	ChannelStates(ctx context.Context, contactID, channel string) ([]consent.State, error)
 	ConsentState(ctx context.Context, contactID, purpose string) (consent.State, error)
+	// ConsentStatesOf is ConsentStates for several contacts at once, in one
+	// statement, ordered by contact and purpose: verification compares them
+	// with the fold of each chain a window of contacts at a time
+	// (invariant 11).
+	ConsentStatesOf(ctx context.Context, contactIDs []string) ([]consent.State, error)
 
 	// SuppressedAt is when a number's token was put on the suppression list;
 	// zero when it is not on it.
 	SuppressedAt(ctx context.Context, token []byte) (time.Time, error)
+	// SuppressedTokens returns when each of these tokens went on the suppression list.
+	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
 
 	ContactByBSUID(ctx context.Context, index []byte) (contact.Contact, error)
 
@@ -294,8 +301,6 @@ type Tx interface {
 	// ClaimQueued is LockQueued then DispatchRows: up to limit queued
 	// messages, their contacts held against withdrawals, read afresh.
 	ClaimQueued(ctx context.Context, campaignID, purpose, after string, limit int, now time.Time) ([]DispatchRow, error)
-	// SuppressedTokens returns when each of these tokens went on the suppression list.
-	SuppressedTokens(ctx context.Context, tokens [][]byte) (map[string]time.Time, error)
 	// DecideMessages records gate decisions for a campaign: a new message
 	// for a contact it has not decided before, or a queued one decided
 	// again; sending with the authorising event, skipped with the reason (or
@@ -444,5 +449,9 @@ type ChainItem struct {
 	ContactID  string
 	Head       ledger.Head // the head the contact row records
 	KeyWrapped []byte      // the contact's wrapped data key; nil once erased
-	Event      *StoredEvent
+	// PhoneSealed is the contact's number sealed under its data key (nil
+	// once erased): verification opens it for the suppression token of a
+	// contact who objected (invariant 11).
+	PhoneSealed []byte
+	Event       *StoredEvent
 }

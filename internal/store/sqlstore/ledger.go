@@ -45,7 +45,7 @@ func (r *reader) ScanChains(ctx context.Context, fn func(store.ChainItem) error)
 	defer errorf("scan chains", &err)
 	// One ordered pass: each contact row, then its events. Orphan events (no
 	// contact row) are reported by a second query.
-	rows, err := r.db.Query(ctx, `SELECT c.id, c.head_seq, c.head_hash, k.wrapped, e.id, e.contact_id, e.seq, e.kind,
+	rows, err := r.db.Query(ctx, `SELECT c.id, c.head_seq, c.head_hash, k.wrapped, c.phone_ct, e.id, e.contact_id, e.seq, e.kind,
 		e.purpose, e.channel, e.at, e.method, e.source, e.actor, e.valid_until, e.age_confirmed, e.evidence_digest,
 		e.prev_hash, e.hash, e.evidence_ct
 		FROM contacts c
@@ -60,18 +60,18 @@ func (r *reader) ScanChains(ctx context.Context, fn func(store.ChainItem) error)
 	for rows.Next() {
 		var cid string
 		var head ledger.Head
-		var wrapped []byte
+		var wrapped, phone []byte
 		var eid, econtact, kind, purpose, channel, method, source, actor *string
 		var seq, at, validUntil *int64
 		var age *bool
 		var digest, prev, hash, sealed []byte
-		if err := rows.Scan(&cid, &head.Seq, &head.Hash, &wrapped, &eid, &econtact, &seq, &kind, &purpose, &channel,
+		if err := rows.Scan(&cid, &head.Seq, &head.Hash, &wrapped, &phone, &eid, &econtact, &seq, &kind, &purpose, &channel,
 			&at, &method, &source, &actor, &validUntil, &age, &digest, &prev, &hash, &sealed); err != nil {
 			return err
 		}
 		if cid != last {
 			last = cid
-			if err := fn(store.ChainItem{ContactID: cid, Head: head, KeyWrapped: wrapped}); err != nil {
+			if err := fn(store.ChainItem{ContactID: cid, Head: head, KeyWrapped: wrapped, PhoneSealed: phone}); err != nil {
 				return err
 			}
 		}

@@ -21,17 +21,17 @@ func (t *tx) Suppress(ctx context.Context, token []byte, reason string, at time.
 	return err
 }
 
-func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {
+func (r *reader) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[string]time.Time, err error) {
 	defer errorf("suppressed tokens", &err)
 	out = map[string]time.Time{}
 	if len(tokens) == 0 {
 		return out, nil
 	}
-	if t.b.Arrays {
+	if r.b.Arrays {
 		// One array joined to the list: a probe of the key per token (as
 		// "= ANY" the generic plan compared every token with every row:
 		// 1.5 ms a batch at 700 suppressions, growing with the list).
-		return out, t.suppressedInto(ctx, out, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
+		return out, r.suppressedInto(ctx, out, `SELECT s.token, s.at FROM unnest($1::bytea[]) AS t(token)
 			JOIN suppressions s ON s.token = t.token`, tokens)
 	}
 	// Placeholders, not JSON (the tokens are bytes), in chunks of one
@@ -41,14 +41,14 @@ func (t *tx) SuppressedTokens(ctx context.Context, tokens [][]byte) (out map[str
 	for i, tok := range tokens {
 		vals[i] = tok
 	}
-	return out, inChunks(nil, 1, vals, func(args []any) error { return t.suppressedInto(ctx, out, suppressedValues, args...) })
+	return out, inChunks(nil, 1, vals, func(args []any) error { return r.suppressedInto(ctx, out, suppressedValues, args...) })
 }
 
 var suppressedValues = `SELECT token, at FROM suppressions WHERE token IN ` + PlaceholderRows(0, 1, chunkRows, "")
 
 // suppressedInto adds the suppressions a query finds (token, at) to out.
-func (t *tx) suppressedInto(ctx context.Context, out map[string]time.Time, query string, args ...any) error {
-	rows, err := t.db.Query(ctx, query, args...)
+func (r *reader) suppressedInto(ctx context.Context, out map[string]time.Time, query string, args ...any) error {
+	rows, err := r.db.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}

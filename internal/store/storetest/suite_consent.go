@@ -3,11 +3,15 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/store"
@@ -30,7 +34,7 @@ func exerciseConsentStates(t *testing.T, b Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(st, got); diff != "" {
+	if diff := gocmp.Diff(st, got); diff != "" {
 		t.Errorf("state (-want +got):\n%s", diff)
 	}
 	// A state on another channel is in ConsentStates, not in WhatsApp's.
@@ -51,5 +55,47 @@ func exerciseConsentStates(t *testing.T, b Backend) {
 		if err != nil || len(got) != 1 || got[0].Purpose != want {
 			t.Errorf("ChannelStates(%s) = %v, %v; want %s alone", channel, got, err, want)
 		}
+	}
+}
+
+// exerciseConsentStatesOf: the states of the contacts asked for, in one
+// read, ordered by contact and purpose; none of another contact.
+func exerciseConsentStatesOf(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	var want []consent.State
+	for i, id := range []string{"c3", "c1", "c2", "c4"} {
+		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, newContact(id, byte(i+1))) })
+		for j, p := range []string{"offers", "mail"}[:1+i%2] {
+			st := consent.State{ContactID: id, Purpose: p, Status: consent.StatusActive, EventID: fmt.Sprintf("%s-%d", id, j),
+				Since: t0.Add(time.Duration(i) * time.Hour), ValidUntil: t0.Add(48 * time.Hour), AgeOK: i%2 == 0, Basis: consent.BasisConsent}
+			tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, st) })
+			if id != "c4" {
+				want = append(want, st)
+			}
+		}
+	}
+	slices.SortFunc(want, func(a, b consent.State) int {
+		return cmp.Or(strings.Compare(a.ContactID, b.ContactID), strings.Compare(a.Purpose, b.Purpose))
+	})
+	got, err := s.ConsentStatesOf(ctx, []string{"c2", "c1", "unknown", "c3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("ConsentStatesOf (-want +got):\n%s", diff)
+	}
+	if got, err := s.ConsentStatesOf(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("ConsentStatesOf(nil) = %v, %v; want none", got, err)
+	}
+	// A window of many contacts, most with no state, in one statement.
+	ids := make([]string, 600)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("x%03d", i)
+	}
+	ids[599] = "c4"
+	got, err = s.ConsentStatesOf(ctx, ids)
+	if err != nil || len(got) != 2 || got[0].ContactID != "c4" || got[0].Purpose != "mail" || got[1].Purpose != "offers" {
+		t.Errorf("ConsentStatesOf(600 ids) = %+v, %v; want c4's two states alone", got, err)
 	}
 }

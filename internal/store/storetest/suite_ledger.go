@@ -76,7 +76,8 @@ func exerciseLedgerAppend(t *testing.T, b Backend) {
 	if err := s.ScanChains(ctx, func(it store.ChainItem) error { items = append(items, it); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 4 || items[0].Event != nil || items[0].Head.Seq != 3 || string(items[0].KeyWrapped) != "wrapped-c1" {
+	if len(items) != 4 || items[0].Event != nil || items[0].Head.Seq != 3 || string(items[0].KeyWrapped) != "wrapped-c1" ||
+		string(items[0].PhoneSealed) != "sealed-c1" {
 		t.Fatalf("ScanChains = %+v", items)
 	}
 	for i, it := range items[1:] {

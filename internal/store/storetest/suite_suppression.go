@@ -64,6 +64,14 @@ func exerciseSuppressedTokens(t *testing.T, b Backend) {
 			map[string]time.Time{string(a): t0, string(bb): t0.Add(time.Hour)}},
 	}
 	for _, tt := range tests {
+		// Outside a transaction (verification reads so) and inside one.
+		got, err := s.SuppressedTokens(ctx, tt.tokens)
+		if err != nil {
+			t.Fatalf("%s: SuppressedTokens outside a transaction: %v", tt.name, err)
+		}
+		if diff := gocmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: SuppressedTokens outside a transaction (-want +got):\n%s", tt.name, diff)
+		}
 		tx(t, s, func(tx store.Tx) error {
 			got, err := tx.SuppressedTokens(ctx, tt.tokens)
 			if got == nil && err == nil {
