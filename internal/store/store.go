@@ -94,11 +94,12 @@ type Reader interface {
 	// ChannelStates is ConsentStates for the purposes on one channel.
 	ChannelStates(ctx context.Context, contactID, channel string) ([]consent.State, error)
 	ConsentState(ctx context.Context, contactID, purpose string) (consent.State, error)
-	// ConsentStatesOf is ConsentStates for several contacts at once, in one
-	// statement, ordered by contact and purpose: verification compares them
-	// with the fold of each chain a window of contacts at a time
-	// (invariant 11).
-	ConsentStatesOf(ctx context.Context, contactIDs []string) ([]consent.State, error)
+	// ConsentStatesBetween reads in one statement the states of the contacts
+	// whose ids lie from first to last, both included, in the database's
+	// order of ids (the order ScanChains walks), ordered by contact and
+	// purpose: verification compares a window of contacts at a time with the
+	// fold of their chains (invariant 11).
+	ConsentStatesBetween(ctx context.Context, first, last string) ([]consent.State, error)
 
 	// SuppressedAt is when a number's token was put on the suppression list;
 	// zero when it is not on it.

@@ -29,13 +29,13 @@ func (r *reader) ChannelStates(ctx context.Context, contactID, channel string) (
 		WHERE contact_id = $1 AND purpose IN (SELECT key FROM purposes WHERE channel = $2) ORDER BY purpose`, contactID, channel)
 }
 
-func (r *reader) ConsentStatesOf(ctx context.Context, contactIDs []string) (ss []consent.State, err error) {
-	defer errorf("consent states of contacts", &err)
-	if len(contactIDs) == 0 {
-		return nil, nil
-	}
-	return r.states(ctx, `SELECT `+stateColumns+` FROM consent_states WHERE contact_id `+r.b.InList("$1")+`
-		ORDER BY contact_id, purpose`, r.b.ListArg(contactIDs))
+func (r *reader) ConsentStatesBetween(ctx context.Context, first, last string) (ss []consent.State, err error) {
+	defer errorf("consent states between contacts", &err)
+	// A range of the primary key: an index range scan on both databases (a
+	// list of 500 ids was a hash join over the whole table on PostgreSQL,
+	// 8 ms a window at 20k contacts).
+	return r.states(ctx, `SELECT `+stateColumns+` FROM consent_states WHERE contact_id >= $1 AND contact_id <= $2
+		ORDER BY contact_id, purpose`, first, last)
 }
 
 func (r *reader) states(ctx context.Context, query string, args ...any) (ss []consent.State, err error) {

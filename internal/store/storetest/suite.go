@@ -33,7 +33,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("ledger is append-only", parallel(b, exerciseLedgerAppendOnly))
 	t.Run("appends to one chain serialise", parallel(b, exerciseLedgerConcurrentAppends))
 	t.Run("consent states", parallel(b, exerciseConsentStates))
-	t.Run("consent states of several contacts", parallel(b, exerciseConsentStatesOf))
+	t.Run("consent states of a run of contacts", parallel(b, exerciseConsentStatesBetween))
 	t.Run("suppression list", parallel(b, exerciseSuppression))
 	t.Run("key fingerprint and sealed data", parallel(b, exerciseKey))
 	t.Run("tokens and access log", parallel(b, exerciseTokensAndAccessLog))

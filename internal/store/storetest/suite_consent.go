@@ -58,44 +58,58 @@ func exerciseConsentStates(t *testing.T, b Backend) {
 	}
 }
 
-// exerciseConsentStatesOf: the states of the contacts asked for, in one
-// read, ordered by contact and purpose; none of another contact.
-func exerciseConsentStatesOf(t *testing.T, b Backend) {
+// exerciseConsentStatesBetween: the states of the contacts from one id to
+// another, in the order ScanChains walks them, in one read; none of another
+// contact.
+func exerciseConsentStatesBetween(t *testing.T, b Backend) {
 	ctx := context.Background()
 	s := b.Open(t)
-	var want []consent.State
-	for i, id := range []string{"c3", "c1", "c2", "c4"} {
+	var all []consent.State
+	for i, id := range []string{"c3", "c1", "c5", "c2", "c4"} {
 		tx(t, s, func(tx store.Tx) error { return tx.CreateContact(ctx, newContact(id, byte(i+1))) })
 		for j, p := range []string{"offers", "mail"}[:1+i%2] {
 			st := consent.State{ContactID: id, Purpose: p, Status: consent.StatusActive, EventID: fmt.Sprintf("%s-%d", id, j),
 				Since: t0.Add(time.Duration(i) * time.Hour), ValidUntil: t0.Add(48 * time.Hour), AgeOK: i%2 == 0, Basis: consent.BasisConsent}
 			tx(t, s, func(tx store.Tx) error { return tx.PutConsentState(ctx, st) })
-			if id != "c4" {
-				want = append(want, st)
-			}
+			all = append(all, st)
 		}
 	}
-	slices.SortFunc(want, func(a, b consent.State) int {
-		return cmp.Or(strings.Compare(a.ContactID, b.ContactID), strings.Compare(a.Purpose, b.Purpose))
-	})
-	got, err := s.ConsentStatesOf(ctx, []string{"c2", "c1", "unknown", "c3"})
-	if err != nil {
+	// The window is a run of contacts as ScanChains yields them.
+	var order []string
+	if err := s.ScanChains(ctx, func(it store.ChainItem) error {
+		if it.Event == nil {
+			order = append(order, it.ContactID)
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := gocmp.Diff(want, got); diff != "" {
-		t.Errorf("ConsentStatesOf (-want +got):\n%s", diff)
+	if len(order) != 5 {
+		t.Fatalf("ScanChains yielded contacts %v", order)
 	}
-	if got, err := s.ConsentStatesOf(ctx, nil); err != nil || len(got) != 0 {
-		t.Errorf("ConsentStatesOf(nil) = %v, %v; want none", got, err)
+	for _, w := range [][2]int{{1, 3}, {0, 4}, {2, 2}} {
+		first, last := order[w[0]], order[w[1]]
+		var want []consent.State
+		for _, id := range order[w[0] : w[1]+1] {
+			for _, st := range all {
+				if st.ContactID == id {
+					want = append(want, st)
+				}
+			}
+		}
+		slices.SortStableFunc(want, func(a, b consent.State) int { return strings.Compare(a.Purpose, b.Purpose) })
+		slices.SortStableFunc(want, func(a, b consent.State) int {
+			return cmp.Compare(slices.Index(order, a.ContactID), slices.Index(order, b.ContactID))
+		})
+		got, err := s.ConsentStatesBetween(ctx, first, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Errorf("ConsentStatesBetween(%s, %s) (-want +got):\n%s", first, last, diff)
+		}
 	}
-	// A window of many contacts, most with no state, in one statement.
-	ids := make([]string, 600)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("x%03d", i)
-	}
-	ids[599] = "c4"
-	got, err = s.ConsentStatesOf(ctx, ids)
-	if err != nil || len(got) != 2 || got[0].ContactID != "c4" || got[0].Purpose != "mail" || got[1].Purpose != "offers" {
-		t.Errorf("ConsentStatesOf(600 ids) = %+v, %v; want c4's two states alone", got, err)
+	if got, err := s.ConsentStatesBetween(ctx, "x1", "x9"); err != nil || len(got) != 0 {
+		t.Errorf("ConsentStatesBetween of no contact = %v, %v; want none", got, err)
 	}
 }
