@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -168,16 +169,35 @@ func (e Event) ComputeHash() []byte {
 // ErrBroken is wrapped by every verification failure.
 var ErrBroken = errors.New("ledger: chain does not verify")
 
-// Fault says where and why a chain failed verification.
+// Fault says where and why a chain, or the state derived from it, failed
+// verification.
 type Fault struct {
 	ContactID string
 	EventID   string
 	Seq       int64
-	Problem   string
+	// Purpose names the purpose whose stored consent state is not what the
+	// contact's events fold into (invariant 11); empty otherwise.
+	Purpose string
+	Problem string
 }
 
 func (f *Fault) Error() string {
-	return fmt.Sprintf("ledger: contact %s event %s (seq %d): %s", f.ContactID, f.EventID, f.Seq, f.Problem)
+	var b strings.Builder
+	b.WriteString("ledger:")
+	if f.ContactID != "" {
+		fmt.Fprintf(&b, " contact %s", f.ContactID)
+	}
+	switch {
+	case f.EventID != "":
+		fmt.Fprintf(&b, " event %s (seq %d)", f.EventID, f.Seq)
+	case f.Seq != 0:
+		fmt.Fprintf(&b, " at seq %d", f.Seq)
+	}
+	if f.Purpose != "" {
+		fmt.Fprintf(&b, " purpose %s", f.Purpose)
+	}
+	b.WriteString(": " + f.Problem)
+	return b.String()
 }
 
 // Unwrap makes errors.Is(err, ErrBroken) true.

@@ -619,3 +619,26 @@ func TestKindValid(t *testing.T) {
 		t.Errorf("len(Kinds) = %d, want 9", len(ledger.Kinds))
 	}
 }
+
+// TestFaultError: a fault says where, as far as it knows: the event, the
+// end of a chain, or the purpose whose derived state differs (invariant 11).
+func TestFaultError(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		f    ledger.Fault
+		want string
+	}{
+		{ledger.Fault{ContactID: "c1", EventID: "e2", Seq: 2, Problem: "edited"}, "ledger: contact c1 event e2 (seq 2): edited"},
+		{ledger.Fault{ContactID: "c1", Seq: 3, Problem: "cut"}, "ledger: contact c1 at seq 3: cut"},
+		{ledger.Fault{ContactID: "c1", Purpose: "offers", Problem: "differs"}, "ledger: contact c1 purpose offers: differs"},
+		{ledger.Fault{ContactID: "c1", EventID: "e4", Seq: 4, Problem: "not suppressed"}, "ledger: contact c1 event e4 (seq 4): not suppressed"},
+		{ledger.Fault{EventID: "e9", Problem: "orphan"}, "ledger: event e9 (seq 0): orphan"},
+	} {
+		if got := c.f.Error(); got != c.want {
+			t.Errorf("Error() = %q, want %q", got, c.want)
+		}
+		if !errors.Is(&c.f, ledger.ErrBroken) {
+			t.Errorf("%q is not ErrBroken", c.want)
+		}
+	}
+}
