@@ -56,7 +56,7 @@ func commands() []command {
 		{name: "token create", synopsis: "--role ROLE [--name NAME]", config: dbFlags, run: runToken,
 			summary: "make an API token and print it alone on standard output",
 			example: "samtykke token create --role integrator --name nettbutikken --data-dir ./samtykke-data"},
-		{name: "ledger verify", summary: "recompute every consent chain; exit 1 naming the first bad event",
+		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
@@ -287,7 +287,11 @@ func runLedger(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stdout, "ledger does NOT verify: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(e.stdout, "ledger verifies: %d contacts, %d events, %d evidence records checked\n",
-		rep.Contacts, rep.Events, rep.Evidence)
+	fmt.Fprintf(e.stdout, "ledger verifies: %d contacts, %d events, %d evidence records, %d consent states and %d suppressions checked\n",
+		rep.Contacts, rep.Events, rep.Evidence, rep.States, rep.Suppressions)
+	if rep.Unchecked > 0 {
+		fmt.Fprintf(e.stdout, "not checkable: %d contacts who objected have no number left (erased), so their suppression cannot be looked up\n",
+			rep.Unchecked)
+	}
 	return 0
 }

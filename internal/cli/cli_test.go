@@ -162,46 +162,60 @@ func populate(t *testing.T, dir string) (contactID string, events []string) {
 
 // TestLedgerVerifyOnTamperedFile edits, deletes and reorders events in the
 // real SQLite file behind samtykke's back; `samtykke ledger verify` must exit
-// non-zero and name the first bad event (invariant 3, L-02).
+// non-zero and name the first bad event (invariant 3, L-02). It also edits
+// the state derived from the ledger with every chain left intact: a
+// withdrawn consent set back to active, a consent state deleted, the
+// suppression list emptied; verify must name the contact and the purpose
+// (invariant 11).
 func TestLedgerVerifyOnTamperedFile(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		tamper func(events []string) []string
-		names  func(events []string) string
+		tamper func(contactID string, events []string) []string
+		names  func(contactID string, events []string) string
 	}{
-		{"edited", func(e []string) []string {
+		{"edited", func(_ string, e []string) []string {
 			return []string{`UPDATE consent_events SET kind = 'confirmed' WHERE id = '` + e[1] + `'`}
-		}, func(e []string) string { return e[1] }},
-		{"deleted", func(e []string) []string {
+		}, func(_ string, e []string) string { return e[1] }},
+		{"deleted", func(_ string, e []string) []string {
 			return []string{`DELETE FROM consent_events WHERE id = '` + e[0] + `'`}
-		}, func(e []string) string { return e[1] }},
-		{"reordered", func(e []string) []string {
+		}, func(_ string, e []string) string { return e[1] }},
+		{"reordered", func(_ string, e []string) []string {
 			return []string{`UPDATE consent_events SET seq = -1 WHERE id = '` + e[0] + `'`,
 				`UPDATE consent_events SET seq = 1 WHERE id = '` + e[1] + `'`, `UPDATE consent_events SET seq = 2 WHERE id = '` + e[0] + `'`}
-		}, func(e []string) string { return e[1] }},
+		}, func(_ string, e []string) string { return e[1] }},
+		{"withdrawn consent set back to active", func(id string, _ []string) []string {
+			return []string{`UPDATE consent_states SET status = 'active', basis = 'consent' WHERE contact_id = '` + id + `'`}
+		}, func(id string, _ []string) string { return "contact " + id + " purpose offers: " }},
+		{"consent state deleted", func(id string, _ []string) []string {
+			return []string{`DELETE FROM consent_states WHERE contact_id = '` + id + `'`}
+		}, func(id string, _ []string) string { return "contact " + id + " purpose offers: " }},
+		{"suppression list emptied", func(string, []string) []string {
+			return []string{`DELETE FROM suppressions`}
+		}, func(id string, e []string) string { return "contact " + id + " event " + e[1] }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			_, events := populate(t, dir)
-			if code, stdout, stderr := run(t, nil, "ledger", "verify", "--data-dir", dir); code != 0 || !strings.Contains(stdout, "3 events") {
+			contactID, events := populate(t, dir)
+			code, stdout, stderr := run(t, nil, "ledger", "verify", "--data-dir", dir)
+			if code != 0 || !strings.Contains(stdout, "3 events") || !strings.Contains(stdout, "2 consent states and 1 suppressions checked") {
 				t.Fatalf("untampered: exit %d, %s %s", code, stdout, stderr)
 			}
 			db, err := sql.Open("sqlite", filepath.Join(dir, "samtykke.db"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, q := range append([]string{`DROP TRIGGER consent_events_no_update`, `DROP TRIGGER consent_events_no_delete`}, c.tamper(events)...) {
+			for _, q := range append([]string{`DROP TRIGGER consent_events_no_update`, `DROP TRIGGER consent_events_no_delete`}, c.tamper(contactID, events)...) {
 				if _, err := db.Exec(q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
 			db.Close()
-			code, stdout, _ := run(t, nil, "ledger", "verify", "--data-dir", dir)
-			if code == 0 || !strings.Contains(stdout, "does NOT verify") || !strings.Contains(stdout, c.names(events)) {
-				t.Fatalf("tampered (%s): exit %d, %q; want non-zero naming event %s", c.name, code, stdout, c.names(events))
+			code, stdout, _ = run(t, nil, "ledger", "verify", "--data-dir", dir)
+			if want := c.names(contactID, events); code != 1 || !strings.Contains(stdout, "does NOT verify") || !strings.Contains(stdout, want) {
+				t.Fatalf("tampered (%s): exit %d, %q; want 1, naming %q", c.name, code, stdout, want)
 			}
 		})
 	}
