@@ -34,7 +34,7 @@ func (w *verifyLedgerWorker) Work(ctx context.Context, _ *river.Job[job.VerifyLe
 	if errors.As(err, &fault) {
 		w.ok.Set(0)
 		w.log.Error("ledger verification failed", "contact_id", fault.ContactID, "event_id", fault.EventID,
-			"seq", fault.Seq, "problem", fault.Problem)
+			"seq", fault.Seq, "purpose", fault.Purpose, "problem", fault.Problem)
 		return nil // a finding, not a job failure: it is in the metric and the log
 	}
 	if err != nil {

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package queue
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+	"github.com/samtykke/samtykke/internal/vault"
+)
+
+// TestVerifyWorkerSeesDerivedState: the periodic verification reports a
+// consent state changed straight in the database, chains intact, in
+// samtykke_ledger_verified and in its log line, naming the contact and the
+// purpose (invariant 11, S-04).
+func TestVerifyWorkerSeesDerivedState(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		s := b.Open(t)
+		master := make([]byte, vault.KeySize)
+		_, _ = rand.Read(master)
+		v, err := vault.New(master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := app.New(s, v, app.Config{}, slog.New(slog.DiscardHandler))
+		admin := app.Actor{Name: "test", Role: staff.Admin}
+		if _, err := a.CreatePurpose(ctx, admin, consent.Purpose{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+			RetentionDays: 30, Description: consent.Text{NB: "Tilbud", EN: "Offers"}}); err != nil {
+			t.Fatal(err)
+		}
+		n := notice.Notice{Language: "nb", Summary: "Kort"}
+		for _, it := range notice.Required {
+			n.Sections = append(n.Sections, notice.Section{Item: it, Body: "tekst"})
+		}
+		if n, err = a.CreateNotice(ctx, admin, n); err == nil {
+			_, err = a.PublishNotice(ctx, admin, n.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := a.RecordConsent(ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"}, Purpose: "offers",
+			Method: "web_form", CollectedAt: time.Now().Add(-time.Minute), AgeConfirmed: true,
+			Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
+		if err == nil {
+			_, err = a.Withdraw(ctx, admin, app.WithdrawInput{Subject: app.Subject{ContactID: rec.ContactID}, Purpose: "offers"})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_ledger_verified"})
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(ok)
+		verified := func() float64 {
+			t.Helper()
+			mfs, err := reg.Gather()
+			if err != nil || len(mfs) != 1 {
+				t.Fatalf("gather = %v, %v", mfs, err)
+			}
+			return mfs[0].GetMetric()[0].GetGauge().GetValue()
+		}
+		var logged bytes.Buffer
+		w := &verifyLedgerWorker{app: a, log: slog.New(slog.NewTextHandler(&logged, nil)), ok: ok,
+			events: prometheus.NewGauge(prometheus.GaugeOpts{Name: "events"})}
+		if err := w.Work(ctx, nil); err != nil || verified() != 1 {
+			t.Fatalf("untampered: Work = %v, verified = %v; want 1", err, verified())
+		}
+		if err := b.Exec(t, s, `UPDATE consent_states SET status = 'active', basis = 'consent' WHERE contact_id = $1`, rec.ContactID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Work(ctx, nil); err != nil || verified() != 0 {
+			t.Fatalf("state set back to active: Work = %v, verified = %v; want 0", err, verified())
+		}
+		line := logged.String()
+		if !strings.Contains(line, "ledger verification failed") || !strings.Contains(line, "contact_id="+rec.ContactID) ||
+			!strings.Contains(line, "purpose=offers") || strings.Contains(line, "91234567") {
+			t.Errorf("log = %q; want the failure naming the contact and purpose, and no number", line)
+		}
+	})
+}
