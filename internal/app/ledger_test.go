@@ -305,8 +305,8 @@ func TestUntouchedDerivedStateVerifies(t *testing.T) {
 			t.Fatalf("verify = %v", err)
 		}
 		states := tb.b.Int(t, tb.store, `SELECT count(*) FROM consent_states`)
-		if rep.Contacts != 5 || rep.States != states || states < 7 || rep.Suppressions != 1 || rep.Unchecked != 0 {
-			t.Errorf("report = %+v; want 5 contacts, all %d states, 1 suppression checked, none unchecked", rep, states)
+		if rep.Contacts != 5 || rep.States != states || states < 7 || rep.Suppressions != 1 || rep.Unchecked != 0 || rep.Reread != 0 {
+			t.Errorf("report = %+v; want 5 contacts, all %d states, 1 suppression checked, none unchecked or read again", rep, states)
 		}
 	})
 }
@@ -375,6 +375,58 @@ func TestVerifyLedgerWhileWriting(t *testing.T) {
 				}
 				return
 			default:
+			}
+		}
+	})
+}
+
+// TestVerifyLedgerAcrossWindows: verification compares the derived state a
+// window of contacts at a time; a change on either side of a window's edge,
+// and in the last window, is found and named, the first in the walk's order
+// first (invariant 11).
+func TestVerifyLedgerAcrossWindows(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		const n = 2100 // two full windows and part of a third
+		for start := 0; start < n; start += 700 {
+			ins := make([]app.ConsentInput, 700)
+			for i := range ins {
+				ins[i] = confirmed(fmt.Sprintf("+47 4%07d", start+i))
+			}
+			if _, err := tb.app.RecordConsents(tb.ctx, integrator, ins); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var order []string // contacts in the order verification walks them
+		if err := tb.store.ScanChains(tb.ctx, func(it store.ChainItem) error {
+			if it.Event == nil {
+				order = append(order, it.ContactID)
+			}
+			return nil
+		}); err != nil || len(order) != n {
+			t.Fatalf("ScanChains: %d contacts, %v", len(order), err)
+		}
+		edges := []int{n - 1, 1000, 999} // each earlier than the one before
+		for _, i := range edges {
+			if _, err := tb.app.Withdraw(tb.ctx, integrator, app.WithdrawInput{Subject: app.Subject{ContactID: order[i]}, Purpose: "offers"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := tb.app.VerifyLedger(tb.ctx)
+		if err != nil || rep.Contacts != n || rep.States != n || rep.Reread != 0 {
+			t.Fatalf("untampered: %+v, %v; want %d contacts and states, none read again", rep, err, n)
+		}
+		for _, i := range edges {
+			if err := b.Exec(t, tb.store, `UPDATE consent_states SET status = 'active', basis = 'consent' WHERE contact_id = $1`, order[i]); err != nil {
+				t.Fatal(err)
+			}
+			_, err := tb.app.VerifyLedger(tb.ctx)
+			var fault *ledger.Fault
+			if !errors.As(err, &fault) || fault.ContactID != order[i] || fault.Purpose != "offers" {
+				t.Errorf("contact %d of %d set back to active: err = %v; want a fault naming it", i+1, n, err)
 			}
 		}
 	})
