@@ -182,7 +182,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ app.Actor) er
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ app.Actor) error {
 	backend, err := s.app.Ready(r.Context())
 	if err != nil {
-		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "%s", strings.TrimPrefix(err.Error(), "not ready: "))
+		return err // 503 not_ready, by the error table
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "backend": backend})
 	return nil

@@ -100,6 +100,7 @@ var table = []Mapping{
 	sentinel(app.ErrInvalid, http.StatusBadRequest, "invalid_input", ""),
 	sentinel(app.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", ""),
 	sentinel(app.ErrRefused, http.StatusUnprocessableEntity, "refused", ""),
+	sentinel(app.ErrNotReady, http.StatusServiceUnavailable, "not_ready", ""),
 	sentinel(store.ErrNotFound, http.StatusNotFound, "not_found", "not found"),
 	sentinel(store.ErrConflict, http.StatusConflict, "conflict", "conflict with the current state"),
 	sentinel(context.Canceled, 499, "canceled", "request canceled"),

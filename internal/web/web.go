@@ -209,6 +209,7 @@ var pageKeys = map[string]string{
 	"refused":           "error.refused",
 	"not_found":         "error.not_found",
 	"conflict":          "error.conflict",
+	"not_ready":         "error.internal", // the database is unreachable: try again later
 	"canceled":          "error.internal",
 	"internal":          "error.internal",
 	// The pages' own codes.
