@@ -71,6 +71,9 @@ type DispatchConfig struct {
 	// Numbers is how many sending numbers run a campaign each, side by
 	// side, each to the whole audience (default 1).
 	Numbers int
+	// MaxInFlight caps each number's requests awaiting answers (0: the
+	// app's default; the batch size: one batch at a time).
+	MaxInFlight int
 }
 
 // ceilingMode is a run against the platform's own limit (MPS set).
@@ -332,7 +335,7 @@ func (r *dispatchRun) assemble() error {
 		rate, burst = r.cfg.MPS, 0 // the number's own bucket: 100 ms of its rate
 	}
 	ac := app.Config{PublicURL: r.base, WhatsApp: r.clients[0], Senders: r.clients[1:], Dispatch: app.DispatchConfig{
-		Rate: rate, Burst: burst, Batch: r.cfg.Batch, OnSend: r.onSend, OnDecide: r.onDecide}}
+		Rate: rate, Burst: burst, Batch: r.cfg.Batch, MaxInFlight: r.cfg.MaxInFlight, OnSend: r.onSend, OnDecide: r.onDecide}}
 	assembled, err := server.New(r.db.Store, v, server.Config{App: ac, AppSecret: appSecret, VerifyToken: "bench", Log: r.log})
 	if err != nil {
 		return err

@@ -29,6 +29,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	latencyP99 := fs.Duration("latency-p99", 0, "the simulator's 99th-percentile answer time, e.g. 600ms (0: with --latency, 2.4 times it)")
 	mps := fs.Float64("mps", 0, "each sending number's throughput, enforced by the simulator as by the platform (0: unlimited, to measure samtykke's own speed)")
 	numbers := fs.Int("numbers", 1, "sending numbers, each running its own campaign to the whole audience")
+	maxInFlight := fs.Int("max-in-flight", 0, "each number's requests awaiting answers at most (0: the default, three seconds of its rate)")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -59,7 +60,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 		*latencyP99 = *latency * 12 / 5 // the platform's 250 ms median, 600 ms p99
 	}
 	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(url), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
-		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers}
+		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers, MaxInFlight: *maxInFlight}
 	for _, b := range strings.Split(*backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			cfg.Backends = append(cfg.Backends, b)

@@ -93,7 +93,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"ledger verify":  {"data-dir", "database-url"},
 		"config":         {"addr", "data-dir", "database-url"},
 		"whatsapp-sim":   {"addr", "app-secret", "data-dir", "latency", "latency-p99", "latency-seed", "max-recorded", "mps", "pair-every", "phone-number-id", "statuses", "token", "webhook"},
-		"bench dispatch": {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "mps", "n", "numbers", "webhooks"},
+		"bench dispatch": {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "max-in-flight", "mps", "n", "numbers", "webhooks"},
 		"help":           nil,
 		"version":        nil,
 	}
