@@ -32,11 +32,19 @@ const (
 // maxIdle is how long an unused batch connection is kept.
 const maxIdle = 30 * time.Second
 
-// slowAnswer is the answer time from which pipelining stops paying: a
-// connection answers its requests one after another, so above it each
-// request gets a connection of its own and the requests in flight scale
-// with rate × answer time (the platform answers in 100-500 ms).
+// slowAnswer is the time a server takes for each request from which
+// pipelining stops paying: a connection answers its requests one after
+// another, so above it each request gets a connection of its own and the
+// requests in flight scale with rate × answer time (the platform answers
+// in 100-500 ms). It is read from the gaps between consecutive answers on
+// a connection, not from the first answer's wait, which a busy but fast
+// server's queue lengthens too.
 const slowAnswer = 20 * time.Millisecond
+
+// probeEvery is how often, once answers are slow, a batch is written two
+// requests a connection all the same, to see whether they still are (the
+// second request of each pair waits one answer time more).
+const probeEvery = 64
 
 // keepIdle is how many unused connections a pipeline keeps: enough for the
 // requests in flight of a number at 1,000 msg/s against answers of about
@@ -120,9 +128,10 @@ type pipeline struct {
 	// head is every request's start line and headers up to Content-Length's value.
 	head []byte
 
-	// answer is a moving average of how long a connection's first answer
-	// takes after its write, in nanoseconds.
-	answer atomic.Int64
+	// service is a moving average of the time between consecutive answers
+	// on a connection, in nanoseconds; probes counts the batches since.
+	service atomic.Int64
+	probes  atomic.Int64
 
 	mu   sync.Mutex
 	idle []*pconn
@@ -130,18 +139,23 @@ type pipeline struct {
 }
 
 // currentDepth is how many requests to write on a connection at once: the
-// configured depth while answers come fast, one when they are slow.
+// configured depth while the server takes little time for each, one when
+// it takes long, but now and then two, to measure again.
 func (p *pipeline) currentDepth() int {
-	if time.Duration(p.answer.Load()) >= slowAnswer {
-		return 1
+	switch {
+	case time.Duration(p.service.Load()) < slowAnswer:
+		return p.depth
+	case p.probes.Add(1)%probeEvery == 0:
+		return min(2, p.depth)
 	}
-	return p.depth
+	return 1
 }
 
-// observe folds one answer time into the moving average (weight 1/8).
+// observe folds the time between two answers into the moving average
+// (weight 1/8).
 func (p *pipeline) observe(d time.Duration) {
-	old := p.answer.Load()
-	p.answer.Store(old + (int64(d)-old)/8)
+	old := p.service.Load()
+	p.service.Store(old + (int64(d)-old)/8)
 }
 
 // pconn is one connection of a pipeline.
@@ -270,10 +284,16 @@ func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk [
 	for _, i := range written {
 		out[i].Sent = at
 	}
+	last := at
 	for j, i := range written {
 		resp, err := http.ReadResponse(pc.br, nil)
-		if j == 0 && err == nil {
-			p.observe(time.Since(at))
+		if err == nil {
+			if now := time.Now(); j > 0 {
+				p.observe(now.Sub(last)) // the server's time for this request
+				last = now
+			} else {
+				last = now
+			}
 		}
 		if err != nil {
 			for _, k := range written[j:] {

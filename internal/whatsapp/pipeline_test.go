@@ -26,12 +26,25 @@ type batchServer struct {
 	mu       sync.Mutex
 	accepted []string // callback data, in arrival order
 	conns    map[string]bool
+	// each delays every request (a server that takes long for each);
+	// first delays the first request of each batch on a connection (a
+	// busy server whose queue holds a burst, then answers it at once).
+	each, first time.Duration
+	inBatch     map[string]bool // connections that had a request in this batch
 }
 
 func newBatchServer(t *testing.T, tls bool) *batchServer {
 	t.Helper()
-	b := &batchServer{conns: map[string]bool{}}
+	b := &batchServer{conns: map[string]bool{}, inBatch: map[string]bool{}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.mu.Lock()
+		wait := b.each
+		if !b.inBatch[r.RemoteAddr] {
+			wait += b.first
+			b.inBatch[r.RemoteAddr] = true
+		}
+		b.mu.Unlock()
+		time.Sleep(wait)
 		var req whatsapp.MessageRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.Header.Get("Authorization") != "Bearer tok" ||
 			r.URL.Path != "/v25.0/106540352242922/messages" {
@@ -252,4 +265,51 @@ func TestSendBatch_BadRequestsAndNoServer(t *testing.T) {
 			t.Errorf("request %d with no server: %v, want not sent", i, r.Err)
 		}
 	}
+}
+
+// connsUsed is how many connections the requests since the last call came
+// on; the next request on each connection starts a batch again.
+func (b *batchServer) connsUsed() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(b.conns)
+	b.conns, b.inBatch = map[string]bool{}, map[string]bool{}
+	return n
+}
+
+// TestSendBatch_PipelinesOnlyWhileTheServerIsQuick: a server that takes
+// long for each request answers a connection's requests one after another,
+// so the client stops pipelining and gives each request a connection of
+// its own (invariant 12: a batch then takes one answer time, not eight); a
+// server that is merely busy (a burst waits, then comes back at once) stays
+// pipelined, since that costs a fraction of the system calls.
+func TestSendBatch_PipelinesOnlyWhileTheServerIsQuick(t *testing.T) {
+	t.Parallel()
+	t.Run("slow for each request", func(t *testing.T) {
+		t.Parallel()
+		b := newBatchServer(t, false)
+		b.each = 40 * time.Millisecond
+		c := b.client(t, 8)
+		allAccepted(t, "first batch", c.SendBatch(context.Background(), batch(16, 1))) // measures the server
+		start := time.Now()
+		allAccepted(t, "second batch", c.SendBatch(context.Background(), batch(16, 1)))
+		if took := time.Since(start); took > 8*b.each {
+			t.Errorf("16 requests to a server taking %v each took %v: still pipelined (8 in a row take %v)", b.each, took, 8*b.each)
+		}
+	})
+	t.Run("busy but quick", func(t *testing.T) {
+		t.Parallel()
+		b := newBatchServer(t, false)
+		b.first = 40 * time.Millisecond
+		c := b.client(t, 8)
+		for range 6 { // enough answers for any moving average to settle
+			allAccepted(t, "earlier batch", c.SendBatch(context.Background(), batch(16, 1)))
+			b.connsUsed()
+		}
+		b.connsUsed()
+		allAccepted(t, "second batch", c.SendBatch(context.Background(), batch(16, 1)))
+		if n := b.connsUsed(); n > 4 {
+			t.Errorf("16 requests to a server that is only slow to start came on %d connections; want them pipelined on at most 4", n)
+		}
+	})
 }
