@@ -542,31 +542,12 @@ func TestCampaignKeepsToItsRate(t *testing.T) {
 	const n, rate = 240, 80
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		var mu sync.Mutex
-		var batches []int
-		var waits []time.Duration
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = rate, 0, []string{}
-			a.Dispatch = app.DispatchConfig{Rate: rate,
-				OnDecide: func(n int, _ time.Duration) { mu.Lock(); batches = append(batches, n); mu.Unlock() },
-				OnSend:   func(d time.Duration) { mu.Lock(); waits = append(waits, d); mu.Unlock() }}
-		}, options{noQueue: true})
-		h.subscribeMany(n, "offers")
-		c := h.offer()
-		h.start(c)
-		start := time.Now()
-		h.dispatchAll(c)
-		took := time.Since(start)
-		st := h.sim.Stats()
-		if st.Accepted != n || st.Rejected != 0 {
-			t.Fatalf("the platform accepted %d and refused %d (%v); want all %d accepted", st.Accepted, st.Rejected, st.RejectedByCode, n)
-		}
+		p := runPaced(t, b, n, rate, 0)
+		took, batches, waits := p.took, p.batches, p.waits
 		burst := rate / 10
 		if least := time.Duration(n-burst) * time.Second / rate; took < least {
 			t.Errorf("%d messages at %d msg/s took %v; the bucket allows no less than %v", n, rate, took, least)
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		for _, got := range batches {
 			if got > burst {
 				t.Fatalf("a batch of %d decided with at most %d tokens in hand", got, burst)
@@ -863,6 +844,44 @@ func TestPairRateLimitedMessageWaitsItsTurn(t *testing.T) {
 	})
 }
 
+// paced is a campaign run against a simulator that enforces the number's
+// rate, with what the dispatcher reported along the way.
+type paced struct {
+	h       *harness
+	c       campaign.Campaign
+	took    time.Duration
+	batches []int           // the size of each batch decided
+	waits   []time.Duration // each request's time from its decision
+}
+
+// runPaced sends a campaign to n people at rate msg/s against a simulator
+// that refuses more and answers each send after latency, and checks that
+// the platform accepted every message and refused none.
+func runPaced(t *testing.T, b storetest.Backend, n, rate int, latency time.Duration) paced {
+	t.Helper()
+	var mu sync.Mutex
+	var p paced
+	p.h = startOpts(t, b, func(s *sim.Config, a *app.Config) {
+		s.MPS, s.PairRateEvery, s.Statuses = rate, 0, []string{}
+		s.Latency = sim.Latency{Median: latency}
+		a.Dispatch = app.DispatchConfig{Rate: float64(rate),
+			OnDecide: func(n int, _ time.Duration) { mu.Lock(); p.batches = append(p.batches, n); mu.Unlock() },
+			OnSend:   func(d time.Duration) { mu.Lock(); p.waits = append(p.waits, d); mu.Unlock() }}
+	}, options{noQueue: true})
+	p.h.subscribeMany(n, "offers")
+	p.c = p.h.offer()
+	p.h.start(p.c)
+	start := time.Now()
+	p.h.dispatchAll(p.c)
+	p.took = time.Since(start)
+	if st := p.h.sim.Stats(); st.Accepted != int64(n) || st.Rejected != 0 {
+		t.Fatalf("the platform accepted %d and refused %d (%v); want all %d accepted", st.Accepted, st.Rejected, st.RejectedByCode, n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return p
+}
+
 // TestCampaignAtPlatformLatency: when each answer takes 200 ms, as the
 // platform's do, a campaign at 80 msg/s still takes about audience/80
 // seconds: requests in flight grow with rate × answer time instead of one
@@ -874,23 +893,8 @@ func TestCampaignAtPlatformLatency(t *testing.T) {
 	latency := 200 * time.Millisecond
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		var mu sync.Mutex
-		var waits []time.Duration
-		h := startOpts(t, b, func(s *sim.Config, a *app.Config) {
-			s.MPS, s.PairRateEvery, s.Statuses = rate, 0, []string{}
-			s.Latency = sim.Latency{Median: latency}
-			a.Dispatch = app.DispatchConfig{Rate: rate,
-				OnSend: func(d time.Duration) { mu.Lock(); waits = append(waits, d); mu.Unlock() }}
-		}, options{noQueue: true})
-		h.subscribeMany(n, "offers")
-		c := h.offer()
-		h.start(c)
-		start := time.Now()
-		h.dispatchAll(c)
-		took := time.Since(start)
-		if st := h.sim.Stats(); st.Accepted != n || st.Rejected != 0 {
-			t.Fatalf("the platform accepted %d and refused %d (%v); want all %d", st.Accepted, st.Rejected, st.RejectedByCode, n)
-		}
+		p := runPaced(t, b, n, rate, latency)
+		h, c, took, waits := p.h, p.c, p.took, p.waits
 		ideal := time.Duration(n-rate/10) * time.Second / rate
 		if took < ideal || took > ideal*3/2+2*latency {
 			t.Errorf("%d messages at %d msg/s with %v answers took %v; want between %v and %v", n, rate, latency, took, ideal, ideal*3/2+2*latency)
@@ -899,8 +903,6 @@ func TestCampaignAtPlatformLatency(t *testing.T) {
 		if v.Counts["sent"] != n {
 			t.Errorf("counts %v; want all %d recorded sent", v.Counts, n)
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		slices.Sort(waits)
 		if p99 := waits[len(waits)*99/100]; p99 > 100*time.Millisecond {
 			t.Errorf("from decision to request p99 %v; want at most 100 ms", p99)
