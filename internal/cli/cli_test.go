@@ -308,6 +308,12 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(srv.stdout, filepath.Join(dir, firstTokenFile)) {
 		t.Errorf("serve did not say where the token is: %s", srv.stdout)
 	}
+	// A new installation is told what opens the public pages, as INFO.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(srv.stderr.String(), "level=INFO msg=\"the opt-in page opens once a privacy notice is published\""); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no INFO hint about the privacy notice; stderr: %s", srv.stderr.String())
+		}
+	}
 	req, _ := http.NewRequest("GET", base+"/api/v1/purposes", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)

@@ -26,6 +26,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/server"
+	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/web"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
@@ -196,6 +197,10 @@ func runServe(ctx context.Context, e env, args []string) int {
 		}
 	}
 	banner(e, log, cfg, base, sys.store.Backend(), ch.sim != nil)
+	if _, err := sys.store.CurrentNotice(ctx, "nb"); errors.Is(err, store.ErrNotFound) {
+		log.Info("the opt-in page opens once a privacy notice is published",
+			"hint", "POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (README: First steps)")
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
