@@ -89,6 +89,10 @@ type Config struct {
 	// Observer, when set, is told what the use cases did once it commits
 	// (the metrics).
 	Observer Observer
+	// CheckpointDir, when set, is where each signed ledger checkpoint is
+	// also written as a JSON file (SAMTYKKE_CHECKPOINT_DIR): the witness
+	// outside the database (L-02).
+	CheckpointDir string
 }
 
 // App is the set of use cases.

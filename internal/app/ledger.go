@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
@@ -33,6 +34,9 @@ type VerifyReport struct {
 	// as first read, and were read again, held against appends, before
 	// being judged (an append committed meanwhile; 0 on a quiet database).
 	Reread int64 `json:"states_reread"`
+	// Checkpoint is the time of the newest signed checkpoint the chains
+	// were compared with (zero before the first).
+	Checkpoint time.Time `json:"checkpoint_at,omitzero"`
 }
 
 // VerifyLedger recomputes every contact's chain (L-02, invariant 3): an edited,
@@ -45,7 +49,11 @@ type VerifyReport struct {
 // (consent.Fold), and a contact who objected must have its number on the
 // suppression list; a difference is a *ledger.Fault naming the contact and
 // the purpose. So a change made straight in the database is found even
-// where the chains are intact. Memory stays constant: the derived state is
+// where the chains are intact. And it compares the chains with the newest
+// signed checkpoint (Checkpoint): each contact's head as of the
+// checkpoint's time must be the one it signed, so a contact deleted with
+// all its events, or a tail cut off with the head moved back to match, is a
+// fault naming the contact. Memory stays constant: the derived state is
 // compared a window of contacts at a time.
 func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	var rep VerifyReport
@@ -62,6 +70,10 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	cp, err := a.newCheckpointCheck(ctx, &rep)
+	if err != nil {
+		return rep, err
+	}
 	err = a.store.ScanChains(ctx, func(it store.ChainItem) error {
 		if it.Event == nil {
 			rep.Contacts++
@@ -69,6 +81,9 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 				return err
 			}
 			if err := d.begin(ctx, it.ContactID); err != nil { // and its derived state
+				return err
+			}
+			if err := cp.begin(it.ContactID); err != nil { // and compares it with the checkpoint
 				return err
 			}
 			recorded, key = it.Head, nil
@@ -88,6 +103,7 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 		}
 		rep.Events++
 		d.add(e.Event)
+		cp.add(e.Event)
 		if key != nil && e.SealedEvidence != nil {
 			pt, err := key.Open(e.SealedEvidence, contact.AAD(e.ContactID, "evidence/"+e.ID))
 			if err != nil {
@@ -110,7 +126,10 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	if err := v.Close(); err != nil {
 		return rep, err
 	}
-	return rep, d.close(ctx)
+	if err := d.close(ctx); err != nil {
+		return rep, err
+	}
+	return rep, cp.close()
 }
 
 // derivedWindow is how many contacts' folded states verification holds

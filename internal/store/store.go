@@ -90,6 +90,9 @@ type Reader interface {
 	// ScanChains calls fn for every contact's recorded head and then for each
 	// of its events in order, contacts in id order; memory stays constant.
 	ScanChains(ctx context.Context, fn func(c ChainItem) error) error
+	// LatestCheckpoint is the newest signed checkpoint of the chains, with
+	// its heads (L-02); ErrNotFound before the first.
+	LatestCheckpoint(ctx context.Context) (ledger.Checkpoint, error)
 	ConsentStates(ctx context.Context, contactID string) ([]consent.State, error)
 	// ChannelStates is ConsentStates for the purposes on one channel.
 	ChannelStates(ctx context.Context, contactID, channel string) ([]consent.State, error)
@@ -189,6 +192,8 @@ type Tx interface {
 	// AppendEvent adds the next event of a contact's chain and moves the
 	// contact's head; ErrConflict if e does not follow the current head.
 	AppendEvent(ctx context.Context, e ledger.Event, sealedEvidence []byte) error
+	// AddCheckpoint stores a signed checkpoint of the chains (append-only).
+	AddCheckpoint(ctx context.Context, cp ledger.Checkpoint) error
 	// PutConsentState stores the folded state of one purpose.
 	PutConsentState(ctx context.Context, s consent.State) error
 

@@ -13,6 +13,7 @@ package vault
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -44,6 +45,8 @@ type Vault struct {
 	links    []byte
 	csrf     []byte
 	check    []byte
+	// checkpoint signs the ledger's checkpoints (L-02); derived, never stored.
+	checkpoint ed25519.PrivateKey
 }
 
 // New derives the vault's keys from a 32-byte master key.
@@ -78,6 +81,11 @@ func New(master []byte) (*Vault, error) {
 	if v.check, err = derive("key-check/v1"); err != nil {
 		return nil, err
 	}
+	seed, err := derive("checkpoint/v1")
+	if err != nil {
+		return nil, err
+	}
+	v.checkpoint = ed25519.NewKeyFromSeed(seed)
 	sealKey, err := derive("seal/v1")
 	if err != nil {
 		return nil, err
@@ -250,6 +258,11 @@ func (v *Vault) Open(ciphertext []byte, purpose string) ([]byte, error) {
 // under a key of its own, recorded beside the data so that a start with
 // another key is refused (invariant 10).
 func (v *Vault) Fingerprint() []byte { return mac(v.check, "samtykke master key check") }
+
+// CheckpointKey is the Ed25519 key that signs the ledger's checkpoints
+// (L-02, invariant 3), derived from the master key: the database never
+// holds it, so whoever can only write the database cannot sign.
+func (v *Vault) CheckpointKey() ed25519.PrivateKey { return v.checkpoint }
 
 // CSRFKey signs the public pages' form tokens; it is the same on every
 // replica that shares the master key.

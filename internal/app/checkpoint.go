@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/store"
+)
+
+// CheckpointLag is how far before now a checkpoint's time lies: every event
+// stamped by then has committed when the chains are read (an append
+// commits within moments of taking its time), so a later verification finds
+// the same heads as of that time.
+const CheckpointLag = time.Minute
+
+// Checkpoint signs the chains as of CheckpointLag ago (L-02, invariant 3):
+// the number of contacts with events by then, their events, and a root over
+// each one's head as of that time, signed with the master key's checkpoint
+// key. It stores the checkpoint, and writes it as a JSON file (0600) to
+// Config.CheckpointDir when set, the witness outside the database.
+func (a *App) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
+	t := a.now().Add(-CheckpointLag)
+	var heads []ledger.CheckpointHead
+	asOf := ledger.AsOf{T: t}
+	current := ""
+	flush := func() {
+		if current != "" {
+			heads = append(heads, ledger.CheckpointHead{ContactID: current, Head: asOf.Head()})
+		}
+	}
+	err := a.store.ScanChains(ctx, func(it store.ChainItem) error {
+		if it.Event == nil {
+			flush()
+			current = it.ContactID
+			asOf.Reset()
+			return nil
+		}
+		asOf.Add(it.Event.Event)
+		return nil
+	})
+	if err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	flush()
+	cp := ledger.NewCheckpoint(t, heads, a.vault.CheckpointKey())
+	if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.AddCheckpoint(ctx, cp) }); err != nil {
+		return cp, err
+	}
+	if a.cfg.CheckpointDir != "" {
+		if err := writeCheckpoint(a.cfg.CheckpointDir, cp); err != nil {
+			return cp, err
+		}
+	}
+	return cp, nil
+}
+
+// writeCheckpoint writes cp (without its heads) as a new file in dir, 0600.
+func writeCheckpoint(dir string, cp ledger.Checkpoint) error {
+	b, err := json.MarshalIndent(cp, "", "  ")
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(dir, "checkpoint-"+cp.At.UTC().Format("20060102T150405.000000Z")+".json")
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("checkpoint file: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("checkpoint file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("checkpoint file: %w", err)
+	}
+	return f.Close()
+}
+
+// checkpointCheck compares the chains, as VerifyLedger streams them, with
+// the newest checkpoint; nil when there is none yet.
+type checkpointCheck struct {
+	check   *ledger.CheckpointCheck
+	asOf    ledger.AsOf
+	current string
+}
+
+func (a *App) newCheckpointCheck(ctx context.Context, rep *VerifyReport) (*checkpointCheck, error) {
+	cp, err := a.store.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := cp.CheckSignature(a.vault.CheckpointKey().Public().(ed25519.PublicKey)); err != nil {
+		return nil, err
+	}
+	rep.Checkpoint = cp.At
+	return &checkpointCheck{check: ledger.NewCheckpointCheck(cp), asOf: ledger.AsOf{T: cp.At}}, nil
+}
+
+// begin finishes the current contact and starts contactID.
+func (c *checkpointCheck) begin(contactID string) error {
+	if c == nil {
+		return nil
+	}
+	if c.current != "" {
+		if err := c.check.Add(c.current, c.asOf.Head()); err != nil {
+			return err
+		}
+	}
+	c.current = contactID
+	c.asOf.Reset()
+	return nil
+}
+
+func (c *checkpointCheck) add(e ledger.Event) {
+	if c != nil {
+		c.asOf.Add(e)
+	}
+}
+
+func (c *checkpointCheck) close() error {
+	if c == nil {
+		return nil
+	}
+	if err := c.begin(""); err != nil {
+		return err
+	}
+	return c.check.Close()
+}

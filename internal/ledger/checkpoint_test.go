@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package ledger_test
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/samtykke/samtykke/internal/ledger"
+)
+
+// heads is each chain's head as of t, as a checkpoint takes them.
+func heads(t time.Time, chains ...[]ledger.Event) []ledger.CheckpointHead {
+	var out []ledger.CheckpointHead
+	for _, c := range chains {
+		a := ledger.AsOf{T: t}
+		for _, e := range c {
+			a.Add(e)
+		}
+		out = append(out, ledger.CheckpointHead{ContactID: c[0].ContactID, Head: a.Head()})
+	}
+	return out
+}
+
+// TestCheckpoint checks the signed checkpoint's rules (L-02, invariant 3):
+// it signs the heads as of its time, an altered checkpoint or one signed
+// with another key does not verify, and comparing names a contact whose
+// events are gone or fewer.
+func TestCheckpoint(t *testing.T) {
+	t.Parallel()
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	a, b := chain("a", 3), chain("b", 4)
+	at := t0.Add(2 * time.Minute) // a's and b's first three events
+	cp := ledger.NewCheckpoint(at, heads(at, a, b), key)
+	if cp.Contacts != 2 || cp.Events != 6 {
+		t.Fatalf("checkpoint counts %d contacts, %d events; want 2 and 6", cp.Contacts, cp.Events)
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	if err := cp.CheckSignature(pub); err != nil {
+		t.Fatalf("fresh checkpoint: %v", err)
+	}
+	back, err := ledger.DecodeHeads(ledger.EncodeHeads(cp.Heads))
+	if err != nil || !cmp.Equal(back, cp.Heads) {
+		t.Fatalf("heads after a round trip = %v, %v; want %v", back, err, cp.Heads)
+	}
+
+	t.Run("altered", func(t *testing.T) {
+		t.Parallel()
+		other := ed25519.NewKeyFromSeed([]byte(strings.Repeat("x", ed25519.SeedSize)))
+		for name, c := range map[string]ledger.Checkpoint{
+			"count":      func() ledger.Checkpoint { c := cp; c.Contacts--; return c }(),
+			"other key":  ledger.NewCheckpoint(at, cp.Heads, other),
+			"heads":      func() ledger.Checkpoint { c := cp; c.Heads = c.Heads[1:]; return c }(),
+			"signature":  func() ledger.Checkpoint { c := cp; c.Signature = append([]byte{1}, c.Signature[1:]...); return c }(),
+			"time moved": func() ledger.Checkpoint { c := cp; c.At = c.At.Add(time.Second); return c }(),
+		} {
+			if err := c.CheckSignature(pub); !errors.Is(err, ledger.ErrBroken) {
+				t.Errorf("%s: CheckSignature = %v; want a fault", name, err)
+			}
+		}
+	})
+
+	compare := func(chains ...[]ledger.Event) error {
+		k := ledger.NewCheckpointCheck(cp)
+		for _, h := range heads(at, chains...) {
+			if err := k.Add(h.ContactID, h.Head); err != nil {
+				return err
+			}
+		}
+		return k.Close()
+	}
+	tests := []struct {
+		name    string
+		chains  [][]ledger.Event
+		contact string // the contact the fault names; "" when it matches
+	}{
+		{"untouched, events appended since", [][]ledger.Event{chain("a", 5), chain("b", 4)}, ""},
+		{"contact deleted", [][]ledger.Event{b}, "a"},
+		{"tail cut", [][]ledger.Event{a, b[:2]}, "b"},
+		{"contact inserted", [][]ledger.Event{a, b, chain("c", 1)}, "c"},
+	}
+	for _, tc := range tests {
+		err := compare(tc.chains...)
+		var f *ledger.Fault
+		switch {
+		case tc.contact == "" && err != nil:
+			t.Errorf("%s: %v; want a match", tc.name, err)
+		case tc.contact != "" && (!errors.As(err, &f) || f.ContactID != tc.contact):
+			t.Errorf("%s: %v; want a fault naming %s", tc.name, err, tc.contact)
+		}
+	}
+}
