@@ -7,12 +7,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
@@ -58,6 +60,8 @@ func commands() []command {
 			example: "samtykke token create --role integrator --name nettbutikken --data-dir ./samtykke-data"},
 		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
+		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
+			config: dbFlags, run: runCheckpoint, example: "SAMTYKKE_CHECKPOINT_DIR=/mnt/witness samtykke ledger checkpoint --data-dir ./samtykke-data"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -209,7 +213,31 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 // adds the WhatsApp side, the notifiers and the pacing.
 func appConfig(cfg config.Config) app.Config {
 	return app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
-		BusinessName: cfg.BusinessName}
+		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir}
+}
+
+// runCheckpoint signs a checkpoint of the chains now and prints it (L-02).
+func runCheckpoint(ctx context.Context, e env, args []string) int {
+	fs, cf := flags(e, "ledger checkpoint")
+	cfg, code, ok := parse(e, fs, cf, args)
+	if !ok {
+		return code
+	}
+	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	defer sys.store.Close()
+	cp, err := sys.app.Checkpoint(ctx)
+	if err != nil {
+		return fail(e, "checkpoint: %v", err)
+	}
+	b, err := json.MarshalIndent(cp, "", "  ")
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	fmt.Fprintf(e.stdout, "%s\n", b)
+	return 0
 }
 
 func fail(e env, format string, a ...any) int {
@@ -289,6 +317,9 @@ func runLedger(ctx context.Context, e env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "ledger verifies: %d contacts, %d events, %d evidence records, %d consent states and %d suppressions checked\n",
 		rep.Contacts, rep.Events, rep.Evidence, rep.States, rep.Suppressions)
+	if !rep.Checkpoint.IsZero() {
+		fmt.Fprintf(e.stdout, "the chains match the signed checkpoint of %s\n", rep.Checkpoint.Format(time.RFC3339))
+	}
 	if rep.Unchecked > 0 {
 		fmt.Fprintf(e.stdout, "not checkable: %d contacts who objected have no number left (erased), so their suppression cannot be looked up\n",
 			rep.Unchecked)

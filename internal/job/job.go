@@ -78,6 +78,17 @@ type ExpireOptIns struct{}
 // Kind names the job.
 func (ExpireOptIns) Kind() string { return "expire_optins" }
 
+// Checkpoint signs a checkpoint of every consent chain (L-02).
+type Checkpoint struct{}
+
+// Kind names the job.
+func (Checkpoint) Kind() string { return "ledger_checkpoint" }
+
+// InsertOpts makes the job unique while one is waiting, across replicas.
+func (Checkpoint) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
 // VerifyLedger verifies the whole consent ledger (S-04).
 type VerifyLedger struct{}
 

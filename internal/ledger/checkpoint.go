@@ -200,7 +200,7 @@ func (k *CheckpointCheck) Close() error {
 
 // EncodeHeads packs heads for storage.
 func EncodeHeads(heads []CheckpointHead) []byte {
-	var b []byte
+	b := []byte{} // never nil: no heads is an empty value, not NULL
 	for _, h := range heads {
 		b = binary.AppendUvarint(b, uint64(len(h.ContactID)))
 		b = append(b, h.ContactID...)

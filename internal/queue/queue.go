@@ -179,12 +179,17 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, &dispatchWorker{app: a})
 	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages))
 	river.AddWorker(workers, run[job.SettleUnknown](a.SettleUnknown))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[job.Checkpoint]) error {
+		_, err := a.Checkpoint(ctx)
+		return err
+	}))
 	periodicJobs := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return job.VerifyLedger{}, nil }, nil),
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.PurgeMessages{}),
 		periodic(time.Hour, job.SettleUnknown{}),
+		periodic(time.Hour, job.Checkpoint{}), // signs the chains every hour and at start (L-02)
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}
 	if cfg.NoPeriodic {
