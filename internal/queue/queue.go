@@ -189,7 +189,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.PurgeMessages{}),
 		periodic(time.Hour, job.SettleUnknown{}),
-		periodic(time.Hour, job.Checkpoint{}), // signs the chains every hour and at start (L-02)
+		periodic(time.Hour, job.Checkpoint{}),       // signs the chains every hour and at start (L-02)
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}
 	if cfg.NoPeriodic {
