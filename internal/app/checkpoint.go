@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/ledger"
@@ -94,18 +95,57 @@ type checkpointCheck struct {
 }
 
 func (a *App) newCheckpointCheck(ctx context.Context, rep *VerifyReport) (*checkpointCheck, error) {
+	pub := a.vault.CheckpointKey().Public().(ed25519.PublicKey)
+	witness, err := a.newestWitness(pub)
+	if err != nil {
+		return nil, err
+	}
 	cp, err := a.store.LatestCheckpoint(ctx)
 	if errors.Is(err, store.ErrNotFound) {
+		if witness != nil {
+			return nil, ledger.Witnessed(ledger.Checkpoint{}, *witness)
+		}
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := cp.CheckSignature(a.vault.CheckpointKey().Public().(ed25519.PublicKey)); err != nil {
+	if err := cp.CheckSignature(pub); err != nil {
 		return nil, err
+	}
+	if witness != nil {
+		if err := ledger.Witnessed(cp, *witness); err != nil {
+			return nil, err
+		}
 	}
 	rep.Checkpoint = cp.At
 	return &checkpointCheck{check: ledger.NewCheckpointCheck(cp), asOf: ledger.AsOf{T: cp.At}}, nil
+}
+
+// newestWitness reads the newest checkpoint file of Config.CheckpointDir,
+// its signature checked; nil when none is set or written yet.
+func (a *App) newestWitness(pub ed25519.PublicKey) (*ledger.Checkpoint, error) {
+	if a.cfg.CheckpointDir == "" {
+		return nil, nil
+	}
+	names, err := filepath.Glob(filepath.Join(a.cfg.CheckpointDir, "checkpoint-*.json"))
+	if err != nil || len(names) == 0 {
+		return nil, err
+	}
+	slices.Sort(names) // the names sort by time
+	newest := names[len(names)-1]
+	b, err := os.ReadFile(newest)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint witness: %w", err)
+	}
+	var cp ledger.Checkpoint
+	if err := json.Unmarshal(b, &cp); err != nil {
+		return nil, &ledger.Fault{Problem: "checkpoint witness " + filepath.Base(newest) + " is not valid JSON"}
+	}
+	if err := cp.VerifySignature(pub); err != nil {
+		return nil, err
+	}
+	return &cp, nil
 }
 
 // begin finishes the current contact and starts contactID.

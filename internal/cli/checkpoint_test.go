@@ -17,7 +17,8 @@ import (
 // TestLedgerCheckpointCommand: `samtykke ledger checkpoint` signs the
 // chains, prints the checkpoint with its public key, writes it as a 0600
 // file to SAMTYKKE_CHECKPOINT_DIR, and `ledger verify` then checks the
-// chains against it; an altered signature makes verify fail (L-02).
+// chains against it; an altered signature makes verify fail, and beside
+// the witness folder so does a deletion of every checkpoint (L-02).
 func TestLedgerCheckpointCommand(t *testing.T) {
 	t.Parallel()
 	dir, witness := t.TempDir(), t.TempDir()
@@ -48,10 +49,31 @@ func TestLedgerCheckpointCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "match the signed checkpoint") {
 		t.Fatalf("verify: exit %d, %q; want it checked against the checkpoint", code, stdout)
 	}
-	execFile(t, dir, `DROP TRIGGER ledger_checkpoints_no_update`, `UPDATE ledger_checkpoints SET signature = zeroblob(64)`)
+	code, stdout, _ = run(t, env, "ledger", "verify", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("verify beside the witness: exit %d, %q", code, stdout)
+	}
+	execFile(t, dir, `DROP TRIGGER ledger_checkpoints_no_update`, `DROP TRIGGER ledger_checkpoints_no_delete`,
+		`CREATE TABLE saved AS SELECT * FROM ledger_checkpoints`, `UPDATE ledger_checkpoints SET signature = zeroblob(64)`)
 	code, stdout, _ = run(t, nil, "ledger", "verify", "--data-dir", dir)
 	if code != 1 || !strings.Contains(stdout, "signature does not verify") {
 		t.Fatalf("verify with an altered checkpoint: exit %d, %q; want 1", code, stdout)
+	}
+	// Every checkpoint deleted: the database alone has nothing to compare
+	// with, the witness outside shows it.
+	execFile(t, dir, `DELETE FROM ledger_checkpoints`)
+	if code, stdout, _ = run(t, nil, "ledger", "verify", "--data-dir", dir); code != 0 {
+		t.Fatalf("verify without checkpoints nor witness: exit %d, %q; want 0", code, stdout)
+	}
+	code, stdout, _ = run(t, env, "ledger", "verify", "--data-dir", dir)
+	if code != 1 || !strings.Contains(stdout, "checkpoints were deleted") {
+		t.Fatalf("verify beside the witness after the checkpoints were deleted: exit %d, %q; want 1", code, stdout)
+	}
+	// One put back with another signature at the witness's time.
+	execFile(t, dir, `INSERT INTO ledger_checkpoints SELECT * FROM saved`, `UPDATE ledger_checkpoints SET contacts = contacts + 1`)
+	code, stdout, _ = run(t, env, "ledger", "verify", "--data-dir", dir)
+	if code != 1 || !strings.Contains(stdout, "signature does not verify") {
+		t.Fatalf("verify beside the witness with a replaced checkpoint: exit %d, %q; want 1", code, stdout)
 	}
 }
 

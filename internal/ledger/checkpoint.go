@@ -130,17 +130,42 @@ func NewCheckpoint(t time.Time, heads []CheckpointHead, key ed25519.PrivateKey) 
 	return c
 }
 
+// VerifySignature checks that the checkpoint (without its heads, as the
+// witness file holds it) is signed by pub.
+func (c Checkpoint) VerifySignature(pub ed25519.PublicKey) error {
+	if !bytes.Equal(c.PublicKey, pub) {
+		return c.fault("signed with another key than the master key's checkpoint key")
+	}
+	if len(c.Signature) != ed25519.SignatureSize || !ed25519.Verify(pub, c.SignedBytes(), c.Signature) {
+		return c.fault("signature does not verify (the checkpoint was altered)")
+	}
+	return nil
+}
+
+func (c Checkpoint) fault(p string) error {
+	return &Fault{Problem: "checkpoint of " + c.At.UTC().Format(time.RFC3339Nano) + ": " + p}
+}
+
+// Witnessed compares the newest checkpoint the database holds with the
+// newest one of the witness outside, both signatures checked: a witness
+// newer than the database's newest, or one whose signed content differs at
+// the same time, means checkpoints were removed or replaced.
+func Witnessed(stored, witness Checkpoint) error {
+	switch {
+	case witness.At.After(stored.At):
+		return witness.fault("the witness holds it, the database's newest is older (checkpoints were deleted)")
+	case witness.At.Equal(stored.At) && !bytes.Equal(witness.SignedBytes(), stored.SignedBytes()):
+		return witness.fault("the witness's copy differs from the database's (the checkpoint was replaced)")
+	}
+	return nil
+}
+
 // CheckSignature checks that the checkpoint is signed by pub and that its
 // heads hash to its signed root and counts.
 func (c Checkpoint) CheckSignature(pub ed25519.PublicKey) error {
-	fault := func(p string) error {
-		return &Fault{Problem: "checkpoint of " + c.At.UTC().Format(time.RFC3339) + ": " + p}
-	}
-	if !bytes.Equal(c.PublicKey, pub) {
-		return fault("signed with another key than the master key's checkpoint key")
-	}
-	if len(c.Signature) != ed25519.SignatureSize || !ed25519.Verify(pub, c.SignedBytes(), c.Signature) {
-		return fault("signature does not verify (the checkpoint was altered)")
+	fault := c.fault
+	if err := c.VerifySignature(pub); err != nil {
+		return err
 	}
 	root, contacts, events := Root(c.Heads)
 	if !bytes.Equal(root, c.Root) || contacts != c.Contacts || events != c.Events {

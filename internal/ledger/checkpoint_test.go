@@ -95,3 +95,27 @@ func TestCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestWitnessed: the witness's newest checkpoint must be the database's
+// newest or older; a newer one means checkpoints were deleted (L-02).
+func TestWitnessed(t *testing.T) {
+	t.Parallel()
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	older := ledger.NewCheckpoint(t0, heads(t0, chain("a", 2)), key)
+	newer := ledger.NewCheckpoint(t0.Add(time.Hour), heads(t0.Add(time.Hour), chain("a", 2)), key)
+	for _, tc := range []struct {
+		name            string
+		stored, witness ledger.Checkpoint
+		fault           bool
+	}{
+		{"same", newer, newer, false},
+		{"witness older (written before the database's newest)", newer, older, false},
+		{"witness newer: deleted", older, newer, true},
+		{"none stored", ledger.Checkpoint{}, older, true},
+		{"same time, other content", newer, func() ledger.Checkpoint { c := newer; c.Events++; return c }(), true},
+	} {
+		if err := ledger.Witnessed(tc.stored, tc.witness); (err != nil) != tc.fault {
+			t.Errorf("%s: Witnessed = %v; want a fault: %v", tc.name, err, tc.fault)
+		}
+	}
+}
