@@ -178,7 +178,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if replica == "" {
 		replica, _ = os.Hostname()
 	}
-	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{ID: replica})
+	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{ID: replica, Checkpoints: cfg.CheckpointDir != ""})
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}

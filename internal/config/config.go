@@ -171,7 +171,7 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.SendAttempts })},
 	{env: "SAMTYKKE_UNKNOWN_AFTER_DAYS", def: "8", usage: "days a message with no known outcome waits for a status webhook before it is settled as failed (the platform retries webhooks for up to 7)",
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
-	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "folder where each signed ledger checkpoint is also written as a JSON file (0600), the witness outside the database (L-02)",
+	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "folder for the outside witness: set, serve makes a signed ledger checkpoint at start and daily and also writes each as a JSON file (0600) there (L-02)",
 		set: str(func(c *Config) *string { return &c.CheckpointDir })},
 	{env: "SAMTYKKE_REPLICA_ID", usage: "this replica's name, the same across its restarts and unique among replicas (default: the host name)",
 		set: str(func(c *Config) *string { return &c.ReplicaID })},

@@ -150,6 +150,9 @@ type Config struct {
 	// or two of a restart instead of after RescueStuckAfter. Empty: a new id
 	// each start, nothing taken back.
 	ID string
+	// Checkpoints makes a signed ledger checkpoint at start and every day
+	// (serve sets it when SAMTYKKE_CHECKPOINT_DIR names a witness folder).
+	Checkpoints bool
 	// NoPeriodic leaves out the periodic jobs (the ledger verification, the
 	// expiry and purge runs): benchmarks measure dispatch alone.
 	NoPeriodic bool
@@ -189,8 +192,12 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.PurgeMessages{}),
 		periodic(time.Hour, job.SettleUnknown{}),
-		periodic(time.Hour, job.Checkpoint{}),       // signs the chains every hour and at start (L-02)
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
+	}
+	if cfg.Checkpoints {
+		// Each checkpoint row keeps every contact's head (about 80 bytes a
+		// contact): daily, and only where an outside witness is set up.
+		periodicJobs = append([]*river.PeriodicJob{periodic(24*time.Hour, job.Checkpoint{})}, periodicJobs...) // L-02
 	}
 	if cfg.NoPeriodic {
 		periodicJobs = periodicJobs[len(periodicJobs)-1:] // the inbox backstop is part of handling webhooks
