@@ -216,18 +216,35 @@ func appConfig(cfg config.Config) app.Config {
 		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir}
 }
 
-// runCheckpoint signs a checkpoint of the chains now and prints it (L-02).
-func runCheckpoint(ctx context.Context, e env, args []string) int {
-	fs, cf := flags(e, "ledger checkpoint")
+// onExisting parses a command's flags, opens the existing data folder
+// (creating nothing) and runs fn on it; it returns the exit code. check, when
+// set, vets the flags before anything is opened.
+func onExisting(ctx context.Context, e env, fs *flag.FlagSet, cf map[string]*string, args []string,
+	check func() error, fn func(sys *system) int) int {
 	cfg, code, ok := parse(e, fs, cf, args)
 	if !ok {
 		return code
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return fail(e, "%v", err)
+		}
 	}
 	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
 	if err != nil {
 		return fail(e, "%v", err)
 	}
 	defer sys.store.Close()
+	return fn(sys)
+}
+
+// runCheckpoint signs a checkpoint of the chains now and prints it (L-02).
+func runCheckpoint(ctx context.Context, e env, args []string) int {
+	fs, cf := flags(e, "ledger checkpoint")
+	return onExisting(ctx, e, fs, cf, args, nil, func(sys *system) int { return checkpointNow(ctx, e, sys) })
+}
+
+func checkpointNow(ctx context.Context, e env, sys *system) int {
 	cp, err := sys.app.Checkpoint(ctx)
 	if err != nil {
 		return fail(e, "checkpoint: %v", err)
@@ -278,38 +295,24 @@ func runToken(ctx context.Context, e env, args []string) int {
 	fs, cf := flags(e, "token create")
 	role := fs.String("role", "", "admin, dpo, marketer, integrator or auditor")
 	name := fs.String("name", "", "who or what holds the token")
-	cfg, code, ok := parse(e, fs, cf, args)
-	if !ok {
-		return code
-	}
-	r, err := staff.ParseRole(*role)
-	if err != nil {
-		return fail(e, "%v", err)
-	}
-	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
-	if err != nil {
-		return fail(e, "%v", err)
-	}
-	defer sys.store.Close()
-	secret, _, err := sys.app.CreateToken(ctx, r, *name)
-	if err != nil {
-		return fail(e, "%v", err)
-	}
-	fmt.Fprintln(e.stdout, secret)
-	return 0
+	var r staff.Role
+	check := func() (err error) { r, err = staff.ParseRole(*role); return err } // bad input opens nothing
+	return onExisting(ctx, e, fs, cf, args, check, func(sys *system) int {
+		secret, _, err := sys.app.CreateToken(ctx, r, *name)
+		if err != nil {
+			return fail(e, "%v", err)
+		}
+		fmt.Fprintln(e.stdout, secret)
+		return 0
+	})
 }
 
 func runLedger(ctx context.Context, e env, args []string) int {
 	fs, cf := flags(e, "ledger verify")
-	cfg, code, ok := parse(e, fs, cf, args)
-	if !ok {
-		return code
-	}
-	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
-	if err != nil {
-		return fail(e, "%v", err)
-	}
-	defer sys.store.Close()
+	return onExisting(ctx, e, fs, cf, args, nil, func(sys *system) int { return verifyLedger(ctx, e, sys) })
+}
+
+func verifyLedger(ctx context.Context, e env, sys *system) int {
 	rep, err := sys.app.VerifyLedger(ctx)
 	if err != nil {
 		fmt.Fprintf(e.stdout, "ledger does NOT verify: %v\n", err)
