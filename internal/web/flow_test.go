@@ -75,6 +75,22 @@ func TestConfirmBySMSLink(t *testing.T) {
 	})
 }
 
+// consentedToBoth records a confirmed consent to offers and news for one
+// number, and returns its contact and the path of its preference link.
+func (tb *testBundle) consentedToBoth() (contactID, path string) {
+	tb.t.Helper()
+	for _, key := range []string{"offers", "news"} {
+		rec, err := tb.app.RecordConsent(tb.ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"},
+			Purpose: key, Method: "web_form", CollectedAt: tb.now.Add(-time.Hour), AgeConfirmed: true,
+			Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
+		if err != nil {
+			tb.t.Fatal(err)
+		}
+		contactID = rec.ContactID
+	}
+	return contactID, strings.TrimPrefix(tb.app.PreferencesLink(contactID), publicURL)
+}
+
 // TestPreferenceCentre: a signed link shows every consent; one click withdraws
 // one, another all (C-05, M-06).
 func TestPreferenceCentre(t *testing.T) {
@@ -82,17 +98,7 @@ func TestPreferenceCentre(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb := setup(t, b)
-		var contactID string
-		for _, key := range []string{"offers", "news"} {
-			rec, err := tb.app.RecordConsent(tb.ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"},
-				Purpose: key, Method: "web_form", CollectedAt: tb.now.Add(-time.Hour), AgeConfirmed: true,
-				Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			contactID = rec.ContactID
-		}
-		path := strings.TrimPrefix(tb.app.PreferencesLink(contactID), publicURL)
+		contactID, path := tb.consentedToBoth()
 		r := tb.get(path)
 		if r.status != http.StatusOK {
 			t.Fatalf("GET preferences = %d\n%s", r.status, r.body)
@@ -131,17 +137,7 @@ func TestPreferenceLinkNeverStopsWithdrawal(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb := setup(t, b)
-		var contactID string
-		for _, key := range []string{"offers", "news"} {
-			rec, err := tb.app.RecordConsent(tb.ctx, admin, app.ConsentInput{Subject: app.Subject{Phone: "+47 912 34 567"},
-				Purpose: key, Method: "web_form", CollectedAt: tb.now.Add(-time.Hour), AgeConfirmed: true,
-				Evidence: ledger.Evidence{AffirmativeAct: "checkbox", WordingHash: "h", ConfirmationChannel: "whatsapp", ConfirmationMessageID: "wamid.1"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			contactID = rec.ContactID
-		}
-		path := strings.TrimPrefix(tb.app.PreferencesLink(contactID), publicURL)
+		contactID, path := tb.consentedToBoth()
 		tb.now = tb.now.Add(2 * 365 * 24 * time.Hour)
 		r := tb.get(path)
 		if r.status != http.StatusOK {
