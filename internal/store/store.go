@@ -115,6 +115,9 @@ type Reader interface {
 	Message(ctx context.Context, id string) (message.Message, error)
 	// LastMessage is a contact's newest message of a kind; ErrNotFound if none.
 	LastMessage(ctx context.Context, contactID string, kind message.Kind) (message.Message, error)
+	// ContactMessages lists every message to a contact, campaign messages
+	// and samtykke's own, oldest first; none for an unknown contact.
+	ContactMessages(ctx context.Context, contactID string) ([]message.Message, error)
 	// ExpiredMessages lists up to limit messages created before the time
 	// (RT-08). Nothing indexes the creation time (each index costs every
 	// message a write), so this reads the table: outside a transaction it
