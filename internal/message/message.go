@@ -84,10 +84,10 @@ type Message struct {
 	// messages samtykke sends on its own (receipts, confirmations ...).
 	CampaignID string
 	BodyKey    string
-	WAMID          string
-	Status         Status
-	ErrorCode      int
-	ErrorTitle     string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	WAMID      string
+	Status     Status
+	ErrorCode  int
+	ErrorTitle string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
