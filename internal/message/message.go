@@ -80,14 +80,15 @@ type Message struct {
 	Kind           Kind
 	Purpose        string
 	ConsentEventID string
+	BodyKey        string
+	WAMID          string
+	Status         Status
+	ErrorCode      int
+	ErrorTitle     string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
 	// CampaignID names the campaign of a campaign message; empty for the
 	// messages samtykke sends on its own (receipts, confirmations ...).
 	CampaignID string
-	BodyKey    string
-	WAMID      string
-	Status     Status
-	ErrorCode  int
-	ErrorTitle string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
 }
