@@ -29,6 +29,9 @@ const (
 	Withdraw Action = "withdraw" // a consent was withdrawn for a contact
 	Gate     Action = "gate"     // the gate was asked about a contact
 	Tags     Action = "tags"     // a contact's tags were set
+	// Package: everything held about a contact was gathered for the person
+	// or for staff, number in clear, with a reason.
+	Package Action = "package"
 )
 
 // Entry is one access.

@@ -123,7 +123,7 @@ func fixture() portability.Input {
 			Due: t0.Add(-24*time.Hour).AddDate(0, 1, 0), State: "open"}},
 		Accesses: accesses,
 		Periods: portability.Periods{Proof: portability.ProofPeriod, Messages: portability.ProofPeriod, UnconfirmedOptIn: 72 * time.Hour,
-			Requests: portability.ProofPeriod},
+			AccessLog: 5 * 365 * 24 * time.Hour, Requests: portability.ProofPeriod},
 	}
 }
 

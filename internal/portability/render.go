@@ -343,7 +343,12 @@ func newView(p Package, lang string) view {
 }
 
 // actorName is who did something, in words where the page knows them.
-func actorName(actor, lang string) string { return labelOr(lang, "actor."+actor, actor) }
+func actorName(actor, lang string) string {
+	if _, ok := labels["actor."+actor]; !ok && strings.HasPrefix(actor, "data-subject:") {
+		actor = "data-subject"
+	}
+	return labelOr(lang, "actor."+actor, actor)
+}
 
 var (
 	articleLetter = regexp.MustCompile(`(\d+)\((\d+)\)\(([a-z])\)`)

@@ -38,8 +38,8 @@ type Periods struct {
 	Messages time.Duration
 	// UnconfirmedOptIn is how long an opt-in waits for its confirmation (RT-07).
 	UnconfirmedOptIn time.Duration
-	// AccessLog is how long an access-log entry is kept; zero: as long as
-	// the data it concerns.
+	// AccessLog is how long an access-log entry is kept; zero: the
+	// statement names no period.
 	AccessLog time.Duration
 	// Requests is how long a rights request is kept after it is closed;
 	// zero: the statement names no period.
@@ -268,9 +268,6 @@ func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipie
 	if per.AccessLog > 0 {
 		items = append(items, fill(tx("Loggen over hvem som har sett opplysningene dine: i {days}.",
 			"The log of who saw your data: for {days}."), "days", span(per.AccessLog)))
-	} else {
-		items = append(items, tx("Loggen over hvem som har sett opplysningene dine: like lenge som opplysningene den gjelder.",
-			"The log of who saw your data: as long as the data it concerns."))
 	}
 	if per.Requests > 0 {
 		items = append(items, fill(tx("Henvendelser om rettighetene dine: i {days} etter at saken er avsluttet.",
