@@ -20,6 +20,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/tag"
@@ -64,6 +65,9 @@ type Config struct {
 	PreferencesTTL time.Duration
 	// Keywords recognises opt-out and opt-in words (K-01..K-04).
 	Keywords *keyword.Matcher
+	// RightsWords are what a person writes on WhatsApp to make a rights
+	// request (default rights.DefaultWords).
+	RightsWords rights.Words
 	// EntryCodes are the codes printed in shops' QR codes ("JA BUTIKK").
 	EntryCodes []string
 	// Tags are the declared contact tags (SAMTYKKE_TAGS): a contact or a
@@ -127,6 +131,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	}
 	if cfg.Keywords == nil {
 		cfg.Keywords, _ = keyword.New(keyword.DefaultLists())
+	}
+	if cfg.RightsWords == nil {
+		cfg.RightsWords = rights.DefaultWords()
 	}
 	if cfg.EntryCodes == nil {
 		cfg.EntryCodes = []string{"BUTIKK"}

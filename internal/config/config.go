@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/tag"
 )
 
@@ -49,6 +50,9 @@ type Config struct {
 	UnknownAfterDays int
 	OptOutWords      []string // replace the default opt-out keywords when set
 	OptInWords       []string // replace the default opt-in keywords when set
+	// RightsWords, when set, replaces the words of a rights request written
+	// on WhatsApp: "WORD=type,..." (checked by rights.ParseWords).
+	RightsWords string
 	// Tags are the contact tags a contact may carry, each with a description
 	// (P-03: nothing undeclared is stored).
 	Tags []tag.Tag
@@ -181,6 +185,14 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.OptOutWords }, false)},
 	{env: "SAMTYKKE_OPTIN_WORDS", usage: "opt-in keywords replacing the defaults (K-03), comma separated",
 		set: list(func(c *Config) *[]string { return &c.OptInWords }, false)},
+	{env: "SAMTYKKE_RIGHTS_WORDS", usage: "words of a rights request written on WhatsApp replacing the defaults (INNSYN, SLETT MEG, RETTING ...), as WORD=type, comma separated; type is access, portability, rectification, erasure, restriction or objection",
+		set: func(c *Config, v string) error {
+			if _, err := rights.ParseWords(v); err != nil {
+				return err
+			}
+			c.RightsWords = v
+			return nil
+		}},
 	{env: "SAMTYKKE_TAGS", usage: `contact tags, a JSON list of {"key", "description": {"nb", "en"}} (P-03)`,
 		set:  func(c *Config, v string) (err error) { c.Tags, err = tag.Parse(v); return err },
 		dump: compactJSON},

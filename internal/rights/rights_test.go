@@ -142,3 +142,35 @@ func TestParse(t *testing.T) {
 		t.Error("ParseState accepted closed")
 	}
 }
+
+// the words of a request written on WhatsApp, in any case and with
+// punctuation; anything longer is no request.
+func TestWords(t *testing.T) {
+	w := DefaultWords()
+	for text, want := range map[string]Type{"innsyn": Access, "Slett meg!": Erasure, " RETTING. ": Rectification,
+		"delete me": Erasure, "Protest": Objection} {
+		if got, ok := w.Match(text); !ok || got != want {
+			t.Errorf("Match(%q) = %q, %v; want %q", text, got, ok, want)
+		}
+	}
+	for _, text := range []string{"innsyn i saken min takk", "slett meldingen", "", "STOPP"} {
+		if got, ok := w.Match(text); ok {
+			t.Errorf("Match(%q) = %q", text, got)
+		}
+	}
+	custom, err := ParseWords("innsyn=access, Fjern dataene=erasure")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := custom.Match("fjern dataene"); !ok || got != Erasure {
+		t.Errorf("custom word: %q, %v", got, ok)
+	}
+	if _, ok := custom.Match("SLETT MEG"); ok {
+		t.Error("custom words do not replace the defaults")
+	}
+	for _, bad := range []string{"innsyn", "=access", "innsyn=look"} {
+		if _, err := ParseWords(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseWords(%q): %v", bad, err)
+		}
+	}
+}
