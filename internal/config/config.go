@@ -187,6 +187,10 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.OptInWords }, false)},
 	{env: "SAMTYKKE_RIGHTS_WORDS", usage: "words of a rights request written on WhatsApp replacing the defaults (INNSYN, SLETT MEG, RETTING ...), as WORD=type, comma separated; type is access, portability, rectification, erasure, restriction or objection",
 		set: func(c *Config, v string) error {
+			if v == "" {
+				c.RightsWords = ""
+				return nil
+			}
 			if _, err := rights.ParseWords(v); err != nil {
 				return err
 			}
