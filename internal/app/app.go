@@ -16,6 +16,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/keyword"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/optin"
@@ -54,6 +55,9 @@ type Config struct {
 	Phones phone.Policy
 	// BusinessName is the controller's name shown to people.
 	BusinessName string
+	// Controller is the company's details and its DPO's; its Name is
+	// BusinessName.
+	Controller controller.Controller
 	// BusinessNumber is the WhatsApp number people write to, digits only
 	// (the wa.me click-to-chat link).
 	BusinessNumber string
@@ -117,6 +121,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.BusinessName == "" {
 		cfg.BusinessName = "Butikken AS"
 	}
+	cfg.Controller.Name = cfg.BusinessName
 	if cfg.OptInTTL == 0 {
 		cfg.OptInTTL = optin.DefaultTTL
 	}

@@ -214,7 +214,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 // adds the WhatsApp side, the notifiers and the pacing.
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
-		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir}
+		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}
