@@ -24,6 +24,12 @@ const (
 	// PreferencesLink carries a fresh preference-centre link to a number
 	// that asked for one on the web opt-out page (M-06).
 	PreferencesLink Kind = "preferences_link"
+	// RightsCode carries the one-time code that proves a rights request
+	// made on the web comes from the number's owner (T-04).
+	RightsCode Kind = "rights_code"
+	// RightsReply answers a rights request the person wrote on WhatsApp:
+	// received (with its deadline) or answered, and its status link.
+	RightsReply Kind = "rights_reply"
 	// Campaign is marketing, sent only through the consent gate.
 	Campaign Kind = "campaign"
 )
@@ -32,10 +38,10 @@ const (
 // on the suppression list (invariant 9): only answers to the person's own
 // message from that number — the one opt-out confirmation, the opt-in page
 // a shop's "JA BUTIKK" asked for, the receipt of a consent they confirmed by
-// writing — never a confirmation request, a link or marketing that someone
-// else's action set off.
+// writing, the answer to a rights request they wrote — never a confirmation
+// request, a code, a link or marketing that someone else's action set off.
 func MayReachSuppressed(k Kind) bool {
-	return k == OptOutConfirmation || k == OptInLink || k == Receipt
+	return k == OptOutConfirmation || k == OptInLink || k == Receipt || k == RightsReply
 }
 
 // Status is where a message's delivery stands.

@@ -47,16 +47,18 @@ const (
 	ReadCampaigns  Permission = "campaigns:read"
 	WriteCampaigns Permission = "campaigns:write"
 	ManageTokens   Permission = "tokens:write"
+	ReadRights     Permission = "rights:read"  // the rights requests and their deadlines
+	WriteRights    Permission = "rights:write" // file, extend and answer rights requests
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights},
 }
 
 // Valid reports whether r is a known role.
