@@ -72,10 +72,9 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 	id := o.ID
 	in := portability.Input{
 		GeneratedAt: a.now(),
-		Controller:  portability.Controller{Name: a.cfg.BusinessName, PublicURL: a.cfg.PublicURL},
+		Controller:  a.packageController(),
 		Contact: portability.Contact{ID: id, Phone: o.number.E164(), Language: o.Language, Fields: map[string]string{},
 			CreatedAt: o.CreatedAt, Restricted: o.Restricted, UndeliverableFailures: o.Undeliverable},
-		Requests: []portability.Request{}, // the rights requests land with internal/rights
 		Periods: portability.Periods{Proof: portability.ProofPeriod, Messages: a.cfg.MessageRetention,
 			UnconfirmedOptIn: a.cfg.OptInTTL},
 		Recipients: a.recipients(),
@@ -134,13 +133,27 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 		}
 		in.Campaigns = append(in.Campaigns, k)
 	}
+	if in.Requests, err = tx.RightsRequests(ctx, store.RightsFilter{ContactID: id}); err != nil {
+		return in, err
+	}
 	in.Accesses, err = tx.Accesses(ctx, id)
 	return in, err
 }
 
+// packageController is the controller as the package names it.
+func (a *App) packageController() portability.Controller {
+	c := a.cfg.Controller
+	out := portability.Controller{Name: a.cfg.BusinessName, OrgNumber: c.OrgNumber, Address: c.Address, Email: c.Email,
+		Phone: c.Phone, URL: c.URL, PublicURL: a.cfg.PublicURL}
+	if d := c.DPO; d.Name != "" || !d.Empty() {
+		out.DPO = &portability.DPO{Name: d.Name, Email: d.Email, Phone: d.Phone}
+	}
+	return out
+}
+
 // recipients are those the data goes to in this deployment (R-01(c)).
 func (a *App) recipients() []portability.Recipient {
-	rs := portability.DefaultRecipients()
+	rs := []portability.Recipient{portability.Meta, portability.HostingBy(a.cfg.Controller.Hosting, a.cfg.Controller.HostingCountry)}
 	if a.cfg.SMS != nil {
 		rs = append(rs, portability.SMSProvider)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/portability"
 	"github.com/samtykke/samtykke/internal/staff"
@@ -29,8 +30,6 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
-
-var dpo = app.Actor{ID: "t-dpo", Name: "personvernombud", Role: staff.DPO}
 
 // withSim is setupWith a WhatsApp simulator on the bundle's clock whose
 // webhooks the app receives: the person's messages and the delivery
@@ -155,12 +154,21 @@ func TestSubjectPackageHoldsEachPiece(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb, s := withSim(t, b, app.Config{Tags: declaredTags})
+		tb, s := withSim(t, b, app.Config{Tags: declaredTags, Controller: controller.Controller{OrgNumber: "923609016",
+			Email: "personvern@butikk.example", DPO: controller.Contact{Email: "pvo@butikk.example"}, Hosting: "Driftsleverandøren AS", HostingCountry: "NO"}})
 		id := subjectFlow(t, tb, s)
+		filed, err := tb.app.FileRequest(tb.ctx, dpo, app.RightsInput{Type: "access", ContactID: id, Via: "letter"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		const reason = "innsynsbegjæring sak 1"
 		p, err := tb.app.SubjectPackage(tb.ctx, dpo, id, reason)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(p.RightsRequests) != 1 || p.RightsRequests[0].ID != filed.ID || p.RightsRequests[0].Type != "access" ||
+			p.RightsRequests[0].Via != "letter" || !p.RightsRequests[0].Due.Equal(filed.DueAt) {
+			t.Errorf("rights requests = %+v; want %s, access by letter, due %v", p.RightsRequests, filed.ID, filed.DueAt)
 		}
 
 		c := p.Contact
@@ -169,8 +177,20 @@ func TestSubjectPackageHoldsEachPiece(t *testing.T) {
 			t.Errorf("contact %s: id %s, number right %v, first name right %v, tags %v, language %s, suppressed since %v",
 				id, c.ID, c.Phone == "+4791234567", c.Fields["first_name"] == "Kari", c.Tags, c.Language, c.SuppressedSince)
 		}
-		if p.Controller.Name != "Butikken AS" || p.Controller.PublicURL != "https://butikk.example" {
+		if p.Controller.Name != "Butikken AS" || p.Controller.PublicURL != "https://butikk.example" || p.Controller.OrgNumber != "923609016" ||
+			p.Controller.DPO == nil || p.Controller.DPO.Email != "pvo@butikk.example" {
 			t.Errorf("controller = %+v", p.Controller)
+		}
+		var recipients []string
+		for _, st := range p.Statements {
+			if st.Key == portability.KeyRecipients {
+				for _, it := range st.Items {
+					recipients = append(recipients, it.EN)
+				}
+			}
+		}
+		if len(recipients) != 2 || !strings.HasPrefix(recipients[0], "Meta Platforms Ireland") || !strings.HasPrefix(recipients[1], "Driftsleverandøren AS") {
+			t.Errorf("recipients = %q; want Meta and the configured hosting provider", recipients)
 		}
 
 		// Every event, in order, with its evidence.

@@ -32,6 +32,7 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/rights"
 )
 
 // Format names the document; FormatVersion counts its incompatible changes.
@@ -75,10 +76,24 @@ type Package struct {
 	Statements []Statement `json:"statements"`
 }
 
-// Controller is the business responsible for the processing.
+// Controller is the business responsible for the processing, and how to
+// reach it and its data protection officer.
 type Controller struct {
 	Name      string `json:"name"`
+	OrgNumber string `json:"org_number,omitempty"` // organisasjonsnummer
+	Address   string `json:"address,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Phone     string `json:"phone,omitempty"` // the company's, never a person's
+	URL       string `json:"url,omitempty"`
 	PublicURL string `json:"public_url,omitempty"` // where the public pages are (the notice, /rights)
+	DPO       *DPO   `json:"dpo,omitempty"`
+}
+
+// DPO is how to reach the data protection officer (personvernombud).
+type DPO struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
 }
 
 // Contact is the person's contact data.
@@ -181,15 +196,19 @@ type Message struct {
 
 // Request is one of the person's rights requests (Arts. 15-22).
 type Request struct {
-	ID            string    `json:"id"`
-	Type          string    `json:"type"`    // access, portability, rectification, erasure, restriction, objection
-	Channel       string    `json:"channel"` // web, whatsapp, letter, phone ...
-	Received      time.Time `json:"received"`
-	Due           time.Time `json:"due"`
-	ExtendedUntil time.Time `json:"extended_until,omitzero"`
-	State         string    `json:"state"`
-	Closed        time.Time `json:"closed,omitzero"`
-	Answer        string    `json:"answer,omitempty"`
+	ID       string    `json:"id"`
+	Type     string    `json:"type"`          // access, portability, rectification, erasure, restriction, objection
+	Channel  string    `json:"channel"`       // web, whatsapp, staff
+	Via      string    `json:"via,omitempty"` // for staff: letter, phone, email, in_person
+	Received time.Time `json:"received"`
+	Due      time.Time `json:"due"`
+	// ExtendedUntil and ExtensionReason: the deadline's one extension
+	// (Art. 12(3)), told to the person within the first month.
+	ExtendedUntil   time.Time `json:"extended_until,omitzero"`
+	ExtensionReason string    `json:"extension_reason,omitempty"`
+	State           string    `json:"state"` // unverified, open, done, refused
+	Closed          time.Time `json:"closed,omitzero"`
+	Answer          string    `json:"answer,omitempty"`
 }
 
 // Statement answers one item of Art. 15(1), in bokmål and English.
@@ -222,7 +241,7 @@ type Input struct {
 	Messages []message.Message
 	// Campaigns are the campaigns the messages name (CampaignIDs).
 	Campaigns []campaign.Campaign
-	Requests  []Request
+	Requests  []rights.Request
 	Accesses  []access.Entry
 	// Periods are the retention periods the statements give.
 	Periods Periods
@@ -361,8 +380,12 @@ func New(in Input) (Package, error) {
 		p.Messages = append(p.Messages, out)
 	}
 	for _, r := range in.Requests {
-		r.Received, r.Due, r.ExtendedUntil, r.Closed = utc(r.Received), utc(r.Due), utc(r.ExtendedUntil), utc(r.Closed)
-		p.RightsRequests = append(p.RightsRequests, r)
+		if r.ContactID != id {
+			return Package{}, foreign("rights request", r.ID, r.ContactID)
+		}
+		p.RightsRequests = append(p.RightsRequests, Request{ID: r.ID, Type: string(r.Type), Channel: string(r.Channel), Via: r.Via,
+			Received: utc(r.ReceivedAt), Due: utc(r.DueAt), ExtendedUntil: utc(r.ExtendedUntil), ExtensionReason: r.ExtensionReason,
+			State: string(r.State), Closed: utc(r.ClosedAt), Answer: r.Answer})
 	}
 	for _, a := range in.Accesses {
 		if a.ContactID != id {

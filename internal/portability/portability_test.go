@@ -30,6 +30,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/portability"
+	"github.com/samtykke/samtykke/internal/rights"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -111,16 +112,24 @@ func fixture() portability.Input {
 	accesses := []access.Entry{
 		{ID: "a-1", At: t0.Add(-8 * 24 * time.Hour), Actor: "token:t-shop:Kasse 3 Oslo", Action: access.Record, ContactID: id, RequestID: "req-1"},
 		{ID: "a-2", At: t0.Add(-time.Hour), Actor: "cli:kari", Action: access.Reveal, ContactID: id, Reason: "innsynsbegjæring sak 12"},
-		{ID: "a-3", At: t0, Actor: "token:t-dpo:Personvernombud", Action: access.Action("package"), ContactID: id, Reason: "innsynsbegjæring sak 12"},
+		{ID: "a-3", At: t0, Actor: "token:t-dpo:Ola Hansen", Action: access.Action("package"), ContactID: id, Reason: "innsynsbegjæring sak 12"},
 	}
 	return portability.Input{
 		GeneratedAt: t0,
-		Controller:  portability.Controller{Name: "Butikken AS", PublicURL: "https://butikk.example"},
+		Controller: portability.Controller{Name: "Butikken AS", OrgNumber: "923609016", Address: "Storgata 1, 0155 Oslo",
+			Email: "personvern@butikk.example", URL: "https://butikk.example", PublicURL: "https://butikk.example",
+			DPO: &portability.DPO{Name: "Personvernombudet", Email: "pvo@butikk.example"}},
 		Contact: portability.Contact{ID: id, Phone: "+4791234567", Language: "nb", Fields: map[string]string{"first_name": "Kari"},
 			Tags: []string{"vip", "oslo"}, CreatedAt: events[0].At, UndeliverableFailures: 1},
 		Purposes: purposes, States: states, Events: events, Notices: []notice.Notice{n}, Messages: messages, Campaigns: campaigns,
-		Requests: []portability.Request{{ID: "r-1", Type: "access", Channel: "web", Received: t0.Add(-24 * time.Hour),
-			Due: t0.Add(-24*time.Hour).AddDate(0, 1, 0), State: "open"}},
+		Requests: []rights.Request{
+			{ID: "r-0", ContactID: id, Type: rights.Objection, Channel: rights.Staff, Via: "letter", Language: "nb", State: rights.Done,
+				ReceivedAt: t0.Add(-60 * 24 * time.Hour), DueAt: rights.Due(t0.Add(-60*24*time.Hour)).AddDate(0, 2, 0),
+				ExtendedUntil: rights.Due(t0.Add(-60*24*time.Hour)).AddDate(0, 2, 0), ExtensionReason: "mange henvendelser samtidig",
+				ClosedAt: t0.Add(-50 * 24 * time.Hour), Answer: "Vi har stanset all markedsføring til deg."},
+			{ID: "r-1", ContactID: id, Type: rights.Access, Channel: rights.Web, Language: "nb", State: rights.Open,
+				ReceivedAt: t0.Add(-24 * time.Hour), DueAt: rights.Due(t0.Add(-24 * time.Hour)), VerifiedAt: t0.Add(-23 * time.Hour)},
+		},
 		Accesses: accesses,
 		Periods: portability.Periods{Proof: portability.ProofPeriod, Messages: portability.ProofPeriod, UnconfirmedOptIn: 72 * time.Hour,
 			AccessLog: 5 * 365 * 24 * time.Hour, Requests: portability.ProofPeriod},
@@ -298,7 +307,7 @@ func TestSchemaNamesEveryField(t *testing.T) {
 		return doc.Defs[def].Properties
 	}
 	for def, v := range map[string]any{
-		"": portability.Package{}, "controller": portability.Controller{}, "contact": portability.Contact{},
+		"": portability.Package{}, "controller": portability.Controller{}, "dpo": portability.DPO{}, "contact": portability.Contact{},
 		"consent": portability.Consent{}, "purpose": portability.Purpose{}, "consent_event": portability.ConsentEvent{},
 		"evidence": ledger.Evidence{}, "notice": portability.Notice{}, "message": portability.Message{},
 		"request": portability.Request{}, "access": access.Entry{}, "statement": portability.Statement{},
@@ -394,7 +403,7 @@ func TestPageHoldsEveryPart(t *testing.T) {
 			t.Errorf("the page lacks %q", w)
 		}
 	}
-	for _, not := range []string{"SECRET", "Kasse 3", "Personvernombud", "kari<"} {
+	for _, not := range []string{"SECRET", "Kasse 3", "Hansen", "kari<"} {
 		if strings.Contains(page, not) {
 			t.Errorf("the page shows %q: a link's secret or a staff member's name", not)
 		}
@@ -415,6 +424,7 @@ func TestNewRefusesAnotherPersonsData(t *testing.T) {
 	}{
 		"an event":             {func(in *portability.Input) { in.Events[1].ContactID = "c-9" }, portability.ErrForeign},
 		"a state":              {func(in *portability.Input) { in.States[0].ContactID = "c-9" }, portability.ErrForeign},
+		"a rights request":     {func(in *portability.Input) { in.Requests[1].ContactID = "c-9" }, portability.ErrForeign},
 		"a message":            {func(in *portability.Input) { in.Messages[2].ContactID = "c-9" }, portability.ErrForeign},
 		"an access":            {func(in *portability.Input) { in.Accesses[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a notice not given":   {func(in *portability.Input) { in.Notices = nil }, portability.ErrIncomplete},

@@ -139,7 +139,7 @@ func WriteHTML(w io.Writer, p Package, lang string) error {
 type view struct {
 	Lang, Business, Intro, Generated, Footer string
 	CSS                                      template.CSS
-	Contact                                  []row
+	Controller, Contact                      []row
 	Consents                                 []card
 	Statements                               []statementView
 	Events, Messages, Requests, Accesses     []card
@@ -213,6 +213,27 @@ func newView(p Package, lang string) view {
 			return l("yes")
 		}
 		return l("no")
+	}
+
+	ctl := p.Controller
+	v.Controller = []row{{Label: l("ctl.name"), Value: ctl.Name}}
+	for _, r := range []row{{Label: l("ctl.org_number"), Value: ctl.OrgNumber}, {Label: l("ctl.address"), Value: ctl.Address},
+		{Label: l("ctl.email"), Value: ctl.Email, Href: mailto(ctl.Email)}, {Label: l("ctl.phone"), Value: ctl.Phone},
+		{Label: l("ctl.url"), Value: ctl.URL, Href: ctl.URL}} {
+		if r.Value != "" {
+			v.Controller = append(v.Controller, r)
+		}
+	}
+	if d := ctl.DPO; d != nil {
+		var parts []string
+		for _, x := range []string{d.Name, d.Email, d.Phone} {
+			if x != "" {
+				parts = append(parts, x)
+			}
+		}
+		if len(parts) > 0 {
+			v.Controller = append(v.Controller, row{Label: l("ctl.dpo"), Value: strings.Join(parts, ", ")})
+		}
 	}
 
 	c := p.Contact
@@ -315,12 +336,19 @@ func newView(p Package, lang string) view {
 	}
 
 	for _, r := range p.RightsRequests {
-		rows := []row{{Label: l("received"), Value: when(r.Received, lang)}, {Label: l("channel"), Value: r.Channel},
+		how := labelOr(lang, "rchannel."+r.Channel, r.Channel)
+		if r.Via != "" {
+			how += " (" + labelOr(lang, "via."+r.Via, r.Via) + ")"
+		}
+		rows := []row{{Label: l("received"), Value: when(r.Received, lang)}, {Label: l("method"), Value: how},
 			{Label: l("due"), Value: when(r.Due, lang)}}
 		if !r.ExtendedUntil.IsZero() {
 			rows = append(rows, row{Label: l("extended_until"), Value: when(r.ExtendedUntil, lang)})
 		}
-		rows = append(rows, row{Label: l("state"), Value: r.State})
+		if r.ExtensionReason != "" {
+			rows = append(rows, row{Label: l("extension_reason"), Value: r.ExtensionReason})
+		}
+		rows = append(rows, row{Label: l("state"), Value: labelOr(lang, "rstate."+r.State, r.State)})
 		if !r.Closed.IsZero() {
 			rows = append(rows, row{Label: l("closed"), Value: when(r.Closed, lang)})
 		}
@@ -364,6 +392,14 @@ func article(ref, lang string) string {
 	ref = articleLetter.ReplaceAllString(ref, "$1 nr. $2 bokstav $3")
 	ref = articleNumber.ReplaceAllString(ref, "$1 nr. $2")
 	return strings.ReplaceAll(ref, ", ", " og ")
+}
+
+// mailto links an e-mail address that looks like one.
+func mailto(addr string) string {
+	if addr == "" || strings.ContainsAny(addr, " <>\"") || !strings.Contains(addr, "@") {
+		return ""
+	}
+	return "mailto:" + addr
 }
 
 func noticeName(n Notice, lang string) string {
@@ -493,6 +529,27 @@ var labels = map[string]consent.Text{
 	"closed":           tx("Avsluttet", "Closed"),
 	"answer":           tx("Svar", "Answer"),
 	"request_id":       tx("Sak", "Case"),
+	"extension_reason": tx("Hvorfor fristen ble forlenget", "Why the deadline was extended"),
+	"controller":       tx("Hvem som er ansvarlig", "Who is responsible"),
+	"ctl.name":         tx("Behandlingsansvarlig", "Controller"),
+	"ctl.org_number":   tx("Organisasjonsnummer", "Organisation number"),
+	"ctl.address":      tx("Adresse", "Address"),
+	"ctl.email":        tx("E-post", "E-mail"),
+	"ctl.phone":        tx("Telefon", "Phone"),
+	"ctl.url":          tx("Nettside", "Website"),
+	"ctl.dpo":          tx("Personvernombud", "Data protection officer"),
+
+	"rchannel.web":      tx("siden for rettigheter på nettet", "the rights page on the web"),
+	"rchannel.whatsapp": tx("melding på WhatsApp", "a message on WhatsApp"),
+	"rchannel.staff":    tx("til våre ansatte", "to our staff"),
+	"via.letter":        tx("brev", "letter"),
+	"via.phone":         tx("telefon", "phone"),
+	"via.email":         tx("e-post", "e-mail"),
+	"via.in_person":     tx("personlig oppmøte", "in person"),
+	"rstate.unverified": tx("venter på at du bekrefter at nummeret er ditt", "waiting for you to confirm the number is yours"),
+	"rstate.open":       tx("under behandling", "being handled"),
+	"rstate.done":       tx("besvart", "answered"),
+	"rstate.refused":    tx("avslått", "refused"),
 
 	"consent.none":      tx("Ikke spurt", "Never asked"),
 	"consent.pending":   tx("Venter på bekreftelse", "Awaiting confirmation"),

@@ -4,6 +4,7 @@ package portability
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,27 +65,69 @@ type Recipient struct {
 
 // Meta is Meta Platforms Ireland as the WhatsApp Cloud API's processor
 // transferring to the US under the EU-US Data Privacy Framework
-//
+// with where to read the decision (Art. 15(2), 13(1)(f)).
 var Meta = Recipient{Name: "Meta Platforms Ireland Ltd.", Role: "processor", Country: "IE", Transfer: "US",
-	Safeguard: "EU-US Data Privacy Framework adequacy decision of 10 July 2023",
+	Safeguard: "EU-US Data Privacy Framework: Commission Implementing Decision (EU) 2023/1795 of 10 July 2023",
 	Text: consent.Text{
 		NB: "Meta Platforms Ireland Ltd. (WhatsApp Business Cloud API) er databehandler for oss: Meta leverer meldingene våre " +
 			"til deg på WhatsApp og ser derfor nummeret ditt og meldingene. Meta kan behandle opplysningene i USA " +
-			"(Meta Platforms, Inc.). Overføringen bygger på EU-kommisjonens beslutning av 10. juli 2023 om at " +
-			"EU–US Data Privacy Framework gir et tilstrekkelig beskyttelsesnivå; beslutningen gjelder også i Norge " +
-			"gjennom EØS-avtalen. Meta bruker ikke opplysningene til egen reklame. Spør oss om du vil ha en kopi av garantiene.",
+			"(Meta Platforms, Inc.). Overføringen bygger på EU-kommisjonens beslutning (EU) 2023/1795 av 10. juli 2023 om at " +
+			"EU–US Data Privacy Framework gir et tilstrekkelig beskyttelsesnivå; beslutningen gjelder også i Norge gjennom " +
+			"EØS-avtalen, og du kan lese den på " + dpfDecision + ". Ellers gjelder EUs standardavtaler (beslutning (EU) 2021/914) " +
+			"i Metas databehandlervilkår. Meta bruker ikke opplysningene til egen reklame.",
 		EN: "Meta Platforms Ireland Ltd. (WhatsApp Business Cloud API) is our processor: Meta delivers our messages to you " +
 			"on WhatsApp and so sees your number and the messages. Meta may process the data in the United States " +
-			"(Meta Platforms, Inc.). The transfer rests on the European Commission's decision of 10 July 2023 that the " +
-			"EU-US Data Privacy Framework ensures an adequate level of protection; the decision applies in Norway through " +
-			"the EEA Agreement. Meta does not use the data for its own advertising. Ask us if you want a copy of the safeguards.",
+			"(Meta Platforms, Inc.). The transfer rests on the European Commission's decision (EU) 2023/1795 of 10 July 2023 " +
+			"that the EU-US Data Privacy Framework ensures an adequate level of protection; the decision applies in Norway " +
+			"through the EEA Agreement, and you can read it at " + dpfDecision + ". Otherwise the EU standard contractual " +
+			"clauses (Decision (EU) 2021/914) in Meta's data processing terms apply. Meta does not use the data for its own advertising.",
 	}}
+
+// dpfDecision is where the adequacy decision of the EU-US Data Privacy
+// Framework is published.
+const dpfDecision = "https://eur-lex.europa.eu/eli/dec_impl/2023/1795/oj"
 
 // Hosting is the operator's hosting provider.
 var Hosting = Recipient{Name: "hosting provider", Role: "processor", Country: "EEA", Text: consent.Text{
 	NB: "Leverandøren som drifter serverne våre, er databehandler for oss og lagrer opplysningene kryptert i EØS.",
 	EN: "The provider who runs our servers is our processor and stores the data encrypted in the EEA.",
 }}
+
+// HostingBy is the hosting provider named in the configuration, in the
+// country its data sits in (an ISO code; empty: not said).
+func HostingBy(name, country string) Recipient {
+	if name == "" {
+		return Hosting
+	}
+	where := tx("", "")
+	if country != "" {
+		where = tx(" Opplysningene lagres kryptert, i "+countryName(country, "nb")+".", " The data is stored encrypted, in "+countryName(country, "en")+".")
+		if !EEA(country) {
+			where.NB += " Det er utenfor EØS: spør oss om garantiene for overføringen, så sender vi deg en kopi."
+			where.EN += " That is outside the EEA: ask us for the safeguards of the transfer, and we send you a copy."
+		}
+	}
+	return Recipient{Name: name, Role: "processor", Country: country, Text: tx(
+		name+" drifter serverne våre og er databehandler for oss."+where.NB,
+		name+" runs our servers and is our processor."+where.EN)}
+}
+
+// EEA reports whether a country (ISO code) is in the EEA.
+func EEA(country string) bool {
+	return slices.Contains(strings.Fields("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"),
+		strings.ToUpper(country))
+}
+
+// countryName names the countries a hosting provider is most likely in.
+func countryName(code, lang string) string {
+	names := map[string]consent.Text{"NO": tx("Norge", "Norway"), "SE": tx("Sverige", "Sweden"), "DK": tx("Danmark", "Denmark"),
+		"FI": tx("Finland", "Finland"), "DE": tx("Tyskland", "Germany"), "NL": tx("Nederland", "the Netherlands"),
+		"IE": tx("Irland", "Ireland"), "FR": tx("Frankrike", "France"), "US": tx("USA", "the United States")}
+	if t, ok := names[strings.ToUpper(code)]; ok {
+		return t.In(lang)
+	}
+	return strings.ToUpper(code)
+}
 
 // SMSProvider and EmailProvider send confirmation links when the person
 // chooses SMS or e-mail (configured deployments only).
