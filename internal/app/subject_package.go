@@ -77,7 +77,8 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 			CreatedAt: o.CreatedAt, Restricted: o.Restricted, UndeliverableFailures: o.Undeliverable},
 		Periods: portability.Periods{Proof: portability.ProofPeriod, Messages: a.cfg.MessageRetention,
 			UnconfirmedOptIn: a.cfg.OptInTTL},
-		Recipients: a.recipients(),
+		Recipients:  a.recipients(),
+		RightsWords: a.cfg.RightsWords,
 	}
 	if o.FieldsCT != nil {
 		b, err := o.key.Open(o.FieldsCT, contact.AAD(id, "fields"))

@@ -247,6 +247,9 @@ type Input struct {
 	Periods Periods
 	// Recipients are those the statements name; nil: DefaultRecipients.
 	Recipients []Recipient
+	// RightsWords are what a person writes on WhatsApp to make a request;
+	// nil: rights.DefaultWords.
+	RightsWords rights.Words
 }
 
 // ErrForeign is wrapped when an input names another contact: the package
@@ -406,7 +409,7 @@ func New(in Input) (Package, error) {
 	if recipients == nil {
 		recipients = DefaultRecipients()
 	}
-	p.Statements = statements(in.Controller, purposes, recipients, in.Periods, methodsOf(in.Events), len(in.Messages) > 0)
+	p.Statements = statements(in.Controller, purposes, recipients, in.Periods, in.RightsWords, methodsOf(in.Events), len(in.Messages) > 0)
 	return p, nil
 }
 

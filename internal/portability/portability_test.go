@@ -552,3 +552,32 @@ func TestActorRef(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsStatementNamesTheConfiguredWords: the rights statement tells
+// the words that work in this deployment (SAMTYKKE_RIGHTS_WORDS), and none
+// when none is configured (R-01(e), R-10).
+func TestRightsStatementNamesTheConfiguredWords(t *testing.T) {
+	t.Parallel()
+	text := func(words rights.Words) consent.Text {
+		in := fixture()
+		in.RightsWords = words
+		for _, s := range build(t, in).Statements {
+			if s.Key == portability.KeyRights {
+				return s.Text
+			}
+		}
+		t.Fatal("no rights statement")
+		return consent.Text{}
+	}
+	if got := text(nil); !strings.Contains(got.NB, "skriv INNSYN, RETTING eller SLETT MEG til oss på WhatsApp") ||
+		!strings.Contains(got.EN, "write ACCESS, RECTIFY or DELETE ME to us on WhatsApp") {
+		t.Errorf("default words: %q / %q", got.NB, got.EN)
+	}
+	got := text(rights.Words{"MINE DATA": rights.Access, "FJERN MEG": rights.Erasure})
+	if !strings.Contains(got.NB, "skriv MINE DATA eller FJERN MEG til oss") || strings.Contains(got.NB, "INNSYN") {
+		t.Errorf("configured words: %q", got.NB)
+	}
+	if got := text(rights.Words{}); strings.Contains(got.NB, "WhatsApp") || !strings.Contains(got.NB, "https://butikk.example/rights") {
+		t.Errorf("no words: %q", got.NB)
+	}
+}

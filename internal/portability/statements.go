@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/rights"
 )
 
 // The statements' keys, in the order of Art. 15(1)(a)-(h).
@@ -201,7 +202,7 @@ func fill(t consent.Text, pairs ...any) consent.Text {
 func same(s string) consent.Text { return tx(s, s) }
 
 // statements answers Art. 15(1)(a)-(h) for this person.
-func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipient, per Periods, methods []string, messages bool) []Statement {
+func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipient, per Periods, words rights.Words, methods []string, messages bool) []Statement {
 	if per.Proof == 0 {
 		per.Proof = ProofPeriod
 	}
@@ -320,16 +321,21 @@ func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipie
 		tx("Vi sletter opplysningene når vi ikke lenger trenger dem:", "We delete the data when we no longer need it:"), items...)
 
 	// (e) Rights.
-	how := tx("skriv INNSYN, RETTING eller SLETT MEG til oss på WhatsApp",
-		"write INNSYN (access), RETTING (rectification) or SLETT MEG (erasure) to us on WhatsApp")
+	how := whatsappWords(words)
 	if ctl.PublicURL != "" {
-		url := strings.TrimRight(ctl.PublicURL, "/") + "/rights"
-		how = fill(tx("bruk {url}, eller skriv INNSYN, RETTING eller SLETT MEG til oss på WhatsApp",
-			"use {url}, or write INNSYN (access), RETTING (rectification) or SLETT MEG (erasure) to us on WhatsApp"), "url", same(url))
+		url := same(strings.TrimRight(ctl.PublicURL, "/") + "/rights")
+		if how.NB == "" {
+			how = fill(tx("bruk {url}", "use {url}"), "url", url)
+		} else {
+			how = fill(tx("bruk {url}, eller {how}", "use {url}, or {how}"), "url", url, "how", how)
+		}
+	}
+	if how.NB == "" {
+		how = tx("ta kontakt med oss", "contact us")
 	}
 	add(KeyRights, tx("Rettighetene dine", "Your rights"),
 		fill(tx("Du har disse rettighetene. Det er gratis å bruke dem, og vi svarer innen én måned. Slik gjør du det: {how}.",
-			"You have these rights. Using them is free, and we answer within one month. To use them, {how}."), "how", how),
+			"You have these rights. Using them is free, and we answer within one month. To make a request, {how}."), "how", how),
 		tx("Rett til innsyn: denne kopien. Den første kopien er gratis.", "Right of access: this copy. The first copy is free."),
 		tx("Rett til retting: du kan be oss rette opplysninger som er feil, for eksempel språket, fornavnet eller nummeret ditt.",
 			"Right to rectification: you can ask us to correct data that is wrong, for example your language, first name or number."),
@@ -381,6 +387,52 @@ func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipie
 				"Before each message the system checks automatically that you have a valid consent for exactly that purpose; without it, "+
 				"nothing is sent. That check only decides whether a marketing message may be sent, and has no legal effect on you."))
 	return out
+}
+
+// whatsappWords says which words make a request on WhatsApp: for access,
+// rectification and erasure, the usual word of each language when it is
+// configured, else the first configured; empty when none is.
+func whatsappWords(w rights.Words) consent.Text {
+	if w == nil {
+		w = rights.DefaultWords()
+	}
+	pick := func(t rights.Type, preferred string) string {
+		if w[preferred] == t {
+			return preferred
+		}
+		var all []string
+		for word, wt := range w {
+			if wt == t {
+				all = append(all, word)
+			}
+		}
+		slices.Sort(all)
+		if len(all) == 0 {
+			return ""
+		}
+		return all[0]
+	}
+	list := func(words []string, and string) string {
+		var ws []string
+		for _, x := range words {
+			if x != "" {
+				ws = append(ws, x)
+			}
+		}
+		switch len(ws) {
+		case 0:
+			return ""
+		case 1:
+			return ws[0]
+		}
+		return strings.Join(ws[:len(ws)-1], ", ") + " " + and + " " + ws[len(ws)-1]
+	}
+	nb := list([]string{pick(rights.Access, "INNSYN"), pick(rights.Rectification, "RETTING"), pick(rights.Erasure, "SLETT MEG")}, "eller")
+	en := list([]string{pick(rights.Access, "ACCESS"), pick(rights.Rectification, "RECTIFY"), pick(rights.Erasure, "DELETE ME")}, "or")
+	if nb == "" {
+		return consent.Text{}
+	}
+	return tx("skriv "+nb+" til oss på WhatsApp", "write "+en+" to us on WhatsApp")
 }
 
 func containsText(ts []consent.Text, t consent.Text) bool {
