@@ -151,6 +151,9 @@ func TestLiftsAfterNumberChange(t *testing.T) {
 		{"the platform's", []contact.Restriction{platform}, true},
 		{"staff's", []contact.Restriction{staffSet}, false},
 		{"staff's after the platform's", []contact.Restriction{platform, staffSet}, false},
+		{"the platform's after staff's", []contact.Restriction{staffSet, platform}, false},
+		{"the platform's after staff's was lifted", []contact.Restriction{staffSet, lifted, platform}, true},
+		{"twice the platform's", []contact.Restriction{platform, platform}, true},
 		{"lifted since", []contact.Restriction{platform, lifted}, false},
 	} {
 		if got := contact.LiftsAfterNumberChange(tc.history); got != tc.want {

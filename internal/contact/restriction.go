@@ -27,12 +27,16 @@ const (
 )
 
 // LiftsAfterNumberChange reports whether a confirmed new number lifts the
-// contact's restriction: only when the last change of it was samtykke's own,
-// for the number change; a restriction staff set stays until staff lift it.
+// contact's restriction: only when every setting of it since it was last
+// lifted was samtykke's own, for the number change. A restriction staff set
+// stays until staff lift it.
 func LiftsAfterNumberChange(history []Restriction) bool {
-	if len(history) == 0 {
-		return false
+	set := false
+	for i := len(history) - 1; i >= 0 && history[i].On; i-- {
+		if history[i].Reason != ReasonNumberChanged {
+			return false
+		}
+		set = true
 	}
-	last := history[len(history)-1]
-	return last.On && last.Reason == ReasonNumberChanged
+	return set
 }

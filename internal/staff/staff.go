@@ -47,13 +47,16 @@ const (
 	ReadCampaigns  Permission = "campaigns:read"
 	WriteCampaigns Permission = "campaigns:write"
 	ManageTokens   Permission = "tokens:write"
+	// RestrictContacts sets and lifts a contact's restriction of processing
+	// (Art. 18, R-06): a data-protection decision, the DPO's.
+	RestrictContacts Permission = "contacts:restrict"
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, RestrictContacts},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, RestrictContacts},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns},
