@@ -176,7 +176,7 @@ func (a *App) ConfirmNumber(ctx context.Context, actor Actor, id, code string) (
 		nc, err := tx.NumberChange(ctx, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			failed = errCodeMismatch
+			failed, err = errCodeMismatch, nil
 		case err != nil:
 			return err
 		case !nc.Usable(a.now()):
