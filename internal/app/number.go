@@ -132,7 +132,9 @@ func (a *App) startNumberChange(ctx context.Context, tx store.Tx, o opened, num 
 
 // numberCode is the one-time code of a number change: made again from the
 // master key whenever it is needed, never stored.
-func (a *App) numberCode(changeID string) string { return contact.NumberCode(a.vault.LinkMAC, changeID) }
+func (a *App) numberCode(changeID string) string {
+	return contact.NumberCode(a.vault.LinkMAC, changeID)
+}
 
 // numberCodeHash is what a number change keeps of its code: a keyed hash,
 // bound to the change.
