@@ -87,6 +87,13 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/pause", handler: s.campaignAction("pause")},
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
+
+		{pattern: "POST /api/v1/requests", handler: s.createRequest},
+		{pattern: "GET /api/v1/requests", handler: s.listRequests},
+		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},
+		{pattern: "POST /api/v1/requests/{id}/extend", handler: s.extendRequest},
+		{pattern: "POST /api/v1/requests/{id}/complete", handler: s.completeRequest},
+		{pattern: "POST /api/v1/requests/{id}/refuse", handler: s.refuseRequest},
 	}
 }
 

@@ -449,6 +449,41 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns/" + plain["id"].(string) + "/cancel"}, 200)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
 
+		// Rights requests (T-03, R-08).
+		rq := c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "objection", "contact_id": id, "via": "phone",
+			"received_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)}}, 201)
+		nobody := c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "access", "phone": "+47 400 00 009",
+			"received_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)}}, 201)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "forget", "contact_id": id}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "access", "contact_id": "nope"}}, 404)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "access", "contact_id": id}}, 403)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/requests?state=open"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests?state=closed"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests"}, 403)
+		rid := rq["id"].(string)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests/" + rid}, 403)
+		told := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+		ext := map[string]any{"months": 2, "reason": "Mange samtidige henvendelser.", "told_at": told, "told_how": "phone"}
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: map[string]any{"months": 2, "reason": "Mange samtidige henvendelser."}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: ext}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: ext}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/extend", body: ext}, 404)
+		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: ext}, 403)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{"answer": strings.Repeat("a", 1001)}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{}}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{}}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/complete", body: map[string]any{}}, 404)
+		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{}}, 403)
+		nid := nobody["id"].(string)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "kort"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem som sendte brevet."}}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem som sendte brevet."}}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem."}}, 404)
+		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem."}}, 403)
+
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large
 		// (413) and one that is not JSON (415).

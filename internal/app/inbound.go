@@ -601,6 +601,13 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	default:
 		return nil
 	}
+	if t, ok := a.cfg.RightsWords.Match(text); ok && !optOutButton {
+		c, num, err := a.sender(ctx, tx, m.From, userID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return a.rightsByMessage(ctx, tx, c, err == nil && !c.Erased(), num, t)
+	}
 	// The code of a number change, from the new number, confirms it.
 	raw := text
 	if m.Button != nil && strings.HasPrefix(m.Button.Payload, contact.CodePayload) {

@@ -12,12 +12,9 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
-	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
-
-var dpo = app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}
 
 func str(s string) *string { return &s }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/samtykke/samtykke/internal/i18n"
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -107,6 +108,9 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// template with the code and a quick reply that confirms (§5.5).
 		_, code, _ := strings.Cut(m.BodyKey, "|")
 		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, confirmationTemplate(o.Language, code), m.ID)
+	} else if m.Kind == message.RightsCode {
+		_, code, _ := strings.Cut(m.BodyKey, "|")
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, rightsCodeTemplate(o.Language, code), m.ID)
 	} else if m.Kind == message.NumberCode {
 		// A template as well: the new number has written nothing yet.
 		_, changeID, _ := strings.Cut(m.BodyKey, "|")
@@ -204,6 +208,17 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 		return i18n.T(lang, "msg.optout_confirmation"), nil
 	case message.OptInLink:
 		return i18n.T(lang, "msg.optin_link", "business", biz, "link", arg), nil
+	case message.RightsReply:
+		r, err := a.store.RightsRequest(ctx, arg)
+		if err != nil {
+			return "", err
+		}
+		what := i18n.T(lang, "rights.type."+string(r.Type))
+		if r.State.Closed() {
+			return i18n.T(lang, "msg.rights_answered", "business", biz, "type", what, "link", a.RightsLink(r.ID)), nil
+		}
+		return i18n.T(lang, "msg.rights_received", "business", biz, "type", what,
+			"due", r.DueAt.In(rights.Oslo).Format("02.01.2006"), "link", a.RightsLink(r.ID)), nil
 	}
 	return "", fmt.Errorf("no text for message kind %q", kind)
 }
@@ -220,6 +235,17 @@ var ServiceTemplates = []ServiceTemplate{
 	{Name: ConfirmationTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: PreferencesLinkTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: NumberTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
+	{Name: RightsCodeTemplate, Category: "AUTHENTICATION", Languages: []string{"nb", "en"}},
+}
+
+// RightsCodeTemplate is the authentication template that carries the
+// one-time code of a rights request made on the web (T-04): body {{1}} is
+// the code (catalog text msg.rights_code).
+const RightsCodeTemplate = "samtykke_rights_code"
+
+func rightsCodeTemplate(lang, code string) whatsapp.Template {
+	return whatsapp.Template{Name: RightsCodeTemplate, Language: whatsapp.Language{Code: lang},
+		Components: []whatsapp.Component{{Type: "body", Parameters: []whatsapp.Parameter{{Type: "text", Text: code}}}}}
 }
 
 // ConfirmationTemplate is the utility template that asks a person to confirm

@@ -23,6 +23,7 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/optin"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
@@ -161,6 +162,17 @@ type Reader interface {
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
+
+	// RightsRequest reads one rights request.
+	RightsRequest(ctx context.Context, id string) (rights.Request, error)
+	// RightsRequests lists rights requests by due date, earliest first,
+	// filtered by the fields set in f.
+	RightsRequests(ctx context.Context, f RightsFilter) ([]rights.Request, error)
+	// RightsSteps lists a request's recorded steps in order.
+	RightsSteps(ctx context.Context, requestID string) ([]rights.Step, error)
+	// RightsCounts counts the unanswered requests: all, those due within
+	// rights.NearDue of now and not overdue, and those overdue.
+	RightsCounts(ctx context.Context, now time.Time) (rights.Counts, error)
 
 	// QueueDepth counts the queue's jobs that are not finished, by kind and
 	// state (available, scheduled, retryable, running): the metrics read it
@@ -376,12 +388,40 @@ type Tx interface {
 	// redelivery no longer needs recognising.
 	PurgeWebhooks(ctx context.Context, before time.Time, limit int) (int64, error)
 
+	// CreateRightsRequest stores a new request with, while its identity is
+	// unproven, the code sent to the number.
+	CreateRightsRequest(ctx context.Context, r rights.Request, code RightsCode) error
+	// UpdateRightsRequest stores a request's state, deadline, extension,
+	// verification and answer; ErrNotFound for an unknown id.
+	UpdateRightsRequest(ctx context.Context, r rights.Request) error
+	// AddRightsStep records a step of a request.
+	AddRightsStep(ctx context.Context, s rights.Step) error
+	// LockRightsCode reads a request's code and holds the request until the
+	// transaction ends; SetRightsCode replaces it (a nil hash clears it).
+	LockRightsCode(ctx context.Context, requestID string) (RightsCode, error)
+	SetRightsCode(ctx context.Context, requestID string, code RightsCode) error
+
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// RightsFilter narrows a list of rights requests; zero fields match all.
+type RightsFilter struct {
+	State     rights.State
+	ContactID string
+	Limit     int // 0: 1,000
+}
+
+// RightsCode is the hash of the one-time code sent to a request's number
+// (T-04), when it expires and how many wrong codes were tried.
+type RightsCode struct {
+	Hash    []byte
+	Expires time.Time
+	Tries   int
 }
 
 // Count is a number of a campaign's messages in one status (and reason).

@@ -46,6 +46,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("restrictions", parallel(b, exerciseRestrictions))
 	t.Run("number changes", parallel(b, exerciseNumberChanges))
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
+	t.Run("rights requests", parallel(b, exerciseRights))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }
 
