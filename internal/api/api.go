@@ -73,6 +73,11 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/contacts/{id}/reveal", handler: s.revealContact},
 		{pattern: "GET /api/v1/contacts/{id}/accesses", handler: s.contactAccesses},
 		{pattern: "PUT /api/v1/contacts/{id}/tags", handler: s.setContactTags},
+		{pattern: "PATCH /api/v1/contacts/{id}", handler: s.rectifyContact},
+		{pattern: "POST /api/v1/contacts/{id}/number", handler: s.changeNumber},
+		{pattern: "POST /api/v1/contacts/{id}/number/confirm", handler: s.confirmNumber},
+		{pattern: "POST /api/v1/contacts/{id}/restriction", handler: s.restrictContact},
+		{pattern: "GET /api/v1/contacts/{id}/restrictions", handler: s.contactRestrictions},
 		{pattern: "GET /api/v1/contacts/{id}/package", handler: s.subjectPackage},
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},

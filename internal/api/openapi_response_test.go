@@ -5,6 +5,7 @@ package api_test
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/phone"
@@ -396,6 +398,45 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/package"}, 400)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/package?reason=innsynsbegj%C3%A6ring+12"}, 404)
 		c.call(request{role: integrator, method: "GET", path: pkg}, 403)
+
+		// Rectification, a new number and restriction.
+		contactPath := "/api/v1/contacts/" + id
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"first_name": "Kari Anne", "language": "nb", "reason": "kunden ringte"}}, 200)
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 200)
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"language": "sv", "reason": "kunden ringte"}}, 400)
+		c.call(request{role: integrator, method: "PATCH", path: "/api/v1/contacts/nope", body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 404)
+		c.call(request{role: marketer, method: "PATCH", path: contactPath, body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 403)
+		newPhone := map[string]string{"phone": "+47 412 34 599", "reason": "kunden har ny telefon"}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: newPhone}, 202)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": "22 22 22 22", "reason": "ny telefon"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/nope/number", body: newPhone}, 404)
+		c.call(request{role: marketer, method: "POST", path: contactPath + "/number", body: newPhone}, 403)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "ABC234"}}, 422)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "x"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/nope/number/confirm", body: map[string]string{"code": "ABC234"}}, 404)
+		c.call(request{role: marketer, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "ABC234"}}, 403)
+		nc, err := tb.store.NumberChange(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm",
+			body: map[string]string{"code": contact.NumberCode(tb.vault.LinkMAC, nc.ID)}}, 200)
+		for _, to := range []string{"+47 412 34 598", "+47 412 34 597"} { // three changes a day a contact
+			c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": to, "reason": "ny telefon"}}, 202)
+		}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": "+47 412 34 596", "reason": "ny telefon"}}, 429)
+		restrict := map[string]any{"restricted": true, "reason": "personen bestrider opplysningene"}
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: restrict}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"reason": "personen bestrider opplysningene"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"restricted": true}}, 400)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/restriction", body: restrict}, 403)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/nope/restriction", body: restrict}, 404)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"restricted": false, "reason": "opplysningene er rettet"}}, 200)
+		c.call(request{role: dpo, method: "GET", path: contactPath + "/restrictions"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/restrictions"}, 404)
+		c.call(request{role: marketer, method: "GET", path: contactPath + "/restrictions"}, 403)
+		c.call(request{role: dpo, method: "GET", path: contactPath + "/accesses"}, 200)
 
 		// Withdrawal and objection (C-05, R-08, M-10).
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"contact_id": id, "purpose": "offers"}}, 200)

@@ -103,6 +103,9 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 	if in.Purposes, err = tx.Purposes(ctx); err != nil {
 		return in, err
 	}
+	if in.Restrictions, err = tx.Restrictions(ctx, id); err != nil {
+		return in, err
+	}
 	if in.States, err = tx.ConsentStates(ctx, id); err != nil {
 		return in, err
 	}

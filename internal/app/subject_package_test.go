@@ -161,6 +161,9 @@ func TestSubjectPackageHoldsEachPiece(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := tb.app.Restrict(tb.ctx, dpo, id, true, "personen bestrider opplysningene"); err != nil {
+			t.Fatal(err)
+		}
 		const reason = "innsynsbegjæring sak 1"
 		p, err := tb.app.SubjectPackage(tb.ctx, dpo, id, reason)
 		if err != nil {
@@ -250,6 +253,12 @@ func TestSubjectPackageHoldsEachPiece(t *testing.T) {
 			if m, ok := got[kind]; !ok || m.Template != kind || m.Status == "queued" {
 				t.Errorf("%s message = %+v", kind, m)
 			}
+		}
+
+		// The restriction and its history (Art. 18).
+		if !c.Restricted || len(p.Restrictions) != 1 || !p.Restrictions[0].Restricted ||
+			p.Restrictions[0].Reason != "personen bestrider opplysningene" || p.Restrictions[0].Actor != "token:t-dpo" {
+			t.Errorf("restricted %v, history %+v", c.Restricted, p.Restrictions)
 		}
 
 		// Consents now, and the purposes they are for.

@@ -29,6 +29,7 @@ import (
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
@@ -54,6 +55,9 @@ type Package struct {
 	Controller Controller `json:"controller"`
 	// Contact is the person's contact data, the number in clear.
 	Contact Contact `json:"contact"`
+	// Restrictions are every setting and lifting of the restriction of
+	// processing (Art. 18), oldest first.
+	Restrictions []Restriction `json:"restrictions"`
 	// Consents is where each of the person's consents stands now.
 	Consents []Consent `json:"consents"`
 	// Purposes are the purposes the person's consents are for.
@@ -116,6 +120,16 @@ type Contact struct {
 
 // LogValue keeps the number and the fields out of logs (invariant 4).
 func (c Contact) LogValue() slog.Value { return slog.StringValue("contact " + c.ID) }
+
+// Restriction is one setting (Restricted) or lifting of the restriction of
+// processing: when, by whom, why.
+type Restriction struct {
+	ID         string    `json:"id"`
+	At         time.Time `json:"at"`
+	Restricted bool      `json:"restricted"`
+	Reason     string    `json:"reason"`
+	Actor      string    `json:"actor"` // ActorRef
+}
 
 // Consent is where one purpose's consent stands now.
 type Consent struct {
@@ -233,9 +247,10 @@ type Input struct {
 	Controller  Controller
 	Contact     Contact
 	// Purposes are every purpose; the package keeps those of the person.
-	Purposes []consent.Purpose
-	States   []consent.State
-	Events   []Event
+	Purposes     []consent.Purpose
+	Restrictions []contact.Restriction
+	States       []consent.State
+	Events       []Event
 	// Notices are the notices the events name (NoticeIDs); more are ignored.
 	Notices  []notice.Notice
 	Messages []message.Message
@@ -307,9 +322,16 @@ func New(in Input) (Package, error) {
 		c.Tags = []string{}
 	}
 	p := Package{Format: Format, FormatVersion: FormatVersion, GeneratedAt: utc(in.GeneratedAt), Controller: in.Controller,
-		Contact: c, Consents: []Consent{}, Purposes: []Purpose{}, ConsentEvents: []ConsentEvent{}, Notices: []Notice{},
+		Contact: c, Restrictions: []Restriction{}, Consents: []Consent{}, Purposes: []Purpose{}, ConsentEvents: []ConsentEvent{}, Notices: []Notice{},
 		Messages: []Message{}, RightsRequests: []Request{}, Accesses: []access.Entry{}}
 
+	for _, r := range in.Restrictions {
+		if r.ContactID != id {
+			return Package{}, foreign("restriction", r.ID, r.ContactID)
+		}
+		p.Restrictions = append(p.Restrictions, Restriction{ID: r.ID, At: utc(r.At), Restricted: r.On, Reason: r.Reason,
+			Actor: ActorRef(r.Actor)})
+	}
 	theirs := map[string]bool{}
 	for _, s := range in.States {
 		if s.ContactID != id {

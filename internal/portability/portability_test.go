@@ -25,6 +25,7 @@ import (
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
@@ -121,6 +122,10 @@ func fixture() portability.Input {
 			DPO: &portability.DPO{Name: "Personvernombudet", Email: "pvo@butikk.example"}},
 		Contact: portability.Contact{ID: id, Phone: "+4791234567", Language: "nb", Fields: map[string]string{"first_name": "Kari"},
 			Tags: []string{"vip", "oslo"}, CreatedAt: events[0].At, UndeliverableFailures: 1},
+		Restrictions: []contact.Restriction{
+			{ID: "x-1", ContactID: id, On: true, Reason: "personen bestrider opplysningene", Actor: "token:t-dpo:Ola Hansen", At: t0.Add(-3 * 24 * time.Hour)},
+			{ID: "x-2", ContactID: id, On: false, Reason: "opplysningene er rettet", Actor: "token:t-dpo:Ola Hansen", At: t0.Add(-2 * 24 * time.Hour)},
+		},
 		Purposes: purposes, States: states, Events: events, Notices: []notice.Notice{n}, Messages: messages, Campaigns: campaigns,
 		Requests: []rights.Request{
 			{ID: "r-0", ContactID: id, Type: rights.Objection, Channel: rights.Staff, Via: "letter", Language: "nb", State: rights.Done,
@@ -308,7 +313,8 @@ func TestSchemaNamesEveryField(t *testing.T) {
 	}
 	for def, v := range map[string]any{
 		"": portability.Package{}, "controller": portability.Controller{}, "dpo": portability.DPO{}, "contact": portability.Contact{},
-		"consent": portability.Consent{}, "purpose": portability.Purpose{}, "consent_event": portability.ConsentEvent{},
+		"restriction": portability.Restriction{},
+		"consent":     portability.Consent{}, "purpose": portability.Purpose{}, "consent_event": portability.ConsentEvent{},
 		"evidence": ledger.Evidence{}, "notice": portability.Notice{}, "message": portability.Message{},
 		"request": portability.Request{}, "access": access.Entry{}, "statement": portability.Statement{},
 	} {
@@ -367,7 +373,7 @@ func TestEveryHeading(t *testing.T) {
 				t.Errorf("%s page lacks the heading of %s: %s", lang, s.Key, h)
 			}
 		}
-		for _, part := range []string{"contact", "consents", "events", "notices", "messages", "requests", "accesses"} {
+		for _, part := range []string{"controller", "contact", "consents", "restrictions", "events", "notices", "messages", "requests", "accesses"} {
 			if !strings.Contains(page, `<section id="`+part+`"`) {
 				t.Errorf("%s page lacks the part %s", lang, part)
 			}
@@ -425,6 +431,7 @@ func TestNewRefusesAnotherPersonsData(t *testing.T) {
 		"an event":             {func(in *portability.Input) { in.Events[1].ContactID = "c-9" }, portability.ErrForeign},
 		"a state":              {func(in *portability.Input) { in.States[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a rights request":     {func(in *portability.Input) { in.Requests[1].ContactID = "c-9" }, portability.ErrForeign},
+		"a restriction":        {func(in *portability.Input) { in.Restrictions[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a message":            {func(in *portability.Input) { in.Messages[2].ContactID = "c-9" }, portability.ErrForeign},
 		"an access":            {func(in *portability.Input) { in.Accesses[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a notice not given":   {func(in *portability.Input) { in.Notices = nil }, portability.ErrIncomplete},

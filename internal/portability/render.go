@@ -142,7 +142,8 @@ type view struct {
 	Controller, Contact                      []row
 	Consents                                 []card
 	Statements                               []statementView
-	Events, Messages, Requests, Accesses     []card
+	Restrictions, Events, Messages           []card
+	Requests, Accesses                       []card
 	Notices                                  []noticeView
 	lang                                     string
 }
@@ -267,6 +268,15 @@ func newView(p Package, lang string) view {
 			rows = append(rows, row{Label: l("event"), Value: s.EventID, Href: "#event-" + s.EventID})
 		}
 		v.Consents = append(v.Consents, card{Heading: purposeName(s.Purpose), Rows: rows})
+	}
+
+	for _, r := range p.Restrictions {
+		what := l("restriction.lifted")
+		if r.Restricted {
+			what = l("restriction.set")
+		}
+		v.Restrictions = append(v.Restrictions, card{Heading: when(r.At, lang) + ": " + what,
+			Rows: []row{{Label: l("reason"), Value: r.Reason}, {Label: l("by"), Value: actorName(r.Actor, lang)}}})
 	}
 
 	for _, s := range p.Statements {
@@ -486,58 +496,61 @@ var labels = map[string]consent.Text{
 	"accesses": tx("Hvem som har sett eller brukt opplysningene dine", "Who has seen or used your data"),
 	"accesses_help": tx("Ansatte og systemer er oppgitt med en kode, ikke med navn. Vi kan finne ut hvem det var hvis du lurer på noe.",
 		"Staff and systems are given by a code, not by name. We can find out who it was if you have a question."),
-	"none":             tx("Ingen.", "None."),
-	"yes":              tx("Ja", "Yes"),
-	"no":               tx("Nei", "No"),
-	"phone":            tx("Mobilnummer", "Mobile number"),
-	"language":         tx("Språk", "Language"),
-	"lang.nb":          tx("bokmål", "Norwegian bokmål"),
-	"lang.en":          tx("engelsk", "English"),
-	"by":               tx("Hvem", "Who"),
-	"field.first_name": tx("Fornavn", "First name"),
-	"tags":             tx("Merker", "Labels"),
-	"created":          tx("Registrert", "Recorded"),
-	"restricted":       tx("Begrenset behandling", "Processing restricted"),
-	"undeliverable":    tx("Meldinger som ikke kom frem på rad", "Undelivered messages in a row"),
-	"suppressed":       tx("På reservasjonslisten", "On the suppression list"),
-	"suppressed_since": tx("Ja, siden {date}", "Yes, since {date}"),
-	"contact_id":       tx("Id hos oss", "Our id for you"),
-	"status":           tx("Status", "Status"),
-	"since":            tx("Siden", "Since"),
-	"valid_until":      tx("Gyldig til", "Valid until"),
-	"event":            tx("Hendelse", "Event"),
-	"article":          tx("Personvernforordningen artikkel", "GDPR Article"),
-	"method":           tx("Hvordan", "How"),
-	"channel":          tx("Kanal", "Channel"),
-	"source":           tx("Kilde", "Source"),
-	"actor":            tx("Registrert av", "Recorded by"),
-	"age_confirmed":    tx("Alder bekreftet", "Age confirmed"),
-	"hash":             tx("Hash", "Hash"),
-	"published":        tx("Publisert {date}. Innholdets hash:", "Published {date}. Hash of its content:"),
-	"notice_name":      tx("Personvernerklæring versjon {version} ({language})", "Privacy notice version {version} ({language})"),
-	"reason":           tx("Årsak", "Reason"),
-	"campaign":         tx("Kampanje", "Campaign"),
-	"purpose":          tx("Formål", "Purpose"),
-	"template":         tx("Mal", "Template"),
-	"authorised_by":    tx("Tillatt av samtykket", "Allowed by the consent"),
-	"updated":          tx("Sist endret", "Last changed"),
-	"message_id":       tx("Melding-id", "Message id"),
-	"received":         tx("Mottatt", "Received"),
-	"due":              tx("Frist", "Due"),
-	"extended_until":   tx("Fristen forlenget til", "Deadline extended to"),
-	"state":            tx("Status", "State"),
-	"closed":           tx("Avsluttet", "Closed"),
-	"answer":           tx("Svar", "Answer"),
-	"request_id":       tx("Sak", "Case"),
-	"extension_reason": tx("Hvorfor fristen ble forlenget", "Why the deadline was extended"),
-	"controller":       tx("Hvem som er ansvarlig", "Who is responsible"),
-	"ctl.name":         tx("Behandlingsansvarlig", "Controller"),
-	"ctl.org_number":   tx("Organisasjonsnummer", "Organisation number"),
-	"ctl.address":      tx("Adresse", "Address"),
-	"ctl.email":        tx("E-post", "E-mail"),
-	"ctl.phone":        tx("Telefon", "Phone"),
-	"ctl.url":          tx("Nettside", "Website"),
-	"ctl.dpo":          tx("Personvernombud", "Data protection officer"),
+	"none":               tx("Ingen.", "None."),
+	"yes":                tx("Ja", "Yes"),
+	"no":                 tx("Nei", "No"),
+	"phone":              tx("Mobilnummer", "Mobile number"),
+	"language":           tx("Språk", "Language"),
+	"lang.nb":            tx("bokmål", "Norwegian bokmål"),
+	"lang.en":            tx("engelsk", "English"),
+	"by":                 tx("Hvem", "Who"),
+	"field.first_name":   tx("Fornavn", "First name"),
+	"tags":               tx("Merker", "Labels"),
+	"created":            tx("Registrert", "Recorded"),
+	"restricted":         tx("Begrenset behandling", "Processing restricted"),
+	"undeliverable":      tx("Meldinger som ikke kom frem på rad", "Undelivered messages in a row"),
+	"suppressed":         tx("På reservasjonslisten", "On the suppression list"),
+	"suppressed_since":   tx("Ja, siden {date}", "Yes, since {date}"),
+	"contact_id":         tx("Id hos oss", "Our id for you"),
+	"status":             tx("Status", "Status"),
+	"since":              tx("Siden", "Since"),
+	"valid_until":        tx("Gyldig til", "Valid until"),
+	"event":              tx("Hendelse", "Event"),
+	"article":            tx("Personvernforordningen artikkel", "GDPR Article"),
+	"method":             tx("Hvordan", "How"),
+	"channel":            tx("Kanal", "Channel"),
+	"source":             tx("Kilde", "Source"),
+	"actor":              tx("Registrert av", "Recorded by"),
+	"age_confirmed":      tx("Alder bekreftet", "Age confirmed"),
+	"hash":               tx("Hash", "Hash"),
+	"published":          tx("Publisert {date}. Innholdets hash:", "Published {date}. Hash of its content:"),
+	"notice_name":        tx("Personvernerklæring versjon {version} ({language})", "Privacy notice version {version} ({language})"),
+	"reason":             tx("Årsak", "Reason"),
+	"campaign":           tx("Kampanje", "Campaign"),
+	"purpose":            tx("Formål", "Purpose"),
+	"template":           tx("Mal", "Template"),
+	"authorised_by":      tx("Tillatt av samtykket", "Allowed by the consent"),
+	"updated":            tx("Sist endret", "Last changed"),
+	"message_id":         tx("Melding-id", "Message id"),
+	"received":           tx("Mottatt", "Received"),
+	"due":                tx("Frist", "Due"),
+	"extended_until":     tx("Fristen forlenget til", "Deadline extended to"),
+	"state":              tx("Status", "State"),
+	"closed":             tx("Avsluttet", "Closed"),
+	"answer":             tx("Svar", "Answer"),
+	"request_id":         tx("Sak", "Case"),
+	"restrictions":       tx("Begrensning av behandlingen", "Restriction of processing"),
+	"restriction.set":    tx("Behandlingen ble begrenset", "Processing was restricted"),
+	"restriction.lifted": tx("Begrensningen ble opphevet", "The restriction was lifted"),
+	"extension_reason":   tx("Hvorfor fristen ble forlenget", "Why the deadline was extended"),
+	"controller":         tx("Hvem som er ansvarlig", "Who is responsible"),
+	"ctl.name":           tx("Behandlingsansvarlig", "Controller"),
+	"ctl.org_number":     tx("Organisasjonsnummer", "Organisation number"),
+	"ctl.address":        tx("Adresse", "Address"),
+	"ctl.email":          tx("E-post", "E-mail"),
+	"ctl.phone":          tx("Telefon", "Phone"),
+	"ctl.url":            tx("Nettside", "Website"),
+	"ctl.dpo":            tx("Personvernombud", "Data protection officer"),
 
 	"rchannel.web":      tx("siden for rettigheter på nettet", "the rights page on the web"),
 	"rchannel.whatsapp": tx("melding på WhatsApp", "a message on WhatsApp"),
@@ -583,6 +596,7 @@ var labels = map[string]consent.Text{
 	"method.api":               tx("våre egne systemer", "our own systems"),
 	"method.staff":             tx("av våre ansatte", "by our staff"),
 	"method.expiry":            tx("utløp", "expiry"),
+	"method.rights_request":    tx("henvendelse om rettighetene dine", "a request about your rights"),
 
 	"channel.whatsapp":      tx("WhatsApp", "WhatsApp"),
 	"channel.sms":           tx("SMS", "SMS"),
@@ -593,12 +607,15 @@ var labels = map[string]consent.Text{
 	"source.optin_page":        tx("påmeldingssiden", "the sign-up page"),
 	"source.api":               tx("våre systemer", "our systems"),
 	"source.whatsapp":          tx("WhatsApp", "WhatsApp"),
+	"source.rights":            tx("henvendelsen om rettighetene dine", "your request about your rights"),
+	"source.number_change":     tx("bytte av nummer", "a change of number"),
 	"source.system":            tx("samtykkesystemet", "the consent system"),
 	"source.preference_centre": tx("siden der du endrer valgene dine", "the page where you change your choices"),
 
 	"actor.data-subject":      tx("deg", "you"),
 	"actor.data-subject:link": tx("deg, fra lenken til valgene dine", "you, from the link to your choices"),
 	"actor.system":            tx("samtykkesystemet", "the consent system"),
+	"actor.platform:whatsapp": tx("WhatsApp, som meldte at nummeret ble byttet", "WhatsApp, which reported that the number changed"),
 	"actor.cli":               tx("en ansatt, på kommandolinjen", "a member of staff, on the command line"),
 
 	"ev.notice":                  tx("Personvernerklæring", "Privacy notice"),
@@ -668,6 +685,8 @@ var labels = map[string]consent.Text{
 	"access.gate":     tx("Sjekket om vi kan sende deg en melding", "Checked whether we may message you"),
 	"access.tags":     tx("Endret merkene dine", "Changed your labels"),
 	"access.package":  tx("Laget en kopi av opplysningene dine", "Made a copy of your data"),
+	"access.rectify":  tx("Rettet opplysningene dine eller byttet nummeret ditt", "Corrected your data or changed your number"),
+	"access.restrict": tx("Begrenset behandlingen eller opphevet begrensningen", "Restricted the processing or lifted the restriction"),
 }
 
 func ledgerConfirmation(s string) string { return "confirmation." + s }

@@ -460,6 +460,7 @@ var sources = func() map[string]consent.Text {
 			"From our customer register, where you are recorded as a customer."),
 		"api": tx("Fra våre egne systemer (for eksempel nettbutikken), som registrerte det du ga oss der.",
 			"From our own systems (for example the web shop), which recorded what you gave us there."),
+		"rights_request": tx("Fra deg, i en henvendelse om rettighetene dine.", "From you, in a request about your rights."),
 		"expiry": tx("Fra samtykkesystemet selv, for eksempel når en påmelding eller et samtykke utløper.",
 			"From the consent system itself, for example when a sign-up or a consent runs out."),
 	}
