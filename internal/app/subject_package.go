@@ -41,7 +41,7 @@ func (a *App) SubjectPackage(ctx context.Context, actor Actor, contactID, reason
 	if err := access.CheckReason(reason, phone.Mentions); err != nil {
 		return portability.Package{}, invalid("%v", err)
 	}
-	var in portability.Input
+	var p portability.Package
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
 		c, err := tx.Contact(ctx, contactID)
 		if err != nil {
@@ -58,13 +58,14 @@ func (a *App) SubjectPackage(ctx context.Context, actor Actor, contactID, reason
 		if err := a.recordAccess(ctx, tx, actor, access.Package, contactID, reason); err != nil {
 			return err
 		}
-		in, err = a.gatherPackage(ctx, tx, o)
+		in, err := a.gatherPackage(ctx, tx, o)
+		if err != nil {
+			return err
+		}
+		p, err = portability.New(in) // a package that cannot be made leaves no access recorded
 		return err
 	})
-	if err != nil {
-		return portability.Package{}, err
-	}
-	return portability.New(in)
+	return p, err
 }
 
 // gatherPackage reads what the package holds of an opened contact.
