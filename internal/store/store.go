@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/audit"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
@@ -188,6 +189,117 @@ type Reader interface {
 	// state (available, scheduled, retryable, running): the metrics read it
 	// when scraped.
 	QueueDepth(ctx context.Context) ([]JobCount, error)
+
+	// Audit reads a stored compliance audit report (S-04); ErrNotFound for
+	// an unknown id.
+	Audit(ctx context.Context, id string) (audit.Report, error)
+	// Audits lists up to limit stored reports, newest first, without their
+	// findings.
+	Audits(ctx context.Context, limit int) ([]AuditSummary, error)
+	// ScanActiveConsents calls fn for every active consent state, in contact
+	// order, with the event it names and that event's sealed evidence, and
+	// the contact's wrapped data key: one statement, constant memory (the
+	// audit opens the evidence, C-03).
+	ScanActiveConsents(ctx context.Context, fn func(ActiveConsent) error) error
+	// CheckDispatches cross-checks every dispatched campaign message (one
+	// decided and not skipped) against the ledger in SQL (invariants 1 and
+	// 2, G-01, G-06): it calls fn for each message whose authorising event
+	// is missing, is not a consent of its contact to its purpose, came
+	// after the decision, had passed its refresh date, or was followed by a
+	// withdrawal, objection, expiry or erasure before the decision, naming
+	// the problem (the Dispatch* constants), and returns how many messages
+	// it checked.
+	CheckDispatches(ctx context.Context, fn func(messageID, problem string) error) (int64, error)
+	// OptOutTimes returns how long each opt-out committed since the time
+	// took, from its webhook body's receipt (C-05, K-06).
+	OptOutTimes(ctx context.Context, since time.Time) ([]time.Duration, error)
+	// ScanExpiredOptIns calls fn with the contact of every unconfirmed
+	// opt-in that expired before the time (RT-07), soonest expired first.
+	ScanExpiredOptIns(ctx context.Context, before time.Time, fn func(contactID string) error) error
+	// RetentionBacklog counts, by data class, what is past its period: kept
+	// from before the class's cutoff, and from before the cutoff less
+	// grace. A class whose cutoff is zero is not counted.
+	RetentionBacklog(ctx context.Context, c RetentionCutoffs, grace time.Duration) (RetentionBacklog, error)
+	// KeyRecordedAt is when the master key's fingerprint was first
+	// recorded; ErrNotFound before it is.
+	KeyRecordedAt(ctx context.Context) (time.Time, error)
+	// ListFigures counts what the DPIA screening reads off the list (D-01).
+	ListFigures(ctx context.Context) (ListFigures, error)
+}
+
+// AuditSummary is a stored audit report without its findings.
+type AuditSummary struct {
+	ID         string        `json:"id"`
+	At         time.Time     `json:"at"`
+	Actor      string        `json:"actor"`
+	DurationMS int64         `json:"duration_ms"`
+	Summary    audit.Summary `json:"summary"`
+}
+
+// ActiveConsent is an active consent state with what proves it.
+type ActiveConsent struct {
+	ContactID string
+	Purpose   string
+	// Basis is the purpose's legal basis; empty when no such purpose exists.
+	Basis   consent.Basis
+	EventID string
+	// Event is the event the state names, with its sealed evidence; nil
+	// when there is no such event.
+	Event *StoredEvent
+	// KeyWrapped is the contact's wrapped data key; nil once erased.
+	KeyWrapped []byte
+}
+
+// The problems CheckDispatches names.
+const (
+	DispatchNoConsentEvent = "no_consent_event"    // names no event of the ledger
+	DispatchNotAConsent    = "not_a_consent"       // the event is not a consent of the contact to the purpose
+	DispatchBasisMismatch  = "basis_mismatch"      // a soft opt-in for a purpose that needs consent (M-05)
+	DispatchBeforeConsent  = "before_consent"      // decided before its consent was given
+	DispatchPastRefresh    = "past_refresh_date"   // decided at or after the consent's refresh date (C-10)
+	DispatchAfterWithdraw  = "after_withdrawal"    // a withdrawal for the purpose came between
+	DispatchAfterObjection = "after_objection"     // an objection came between (R-08)
+	DispatchAfterExpiry    = "after_expiry"        // the consent expired between
+	DispatchAfterErasure   = "after_erasure"       // the contact was erased between
+	DispatchOtherPurpose   = "purpose_not_defined" // the message's purpose does not exist
+)
+
+// OptOutTiming is how long one opt-out written on WhatsApp took to take
+// effect: from its webhook body's receipt to the commit. Via is its trigger
+// (a fixed word: keyword, button ...). No personal data.
+type OptOutTiming struct {
+	ID          string
+	ReceivedAt  time.Time
+	CommittedAt time.Time
+	Via         string
+}
+
+// RetentionCutoffs say, per data class, that data from before the time is
+// past its period; zero: the class is not counted.
+type RetentionCutoffs struct {
+	Messages  time.Time // message records, by when they were made (RT-08)
+	Webhooks  time.Time // handled webhook bodies and redelivery keys
+	AccessLog time.Time // access-log entries
+}
+
+// RetentionBacklog is what RetentionBacklog counted per class.
+type RetentionBacklog struct {
+	Messages, Webhooks, AccessLog Backlog
+}
+
+// Backlog is data past its period: Due, all of it; Overdue, what is past it
+// by more than the grace.
+type Backlog struct {
+	Due, Overdue int64
+}
+
+// ListFigures are the list's figures the DPIA screening reads.
+type ListFigures struct {
+	Contacts       int64 // not erased
+	ActiveConsents int64
+	// Imported: some consent was recorded as brought in from another
+	// system (method "import").
+	Imported bool
 }
 
 // JobCount is a number of the queue's jobs of one kind in one state.
@@ -414,6 +526,13 @@ type Tx interface {
 	// AddDPIA stores a new version of the DPIA document (append-only);
 	// ErrConflict if the version exists.
 	AddDPIA(ctx context.Context, d dpia.Document) error
+
+	// AddAudit stores a compliance audit report (append-only); ErrConflict
+	// if its id exists.
+	AddAudit(ctx context.Context, r audit.Report) error
+	// RecordOptOutTime records how long an opt-out took to take effect,
+	// in the transaction that commits it.
+	RecordOptOutTime(ctx context.Context, t OptOutTiming) error
 
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
