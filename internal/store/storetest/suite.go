@@ -44,6 +44,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("tags", parallel(b, exerciseTags))
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
 	t.Run("rights requests", parallel(b, exerciseRights))
+	t.Run("breach register", parallel(b, exerciseBreaches))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }
 
