@@ -443,6 +443,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem."}}, 404)
 		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem."}}, 403)
 
+		// The breach register (B-01..B-05).
+		c.breaches(id)
+
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large
 		// (413) and one that is not JSON (415).
