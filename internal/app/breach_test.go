@@ -25,8 +25,6 @@ var auditor = app.Actor{ID: "t-aud", Name: "auditor", Role: staff.Auditor}
 var butikken = controller.Controller{OrgNumber: "923609016", Email: "post@butikken.example",
 	DPO: controller.Contact{Name: "Personvernombudet", Email: "pvo@butikken.example"}}
 
-func str(s string) *string { return &s }
-
 // laptop is a breach found two hours before tb.now, the controller aware an
 // hour before.
 func (tb *bundle) laptop() app.BreachInput {

@@ -351,8 +351,18 @@ func (a *App) carryOut(ctx context.Context, tx store.Tx, actor Actor, r rights.R
 		}
 		a.note(tx, func(o Observer) { o.OptOut(TriggerAPI) })
 		return "Every marketing purpose was withdrawn and the number put on the suppression list (Art. 21(3)).", nil
+	case rights.Restriction:
+		if _, err := a.restrict(ctx, tx, c.ID, true, "rights request "+r.ID, actor); err != nil {
+			return "", err
+		}
+		if err := a.recordAccess(ctx, tx, actor, access.Restrict, c.ID, "rights request "+r.ID); err != nil {
+			return "", err
+		}
+		return "Processing is restricted: the data is kept and used for nothing else until the restriction is lifted (Art. 18).", nil
 	case rights.Access, rights.Portability:
 		return "The copy of the data was made available.", nil
+	case rights.Rectification:
+		return "The data was corrected as asked.", nil
 	}
 	return "Done as asked.", nil
 }

@@ -47,18 +47,22 @@ const (
 	ReadCampaigns  Permission = "campaigns:read"
 	WriteCampaigns Permission = "campaigns:write"
 	ManageTokens   Permission = "tokens:write"
-	ReadRights     Permission = "rights:read"    // the rights requests and their deadlines
-	WriteRights    Permission = "rights:write"   // file, extend and answer rights requests
-	ReadBreaches   Permission = "breaches:read"  // the breach register and its notification drafts
-	WriteBreaches  Permission = "breaches:write" // record breaches, notifications, and tell the people affected
+	ReadRights     Permission = "rights:read"  // the rights requests and their deadlines
+	WriteRights    Permission = "rights:write" // file, extend and answer rights requests
+	// RestrictContacts sets and lifts a contact's restriction of processing
+	// (Art. 18, R-06): a data-protection decision, the DPO's.
+	RestrictContacts Permission = "contacts:restrict"
+	ReadBreaches     Permission = "breaches:read"  // the breach register and its notification drafts
+	WriteBreaches    Permission = "breaches:write" // record breaches, notifications, and tell the people affected
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		ReadBreaches, WriteBreaches},
+		RestrictContacts, ReadBreaches, WriteBreaches},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, ReadBreaches, WriteBreaches},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
+		ReadBreaches, WriteBreaches},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches},

@@ -206,6 +206,7 @@ var pageKeys = map[string]string{
 	"notice_incomplete": "error.refused",
 	"link_expired":      "error.link_expired",
 	"link_invalid":      "error.link_invalid",
+	"code_wrong":        "page.rights.code_wrong",
 	"unauthenticated":   "error.forbidden",
 	"forbidden":         "error.forbidden",
 	"invalid_input":     "error.invalid",
