@@ -94,6 +94,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/requests", handler: s.createRequest},
 		{pattern: "GET /api/v1/requests", handler: s.listRequests},
 		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},
+		{pattern: "GET /api/v1/requests/{id}/export", handler: s.requestPackage},
 		{pattern: "POST /api/v1/requests/{id}/extend", handler: s.extendRequest},
 		{pattern: "POST /api/v1/requests/{id}/complete", handler: s.completeRequest},
 		{pattern: "POST /api/v1/requests/{id}/refuse", handler: s.refuseRequest},

@@ -498,6 +498,11 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests/" + rid}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid + "/export"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid + "/export?format=xml"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + nobody["id"].(string) + "/export"}, 422)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/nope/export"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests/" + rid + "/export"}, 403)
 		told := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
 		ext := map[string]any{"months": 2, "reason": "Mange samtidige henvendelser.", "told_at": told, "told_how": "phone"}
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: map[string]any{"months": 2, "reason": "Mange samtidige henvendelser."}}, 400)
