@@ -206,7 +206,7 @@ func (i Incident) Check(now time.Time, mentionsNumber func(string) bool) error {
 	texts := []struct{ name, s string }{{"title", i.Title}, {"description", i.Description}, {"cause", i.Cause},
 		{"source", i.Source}, {"data_location", i.DataLocation}, {"consequences", i.Consequences},
 		{"measures_taken", i.MeasuresTaken}, {"measures_proposed", i.MeasuresProposed}, {"risk_reason", i.RiskReason},
-		{"reference", i.Reference}, {"delay_reason", i.DelayReason}, {"contact_point", i.ContactPoint}}
+		{"delay_reason", i.DelayReason}, {"contact_point", i.ContactPoint}}
 	for _, l := range []struct {
 		name  string
 		items []string
@@ -220,6 +220,11 @@ func (i Incident) Check(now time.Time, mentionsNumber func(string) bool) error {
 			}
 			texts = append(texts, struct{ name, s string }{l.name, it})
 		}
+	}
+	// The notification's reference is Altinn's (AR and nine digits): it may
+	// look like a number, and names no person.
+	if utf8.RuneCountInString(i.Reference) > MaxTitle || strings.IndexFunc(i.Reference, unicode.IsControl) >= 0 {
+		bad("reference must be one line of at most %d characters", MaxTitle)
 	}
 	for lang, n := range i.People {
 		if !slices.Contains(Languages, lang) {

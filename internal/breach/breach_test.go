@@ -76,9 +76,12 @@ func TestDeadlineClock(t *testing.T) {
 func TestNotifyNeedsReasonWhenLate(t *testing.T) {
 	t.Parallel()
 	now := aware.Add(10 * 24 * time.Hour)
-	onTime, supplement, err := breach.Notify(incident(), breach.Notification{At: aware.Add(72 * time.Hour), Reference: "ALTINN-1"}, now)
-	if err != nil || supplement || onTime.Late() || !onTime.NotifiedAt.Equal(aware.Add(72*time.Hour)) || onTime.Reference != "ALTINN-1" {
+	onTime, supplement, err := breach.Notify(incident(), breach.Notification{At: aware.Add(72 * time.Hour), Reference: "AR123456789"}, now)
+	if err != nil || supplement || onTime.Late() || !onTime.NotifiedAt.Equal(aware.Add(72*time.Hour)) || onTime.Reference != "AR123456789" {
 		t.Fatalf("at 72h00: %+v, supplement %v, %v", onTime, supplement, err)
+	}
+	if err := onTime.Check(now, phone.Mentions); err != nil {
+		t.Errorf("Altinn's reference (AR and nine digits) refused as a phone number: %v", err)
 	}
 	if _, _, err := breach.Notify(incident(), breach.Notification{At: aware.Add(72*time.Hour + time.Minute)}, now); !errors.Is(err, breach.ErrInvalid) {
 		t.Errorf("at 72h01 without a reason: %v, want ErrInvalid", err)
@@ -100,7 +103,7 @@ func TestNotifyNeedsReasonWhenLate(t *testing.T) {
 		t.Errorf("late, with the reason given before: %v", err)
 	}
 	again, supplement, err := breach.Notify(onTime, breach.Notification{At: aware.Add(5 * 24 * time.Hour), Reference: "ALTINN-2"}, now)
-	if err != nil || !supplement || !again.NotifiedAt.Equal(onTime.NotifiedAt) || again.Reference != "ALTINN-1" {
+	if err != nil || !supplement || !again.NotifiedAt.Equal(onTime.NotifiedAt) || again.Reference != "AR123456789" {
 		t.Errorf("a supplement: %+v, supplement %v, %v", again, supplement, err)
 	}
 	for name, n := range map[string]breach.Notification{
