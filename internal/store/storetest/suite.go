@@ -48,6 +48,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
 	t.Run("rights requests", parallel(b, exerciseRights))
 	t.Run("breach register", parallel(b, exerciseBreaches))
+	t.Run("dpia versions", parallel(b, exerciseDPIA))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }
 
