@@ -97,6 +97,27 @@ type Config struct {
 	// also written as a JSON file (SAMTYKKE_CHECKPOINT_DIR): the witness
 	// outside the database (L-02).
 	CheckpointDir string
+	// Controller is how people reach the controller, as consent receipts
+	// name it (L-04); its name is BusinessName. Receipts are made only once
+	// its address, e-mail and phone are set (ReceiptsReady).
+	Controller Controller
+	// ReceiptTTL is how long a receipt link works (default a year): long
+	// enough to keep a copy, not for ever readable from a forwarded message.
+	ReceiptTTL time.Duration
+}
+
+// Controller is the controller's contact details (SAMTYKKE_CONTROLLER_*).
+type Controller struct {
+	// Contact names whom to ask (a person or a function); default the
+	// business's name.
+	Contact string
+	// Address is one line, "Storgata 1, 0155 Oslo".
+	Address string
+	Email   string
+	// Phone is an international number, "+47 22 12 34 56".
+	Phone string
+	// URL is the controller's web site; default the public URL.
+	URL string
 }
 
 // App is the set of use cases.
@@ -128,6 +149,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	}
 	if cfg.PreferencesTTL == 0 {
 		cfg.PreferencesTTL = 30 * 24 * time.Hour
+	}
+	if cfg.ReceiptTTL == 0 {
+		cfg.ReceiptTTL = 365 * 24 * time.Hour
 	}
 	if cfg.Keywords == nil {
 		cfg.Keywords, _ = keyword.New(keyword.DefaultLists())
