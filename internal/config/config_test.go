@@ -62,7 +62,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
-		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095, SendAttempts: 5, UnknownAfterDays: 8,
+		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095, SendAttempts: 5, UnknownAfterDays: 8, ReceiptLinkDays: 365,
 		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -278,6 +278,21 @@ func TestValidate(t *testing.T) {
 		{"http database url", func(c *config.Config) { c.DatabaseURL = "http://db" }, "SAMTYKKE_DATABASE_URL"},
 		{"empty log format", func(c *config.Config) { c.LogFormat = "" }, "SAMTYKKE_LOG_FORMAT"},
 		{"token without the rest", func(c *config.Config) { c.WhatsApp.Token = "t" }, "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID"},
+		{"controller for receipts", func(c *config.Config) {
+			c.Controller = config.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56",
+				URL: "https://butikk.example"}
+		}, ""},
+		{"controller without phone", func(c *config.Config) {
+			c.Controller = config.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example"}
+		}, "go together"},
+		{"controller phone not international", func(c *config.Config) {
+			c.Controller = config.Controller{Address: "Storgata 1", Email: "personvern@butikk.example", Phone: "22 12 34 56"}
+		}, "SAMTYKKE_CONTROLLER_PHONE"},
+		{"controller e-mail with a name", func(c *config.Config) {
+			c.Controller = config.Controller{Address: "Storgata 1", Email: "Personvern <p@butikk.example>", Phone: "+4722123456"}
+		}, "SAMTYKKE_CONTROLLER_EMAIL"},
+		{"controller url without scheme", func(c *config.Config) { c.Controller.URL = "butikk.example" }, "SAMTYKKE_CONTROLLER_URL"},
+		{"receipt links for no day", func(c *config.Config) { c.ReceiptLinkDays = 0 }, "SAMTYKKE_RECEIPT_LINK_DAYS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
