@@ -226,7 +226,11 @@ func (a *App) receiptLinks(ctx context.Context, lang, eventIDs string) string {
 		}
 		links = append(links, link)
 	}
-	return "\n\n" + i18n.T(lang, "msg.receipt_links", "links", strings.Join(links, "\n"))
+	key := "msg.receipt_links"
+	if len(links) > 1 {
+		key = "msg.receipt_links_many"
+	}
+	return "\n\n" + i18n.T(lang, key, "links", strings.Join(links, "\n"))
 }
 
 // ServiceTemplate is a template samtykke itself sends: the business must have
