@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/receipt"
 	"github.com/samtykke/samtykke/internal/rights"
+	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 )
 
@@ -72,6 +73,22 @@ func (a *App) ReceiptByLink(ctx context.Context, token string) (SignedReceipt, e
 	}
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		return a.recordAccess(ctx, tx, person, access.Consents, r.Receipt.PIIPrincipalID, "consent receipt")
+	})
+	return r, err
+}
+
+// ReceiptFor is the signed receipt of a confirmed consent event for staff,
+// to export it or hand it to the person (L-04); the access is recorded.
+func (a *App) ReceiptFor(ctx context.Context, actor Actor, eventID string) (SignedReceipt, error) {
+	if err := actor.can(staff.ReadConsents); err != nil {
+		return SignedReceipt{}, err
+	}
+	r, err := a.Receipt(ctx, eventID)
+	if err != nil {
+		return r, err
+	}
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		return a.recordAccess(ctx, tx, actor, access.Consents, r.Receipt.PIIPrincipalID, "consent receipt")
 	})
 	return r, err
 }

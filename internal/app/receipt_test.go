@@ -203,6 +203,18 @@ func TestReceiptOfRecordedConsent(t *testing.T) {
 		!strings.Contains(got.Services[0].Purposes[0].Termination, "29 November 2027") {
 		t.Errorf("receipt = %+v", got)
 	}
+	// Staff export it byte for byte, as the DPO's role allows, recorded.
+	if _, err := tb.app.ReceiptFor(tb.ctx, marketer, rec.EventID); !errors.Is(err, app.ErrForbidden) {
+		t.Errorf("ReceiptFor(marketer) = %v; want ErrForbidden", err)
+	}
+	staffCopy, err := tb.app.ReceiptFor(tb.ctx, admin, rec.EventID)
+	if err != nil || !bytes.Equal(staffCopy.JSON, r.JSON) {
+		t.Errorf("ReceiptFor(admin): %v, same bytes %v", err, bytes.Equal(staffCopy.JSON, r.JSON))
+	}
+	if n := tb.b.Int(t, tb.store, `SELECT count(*) FROM access_log WHERE contact_id = $1 AND actor = $2 AND reason = 'consent receipt'`,
+		rec.ContactID, admin.String()); n != 1 {
+		t.Errorf("%d accesses by the admin recorded, want 1", n)
+	}
 }
 
 // TestReceiptsNeedTheController: without the controller's address, e-mail
