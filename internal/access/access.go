@@ -29,6 +29,11 @@ const (
 	Withdraw Action = "withdraw" // a consent was withdrawn for a contact
 	Gate     Action = "gate"     // the gate was asked about a contact
 	Tags     Action = "tags"     // a contact's tags were set
+	Rectify  Action = "rectify"  // a contact's data was corrected, or a new number asked or confirmed
+	Restrict Action = "restrict" // a contact's restriction was set or lifted
+	// Package: everything held about a contact was gathered for the person
+	// or for staff, number in clear, with a reason.
+	Package Action = "package"
 )
 
 // Entry is one access.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/portability"
 )
 
 //go:embed openapi.json
@@ -56,6 +57,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /healthz", public: true, handler: s.healthz},
 		{pattern: "GET /readyz", public: true, handler: s.readyz},
 		{pattern: "GET /api/openapi.json", public: true, handler: s.openAPI},
+		{pattern: "GET " + portability.SchemaPath, public: true, handler: s.subjectPackageSchema},
 
 		{pattern: "POST /api/v1/purposes", handler: s.createPurpose},
 		{pattern: "GET /api/v1/purposes", handler: s.listPurposes},
@@ -71,6 +73,12 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/contacts/{id}/reveal", handler: s.revealContact},
 		{pattern: "GET /api/v1/contacts/{id}/accesses", handler: s.contactAccesses},
 		{pattern: "PUT /api/v1/contacts/{id}/tags", handler: s.setContactTags},
+		{pattern: "PATCH /api/v1/contacts/{id}", handler: s.rectifyContact},
+		{pattern: "POST /api/v1/contacts/{id}/number", handler: s.changeNumber},
+		{pattern: "POST /api/v1/contacts/{id}/number/confirm", handler: s.confirmNumber},
+		{pattern: "POST /api/v1/contacts/{id}/restriction", handler: s.restrictContact},
+		{pattern: "GET /api/v1/contacts/{id}/restrictions", handler: s.contactRestrictions},
+		{pattern: "GET /api/v1/contacts/{id}/package", handler: s.subjectPackage},
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
@@ -87,6 +95,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/requests", handler: s.createRequest},
 		{pattern: "GET /api/v1/requests", handler: s.listRequests},
 		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},
+		{pattern: "GET /api/v1/requests/{id}/export", handler: s.requestPackage},
 		{pattern: "POST /api/v1/requests/{id}/extend", handler: s.extendRequest},
 		{pattern: "POST /api/v1/requests/{id}/complete", handler: s.completeRequest},
 		{pattern: "POST /api/v1/requests/{id}/refuse", handler: s.refuseRequest},

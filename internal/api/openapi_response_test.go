@@ -5,6 +5,7 @@ package api_test
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,8 +21,12 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/portability"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/tag"
@@ -71,6 +76,21 @@ func newOpenAPICheck(t *testing.T, tb *bundle) *openapiCheck {
 		for method := range item.(map[string]any) {
 			c.ops.HandleFunc(strings.ToUpper(method)+" "+path, func(http.ResponseWriter, *http.Request) {})
 		}
+	}
+	// The document refers to the subject package's schema where the server
+	// publishes it: the compiler gets it from there.
+	resp, err = http.Get(tb.srv.URL + portability.SchemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	pkg, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("%s: %v", portability.SchemaPath, err)
+	}
+	if err := c.compiler.AddResource(strings.TrimSuffix(docURL, "/api/openapi.json")+portability.SchemaPath, pkg); err != nil {
+		t.Fatal(err)
 	}
 	return c
 }
@@ -142,11 +162,15 @@ func (c *openapiCheck) call(r request, status int) map[string]any {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	name := r.method + " " + r.path
+	shown := raw // a test prints no phone number (the package and a reveal hold one)
+	if phone.Mentions(string(raw)) {
+		shown = []byte("(the body holds a phone number: not shown)")
+	}
 	if resp.StatusCode != status {
-		c.t.Fatalf("%s: status %d, want %d: %s", name, resp.StatusCode, status, raw)
+		c.t.Fatalf("%s: status %d, want %d: %s", name, resp.StatusCode, status, shown)
 	}
 	if err := c.validate(req, resp, raw); err != nil {
-		c.t.Errorf("%s → %d: %v\nbody: %s", name, resp.StatusCode, err, raw)
+		c.t.Errorf("%s → %d: %v\nbody: %s", name, resp.StatusCode, err, shown)
 	}
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
@@ -255,7 +279,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		tb := setupWith(t, b, func(c *app.Config) {
 			c.Tags = []tag.Tag{{Key: "vip", Description: consent.Text{NB: "Faste kunder", EN: "Regular customers"}},
 				{Key: "oslo", Description: consent.Text{NB: "Butikken i Oslo", EN: "The Oslo shop"}}}
-			c.Controller = app.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
+			c.Controller = controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
 		})
 		c := newOpenAPICheck(t, tb)
 		const admin, dpo, marketer, integrator = staff.Admin, staff.DPO, staff.Marketer, staff.Integrator
@@ -370,6 +394,57 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/accesses"}, 200)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 403)
 
+		// The subject package: the JSON validates against
+		// the schema the server publishes.
+		c.call(request{method: "GET", path: portability.SchemaPath}, 200)
+		pkg := "/api/v1/contacts/" + id + "/package?reason=innsynsbegj%C3%A6ring+12"
+		c.call(request{role: dpo, method: "GET", path: pkg}, 200)
+		c.call(request{role: dpo, method: "GET", path: pkg + "&format=html&lang=en"}, 200)
+		c.call(request{role: admin, method: "GET", path: pkg + "&format=csv"}, 200)
+		c.call(request{role: dpo, method: "GET", path: pkg + "&format=xml"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/package"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/package?reason=innsynsbegj%C3%A6ring+12"}, 404)
+		c.call(request{role: integrator, method: "GET", path: pkg}, 403)
+
+		// Rectification, a new number and restriction.
+		contactPath := "/api/v1/contacts/" + id
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"first_name": "Kari Anne", "language": "nb", "reason": "kunden ringte"}}, 200)
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 200)
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"language": "sv", "reason": "kunden ringte"}}, 400)
+		c.call(request{role: integrator, method: "PATCH", path: "/api/v1/contacts/nope", body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 404)
+		c.call(request{role: marketer, method: "PATCH", path: contactPath, body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 403)
+		newPhone := map[string]string{"phone": "+47 412 34 599", "reason": "kunden har ny telefon"}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: newPhone}, 202)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": "22 22 22 22", "reason": "ny telefon"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/nope/number", body: newPhone}, 404)
+		c.call(request{role: marketer, method: "POST", path: contactPath + "/number", body: newPhone}, 403)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "ABC234"}}, 422)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "x"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/nope/number/confirm", body: map[string]string{"code": "ABC234"}}, 404)
+		c.call(request{role: marketer, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "ABC234"}}, 403)
+		nc, err := tb.store.NumberChange(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm",
+			body: map[string]string{"code": contact.NumberCode(tb.vault.LinkMAC, nc.ID)}}, 200)
+		for _, to := range []string{"+47 412 34 598", "+47 412 34 597"} { // three changes a day a contact
+			c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": to, "reason": "ny telefon"}}, 202)
+		}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": "+47 412 34 596", "reason": "ny telefon"}}, 429)
+		restrict := map[string]any{"restricted": true, "reason": "personen bestrider opplysningene"}
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: restrict}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"reason": "personen bestrider opplysningene"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"restricted": true}}, 400)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/restriction", body: restrict}, 403)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/nope/restriction", body: restrict}, 404)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"restricted": false, "reason": "opplysningene er rettet"}}, 200)
+		c.call(request{role: dpo, method: "GET", path: contactPath + "/restrictions"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/restrictions"}, 404)
+		c.call(request{role: marketer, method: "GET", path: contactPath + "/restrictions"}, 403)
+		c.call(request{role: dpo, method: "GET", path: contactPath + "/accesses"}, 200)
+
 		// Withdrawal and objection (C-05, R-08, M-10).
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"contact_id": id, "purpose": "offers"}}, 200)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"phone": "+47 412 34 568", "purpose": "all"}}, 200)
@@ -430,6 +505,11 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests/" + rid}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid + "/export"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid + "/export?format=xml"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + nobody["id"].(string) + "/export"}, 422)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/nope/export"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests/" + rid + "/export"}, 403)
 		told := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
 		ext := map[string]any{"months": 2, "reason": "Mange samtidige henvendelser.", "told_at": told, "told_how": "phone"}
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: map[string]any{"months": 2, "reason": "Mange samtidige henvendelser."}}, 400)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/keyword"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/optin"
@@ -54,6 +55,9 @@ type Config struct {
 	Phones phone.Policy
 	// BusinessName is the controller's name shown to people.
 	BusinessName string
+	// Controller is the company's details and its DPO's; its Name is
+	// BusinessName.
+	Controller controller.Controller
 	// BusinessNumber is the WhatsApp number people write to, digits only
 	// (the wa.me click-to-chat link).
 	BusinessNumber string
@@ -97,27 +101,9 @@ type Config struct {
 	// also written as a JSON file (SAMTYKKE_CHECKPOINT_DIR): the witness
 	// outside the database (L-02).
 	CheckpointDir string
-	// Controller is how people reach the controller, as consent receipts
-	// name it (L-04); its name is BusinessName. Receipts are made only once
-	// its address, e-mail and phone are set (ReceiptsReady).
-	Controller Controller
 	// ReceiptTTL is how long a receipt link works (default a year): long
 	// enough to keep a copy, not for ever readable from a forwarded message.
 	ReceiptTTL time.Duration
-}
-
-// Controller is the controller's contact details (SAMTYKKE_CONTROLLER_*).
-type Controller struct {
-	// Contact names whom to ask (a person or a function); default the
-	// business's name.
-	Contact string
-	// Address is one line, "Storgata 1, 0155 Oslo".
-	Address string
-	Email   string
-	// Phone is an international number, "+47 22 12 34 56".
-	Phone string
-	// URL is the controller's web site; default the public URL.
-	URL string
 }
 
 // App is the set of use cases.
@@ -138,6 +124,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.BusinessName == "" {
 		cfg.BusinessName = "Butikken AS"
 	}
+	cfg.Controller.Name = cfg.BusinessName
 	if cfg.OptInTTL == 0 {
 		cfg.OptInTTL = optin.DefaultTTL
 	}

@@ -304,9 +304,14 @@ func (a *App) confirmOptIn(ctx context.Context, tx store.Tx, contactID, code, ch
 
 // ExpireOptIns ends unconfirmed requests past their time (RT-07): an expired
 // event for each purpose still pending, the request deleted, and a contact
-// that never confirmed anything erased.
+// that never confirmed anything erased; and number changes whose code
+// expired unconfirmed.
 func (a *App) ExpireOptIns(ctx context.Context) (int, error) {
 	now := a.now()
+	// A new number nobody confirmed in time goes as well.
+	if err := a.expireNumberChanges(ctx, now); err != nil {
+		return 0, err
+	}
 	expired, err := a.store.ExpiredConfirmations(ctx, now, 500)
 	if err != nil {
 		return 0, err

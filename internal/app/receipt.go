@@ -15,6 +15,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/i18n"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/receipt"
@@ -45,7 +46,8 @@ type SignedReceipt struct {
 // address, e-mail and phone are configured.
 func (a *App) ReceiptsReady() bool {
 	c := a.cfg.Controller
-	return c.Address != "" && c.Email != "" && c.Phone != ""
+	_, phoneOK := controller.TelURI(c.Phone)
+	return c.Address != "" && c.Email != "" && phoneOK
 }
 
 // ReceiptKey is the public half of the key that signs consent receipts,
@@ -54,16 +56,21 @@ func (a *App) ReceiptKey() ed25519.PublicKey {
 	return a.vault.ReceiptKey().Public().(ed25519.PublicKey)
 }
 
+// receiptLinkKind is the kind of a receipt link's token ("kvittering"):
+// its own, so that no other link's token opens a receipt, nor a receipt's
+// token anything else.
+const receiptLinkKind = "k"
+
 // ReceiptLink is the signed link to the receipt of a confirmed consent
 // event; it works for ReceiptTTL.
 func (a *App) ReceiptLink(eventID string) string {
-	return a.cfg.PublicURL + "/receipt/" + a.sign("r", eventID, a.now().Add(a.cfg.ReceiptTTL))
+	return a.cfg.PublicURL + "/receipt/" + a.sign(receiptLinkKind, eventID, a.now().Add(a.cfg.ReceiptTTL))
 }
 
 // ReceiptByLink is the receipt a signed link names (L-04); reading it is
 // recorded as the person's own access to their consents.
 func (a *App) ReceiptByLink(ctx context.Context, token string) (SignedReceipt, error) {
-	eventID, err := a.verify("r", token, a.now())
+	eventID, err := a.verify(receiptLinkKind, token, a.now())
 	if err != nil {
 		return SignedReceipt{}, err
 	}
@@ -270,14 +277,15 @@ func (a *App) noticeURL(lang string, version int) string {
 
 var postcode = regexp.MustCompile(`^([0-9]{4})\s+(\S.*)$`)
 
-// receiptController is the controller as receipts name it.
+// receiptController is the controller as receipts name it: its contact
+// is the DPO's role when there is one.
 func (a *App) receiptController() receipt.Controller {
 	c := a.cfg.Controller
-	ctl := receipt.Controller{Name: a.cfg.BusinessName, Contact: c.Contact, Email: c.Email, URL: c.URL,
-		Phone:   "tel:" + strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(c.Phone),
+	tel, _ := controller.TelURI(c.Phone) // ReceiptsReady checked it
+	ctl := receipt.Controller{Name: c.Name, Contact: c.DPO.Name, Email: c.Email, URL: c.URL, Phone: tel,
 		Address: receipt.Address{StreetAddress: strings.TrimSpace(c.Address), AddressCountry: "NO"}}
 	if ctl.Contact == "" {
-		ctl.Contact = a.cfg.BusinessName
+		ctl.Contact = c.Name
 	}
 	if ctl.URL == "" {
 		ctl.URL = a.cfg.PublicURL

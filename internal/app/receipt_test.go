@@ -12,6 +12,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/receipt"
@@ -20,8 +21,8 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
-// controller is the controller's contact details receipts name.
-var controller = app.Controller{Contact: "Personvernombudet", Address: "Storgata 1, 0155 Oslo",
+// ctl is the controller's contact details receipts name.
+var ctl = controller.Controller{DPO: controller.Contact{Name: "Personvernombudet"}, Address: "Storgata 1, 0155 Oslo",
 	Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
 
 // doubleOptIn asks for offers and news on the opt-in page and confirms
@@ -60,7 +61,7 @@ func TestReceiptOfDoubleOptIn(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setupWith(t, b, app.Config{Controller: controller})
+		tb := setupWith(t, b, app.Config{Controller: ctl})
 		tb.seed(t)
 		contactID := tb.doubleOptIn(t)
 		m, err := tb.store.LastMessage(tb.ctx, contactID, message.Receipt)
@@ -136,10 +137,16 @@ func TestReceiptOfDoubleOptIn(t *testing.T) {
 		if strings.HasSuffix(token, last) {
 			last = "B"
 		}
-		for _, bad := range []string{token[:len(token)-1] + last, strings.Replace(token, "r.", "p.", 1), "r.x.y"} {
+		// Another kind of link with the same payload (a rights link's "r",
+		// the preference centre's "p") opens no receipt.
+		for _, bad := range []string{token[:len(token)-1] + last, strings.Replace(token, "k.", "r.", 1), strings.Replace(token, "k.", "p.", 1), "k.x.y"} {
 			if _, err := tb.app.ReceiptByLink(tb.ctx, bad); !errors.Is(err, app.ErrLinkInvalid) {
 				t.Errorf("ReceiptByLink(altered) = %v; want ErrLinkInvalid", err)
 			}
+		}
+
+		if _, err := tb.app.RightsStatus(tb.ctx, token); !errors.Is(err, app.ErrLinkInvalid) {
+			t.Errorf("RightsStatus(a receipt's token) = %v; want ErrLinkInvalid", err)
 		}
 
 		// Withdrawn later: the receipt is the same bytes; the state beside it says so.
@@ -184,7 +191,7 @@ func TestReceiptOfDoubleOptIn(t *testing.T) {
 // for a person who chose English.
 func TestReceiptOfRecordedConsent(t *testing.T) {
 	t.Parallel()
-	tb := setupWith(t, storetest.SQLite, app.Config{Controller: controller})
+	tb := setupWith(t, storetest.SQLite, app.Config{Controller: ctl})
 	tb.seed(t)
 	in := confirmed("+47 912 34 567")
 	in.Language = "en"
@@ -241,7 +248,7 @@ func TestVerifyReceiptAgainstTheLedger(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		tb := setupWith(t, b, app.Config{Controller: controller})
+		tb := setupWith(t, b, app.Config{Controller: ctl})
 		tb.seed(t)
 		rec := tb.consented(t, "+47 912 34 567")
 		r, err := tb.app.Receipt(tb.ctx, rec.EventID)
@@ -249,7 +256,7 @@ func TestVerifyReceiptAgainstTheLedger(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Another database under the same master key never held the event.
-		other := app.New(b.Open(t), tb.vault, app.Config{Controller: controller, PublicURL: "https://butikk.example"}, nil)
+		other := app.New(b.Open(t), tb.vault, app.Config{Controller: ctl, PublicURL: "https://butikk.example"}, nil)
 		_, err = other.VerifyReceipt(tb.ctx, r.JSON)
 		var e *receipt.Error
 		if !errors.As(err, &e) || !errors.Is(err, receipt.ErrInconsistent) || e.Field != "iso27560Record.hasProvenance.eventId" {

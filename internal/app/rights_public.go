@@ -182,6 +182,17 @@ func (a *App) VerifyRights(ctx context.Context, ref, code string) (PublicRights,
 func (a *App) answerAtOnce(ctx context.Context, tx store.Tx, r rights.Request) (rights.Request, error) {
 	switch r.Type {
 	case rights.Access, rights.Portability, rights.Objection:
+		if r.Type.Discloses() {
+			c, err := tx.Contact(ctx, r.ContactID)
+			if err != nil {
+				return r, err
+			}
+			if c.Restricted {
+				// The number may have changed hands (the platform reported a
+				// new number): staff check who asks before anything is shown.
+				return r, a.rightsStep(ctx, tx, r.ID, System, "held", "the contact is restricted: staff confirm who asks before answering (T-04)")
+			}
+		}
 		note, err := a.carryOut(ctx, tx, System, r)
 		if err != nil {
 			return r, err

@@ -291,6 +291,16 @@ func TestRightsOnWhatsApp(t *testing.T) {
 		if st := tb.offersStatus(t, kari.ContactID); st == consent.StatusActive {
 			t.Errorf("an erasure request left marketing on: %s", st)
 		}
+		// T-04: an erasure request has no copy of the data behind its link;
+		// the answered access request has, and it is Kari's.
+		token := func(id string) string { return tb.app.RightsLink(id)[strings.LastIndex(tb.app.RightsLink(id), "/")+1:] }
+		if _, err := tb.app.PersonPackage(tb.ctx, token(list[0].ID)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the package of an erasure request: %v", err)
+		}
+		done, _ := tb.store.RightsRequests(tb.ctx, store.RightsFilter{ContactID: kari.ContactID, State: rights.Done})
+		if p, err := tb.app.PersonPackage(tb.ctx, token(done[0].ID)); err != nil || p.Contact.ID != kari.ContactID {
+			t.Errorf("the package of the access request: %v", err)
+		}
 		write("4740000002", "wamid.in3", "INNSYN")
 		all, _ := tb.store.RightsRequests(tb.ctx, store.RightsFilter{})
 		if len(all) != 3 {
@@ -304,6 +314,42 @@ func TestRightsOnWhatsApp(t *testing.T) {
 		write("4791234567", "wamid.in1", "Innsyn") // a redelivery
 		if all2, _ := tb.store.RightsRequests(tb.ctx, store.RightsFilter{}); len(all2) != 3 {
 			t.Errorf("a redelivered message made another request")
+		}
+	})
+}
+
+// TestRightsRestrictionAndRestrictedContacts: a restriction request answered
+// restricts the contact, so the gate refuses every purpose; an access
+// request written from a restricted contact's number waits for staff, since
+// the number may have changed hands (T-04).
+func TestRightsRestrictionAndRestrictedContacts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		kari := tb.consented(t, "+47 912 34 567")
+		req, err := tb.app.FileRequest(tb.ctx, dpo, app.RightsInput{Type: "restriction", ContactID: kari.ContactID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := tb.app.Gate(tb.ctx, integrator, kari.ContactID, "offers"); !d.Allowed {
+			t.Fatalf("before the answer the gate refuses: %+v", d)
+		}
+		if _, err := tb.app.CompleteRequest(tb.ctx, dpo, req.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := tb.app.Gate(tb.ctx, integrator, kari.ContactID, "offers"); d.Allowed || d.Reason != consent.ReasonRestricted {
+			t.Errorf("after the restriction the gate says %+v", d)
+		}
+		raw := webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: "wamid.r1",
+			Timestamp: tb.ts(), Type: "text", Text: &whatsapp.InboundText{Body: "INNSYN"}}}})
+		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := tb.store.RightsRequests(tb.ctx, store.RightsFilter{ContactID: kari.ContactID, State: rights.Open})
+		if len(list) != 1 || list[0].Type != rights.Access {
+			t.Fatalf("the access request of a restricted contact: %+v; want it open for staff", list)
 		}
 	})
 }

@@ -52,6 +52,7 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 	var m message.Message
 	var o opened
 	var skipped bool
+	var to string // the number it goes to: the contact's, or a number change's new one
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
 		var err error
 		if m, err = tx.Message(ctx, id); err != nil {
@@ -70,8 +71,23 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		if o, err = a.open(c); err != nil {
 			return err
 		}
+		to = o.number.E164()
+		if m.Kind == message.NumberCode {
+			var why string
+			if to, why, err = a.numberCodeTo(ctx, tx, o, m); err != nil {
+				return err
+			} else if why != "" {
+				skipped = true
+				return tx.FinishMessage(ctx, id, message.Skipped, "", 0, why, a.now())
+			}
+		} else if c.Restricted && !message.MayReachRestricted(m.Kind) {
+			// Kept, used for nothing; after a number change the
+			// number may be someone else's.
+			skipped = true
+			return tx.FinishMessage(ctx, id, message.Skipped, "", 0, "contact restricted", a.now())
+		}
 		if !message.MayReachSuppressed(m.Kind) {
-			if suppressed, err := a.isSuppressed(ctx, tx, o.number.E164()); err != nil {
+			if suppressed, err := a.isSuppressed(ctx, tx, to); err != nil {
 				return err
 			} else if suppressed {
 				skipped = true
@@ -91,20 +107,24 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// Outside the service window only a template may go: a utility
 		// template with the code and a quick reply that confirms (§5.5).
 		_, code, _ := strings.Cut(m.BodyKey, "|")
-		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), confirmationTemplate(o.Language, code), m.ID)
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, confirmationTemplate(o.Language, code), m.ID)
 	} else if m.Kind == message.RightsCode {
 		_, code, _ := strings.Cut(m.BodyKey, "|")
-		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), rightsCodeTemplate(o.Language, code), m.ID)
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, rightsCodeTemplate(o.Language, code), m.ID)
+	} else if m.Kind == message.NumberCode {
+		// A template as well: the new number has written nothing yet.
+		_, changeID, _ := strings.Cut(m.BodyKey, "|")
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, numberTemplate(o.Language, a.numberCode(changeID)), m.ID)
 	} else if m.Kind == message.PreferencesLink {
 		// A template too: the person asked on the web, not in the chat. The
 		// link is made now, so no usable link is ever stored (M-06).
-		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
 	} else {
 		text, terr := a.messageText(ctx, m, o.Language)
 		if terr != nil {
 			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
 		}
-		res, err = a.cfg.WhatsApp.SendText(ctx, o.number.E164(), text, m.ID)
+		res, err = a.cfg.WhatsApp.SendText(ctx, to, text, m.ID)
 	}
 	r, wait := sendOutcome(m.ID, res, err)
 	if ferr := a.finish(ctx, id, r.Status, r.WAMID, r.Code, r.Title); ferr != nil {
@@ -244,6 +264,7 @@ type ServiceTemplate struct {
 var ServiceTemplates = []ServiceTemplate{
 	{Name: ConfirmationTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: PreferencesLinkTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
+	{Name: NumberTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: RightsCodeTemplate, Category: "AUTHENTICATION", Languages: []string{"nb", "en"}},
 }
 

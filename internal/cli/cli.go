@@ -217,8 +217,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 // adds the WhatsApp side, the notifiers and the pacing.
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
-		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour,
-		Controller: app.Controller(cfg.Controller)}
+		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
+		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}

@@ -13,14 +13,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/tag"
 )
@@ -61,28 +60,16 @@ type Config struct {
 	// CheckpointDir, when set, is where each signed ledger checkpoint is
 	// also written as a JSON file (L-02): the witness outside the database.
 	CheckpointDir string
-	// Controller is how people reach the controller, as consent receipts
-	// name it (L-04).
-	Controller Controller
 	// ReceiptLinkDays is how long a consent receipt's link works.
 	ReceiptLinkDays int
+
+	// Controller is the company's details and its DPO's (Art. 13(1)(a)-(b),
+	// 30(1)(a)); its Name is BusinessName.
+	Controller controller.Controller
 
 	WhatsApp WhatsApp
 	SMTP     SMTP
 }
-
-// Controller is the controller's contact details. Address, Email and Phone
-// together turn on signed consent receipts (L-04), which must name them.
-type Controller struct {
-	Contact string // whom to ask: a person or a function; default the business name
-	Address string // one line: "Storgata 1, 0155 Oslo"
-	Email   string
-	Phone   string // international: "+47 22 12 34 56"
-	URL     string // default the public URL
-}
-
-// ReceiptsOn reports whether consent receipts can be made.
-func (c Controller) ReceiptsOn() bool { return c.Address != "" && c.Email != "" && c.Phone != "" }
 
 // SMTP configures e-mail for opt-in confirmation links; with no Addr, serve
 // keeps e-mails in an in-memory sink shown at /_sim/notify.
@@ -197,16 +184,6 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
 	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "folder for the outside witness: set, serve makes a signed ledger checkpoint at start and daily and also writes each as a JSON file (0600) there (L-02)",
 		set: str(func(c *Config) *string { return &c.CheckpointDir })},
-	{env: "SAMTYKKE_CONTROLLER_CONTACT", usage: "whom people contact at the controller (a person or a function), named in consent receipts; default the business name",
-		set: str(func(c *Config) *string { return &c.Controller.Contact })},
-	{env: "SAMTYKKE_CONTROLLER_ADDRESS", usage: `the controller's postal address on one line ("Storgata 1, 0155 Oslo"); with _EMAIL and _PHONE it turns on signed consent receipts (L-04)`,
-		set: str(func(c *Config) *string { return &c.Controller.Address })},
-	{env: "SAMTYKKE_CONTROLLER_EMAIL", usage: "the controller's e-mail address for privacy questions, named in consent receipts",
-		set: str(func(c *Config) *string { return &c.Controller.Email })},
-	{env: "SAMTYKKE_CONTROLLER_PHONE", usage: `the controller's phone number, international ("+47 22 12 34 56"), named in consent receipts`,
-		set: str(func(c *Config) *string { return &c.Controller.Phone })},
-	{env: "SAMTYKKE_CONTROLLER_URL", usage: "the controller's web site, named in consent receipts (default the public URL)",
-		set: str(func(c *Config) *string { return &c.Controller.URL })},
 	{env: "SAMTYKKE_RECEIPT_LINK_DAYS", def: "365", usage: "days the link to a consent receipt works (the signed receipt itself is the person's to keep)",
 		set: intKey(func(c *Config) *int { return &c.ReceiptLinkDays })},
 	{env: "SAMTYKKE_REPLICA_ID", usage: "this replica's name, the same across its restarts and unique among replicas (default: the host name)",
@@ -234,6 +211,26 @@ var keys = []key{
 		dump: compactJSON},
 	{env: "SAMTYKKE_BUSINESS_NAME", def: "Butikken AS", usage: "the controller's name, shown to people",
 		set: str(func(c *Config) *string { return &c.BusinessName })},
+	{env: "SAMTYKKE_CONTROLLER_ORGNR", usage: "the controller's organisation number (nine digits), for the record of processing and notifications",
+		set: str(func(c *Config) *string { return &c.Controller.OrgNumber })},
+	{env: "SAMTYKKE_CONTROLLER_ADDRESS", usage: "the controller's postal address",
+		set: str(func(c *Config) *string { return &c.Controller.Address })},
+	{env: "SAMTYKKE_CONTROLLER_EMAIL", usage: "the controller's e-mail address for privacy questions",
+		set: str(func(c *Config) *string { return &c.Controller.Email })},
+	{env: "SAMTYKKE_CONTROLLER_PHONE", usage: "the controller's switchboard number",
+		set: str(func(c *Config) *string { return &c.Controller.Phone })},
+	{env: "SAMTYKKE_CONTROLLER_URL", usage: "the controller's website",
+		set: str(func(c *Config) *string { return &c.Controller.URL })},
+	{env: "SAMTYKKE_DPO_NAME", usage: "the data protection officer (a role's name, e.g. Personvernombudet)",
+		set: str(func(c *Config) *string { return &c.Controller.DPO.Name })},
+	{env: "SAMTYKKE_DPO_EMAIL", usage: "the data protection officer's e-mail address",
+		set: str(func(c *Config) *string { return &c.Controller.DPO.Email })},
+	{env: "SAMTYKKE_DPO_PHONE", usage: "the data protection officer's phone number",
+		set: str(func(c *Config) *string { return &c.Controller.DPO.Phone })},
+	{env: "SAMTYKKE_HOSTING_PROVIDER", usage: "who runs samtykke and its database (a processor in the record of processing)",
+		set: str(func(c *Config) *string { return &c.Controller.Hosting })},
+	{env: "SAMTYKKE_HOSTING_COUNTRY", def: "NO", usage: "the two-letter country the hosting provider keeps the data in",
+		set: str(func(c *Config) *string { return &c.Controller.HostingCountry })},
 	{env: "SAMTYKKE_LOG_FORMAT", def: "text", usage: "text or json",
 		set: str(func(c *Config) *string { return &c.LogFormat })},
 	{env: "SAMTYKKE_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
@@ -363,6 +360,12 @@ func (c Config) Validate() error {
 	default:
 		bad("SAMTYKKE_LOG_LEVEL must be debug, info, warn or error")
 	}
+	if err := c.Controller.Check(); err != nil {
+		errs = append(errs, err)
+	}
+	if n := len(c.Controller.HostingCountry); n != 0 && n != 2 {
+		bad("SAMTYKKE_HOSTING_COUNTRY must be a two-letter country code")
+	}
 	for _, r := range c.PhoneRegions {
 		if len(r) != 2 {
 			bad("SAMTYKKE_PHONE_REGIONS: %q is not a two-letter region", r)
@@ -400,21 +403,6 @@ func (c Config) Validate() error {
 	if c.UnknownAfterDays < 1 {
 		bad("SAMTYKKE_UNKNOWN_AFTER_DAYS must be at least 1")
 	}
-	ctl := c.Controller
-	if set := []bool{ctl.Address != "", ctl.Email != "", ctl.Phone != ""}; slices.Contains(set, true) && slices.Contains(set, false) {
-		bad("SAMTYKKE_CONTROLLER_ADDRESS, SAMTYKKE_CONTROLLER_EMAIL and SAMTYKKE_CONTROLLER_PHONE go together: a consent receipt names all three")
-	}
-	if ctl.Email != "" {
-		if a, err := mail.ParseAddress(ctl.Email); err != nil || a.Address != ctl.Email {
-			bad("SAMTYKKE_CONTROLLER_EMAIL must be a bare e-mail address")
-		}
-	}
-	if ctl.Phone != "" && !intlPhone.MatchString(strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(ctl.Phone)) {
-		bad("SAMTYKKE_CONTROLLER_PHONE must be an international number, +47 22 12 34 56")
-	}
-	if ctl.URL != "" && !strings.HasPrefix(ctl.URL, "https://") && !strings.HasPrefix(ctl.URL, "http://") {
-		bad("SAMTYKKE_CONTROLLER_URL must start with https://")
-	}
 	if c.ReceiptLinkDays < 1 || c.ReceiptLinkDays > 3650 {
 		bad("SAMTYKKE_RECEIPT_LINK_DAYS must be between 1 and 3650")
 	}
@@ -423,9 +411,6 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-// intlPhone is an E.164 number: a plus and 7 to 15 digits.
-var intlPhone = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // SQLitePath is the database file of the embedded default.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "samtykke.db") }

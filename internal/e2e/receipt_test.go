@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/receipt"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/whatsapp"
@@ -28,7 +29,7 @@ func TestReceiptLinkedFromConfirmation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		h := startWith(t, b, func(_ *sim.Config, c *app.Config) {
-			c.Controller = app.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
+			c.Controller = controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
 		})
 		started := h.optIn("912 34 567", "offers", "news")
 		h.write(kari, "JA "+started.Code)

@@ -24,6 +24,9 @@ const (
 	// PreferencesLink carries a fresh preference-centre link to a number
 	// that asked for one on the web opt-out page (M-06).
 	PreferencesLink Kind = "preferences_link"
+	// NumberCode carries the one-time code of a number change to the new
+	// number, not to the contact's own.
+	NumberCode Kind = "number_code"
 	// RightsCode carries the one-time code that proves a rights request
 	// made on the web comes from the number's owner (T-04).
 	RightsCode Kind = "rights_code"
@@ -42,6 +45,16 @@ const (
 // request, a code, a link or marketing that someone else's action set off.
 func MayReachSuppressed(k Kind) bool {
 	return k == OptOutConfirmation || k == OptInLink || k == Receipt || k == RightsReply
+}
+
+// MayReachRestricted reports whether a message of kind k may go while its
+// contact's processing is restricted: only the one opt-out
+// confirmation, which answers the person's own message from that number and
+// carries nothing of their data, and a number change's code, which goes to
+// the new number for the person to confirm it. After a number change the
+// old number may belong to someone else: nothing else reaches it.
+func MayReachRestricted(k Kind) bool {
+	return k == OptOutConfirmation || k == NumberCode
 }
 
 // Status is where a message's delivery stands.
@@ -93,4 +106,8 @@ type Message struct {
 	ErrorTitle     string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+
+	// CampaignID names the campaign of a campaign message; empty for the
+	// messages samtykke sends on its own (receipts, confirmations ...).
+	CampaignID string
 }

@@ -49,13 +49,17 @@ const (
 	ManageTokens   Permission = "tokens:write"
 	ReadRights     Permission = "rights:read"  // the rights requests and their deadlines
 	WriteRights    Permission = "rights:write" // file, extend and answer rights requests
+	// RestrictContacts sets and lifts a contact's restriction of processing
+	// (Art. 18, R-06): a data-protection decision, the DPO's.
+	RestrictContacts Permission = "contacts:restrict"
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
+		RestrictContacts},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights},

@@ -85,6 +85,15 @@ type Reader interface {
 	CountContacts(ctx context.Context) (int64, error)
 	// ContactTags lists a contact's tags, sorted; none for an unknown contact.
 	ContactTags(ctx context.Context, contactID string) ([]string, error)
+	// Restrictions is the history of a contact's restriction of processing,
+	// oldest first; none for an unknown contact.
+	Restrictions(ctx context.Context, contactID string) ([]contact.Restriction, error)
+	// NumberChange is a contact's new number waiting for its code;
+	// ErrNotFound if none waits.
+	NumberChange(ctx context.Context, contactID string) (contact.NumberChange, error)
+	// NumberChangesTo lists the number changes waiting for the number this
+	// blind index names, oldest first.
+	NumberChangesTo(ctx context.Context, blindIndex []byte) ([]contact.NumberChange, error)
 
 	// Events returns a contact's chain in order, with each event's sealed evidence.
 	Events(ctx context.Context, contactID string) ([]StoredEvent, error)
@@ -119,6 +128,9 @@ type Reader interface {
 	Message(ctx context.Context, id string) (message.Message, error)
 	// LastMessage is a contact's newest message of a kind; ErrNotFound if none.
 	LastMessage(ctx context.Context, contactID string, kind message.Kind) (message.Message, error)
+	// ContactMessages lists every message to a contact, campaign messages
+	// and samtykke's own, oldest first; none for an unknown contact.
+	ContactMessages(ctx context.Context, contactID string) ([]message.Message, error)
 	// ExpiredMessages lists up to limit messages created before the time
 	// (RT-08). Nothing indexes the creation time (each index costs every
 	// message a write), so this reads the table: outside a transaction it
@@ -235,8 +247,32 @@ type Tx interface {
 	// declaration); ErrNotFound for an unknown contact, ErrConflict for an
 	// erased one. The database refuses a malformed tag.
 	SetContactTags(ctx context.Context, contactID string, tags []string) error
+	// RectifyContact stores a contact's corrected language and sealed
+	// fields; ErrNotFound for an unknown or erased contact.
+	RectifyContact(ctx context.Context, id, language string, fieldsCT []byte) error
+	// ChangeContactNumber gives a contact its new number, sealed, with its
+	// blind index, region and mobile flag: the undeliverable count
+	// starts again and the BSUID goes, since the platform makes a new one for
+	// a new number. ErrNotFound for an unknown or erased contact,
+	// ErrConflict when another contact holds the blind index.
+	ChangeContactNumber(ctx context.Context, id string, phoneCT, blindIndex []byte, region string, mobile bool) error
+	// Restrict sets or lifts a contact's restriction (r.On) and records the
+	// change in its history; ErrNotFound for an unknown contact.
+	Restrict(ctx context.Context, r contact.Restriction) error
+	// PutNumberChange stores a contact's new number waiting for its code,
+	// in place of any that waited before.
+	PutNumberChange(ctx context.Context, n contact.NumberChange) error
+	// NumberChangeTried counts a wrong code given for a contact's number
+	// change and returns the wrong codes so far; ErrNotFound if none waits.
+	NumberChangeTried(ctx context.Context, contactID string) (int, error)
+	// DeleteNumberChange ends a contact's number change, if one waits.
+	DeleteNumberChange(ctx context.Context, contactID string) error
+	// DeleteExpiredNumberChanges deletes up to limit number changes that
+	// expired by now, and returns how many.
+	DeleteExpiredNumberChanges(ctx context.Context, now time.Time, limit int) (int64, error)
 	// EraseContact crypto-shreds a contact: its key, number, fields, tags and ids go;
-	// its pseudonymous row and ledger chain stay (L-05, invariant 5).
+	// its pseudonymous row and ledger chain stay (L-05, invariant 5). A new
+	// number waiting for its code goes too.
 	EraseContact(ctx context.Context, id string, at time.Time) error
 
 	CreateMessage(ctx context.Context, m message.Message) error

@@ -66,8 +66,8 @@ func TestReceiptPages(t *testing.T) {
 			t.Fatalf("the downloaded receipt: %v (%+v)", err, got.Record)
 		}
 
-		for _, bad := range []string{"/receipt/r.eA.AAAAAAAAAAAAAAAAAAAAAA", "/receipt/r.eA.AAAAAAAAAAAAAAAAAAAAAA.json",
-			"/receipt/" + strings.Replace(strings.TrimPrefix(path, "/receipt/"), "r.", "p.", 1)} {
+		for _, bad := range []string{"/receipt/k.eA.AAAAAAAAAAAAAAAAAAAAAA", "/receipt/k.eA.AAAAAAAAAAAAAAAAAAAAAA.json",
+			"/receipt/" + strings.Replace(strings.TrimPrefix(path, "/receipt/"), "k.", "r.", 1)} {
 			if r := tb.get(bad); r.status != http.StatusBadRequest || strings.Contains(r.body, "Tilbud") {
 				t.Errorf("GET %s = %d; want 400 and nothing shown", bad, r.status)
 			}

@@ -77,7 +77,7 @@ func samplePages(lang string) []page {
 			Proof: receipt.Proof{KeyID: "kid"}}, Controller: receipt.Controller{Name: "Butikken AS", Contact: "DPO", Email: "p@b.example",
 			Phone: "tel:+4722123456", URL: "https://b.example"}, Purpose: "Tilbud", Service: "Butikken AS på WhatsApp", Given: "i dag",
 			Termination: "til du trekker det tilbake", Status: "aktiv", Address: "Storgata 1, 0155 Oslo", Phone: "+4722123456",
-			JSONURL: "/receipt/r.x.y.json", KeyURL: ReceiptKeyPath},
+			JSONURL: "/receipt/k.x.y.json", KeyURL: ReceiptKeyPath},
 		&receiptPage{},
 		&errorPage{basePage: b, MessageKey: "error.link_expired", HelpKey: "error.link_help"},
 		&errorPage{},

@@ -90,6 +90,9 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	}
 	// After the update, which waits for a SetContactTags holding the contact:
 	// this statement then sees the tags it wrote.
-	_, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id)
+	if _, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
+	_, err = t.db.Exec(ctx, `DELETE FROM number_changes WHERE contact_id = $1`, id)
 	return err
 }
