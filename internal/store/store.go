@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/dpia"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
@@ -179,6 +180,12 @@ type Reader interface {
 	// RightsCounts counts the unanswered requests: all, those due within
 	// rights.NearDue of now and not overdue, and those overdue.
 	RightsCounts(ctx context.Context, now time.Time) (rights.Counts, error)
+
+	// DPIA reads a version of the DPIA document (version 0: the newest);
+	// ErrNotFound when there is none.
+	DPIA(ctx context.Context, version int) (dpia.Document, error)
+	// DPIAVersions lists the saved versions, newest first, without their texts.
+	DPIAVersions(ctx context.Context) ([]DPIAVersion, error)
 
 	// QueueDepth counts the queue's jobs that are not finished, by kind and
 	// state (available, scheduled, retryable, running): the metrics read it
@@ -407,12 +414,23 @@ type Tx interface {
 	LockRightsCode(ctx context.Context, requestID string) (RightsCode, error)
 	SetRightsCode(ctx context.Context, requestID string, code RightsCode) error
 
+	// AddDPIA stores a new version of the DPIA document (append-only);
+	// ErrConflict if the version exists.
+	AddDPIA(ctx context.Context, d dpia.Document) error
+
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// DPIAVersion is one saved version of the DPIA.
+type DPIAVersion struct {
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+	Author  string    `json:"author"`
 }
 
 // RightsFilter narrows a list of rights requests; zero fields match all.
