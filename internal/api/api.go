@@ -82,6 +82,7 @@ func (s *Server) routes() []route {
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
+		{pattern: "GET /api/v1/consents/{id}/receipt", handler: s.consentReceipt},
 		{pattern: "GET /api/v1/gate", handler: s.gate},
 
 		{pattern: "POST /api/v1/campaigns", handler: s.createCampaign},
@@ -98,6 +99,14 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/requests/{id}/extend", handler: s.extendRequest},
 		{pattern: "POST /api/v1/requests/{id}/complete", handler: s.completeRequest},
 		{pattern: "POST /api/v1/requests/{id}/refuse", handler: s.refuseRequest},
+
+		{pattern: "POST /api/v1/breaches", handler: s.createBreach},
+		{pattern: "GET /api/v1/breaches", handler: s.listBreaches},
+		{pattern: "GET /api/v1/breaches/{id}", handler: s.getBreach},
+		{pattern: "PATCH /api/v1/breaches/{id}", handler: s.updateBreach},
+		{pattern: "POST /api/v1/breaches/{id}/notified", handler: s.breachNotified},
+		{pattern: "POST /api/v1/breaches/{id}/notify-people", handler: s.notifyPeople},
+		{pattern: "GET /api/v1/breaches/{id}/report", handler: s.breachReport},
 	}
 }
 

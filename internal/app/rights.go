@@ -383,7 +383,7 @@ func (a *App) RequestPackage(ctx context.Context, actor Actor, id string) (porta
 	if r.ContactID == "" {
 		return portability.Package{}, refused("no contact holds the number this request names: nothing is held to export")
 	}
-	return a.SubjectPackage(ctx, actor, r.ContactID, "rights request "+r.ID)
+	return a.subjectPackage(ctx, actor, r.ContactID, "rights request "+r.ID)
 }
 
 // PersonPackage is the package a person opens from their own request's
@@ -401,5 +401,5 @@ func (a *App) PersonPackage(ctx context.Context, token string) (portability.Pack
 	if r.State != rights.Done || !r.Type.Discloses() || r.ContactID == "" {
 		return portability.Package{}, fmt.Errorf("%w: no copy of the data belongs to this request", store.ErrNotFound)
 	}
-	return a.SubjectPackage(ctx, VerifiedSubject(r.ID), r.ContactID, "the person's own request "+r.ID)
+	return a.subjectPackage(ctx, VerifiedSubject(r.ID), r.ContactID, "the person's own request "+r.ID)
 }

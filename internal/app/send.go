@@ -119,6 +119,13 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// A template too: the person asked on the web, not in the chat. The
 		// link is made now, so no usable link is ever stored (M-06).
 		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
+	} else if m.Kind == message.BreachNotice {
+		// A template: the person did not write first (Art. 34, B-05).
+		tpl, terr := a.breachNoticeTemplate(ctx, m, o.Language)
+		if terr != nil {
+			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
+		}
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, tpl, m.ID)
 	} else {
 		text, terr := a.messageText(ctx, m, o.Language)
 		if terr != nil {
@@ -202,8 +209,9 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 			}
 			names = append(names, p.Description.In(lang))
 		}
-		return i18n.T(lang, "msg.receipt", "purposes", strings.Join(names, ", "), "business", biz,
-			"link", a.PreferencesLink(m.ContactID)), nil
+		text := i18n.T(lang, "msg.receipt", "purposes", strings.Join(names, ", "), "business", biz,
+			"link", a.PreferencesLink(m.ContactID))
+		return text + a.receiptLinks(ctx, lang, arg), nil
 	case message.OptOutConfirmation:
 		return i18n.T(lang, "msg.optout_confirmation"), nil
 	case message.OptInLink:
@@ -223,6 +231,35 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 	return "", fmt.Errorf("no text for message kind %q", kind)
 }
 
+// receiptLinks is the part of a receipt message that links the signed
+// receipt of each event confirmed (L-04), or nothing before receipts are set
+// up. The links are made as the message leaves: no usable link is stored.
+func (a *App) receiptLinks(ctx context.Context, lang, eventIDs string) string {
+	if eventIDs == "" || !a.ReceiptsReady() {
+		return ""
+	}
+	var links []string
+	ids := strings.Split(eventIDs, ",")
+	for _, id := range ids {
+		link := a.ReceiptLink(id)
+		if len(ids) > 1 {
+			name := id
+			if e, err := a.store.Event(ctx, id); err == nil {
+				if p, err := a.store.Purpose(ctx, e.Purpose); err == nil {
+					name = p.Description.In(lang)
+				}
+			}
+			link = name + ": " + link
+		}
+		links = append(links, link)
+	}
+	key := "msg.receipt_links"
+	if len(links) > 1 {
+		key = "msg.receipt_links_many"
+	}
+	return "\n\n" + i18n.T(lang, key, "links", strings.Join(links, "\n"))
+}
+
 // ServiceTemplate is a template samtykke itself sends: the business must have
 // it approved, in each language, with the category given.
 type ServiceTemplate struct {
@@ -236,6 +273,7 @@ var ServiceTemplates = []ServiceTemplate{
 	{Name: PreferencesLinkTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: NumberTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: RightsCodeTemplate, Category: "AUTHENTICATION", Languages: []string{"nb", "en"}},
+	{Name: BreachNoticeTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 }
 
 // RightsCodeTemplate is the authentication template that carries the

@@ -63,6 +63,15 @@ func commands() []command {
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
 			config: dbFlags, run: runCheckpoint, example: "SAMTYKKE_CHECKPOINT_DIR=/mnt/witness samtykke ledger checkpoint --data-dir ./samtykke-data"},
+		{name: "breach report", synopsis: "ID", config: dbFlags, run: runBreachReport,
+			summary: "draft the Art. 33(3) notification of a breach for Datatilsynet's form, from the register and the configuration (Markdown or JSON)",
+			example: "samtykke breach report 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b --format json --data-dir ./samtykke-data"},
+		{name: "breach list", config: dbFlags, run: runBreachList,
+			summary: "the breach register: each breach's 72-hour deadline and whether Datatilsynet was notified",
+			example: "samtykke breach list --state open --data-dir ./samtykke-data"},
+		{name: "receipt verify", synopsis: "FILE [--public-key FILE] [--format text|json]", config: dbFlags, run: runReceipt,
+			summary: "check a consent receipt's signature and content with the master key's receipt key (and against the ledger) or a public key file; exit 1 naming what is wrong",
+			example: "samtykke receipt verify samtykkekvittering.json --data-dir ./samtykke-data"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -214,7 +223,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 // adds the WhatsApp side, the notifiers and the pacing.
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
-		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller}
+		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
+		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}

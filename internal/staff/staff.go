@@ -52,17 +52,20 @@ const (
 	// RestrictContacts sets and lifts a contact's restriction of processing
 	// (Art. 18, R-06): a data-protection decision, the DPO's.
 	RestrictContacts Permission = "contacts:restrict"
+	ReadBreaches     Permission = "breaches:read"  // the breach register and its notification drafts
+	WriteBreaches    Permission = "breaches:write" // record breaches, notifications, and tell the people affected
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts},
+		RestrictContacts, ReadBreaches, WriteBreaches},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
+		ReadBreaches, WriteBreaches},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches},
 }
 
 // Valid reports whether r is a known role.

@@ -126,7 +126,7 @@ const dispatched = `m.campaign_id <> '' AND m.decided_at > 0 AND m.status NOT IN
 
 // dispatchProblem is what is wrong with a dispatched message m's own
 // authorising event ae (a LEFT JOIN by its id) for its purpose p (a LEFT
-// JOIN by key), or '' when nothing is: the event must be a consent of the
+// JOIN by key), or ” when nothing is: the event must be a consent of the
 // message's contact to its purpose, on the basis the purpose needs, given
 // before the decision and not past its refresh date then (consent.Decide).
 const dispatchProblem = `CASE

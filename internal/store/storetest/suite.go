@@ -47,6 +47,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("number changes", parallel(b, exerciseNumberChanges))
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
 	t.Run("rights requests", parallel(b, exerciseRights))
+	t.Run("breach register", parallel(b, exerciseBreaches))
 	t.Run("dpia versions", parallel(b, exerciseDPIA))
 	t.Run("audit reports are kept whole and append-only", parallel(b, exerciseAudits))
 	t.Run("opt-out handling times", parallel(b, exerciseOptOutTimes))
