@@ -35,29 +35,30 @@ const inboxPurpose = "webhook-inbox"
 // numbers), for the inbox worker. Events older than the redelivery window are
 // ignored (dropStale).
 func (a *App) ReceiveWebhook(ctx context.Context, body []byte) error {
+	got := a.now()
 	payload, err := whatsapp.ParseWebhook(body)
 	if err != nil {
 		return invalid("webhook: %v", err)
 	}
-	a.dropStale(payload, a.now())
+	a.dropStale(payload, got)
 	if !hasMessages(payload) {
 		// Statuses only: nothing is stored unless they cannot be applied.
 		sts := statusesOf(payload)
 		if len(sts) == 0 {
 			return nil // nothing samtykke acts on
 		}
-		err := a.applyStatuses(ctx, sts)
+		err := a.applyStatuses(ctx, sts, got)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		item := inboxItem(body, a.now())
+		item := inboxItem(body, got)
 		a.log.Error("status webhook not applied at once; stored for the inbox worker", "inbox_id", item.ID, "error", err)
 		return a.storeInbox(ctx, item, body)
 	}
 	// A person wrote (perhaps STOPP): stored as handled and handled in one
 	// urgent transaction, ahead of campaign batches waiting for the writer.
-	item := inboxItem(body, a.now())
-	urgent := store.Urgent(ctx)
+	item := inboxItem(body, got)
+	urgent := store.Urgent(received(ctx, got))
 	err = a.store.Tx(urgent, func(tx store.Tx) error {
 		handled := item
 		handled.ProcessedAt = a.now()
@@ -161,7 +162,7 @@ func (a *App) ProcessInbox(ctx context.Context) (int, error) {
 				statuses = append(statuses, itemPayload{it, payload})
 				continue
 			}
-			if err := a.handleInboxItem(ctx, it.ID, payload); err != nil {
+			if err := a.handleInboxItem(received(ctx, it.ReceivedAt), it.ID, payload); err != nil {
 				if err := a.deferInbox(ctx, it, err); err != nil {
 					return total, err
 				}
@@ -226,10 +227,15 @@ func (a *App) applyStatusBodies(ctx context.Context, bodies []itemPayload) (int,
 func (a *App) applyStatusGroup(ctx context.Context, group []itemPayload) error {
 	var sts []whatsapp.Status
 	ids := make([]string, len(group))
+	first := group[0].item.ReceivedAt
 	for i, body := range group {
 		ids[i] = body.item.ID
 		sts = append(sts, statusesOf(body.payload)...)
+		if body.item.ReceivedAt.Before(first) {
+			first = body.item.ReceivedAt
+		}
 	}
+	ctx = received(ctx, first) // an objection among them is timed from the first body's receipt: never less than it took
 	return a.store.Tx(ctx, func(tx store.Tx) error {
 		if err := a.handleStatuses(ctx, tx, sts); err != nil {
 			return err
@@ -640,6 +646,9 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 			}
 			// Not on the list: remember the objection all the same (RT-05).
 			a.noteOptOut(tx, "keyword")
+			if err := a.timeOptOut(ctx, tx, optOutMethod(optOutButton)); err != nil {
+				return err
+			}
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:keyword", a.now())
 		}
 		return a.objectLocked(ctx, tx, c, optOutMethod(optOutButton), true)
@@ -688,6 +697,9 @@ func (a *App) objectByBSUID(ctx context.Context, tx store.Tx, userID, method str
 		return nil
 	}
 	a.noteOptOut(tx, method)
+	if err := a.timeOptOut(ctx, tx, method); err != nil {
+		return err
+	}
 	return tx.ObjectByBSUID(ctx, a.bsuidToken(userID), "objection:"+method, a.now())
 }
 
@@ -706,6 +718,9 @@ func (a *App) handlePreference(ctx context.Context, tx store.Tx, up whatsapp.Use
 	if errors.Is(err, store.ErrNotFound) {
 		if num != "" {
 			a.noteOptOut(tx, "platform_preference")
+			if err := a.timeOptOut(ctx, tx, "platform_preference"); err != nil {
+				return err
+			}
 			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:platform_preference", a.now())
 		}
 		return a.objectByBSUID(ctx, tx, up.UserID, "platform_preference")
@@ -741,8 +756,31 @@ func (a *App) objectLocked(ctx context.Context, tx store.Tx, c contact.Contact, 
 	changed := slices.ContainsFunc(states, func(s consent.State) bool {
 		return s.Status == consent.StatusActive || s.Status == consent.StatusPending
 	})
-	if _, _, err := a.object(ctx, tx, c, e, states); err != nil || !confirm || !changed {
+	if _, _, err := a.object(ctx, tx, c, e, states); err != nil {
+		return err
+	}
+	if err := a.timeOptOut(ctx, tx, method); err != nil || !confirm || !changed {
 		return err // not asked to confirm, or already unsubscribed: no second confirmation
 	}
 	return a.queueMessage(ctx, tx, c.ID, message.OptOutConfirmation, "", "")
+}
+
+type receivedKey struct{}
+
+// received marks ctx with when the webhook body being handled was received,
+// so that an opt-out it holds records how long it took (timeOptOut).
+func received(ctx context.Context, at time.Time) context.Context {
+	return context.WithValue(ctx, receivedKey{}, at)
+}
+
+// timeOptOut records, in the transaction that commits an opt-out written
+// on WhatsApp, how long it took from its webhook body's receipt (C-05,
+// K-06): the audit reports these times. Outside the handling of a webhook
+// there is nothing to time.
+func (a *App) timeOptOut(ctx context.Context, tx store.Tx, method string) error {
+	at, ok := ctx.Value(receivedKey{}).(time.Time)
+	if !ok {
+		return nil
+	}
+	return tx.RecordOptOutTime(ctx, store.OptOutTiming{ID: newID(), ReceivedAt: at, CommittedAt: a.now(), Via: trigger("whatsapp", method)})
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/message"
@@ -31,13 +32,14 @@ type statusWriter struct {
 
 type statusWrite struct {
 	statuses []whatsapp.Status
+	received time.Time // when its body came
 	done     chan error
 }
 
-// applyStatuses applies one body's statuses, with those of the bodies that
-// arrived with it, and returns once they are committed.
-func (a *App) applyStatuses(ctx context.Context, sts []whatsapp.Status) error {
-	w := statusWrite{statuses: sts, done: make(chan error, 1)}
+// applyStatuses applies one body's statuses, received at a time, with those
+// of the bodies that arrived with it, and returns once they are committed.
+func (a *App) applyStatuses(ctx context.Context, sts []whatsapp.Status, at time.Time) error {
+	w := statusWrite{statuses: sts, received: at, done: make(chan error, 1)}
 	b := &a.statuses
 	b.mu.Lock()
 	b.pending = append(b.pending, w)
@@ -75,10 +77,17 @@ func (a *App) commitStatuses(ctx context.Context) {
 		}
 		b.mu.Unlock()
 		sts := make([]whatsapp.Status, 0, count)
+		first := batch[0].received
 		for _, w := range batch {
 			sts = append(sts, w.statuses...)
+			if w.received.Before(first) {
+				first = w.received
+			}
 		}
-		err := a.store.Tx(ctx, func(tx store.Tx) error {
+		// An objection among them (131050) is timed from the first body's
+		// receipt: never less than it took.
+		tctx := received(ctx, first)
+		err := a.store.Tx(tctx, func(tx store.Tx) error {
 			if onlyProgress(sts) {
 				// Waiting for the disk on every commit of delivery progress
 				// delayed the campaign's own commits behind the flushes
@@ -86,11 +95,11 @@ func (a *App) commitStatuses(ctx context.Context) {
 				// p99 78 ms against 18 ms, 7.7k against 9.6k msg/s). A
 				// failure keeps the full wait: its reason, or an objection
 				// (131050), must not be lost.
-				if err := tx.LazyCommit(ctx); err != nil {
+				if err := tx.LazyCommit(tctx); err != nil {
 					return err
 				}
 			}
-			return a.handleStatuses(ctx, tx, sts)
+			return a.handleStatuses(tctx, tx, sts)
 		})
 		for _, w := range batch {
 			w.done <- err

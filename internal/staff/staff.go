@@ -54,18 +54,20 @@ const (
 	RestrictContacts Permission = "contacts:restrict"
 	ReadBreaches     Permission = "breaches:read"  // the breach register and its notification drafts
 	WriteBreaches    Permission = "breaches:write" // record breaches, notifications, and tell the people affected
+	ReadAudits       Permission = "audits:read"    // the stored compliance audit reports (S-04)
+	RunAudits        Permission = "audits:run"     // run a compliance audit and store its report
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, ReadBreaches, WriteBreaches},
+		RestrictContacts, ReadBreaches, WriteBreaches, ReadAudits, RunAudits},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		ReadBreaches, WriteBreaches},
+		ReadBreaches, WriteBreaches, ReadAudits, RunAudits},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadAudits, RunAudits},
 }
 
 // Valid reports whether r is a known role.

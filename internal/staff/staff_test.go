@@ -116,6 +116,14 @@ func TestCan(t *testing.T) {
 		{"auditor cannot record breaches", staff.Auditor, staff.WriteBreaches, false},
 		{"marketer cannot read breaches", staff.Marketer, staff.ReadBreaches, false},
 		{"integrator cannot record breaches", staff.Integrator, staff.WriteBreaches, false},
+		// S-04, P-07: the admin, the DPO and an auditor run and read the
+		// compliance audits; a marketer or an integrator does neither.
+		{"auditor runs audits", staff.Auditor, staff.RunAudits, true},
+		{"auditor reads audits", staff.Auditor, staff.ReadAudits, true},
+		{"dpo runs audits", staff.DPO, staff.RunAudits, true},
+		{"admin reads audits", staff.Admin, staff.ReadAudits, true},
+		{"marketer cannot read audits", staff.Marketer, staff.ReadAudits, false},
+		{"integrator cannot run audits", staff.Integrator, staff.RunAudits, false},
 		{"unknown permission", staff.Admin, "contacts:delete", false},
 	}
 	for _, tc := range rules {
