@@ -24,7 +24,6 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
-
 // saveDPIA stores a DPIA written for the purposes configured now, or for
 // others when stale, as the DPO's edit through the DPIA's own use case would.
 func (tb *bundle) saveDPIA(t *testing.T, stale bool) {
