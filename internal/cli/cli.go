@@ -72,6 +72,9 @@ func commands() []command {
 		{name: "receipt verify", synopsis: "FILE [--public-key FILE] [--format text|json]", config: dbFlags, run: runReceipt,
 			summary: "check a consent receipt's signature and content with the master key's receipt key (and against the ledger) or a public key file; exit 1 naming what is wrong",
 			example: "samtykke receipt verify samtykkekvittering.json --data-dir ./samtykke-data"},
+		{name: "audit", config: dbFlags, run: runAudit,
+			summary: "run the compliance audit and store its report; print each check's verdict and what it found (exit 0 even with findings, 1 only when it could not run)",
+			example: "samtykke audit --format html --data-dir ./samtykke-data > revisjon.html"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -225,6 +228,8 @@ func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
 		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
 		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour}
+	// The retention the audit judges by, whichever command runs it.
+	ac.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}

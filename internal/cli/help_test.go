@@ -101,6 +101,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"ledger checkpoint": {"data-dir", "database-url"},
 		"receipt verify":    {"data-dir", "database-url", "format", "public-key"},
 		"config":            {"addr", "data-dir", "database-url"},
+		"audit":             {"data-dir", "database-url", "format"},
 		"breach report":     {"data-dir", "database-url", "format", "lang"},
 		"breach list":       {"data-dir", "database-url", "format", "state"},
 		"whatsapp-sim":      {"addr", "app-secret", "data-dir", "latency", "latency-p99", "latency-seed", "max-recorded", "mps", "pair-every", "phone-number-id", "statuses", "token", "webhook"},
