@@ -92,6 +92,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 
+		{pattern: "POST /api/v1/audits", handler: s.runAudit},
+		{pattern: "GET /api/v1/audits", handler: s.listAudits},
+		{pattern: "GET /api/v1/audits/{id}", handler: s.getAudit},
+
 		{pattern: "POST /api/v1/requests", handler: s.createRequest},
 		{pattern: "GET /api/v1/requests", handler: s.listRequests},
 		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},

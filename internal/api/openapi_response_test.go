@@ -532,6 +532,21 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		// The breach register (B-01..B-05).
 		c.breaches(id)
 
+		// Compliance audits (S-04, P-07): an auditor may run and read them.
+		rep := c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/audits"}, 201)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/audits"}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/audits"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/audits?limit=5"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/audits?limit=0"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/audits?limit=1001"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/audits"}, 403)
+		aid := rep["id"].(string)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/" + aid}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/audits/" + aid + "?format=html"}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/" + aid + "?format=pdf"}, 400)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/audits/" + aid}, 403)
+
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large
 		// (413) and one that is not JSON (415).

@@ -118,3 +118,17 @@ func (BreachNotices) InsertOpts() river.InsertOpts {
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
 }
+
+// Audit runs the compliance audit and stores its report (S-04).
+type Audit struct{}
+
+// Kind names the job.
+func (Audit) Kind() string { return "compliance_audit" }
+
+// InsertOpts: one a day across replicas, tried once. A long audit outlives
+// the rescue of stuck jobs: with attempts left it would be started a second
+// time beside itself. An audit that failed waits for the next day (or for
+// samtykke audit, or POST /api/v1/audits).
+func (Audit) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}

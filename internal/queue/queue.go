@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/audit"
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store"
@@ -43,6 +44,41 @@ func (w *verifyLedgerWorker) Work(ctx context.Context, _ *river.Job[job.VerifyLe
 	w.ok.Set(1)
 	w.events.Set(float64(rep.Events))
 	w.log.Info("ledger verified", "contacts", rep.Contacts, "events", rep.Events)
+	return nil
+}
+
+// auditTimeout bounds the daily compliance audit, which reads the whole
+// database (docs/performance.md: minutes at a million contacts), instead of
+// the queue's timeout for ordinary jobs.
+const auditTimeout = 4 * time.Hour
+
+type auditWorker struct {
+	river.WorkerDefaults[job.Audit]
+	app    *app.App
+	log    *slog.Logger
+	checks *prometheus.GaugeVec
+}
+
+// Timeout lets the audit run past the queue's timeout.
+func (w *auditWorker) Timeout(*river.Job[job.Audit]) time.Duration { return auditTimeout }
+
+// Work runs the audit as the system and stores its report; its verdicts go
+// to samtykke_audit_checks and a line of the log (no personal data: counts
+// and the report's id).
+func (w *auditWorker) Work(ctx context.Context, _ *river.Job[job.Audit]) error {
+	rep, err := w.app.RunAudit(ctx, app.System)
+	if err != nil {
+		return err
+	}
+	w.checks.WithLabelValues(string(audit.Pass)).Set(float64(rep.Summary.Pass))
+	w.checks.WithLabelValues(string(audit.Warn)).Set(float64(rep.Summary.Warn))
+	w.checks.WithLabelValues(string(audit.Fail)).Set(float64(rep.Summary.Fail))
+	level := slog.LevelInfo
+	if rep.Summary.Fail > 0 {
+		level = slog.LevelWarn
+	}
+	w.log.Log(ctx, level, "compliance audit", "audit_id", rep.ID, "passed", rep.Summary.Pass, "warned", rep.Summary.Warn,
+		"failed", rep.Summary.Fail, "duration_ms", rep.DurationMS)
 	return nil
 }
 
@@ -190,11 +226,14 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		Help: "Events checked by the last ledger verification."})
 	failing := prometheus.NewGauge(prometheus.GaugeOpts{Name: "samtykke_webhook_bodies_failing",
 		Help: "Stored webhook bodies whose handling failed and that wait to be tried again; any may hold an opt-out."})
-	reg.MustRegister(ok, events, failing)
+	checks := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "samtykke_audit_checks",
+		Help: "The checks of the last compliance audit, by verdict (pass, warn, fail)."}, []string{"status"})
+	reg.MustRegister(ok, events, failing, checks)
 	workers := river.NewWorkers()
 	verify := &verifyLedgerWorker{app: a, log: log, ok: ok, events: events}
 	river.AddWorker(workers, verify)
 	river.AddWorker(workers, &sendMessageWorker{app: a})
+	river.AddWorker(workers, &auditWorker{app: a, log: log, checks: checks})
 	river.AddWorker(workers, &processInboxWorker{app: a, failing: failing})
 	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
 	river.AddWorker(workers, &dispatchWorker{app: a})
@@ -208,6 +247,8 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	periodicJobs := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return job.VerifyLedger{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), // S-04; not at start: it reads everything
+			func() (river.JobArgs, *river.InsertOpts) { return job.Audit{}, nil }, nil),
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.PurgeMessages{}),
 		periodic(time.Hour, job.SettleUnknown{}),

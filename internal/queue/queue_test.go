@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,62 @@ func TestVerifyWorkerSeesDerivedState(t *testing.T) {
 		if !strings.Contains(line, "ledger verification failed") || !strings.Contains(line, "contact_id="+rec.ContactID) ||
 			!strings.Contains(line, "purpose=offers") || strings.Contains(line, "91234567") {
 			t.Errorf("log = %q; want the failure naming the contact and purpose, and no number", line)
+		}
+	})
+}
+
+// TestAuditWorkerStoresTheReport: the daily job runs the compliance audit
+// as the system, stores its report and sets samtykke_audit_checks by
+// verdict; its log line names the report and the counts, and no number
+// (S-04).
+func TestAuditWorkerStoresTheReport(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		s := b.Open(t)
+		master := make([]byte, vault.KeySize)
+		_, _ = rand.Read(master)
+		v, err := vault.New(master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := app.New(s, v, app.Config{}, slog.New(slog.DiscardHandler))
+		admin := app.Actor{Name: "test", Role: staff.Admin}
+		if _, err := a.CreatePurpose(ctx, admin, consent.Purpose{Key: "offers", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+			RetentionDays: 30, Description: consent.Text{NB: "Tilbud", EN: "Offers"}}); err != nil {
+			t.Fatal(err)
+		}
+		checks := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "samtykke_audit_checks"}, []string{"status"})
+		var logged bytes.Buffer
+		w := &auditWorker{app: a, log: slog.New(slog.NewTextHandler(&logged, nil)), checks: checks}
+		if err := w.Work(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		list, err := a.Audits(ctx, admin, 0)
+		if err != nil || len(list) != 1 || list[0].Actor != "system" {
+			t.Fatalf("Audits = %+v, %v; want the job's report, by the system", list, err)
+		}
+		sum := list[0].Summary
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(checks)
+		mfs, err := reg.Gather()
+		if err != nil || len(mfs) != 1 {
+			t.Fatalf("gather = %v, %v", mfs, err)
+		}
+		got := map[string]float64{}
+		for _, m := range mfs[0].GetMetric() {
+			got[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+		}
+		if want := map[string]float64{"pass": float64(sum.Pass), "warn": float64(sum.Warn), "fail": float64(sum.Fail)}; !maps.Equal(got, want) {
+			t.Errorf("samtykke_audit_checks = %v, want %v", got, want)
+		}
+		if sum.Fail == 0 {
+			t.Errorf("no notice is published, yet nothing failed: %+v", sum)
+		}
+		if line := logged.String(); !strings.Contains(line, "compliance audit") || !strings.Contains(line, "audit_id="+list[0].ID) ||
+			!strings.Contains(line, "level=WARN") {
+			t.Errorf("log = %q; want a warning naming the report", line)
 		}
 	})
 }
