@@ -143,6 +143,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		},
 		IsUnique: isUnique,
 		IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
+		Scrub:    s.scrub,
 		Ping:     read.PingContext,
 		Close: func() error {
 			stopCheckpoints()
@@ -195,6 +196,26 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 		return nil, err
 	}
 	return txConn{StdTx: sqlstore.StdTx{Tx: tx}, insert: s.insert, done: done}, nil
+}
+
+// scrub copies the write-ahead log into the database file and truncates the
+// log: the log keeps the pages as they were before a deletion until then
+// (the file's own pages are zeroed by secure_delete). It waits for the
+// transaction in progress, and for readers of older snapshots up to the
+// busy timeout.
+func (s *Store) scrub(ctx context.Context) error {
+	if err := s.writer.acquire(ctx, false); err != nil {
+		return err
+	}
+	defer s.writer.release()
+	var busy, logged, copied int
+	if err := s.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied); err != nil {
+		return err
+	}
+	if busy != 0 {
+		return errors.New("the write-ahead log was not truncated: readers held it past the busy timeout; try again")
+	}
+	return nil
 }
 
 // Path is the database file.

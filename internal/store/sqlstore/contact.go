@@ -90,6 +90,14 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	}
 	// After the update, which waits for a SetContactTags holding the contact:
 	// this statement then sees the tags it wrote.
-	_, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id)
+	if _, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
+	if _, err = t.db.Exec(ctx, `DELETE FROM confirmations WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
+	// The platform's message id embeds the recipient's number (base64 of its
+	// digits): the records stay (RT-08), their wamids go.
+	_, err = t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE contact_id = $1 AND wamid IS NOT NULL`, id)
 	return err
 }

@@ -43,6 +43,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("campaigns", parallel(b, exerciseCampaigns))
 	t.Run("tags", parallel(b, exerciseTags))
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
+	t.Run("retention and erasure", parallel(b, exerciseRetention))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }
 
