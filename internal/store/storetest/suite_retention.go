@@ -313,7 +313,9 @@ func exercisePurgeCounters(t *testing.T, b Backend) {
 		}
 		return nil
 	})
-	tx(t, s, func(tx store.Tx) error { return tx.DeleteRateLimits(ctx, []string{"optin:num:ab", "confirm:template:ab", "unknown"}) })
+	tx(t, s, func(tx store.Tx) error {
+		return tx.DeleteRateLimits(ctx, []string{"optin:num:ab", "confirm:template:ab", "unknown"})
+	})
 	if n := b.Int(t, s, `SELECT count(*) FROM rate_limits`); n != 2 {
 		t.Fatalf("%d counters left, want the two by IP", n)
 	}
