@@ -29,6 +29,7 @@ const (
 	Withdraw Action = "withdraw" // a consent was withdrawn for a contact
 	Gate     Action = "gate"     // the gate was asked about a contact
 	Tags     Action = "tags"     // a contact's tags were set
+	Erase    Action = "erase"    // a contact was erased, with a reason
 )
 
 // Entry is one access.

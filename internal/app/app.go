@@ -20,6 +20,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/tag"
@@ -74,9 +75,10 @@ type Config struct {
 	// Senders are further sending numbers a campaign may name, by
 	// phone-number id; each has its own throughput bucket (§3.1).
 	Senders []*whatsapp.Client
-	// MessageRetention is how long message records are kept (RT-08; default
-	// three years, the limitation period of RT-03).
-	MessageRetention time.Duration
+	// Retention is each data class's period and the erase-after-withdrawal
+	// policy (RT-01..RT-08; the defaults: retention.Defaults). Message
+	// records default to the proof period, three years (RT-03, RT-08).
+	Retention retention.Periods
 	// UnknownAfter is how long a message may stay unknown (sent or not, no
 	// webhook said) before it is settled as failed; never re-sent. Default
 	// eight days: the platform retries webhooks for up to seven (§4.4).
@@ -116,9 +118,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.OptInTTL == 0 {
 		cfg.OptInTTL = optin.DefaultTTL
 	}
-	if cfg.MessageRetention == 0 {
-		cfg.MessageRetention = 3 * 365 * 24 * time.Hour
-	}
+	cfg.Retention = cfg.Retention.WithDefaults()
 	if cfg.UnknownAfter == 0 {
 		cfg.UnknownAfter = 8 * 24 * time.Hour
 	}

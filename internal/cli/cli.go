@@ -213,7 +213,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 // adds the WhatsApp side, the notifiers and the pacing.
 func appConfig(cfg config.Config) app.Config {
 	return app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
-		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir}
+		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Retention: cfg.Retention}
 }
 
 // onExisting parses a command's flags, opens the existing data folder

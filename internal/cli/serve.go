@@ -156,7 +156,6 @@ func runServe(ctx context.Context, e env, args []string) int {
 	ac := appConfig(cfg)
 	ac.BusinessNumber, ac.PublicURL, ac.WhatsApp, ac.Keywords, ac.EntryCodes = ch.businessNumber, cfg.PublicURL, ch.client, kw, cfg.EntryCodes
 	ac.Dispatch.Rate, ac.Senders = float64(cfg.WhatsApp.MPS), ch.more
-	ac.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
 	ac.UnknownAfter = time.Duration(cfg.UnknownAfterDays) * 24 * time.Hour
 	ac.Dispatch.MaxAttempts = cfg.SendAttempts
 	ac.Dispatch.MaxInFlight = cfg.WhatsApp.MaxInFlight

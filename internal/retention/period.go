@@ -116,3 +116,24 @@ func Due(t time.Time, days int, now time.Time) bool { return !now.Before(t.Add(D
 // Cutoff is the newest time whose data, kept for days, is due at now: data
 // of a time at or before it goes (Due).
 func Cutoff(now time.Time, days int) time.Time { return now.Add(-Days(days)) }
+
+// WithDefaults fills the periods left at zero with the defaults; message
+// records default to the proof period.
+func (p Periods) WithDefaults() Periods {
+	d := Defaults()
+	fill := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	fill(&p.NoPurpose, d.NoPurpose)
+	fill(&p.Proof, d.Proof)
+	fill(&p.Messages, p.Proof)
+	fill(&p.Webhooks, d.Webhooks)
+	fill(&p.AccessLog, d.AccessLog)
+	fill(&p.RightsRequests, d.RightsRequests)
+	if p.Erase == "" {
+		p.Erase = d.Erase
+	}
+	return p
+}

@@ -47,13 +47,18 @@ const (
 	ReadCampaigns  Permission = "campaigns:read"
 	WriteCampaigns Permission = "campaigns:write"
 	ManageTokens   Permission = "tokens:write"
+	EraseContacts  Permission = "contacts:erase" // erase a person
+	// ManageRetention reads the retention log and the tasks for processors,
+	// and marks those done.
+	ManageRetention Permission = "retention:manage"
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns,
+		EraseContacts, ManageRetention},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, EraseContacts, ManageRetention},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns},
