@@ -65,7 +65,7 @@ func TestLoadDefaults(t *testing.T) {
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
 		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, SendAttempts: 5, UnknownAfterDays: 8,
 		Retention: retention.Defaults(),
-		WhatsApp: config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
+		WhatsApp:  config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() (-want +got):\n%s", diff)
