@@ -62,6 +62,8 @@ func commands() []command {
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
 			config: dbFlags, run: runCheckpoint, example: "SAMTYKKE_CHECKPOINT_DIR=/mnt/witness samtykke ledger checkpoint --data-dir ./samtykke-data"},
+		{name: "retention run", summary: "apply every retention rule now, as the daily job does: expiries, purges and erasures, each recorded in the retention log; print what was deleted",
+			config: dbFlags, run: runRetention, example: "samtykke retention run --data-dir ./samtykke-data"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -255,6 +257,26 @@ func checkpointNow(ctx context.Context, e env, sys *system) int {
 	}
 	fmt.Fprintf(e.stdout, "%s\n", b)
 	return 0
+}
+
+// runRetention applies the retention rules once (RT-01..RT-08) and prints
+// what each class lost, by rule; exit 1 when a step failed (what the others
+// did is printed and recorded all the same).
+func runRetention(ctx context.Context, e env, args []string) int {
+	fs, cf := flags(e, "retention run")
+	return onExisting(ctx, e, fs, cf, args, nil, func(sys *system) int {
+		rep, err := sys.app.RunRetention(ctx)
+		if len(rep.Entries) == 0 {
+			fmt.Fprintln(e.stdout, "retention: nothing was due")
+		}
+		for _, en := range rep.Entries {
+			fmt.Fprintln(e.stdout, en.String())
+		}
+		if err != nil {
+			return fail(e, "retention: %v", err)
+		}
+		return 0
+	})
 }
 
 func fail(e env, format string, a ...any) int {
