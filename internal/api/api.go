@@ -82,6 +82,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/pause", handler: s.campaignAction("pause")},
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
+
+		{pattern: "GET /api/v1/processor-tasks", handler: s.listProcessorTasks},
+		{pattern: "POST /api/v1/processor-tasks/{id}/done", handler: s.finishProcessorTask},
+		{pattern: "GET /api/v1/retention/log", handler: s.retentionLog},
 	}
 }
 

@@ -374,6 +374,37 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 200)
 
+		// Erasure leaves a task for Meta and a record in the retention log
+		// (R-04, R-05, RT-01); the rights requests call app.Erase.
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks"}, 200)
+		erased, err := tb.app.Erase(t.Context(), app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}, id, "slettebegjæring 7")
+		if err != nil || erased.ProcessorTaskID == "" {
+			t.Fatalf("erase = %+v, %v; want a processor task", erased, err)
+		}
+		tasks := c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks"}, 200)
+		if ts, _ := tasks["tasks"].([]any); len(ts) != 1 {
+			t.Fatalf("open tasks = %v; want the erasure's", tasks)
+		}
+		c.call(request{role: admin, method: "GET", path: "/api/v1/processor-tasks?state=all"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks?state=later"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/processor-tasks"}, 403)
+		done := "/api/v1/processor-tasks/" + erased.ProcessorTaskID + "/done"
+		c.call(request{role: dpo, method: "POST", path: done, body: map[string]string{"note": "ring 912 34 567"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: done, body: map[string]string{}}, 403)
+		c.call(request{role: dpo, method: "POST", path: done, body: map[string]string{"note": "asked Meta through the DPA form"}}, 200)
+		c.call(request{role: dpo, method: "POST", path: done, body: map[string]string{}}, 409)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/processor-tasks/nope/done", body: map[string]string{}}, 404)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks?state=done"}, 200)
+		logged := c.call(request{role: dpo, method: "GET", path: "/api/v1/retention/log"}, 200)
+		if es, _ := logged["entries"].([]any); len(es) != 1 {
+			t.Fatalf("retention log = %v; want the erasure", logged)
+		}
+		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?class=contacts&limit=5"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?limit=many"}, 400)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?class=people"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/retention/log"}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id}, 200) // erased: no number, no tags
+
 		// Campaigns (G-05, R-09, M-05).
 		good := "Tilbud fra Butikken AS. Les mer: http://x/privacy. Svar STOPP for å melde deg av."
 		camp := func(text string) map[string]any {

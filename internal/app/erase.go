@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/access"
@@ -32,7 +33,8 @@ type Erasure struct {
 	MessagesUnlinked int64 `json:"messages_unlinked"`
 	// ProcessorTaskID is the task to tell Meta where it may still hold the
 	// person's data (R-05); empty when nothing of the person went through
-	// WhatsApp.
+	// WhatsApp: no message reached the platform, no BSUID was recorded, no
+	// event was given or confirmed in WhatsApp.
 	ProcessorTaskID string `json:"processor_task_id,omitempty"`
 }
 
@@ -88,7 +90,8 @@ type erasure struct {
 }
 
 // whatsappMethods are the ledger methods of an event the person gave in
-// WhatsApp: Meta holds that conversation.
+// WhatsApp: Meta holds that conversation. A consent confirmed on WhatsApp
+// (its evidence's confirmation channel) counts too.
 var whatsappMethods = map[string]bool{"whatsapp": true, "keyword": true, "button": true, "platform_preference": true,
 	"platform_131050": true}
 
@@ -120,6 +123,13 @@ func (a *App) eraseLocked(ctx context.Context, tx store.Tx, c contact.Contact, w
 			objection = &e.Event
 		}
 		viaWhatsApp = viaWhatsApp || whatsappMethods[e.Method]
+		if e.Kind == ledger.Confirmed && !viaWhatsApp {
+			ev, err := a.openEvidence(o, e)
+			if err != nil {
+				return out, fmt.Errorf("contact %s: evidence of event %s: %w", c.ID, e.ID, err)
+			}
+			viaWhatsApp = strings.HasPrefix(ev.ConfirmationChannel, "whatsapp")
+		}
 	}
 	e164 := o.number.E164()
 	token := a.vault.SuppressionToken(e164)
