@@ -93,3 +93,57 @@ func TestVerifyWorkerSeesDerivedState(t *testing.T) {
 		}
 	})
 }
+
+// TestRetentionJobRunsAtStart: the queue schedules the daily retention job
+// and runs it at start, so that what is due goes without anyone asking
+// (RT-01, P-05): here a contact with no purpose, made 31 days ago, is
+// erased, and the run is in the retention log.
+func TestRetentionJobRunsAtStart(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		s := b.Open(t)
+		master := make([]byte, vault.KeySize)
+		_, _ = rand.Read(master)
+		v, err := vault.New(master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := app.New(s, v, app.Config{}, slog.New(slog.DiscardHandler))
+		made := time.Now().Add(-31 * 24 * time.Hour)
+		a.NowFunc = func() time.Time { return made }
+		id, _, err := a.CreateContact(ctx, app.Actor{Name: "test", Role: staff.Admin}, app.NewContact{Phone: "+47 912 34 567"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.NowFunc = time.Now
+		q, err := Start(ctx, s, a, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = q.Stop(stop)
+		})
+		deadline := time.Now().Add(time.Minute)
+		for {
+			c, err := s.Contact(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Erased() {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the retention job did not erase the contact within a minute of the start")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		es, err := s.RetentionLog(ctx, "", 10)
+		if err != nil || len(es) != 1 || es[0].Count != 1 {
+			t.Fatalf("retention log = %+v, %v; want the erasure", es, err)
+		}
+	})
+}
