@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/store/storetest"
+)
+
+var dpo = app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}
+
+// TestEraseRefusals: only the DPO and the admin erase, with a reason that
+// names no number; an unknown contact is 404, one erased already a
+// conflict naming when; a refused erasure changes nothing (R-04,
+// invariant 8).
+func TestEraseRefusals(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		rec := tb.consented(t, "+47 912 34 567")
+		before := tb.rows(t)
+		for _, c := range []struct {
+			name  string
+			actor app.Actor
+			id    string
+			why   string
+			want  error
+		}{
+			{"marketer", marketer, rec.ContactID, "slettebegjæring 1", app.ErrForbidden},
+			{"integrator", integrator, rec.ContactID, "slettebegjæring 1", app.ErrForbidden},
+			{"no reason", dpo, rec.ContactID, "", app.ErrInvalid},
+			{"a number as the reason", dpo, rec.ContactID, "kunden på 912 34 567 ba om det", app.ErrInvalid},
+			{"unknown contact", dpo, "nope", "slettebegjæring 1", store.ErrNotFound},
+		} {
+			if _, err := tb.app.Erase(tb.ctx, c.actor, c.id, c.why); !errors.Is(err, c.want) {
+				t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			}
+		}
+		if after := tb.rows(t); after != before {
+			t.Errorf("refused erasures changed %d rows", after-before)
+		}
+		e, err := tb.app.Erase(tb.ctx, dpo, rec.ContactID, "slettebegjæring 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.SuppressionKept || e.KeptBecause != "" {
+			t.Errorf("a contact that never opted out or objected: erasure %+v keeps a suppression", e)
+		}
+		if n := tb.b.Int(t, tb.store, `SELECT count(*) FROM suppressions`); n != 0 {
+			t.Errorf("%d suppressions after erasing a contact who never objected", n)
+		}
+		_, err = tb.app.Erase(tb.ctx, dpo, rec.ContactID, "slettebegjæring 1")
+		if !errors.Is(err, store.ErrConflict) || !strings.Contains(fmt.Sprint(err), "was erased on") {
+			t.Errorf("second erasure: %v; want a conflict naming when", err)
+		}
+		acc, err := tb.app.Accesses(tb.ctx, admin, rec.ContactID)
+		if err != nil || acc[len(acc)-1].Action != "erase" || acc[len(acc)-1].Reason != "slettebegjæring 1" {
+			t.Errorf("access log = %+v, %v; want the erasure with its reason last", acc, err)
+		}
+		// The gate and the campaign walk see the contact erased.
+		if d, err := tb.app.Gate(tb.ctx, marketer, rec.ContactID, "offers"); err != nil || d.Reason != consent.ReasonErased {
+			t.Errorf("gate after erasure = %+v, %v", d, err)
+		}
+		if v, err := tb.app.Contact(tb.ctx, admin, rec.ContactID); err != nil || !v.Erased || v.Phone != "" {
+			t.Errorf("contact view after erasure = %+v, %v", v, err)
+		}
+	})
+}
