@@ -29,6 +29,8 @@ const (
 	Withdraw Action = "withdraw" // a consent was withdrawn for a contact
 	Gate     Action = "gate"     // the gate was asked about a contact
 	Tags     Action = "tags"     // a contact's tags were set
+	Rectify  Action = "rectify"  // a contact's data was corrected, or a new number asked or confirmed
+	Restrict Action = "restrict" // a contact's restriction was set or lifted
 	Erase    Action = "erase"    // a contact was erased, with a reason
 )
 

@@ -71,6 +71,11 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/contacts/{id}/reveal", handler: s.revealContact},
 		{pattern: "GET /api/v1/contacts/{id}/accesses", handler: s.contactAccesses},
 		{pattern: "PUT /api/v1/contacts/{id}/tags", handler: s.setContactTags},
+		{pattern: "PATCH /api/v1/contacts/{id}", handler: s.rectifyContact},
+		{pattern: "POST /api/v1/contacts/{id}/number", handler: s.changeNumber},
+		{pattern: "POST /api/v1/contacts/{id}/number/confirm", handler: s.confirmNumber},
+		{pattern: "POST /api/v1/contacts/{id}/restriction", handler: s.restrictContact},
+		{pattern: "GET /api/v1/contacts/{id}/restrictions", handler: s.contactRestrictions},
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
@@ -82,6 +87,13 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/pause", handler: s.campaignAction("pause")},
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
+
+		{pattern: "POST /api/v1/requests", handler: s.createRequest},
+		{pattern: "GET /api/v1/requests", handler: s.listRequests},
+		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},
+		{pattern: "POST /api/v1/requests/{id}/extend", handler: s.extendRequest},
+		{pattern: "POST /api/v1/requests/{id}/complete", handler: s.completeRequest},
+		{pattern: "POST /api/v1/requests/{id}/refuse", handler: s.refuseRequest},
 
 		{pattern: "GET /api/v1/processor-tasks", handler: s.listProcessorTasks},
 		{pattern: "POST /api/v1/processor-tasks/{id}/done", handler: s.finishProcessorTask},

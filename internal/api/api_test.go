@@ -55,6 +55,7 @@ type bundle struct {
 	h      http.Handler
 	store  store.Store
 	b      storetest.Backend
+	vault  *vault.Vault
 	logs   *syncBuffer
 	tokens map[staff.Role]string
 	// seen collects every response body, to scan for numbers.
@@ -86,7 +87,7 @@ func setupWith(t testing.TB, b storetest.Backend, tweak func(*app.Config)) *bund
 	h := httpx.Middleware(log, srvAPI.Observe, mux)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	tb := &bundle{t: t, app: a, srv: srv, h: h, store: s, b: b, logs: logs, tokens: map[staff.Role]string{}}
+	tb := &bundle{t: t, app: a, srv: srv, h: h, store: s, b: b, vault: v, logs: logs, tokens: map[staff.Role]string{}}
 	for _, r := range staff.Roles {
 		secret, _, err := a.CreateToken(context.Background(), r, string(r))
 		if err != nil {

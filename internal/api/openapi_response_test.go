@@ -5,6 +5,7 @@ package api_test
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/staff"
@@ -364,6 +366,45 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/accesses"}, 200)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 403)
 
+		// Rectification, a new number and restriction.
+		contactPath := "/api/v1/contacts/" + id
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"first_name": "Kari Anne", "language": "nb", "reason": "kunden ringte"}}, 200)
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 200)
+		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"language": "sv", "reason": "kunden ringte"}}, 400)
+		c.call(request{role: integrator, method: "PATCH", path: "/api/v1/contacts/nope", body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 404)
+		c.call(request{role: marketer, method: "PATCH", path: contactPath, body: map[string]any{"language": "nb", "reason": "kunden ringte"}}, 403)
+		newPhone := map[string]string{"phone": "+47 412 34 599", "reason": "kunden har ny telefon"}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: newPhone}, 202)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": "22 22 22 22", "reason": "ny telefon"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/nope/number", body: newPhone}, 404)
+		c.call(request{role: marketer, method: "POST", path: contactPath + "/number", body: newPhone}, 403)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "ABC234"}}, 422)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "x"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/nope/number/confirm", body: map[string]string{"code": "ABC234"}}, 404)
+		c.call(request{role: marketer, method: "POST", path: contactPath + "/number/confirm", body: map[string]string{"code": "ABC234"}}, 403)
+		nc, err := tb.store.NumberChange(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number/confirm",
+			body: map[string]string{"code": contact.NumberCode(tb.vault.LinkMAC, nc.ID)}}, 200)
+		for _, to := range []string{"+47 412 34 598", "+47 412 34 597"} { // three changes a day a contact
+			c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": to, "reason": "ny telefon"}}, 202)
+		}
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/number", body: map[string]string{"phone": "+47 412 34 596", "reason": "ny telefon"}}, 429)
+		restrict := map[string]any{"restricted": true, "reason": "personen bestrider opplysningene"}
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: restrict}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"reason": "personen bestrider opplysningene"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"restricted": true}}, 400)
+		c.call(request{role: integrator, method: "POST", path: contactPath + "/restriction", body: restrict}, 403)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/nope/restriction", body: restrict}, 404)
+		c.call(request{role: dpo, method: "POST", path: contactPath + "/restriction", body: map[string]any{"restricted": false, "reason": "opplysningene er rettet"}}, 200)
+		c.call(request{role: dpo, method: "GET", path: contactPath + "/restrictions"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/restrictions"}, 404)
+		c.call(request{role: marketer, method: "GET", path: contactPath + "/restrictions"}, 403)
+		c.call(request{role: dpo, method: "GET", path: contactPath + "/accesses"}, 200)
+
 		// Withdrawal and objection (C-05, R-08, M-10).
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"contact_id": id, "purpose": "offers"}}, 200)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents/withdraw", body: map[string]string{"phone": "+47 412 34 568", "purpose": "all"}}, 200)
@@ -438,6 +479,41 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		}
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns/" + plain["id"].(string) + "/cancel"}, 200)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
+
+		// Rights requests (T-03, R-08).
+		rq := c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "objection", "contact_id": id, "via": "phone",
+			"received_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)}}, 201)
+		nobody := c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "access", "phone": "+47 400 00 009",
+			"received_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)}}, 201)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "forget", "contact_id": id}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "access", "contact_id": "nope"}}, 404)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "access", "contact_id": id}}, 403)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/requests?state=open"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests?state=closed"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests"}, 403)
+		rid := rq["id"].(string)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/" + rid}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/requests/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/requests/" + rid}, 403)
+		told := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+		ext := map[string]any{"months": 2, "reason": "Mange samtidige henvendelser.", "told_at": told, "told_how": "phone"}
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: map[string]any{"months": 2, "reason": "Mange samtidige henvendelser."}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: ext}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: ext}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/extend", body: ext}, 404)
+		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + rid + "/extend", body: ext}, 403)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{"answer": strings.Repeat("a", 1001)}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{}}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{}}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/complete", body: map[string]any{}}, 404)
+		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + rid + "/complete", body: map[string]any{}}, 403)
+		nid := nobody["id"].(string)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "kort"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem som sendte brevet."}}, 200)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem som sendte brevet."}}, 422)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/requests/nope/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem."}}, 404)
+		c.call(request{role: staff.Auditor, method: "POST", path: "/api/v1/requests/" + nid + "/refuse", body: map[string]any{"reason": "Vi kunne ikke bekrefte hvem."}}, 403)
 
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large

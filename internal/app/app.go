@@ -16,11 +16,13 @@ import (
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/keyword"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/retention"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/tag"
@@ -54,6 +56,9 @@ type Config struct {
 	Phones phone.Policy
 	// BusinessName is the controller's name shown to people.
 	BusinessName string
+	// Controller is the company's details and its DPO's; its Name is
+	// BusinessName.
+	Controller controller.Controller
 	// BusinessNumber is the WhatsApp number people write to, digits only
 	// (the wa.me click-to-chat link).
 	BusinessNumber string
@@ -65,6 +70,9 @@ type Config struct {
 	PreferencesTTL time.Duration
 	// Keywords recognises opt-out and opt-in words (K-01..K-04).
 	Keywords *keyword.Matcher
+	// RightsWords are what a person writes on WhatsApp to make a rights
+	// request (default rights.DefaultWords).
+	RightsWords rights.Words
 	// EntryCodes are the codes printed in shops' QR codes ("JA BUTIKK").
 	EntryCodes []string
 	// Tags are the declared contact tags (SAMTYKKE_TAGS): a contact or a
@@ -115,6 +123,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.BusinessName == "" {
 		cfg.BusinessName = "Butikken AS"
 	}
+	cfg.Controller.Name = cfg.BusinessName
 	if cfg.OptInTTL == 0 {
 		cfg.OptInTTL = optin.DefaultTTL
 	}
@@ -127,6 +136,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	}
 	if cfg.Keywords == nil {
 		cfg.Keywords, _ = keyword.New(keyword.DefaultLists())
+	}
+	if cfg.RightsWords == nil {
+		cfg.RightsWords = rights.DefaultWords()
 	}
 	if cfg.EntryCodes == nil {
 		cfg.EntryCodes = []string{"BUTIKK"}

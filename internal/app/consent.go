@@ -28,7 +28,7 @@ var Methods = []string{"web_form", "whatsapp", "in_store", "paper", "phone_call"
 // list, as for consents, because the method is kept in the append-only
 // ledger, where free text (a number, a name) could never be erased.
 var WithdrawMethods = []string{"api", "web_form", "preference_centre", "whatsapp", "keyword", "button", "in_store",
-	"paper", "letter", "phone_call", "email", "sms", "staff"}
+	"paper", "letter", "phone_call", "email", "sms", "staff", "rights_request"}
 
 // Subject names a contact by id or by number.
 type Subject struct {

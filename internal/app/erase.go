@@ -199,9 +199,11 @@ func (a *App) eraseLocked(ctx context.Context, tx store.Tx, c contact.Contact, w
 // The rate-limit counters kept per number, by the hex of its blind index
 // (never the number): a prefix each.
 const (
-	limitOptIn   = "optin:num:"
-	limitOptOut  = "optout:num:"
-	limitConfirm = "confirm:" // then the channel and ":"
+	limitOptIn        = "optin:num:"
+	limitOptOut       = "optout:num:"
+	limitRights       = "rights:num:"
+	limitNumberChange = "number-change:num:"
+	limitConfirm      = "confirm:" // then the channel and ":"
 )
 
 // numberLimit is the rate-limit key of a number under a prefix.
@@ -212,7 +214,8 @@ func (a *App) numberLimit(prefix, e164 string) string {
 // numberLimits are every rate-limit key a number may have: erasure deletes
 // them, since each is the number's blind index.
 func (a *App) numberLimits(e164 string) []string {
-	keys := []string{a.numberLimit(limitOptIn, e164), a.numberLimit(limitOptOut, e164)}
+	keys := []string{a.numberLimit(limitOptIn, e164), a.numberLimit(limitOptOut, e164), a.numberLimit(limitRights, e164),
+		a.numberLimit(limitNumberChange, e164)}
 	for _, ch := range []string{ConfirmByTemplate, ConfirmBySMS, ConfirmByEmail} {
 		keys = append(keys, a.numberLimit(limitConfirm+ch+":", e164))
 	}

@@ -10,12 +10,9 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
-	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
-
-var dpo = app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}
 
 // TestEraseRefusals: only the DPO and the admin erase, with a reason that
 // names no number; an unknown contact is 404, one erased already a
@@ -73,6 +70,47 @@ func TestEraseRefusals(t *testing.T) {
 		}
 		if v, err := tb.app.Contact(tb.ctx, admin, rec.ContactID); err != nil || !v.Erased || v.Phone != "" {
 			t.Errorf("contact view after erasure = %+v, %v", v, err)
+		}
+	})
+}
+
+// TestErasureRequestErases: an erasure request filed by staff and completed
+// erases the person: the answer says so, lookups by the number find
+// nothing, the ledger still verifies, and the erasure is in the access log
+// and the retention log.
+func TestErasureRequestErases(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		rec := tb.consented(t, "+47 912 34 567")
+		req, err := tb.app.FileRequest(tb.ctx, dpo, app.RightsInput{Type: "erasure", ContactID: rec.ContactID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := tb.app.CompleteRequest(tb.ctx, dpo, req.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(done.Answer, "erased") {
+			t.Errorf("answer = %q; want it to say the data was erased", done.Answer)
+		}
+		if v, err := tb.app.Contact(tb.ctx, admin, rec.ContactID); err != nil || !v.Erased {
+			t.Fatalf("contact after the request = %+v, %v; want erased", v, err)
+		}
+		if _, err := tb.app.Lookup(tb.ctx, integrator, "+47 912 34 567", "kundeservice 6"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("lookup after the erasure: %v", err)
+		}
+		if _, err := tb.app.VerifyLedger(tb.ctx); err != nil {
+			t.Fatalf("ledger: %v", err)
+		}
+		if es, err := tb.store.RetentionLog(tb.ctx, "contacts", 10); err != nil || len(es) != 1 {
+			t.Errorf("retention log = %+v, %v; want the erasure", es, err)
+		}
+		acc, _ := tb.app.Accesses(tb.ctx, admin, rec.ContactID)
+		if len(acc) == 0 || acc[len(acc)-1].Action != "erase" {
+			t.Errorf("access log = %+v; want the erasure last", acc)
 		}
 	})
 }

@@ -313,7 +313,9 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 				if userIDs[i] = m.FromUserID; userIDs[i] == "" {
 					userIDs[i] = bsuids[m.From]
 				}
-				pairs = append(pairs, bsuidPair{m.From, userIDs[i]})
+				if m.Type != "system" { // a number change names the old number: its BSUID is no more
+					pairs = append(pairs, bsuidPair{m.From, userIDs[i]})
+				}
 			}
 			for _, up := range v.UserPreferences {
 				pairs = append(pairs, bsuidPair{up.WaID, up.UserID})
@@ -324,7 +326,7 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 				return err
 			}
 			for i, m := range v.Messages {
-				if num, err := a.waNumber(m.From); err == nil {
+				if num, err := a.waNumber(m.From); err == nil && m.Type != "system" {
 					// The person wrote from the number: WhatsApp reaches it (P-04).
 					if err := tx.MarkReachable(ctx, a.vault.BlindIndex(num.E164())); err != nil {
 						return err
@@ -574,8 +576,11 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 
 // handleMessage reacts to what a person wrote: an opt-out word or button
 // withdraws at once; "JA <code>" confirms their own pending opt-in; "JA
-// <entry code>" from a shop's QR code gets a link to the opt-in page; anything
-// else changes nothing. "JA" alone never subscribes anyone (K-03).
+// <entry code>" from a shop's QR code gets a link to the opt-in page; the
+// code of a number change, from the new number, confirms it; anything else
+// changes nothing. "JA" alone never subscribes anyone (K-03). The platform's
+// system message that a person changed number restricts the old number's
+// contact and offers the new number a code (handleNumberChanged).
 func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, userID string) error {
 	if fresh, err := a.once(ctx, tx, "msg:"+m.ID); err != nil || !fresh {
 		return err
@@ -583,6 +588,11 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	var text string
 	optOutButton := false
 	switch {
+	case m.System != nil:
+		if m.System.Type == whatsapp.SystemUserChangedNumber {
+			return a.handleNumberChanged(ctx, tx, m)
+		}
+		return nil
 	case m.Text != nil:
 		text = m.Text.Body
 	case m.Button != nil:
@@ -599,6 +609,23 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 		}
 	default:
 		return nil
+	}
+	if t, ok := a.cfg.RightsWords.Match(text); ok && !optOutButton {
+		c, num, err := a.sender(ctx, tx, m.From, userID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return a.rightsByMessage(ctx, tx, c, err == nil && !c.Erased(), num, t)
+	}
+	// The code of a number change, from the new number, confirms it (R-03).
+	raw := text
+	if m.Button != nil && strings.HasPrefix(m.Button.Payload, contact.CodePayload) {
+		raw = m.Button.Payload
+	}
+	if code, ok := contact.CodeIn(raw); ok {
+		if done, err := a.confirmNumberByMessage(ctx, tx, m.From, code, m.ID); err != nil || done {
+			return err
+		}
 	}
 	match := a.cfg.Keywords.Classify(text)
 	if optOutButton {

@@ -37,8 +37,9 @@ type RetentionReport struct {
 
 // RunRetention applies every retention rule once (RT-01..RT-08, C-10, C-11,
 // it expires consents past their refresh date, ends unconfirmed
-// opt-in requests, purges message records, handled webhooks, access-log
-// entries and spent rate-limit counters past their periods, removes the
+// opt-in requests and number changes, purges message records, handled
+// webhooks, access-log entries, closed rights requests and spent rate-limit
+// counters past their periods, removes the
 // declared fields and tags no purpose needs any more, and erases the
 // contacts with nothing left to keep. Each deletion leaves an entry in the
 // retention log. A step that fails does not stop the others; the errors are
@@ -48,7 +49,8 @@ func (a *App) RunRetention(ctx context.Context) (RetentionReport, error) {
 	rep := RetentionReport{At: a.now(), Entries: []retention.Entry{}}
 	var errs []error
 	for _, step := range []func(context.Context) ([]retention.Entry, error){
-		a.expireRefreshes, a.expireOptIns, a.purgeMessages, a.purgeWebhooks, a.purgeAccessLog, a.purgeRateLimits, a.applyContactRules,
+		a.expireRefreshes, a.expireOptIns, a.purgeMessages, a.purgeWebhooks, a.purgeAccessLog, a.purgeRateLimits,
+		a.purgeRightsRequests, a.applyContactRules,
 	} {
 		es, err := step(ctx)
 		rep.Entries = append(rep.Entries, es...)
@@ -146,14 +148,20 @@ func (a *App) ExpireOptIns(ctx context.Context) (int, error) {
 
 // expireOptIns ends unconfirmed requests past their time (RT-07): an
 // expired event for each purpose still pending, the request deleted, and a
-// contact that never confirmed anything erased.
+// contact that never confirmed anything erased; and the new numbers waiting
+// for a code nobody gave in time, each a sealed number.
 func (a *App) expireOptIns(ctx context.Context) ([]retention.Entry, error) {
+	changes, err := a.expireNumberChanges(ctx, a.now())
+	logged, err := a.loggedAll(ctx, retention.ClassNumberChanges, retention.RuleNumberChange, 0, changes, err)
+	if err != nil {
+		return logged, err
+	}
 	var requests, contacts int64
 	log := func(err error) ([]retention.Entry, error) {
 		days := int(a.cfg.OptInTTL / (24 * time.Hour))
 		es, err := a.loggedAll(ctx, retention.ClassOptIns, retention.RuleOptInExpired, days, requests, err)
 		more, err := a.loggedAll(ctx, retention.ClassContacts, retention.RuleOptInExpired, days, contacts, err)
-		return append(es, more...), err
+		return append(append(logged, es...), more...), err
 	}
 	for {
 		now := a.now()
@@ -280,6 +288,16 @@ func (a *App) purgeAccessLog(ctx context.Context) ([]retention.Entry, error) {
 		return tx.PurgeAccessLog(ctx, a.before(days), limit)
 	})
 	return a.loggedAll(ctx, retention.ClassAccessLog, retention.RuleAccessLog, days, n, err)
+}
+
+// purgeRightsRequests deletes the files of rights requests closed longer
+// ago than their period: the request and its steps.
+func (a *App) purgeRightsRequests(ctx context.Context) ([]retention.Entry, error) {
+	days := a.cfg.Retention.RightsRequests
+	n, err := a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
+		return tx.PurgeRightsRequests(ctx, a.before(days), limit)
+	})
+	return a.loggedAll(ctx, retention.ClassRightsRequests, retention.RuleRightsRequests, days, n, err)
 }
 
 // purgeRateLimits deletes rate-limit counters whose window has passed: they

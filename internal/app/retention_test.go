@@ -440,7 +440,6 @@ func TestRetentionUnconfirmedOptIns(t *testing.T) {
 				AgeConfirmed: true, IP: "192.0.2.9"}); err != nil {
 				t.Fatal(err)
 			}
-			want = append(want, bd.gone)
 		}
 		logged := tb.runRetention(t)
 		for i, gone := range want {
@@ -451,6 +450,52 @@ func TestRetentionUnconfirmedOptIns(t *testing.T) {
 		}
 		if logged[retention.ClassOptIns] != 2 || logged[retention.ClassContacts] != 2 {
 			t.Errorf("the log counts %v; want 2 requests and 2 contacts", logged)
+		}
+	})
+}
+
+// TestRetentionRightsRequests: a rights request's file (the request and its
+// steps) is kept for its period after the request was closed (1,095 days),
+// and deleted at the run after: closed the day before, the day of and the
+// day after that period ends; an open request stays whatever its age
+// (RT-01).
+func TestRetentionRightsRequests(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		rec := tb.consented(t, retentionNumber(1))
+		for i, bd := range boundaries(1095) {
+			tb.now = runAt.Add(-bd.age - 30*day)
+			req, err := tb.app.FileRequest(tb.ctx, dpo, app.RightsInput{Type: "access", ContactID: rec.ContactID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tb.now = runAt.Add(-bd.age)
+			if _, err := tb.app.CompleteRequest(tb.ctx, dpo, req.ID, fmt.Sprintf("the copy was sent (%d)", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tb.now = runAt.Add(-2000 * day)
+		open, err := tb.app.FileRequest(tb.ctx, dpo, app.RightsInput{Type: "access", ContactID: rec.ContactID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logged := tb.runRetention(t)
+		list, err := tb.store.RightsRequests(tb.ctx, store.RightsFilter{ContactID: rec.ContactID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := map[string]bool{}
+		for _, r := range list {
+			kept[r.ID] = true
+		}
+		if len(list) != 2 || !kept[open.ID] {
+			t.Errorf("requests left: %d (open one kept: %v); want the open one and the one closed 1,094 days ago", len(list), kept[open.ID])
+		}
+		if logged[retention.ClassRightsRequests] != 2 {
+			t.Errorf("the log counts %d rights requests, want 2", logged[retention.ClassRightsRequests])
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/samtykke/samtykke/internal/i18n"
 	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/message"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -51,6 +52,7 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 	var m message.Message
 	var o opened
 	var skipped bool
+	var to string // the number it goes to: the contact's, or a number change's new one
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
 		var err error
 		if m, err = tx.Message(ctx, id); err != nil {
@@ -69,8 +71,23 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		if o, err = a.open(c); err != nil {
 			return err
 		}
+		to = o.number.E164()
+		if m.Kind == message.NumberCode {
+			var why string
+			if to, why, err = a.numberCodeTo(ctx, tx, o, m); err != nil {
+				return err
+			} else if why != "" {
+				skipped = true
+				return tx.FinishMessage(ctx, id, message.Skipped, "", 0, why, a.now())
+			}
+		} else if c.Restricted && !message.MayReachRestricted(m.Kind) {
+			// Kept, used for nothing; after a number change the
+			// number may be someone else's.
+			skipped = true
+			return tx.FinishMessage(ctx, id, message.Skipped, "", 0, "contact restricted", a.now())
+		}
 		if !message.MayReachSuppressed(m.Kind) {
-			if suppressed, err := a.isSuppressed(ctx, tx, o.number.E164()); err != nil {
+			if suppressed, err := a.isSuppressed(ctx, tx, to); err != nil {
 				return err
 			} else if suppressed {
 				skipped = true
@@ -90,17 +107,24 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// Outside the service window only a template may go: a utility
 		// template with the code and a quick reply that confirms (§5.5).
 		_, code, _ := strings.Cut(m.BodyKey, "|")
-		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), confirmationTemplate(o.Language, code), m.ID)
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, confirmationTemplate(o.Language, code), m.ID)
+	} else if m.Kind == message.RightsCode {
+		_, code, _ := strings.Cut(m.BodyKey, "|")
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, rightsCodeTemplate(o.Language, code), m.ID)
+	} else if m.Kind == message.NumberCode {
+		// A template as well: the new number has written nothing yet.
+		_, changeID, _ := strings.Cut(m.BodyKey, "|")
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, numberTemplate(o.Language, a.numberCode(changeID)), m.ID)
 	} else if m.Kind == message.PreferencesLink {
 		// A template too: the person asked on the web, not in the chat. The
 		// link is made now, so no usable link is ever stored (M-06).
-		res, err = a.cfg.WhatsApp.SendTemplate(ctx, o.number.E164(), preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
 	} else {
 		text, terr := a.messageText(ctx, m, o.Language)
 		if terr != nil {
 			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
 		}
-		res, err = a.cfg.WhatsApp.SendText(ctx, o.number.E164(), text, m.ID)
+		res, err = a.cfg.WhatsApp.SendText(ctx, to, text, m.ID)
 	}
 	r, wait := sendOutcome(m.ID, res, err)
 	if ferr := a.finish(ctx, id, r.Status, r.WAMID, r.Code, r.Title); ferr != nil {
@@ -184,6 +208,17 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 		return i18n.T(lang, "msg.optout_confirmation"), nil
 	case message.OptInLink:
 		return i18n.T(lang, "msg.optin_link", "business", biz, "link", arg), nil
+	case message.RightsReply:
+		r, err := a.store.RightsRequest(ctx, arg)
+		if err != nil {
+			return "", err
+		}
+		what := i18n.T(lang, "rights.type."+string(r.Type))
+		if r.State.Closed() {
+			return i18n.T(lang, "msg.rights_answered", "business", biz, "type", what, "link", a.RightsLink(r.ID)), nil
+		}
+		return i18n.T(lang, "msg.rights_received", "business", biz, "type", what,
+			"due", r.DueAt.In(rights.Oslo).Format("02.01.2006"), "link", a.RightsLink(r.ID)), nil
 	}
 	return "", fmt.Errorf("no text for message kind %q", kind)
 }
@@ -199,6 +234,18 @@ type ServiceTemplate struct {
 var ServiceTemplates = []ServiceTemplate{
 	{Name: ConfirmationTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: PreferencesLinkTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
+	{Name: NumberTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
+	{Name: RightsCodeTemplate, Category: "AUTHENTICATION", Languages: []string{"nb", "en"}},
+}
+
+// RightsCodeTemplate is the authentication template that carries the
+// one-time code of a rights request made on the web (T-04): body {{1}} is
+// the code (catalog text msg.rights_code).
+const RightsCodeTemplate = "samtykke_rights_code"
+
+func rightsCodeTemplate(lang, code string) whatsapp.Template {
+	return whatsapp.Template{Name: RightsCodeTemplate, Language: whatsapp.Language{Code: lang},
+		Components: []whatsapp.Component{{Type: "body", Parameters: []whatsapp.Parameter{{Type: "text", Text: code}}}}}
 }
 
 // ConfirmationTemplate is the utility template that asks a person to confirm

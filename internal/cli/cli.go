@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
@@ -214,8 +215,13 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 // appConfig is the app's configuration that every command shares; serve
 // adds the WhatsApp side, the notifiers and the pacing.
 func appConfig(cfg config.Config) app.Config {
-	return app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
-		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Retention: cfg.Retention}
+	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
+		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
+		Retention: cfg.Retention}
+	if cfg.RightsWords != "" {
+		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
+	}
+	return ac
 }
 
 // onExisting parses a command's flags, opens the existing data folder

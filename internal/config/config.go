@@ -19,7 +19,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/retention"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/tag"
 )
 
@@ -51,12 +53,19 @@ type Config struct {
 	UnknownAfterDays int
 	OptOutWords      []string // replace the default opt-out keywords when set
 	OptInWords       []string // replace the default opt-in keywords when set
+	// RightsWords, when set, replaces the words of a rights request written
+	// on WhatsApp: "WORD=type,..." (checked by rights.ParseWords).
+	RightsWords string
 	// Tags are the contact tags a contact may carry, each with a description
 	// (P-03: nothing undeclared is stored).
 	Tags []tag.Tag
 	// CheckpointDir, when set, is where each signed ledger checkpoint is
 	// also written as a JSON file (L-02): the witness outside the database.
 	CheckpointDir string
+
+	// Controller is the company's details and its DPO's (Art. 13(1)(a)-(b),
+	// 30(1)(a)); its Name is BusinessName.
+	Controller controller.Controller
 
 	WhatsApp WhatsApp
 	SMTP     SMTP
@@ -230,11 +239,43 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.OptOutWords }, false)},
 	{env: "SAMTYKKE_OPTIN_WORDS", usage: "opt-in keywords replacing the defaults (K-03), comma separated",
 		set: list(func(c *Config) *[]string { return &c.OptInWords }, false)},
+	{env: "SAMTYKKE_RIGHTS_WORDS", usage: "words of a rights request written on WhatsApp replacing the defaults (INNSYN, SLETT MEG, RETTING ...), as WORD=type, comma separated; type is access, portability, rectification, erasure, restriction or objection",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				c.RightsWords = ""
+				return nil
+			}
+			if _, err := rights.ParseWords(v); err != nil {
+				return err
+			}
+			c.RightsWords = v
+			return nil
+		}},
 	{env: "SAMTYKKE_TAGS", usage: `contact tags, a JSON list of {"key", "description": {"nb", "en"}} (P-03)`,
 		set:  func(c *Config, v string) (err error) { c.Tags, err = tag.Parse(v); return err },
 		dump: compactJSON},
 	{env: "SAMTYKKE_BUSINESS_NAME", def: "Butikken AS", usage: "the controller's name, shown to people",
 		set: str(func(c *Config) *string { return &c.BusinessName })},
+	{env: "SAMTYKKE_CONTROLLER_ORGNR", usage: "the controller's organisation number (nine digits), for the record of processing and notifications",
+		set: str(func(c *Config) *string { return &c.Controller.OrgNumber })},
+	{env: "SAMTYKKE_CONTROLLER_ADDRESS", usage: "the controller's postal address",
+		set: str(func(c *Config) *string { return &c.Controller.Address })},
+	{env: "SAMTYKKE_CONTROLLER_EMAIL", usage: "the controller's e-mail address for privacy questions",
+		set: str(func(c *Config) *string { return &c.Controller.Email })},
+	{env: "SAMTYKKE_CONTROLLER_PHONE", usage: "the controller's switchboard number",
+		set: str(func(c *Config) *string { return &c.Controller.Phone })},
+	{env: "SAMTYKKE_CONTROLLER_URL", usage: "the controller's website",
+		set: str(func(c *Config) *string { return &c.Controller.URL })},
+	{env: "SAMTYKKE_DPO_NAME", usage: "the data protection officer (a role's name, e.g. Personvernombudet)",
+		set: str(func(c *Config) *string { return &c.Controller.DPO.Name })},
+	{env: "SAMTYKKE_DPO_EMAIL", usage: "the data protection officer's e-mail address",
+		set: str(func(c *Config) *string { return &c.Controller.DPO.Email })},
+	{env: "SAMTYKKE_DPO_PHONE", usage: "the data protection officer's phone number",
+		set: str(func(c *Config) *string { return &c.Controller.DPO.Phone })},
+	{env: "SAMTYKKE_HOSTING_PROVIDER", usage: "who runs samtykke and its database (a processor in the record of processing)",
+		set: str(func(c *Config) *string { return &c.Controller.Hosting })},
+	{env: "SAMTYKKE_HOSTING_COUNTRY", def: "NO", usage: "the two-letter country the hosting provider keeps the data in",
+		set: str(func(c *Config) *string { return &c.Controller.HostingCountry })},
 	{env: "SAMTYKKE_LOG_FORMAT", def: "text", usage: "text or json",
 		set: str(func(c *Config) *string { return &c.LogFormat })},
 	{env: "SAMTYKKE_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
@@ -372,6 +413,12 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("SAMTYKKE_LOG_LEVEL must be debug, info, warn or error")
+	}
+	if err := c.Controller.Check(); err != nil {
+		errs = append(errs, err)
+	}
+	if n := len(c.Controller.HostingCountry); n != 0 && n != 2 {
+		bad("SAMTYKKE_HOSTING_COUNTRY must be a two-letter country code")
 	}
 	for _, r := range c.PhoneRegions {
 		if len(r) != 2 {

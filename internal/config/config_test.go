@@ -14,6 +14,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/tag"
 )
@@ -64,8 +65,9 @@ func TestLoadDefaults(t *testing.T) {
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
 		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, SendAttempts: 5, UnknownAfterDays: 8,
-		Retention: retention.Defaults(),
-		WhatsApp:  config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
+		Retention:  retention.Defaults(),
+		WhatsApp:   config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
+		Controller: controller.Controller{HostingCountry: "NO"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() (-want +got):\n%s", diff)
@@ -220,6 +222,9 @@ func TestLoadErrors(t *testing.T) {
 		{"sqlite path as database url", map[string]string{"SAMTYKKE_DATABASE_URL": "/var/lib/x.db"}, []string{"SAMTYKKE_DATABASE_URL"}},
 		{"minimum age 12 (C-12)", map[string]string{"SAMTYKKE_MIN_AGE": "12"}, []string{"SAMTYKKE_MIN_AGE must be between 13"}},
 		{"minimum age 19 (C-13)", map[string]string{"SAMTYKKE_MIN_AGE": "19"}, []string{"SAMTYKKE_MIN_AGE must be between 13"}},
+		{"a malformed organisation number", map[string]string{"SAMTYKKE_CONTROLLER_ORGNR": "923609017"}, []string{"SAMTYKKE_CONTROLLER_ORGNR is not a valid"}},
+		{"a malformed DPO address", map[string]string{"SAMTYKKE_DPO_EMAIL": "personvern"}, []string{"SAMTYKKE_DPO_EMAIL is not an e-mail"}},
+		{"a hosting country of three letters", map[string]string{"SAMTYKKE_HOSTING_COUNTRY": "NOR"}, []string{"SAMTYKKE_HOSTING_COUNTRY must be"}},
 		{"minimum age not a number", map[string]string{"SAMTYKKE_MIN_AGE": "fifteen"}, []string{"SAMTYKKE_MIN_AGE: must be a whole number"}},
 		{"bad log format", map[string]string{"SAMTYKKE_LOG_FORMAT": "xml"}, []string{"SAMTYKKE_LOG_FORMAT"}},
 		{"bad log level", map[string]string{"SAMTYKKE_LOG_LEVEL": "verbose"}, []string{"SAMTYKKE_LOG_LEVEL"}},

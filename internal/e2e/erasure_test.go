@@ -124,7 +124,8 @@ func (h *harness) stored() map[string][]byte {
 // TestErasureLeavesNoNumber: a person goes through every flow that stores
 // something of them — a web opt-in confirmed from their WhatsApp (with a
 // BSUID), a campaign message through the built-in simulator with its status
-// webhooks, a web opt-out request, then STOPP — and is erased. Before, the
+// webhooks, a web opt-out request, an access request on WhatsApp, then
+// STOPP — and is erased. Before, the
 // database holds their number in some spelling (so the scan can find it);
 // after, in no spelling, neither in the SQLite file nor in its write-ahead
 // log, nor in any column on PostgreSQL. A lookup by the number finds
@@ -153,6 +154,7 @@ func TestErasureLeavesNoNumber(t *testing.T) {
 		if err := h.app.RequestOptOut(h.ctx, app.OptOutRequest{Phone: "912 34 567", IP: "192.0.2.8"}); err != nil {
 			t.Fatal(err)
 		}
+		h.write(kari, "INNSYN") // a rights request, answered on WhatsApp (T-04)
 		h.write(kari, "STOPP")
 		h.waitFor("the queue and the inbox to settle", func() bool {
 			return h.count(`SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')`)+

@@ -30,6 +30,7 @@ var sentinels = map[string]error{
 	"app.ErrRateLimited":     app.ErrRateLimited,
 	"app.ErrLinkExpired":     app.ErrLinkExpired,
 	"app.ErrLinkInvalid":     app.ErrLinkInvalid,
+	"app.ErrCodeWrong":       app.ErrCodeWrong,
 	"app.ErrNotReady":        app.ErrNotReady,
 	"store.ErrNotFound":      store.ErrNotFound,
 	"store.ErrConflict":      store.ErrConflict,

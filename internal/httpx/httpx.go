@@ -93,8 +93,9 @@ var table = []Mapping{
 			}
 			e.Message, e.Details = missing.Error(), map[string]any{"missing": items}
 		}},
-	sentinel(app.ErrLinkExpired, http.StatusGone, "link_expired", ""),       // before ErrRefused, which it wraps
-	sentinel(app.ErrLinkInvalid, http.StatusBadRequest, "link_invalid", ""), // before ErrInvalid, which it wraps
+	sentinel(app.ErrLinkExpired, http.StatusGone, "link_expired", ""),            // before ErrRefused, which it wraps
+	sentinel(app.ErrLinkInvalid, http.StatusBadRequest, "link_invalid", ""),      // before ErrInvalid, which it wraps
+	sentinel(app.ErrCodeWrong, http.StatusUnprocessableEntity, "code_wrong", ""), // before ErrRefused, which it wraps
 	sentinel(app.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "a valid bearer token is required"),
 	sentinel(app.ErrForbidden, http.StatusForbidden, "forbidden", ""),
 	sentinel(app.ErrInvalid, http.StatusBadRequest, "invalid_input", ""),

@@ -24,6 +24,15 @@ const (
 	// PreferencesLink carries a fresh preference-centre link to a number
 	// that asked for one on the web opt-out page (M-06).
 	PreferencesLink Kind = "preferences_link"
+	// NumberCode carries the one-time code of a number change to the new
+	// number, not to the contact's own.
+	NumberCode Kind = "number_code"
+	// RightsCode carries the one-time code that proves a rights request
+	// made on the web comes from the number's owner (T-04).
+	RightsCode Kind = "rights_code"
+	// RightsReply answers a rights request the person wrote on WhatsApp:
+	// received (with its deadline) or answered, and its status link.
+	RightsReply Kind = "rights_reply"
 	// Campaign is marketing, sent only through the consent gate.
 	Campaign Kind = "campaign"
 )
@@ -32,10 +41,20 @@ const (
 // on the suppression list (invariant 9): only answers to the person's own
 // message from that number — the one opt-out confirmation, the opt-in page
 // a shop's "JA BUTIKK" asked for, the receipt of a consent they confirmed by
-// writing — never a confirmation request, a link or marketing that someone
-// else's action set off.
+// writing, the answer to a rights request they wrote — never a confirmation
+// request, a code, a link or marketing that someone else's action set off.
 func MayReachSuppressed(k Kind) bool {
-	return k == OptOutConfirmation || k == OptInLink || k == Receipt
+	return k == OptOutConfirmation || k == OptInLink || k == Receipt || k == RightsReply
+}
+
+// MayReachRestricted reports whether a message of kind k may go while its
+// contact's processing is restricted: only the one opt-out
+// confirmation, which answers the person's own message from that number and
+// carries nothing of their data, and a number change's code, which goes to
+// the new number for the person to confirm it. After a number change the
+// old number may belong to someone else: nothing else reaches it.
+func MayReachRestricted(k Kind) bool {
+	return k == OptOutConfirmation || k == NumberCode
 }
 
 // Status is where a message's delivery stands.

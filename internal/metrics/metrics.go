@@ -74,7 +74,7 @@ func New(reg prometheus.Registerer, st store.Reader, log *slog.Logger) *Metrics 
 	reg.MustRegister(m.optInsRequested, m.optInsConfirmed, m.optOuts, m.consentEvents, m.sends, m.statuses, m.gate,
 		m.dispatched, m.webhookBodies, m.webhookTime)
 	if st != nil {
-		reg.MustRegister(&queueDepth{st: st, log: log})
+		reg.MustRegister(&queueDepth{st: st, log: log}, &rightsDue{st: st, log: log})
 	}
 	// The fixed label sets start at zero, so that rate() and absent-series
 	// alerts work from the first scrape.
@@ -194,5 +194,34 @@ func (q *queueDepth) Collect(ch chan<- prometheus.Metric) {
 		for _, s := range states {
 			ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n[s]), kind, s)
 		}
+	}
+}
+
+// rightsDue reads the unanswered rights requests at each scrape (T-03).
+type rightsDue struct {
+	st  store.Reader
+	log *slog.Logger
+}
+
+var rightsDueDesc = prometheus.NewDesc("samtykke_rights_requests",
+	"Rights requests not yet answered: open (all of them), near_due (due within 7 days) and overdue, read when scraped.",
+	[]string{"state"}, nil)
+
+// Describe sends the one descriptor.
+func (d *rightsDue) Describe(ch chan<- *prometheus.Desc) { ch <- rightsDueDesc }
+
+// Collect counts the requests; a failed read exports nothing and is logged.
+func (d *rightsDue) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := d.st.RightsCounts(ctx, time.Now())
+	if err != nil {
+		if d.log != nil {
+			d.log.Warn("rights requests not counted for the metrics", "error", err)
+		}
+		return
+	}
+	for state, n := range map[string]int64{"open": c.Open, "near_due": c.NearDue, "overdue": c.Overdue} {
+		ch <- prometheus.MustNewConstMetric(rightsDueDesc, prometheus.GaugeValue, float64(n), state)
 	}
 }

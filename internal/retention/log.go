@@ -18,6 +18,7 @@ const (
 	ClassProfile        Class = "profile"         // declared fields and tags removed
 	ClassConsents       Class = "consents"        // consents expired at their refresh date (C-10)
 	ClassOptIns         Class = "optin_requests"  // unconfirmed opt-in requests (RT-07)
+	ClassNumberChanges  Class = "number_changes"  // new numbers never confirmed
 	ClassMessages       Class = "messages"        // message records (RT-08)
 	ClassWebhooks       Class = "webhooks"        // handled webhook bodies and redelivery keys
 	ClassAccessLog      Class = "access_log"      // access-log entries
@@ -26,7 +27,7 @@ const (
 )
 
 // Classes lists every class, in a stable order.
-var Classes = []Class{ClassContacts, ClassProfile, ClassConsents, ClassOptIns, ClassMessages, ClassWebhooks,
+var Classes = []Class{ClassContacts, ClassProfile, ClassConsents, ClassOptIns, ClassNumberChanges, ClassMessages, ClassWebhooks,
 	ClassAccessLog, ClassRateLimits, ClassRightsRequests}
 
 // Valid reports whether c is a known class.

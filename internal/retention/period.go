@@ -137,3 +137,31 @@ func (p Periods) WithDefaults() Periods {
 	}
 	return p
 }
+
+// Stated is one data class's period in words, for the record of processing
+// (Art. 30(1)(f)) and the notice (Art. 13(2)(a)).
+type Stated struct {
+	Class  string `json:"class"`
+	Period string `json:"period"`
+	Rule   string `json:"rule"`
+}
+
+// State says each data class's period in words.
+func (p Periods) State() []Stated {
+	days := func(n int) string { return fmt.Sprintf("%d days", n) }
+	after := "the proof period (" + days(p.Proof) + ") after the last consent ended, then erased"
+	if p.Erase == EraseImmediately {
+		after = "erased as soon as no purpose is left"
+	}
+	return []Stated{
+		{"contacts without a purpose", days(p.NoPurpose) + " after their last event", "RT-01"},
+		{"minimal proof of consent (number, evidence)", after, "RT-02, RT-03, R-04"},
+		{"declared fields and tags", "each purpose's retention_days after its consent ended", "C-11"},
+		{"suppression list (keyed hash of the number)", "while marketing continues", "RT-05"},
+		{"unconfirmed opt-in requests", "72 hours", "RT-07"},
+		{"message records", days(p.Messages), "RT-08"},
+		{"webhook bodies and redelivery keys", days(p.Webhooks), "RT-01"},
+		{"access-log entries", days(p.AccessLog), "RT-01"},
+		{"rights-request files", days(p.RightsRequests) + " after the request was closed", "RT-01"},
+	}
+}

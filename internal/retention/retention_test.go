@@ -245,3 +245,18 @@ func TestParseErasePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestState: the periods in words name every class and follow the policy
+// (RT-01: documented in the record of processing).
+func TestState(t *testing.T) {
+	t.Parallel()
+	p := retention.Defaults()
+	got := p.State()
+	if len(got) != 9 || got[1].Period != "the proof period (1095 days) after the last consent ended, then erased" || got[5].Period != "1095 days" {
+		t.Fatalf("State() = %+v", got)
+	}
+	p.Erase = retention.EraseImmediately
+	if got := p.State(); got[1].Period != "erased as soon as no purpose is left" {
+		t.Fatalf("State() under immediately = %+v", got[1])
+	}
+}

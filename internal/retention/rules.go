@@ -47,6 +47,7 @@ const (
 	RulePurposeEnded   Rule = "C-11, RT-02: personal data of a purpose whose retention_days since its consent ended have passed"
 	RuleRefresh        Rule = "C-10: consent not refreshed by its refresh date"
 	RuleOptInExpired   Rule = "RT-07: opt-in request not confirmed in time"
+	RuleNumberChange   Rule = "R-03: new number not confirmed in time"
 	RuleMessages       Rule = "RT-08: message records past their period"
 	RuleWebhooks       Rule = "RT-01: handled webhook bodies and redelivery keys past their period"
 	RuleAccessLog      Rule = "RT-01: access-log entries past their period"

@@ -47,7 +47,12 @@ const (
 	ReadCampaigns  Permission = "campaigns:read"
 	WriteCampaigns Permission = "campaigns:write"
 	ManageTokens   Permission = "tokens:write"
-	EraseContacts  Permission = "contacts:erase" // erase a person
+	ReadRights     Permission = "rights:read"  // the rights requests and their deadlines
+	WriteRights    Permission = "rights:write" // file, extend and answer rights requests
+	// RestrictContacts sets and lifts a contact's restriction of processing
+	// (Art. 18, R-06): a data-protection decision, the DPO's.
+	RestrictContacts Permission = "contacts:restrict"
+	EraseContacts    Permission = "contacts:erase" // erase a person
 	// ManageRetention reads the retention log and the tasks for processors,
 	// and marks those done.
 	ManageRetention Permission = "retention:manage"
@@ -55,13 +60,14 @@ const (
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns,
-		EraseContacts, ManageRetention},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
+		RestrictContacts, EraseContacts, ManageRetention},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, EraseContacts, ManageRetention},
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
+		EraseContacts, ManageRetention},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights},
 }
 
 // Valid reports whether r is a known role.

@@ -24,6 +24,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/retention"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
@@ -92,6 +93,15 @@ type Reader interface {
 	CountContacts(ctx context.Context) (int64, error)
 	// ContactTags lists a contact's tags, sorted; none for an unknown contact.
 	ContactTags(ctx context.Context, contactID string) ([]string, error)
+	// Restrictions is the history of a contact's restriction of processing,
+	// oldest first; none for an unknown contact.
+	Restrictions(ctx context.Context, contactID string) ([]contact.Restriction, error)
+	// NumberChange is a contact's new number waiting for its code;
+	// ErrNotFound if none waits.
+	NumberChange(ctx context.Context, contactID string) (contact.NumberChange, error)
+	// NumberChangesTo lists the number changes waiting for the number this
+	// blind index names, oldest first.
+	NumberChangesTo(ctx context.Context, blindIndex []byte) ([]contact.NumberChange, error)
 
 	// Events returns a contact's chain in order, with each event's sealed evidence.
 	Events(ctx context.Context, contactID string) ([]StoredEvent, error)
@@ -184,6 +194,17 @@ type Reader interface {
 	CountTokens(ctx context.Context) (int64, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 
+	// RightsRequest reads one rights request.
+	RightsRequest(ctx context.Context, id string) (rights.Request, error)
+	// RightsRequests lists rights requests by due date, earliest first,
+	// filtered by the fields set in f.
+	RightsRequests(ctx context.Context, f RightsFilter) ([]rights.Request, error)
+	// RightsSteps lists a request's recorded steps in order.
+	RightsSteps(ctx context.Context, requestID string) ([]rights.Step, error)
+	// RightsCounts counts the unanswered requests: all, those due within
+	// rights.NearDue of now and not overdue, and those overdue.
+	RightsCounts(ctx context.Context, now time.Time) (rights.Counts, error)
+
 	// QueueDepth counts the queue's jobs that are not finished, by kind and
 	// state (available, scheduled, retryable, running): the metrics read it
 	// when scraped.
@@ -251,11 +272,35 @@ type Tx interface {
 	// declaration); ErrNotFound for an unknown contact, ErrConflict for an
 	// erased one. The database refuses a malformed tag.
 	SetContactTags(ctx context.Context, contactID string, tags []string) error
+	// RectifyContact stores a contact's corrected language and sealed
+	// fields; ErrNotFound for an unknown or erased contact.
+	RectifyContact(ctx context.Context, id, language string, fieldsCT []byte) error
+	// ChangeContactNumber gives a contact its new number, sealed, with its
+	// blind index, region and mobile flag: the undeliverable count
+	// starts again and the BSUID goes, since the platform makes a new one for
+	// a new number. ErrNotFound for an unknown or erased contact,
+	// ErrConflict when another contact holds the blind index.
+	ChangeContactNumber(ctx context.Context, id string, phoneCT, blindIndex []byte, region string, mobile bool) error
+	// Restrict sets or lifts a contact's restriction (r.On) and records the
+	// change in its history; ErrNotFound for an unknown contact.
+	Restrict(ctx context.Context, r contact.Restriction) error
+	// PutNumberChange stores a contact's new number waiting for its code,
+	// in place of any that waited before.
+	PutNumberChange(ctx context.Context, n contact.NumberChange) error
+	// NumberChangeTried counts a wrong code given for a contact's number
+	// change and returns the wrong codes so far; ErrNotFound if none waits.
+	NumberChangeTried(ctx context.Context, contactID string) (int, error)
+	// DeleteNumberChange ends a contact's number change, if one waits.
+	DeleteNumberChange(ctx context.Context, contactID string) error
+	// DeleteExpiredNumberChanges deletes up to limit number changes that
+	// expired by now, and returns how many.
+	DeleteExpiredNumberChanges(ctx context.Context, now time.Time, limit int) (int64, error)
 	// EraseContact crypto-shreds a contact: its key, number, fields, tags and ids go,
 	// and with them what names it elsewhere by its id: its pending opt-ins and
 	// its messages' platform ids (a wamid embeds the number); its
 	// pseudonymous row, its messages and its ledger chain stay (L-05,
-	// invariant 5). ErrNotFound for an unknown contact.
+	// invariant 5). A new number waiting for its code goes too. ErrNotFound
+	// for an unknown contact.
 	EraseContact(ctx context.Context, id string, at time.Time) error
 	// PruneContact replaces a contact's sealed declared fields (nil: none)
 	// and, with dropTags, deletes its tags: personal data a purpose needed
@@ -275,6 +320,9 @@ type Tx interface {
 	PurgeRateLimits(ctx context.Context, before time.Time, limit int) (int64, error)
 	// PurgeAccessLog deletes up to limit access-log entries from before the time.
 	PurgeAccessLog(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PurgeRightsRequests deletes up to limit rights requests closed before
+	// the time, with their steps, and returns how many requests.
+	PurgeRightsRequests(ctx context.Context, before time.Time, limit int) (int64, error)
 	// CreateProcessorTask stores a task for a processor.
 	CreateProcessorTask(ctx context.Context, t retention.ProcessorTask) error
 	// FinishProcessorTask marks a task done, by whom, with a note, and
@@ -403,6 +451,19 @@ type Tx interface {
 	// redelivery no longer needs recognising.
 	PurgeWebhooks(ctx context.Context, before time.Time, limit int) (int64, error)
 
+	// CreateRightsRequest stores a new request with, while its identity is
+	// unproven, the code sent to the number.
+	CreateRightsRequest(ctx context.Context, r rights.Request, code RightsCode) error
+	// UpdateRightsRequest stores a request's state, deadline, extension,
+	// verification and answer; ErrNotFound for an unknown id.
+	UpdateRightsRequest(ctx context.Context, r rights.Request) error
+	// AddRightsStep records a step of a request.
+	AddRightsStep(ctx context.Context, s rights.Step) error
+	// LockRightsCode reads a request's code and holds the request until the
+	// transaction ends; SetRightsCode replaces it (a nil hash clears it).
+	LockRightsCode(ctx context.Context, requestID string) (RightsCode, error)
+	SetRightsCode(ctx context.Context, requestID string, code RightsCode) error
+
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
@@ -420,6 +481,21 @@ const (
 	TasksDone TaskState = "done"
 	TasksAll  TaskState = "all"
 )
+
+// RightsFilter narrows a list of rights requests; zero fields match all.
+type RightsFilter struct {
+	State     rights.State
+	ContactID string
+	Limit     int // 0: 1,000
+}
+
+// RightsCode is the hash of the one-time code sent to a request's number
+// (T-04), when it expires and how many wrong codes were tried.
+type RightsCode struct {
+	Hash    []byte
+	Expires time.Time
+	Tries   int
+}
 
 // Count is a number of a campaign's messages in one status (and reason).
 type Count struct {

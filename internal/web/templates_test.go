@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/i18n"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/rights"
 )
 
 // testServer is a Server with its views and assets, without an app.
@@ -64,6 +65,12 @@ func samplePages(lang string) []page {
 		&privacyPage{basePage: b, Notice: n, Published: "i dag", Current: 3, optOutForm: optOutForm{Error: "feil", ErrorIsPhone: true},
 			Versions: []versionLink{{Version: 3, URL: "/privacy/3"}, {Version: 2, URL: "/privacy/2", Shown: true}}},
 		&privacyPage{},
+		&rightsPage{basePage: b, Types: rights.Types, Type: "erasure", Error: "feil", ErrorIsPhone: true},
+		&rightsPage{basePage: b, Ref: "ref", Error: "feil"},
+		&rightsPage{basePage: b, Received: "01.05.2026", Due: "01.06.2026", PackageURL: "/rights/r.x.y/package",
+			Status: &app.PublicRights{Type: rights.Access, State: rights.Done, Extended: true, Reason: "mange", Answer: "svar"}},
+		&rightsPage{basePage: b, Status: &app.PublicRights{Type: rights.Erasure, State: rights.Open}},
+		&rightsPage{},
 		&errorPage{basePage: b, MessageKey: "error.link_expired", HelpKey: "error.link_help"},
 		&errorPage{},
 	}

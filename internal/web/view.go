@@ -31,6 +31,7 @@ var viewFiles = map[string][]string{
 	"preferences": {"layout.html", "form.html", "preferences.html"},
 	"privacy":     {"layout.html", "form.html", "optout_form.html", "privacy.html"},
 	"optout":      {"layout.html", "form.html", "optout_form.html", "optout.html"},
+	"rights":      {"layout.html", "form.html", "rights.html"},
 	"error":       {"layout.html", "error.html"},
 }
 
@@ -147,7 +148,7 @@ func (s *Server) base(r *http.Request, lang, business string) basePage {
 }
 
 // alsoGET are the POST routes whose path also answers GET.
-var alsoGET = []string{"POST /optin", "POST /preferences/{token}", "POST /optout"}
+var alsoGET = []string{"POST /optin", "POST /preferences/{token}", "POST /optout", "POST /rights"}
 
 // formValue is a posted field, or else a query parameter, without parsing
 // anything (the CSRF check has parsed the body of every POST).

@@ -143,6 +143,10 @@ type ListReply struct {
 	Description string `json:"description,omitempty"`
 }
 
+// SystemUserChangedNumber is System.Type when a person changed their number:
+// From is the old number, System.WaID the new one (§4.5).
+const SystemUserChangedNumber = "user_changed_number"
+
 // System is a system message, e.g. type "user_changed_number" (§4.5).
 type System struct {
 	Body      string `json:"body,omitempty"`

@@ -160,6 +160,13 @@ func (t *tx) PurgeAccessLog(ctx context.Context, before time.Time, limit int) (n
 		micro(before), limit)
 }
 
+func (t *tx) PurgeRightsRequests(ctx context.Context, before time.Time, limit int) (n int64, err error) {
+	defer errorf("purge rights requests", &err)
+	// Their steps go with them (ON DELETE CASCADE).
+	return t.db.Exec(ctx, `DELETE FROM rights_requests WHERE id IN (SELECT id FROM rights_requests
+		WHERE closed_at > 0 AND closed_at < $1 LIMIT $2)`, micro(before), limit)
+}
+
 const taskColumns = `id, processor, contact_id, created_at, messages, last_message_at, held_until, instructions,
 	done_at, done_by, note`
 

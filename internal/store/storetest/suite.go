@@ -42,7 +42,11 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("whatsapp", parallel(b, exerciseWhatsApp))
 	t.Run("campaigns", parallel(b, exerciseCampaigns))
 	t.Run("tags", parallel(b, exerciseTags))
+	t.Run("rectification", parallel(b, exerciseRectify))
+	t.Run("restrictions", parallel(b, exerciseRestrictions))
+	t.Run("number changes", parallel(b, exerciseNumberChanges))
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
+	t.Run("rights requests", parallel(b, exerciseRights))
 	t.Run("retention and erasure", parallel(b, exerciseRetention))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }

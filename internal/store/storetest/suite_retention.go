@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/retention"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/store"
 )
 
@@ -31,6 +32,7 @@ func exerciseRetention(t *testing.T, b Backend) {
 	t.Run("prune a contact's profile", parallel(b, exercisePruneContact))
 	t.Run("a kept suppression says why", parallel(b, exerciseKeepSuppression))
 	t.Run("rate limits and the access log are purged", parallel(b, exercisePurgeCounters))
+	t.Run("closed rights requests are purged with their steps", parallel(b, exercisePurgeRights))
 	t.Run("processor tasks", parallel(b, exerciseProcessorTasks))
 	t.Run("the retention log is append-only", parallel(b, exerciseRetentionLog))
 	t.Run("scrub leaves no trace of erased data in the files", parallel(b, exerciseScrub))
@@ -331,6 +333,43 @@ func exercisePurgeCounters(t *testing.T, b Backend) {
 	tx(t, s, func(tx store.Tx) (err error) { purged, err = tx.PurgeAccessLog(ctx, t0.Add(2*day), 10); return err })
 	if purged != 1 || b.Int(t, s, `SELECT count(*) FROM access_log`) != 3 {
 		t.Errorf("purged %d more; want the entries from before the time only", purged)
+	}
+}
+
+func exercisePurgeRights(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	day := 24 * time.Hour
+	tx(t, s, func(tx store.Tx) error {
+		for i, closed := range []time.Time{t0, t0.Add(day), {}} { // the last is still open
+			r := rights.Request{ID: fmt.Sprintf("r%d", i), Type: rights.Erasure, ContactID: "c1", Channel: rights.Staff, Language: "nb",
+				State: rights.Done, ReceivedAt: t0.Add(-30 * day), DueAt: t0, ClosedAt: closed, CreatedBy: "dpo"}
+			if closed.IsZero() {
+				r.State = rights.Open
+			}
+			if err := tx.CreateRightsRequest(ctx, r, store.RightsCode{}); err != nil {
+				return err
+			}
+			if err := tx.AddRightsStep(ctx, rights.Step{RequestID: r.ID, At: t0, Actor: "dpo", Action: "received"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var n int64
+	tx(t, s, func(tx store.Tx) (err error) { n, err = tx.PurgeRightsRequests(ctx, t0.Add(day), 10); return err })
+	if n != 1 {
+		t.Fatalf("purged %d requests; want the one closed before the time", n)
+	}
+	if _, err := s.RightsRequest(ctx, "r0"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the purged request: %v", err)
+	}
+	if got := b.Int(t, s, `SELECT count(*) FROM rights_steps`); got != 2 {
+		t.Errorf("%d steps left, want those of the two requests kept", got)
+	}
+	tx(t, s, func(tx store.Tx) (err error) { n, err = tx.PurgeRightsRequests(ctx, t0.Add(100*day), 10); return err })
+	if n != 1 || b.Int(t, s, `SELECT count(*) FROM rights_requests WHERE id = 'r2'`) != 1 {
+		t.Errorf("purged %d more; an open request must stay whatever its age", n)
 	}
 }
 

@@ -15,7 +15,8 @@ import (
 )
 
 // Inbound is a message a simulated user sends to the business, the body of
-// POST /_sim/inbound. Set exactly one of Text, Button, Interactive.
+// POST /_sim/inbound. Set exactly one of Text, Button, Interactive,
+// ChangedNumber.
 type Inbound struct {
 	// From is the user's number in any spelling the product's parser takes,
 	// the wa_id form "4791234567" included; it becomes wa_id (§7).
@@ -31,6 +32,11 @@ type Inbound struct {
 	Button *whatsapp.InboundButton `json:"button,omitempty"`
 	// Interactive makes an interactive reply, type "interactive" (§4.5).
 	Interactive *InteractiveReply `json:"interactive,omitempty"`
+	// ChangedNumber makes the platform's system message that the user, From,
+	// changed their number to this one, in any spelling From takes: type
+	// "system", system.type "user_changed_number", system.wa_id the new
+	// number, and no contacts array (§4.5). It opens no service window.
+	ChangedNumber string `json:"changed_number,omitempty"`
 	// ContextID is the wamid the reply refers to; buttons and interactive
 	// replies default to the last message sent to this user.
 	ContextID string `json:"context_id,omitempty"`
@@ -82,8 +88,14 @@ func (s *Server) Inbound(in Inbound) (Delivery, error) {
 	if in.Interactive != nil {
 		n++
 	}
+	if in.ChangedNumber != "" {
+		n++
+	}
 	if n != 1 {
-		return Delivery{}, fmt.Errorf("%w: set exactly one of text, button, interactive", ErrBadControl)
+		return Delivery{}, fmt.Errorf("%w: set exactly one of text, button, interactive, changed_number", ErrBadControl)
+	}
+	if in.ChangedNumber != "" {
+		return s.changedNumber(wa, in)
 	}
 	now := s.now()
 	s.tput.allow(now)
@@ -131,6 +143,28 @@ func (s *Server) Inbound(in Inbound) (Delivery, error) {
 	}
 	code, ok := s.hooks.deliverNow(whatsapp.FieldMessages, v, in.Async)
 	return Delivery{ID: id, WaID: wa, WebhookStatus: code, Delivered: ok}, nil
+}
+
+// changedNumber delivers the system message that the user wa changed their
+// number to in.ChangedNumber (§4.5): From is the old number, system.wa_id the
+// new one, and there is no contacts array. It is the platform speaking, not
+// the user: no service window opens and no throughput slot is taken.
+func (s *Server) changedNumber(wa string, in Inbound) (Delivery, error) {
+	to, ok := s.normalizeFrom(in.ChangedNumber)
+	if !ok {
+		return Delivery{}, fmt.Errorf("%w: changed_number is not a phone number", ErrBadControl)
+	}
+	if to == wa {
+		return Delivery{}, fmt.Errorf("%w: changed_number is the number from already", ErrBadControl)
+	}
+	now := s.now()
+	id := s.ids.wamid(wa, true)
+	m := whatsapp.InboundMessage{From: wa, ID: id, Timestamp: unix(now), Type: "system",
+		System: &whatsapp.System{Body: strings.TrimSpace("User "+in.Name) + " changed from " + wa + " to " + to, WaID: to,
+			Type: whatsapp.SystemUserChangedNumber}}
+	s.stats.inbound.Add(1)
+	code, delivered := s.hooks.deliverNow(whatsapp.FieldMessages, &whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{m}}, in.Async)
+	return Delivery{ID: id, WaID: wa, WebhookStatus: code, Delivered: delivered}, nil
 }
 
 // UserPreference is the body of POST /_sim/user_preferences.

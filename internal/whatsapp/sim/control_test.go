@@ -86,6 +86,35 @@ func TestInbound_4_5(t *testing.T) {
 	}
 }
 
+// TestInbound_ChangedNumber_4_5: a user's number change arrives as the
+// platform's system message: from the old number, system.wa_id the new, no
+// contacts array, and no service window opened for either number.
+func TestInbound_ChangedNumber_4_5(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *sim.Config) { c.Statuses = []string{} })
+	d := b.inbound(t, sim.Inbound{From: kari, ChangedNumber: "+47 412 34 567"})
+	if !d.Delivered || d.WebhookStatus != 200 || d.WaID != kariWaID || !strings.HasPrefix(d.ID, "wamid.") {
+		t.Errorf("delivery %+v", d)
+	}
+	ch := b.recv.next(t).payload.Entry[0].Changes[0]
+	if ch.Field != "messages" || len(ch.Value.Contacts) != 0 || len(ch.Value.Messages) != 1 {
+		t.Fatalf("change %+v", ch)
+	}
+	want := whatsapp.InboundMessage{From: kariWaID, ID: d.ID, Timestamp: whatsapp.UnixTime(b.clock.Now().Unix()), Type: "system",
+		System: &whatsapp.System{Body: "User changed from " + kariWaID + " to 4741234567", WaID: "4741234567",
+			Type: whatsapp.SystemUserChangedNumber}}
+	if diff := cmp.Diff(want, ch.Value.Messages[0]); diff != "" {
+		t.Errorf("message (-want +got):\n%s", diff)
+	}
+	// The platform spoke, not the user: a text to either number is
+	// outside the service window (131047).
+	for _, to := range []string{kari, "+4741234567"} {
+		if code, body := b.post(t, textBody(to, "hei")); code != 400 || !strings.Contains(body, "131047") {
+			t.Errorf("text to a number after the change: HTTP %d %s", code, body)
+		}
+	}
+}
+
 func TestInbound_Invalid(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
@@ -98,6 +127,9 @@ func TestInbound_Invalid(t *testing.T) {
 		{"bad from", sim.Inbound{From: "kari", Text: "a"}},
 		{"bad user id", sim.Inbound{From: kari, Text: "a", UserID: "kari"}},
 		{"bad interactive type", sim.Inbound{From: kari, Interactive: &sim.InteractiveReply{Type: "nfm_reply", ID: "x"}}},
+		{"a changed number and a text", sim.Inbound{From: kari, Text: "a", ChangedNumber: "+4741234567"}},
+		{"a changed number that is none", sim.Inbound{From: kari, ChangedNumber: "kari"}},
+		{"the same number", sim.Inbound{From: kari, ChangedNumber: kari}},
 		{"unknown field", map[string]string{"from": kari, "body": "x"}},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,7 @@
 // Control endpoints under /_sim/ drive it from tests and demos:
 //
 //	GET    /_sim/messages[?to=]      accepted messages, in order
-//	POST   /_sim/inbound             a user writes or taps a button → messages webhook
+//	POST   /_sim/inbound             a user writes, taps a button or changes number → messages webhook
 //	POST   /_sim/user_preferences    a user stops/resumes marketing → user_preferences webhook
 //	POST   /_sim/faults              inject failures or answer times; DELETE clears, GET lists
 //	GET    /_sim/templates           registered templates; POST adds or replaces one
