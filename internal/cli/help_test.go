@@ -99,6 +99,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"token create":      {"data-dir", "database-url", "name", "role"},
 		"ledger verify":     {"data-dir", "database-url"},
 		"ledger checkpoint": {"data-dir", "database-url"},
+		"retention run":     {"data-dir", "database-url"},
 		"config":            {"addr", "data-dir", "database-url"},
 		"whatsapp-sim":      {"addr", "app-secret", "data-dir", "latency", "latency-p99", "latency-seed", "max-recorded", "mps", "pair-every", "phone-number-id", "statuses", "token", "webhook"},
 		"bench dispatch":    {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "max-in-flight", "mps", "n", "numbers", "webhooks"},
