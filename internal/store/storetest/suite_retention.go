@@ -228,6 +228,19 @@ func exerciseEraseForgets(t *testing.T, b Backend) {
 	if n, _, _ := s.PlatformMessages(ctx, "c2"); n != 2 || b.Int(t, s, `SELECT count(*) FROM confirmations WHERE contact_id = 'c2'`) != 1 {
 		t.Errorf("erasing c1 touched c2")
 	}
+	// A late status webhook, by our id, brings the wamid again: an erased
+	// contact's message does not take it; another's does.
+	tx(t, s, func(tx store.Tx) error {
+		_, err := tx.ApplyStatuses(ctx, []store.StatusUpdate{{ID: "c1-m0", WAMID: "wamid.late-c1", Status: message.Read},
+			{ID: "c2-m1", WAMID: "wamid.late-c2", Status: message.Read}}, t0.Add(time.Hour))
+		return err
+	})
+	if m, err := s.Message(ctx, "c1-m0"); err != nil || m.WAMID != "" || m.Status != message.Read {
+		t.Errorf("an erased contact's message after a late status = %+v, %v; want read, no wamid", m, err)
+	}
+	if m, err := s.Message(ctx, "c2-m1"); err != nil || m.WAMID != "wamid.late-c2" {
+		t.Errorf("another contact's message after a late status = %+v, %v; want the wamid", m, err)
+	}
 	if _, err := s.SealedBSUID(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SealedBSUID of an unknown contact: %v", err)
 	}
