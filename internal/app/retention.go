@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/access"
@@ -56,11 +57,18 @@ func (a *App) RunRetention(ctx context.Context) (RetentionReport, error) {
 		rep.Entries = append(rep.Entries, es...)
 		errs = append(errs, err)
 	}
-	for _, e := range rep.Entries {
-		if e.Class == retention.ClassContacts || e.Class == retention.ClassProfile {
-			a.scrub(ctx)
-			break
-		}
+	// A send in flight when its contact was erased may have recorded its
+	// wamid since: the platform answers within minutes, and redelivers
+	// statuses for up to 7 days.
+	var unlinked int64
+	errs = append(errs, a.store.Tx(ctx, func(tx store.Tx) (err error) {
+		unlinked, err = tx.UnlinkErased(ctx, a.now().Add(-webhookRedelivery))
+		return err
+	}))
+	if unlinked > 0 || slices.ContainsFunc(rep.Entries, func(e retention.Entry) bool {
+		return e.Class == retention.ClassContacts || e.Class == retention.ClassProfile
+	}) {
+		a.scrub(ctx)
 	}
 	return rep, errors.Join(errs...)
 }

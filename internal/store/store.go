@@ -302,6 +302,10 @@ type Tx interface {
 	// invariant 5). A new number waiting for its code goes too. ErrNotFound
 	// for an unknown contact.
 	EraseContact(ctx context.Context, id string, at time.Time) error
+	// UnlinkErased takes the wamid from every message of the contacts erased
+	// at or after the time: a send in flight when its contact was erased may
+	// have recorded one since (invariant 5). It returns how many.
+	UnlinkErased(ctx context.Context, erasedSince time.Time) (int64, error)
 	// PruneContact replaces a contact's sealed declared fields (nil: none)
 	// and, with dropTags, deletes its tags: personal data a purpose needed
 	// no longer (C-11). ErrNotFound for an unknown contact, ErrConflict for

@@ -106,6 +106,12 @@ func (r *reader) SealedBSUID(ctx context.Context, contactID string) (b []byte, e
 	return b, r.notFound(err)
 }
 
+func (t *tx) UnlinkErased(ctx context.Context, erasedSince time.Time) (n int64, err error) {
+	defer errorf("unlink erased", &err)
+	return t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE wamid IS NOT NULL
+		AND contact_id IN (SELECT id FROM contacts WHERE erased_at >= $1)`, micro(erasedSince))
+}
+
 func (t *tx) PruneContact(ctx context.Context, id string, fieldsCT []byte, dropTags bool) (err error) {
 	defer errorf("prune contact", &err)
 	var erased int64

@@ -224,6 +224,24 @@ func exerciseEraseForgets(t *testing.T, b Backend) {
 	if n, _, err := s.PlatformMessages(ctx, "c1"); err != nil || n != 0 {
 		t.Errorf("PlatformMessages after erasure = %d, %v", n, err)
 	}
+	// A send in flight at the erasure records its wamid afterwards; the
+	// sweep of the recently erased takes it again.
+	tx(t, s, func(tx store.Tx) error {
+		if err := tx.CreateMessage(ctx, message.Message{ID: "c1-late", ContactID: "c1", Kind: message.Receipt, BodyKey: "receipt",
+			Status: message.Sending, CreatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.FinishMessage(ctx, "c1-late", message.Sent, "wamid.inflight", 0, "", t0.Add(time.Minute))
+	})
+	var unlinked int64
+	tx(t, s, func(tx store.Tx) (err error) { unlinked, err = tx.UnlinkErased(ctx, t0.Add(time.Hour)); return err })
+	if unlinked != 0 {
+		t.Errorf("unlinked %d messages of contacts erased before the time", unlinked)
+	}
+	tx(t, s, func(tx store.Tx) (err error) { unlinked, err = tx.UnlinkErased(ctx, t0); return err })
+	if m, _ := s.Message(ctx, "c1-late"); unlinked != 1 || m.WAMID != "" {
+		t.Errorf("unlinked %d; the in-flight message's wamid is %q", unlinked, m.WAMID)
+	}
 	// The other contact keeps everything.
 	if n, _, _ := s.PlatformMessages(ctx, "c2"); n != 2 || b.Int(t, s, `SELECT count(*) FROM confirmations WHERE contact_id = 'c2'`) != 1 {
 		t.Errorf("erasing c1 touched c2")
