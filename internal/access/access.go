@@ -31,7 +31,10 @@ const (
 	Tags     Action = "tags"     // a contact's tags were set
 	Rectify  Action = "rectify"  // a contact's data was corrected, or a new number asked or confirmed
 	Restrict Action = "restrict" // a contact's restriction was set or lifted
-	Erase    Action = "erase"    // a contact was erased, with a reason
+	// Package: everything held about a contact was gathered for the person
+	// or for staff, number in clear, with a reason.
+	Package Action = "package"
+	Erase   Action = "erase" // a contact was erased, with a reason
 )
 
 // Entry is one access.

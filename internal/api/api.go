@@ -18,6 +18,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/portability"
 )
 
 //go:embed openapi.json
@@ -56,6 +57,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /healthz", public: true, handler: s.healthz},
 		{pattern: "GET /readyz", public: true, handler: s.readyz},
 		{pattern: "GET /api/openapi.json", public: true, handler: s.openAPI},
+		{pattern: "GET " + portability.SchemaPath, public: true, handler: s.subjectPackageSchema},
 
 		{pattern: "POST /api/v1/purposes", handler: s.createPurpose},
 		{pattern: "GET /api/v1/purposes", handler: s.listPurposes},
@@ -76,6 +78,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/contacts/{id}/number/confirm", handler: s.confirmNumber},
 		{pattern: "POST /api/v1/contacts/{id}/restriction", handler: s.restrictContact},
 		{pattern: "GET /api/v1/contacts/{id}/restrictions", handler: s.contactRestrictions},
+		{pattern: "GET /api/v1/contacts/{id}/package", handler: s.subjectPackage},
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
@@ -91,9 +94,18 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/requests", handler: s.createRequest},
 		{pattern: "GET /api/v1/requests", handler: s.listRequests},
 		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},
+		{pattern: "GET /api/v1/requests/{id}/export", handler: s.requestPackage},
 		{pattern: "POST /api/v1/requests/{id}/extend", handler: s.extendRequest},
 		{pattern: "POST /api/v1/requests/{id}/complete", handler: s.completeRequest},
 		{pattern: "POST /api/v1/requests/{id}/refuse", handler: s.refuseRequest},
+
+		{pattern: "POST /api/v1/breaches", handler: s.createBreach},
+		{pattern: "GET /api/v1/breaches", handler: s.listBreaches},
+		{pattern: "GET /api/v1/breaches/{id}", handler: s.getBreach},
+		{pattern: "PATCH /api/v1/breaches/{id}", handler: s.updateBreach},
+		{pattern: "POST /api/v1/breaches/{id}/notified", handler: s.breachNotified},
+		{pattern: "POST /api/v1/breaches/{id}/notify-people", handler: s.notifyPeople},
+		{pattern: "GET /api/v1/breaches/{id}/report", handler: s.breachReport},
 
 		{pattern: "GET /api/v1/processor-tasks", handler: s.listProcessorTasks},
 		{pattern: "POST /api/v1/processor-tasks/{id}/done", handler: s.finishProcessorTask},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/portability"
 	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
@@ -388,4 +389,40 @@ func (a *App) carryOut(ctx context.Context, tx store.Tx, actor Actor, r rights.R
 		return note + ".", nil
 	}
 	return "Done as asked.", nil
+}
+
+// RequestPackage is the package of the contact a rights request names, for
+// the DPO or an admin answering it: the access is
+// recorded with the request as its reason. A request with no contact, or
+// whose contact was erased, has no package.
+func (a *App) RequestPackage(ctx context.Context, actor Actor, id string) (portability.Package, error) {
+	if err := actor.can(staff.ReadRights); err != nil {
+		return portability.Package{}, err
+	}
+	r, err := a.store.RightsRequest(ctx, id)
+	if err != nil {
+		return portability.Package{}, err
+	}
+	if r.ContactID == "" {
+		return portability.Package{}, refused("no contact holds the number this request names: nothing is held to export")
+	}
+	return a.subjectPackage(ctx, actor, r.ContactID, "rights request "+r.ID)
+}
+
+// PersonPackage is the package a person opens from their own request's
+// link: only once the request is answered, only for access and
+// portability, and only the contact the request names (T-04).
+func (a *App) PersonPackage(ctx context.Context, token string) (portability.Package, error) {
+	id, err := a.verify("r", token, a.now())
+	if err != nil {
+		return portability.Package{}, err
+	}
+	r, err := a.store.RightsRequest(ctx, id)
+	if err != nil {
+		return portability.Package{}, err
+	}
+	if r.State != rights.Done || !r.Type.Discloses() || r.ContactID == "" {
+		return portability.Package{}, fmt.Errorf("%w: no copy of the data belongs to this request", store.ErrNotFound)
+	}
+	return a.subjectPackage(ctx, VerifiedSubject(r.ID), r.ContactID, "the person's own request "+r.ID)
 }

@@ -291,6 +291,16 @@ func TestRightsOnWhatsApp(t *testing.T) {
 		if st := tb.offersStatus(t, kari.ContactID); st == consent.StatusActive {
 			t.Errorf("an erasure request left marketing on: %s", st)
 		}
+		// T-04: an erasure request has no copy of the data behind its link;
+		// the answered access request has, and it is Kari's.
+		token := func(id string) string { return tb.app.RightsLink(id)[strings.LastIndex(tb.app.RightsLink(id), "/")+1:] }
+		if _, err := tb.app.PersonPackage(tb.ctx, token(list[0].ID)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the package of an erasure request: %v", err)
+		}
+		done, _ := tb.store.RightsRequests(tb.ctx, store.RightsFilter{ContactID: kari.ContactID, State: rights.Done})
+		if p, err := tb.app.PersonPackage(tb.ctx, token(done[0].ID)); err != nil || p.Contact.ID != kari.ContactID {
+			t.Errorf("the package of the access request: %v", err)
+		}
 		write("4740000002", "wamid.in3", "INNSYN")
 		all, _ := tb.store.RightsRequests(tb.ctx, store.RightsFilter{})
 		if len(all) != 3 {

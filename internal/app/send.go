@@ -119,6 +119,13 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// A template too: the person asked on the web, not in the chat. The
 		// link is made now, so no usable link is ever stored (M-06).
 		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, preferencesLinkTemplate(o.Language, a.PreferencesLink(m.ContactID)), m.ID)
+	} else if m.Kind == message.BreachNotice {
+		// A template: the person did not write first (Art. 34, B-05).
+		tpl, terr := a.breachNoticeTemplate(ctx, m, o.Language)
+		if terr != nil {
+			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
+		}
+		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, tpl, m.ID)
 	} else {
 		text, terr := a.messageText(ctx, m, o.Language)
 		if terr != nil {
@@ -236,6 +243,7 @@ var ServiceTemplates = []ServiceTemplate{
 	{Name: PreferencesLinkTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: NumberTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 	{Name: RightsCodeTemplate, Category: "AUTHENTICATION", Languages: []string{"nb", "en"}},
+	{Name: BreachNoticeTemplate, Category: "UTILITY", Languages: []string{"nb", "en"}},
 }
 
 // RightsCodeTemplate is the authentication template that carries the

@@ -37,6 +37,9 @@ type Controller struct {
 	// processor, Art. 28), and the country its data sits in.
 	Hosting        string `json:"hosting,omitempty"`
 	HostingCountry string `json:"hosting_country,omitempty"`
+	// Operator, when named, is a processor that runs samtykke on the
+	// controller's behalf: it keeps the Art. 30(2) record.
+	Operator Contact `json:"operator,omitzero"`
 }
 
 // ErrInvalid is wrapped by Check's refusals.

@@ -71,7 +71,7 @@ func series(t *testing.T, reg *prometheus.Registry, name string, labels ...strin
 // scraped, and that the exposition passes promtool's lint with no label
 // value that names a person (docs/metrics.md; K-01, M-11, invariant 4).
 // routePattern is a ServeMux pattern, with its wildcards unfilled.
-var routePattern = regexp.MustCompile(`^([A-Z]+ )?/([a-z_]+|v1|\{[a-z_]+\}|)(/([a-z_.]+|v1|\{[a-z_]+\})?)*$`)
+var routePattern = regexp.MustCompile(`^([A-Z]+ )?/([a-z_]+|v1|\{[a-z_]+\}|)(/([a-z_.-]+|v1|\{[a-z_]+\})?)*$`)
 
 func TestMetricsFollowTheFlow(t *testing.T) {
 	t.Parallel()

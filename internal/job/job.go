@@ -112,3 +112,22 @@ func (VerifyLedger) Kind() string { return "ledger_verify" }
 func (VerifyLedger) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
 }
+
+// BreachNotices tells the people a breach affects (Art. 34): every contact,
+// or those of a purpose, not yet told, a batch at a time. Actor is who asked
+// (a token's id and name, never a person on the list).
+type BreachNotices struct {
+	BreachID string `json:"breach_id"`
+	Purpose  string `json:"purpose,omitempty"` // empty: every contact
+	Actor    string `json:"actor"`
+}
+
+// Kind names the job.
+func (BreachNotices) Kind() string { return "breach_notices" }
+
+// InsertOpts: one walk per breach and selection at a time, across replicas.
+func (BreachNotices) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
+}

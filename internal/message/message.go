@@ -33,6 +33,11 @@ const (
 	// RightsReply answers a rights request the person wrote on WhatsApp:
 	// received (with its deadline) or answered, and its status link.
 	RightsReply Kind = "rights_reply"
+	// BreachNotice tells a person of a personal data breach that puts them at
+	// high risk (GDPR Art. 34, B-05): what happened, what it may mean for
+	// them, what was done and whom to ask. A service message: never to a
+	// suppressed number (invariant 9).
+	BreachNotice Kind = "breach_notice"
 	// Campaign is marketing, sent only through the consent gate.
 	Campaign Kind = "campaign"
 )
@@ -106,4 +111,8 @@ type Message struct {
 	ErrorTitle     string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+
+	// CampaignID names the campaign of a campaign message; empty for the
+	// messages samtykke sends on its own (receipts, confirmations ...).
+	CampaignID string
 }

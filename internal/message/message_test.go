@@ -112,3 +112,15 @@ func permutations(s []message.Status) [][]message.Status {
 	}
 	return out
 }
+
+// TestServiceKindsKeepOffSuppressedNumbers: a message someone else's action
+// sets off never reaches a suppressed number (invariant 9): a breach notice
+// (Art. 34) is recorded as not sent instead (B-05).
+func TestServiceKindsKeepOffSuppressedNumbers(t *testing.T) {
+	t.Parallel()
+	for _, k := range []message.Kind{message.BreachNotice, message.ConfirmationRequest, message.RightsCode, message.PreferencesLink, message.Campaign} {
+		if message.MayReachSuppressed(k) {
+			t.Errorf("MayReachSuppressed(%s) = true", k)
+		}
+	}
+}

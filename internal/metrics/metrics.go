@@ -74,7 +74,7 @@ func New(reg prometheus.Registerer, st store.Reader, log *slog.Logger) *Metrics 
 	reg.MustRegister(m.optInsRequested, m.optInsConfirmed, m.optOuts, m.consentEvents, m.sends, m.statuses, m.gate,
 		m.dispatched, m.webhookBodies, m.webhookTime)
 	if st != nil {
-		reg.MustRegister(&queueDepth{st: st, log: log}, &rightsDue{st: st, log: log})
+		reg.MustRegister(&queueDepth{st: st, log: log}, &rightsDue{st: st, log: log}, &breachesDue{st: st, log: log})
 	}
 	// The fixed label sets start at zero, so that rate() and absent-series
 	// alerts work from the first scrape.
@@ -223,5 +223,34 @@ func (d *rightsDue) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range map[string]int64{"open": c.Open, "near_due": c.NearDue, "overdue": c.Overdue} {
 		ch <- prometheus.MustNewConstMetric(rightsDueDesc, prometheus.GaugeValue, float64(n), state)
+	}
+}
+
+// breachesDue reads the breach register at each scrape (B-01).
+type breachesDue struct {
+	st  store.Reader
+	log *slog.Logger
+}
+
+var breachesDesc = prometheus.NewDesc("samtykke_breaches",
+	"Personal data breaches in the register: open (still being handled), and those that must be notified to Datatilsynet and are not: due_soon (within 24 hours of the 72-hour deadline) and overdue (past it); read when scraped.",
+	[]string{"state"}, nil)
+
+// Describe sends the one descriptor.
+func (d *breachesDue) Describe(ch chan<- *prometheus.Desc) { ch <- breachesDesc }
+
+// Collect counts the breaches; a failed read exports nothing and is logged.
+func (d *breachesDue) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := d.st.BreachCounts(ctx, time.Now())
+	if err != nil {
+		if d.log != nil {
+			d.log.Warn("breaches not counted for the metrics", "error", err)
+		}
+		return
+	}
+	for state, n := range map[string]int64{"open": c.Open, "due_soon": c.DueSoon, "overdue": c.Overdue} {
+		ch <- prometheus.MustNewConstMetric(breachesDesc, prometheus.GaugeValue, float64(n), state)
 	}
 }

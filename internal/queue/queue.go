@@ -118,6 +118,24 @@ func (w *dispatchWorker) NextRetry(*river.Job[job.DispatchCampaign]) time.Time {
 	return time.Now().Add(time.Second)
 }
 
+type breachNoticesWorker struct {
+	river.WorkerDefaults[job.BreachNotices]
+	app *app.App
+}
+
+// Work tells a breach's people for a slice of the job's time, then lets
+// River run it again while some are left (B-05).
+func (w *breachNoticesWorker) Work(ctx context.Context, j *river.Job[job.BreachNotices]) error {
+	more, err := w.app.TellBreachPeople(ctx, j.Args, 45*time.Second)
+	if err != nil {
+		return err
+	}
+	if more {
+		return river.JobSnooze(0)
+	}
+	return nil
+}
+
 // run makes a worker of an app call; what it counts is not the job's concern.
 func run[T river.JobArgs, N int | int64](f func(context.Context) (N, error)) river.Worker[T] {
 	return river.WorkFunc(func(ctx context.Context, _ *river.Job[T]) error {
@@ -180,6 +198,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, &processInboxWorker{app: a, failing: failing})
 	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
 	river.AddWorker(workers, &dispatchWorker{app: a})
+	river.AddWorker(workers, &breachNoticesWorker{app: a})
 	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages)) // queued before the retention job took it over
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[job.Retention]) error {
 		rep, err := a.RunRetention(ctx)

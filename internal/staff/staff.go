@@ -52,6 +52,8 @@ const (
 	// RestrictContacts sets and lifts a contact's restriction of processing
 	// (Art. 18, R-06): a data-protection decision, the DPO's.
 	RestrictContacts Permission = "contacts:restrict"
+	ReadBreaches     Permission = "breaches:read"  // the breach register and its notification drafts
+	WriteBreaches    Permission = "breaches:write" // record breaches, notifications, and tell the people affected
 	EraseContacts    Permission = "contacts:erase" // erase a person
 	// ManageRetention reads the retention log and the tasks for processors,
 	// and marks those done.
@@ -61,13 +63,13 @@ const (
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, EraseContacts, ManageRetention},
+		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		EraseContacts, ManageRetention},
+		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches},
 }
 
 // Valid reports whether r is a known role.

@@ -108,6 +108,14 @@ func TestCan(t *testing.T) {
 		{"dpo cannot manage tokens", staff.DPO, staff.ManageTokens, false},
 		{"auditor cannot write consents", staff.Auditor, staff.WriteConsents, false},
 		{"admin manages tokens", staff.Admin, staff.ManageTokens, true},
+		// B-01..B-05: the DPO and the admin keep the breach register; an
+		// auditor reads it; a marketer or an integrator does neither.
+		{"dpo records breaches", staff.DPO, staff.WriteBreaches, true},
+		{"admin records breaches", staff.Admin, staff.WriteBreaches, true},
+		{"auditor reads breaches", staff.Auditor, staff.ReadBreaches, true},
+		{"auditor cannot record breaches", staff.Auditor, staff.WriteBreaches, false},
+		{"marketer cannot read breaches", staff.Marketer, staff.ReadBreaches, false},
+		{"integrator cannot record breaches", staff.Integrator, staff.WriteBreaches, false},
 		{"dpo erases a person (R-04)", staff.DPO, staff.EraseContacts, true},
 		{"dpo reads the retention log and processor tasks (R-05)", staff.DPO, staff.ManageRetention, true},
 		{"admin erases a person", staff.Admin, staff.EraseContacts, true},

@@ -16,9 +16,11 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/breach"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/dpia"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
@@ -133,6 +135,9 @@ type Reader interface {
 	Message(ctx context.Context, id string) (message.Message, error)
 	// LastMessage is a contact's newest message of a kind; ErrNotFound if none.
 	LastMessage(ctx context.Context, contactID string, kind message.Kind) (message.Message, error)
+	// ContactMessages lists every message to a contact, campaign messages
+	// and samtykke's own, oldest first; none for an unknown contact (R-01).
+	ContactMessages(ctx context.Context, contactID string) ([]message.Message, error)
 	// PlatformMessages counts a contact's messages that reached the
 	// platform (those with a wamid) and returns the newest one's time (R-05).
 	PlatformMessages(ctx context.Context, contactID string) (n int64, last time.Time, err error)
@@ -204,6 +209,34 @@ type Reader interface {
 	// RightsCounts counts the unanswered requests: all, those due within
 	// rights.NearDue of now and not overdue, and those overdue.
 	RightsCounts(ctx context.Context, now time.Time) (rights.Counts, error)
+
+	// Breach reads one breach of the register.
+	Breach(ctx context.Context, id string) (breach.Incident, error)
+	// Breaches lists breaches, the most recent awareness first, filtered by
+	// the fields set in f.
+	Breaches(ctx context.Context, f BreachFilter) ([]breach.Incident, error)
+	// BreachSteps lists a breach's recorded steps in order.
+	BreachSteps(ctx context.Context, breachID string) ([]breach.Step, error)
+	// BreachCounts counts the open breaches, and those that must be notified
+	// and are not: due within breach.DueSoon of now, and overdue (B-01).
+	BreachCounts(ctx context.Context, now time.Time) (breach.Counts, error)
+	// BreachNotices counts the people recorded as told of a breach, by
+	// outcome and, for a queued message, by its status now (Art. 34).
+	BreachNotices(ctx context.Context, breachID string) ([]breach.NoticeCount, error)
+	// BreachNotice reads whether and how one contact was told of a breach;
+	// ErrNotFound when not.
+	BreachNotice(ctx context.Context, breachID, contactID string) (breach.PersonNotice, error)
+	// UntoldContacts lists up to limit contacts after the contact id after,
+	// in id order, that are not yet recorded as told of the breach: every
+	// contact, or those with a consent state for purpose when it is set.
+	// Erased contacts are listed too, to be recorded as not reachable.
+	UntoldContacts(ctx context.Context, breachID, purpose, after string, limit int) ([]contact.Contact, error)
+
+	// DPIA reads a version of the DPIA document (version 0: the newest);
+	// ErrNotFound when there is none.
+	DPIA(ctx context.Context, version int) (dpia.Document, error)
+	// DPIAVersions lists the saved versions, newest first, without their texts.
+	DPIAVersions(ctx context.Context) ([]DPIAVersion, error)
 
 	// QueueDepth counts the queue's jobs that are not finished, by kind and
 	// state (available, scheduled, retryable, running): the metrics read it
@@ -468,6 +501,24 @@ type Tx interface {
 	LockRightsCode(ctx context.Context, requestID string) (RightsCode, error)
 	SetRightsCode(ctx context.Context, requestID string, code RightsCode) error
 
+	// CreateBreach records a breach in the register; ErrConflict if the id exists.
+	CreateBreach(ctx context.Context, i breach.Incident) error
+	// UpdateBreach stores a breach's changed fields (never its creation);
+	// ErrNotFound for an unknown id. The register has no delete.
+	UpdateBreach(ctx context.Context, i breach.Incident) error
+	// LockBreach reads a breach and holds it against concurrent changes until
+	// the transaction ends.
+	LockBreach(ctx context.Context, id string) (breach.Incident, error)
+	// AddBreachStep records a step of a breach's handling (append-only).
+	AddBreachStep(ctx context.Context, s breach.Step) error
+	// AddBreachNotice records that a contact was told of a breach, or could
+	// not be; false, changing nothing, when the contact is recorded already.
+	AddBreachNotice(ctx context.Context, n breach.PersonNotice) (bool, error)
+
+	// AddDPIA stores a new version of the DPIA document (append-only);
+	// ErrConflict if the version exists.
+	AddDPIA(ctx context.Context, d dpia.Document) error
+
 	CreateToken(ctx context.Context, t staff.Token) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
@@ -486,11 +537,24 @@ const (
 	TasksAll  TaskState = "all"
 )
 
+// DPIAVersion is one saved version of the DPIA.
+type DPIAVersion struct {
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+	Author  string    `json:"author"`
+}
+
 // RightsFilter narrows a list of rights requests; zero fields match all.
 type RightsFilter struct {
 	State     rights.State
 	ContactID string
 	Limit     int // 0: 1,000
+}
+
+// BreachFilter narrows a list of breaches; zero fields match all.
+type BreachFilter struct {
+	State breach.State
+	Limit int // 0: 1,000
 }
 
 // RightsCode is the hash of the one-time code sent to a request's number

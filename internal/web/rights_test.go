@@ -87,6 +87,20 @@ func TestRightsPages(t *testing.T) {
 		}
 		must(t, r.body, "<h1>Henvendelsen din</h1>", "Besvart", "innsyn", "Frist for svar", "/package", "Datatilsynet")
 		mustNot(t, r.body, "912", "+47")
+		// R-02, R-07: the copy of the data, as a page and as JSON.
+		pkg := strings.Replace(loc, "?", "/package?", 1)
+		r = tb.get(pkg)
+		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || r.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("GET package = %d %v", r.status, r.header)
+		}
+		must(t, r.body, "Datatilsynet")
+		r = tb.get(strings.Replace(loc, "?lang=nb", "/package?format=json", 1))
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"contact"`) || !strings.Contains(r.body, id) {
+			t.Errorf("GET package as JSON = %d", r.status)
+		}
+		if n := tb.count("SELECT count(*) FROM access_log WHERE action = 'package' AND actor LIKE 'data-subject:request:%'"); n != 2 {
+			t.Errorf("the person's own accesses recorded: %d, want 2", n)
+		}
 		if r := tb.get(strings.Replace(loc, "?", "x?", 1)); r.status != http.StatusBadRequest {
 			t.Errorf("an altered status link: %d", r.status)
 		}

@@ -114,6 +114,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /rights", handler: s.rightsSubmit},
 		{pattern: "POST /rights/verify", handler: s.rightsVerify},
 		{pattern: "GET /rights/{token}", handler: s.rightsStatus},
+		{pattern: "GET /rights/{token}/package", handler: s.rightsPackage},
 		{pattern: "GET /privacy", cache: shortCache, handler: s.privacy},
 		{pattern: "GET /privacy/{version}", cache: shortCache, handler: s.privacyVersion},
 		{pattern: "GET /static/{hash}/{file}", cache: immutable, handler: s.static},

@@ -12,13 +12,13 @@ import (
 )
 
 const messageColumns = `id, contact_id, kind, purpose, consent_event_id, body_key, COALESCE(wamid, ''), status,
-	error_code, error_title, created_at, updated_at`
+	error_code, error_title, created_at, updated_at, campaign_id`
 
 func scanMessage(row scanner) (message.Message, error) {
 	var m message.Message
 	var created, updated int64
 	err := row.Scan(&m.ID, &m.ContactID, &m.Kind, &m.Purpose, &m.ConsentEventID, &m.BodyKey, &m.WAMID, &m.Status,
-		&m.ErrorCode, &m.ErrorTitle, &created, &updated)
+		&m.ErrorCode, &m.ErrorTitle, &created, &updated, &m.CampaignID)
 	m.CreatedAt, m.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return m, err
 }
@@ -36,6 +36,24 @@ func (r *reader) LastMessage(ctx context.Context, contactID string, kind message
 	return m, r.notFound(err)
 }
 
+func (r *reader) ContactMessages(ctx context.Context, contactID string) (ms []message.Message, err error) {
+	defer errorf("contact messages", &err)
+	rows, err := r.db.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE contact_id = $1 ORDER BY created_at, id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ms = []message.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
 func nullable(s string) any {
 	if s == "" {
 		return nil
@@ -46,10 +64,10 @@ func nullable(s string) any {
 func (t *tx) CreateMessage(ctx context.Context, m message.Message) (err error) {
 	defer errorf("create message", &err)
 	err = t.conn.Later(ctx, "create message", `INSERT INTO messages (id, contact_id, kind, purpose, consent_event_id, body_key, wamid, status,
-		error_code, error_title, created_at, updated_at, unknown_since)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, CASE WHEN $8 = 'unknown' THEN CAST($11 AS BIGINT) ELSE 0 END)`,
+		error_code, error_title, created_at, updated_at, unknown_since, campaign_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, CASE WHEN $8 = 'unknown' THEN CAST($11 AS BIGINT) ELSE 0 END, $12)`,
 		m.ID, m.ContactID, string(m.Kind), m.Purpose, m.ConsentEventID, m.BodyKey, nullable(m.WAMID), string(m.Status),
-		m.ErrorCode, m.ErrorTitle, micro(m.CreatedAt))
+		m.ErrorCode, m.ErrorTitle, micro(m.CreatedAt), m.CampaignID)
 	return t.conflict(err)
 }
 

@@ -47,6 +47,8 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("number changes", parallel(b, exerciseNumberChanges))
 	t.Run("queue depth", parallel(b, exerciseQueueDepth))
 	t.Run("rights requests", parallel(b, exerciseRights))
+	t.Run("breach register", parallel(b, exerciseBreaches))
+	t.Run("dpia versions", parallel(b, exerciseDPIA))
 	t.Run("retention and erasure", parallel(b, exerciseRetention))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }

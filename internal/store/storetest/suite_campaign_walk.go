@@ -54,7 +54,7 @@ func exerciseAudienceWalk(t *testing.T, b Backend) {
 					t.Fatalf("message of %s: %v", id, err)
 				}
 				want := message.Message{ID: "k1:" + id, ContactID: id, Kind: message.Campaign, Purpose: "offers",
-					Status: message.Queued, CreatedAt: t0, UpdatedAt: t0}
+					Status: message.Queued, CreatedAt: t0, UpdatedAt: t0, CampaignID: "k1"}
 				if diff := gocmp.Diff(want, m); diff != "" {
 					t.Errorf("message of %s (-want +got):\n%s", id, diff)
 				}

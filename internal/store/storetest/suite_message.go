@@ -161,3 +161,53 @@ func exerciseMessagePurge(t *testing.T, b Backend) {
 		}
 	}
 }
+
+// exerciseContactMessages: a contact's messages, its campaign messages
+// naming their campaign and samtykke's own, oldest first, and no one
+// else's (R-01: the access package lists every message sent to a person).
+func exerciseContactMessages(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	startCampaign(t, s) // a queued campaign message to each of c1, c2, c4, c6 and c7, created at t0
+	tx(t, s, func(tx store.Tx) error {
+		for _, m := range []message.Message{
+			{ID: "r-late", ContactID: "c1", Kind: message.Receipt, BodyKey: "receipt", Status: message.Sent, CreatedAt: t0.Add(time.Hour)},
+			{ID: "r-early", ContactID: "c1", Kind: message.OptOutConfirmation, BodyKey: "optout_confirmation", Status: message.Read,
+				CreatedAt: t0.Add(-time.Hour)},
+			{ID: "r-other", ContactID: "c2", Kind: message.Receipt, BodyKey: "receipt", Status: message.Sent, CreatedAt: t0},
+		} {
+			if err := tx.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got, err := s.ContactMessages(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, campaigns []string
+	for _, m := range got {
+		if m.ContactID != "c1" {
+			t.Errorf("message %s of contact %s among c1's", m.ID, m.ContactID)
+		}
+		ids = append(ids, m.ID)
+		campaigns = append(campaigns, m.CampaignID)
+	}
+	if len(got) != 3 || ids[0] != "r-early" || ids[2] != "r-late" {
+		t.Fatalf("c1's messages = %v; want r-early, the campaign's, r-late", ids)
+	}
+	if diff := gocmp.Diff([]string{"", "k1", ""}, campaigns); diff != "" {
+		t.Errorf("campaign ids (-want +got):\n%s", diff)
+	}
+	if m := got[1]; m.Kind != message.Campaign || m.Purpose != "offers" || m.Status != message.Queued || !m.CreatedAt.Equal(t0) {
+		t.Errorf("the campaign message = %+v", m)
+	}
+	if one, err := s.Message(ctx, got[1].ID); err != nil || one.CampaignID != "k1" {
+		t.Errorf("Message(%s) = campaign %q, %v; want k1", got[1].ID, one.CampaignID, err)
+	}
+	none, err := s.ContactMessages(ctx, "nobody")
+	if err != nil || none == nil || len(none) != 0 {
+		t.Errorf("an unknown contact's messages = %v, %v; want none, not nil", none, err)
+	}
+}

@@ -20,6 +20,7 @@ import (
 // and the BSUID's here.
 func exerciseWhatsApp(t *testing.T, b Backend) {
 	t.Run("messages move forward only", parallel(b, exerciseMessages))
+	t.Run("a contact's messages (R-01)", parallel(b, exerciseContactMessages))
 	t.Run("status webhooks in a batch", parallel(b, exerciseStatusBatch))
 	t.Run("undeliverable failures in a row", parallel(b, exerciseUndeliverable))
 	t.Run("webhook inbox and seen keys", parallel(b, exerciseInbox))
