@@ -451,7 +451,11 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		// Erasure leaves a task for Meta and a record in the retention log
 		// (R-04, R-05, RT-01); the rights requests call app.Erase.
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks"}, 200)
-		erased, err := tb.app.Erase(t.Context(), app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}, id, "slettebegjæring 7")
+		gone := c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"phone": "+47 412 34 590",
+			"purpose": "offers", "method": "web_form", "collected_at": collected, "age_confirmed": true, "evidence": map[string]any{
+				"affirmative_act": "checkbox", "wording_hash": "sha256:3", "confirmation_channel": "whatsapp", "confirmation_message_id": "wamid.Y"}}}, 201)
+		goneID := gone["contact_id"].(string)
+		erased, err := tb.app.Erase(t.Context(), app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}, goneID, "slettebegjæring 7")
 		if err != nil || erased.ProcessorTaskID == "" {
 			t.Fatalf("erase = %+v, %v; want a processor task", erased, err)
 		}
@@ -477,7 +481,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?limit=many"}, 400)
 		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?class=people"}, 400)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/retention/log"}, 403)
-		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id}, 200) // erased: no number, no tags
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + goneID}, 200) // erased: no number, no tags
 
 		// Campaigns (G-05, R-09, M-05).
 		good := "Tilbud fra Butikken AS. Les mer: http://x/privacy. Svar STOPP for å melde deg av."
