@@ -82,6 +82,7 @@ func (s *Server) routes() []route {
 
 		{pattern: "POST /api/v1/consents", handler: s.recordConsent},
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
+		{pattern: "GET /api/v1/consents/{id}/receipt", handler: s.consentReceipt},
 		{pattern: "GET /api/v1/gate", handler: s.gate},
 
 		{pattern: "POST /api/v1/campaigns", handler: s.createCampaign},

@@ -159,6 +159,19 @@ func (s *Server) contactConsents(w http.ResponseWriter, r *http.Request, actor a
 	return nil
 }
 
+// consentReceipt serves the signed receipt of a confirmed consent event,
+// byte for byte what the person gets (L-04).
+func (s *Server) consentReceipt(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	sr, err := s.app.ReceiptFor(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(sr.JSON)
+	return err
+}
+
 func (s *Server) revealContact(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
 	var in struct {
 		Reason string `json:"reason"`

@@ -22,6 +22,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/phone"
@@ -278,6 +279,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		tb := setupWith(t, b, func(c *app.Config) {
 			c.Tags = []tag.Tag{{Key: "vip", Description: consent.Text{NB: "Faste kunder", EN: "Regular customers"}},
 				{Key: "oslo", Description: consent.Text{NB: "Butikken i Oslo", EN: "The Oslo shop"}}}
+			c.Controller = controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
 		})
 		c := newOpenAPICheck(t, tb)
 		const admin, dpo, marketer, integrator = staff.Admin, staff.DPO, staff.Marketer, staff.Integrator
@@ -354,7 +356,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		if confirmed["kind"] != "confirmed" {
 			t.Errorf("consent with its confirmation: kind %v, want confirmed", confirmed["kind"])
 		}
-		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"phone": "+47 412 34 568", "language": "nb",
+		pending := c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"phone": "+47 412 34 568", "language": "nb",
 			"purpose": "offers", "method": "paper", "collected_at": collected, "age_confirmed": true,
 			"evidence": map[string]any{"affirmative_act": "signature", "wording_hash": "sha256:2"}}}, 201)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"contact_id": id, "purpose": "kunde",
@@ -370,6 +372,11 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/consents"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 403)
+		// The signed receipt of a confirmed consent (L-04); a pending one has none.
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/consents/" + confirmed["event_id"].(string) + "/receipt"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/consents/" + pending["event_id"].(string) + "/receipt"}, 422)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/consents/nope/receipt"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/consents/" + confirmed["event_id"].(string) + "/receipt"}, 403)
 
 		// The gate (G-01).
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)

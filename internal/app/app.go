@@ -103,6 +103,9 @@ type Config struct {
 	// also written as a JSON file (SAMTYKKE_CHECKPOINT_DIR): the witness
 	// outside the database (L-02).
 	CheckpointDir string
+	// ReceiptTTL is how long a receipt link works (default a year): long
+	// enough to keep a copy, not for ever readable from a forwarded message.
+	ReceiptTTL time.Duration
 }
 
 // App is the set of use cases.
@@ -133,6 +136,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	}
 	if cfg.PreferencesTTL == 0 {
 		cfg.PreferencesTTL = 30 * 24 * time.Hour
+	}
+	if cfg.ReceiptTTL == 0 {
+		cfg.ReceiptTTL = 365 * 24 * time.Hour
 	}
 	if cfg.Keywords == nil {
 		cfg.Keywords, _ = keyword.New(keyword.DefaultLists())

@@ -184,6 +184,7 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 			kind = ledger.Confirmed
 			ev.ConfirmationChannel, ev.ConfirmationMessageID = "whatsapp_link", linked.MessageID
 		}
+		var confirmed []string // the events a receipt is made of (L-04)
 		for _, key := range in.Purposes {
 			p, err := tx.Purpose(ctx, key)
 			if err != nil {
@@ -195,10 +196,12 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 			if kind == ledger.Confirmed && p.RefreshDays > 0 {
 				validUntil = now.AddDate(0, 0, p.RefreshDays)
 			}
-			if _, _, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: kind, Purpose: key, Channel: string(consent.WhatsApp),
-				Method: "web_form", Source: "optin_page", Actor: Public.String(), AgeConfirmed: true, ValidUntil: validUntil}, pev); err != nil {
+			e, _, err := a.appendEvent(ctx, tx, id, ledger.Event{Kind: kind, Purpose: key, Channel: string(consent.WhatsApp),
+				Method: "web_form", Source: "optin_page", Actor: Public.String(), AgeConfirmed: true, ValidUntil: validUntil}, pev)
+			if err != nil {
 				return err
 			}
+			confirmed = append(confirmed, e.ID)
 		}
 		if linked != nil {
 			// The link answers one message: it works once.
@@ -208,7 +211,7 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 				return fmt.Errorf("%w: this link was used already", ErrLinkExpired)
 			}
 			out.Confirmed = true
-			return a.queueMessage(ctx, tx, id, message.Receipt, "", "")
+			return a.queueMessage(ctx, tx, id, message.Receipt, "", strings.Join(confirmed, ","))
 		}
 		code := optin.NewCode()
 		c := optin.Confirmation{ID: newID(), ContactID: id, CodeHash: optin.HashCode(code), Purposes: in.Purposes,
@@ -261,6 +264,7 @@ func (a *App) confirmOptIn(ctx context.Context, tx store.Tx, contactID, code, ch
 	if err != nil {
 		return false, err
 	}
+	var confirmed []string // the events a receipt is made of (L-04)
 	for _, key := range c.Purposes {
 		p, err := tx.Purpose(ctx, key)
 		if err != nil {
@@ -286,14 +290,16 @@ func (a *App) confirmOptIn(ctx context.Context, tx store.Tx, contactID, code, ch
 		if p.RefreshDays > 0 {
 			validUntil = now.AddDate(0, 0, p.RefreshDays)
 		}
-		if _, _, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Confirmed, Purpose: key,
+		e, _, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Confirmed, Purpose: key,
 			Channel: string(p.Channel), Method: channel, Source: "double_optin", Actor: Public.String(),
-			AgeConfirmed: true, ValidUntil: validUntil}, ev); err != nil {
+			AgeConfirmed: true, ValidUntil: validUntil}, ev)
+		if err != nil {
 			return false, err
 		}
+		confirmed = append(confirmed, e.ID)
 	}
 	a.note(tx, func(o Observer) { o.OptInConfirmed(channel) })
-	return true, a.queueMessage(ctx, tx, contactID, message.Receipt, "", "")
+	return true, a.queueMessage(ctx, tx, contactID, message.Receipt, "", strings.Join(confirmed, ","))
 }
 
 // openEvidence decrypts an event's evidence.

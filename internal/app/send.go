@@ -209,8 +209,9 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 			}
 			names = append(names, p.Description.In(lang))
 		}
-		return i18n.T(lang, "msg.receipt", "purposes", strings.Join(names, ", "), "business", biz,
-			"link", a.PreferencesLink(m.ContactID)), nil
+		text := i18n.T(lang, "msg.receipt", "purposes", strings.Join(names, ", "), "business", biz,
+			"link", a.PreferencesLink(m.ContactID))
+		return text + a.receiptLinks(ctx, lang, arg), nil
 	case message.OptOutConfirmation:
 		return i18n.T(lang, "msg.optout_confirmation"), nil
 	case message.OptInLink:
@@ -228,6 +229,35 @@ func (a *App) messageText(ctx context.Context, m message.Message, lang string) (
 			"due", r.DueAt.In(rights.Oslo).Format("02.01.2006"), "link", a.RightsLink(r.ID)), nil
 	}
 	return "", fmt.Errorf("no text for message kind %q", kind)
+}
+
+// receiptLinks is the part of a receipt message that links the signed
+// receipt of each event confirmed (L-04), or nothing before receipts are set
+// up. The links are made as the message leaves: no usable link is stored.
+func (a *App) receiptLinks(ctx context.Context, lang, eventIDs string) string {
+	if eventIDs == "" || !a.ReceiptsReady() {
+		return ""
+	}
+	var links []string
+	ids := strings.Split(eventIDs, ",")
+	for _, id := range ids {
+		link := a.ReceiptLink(id)
+		if len(ids) > 1 {
+			name := id
+			if e, err := a.store.Event(ctx, id); err == nil {
+				if p, err := a.store.Purpose(ctx, e.Purpose); err == nil {
+					name = p.Description.In(lang)
+				}
+			}
+			link = name + ": " + link
+		}
+		links = append(links, link)
+	}
+	key := "msg.receipt_links"
+	if len(links) > 1 {
+		key = "msg.receipt_links_many"
+	}
+	return "\n\n" + i18n.T(lang, key, "links", strings.Join(links, "\n"))
 }
 
 // ServiceTemplate is a template samtykke itself sends: the business must have

@@ -71,6 +71,9 @@ func commands() []command {
 		{name: "breach list", config: dbFlags, run: runBreachList,
 			summary: "the breach register: each breach's 72-hour deadline and whether Datatilsynet was notified",
 			example: "samtykke breach list --state open --data-dir ./samtykke-data"},
+		{name: "receipt verify", synopsis: "FILE [--public-key FILE] [--format text|json]", config: dbFlags, run: runReceipt,
+			summary: "check a consent receipt's signature and content with the master key's receipt key (and against the ledger) or a public key file; exit 1 naming what is wrong",
+			example: "samtykke receipt verify samtykkekvittering.json --data-dir ./samtykke-data"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -223,7 +226,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
 		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
-		Retention: cfg.Retention}
+		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour, Retention: cfg.Retention}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}

@@ -99,6 +99,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"token create":      {"data-dir", "database-url", "name", "role"},
 		"ledger verify":     {"data-dir", "database-url"},
 		"ledger checkpoint": {"data-dir", "database-url"},
+		"receipt verify":    {"data-dir", "database-url", "format", "public-key"},
 		"retention run":     {"data-dir", "database-url"},
 		"config":            {"addr", "data-dir", "database-url"},
 		"breach report":     {"data-dir", "database-url", "format", "lang"},

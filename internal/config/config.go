@@ -62,6 +62,8 @@ type Config struct {
 	// CheckpointDir, when set, is where each signed ledger checkpoint is
 	// also written as a JSON file (L-02): the witness outside the database.
 	CheckpointDir string
+	// ReceiptLinkDays is how long a consent receipt's link works.
+	ReceiptLinkDays int
 
 	// Controller is the company's details and its DPO's (Art. 13(1)(a)-(b),
 	// 30(1)(a)); its Name is BusinessName.
@@ -231,6 +233,8 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
 	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "folder for the outside witness: set, serve makes a signed ledger checkpoint at start and daily and also writes each as a JSON file (0600) there (L-02)",
 		set: str(func(c *Config) *string { return &c.CheckpointDir })},
+	{env: "SAMTYKKE_RECEIPT_LINK_DAYS", def: "365", usage: "days the link to a consent receipt works (the signed receipt itself is the person's to keep)",
+		set: intKey(func(c *Config) *int { return &c.ReceiptLinkDays })},
 	{env: "SAMTYKKE_REPLICA_ID", usage: "this replica's name, the same across its restarts and unique among replicas (default: the host name)",
 		set: str(func(c *Config) *string { return &c.ReplicaID })},
 	{env: "SAMTYKKE_ENTRY_CODES", def: "BUTIKK", usage: "codes printed in shops' QR codes (\"JA BUTIKK\"), comma separated",
@@ -462,6 +466,9 @@ func (c Config) Validate() error {
 	}
 	if c.UnknownAfterDays < 1 {
 		bad("SAMTYKKE_UNKNOWN_AFTER_DAYS must be at least 1")
+	}
+	if c.ReceiptLinkDays < 1 || c.ReceiptLinkDays > 3650 {
+		bad("SAMTYKKE_RECEIPT_LINK_DAYS must be between 1 and 3650")
 	}
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		bad("SAMTYKKE_SMTP_ADDR needs SAMTYKKE_SMTP_FROM")

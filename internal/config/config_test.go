@@ -64,7 +64,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
-		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, SendAttempts: 5, UnknownAfterDays: 8,
+		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, SendAttempts: 5, UnknownAfterDays: 8, ReceiptLinkDays: 365,
 		Retention:  retention.Defaults(),
 		WhatsApp:   config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
 		Controller: controller.Controller{HostingCountry: "NO"},
@@ -285,6 +285,9 @@ func TestValidate(t *testing.T) {
 		{"http database url", func(c *config.Config) { c.DatabaseURL = "http://db" }, "SAMTYKKE_DATABASE_URL"},
 		{"empty log format", func(c *config.Config) { c.LogFormat = "" }, "SAMTYKKE_LOG_FORMAT"},
 		{"token without the rest", func(c *config.Config) { c.WhatsApp.Token = "t" }, "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID"},
+		{"controller's phone as receipts give it", func(c *config.Config) { c.Controller.Phone = "+47 22 12 34 56" }, ""},
+		{"controller's phone not a number", func(c *config.Config) { c.Controller.Phone = "sentralbordet" }, "SAMTYKKE_CONTROLLER_PHONE"},
+		{"receipt links for no day", func(c *config.Config) { c.ReceiptLinkDays = 0 }, "SAMTYKKE_RECEIPT_LINK_DAYS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

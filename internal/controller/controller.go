@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 )
 
@@ -60,7 +61,30 @@ func (c Controller) Check() error {
 			errs = append(errs, fmt.Errorf("%w: %s is not an e-mail address", ErrInvalid, key))
 		}
 	}
+	if _, ok := TelURI(c.Phone); c.Phone != "" && !ok {
+		errs = append(errs, fmt.Errorf("%w: SAMTYKKE_CONTROLLER_PHONE is not a phone number (+47 22 12 34 56, or eight digits)", ErrInvalid))
+	}
 	return errors.Join(errs...)
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// TelURI is a phone number as an RFC 3966 global tel: URI, the form a
+// consent receipt gives it ("tel:+4722123456"): an international number
+// (+ or 00), or eight digits taken as Norwegian. It reports false for
+// anything else.
+func TelURI(phone string) (string, bool) {
+	s := strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(phone)
+	if rest, ok := strings.CutPrefix(s, "00"); ok {
+		s = "+" + rest
+	}
+	if len(s) == 8 && !strings.HasPrefix(s, "+") {
+		s = "+47" + s
+	}
+	if !e164.MatchString(s) {
+		return "", false
+	}
+	return "tel:" + s, true
 }
 
 // ValidOrgNumber checks a Norwegian organisation number: nine digits whose

@@ -23,17 +23,18 @@ import (
 // sentinels are the errors the app and the store hand to the transports, by
 // the name they are declared with.
 var sentinels = map[string]error{
-	"app.ErrInvalid":         app.ErrInvalid,
-	"app.ErrRefused":         app.ErrRefused,
-	"app.ErrForbidden":       app.ErrForbidden,
-	"app.ErrUnauthenticated": app.ErrUnauthenticated,
-	"app.ErrRateLimited":     app.ErrRateLimited,
-	"app.ErrLinkExpired":     app.ErrLinkExpired,
-	"app.ErrLinkInvalid":     app.ErrLinkInvalid,
-	"app.ErrCodeWrong":       app.ErrCodeWrong,
-	"app.ErrNotReady":        app.ErrNotReady,
-	"store.ErrNotFound":      store.ErrNotFound,
-	"store.ErrConflict":      store.ErrConflict,
+	"app.ErrInvalid":          app.ErrInvalid,
+	"app.ErrRefused":          app.ErrRefused,
+	"app.ErrForbidden":        app.ErrForbidden,
+	"app.ErrUnauthenticated":  app.ErrUnauthenticated,
+	"app.ErrRateLimited":      app.ErrRateLimited,
+	"app.ErrLinkExpired":      app.ErrLinkExpired,
+	"app.ErrLinkInvalid":      app.ErrLinkInvalid,
+	"app.ErrCodeWrong":        app.ErrCodeWrong,
+	"app.ErrNotReady":         app.ErrNotReady,
+	"app.ErrReceiptsNotSetUp": app.ErrReceiptsNotSetUp,
+	"store.ErrNotFound":       store.ErrNotFound,
+	"store.ErrConflict":       store.ErrConflict,
 }
 
 // TestEverySentinelHasALine: every exported Err… variable declared in

@@ -100,6 +100,7 @@ var table = []Mapping{
 	sentinel(app.ErrForbidden, http.StatusForbidden, "forbidden", ""),
 	sentinel(app.ErrInvalid, http.StatusBadRequest, "invalid_input", ""),
 	sentinel(app.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", ""),
+	sentinel(app.ErrReceiptsNotSetUp, http.StatusServiceUnavailable, "not_set_up", ""), // before ErrRefused, which it wraps
 	sentinel(app.ErrRefused, http.StatusUnprocessableEntity, "refused", ""),
 	sentinel(app.ErrNotReady, http.StatusServiceUnavailable, "not_ready", ""),
 	sentinel(store.ErrNotFound, http.StatusNotFound, "not_found", "not found"),

@@ -107,6 +107,9 @@ type Reader interface {
 
 	// Events returns a contact's chain in order, with each event's sealed evidence.
 	Events(ctx context.Context, contactID string) ([]StoredEvent, error)
+	// Event is one event of any chain by its id, with its sealed evidence;
+	// ErrNotFound when there is none (a consent receipt names its event, L-04).
+	Event(ctx context.Context, id string) (StoredEvent, error)
 	// ScanChains calls fn for every contact's recorded head and then for each
 	// of its events in order, contacts in id order; memory stays constant.
 	ScanChains(ctx context.Context, fn func(c ChainItem) error) error

@@ -47,6 +47,8 @@ type Vault struct {
 	check    []byte
 	// checkpoint signs the ledger's checkpoints (L-02); derived, never stored.
 	checkpoint ed25519.PrivateKey
+	// receipt signs consent receipts (L-04); derived, never stored.
+	receipt ed25519.PrivateKey
 }
 
 // New derives the vault's keys from a 32-byte master key.
@@ -86,6 +88,10 @@ func New(master []byte) (*Vault, error) {
 		return nil, err
 	}
 	v.checkpoint = ed25519.NewKeyFromSeed(seed)
+	if seed, err = derive("receipt/v1"); err != nil {
+		return nil, err
+	}
+	v.receipt = ed25519.NewKeyFromSeed(seed)
 	sealKey, err := derive("seal/v1")
 	if err != nil {
 		return nil, err
@@ -263,6 +269,12 @@ func (v *Vault) Fingerprint() []byte { return mac(v.check, "samtykke master key 
 // (L-02, invariant 3), derived from the master key: the database never
 // holds it, so whoever can only write the database cannot sign.
 func (v *Vault) CheckpointKey() ed25519.PrivateKey { return v.checkpoint }
+
+// ReceiptKey is the Ed25519 key that signs consent receipts (L-04), derived
+// from the master key under its own label: the database never holds it, and
+// its public half, published for anyone to check a receipt with, says
+// nothing of the checkpoint key's.
+func (v *Vault) ReceiptKey() ed25519.PrivateKey { return v.receipt }
 
 // CSRFKey signs the public pages' form tokens; it is the same on every
 // replica that shares the master key.

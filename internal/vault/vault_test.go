@@ -4,6 +4,7 @@ package vault_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -429,5 +430,31 @@ func TestFingerprint(t *testing.T) {
 	}
 	if bytes.Contains(a1.Fingerprint(), masterKey(1)) {
 		t.Error("the fingerprint holds the key")
+	}
+}
+
+// TestReceiptKey: the receipt key comes from the master key alone (every
+// replica signs alike, a restart keeps it) and is neither the checkpoint
+// key nor another master key's (L-04).
+func TestReceiptKey(t *testing.T) {
+	t.Parallel()
+	a1, err := vault.New(masterKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := vault.New(masterKey(1))
+	b, _ := vault.New(masterKey(2))
+	if !bytes.Equal(a1.ReceiptKey(), a2.ReceiptKey()) {
+		t.Error("one master key gave two receipt keys")
+	}
+	if bytes.Equal(a1.ReceiptKey(), b.ReceiptKey()) {
+		t.Error("two master keys gave one receipt key")
+	}
+	if bytes.Equal(a1.ReceiptKey(), a1.CheckpointKey()) {
+		t.Error("the receipt key is the checkpoint key")
+	}
+	msg := []byte("receipt")
+	if !ed25519.Verify(a1.ReceiptKey().Public().(ed25519.PublicKey), msg, ed25519.Sign(a2.ReceiptKey(), msg)) {
+		t.Error("a signature by one replica does not verify with the other's public key")
 	}
 }

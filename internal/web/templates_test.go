@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/i18n"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/receipt"
 	"github.com/samtykke/samtykke/internal/rights"
 )
 
@@ -71,6 +72,13 @@ func samplePages(lang string) []page {
 			Status: &app.PublicRights{Type: rights.Access, State: rights.Done, Extended: true, Reason: "mange", Answer: "svar"}},
 		&rightsPage{basePage: b, Status: &app.PublicRights{Type: rights.Erasure, State: rights.Open}},
 		&rightsPage{},
+		&receiptPage{basePage: b, R: receipt.Receipt{ConsentReceiptID: "id", PIIPrincipalID: "c1", PolicyURL: "/privacy/2",
+			CollectionMethod: "nettskjema", Record: receipt.Record{WithdrawalMethod: "STOPP", Notice: receipt.Notice{Version: 2, Hash: "abc"}},
+			Proof: receipt.Proof{KeyID: "kid"}}, Controller: receipt.Controller{Name: "Butikken AS", Contact: "DPO", Email: "p@b.example",
+			Phone: "tel:+4722123456", URL: "https://b.example"}, Purpose: "Tilbud", Service: "Butikken AS på WhatsApp", Given: "i dag",
+			Termination: "til du trekker det tilbake", Status: "aktiv", Address: "Storgata 1, 0155 Oslo", Phone: "+4722123456",
+			JSONURL: "/receipt/k.x.y.json", KeyURL: ReceiptKeyPath},
+		&receiptPage{},
 		&errorPage{basePage: b, MessageKey: "error.link_expired", HelpKey: "error.link_help"},
 		&errorPage{},
 	}

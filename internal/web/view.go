@@ -32,6 +32,7 @@ var viewFiles = map[string][]string{
 	"privacy":     {"layout.html", "form.html", "optout_form.html", "privacy.html"},
 	"optout":      {"layout.html", "form.html", "optout_form.html", "optout.html"},
 	"rights":      {"layout.html", "form.html", "rights.html"},
+	"receipt":     {"layout.html", "receipt.html"},
 	"error":       {"layout.html", "error.html"},
 }
 

@@ -2,7 +2,7 @@
 
 // Package web serves samtykke's public pages (API.md "Public pages"): the
 // opt-in form and its confirmation, the confirmation link, the preference
-// centre, the web opt-out and the privacy notice, in bokmål by default and in English with
+// centre, the web opt-out, the privacy notice and the consent receipt, in bokmål by default and in English with
 // ?lang=en. Pages are server-rendered from embedded templates parsed once,
 // work without JavaScript, set no cookie, and refuse a POST from another
 // site (csrf.go).
@@ -115,6 +115,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /rights/verify", handler: s.rightsVerify},
 		{pattern: "GET /rights/{token}", handler: s.rightsStatus},
 		{pattern: "GET /rights/{token}/package", handler: s.rightsPackage},
+		{pattern: "GET /receipt/{token}", handler: s.receipt},
+		{pattern: "GET " + ReceiptKeyPath, cache: shortCache, handler: s.receiptKey},
 		{pattern: "GET /privacy", cache: shortCache, handler: s.privacy},
 		{pattern: "GET /privacy/{version}", cache: shortCache, handler: s.privacyVersion},
 		{pattern: "GET /static/{hash}/{file}", cache: immutable, handler: s.static},

@@ -23,6 +23,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/notify"
@@ -64,7 +65,8 @@ func setup(t *testing.T, b storetest.Backend) *testBundle {
 	}
 	s := b.Open(t)
 	sms := &notify.Sink{}
-	a := app.New(s, v, app.Config{BusinessNumber: "4790000000", PublicURL: publicURL, SMS: sms},
+	a := app.New(s, v, app.Config{BusinessNumber: "4790000000", PublicURL: publicURL, SMS: sms,
+		Controller: controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tb := &testBundle{t: t, ctx: context.Background(), app: a, store: s, b: b, sms: sms,
 		now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}

@@ -41,6 +41,12 @@ func (r *reader) Events(ctx context.Context, contactID string) (es []store.Store
 	return es, rows.Err()
 }
 
+func (r *reader) Event(ctx context.Context, id string) (e store.StoredEvent, err error) {
+	defer errorf("event", &err)
+	e, err = scanEvent(r.db.QueryRow(ctx, `SELECT `+eventColumns+` FROM consent_events WHERE id = $1`, id))
+	return e, r.notFound(err)
+}
+
 func (r *reader) ScanChains(ctx context.Context, fn func(store.ChainItem) error) (err error) {
 	defer errorf("scan chains", &err)
 	// One ordered pass: each contact row, then its events. Orphan events (no

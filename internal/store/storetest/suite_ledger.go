@@ -71,6 +71,20 @@ func exerciseLedgerAppend(t *testing.T, b Backend) {
 	if got, _ := s.Events(ctx, "c1"); len(got) != 3 {
 		t.Errorf("stale append left %d events", len(got))
 	}
+	// Event finds one event by its id, with its evidence; an unknown id is
+	// ErrNotFound.
+	for _, w := range want {
+		got, err := s.Event(ctx, w.ID)
+		if err != nil {
+			t.Fatalf("Event(%s): %v", w.ID, err)
+		}
+		if diff := cmp.Diff(w, got.Event); diff != "" || string(got.SealedEvidence) != "sealed-evidence" {
+			t.Errorf("Event(%s) (-want +got):\n%s, evidence %q", w.ID, diff, got.SealedEvidence)
+		}
+	}
+	if _, err := s.Event(ctx, "no-such-event"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Event of an unknown id: err = %v, want ErrNotFound", err)
+	}
 	// ScanChains yields the head, then the events in order.
 	var items []store.ChainItem
 	if err := s.ScanChains(ctx, func(it store.ChainItem) error { items = append(items, it); return nil }); err != nil {
@@ -94,7 +108,7 @@ func exerciseLedgerAppendOnly(t *testing.T, b Backend) {
 		for i := range typ.NumMethod() {
 			m := typ.Method(i).Name
 			ledgerish := strings.Contains(m, "Event") || strings.Contains(m, "Ledger") || strings.Contains(m, "Chain")
-			if ledgerish && !strings.HasPrefix(m, "Append") && m != "Events" && m != "ScanChains" {
+			if ledgerish && !strings.HasPrefix(m, "Append") && m != "Events" && m != "Event" && m != "ScanChains" {
 				t.Errorf("%s has method %s: the ledger's API must only append and read", typ, m)
 			}
 		}
