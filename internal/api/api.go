@@ -92,6 +92,11 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 
+		{pattern: "GET /api/v1/ropa", handler: s.getRopa},
+		{pattern: "GET /api/v1/dpia", handler: s.getDPIA},
+		{pattern: "PUT /api/v1/dpia", handler: s.putDPIA},
+		{pattern: "GET /api/v1/dpia/versions", handler: s.dpiaVersions},
+
 		{pattern: "POST /api/v1/requests", handler: s.createRequest},
 		{pattern: "GET /api/v1/requests", handler: s.listRequests},
 		{pattern: "GET /api/v1/requests/{id}", handler: s.getRequest},

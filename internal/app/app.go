@@ -93,6 +93,10 @@ type Config struct {
 	UnknownAfter time.Duration
 	// Dispatch paces campaign sending.
 	Dispatch DispatchConfig
+	// SMSProvider and EmailProvider name who sends SMS and e-mail for
+	// samtykke, when they are real providers (recipients in the record of
+	// processing); empty for none or the built-in sink.
+	SMSProvider, EmailProvider string
 	// SMS and Email send confirmation links; nil when not set up.
 	SMS   notify.SMS
 	Email notify.Email

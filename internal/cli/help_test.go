@@ -103,6 +103,8 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"retention run":     {"data-dir", "database-url"},
 		"config":            {"addr", "data-dir", "database-url"},
 		"breach report":     {"data-dir", "database-url", "format", "lang"},
+		"ropa":              {"data-dir", "database-url", "format"},
+		"dpia":              {"data-dir", "database-url", "format", "version"},
 		"breach list":       {"data-dir", "database-url", "format", "state"},
 		"whatsapp-sim":      {"addr", "app-secret", "data-dir", "latency", "latency-p99", "latency-seed", "max-recorded", "mps", "pair-every", "phone-number-id", "statuses", "token", "webhook"},
 		"bench dispatch":    {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "max-in-flight", "mps", "n", "numbers", "webhooks"},

@@ -93,6 +93,8 @@ type Reader interface {
 	Contact(ctx context.Context, id string) (contact.Contact, error)
 	ContactByIndex(ctx context.Context, blindIndex []byte) (contact.Contact, error)
 	CountContacts(ctx context.Context) (int64, error)
+	// CountActiveConsents counts the consent states that are active.
+	CountActiveConsents(ctx context.Context) (int64, error)
 	// ContactTags lists a contact's tags, sorted; none for an unknown contact.
 	ContactTags(ctx context.Context, contactID string) ([]string, error)
 	// Restrictions is the history of a contact's restriction of processing,

@@ -42,6 +42,12 @@ func (r *reader) CountContacts(ctx context.Context) (n int64, err error) {
 	return n, err
 }
 
+func (r *reader) CountActiveConsents(ctx context.Context) (n int64, err error) {
+	defer errorf("count active consents", &err)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM consent_states WHERE status = 'active'`).Scan(&n)
+	return n, err
+}
+
 func (t *tx) CreateContact(ctx context.Context, c contact.Contact) (err error) {
 	defer errorf("create contact", &err)
 	_, err = t.db.Exec(ctx, `INSERT INTO contacts (id, phone_ct, blind_index, region, mobile, language, fields_ct,
