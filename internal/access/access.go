@@ -34,6 +34,7 @@ const (
 	// Package: everything held about a contact was gathered for the person
 	// or for staff, number in clear, with a reason.
 	Package Action = "package"
+	Erase   Action = "erase" // a contact was erased, with a reason
 )
 
 // Entry is one access.

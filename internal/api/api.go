@@ -92,6 +92,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 
+		{pattern: "GET /api/v1/ropa", handler: s.getRopa},
+		{pattern: "GET /api/v1/dpia", handler: s.getDPIA},
+		{pattern: "PUT /api/v1/dpia", handler: s.putDPIA},
+		{pattern: "GET /api/v1/dpia/versions", handler: s.dpiaVersions},
 		{pattern: "POST /api/v1/audits", handler: s.runAudit},
 		{pattern: "GET /api/v1/audits", handler: s.listAudits},
 		{pattern: "GET /api/v1/audits/{id}", handler: s.getAudit},
@@ -111,6 +115,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/breaches/{id}/notified", handler: s.breachNotified},
 		{pattern: "POST /api/v1/breaches/{id}/notify-people", handler: s.notifyPeople},
 		{pattern: "GET /api/v1/breaches/{id}/report", handler: s.breachReport},
+
+		{pattern: "GET /api/v1/processor-tasks", handler: s.listProcessorTasks},
+		{pattern: "POST /api/v1/processor-tasks/{id}/done", handler: s.finishProcessorTask},
+		{pattern: "GET /api/v1/retention/log", handler: s.retentionLog},
 	}
 }
 

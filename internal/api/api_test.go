@@ -50,6 +50,7 @@ func (s *syncBuffer) String() string {
 
 type bundle struct {
 	t      testing.TB
+	app    *app.App
 	srv    *httptest.Server
 	h      http.Handler
 	store  store.Store
@@ -86,7 +87,7 @@ func setupWith(t testing.TB, b storetest.Backend, tweak func(*app.Config)) *bund
 	h := httpx.Middleware(log, srvAPI.Observe, mux)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	tb := &bundle{t: t, srv: srv, h: h, store: s, b: b, vault: v, logs: logs, tokens: map[staff.Role]string{}}
+	tb := &bundle{t: t, app: a, srv: srv, h: h, store: s, b: b, vault: v, logs: logs, tokens: map[staff.Role]string{}}
 	for _, r := range staff.Roles {
 		secret, _, err := a.CreateToken(context.Background(), r, string(r))
 		if err != nil {

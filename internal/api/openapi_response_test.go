@@ -279,7 +279,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		tb := setupWith(t, b, func(c *app.Config) {
 			c.Tags = []tag.Tag{{Key: "vip", Description: consent.Text{NB: "Faste kunder", EN: "Regular customers"}},
 				{Key: "oslo", Description: consent.Text{NB: "Butikken i Oslo", EN: "The Oslo shop"}}}
-			c.Controller = controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56"}
+			c.Controller = controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56",
+				DPO: controller.Contact{Email: "dpo@butikk.example"}}
 		})
 		c := newOpenAPICheck(t, tb)
 		const admin, dpo, marketer, integrator = staff.Admin, staff.DPO, staff.Marketer, staff.Integrator
@@ -290,6 +291,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{method: "GET", path: "/api/openapi.json"}, 200)
 		c.call(request{method: "GET", path: "/api/v1/purposes"}, 401)
 		c.call(request{role: admin, method: "GET", path: "/api/v1/purposes"}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/ropa"}, 422) // no purpose yet, (b) is missing
 		c.call(request{role: admin, method: "GET", path: "/api/v1/notices"}, 200)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/tags"}, 200)
 
@@ -455,6 +457,41 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/consents"}, 200)
 
+		// Erasure leaves a task for Meta and a record in the retention log
+		// (R-04, R-05, RT-01); the rights requests call app.Erase.
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks"}, 200)
+		gone := c.call(request{role: integrator, method: "POST", path: "/api/v1/consents", body: map[string]any{"phone": "+47 412 34 590",
+			"purpose": "offers", "method": "web_form", "collected_at": collected, "age_confirmed": true, "evidence": map[string]any{
+				"affirmative_act": "checkbox", "wording_hash": "sha256:3", "confirmation_channel": "whatsapp", "confirmation_message_id": "wamid.Y"}}}, 201)
+		goneID := gone["contact_id"].(string)
+		erased, err := tb.app.Erase(t.Context(), app.Actor{ID: "t-dpo", Name: "dpo", Role: staff.DPO}, goneID, "slettebegjæring 7")
+		if err != nil || erased.ProcessorTaskID == "" {
+			t.Fatalf("erase = %+v, %v; want a processor task", erased, err)
+		}
+		tasks := c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks"}, 200)
+		if ts, _ := tasks["tasks"].([]any); len(ts) != 1 {
+			t.Fatalf("open tasks = %v; want the erasure's", tasks)
+		}
+		c.call(request{role: admin, method: "GET", path: "/api/v1/processor-tasks?state=all"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks?state=later"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/processor-tasks"}, 403)
+		done := "/api/v1/processor-tasks/" + erased.ProcessorTaskID + "/done"
+		c.call(request{role: dpo, method: "POST", path: done, body: map[string]string{"note": "ring 912 34 567"}}, 400)
+		c.call(request{role: integrator, method: "POST", path: done, body: map[string]string{}}, 403)
+		c.call(request{role: dpo, method: "POST", path: done, body: map[string]string{"note": "asked Meta through the DPA form"}}, 200)
+		c.call(request{role: dpo, method: "POST", path: done, body: map[string]string{}}, 409)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/processor-tasks/nope/done", body: map[string]string{}}, 404)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/processor-tasks?state=done"}, 200)
+		logged := c.call(request{role: dpo, method: "GET", path: "/api/v1/retention/log"}, 200)
+		if es, _ := logged["entries"].([]any); len(es) != 1 {
+			t.Fatalf("retention log = %v; want the erasure", logged)
+		}
+		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?class=contacts&limit=5"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?limit=many"}, 400)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/retention/log?class=people"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/retention/log"}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + goneID}, 200) // erased: no number, no tags
+
 		// Campaigns (G-05, R-09, M-05).
 		good := "Tilbud fra Butikken AS. Les mer: http://x/privacy. Svar STOPP for å melde deg av."
 		camp := func(text string) map[string]any {
@@ -488,6 +525,29 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		}
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns/" + plain["id"].(string) + "/cancel"}, 200)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
+
+		// The record of processing and the DPIA (A-01, D-01, D-02).
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/ropa"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/ropa?format=md"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/ropa?format=html"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/ropa?format=pdf"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/ropa"}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/dpia/versions"}, 200)
+		dpiaDraft := c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/dpia"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/dpia?format=md"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/dpia?version=x"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/dpia?version=9"}, 404)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/dpia"}, 403)
+		edit := map[string]any{"description": dpiaDraft["description"], "necessity": dpiaDraft["necessity"], "risks_summary": dpiaDraft["risks_summary"],
+			"measures_summary": dpiaDraft["measures_summary"], "risks": dpiaDraft["risks"], "dpo_advice": "Ingen merknader.",
+			"answers": map[string]any{"large_scale": map[string]any{"met": false, "why": "en lokal butikk"}}}
+		c.call(request{role: dpo, method: "PUT", path: "/api/v1/dpia", body: edit}, 201)
+		c.call(request{role: dpo, method: "PUT", path: "/api/v1/dpia", body: map[string]any{"description": "kort", "necessity": "", "risks_summary": "",
+			"measures_summary": "", "risks": []any{}}}, 400)
+		c.call(request{role: staff.Auditor, method: "PUT", path: "/api/v1/dpia", body: edit}, 403)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/dpia?version=1&format=html"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/dpia/versions"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/dpia/versions"}, 403)
 
 		// Rights requests (T-03, R-08).
 		rq := c.call(request{role: dpo, method: "POST", path: "/api/v1/requests", body: map[string]any{"type": "objection", "contact_id": id, "via": "phone",

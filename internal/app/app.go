@@ -21,6 +21,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/optin"
 	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
@@ -82,15 +83,20 @@ type Config struct {
 	// Senders are further sending numbers a campaign may name, by
 	// phone-number id; each has its own throughput bucket (§3.1).
 	Senders []*whatsapp.Client
-	// MessageRetention is how long message records are kept (RT-08; default
-	// three years, the limitation period of RT-03).
-	MessageRetention time.Duration
+	// Retention is each data class's period and the erase-after-withdrawal
+	// policy (RT-01..RT-08; the defaults: retention.Defaults). Message
+	// records default to the proof period, three years (RT-03, RT-08).
+	Retention retention.Periods
 	// UnknownAfter is how long a message may stay unknown (sent or not, no
 	// webhook said) before it is settled as failed; never re-sent. Default
 	// eight days: the platform retries webhooks for up to seven (§4.4).
 	UnknownAfter time.Duration
 	// Dispatch paces campaign sending.
 	Dispatch DispatchConfig
+	// SMSProvider and EmailProvider name who sends SMS and e-mail for
+	// samtykke, when they are real providers (recipients in the record of
+	// processing); empty for none or the built-in sink.
+	SMSProvider, EmailProvider string
 	// SMS and Email send confirmation links; nil when not set up.
 	SMS   notify.SMS
 	Email notify.Email
@@ -128,9 +134,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.OptInTTL == 0 {
 		cfg.OptInTTL = optin.DefaultTTL
 	}
-	if cfg.MessageRetention == 0 {
-		cfg.MessageRetention = 3 * 365 * 24 * time.Hour
-	}
+	cfg.Retention = cfg.Retention.WithDefaults()
 	if cfg.UnknownAfter == 0 {
 		cfg.UnknownAfter = 8 * 24 * time.Hour
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/samtykke/samtykke/internal/dpia"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
@@ -260,30 +261,94 @@ func (a *App) auditOptIns(ctx context.Context, now time.Time) (audit.Finding, er
 	return f, nil
 }
 
-// auditRetention counts the data kept past its period, by class.
+// auditRetention finds the data kept past its period (RT-01..RT-08), by the
+// retention package's rules and the configured periods: records of each
+// class counted in the database, and the contacts the rules would erase or
+// strip of fields and tags (retention.Periods.Decide), walked a page at a
+// time. The daily retention run takes all of it; what is due by more than
+// audit.RetentionGrace says that run is not doing its work.
 func (a *App) auditRetention(ctx context.Context, now time.Time) (audit.Finding, error) {
 	f := audit.NewFinding(audit.CheckRetention)
-	cutoffs := store.RetentionCutoffs{Messages: now.Add(-a.cfg.MessageRetention), Webhooks: now.Add(-webhookRedelivery)}
-	b, err := a.store.RetentionBacklog(ctx, cutoffs, audit.RetentionGrace)
+	p, grace := a.cfg.Retention, audit.RetentionGrace
+	cut := func(days int) time.Time { return retention.Cutoff(now, days).Add(time.Microsecond) } // Due: at t + days exactly
+	b, err := a.store.RetentionBacklog(ctx, store.RetentionCutoffs{Messages: cut(p.Messages), Webhooks: cut(p.Webhooks),
+		AccessLog: cut(p.AccessLog), RightsRequests: cut(p.RightsRequests)}, grace)
 	if err != nil {
 		return f, err
 	}
-	due := b.Messages.Due + b.Webhooks.Due + b.AccessLog.Due
-	overdue := b.Messages.Overdue + b.Webhooks.Overdue + b.AccessLog.Overdue
+	ps, err := a.store.Purposes(ctx)
+	if err != nil {
+		return f, err
+	}
+	purposes := make(map[string]consent.Purpose, len(ps))
+	for _, pp := range ps {
+		purposes[pp.Key] = pp
+	}
+	var found audit.Sample
+	var erase, prune, late int64
+	for after := ""; ; {
+		page, err := a.store.RetentionFacts(ctx, after, 1000)
+		if err != nil {
+			return f, err
+		}
+		for _, fa := range page {
+			after = fa.ContactID
+			v := p.Decide(fa, purposes, now)
+			switch {
+			case v.Erase:
+				erase++
+			case len(v.DropFields) > 0 || v.DropTags:
+				prune++
+			default:
+				continue
+			}
+			found.Add(fa.ContactID)
+			// Late when the rules called for it already as the grace began,
+			// on facts no newer than that: a verdict that a recent change
+			// (an opt-out a minute ago) brought on is not late yet.
+			last := fa.CreatedAt
+			for _, pf := range fa.Purposes {
+				if pf.Since.After(last) {
+					last = pf.Since
+				}
+			}
+			if w := p.Decide(fa, purposes, now.Add(-grace)); now.Sub(last) > grace && (w.Erase || len(w.DropFields) > 0 || w.DropTags) {
+				late++
+			}
+		}
+		if len(page) < 1000 {
+			break
+		}
+	}
+	due := b.Messages.Due + b.Webhooks.Due + b.AccessLog.Due + b.RightsRequests.Due + erase + prune
+	overdue := b.Messages.Overdue + b.Webhooks.Overdue + b.AccessLog.Overdue + b.RightsRequests.Overdue + late
+	f.Found(found)
 	f.Count, f.Status = due, audit.RetentionStatus(due, overdue)
 	if due > 0 {
-		f.Breakdown = map[string]int64{"message records": b.Messages.Due, "webhook bodies and redelivery keys": b.Webhooks.Due}
+		f.Breakdown = map[string]int64{}
+		for k, n := range map[string]int64{"contacts to erase": erase, "contacts' fields or tags to remove": prune,
+			"message records": b.Messages.Due, "webhook bodies and redelivery keys": b.Webhooks.Due,
+			"access-log entries": b.AccessLog.Due, "rights-request files": b.RightsRequests.Due} {
+			if n > 0 {
+				f.Breakdown[k] = n
+			}
+		}
 	}
-	f.Detail = fmt.Sprintf("Message records are kept %d days (RT-08), handled webhook bodies and redelivery keys %d days. ",
-		int(a.cfg.MessageRetention/(24*time.Hour)), int(webhookRedelivery/(24*time.Hour)))
+	f.Detail = fmt.Sprintf("Periods: contacts without a purpose %d days; proof of consent %d days after the last consent ended (%s); "+
+		"message records %d days; webhook bodies %d days; the access log %d days; closed rights requests %d days. ",
+		p.NoPurpose, p.Proof, p.Erase, p.Messages, p.Webhooks, p.AccessLog, p.RightsRequests)
 	switch {
 	case overdue > 0:
-		f.Detail += fmt.Sprintf("%s past their period, %d of them by more than %s: the daily purge is not doing its work.",
-			counted(due, "record is", "records are"), overdue, audit.RetentionGrace)
+		f.Detail += fmt.Sprintf("%s past their period (by class below), %d of them by more than %s: the daily retention run "+
+			"is not doing its work (samtykke retention run).", counted(due, "record is", "records are"), overdue, grace)
 	case due > 0:
-		f.Detail += fmt.Sprintf("%s past their period, within a day or two: the next daily purge takes them.", counted(due, "record is", "records are"))
+		f.Detail += fmt.Sprintf("%s past their period (by class below), by less than %s: the next daily retention run takes them.",
+			counted(due, "record is", "records are"), grace)
 	default:
 		f.Detail += "Nothing is kept past its period."
+	}
+	if found.Total > 0 {
+		f.Detail += " The contacts among them are named."
 	}
 	return f, nil
 }
@@ -448,50 +513,33 @@ func (a *App) auditKeys(ctx context.Context, now time.Time) (audit.Finding, erro
 	return f, nil
 }
 
-// PurposesHash is the hash a DPIA keeps of the purposes it was written for
-// (dpia.Document.PurposesHash): each purpose's key, channel, legal basis
-// and declared fields, so that a change of any makes it due for review
-// (Art. 35(11)).
-func PurposesHash(ps []consent.Purpose) string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = strings.Join([]string{p.Key, string(p.Channel), string(p.Basis), strings.Join(p.Fields, ",")}, "|")
-	}
-	return dpia.HashPurposes(out)
-}
-
 // auditDPIA screens the processing from the live figures, as the DPIA's own
 // screening does (D-01), and checks that a DPIA exists where one is
 // required and was written for the purposes now configured (Art. 35(11)).
-func (a *App) auditDPIA(ctx context.Context, now time.Time) (audit.Finding, error) {
+func (a *App) auditDPIA(ctx context.Context, _ time.Time) (audit.Finding, error) {
 	f := audit.NewFinding(audit.CheckDPIA)
-	figures, err := a.store.ListFigures(ctx)
-	if err != nil {
-		return f, err
-	}
-	ps, err := a.store.Purposes(ctx)
-	if err != nil {
-		return f, err
-	}
 	doc, err := a.store.DPIA(ctx, 0)
 	present := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return f, err
 	}
-	existing := false
-	for _, p := range ps {
-		existing = existing || p.Basis == consent.BasisExistingCustomer
-	}
-	// A reviewer's answers in the saved document overrule the figures.
+	// A reviewer's answers in the saved document overrule the figures, as
+	// in the DPIA itself.
 	answers := map[string]dpia.Answer{}
 	for _, c := range append(doc.Screening.Criteria, doc.Screening.Art35_3...) {
 		if !c.Auto {
 			answers[c.ID] = dpia.Answer{Met: c.Met, Why: c.Why}
 		}
 	}
-	s := dpia.Screen(dpia.Figures{Contacts: figures.Contacts, ActiveConsents: figures.ActiveConsents, MinAge: a.cfg.MinAge,
-		Tags: len(a.cfg.Tags), ExistingCustomers: existing, Imported: figures.Imported}, answers, now)
-	review := present && doc.NeedsReview(PurposesHash(ps))
+	s, err := a.Screening(ctx, answers)
+	if err != nil {
+		return f, err
+	}
+	hash, err := a.purposesHash(ctx)
+	if err != nil {
+		return f, err
+	}
+	review := present && doc.NeedsReview(hash)
 	f.Checked, f.Status = 1, audit.DPIAStatus(s.Required, present, review)
 	f.Detail = "Screening from the live figures: " + s.Decision
 	switch {

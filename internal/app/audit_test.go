@@ -16,7 +16,6 @@ import (
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
-	"github.com/samtykke/samtykke/internal/dpia"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/store"
@@ -24,20 +23,16 @@ import (
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
-// saveDPIA stores a DPIA written for the purposes configured now, or for
-// others when stale, as the DPO's edit through the DPIA's own use case would.
-func (tb *bundle) saveDPIA(t *testing.T, stale bool) {
+// saveDPIA saves the DPIA the DPO would: the draft made from the record of
+// processing and the screening, through the DPIA's own use case (D-02).
+func (tb *bundle) saveDPIA(t *testing.T) {
 	t.Helper()
-	ps, err := tb.store.Purposes(tb.ctx)
+	d, err := tb.app.DPIA(tb.ctx, dpo, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stale {
-		ps = ps[:len(ps)-1]
-	}
-	d := dpia.Document{Version: 1, At: tb.now, Author: "dpo", Description: "a", Necessity: "b", RisksSummary: "c", MeasuresSummary: "d",
-		PurposesHash: app.PurposesHash(ps)}
-	if err := tb.store.Tx(tb.ctx, func(tx store.Tx) error { return tx.AddDPIA(tb.ctx, d) }); err != nil {
+	if _, err := tb.app.SaveDPIA(tb.ctx, dpo, app.DPIAInput{Description: d.Description, Necessity: d.Necessity,
+		RisksSummary: d.RisksSummary, MeasuresSummary: d.MeasuresSummary, Risks: d.Risks}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -73,7 +68,7 @@ func TestAuditOfACleanFlow(t *testing.T) {
 		if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
 			t.Fatal(err)
 		}
-		tb.saveDPIA(t, false)
+		tb.saveDPIA(t)
 		rep, err := tb.app.RunAudit(tb.ctx, auditor)
 		if err != nil {
 			t.Fatal(err)
@@ -201,7 +196,14 @@ func TestAuditFindsEachViolation(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// (e) A message record four years old: past the three years of RT-08.
+		// (e) A contact made 40 days ago that never got a purpose (30 days, RT-01),
+		// and a message record four years old: past the three years of RT-08.
+		tb.now = tb.now.AddDate(0, 0, -40)
+		noPurpose, _, err := tb.app.CreateContact(ctx, integrator, app.NewContact{Phone: "+47 912 34 506"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.now = tb.now.AddDate(0, 0, 40)
 		if err := tb.store.Tx(ctx, func(tx store.Tx) error {
 			return tx.CreateMessage(ctx, message.Message{ID: "ancient", ContactID: clean, Kind: message.Receipt, BodyKey: "receipt",
 				Status: message.Delivered, CreatedAt: tb.now.AddDate(-4, 0, 0)})
@@ -250,7 +252,7 @@ func TestAuditFindsEachViolation(t *testing.T) {
 			{audit.CheckDispatch, audit.Fail, []string{lateMsg}, nil},
 			{audit.CheckOptOut, audit.Fail, nil, nil},
 			{audit.CheckOptIns, audit.Warn, []string{pending.ID}, nil},
-			{audit.CheckRetention, audit.Fail, nil, nil},
+			{audit.CheckRetention, audit.Fail, []string{noPurpose}, []string{clean, pending.ID}},
 			{audit.CheckRights, audit.Fail, []string{req.ID}, nil},
 			{audit.CheckLedger, audit.Fail, []string{tampered}, nil},
 			{audit.CheckNotices, audit.Pass, nil, nil},
@@ -272,7 +274,7 @@ func TestAuditFindsEachViolation(t *testing.T) {
 					t.Errorf("%s names %s, which is sound", w.check, id)
 				}
 			}
-			if w.affected != nil && f.Count != int64(len(f.Affected)) {
+			if w.affected != nil && w.check != audit.CheckRetention && f.Count != int64(len(f.Affected)) {
 				t.Errorf("%s: count %d, %d named", w.check, f.Count, len(f.Affected))
 			}
 		}
@@ -285,7 +287,7 @@ func TestAuditFindsEachViolation(t *testing.T) {
 		if f := finding(t, rep, audit.CheckOptOut); f.Timing.MaxMS != 90000 || f.Count != 1 {
 			t.Errorf("opt-out times: %+v, %d over 5 s", f.Timing, f.Count)
 		}
-		if f := finding(t, rep, audit.CheckRetention); f.Count != 1 || f.Breakdown["message records"] != 1 {
+		if f := finding(t, rep, audit.CheckRetention); f.Count != 2 || f.Breakdown["message records"] != 1 || f.Breakdown["contacts to erase"] != 1 {
 			t.Errorf("retention: %d found, %v", f.Count, f.Breakdown)
 		}
 		if rep.Summary.Fail != 7 || rep.Summary.Warn != 2 || rep.Summary.Pass != 1 {
@@ -315,7 +317,12 @@ func TestAuditOfNoticesAndDPIA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb.saveDPIA(t, true)
+	tb.saveDPIA(t)
+	// A purpose added since: the DPIA no longer covers what is done.
+	if _, err := tb.app.CreatePurpose(tb.ctx, admin, consent.Purpose{Key: "news", Channel: consent.WhatsApp, Basis: consent.BasisConsent,
+		RetentionDays: 365, Description: consent.Text{NB: "Nyheter", EN: "News"}}); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := tb.app.RunAudit(tb.ctx, admin)
 	if err != nil {
 		t.Fatal(err)

@@ -205,39 +205,6 @@ func (a *App) CampaignAction(ctx context.Context, actor Actor, id, action string
 	return a.Campaign(ctx, actor, id)
 }
 
-// PurgeMessages deletes message records older than the retention (RT-08),
-// and handled webhooks once the platform can no longer redeliver them (it
-// retries for up to 7 days).
-func (a *App) PurgeMessages(ctx context.Context) (int64, error) {
-	var n int64
-	for {
-		// Found outside the transaction that deletes them: the search reads
-		// the table, and on SQLite a withdrawal must not wait for it.
-		ids, err := a.store.ExpiredMessages(ctx, a.now().Add(-a.cfg.MessageRetention), 10000)
-		if err != nil {
-			return n, err
-		}
-		if err := a.store.Tx(ctx, func(tx store.Tx) error {
-			deleted, err := tx.DeleteMessages(ctx, ids)
-			n += deleted
-			return err
-		}); err != nil {
-			return n, err
-		}
-		if len(ids) < 10000 {
-			break
-		}
-	}
-	_, err := a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
-		return tx.PurgeWebhooks(ctx, a.now().Add(-webhookRedelivery), limit)
-	})
-	return n, err
-}
-
-// webhookRedelivery is how long a handled webhook is kept to recognise a
-// redelivery: the platform retries for up to 7 days.
-const webhookRedelivery = 8 * 24 * time.Hour
-
 // inBatches runs batch, which changes up to limit rows, in transactions of
 // 10,000 rows until fewer are left, and adds up the rows changed.
 func (a *App) inBatches(ctx context.Context, batch func(tx store.Tx, limit int) (int64, error)) (int64, error) {

@@ -22,9 +22,11 @@ var unguardCheckpoints = map[string][]string{
 }
 
 // TestCheckpointCatchesWhatChainsCannot: after a signed checkpoint, a
-// contact deleted with its events, states and row, or a chain's tail cut
-// off with the contact's head and states set back to match, leave every
-// chain intact; verification compares them with the checkpoint and names
+// contact deleted with its events, states and row, a chain's tail cut off
+// with the contact's head and states set back to match, or a withdrawal
+// turned into a consent with the chain recomputed by the project's own hash
+// function and the gate's state set to match (the gate then allows), leave
+// every chain intact; verification compares them with the checkpoint and names
 // the contact. An altered checkpoint is a fault too; an untouched ledger
 // with events appended since verifies (L-02, invariant 3).
 func TestCheckpointCatchesWhatChainsCannot(t *testing.T) {
@@ -45,6 +47,22 @@ func TestCheckpointCatchesWhatChainsCannot(t *testing.T) {
 			exec(t, tb, b, `DELETE FROM consent_events WHERE id = $1`, es[1].ID)
 			exec(t, tb, b, `UPDATE contacts SET head_seq = 1, head_hash = $1 WHERE id = $2`, es[0].Hash, c)
 		}, "records head seq 2", true},
+		{"withdrawal turned into a consent, chain recomputed", func(t *testing.T, tb *bundle, b storetest.Backend, c string, es []store.StoredEvent) {
+			// With the triggers dropped, the withdrawal becomes a confirmation
+			// and its hash is recomputed with the project's own function, so the
+			// chain itself is intact again; the gate's state follows it.
+			e := es[1].Event
+			e.Kind, e.AgeConfirmed, e.ValidUntil = ledger.Confirmed, true, es[0].ValidUntil
+			e.Hash = e.ComputeHash()
+			exec(t, tb, b, `UPDATE consent_events SET kind = $1, hash = $2, age_confirmed = $3, valid_until = $4 WHERE id = $5`,
+				string(e.Kind), e.Hash, e.AgeConfirmed, e.ValidUntil.UnixMicro(), e.ID)
+			exec(t, tb, b, `UPDATE contacts SET head_hash = $1 WHERE id = $2`, e.Hash, c)
+			exec(t, tb, b, `UPDATE consent_states SET status = 'active', event_id = $1, since = $2, valid_until = $3, age_ok = $4,
+				basis = 'consent' WHERE contact_id = $5`, e.ID, e.At.UnixMicro(), e.ValidUntil.UnixMicro(), e.AgeConfirmed, c)
+			if d, err := tb.app.Gate(tb.ctx, integrator, c, "offers"); err != nil || !d.Allowed {
+				t.Fatalf("the attack did not take: the gate says %+v, %v", d, err)
+			}
+		}, "removed or replaced", true},
 		{"altered signature", func(t *testing.T, tb *bundle, b storetest.Backend, _ string, _ []store.StoredEvent) {
 			exec(t, tb, b, `UPDATE ledger_checkpoints SET signature = $1`, bytes.Repeat([]byte{1}, 64))
 		}, "signature does not verify", false},

@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,7 +96,7 @@ func (a *App) SendConfirmation(ctx context.Context, ref, channel, email string) 
 			return err
 		}
 		e164 = o.number.E164()
-		ok, err := tx.Hit(ctx, "confirm:"+channel+":"+hex.EncodeToString(a.vault.BlindIndex(e164)), 24*time.Hour, 1, a.now())
+		ok, err := tx.Hit(ctx, a.numberLimit(limitConfirm+channel+":", e164), 24*time.Hour, 1, a.now())
 		if err != nil {
 			return err
 		}

@@ -353,7 +353,16 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 }
 
 func (a *App) once(ctx context.Context, tx store.Tx, key string) (bool, error) {
-	return tx.MarkSeen(ctx, key, a.now())
+	return tx.MarkSeen(ctx, a.seenKey(key), a.now())
+}
+
+// seenKey is how a handled event's key is stored: its kind, then a keyed
+// hash of it. The key itself names the person (an inbound wamid embeds the
+// sender's number, a preference event holds it in digits), and a seen key
+// outlives an erasure by the webhook period (invariants 4 and 5).
+func (a *App) seenKey(key string) string {
+	kind, _, _ := strings.Cut(key, ":")
+	return kind + ":" + hex.EncodeToString(a.vault.BlindIndex("seen:"+key))
 }
 
 // handleStatuses applies status webhooks in a few statements however many

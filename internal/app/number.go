@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"crypto/hmac"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -85,7 +84,7 @@ func (a *App) ChangeNumber(ctx context.Context, actor Actor, id, newPhone, reaso
 			key   string
 			limit int
 		}{{"number-change:contact:" + id, numberChangesPerContact},
-			{"number-change:num:" + hex.EncodeToString(a.vault.BlindIndex(num.E164())), numberChangesPerNumber}} {
+			{a.numberLimit(limitNumberChange, num.E164()), numberChangesPerNumber}} {
 			ok, err := tx.Hit(ctx, lim.key, 24*time.Hour, lim.limit, now)
 			if err != nil {
 				return err
@@ -351,7 +350,8 @@ func (a *App) handleNumberChanged(ctx context.Context, tx store.Tx, m whatsapp.I
 
 // expireNumberChanges deletes the number changes nobody confirmed in time:
 // each holds a sealed number.
-func (a *App) expireNumberChanges(ctx context.Context, now time.Time) error {
+func (a *App) expireNumberChanges(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
 	for {
 		var n int64
 		err := a.store.Tx(ctx, func(tx store.Tx) error {
@@ -359,8 +359,9 @@ func (a *App) expireNumberChanges(ctx context.Context, now time.Time) error {
 			n, err = tx.DeleteExpiredNumberChanges(ctx, now, 500)
 			return err
 		})
+		total += n
 		if err != nil || n < 500 {
-			return err
+			return total, err
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 		for _, lim := range []struct {
 			key   string
 			limit int
-		}{{"optin:ip:" + in.IP, 30}, {"optin:num:" + hex.EncodeToString(a.vault.BlindIndex(e164)), 5}} {
+		}{{"optin:ip:" + in.IP, 30}, {a.numberLimit(limitOptIn, e164), 5}} {
 			ok, err := tx.Hit(ctx, lim.key, 24*time.Hour, lim.limit, now)
 			if err != nil {
 				return err
@@ -205,7 +205,7 @@ func (a *App) RequestOptIn(ctx context.Context, in OptInRequest) (OptInStarted, 
 		}
 		if linked != nil {
 			// The link answers one message: it works once.
-			if fresh, err := tx.MarkSeen(ctx, "optin-link:"+linked.MessageID, now); err != nil {
+			if fresh, err := tx.MarkSeen(ctx, a.seenKey("optin-link:"+linked.MessageID), now); err != nil {
 				return err
 			} else if !fresh {
 				return fmt.Errorf("%w: this link was used already", ErrLinkExpired)
@@ -300,70 +300,6 @@ func (a *App) confirmOptIn(ctx context.Context, tx store.Tx, contactID, code, ch
 	}
 	a.note(tx, func(o Observer) { o.OptInConfirmed(channel) })
 	return true, a.queueMessage(ctx, tx, contactID, message.Receipt, "", strings.Join(confirmed, ","))
-}
-
-// ExpireOptIns ends unconfirmed requests past their time (RT-07): an expired
-// event for each purpose still pending, the request deleted, and a contact
-// that never confirmed anything erased; and number changes whose code
-// expired unconfirmed.
-func (a *App) ExpireOptIns(ctx context.Context) (int, error) {
-	now := a.now()
-	// A new number nobody confirmed in time goes as well.
-	if err := a.expireNumberChanges(ctx, now); err != nil {
-		return 0, err
-	}
-	expired, err := a.store.ExpiredConfirmations(ctx, now, 500)
-	if err != nil {
-		return 0, err
-	}
-	for _, c := range expired {
-		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			for _, key := range c.Purposes {
-				s, err := tx.ConsentState(ctx, c.ContactID, key)
-				if err != nil {
-					return err
-				}
-				if s.Status != consent.StatusPending {
-					continue
-				}
-				if _, _, err := a.appendEvent(ctx, tx, c.ContactID, ledger.Event{Kind: ledger.Expired, Purpose: key,
-					Channel: string(consent.WhatsApp), Method: "expiry", Source: "system", Actor: System.String()},
-					ledger.Evidence{Reason: "not confirmed in time (RT-07)"}); err != nil {
-					return err
-				}
-			}
-			if err := tx.DeleteConfirmation(ctx, c.ID); err != nil {
-				return err
-			}
-			return a.eraseIfNeverConsented(ctx, tx, c.ContactID, now)
-		})
-		if err != nil {
-			return 0, fmt.Errorf("expire opt-in %s: %w", c.ID, err)
-		}
-	}
-	return len(expired), nil
-}
-
-// eraseIfNeverConsented erases a contact that exists only because someone
-// typed its number into a form that was never confirmed.
-func (a *App) eraseIfNeverConsented(ctx context.Context, tx store.Tx, contactID string, now time.Time) error {
-	if n, err := tx.PendingConfirmations(ctx, contactID); err != nil || n > 0 {
-		return err
-	}
-	events, err := tx.Events(ctx, contactID)
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		if e.Kind != ledger.Requested && e.Kind != ledger.Expired {
-			return nil // a real history: keep it
-		}
-	}
-	if _, _, err := a.appendEvent(ctx, tx, contactID, ledger.Event{Kind: ledger.Erased, Method: "expiry", Source: "system",
-		Actor: System.String()}, ledger.Evidence{Reason: "unconfirmed opt-in expired (RT-07)"}); err != nil {
-		return err
-	}
-	return tx.EraseContact(ctx, contactID, now)
 }
 
 // openEvidence decrypts an event's evidence.

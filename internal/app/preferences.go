@@ -122,7 +122,7 @@ func (a *App) RequestOptOut(ctx context.Context, in OptOutRequest) error {
 			return fmt.Errorf("%w: too many opt-out requests from this address; try again tomorrow", ErrRateLimited)
 		}
 		index := a.vault.BlindIndex(e164)
-		if ok, err := tx.Hit(ctx, "optout:num:"+hex.EncodeToString(index), 24*time.Hour, optOutPerNumber, now); err != nil || !ok {
+		if ok, err := tx.Hit(ctx, limitOptOut+hex.EncodeToString(index), 24*time.Hour, optOutPerNumber, now); err != nil || !ok {
 			return err
 		}
 		c, err := tx.ContactByIndex(ctx, index)

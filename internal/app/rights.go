@@ -13,6 +13,7 @@ import (
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/portability"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
@@ -305,6 +306,7 @@ func (a *App) CompleteRequest(ctx context.Context, actor Actor, id, answer strin
 	if err := actor.can(staff.WriteRights); err != nil {
 		return RightsView{}, err
 	}
+	erased := false
 	err := a.updateRequest(ctx, id, func(tx store.Tx, r rights.Request) (rights.Request, error) {
 		if r.State != rights.Open {
 			_, err := rights.Close(r, rights.Done, answer, a.now())
@@ -320,10 +322,14 @@ func (a *App) CompleteRequest(ctx context.Context, actor Actor, id, answer strin
 		if r, err = rights.Close(r, rights.Done, answer, a.now()); err != nil {
 			return r, rightsErr(err)
 		}
+		erased = r.Type == rights.Erasure
 		return r, a.rightsStep(ctx, tx, id, actor, "done", note)
 	})
 	if err != nil {
 		return RightsView{}, err
+	}
+	if erased {
+		a.scrub(ctx) // invariant 5
 	}
 	return a.RightsRequest(ctx, actor, id)
 }
@@ -364,6 +370,23 @@ func (a *App) carryOut(ctx context.Context, tx store.Tx, actor Actor, r rights.R
 		return "The copy of the data was made available.", nil
 	case rights.Rectification:
 		return "The data was corrected as asked.", nil
+	case rights.Erasure:
+		why := "rights request " + r.ID
+		e, err := a.eraseLocked(ctx, tx, c, erasure{actor: actor, method: "request", source: "rights", reason: why})
+		if err != nil {
+			return "", err
+		}
+		if err := a.recordRetention(ctx, tx, retention.ClassContacts, retention.RuleRequest, 0, 1); err != nil {
+			return "", err
+		}
+		if err := a.recordAccess(ctx, tx, actor, access.Erase, c.ID, why); err != nil {
+			return "", err
+		}
+		note := "The person's data was erased (crypto-shredded); only pseudonymous proof of consent is kept"
+		if e.SuppressionKept {
+			note += ", and a keyed token of the number on the suppression list, so that it is never messaged again (RT-05)"
+		}
+		return note + ".", nil
 	}
 	return "Done as asked.", nil
 }

@@ -67,7 +67,7 @@ func (a *App) StartRights(ctx context.Context, in PublicRightsInput) (string, er
 			return fmt.Errorf("%w: too many requests from this address; try again tomorrow", ErrRateLimited)
 		}
 		index := a.vault.BlindIndex(num.E164())
-		if ok, err := tx.Hit(ctx, "rights:num:"+hex.EncodeToString(index), 24*time.Hour, rightsPerNumber, now); err != nil || !ok {
+		if ok, err := tx.Hit(ctx, limitRights+hex.EncodeToString(index), 24*time.Hour, rightsPerNumber, now); err != nil || !ok {
 			return err // silently: no more codes to this number today
 		}
 		c, err := tx.ContactByIndex(ctx, index)

@@ -11,6 +11,7 @@ import (
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/portability"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -94,8 +95,9 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 		Controller:  a.packageController(),
 		Contact: portability.Contact{ID: id, Phone: o.number.E164(), Language: o.Language, Fields: map[string]string{},
 			CreatedAt: o.CreatedAt, Restricted: o.Restricted, UndeliverableFailures: o.Undeliverable},
-		Periods: portability.Periods{Proof: portability.ProofPeriod, Messages: a.cfg.MessageRetention,
-			UnconfirmedOptIn: a.cfg.OptInTTL},
+		Periods: portability.Periods{Proof: retention.Days(a.cfg.Retention.Proof), Messages: retention.Days(a.cfg.Retention.Messages),
+			UnconfirmedOptIn: a.cfg.OptInTTL, AccessLog: retention.Days(a.cfg.Retention.AccessLog),
+			Requests: retention.Days(a.cfg.Retention.RightsRequests)},
 		Recipients:  a.recipients(),
 		RightsWords: a.cfg.RightsWords,
 	}

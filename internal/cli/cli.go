@@ -63,6 +63,8 @@ func commands() []command {
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
 			config: dbFlags, run: runCheckpoint, example: "SAMTYKKE_CHECKPOINT_DIR=/mnt/witness samtykke ledger checkpoint --data-dir ./samtykke-data"},
+		{name: "retention run", summary: "apply every retention rule now, as the daily job does: expiries, purges and erasures, each recorded in the retention log; print what was deleted",
+			config: dbFlags, run: runRetention, example: "samtykke retention run --data-dir ./samtykke-data"},
 		{name: "breach report", synopsis: "ID", config: dbFlags, run: runBreachReport,
 			summary: "draft the Art. 33(3) notification of a breach for Datatilsynet's form, from the register and the configuration (Markdown or JSON)",
 			example: "samtykke breach report 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b --format json --data-dir ./samtykke-data"},
@@ -72,6 +74,12 @@ func commands() []command {
 		{name: "receipt verify", synopsis: "FILE [--public-key FILE] [--format text|json]", config: dbFlags, run: runReceipt,
 			summary: "check a consent receipt's signature and content with the master key's receipt key (and against the ledger) or a public key file; exit 1 naming what is wrong",
 			example: "samtykke receipt verify samtykkekvittering.json --data-dir ./samtykke-data"},
+		{name: "ropa", synopsis: "[--format md|html|json]", config: dbFlags, run: runRopa,
+			summary: "the Art. 30 record of processing, made from the configuration and the purposes; exit 1 naming each missing Art. 30(1) item",
+			example: "samtykke ropa --format html --data-dir ./samtykke-data > behandlingsprotokoll.html"},
+		{name: "dpia", synopsis: "[--format md|html|json] [--version N]", config: dbFlags, run: runDPIA,
+			summary: "the DPIA: the newest saved version, or a draft from the record of processing and the WP248 screening",
+			example: "samtykke dpia --format md --data-dir ./samtykke-data"},
 		{name: "audit", config: dbFlags, run: runAudit,
 			summary: "run the compliance audit and store its report; print each check's verdict and what it found (exit 0 even with findings, 1 only when it could not run)",
 			example: "samtykke audit --format html --data-dir ./samtykke-data > revisjon.html"},
@@ -227,9 +235,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
 		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
-		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour}
-	// The retention the audit judges by, whichever command runs it.
-	ac.MessageRetention = time.Duration(cfg.MessageRetentionDays) * 24 * time.Hour
+		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour, Retention: cfg.Retention}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}
@@ -275,6 +281,26 @@ func checkpointNow(ctx context.Context, e env, sys *system) int {
 	}
 	fmt.Fprintf(e.stdout, "%s\n", b)
 	return 0
+}
+
+// runRetention applies the retention rules once (RT-01..RT-08) and prints
+// what each class lost, by rule; exit 1 when a step failed (what the others
+// did is printed and recorded all the same).
+func runRetention(ctx context.Context, e env, args []string) int {
+	fs, cf := flags(e, "retention run")
+	return onExisting(ctx, e, fs, cf, args, nil, func(sys *system) int {
+		rep, err := sys.app.RunRetention(ctx)
+		if len(rep.Entries) == 0 {
+			fmt.Fprintln(e.stdout, "retention: nothing was due")
+		}
+		for _, en := range rep.Entries {
+			fmt.Fprintln(e.stdout, en.String())
+		}
+		if err != nil {
+			return fail(e, "retention: %v", err)
+		}
+		return 0
+	})
 }
 
 func fail(e env, format string, a ...any) int {

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/samtykke/samtykke/internal/controller"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/tag"
 )
@@ -40,8 +41,9 @@ type Config struct {
 	// restarts: a restarted replica takes back its own jobs at once.
 	ReplicaID  string
 	EntryCodes []string
-	// MessageRetentionDays is how long message records are kept (RT-08).
-	MessageRetentionDays int
+	// Retention is each data class's period and the erase-after-withdrawal
+	// policy (RT-01; SAMTYKKE_RETENTION_*, SAMTYKKE_ERASE_AFTER_WITHDRAWAL).
+	Retention retention.Periods
 	// SendAttempts is how many retryable failures a campaign message may
 	// have before it fails (neither the number's own rate limit nor the
 	// recipient's pair limit counts).
@@ -117,6 +119,9 @@ type key struct {
 	set    func(c *Config, v string) error
 	// dump, when set, turns the value into one line for Dump.
 	dump func(v string) string
+	// effective, when set, is what Dump shows for a key left empty: the
+	// value it takes from others.
+	effective func(c Config) string
 }
 
 func str(p func(c *Config) *string) func(*Config, string) error {
@@ -133,6 +138,35 @@ func intKey(p func(c *Config) *int) func(*Config, string) error {
 		*p(c) = n
 		return nil
 	}
+}
+
+// optionalInt reads a whole number; empty leaves the field as it is.
+func optionalInt(p func(c *Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		return intKey(p)(c, v)
+	}
+}
+
+// messageAlias reads SAMTYKKE_MESSAGE_RETENTION_DAYS, the older name of
+// SAMTYKKE_RETENTION_MESSAGE_DAYS, which wins when both are set alike.
+func messageAlias(c *Config, v string) error {
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("must be a whole number")
+	}
+	switch m := c.Retention.Messages; {
+	case m == 0:
+		c.Retention.Messages = n
+	case m != n:
+		return fmt.Errorf("is %d but %s is %d: set only %s", n, retention.SettingMessages, m, retention.SettingMessages)
+	}
+	return nil
 }
 
 // compactJSON puts a JSON value, which a *_FILE twin may spread over lines,
@@ -176,8 +210,23 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.MinAge })},
 	{env: "SAMTYKKE_PHONE_REGIONS", usage: "regions besides NO whose mobiles are accepted, comma separated (N-04)",
 		set: list(func(c *Config) *[]string { return &c.PhoneRegions }, true)},
-	{env: "SAMTYKKE_MESSAGE_RETENTION_DAYS", def: "1095", usage: "days message records are kept (RT-08; three years by default, RT-03)",
-		set: intKey(func(c *Config) *int { return &c.MessageRetentionDays })},
+	{env: retention.SettingNoPurpose, def: "30", usage: "days a contact that never consented, with no purpose active or pending, is kept after its last event (RT-01; at most 365)",
+		set: intKey(func(c *Config) *int { return &c.Retention.NoPurpose })},
+	{env: retention.SettingProof, def: "1095", usage: "days the minimal proof of consent (the number and the evidence) is kept after a contact's last consent ended; then the contact is erased (RT-02; three years, RT-03)",
+		set: intKey(func(c *Config) *int { return &c.Retention.Proof })},
+	{env: retention.SettingMessages, usage: "days message records are kept (RT-08); default and minimum the proof period",
+		set:       optionalInt(func(c *Config) *int { return &c.Retention.Messages }),
+		effective: func(c Config) string { return strconv.Itoa(c.Retention.Messages) }},
+	{env: "SAMTYKKE_MESSAGE_RETENTION_DAYS", usage: "the older name of " + retention.SettingMessages + ", read when that is not set",
+		set: messageAlias},
+	{env: retention.SettingWebhooks, def: "8", usage: "days handled webhook bodies and the keys that recognise a redelivery are kept (at least 8: the platform redelivers for 7)",
+		set: intKey(func(c *Config) *int { return &c.Retention.Webhooks })},
+	{env: retention.SettingAccessLog, def: "1095", usage: "days access-log entries are kept (at least 365)",
+		set: intKey(func(c *Config) *int { return &c.Retention.AccessLog })},
+	{env: retention.SettingRightsRequests, def: "1095", usage: "days a rights request's file is kept after the request was closed",
+		set: intKey(func(c *Config) *int { return &c.Retention.RightsRequests })},
+	{env: retention.SettingErase, def: "proof", usage: "when a contact that consented is erased once no purpose is left: proof (after the proof period) or immediately (C-11, R-04)",
+		set: func(c *Config, v string) error { c.Retention.Erase = retention.ErasePolicy(v); return nil }},
 	{env: "SAMTYKKE_SEND_ATTEMPTS", def: "5", usage: "retryable failures (maintenance, other transient errors) before a campaign message fails",
 		set: intKey(func(c *Config) *int { return &c.SendAttempts })},
 	{env: "SAMTYKKE_UNKNOWN_AFTER_DAYS", def: "8", usage: "days a message with no known outcome waits for a status webhook before it is settled as failed (the platform retries webhooks for up to 7)",
@@ -326,6 +375,15 @@ func Describe(w io.Writer) {
 // Load builds the configuration from defaults, the environment (and *_FILE
 // twins of secrets) and the flags that were set, then validates it.
 func Load(getenv func(string) string, flags map[string]*string) (Config, error) {
+	c, err := build(getenv, flags)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// build sets every key's value, then what defaults to other keys.
+func build(getenv func(string) string, flags map[string]*string) (Config, error) {
 	var c Config
 	var errs []error
 	for _, k := range keys {
@@ -338,11 +396,11 @@ func Load(getenv func(string) string, flags map[string]*string) (Config, error) 
 			errs = append(errs, fmt.Errorf("%s: %w", k.env, err))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, err
+	if c.Retention.Messages == 0 {
+		c.Retention.Messages = c.Retention.Proof // RT-08 aligned with RT-03
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	return c, c.Validate()
+	return c, errors.Join(errs...)
 }
 
 // Validate checks values and their combinations.
@@ -400,8 +458,8 @@ func (c Config) Validate() error {
 	if c.WhatsApp.MaxInFlight < 0 || c.WhatsApp.MaxInFlight > 100000 {
 		bad("SAMTYKKE_WHATSAPP_MAX_IN_FLIGHT must be between 0 and 100000")
 	}
-	if c.MessageRetentionDays < 1 {
-		bad("SAMTYKKE_MESSAGE_RETENTION_DAYS must be at least 1")
+	if err := c.Retention.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.SendAttempts < 1 || c.SendAttempts > 100 {
 		bad("SAMTYKKE_SEND_ATTEMPTS must be between 1 and 100")
@@ -423,11 +481,14 @@ func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "samtykke.
 
 // Dump writes every key and the value Load resolves for it, secrets redacted.
 func Dump(w io.Writer, getenv func(string) string, flags map[string]*string) {
+	c, _ := build(getenv, flags)
 	for _, k := range keys {
 		v, fromFile, err := k.resolve(getenv, flags)
 		switch {
 		case err != nil:
 			v = "[unreadable " + k.env + "_FILE]"
+		case v == "" && k.effective != nil:
+			v = k.effective(c)
 		case k.secret && v != "" && fromFile:
 			v = "[redacted, from file]"
 		case k.secret && v != "":

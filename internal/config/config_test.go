@@ -15,6 +15,7 @@ import (
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/controller"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/tag"
 )
 
@@ -63,7 +64,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
-		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, MessageRetentionDays: 1095, SendAttempts: 5, UnknownAfterDays: 8, ReceiptLinkDays: 365,
+		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, SendAttempts: 5, UnknownAfterDays: 8, ReceiptLinkDays: 365,
+		Retention:  retention.Defaults(),
 		WhatsApp:   config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},
 		Controller: controller.Controller{HostingCountry: "NO"},
 	}
@@ -455,6 +457,58 @@ func TestTags(t *testing.T) {
 			t.Errorf("SAMTYKKE_TAGS=%s: err = %v, want one naming the variable", bad, err)
 		} else if strings.HasPrefix(bad, "[") && !strings.Contains(strings.ToLower(err.Error()), `"gull"`) {
 			t.Errorf("SAMTYKKE_TAGS=%s: err = %v, want one naming the tag", bad, err)
+		}
+	}
+}
+
+// TestRetentionSettings: one period per data class, validated at start with
+// an error naming the setting, shown by the dump (RT-01); message records
+// default to the proof period and keep their older variable name (RT-08).
+func TestRetentionSettings(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{"SAMTYKKE_RETENTION_PROOF_DAYS": "1825", "SAMTYKKE_ERASE_AFTER_WITHDRAWAL": "immediately",
+		"SAMTYKKE_RETENTION_NO_PURPOSE_DAYS": "14", "SAMTYKKE_RETENTION_WEBHOOK_DAYS": "10", "SAMTYKKE_RETENTION_ACCESS_LOG_DAYS": "400",
+		"SAMTYKKE_RETENTION_RIGHTS_REQUEST_DAYS": "1000"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := retention.Periods{NoPurpose: 14, Proof: 1825, Messages: 1825, Webhooks: 10, AccessLog: 400, RightsRequests: 1000,
+		Erase: retention.EraseImmediately}
+	if diff := cmp.Diff(want, c.Retention); diff != "" {
+		t.Errorf("Retention (-want +got):\n%s", diff)
+	}
+	for name, e := range map[string]map[string]string{
+		"the new name":         {"SAMTYKKE_RETENTION_MESSAGE_DAYS": "2000"},
+		"the older name":       {"SAMTYKKE_MESSAGE_RETENTION_DAYS": "2000"},
+		"both names, the same": {"SAMTYKKE_RETENTION_MESSAGE_DAYS": "2000", "SAMTYKKE_MESSAGE_RETENTION_DAYS": "2000"},
+	} {
+		c, err := config.Load(env(e), nil)
+		if err != nil || c.Retention.Messages != 2000 {
+			t.Errorf("%s: messages %d, %v; want 2000", name, c.Retention.Messages, err)
+		}
+	}
+	for _, bad := range []struct {
+		env     map[string]string
+		setting string
+	}{
+		{map[string]string{"SAMTYKKE_RETENTION_MESSAGE_DAYS": "2000", "SAMTYKKE_MESSAGE_RETENTION_DAYS": "30"}, "SAMTYKKE_MESSAGE_RETENTION_DAYS"},
+		{map[string]string{"SAMTYKKE_MESSAGE_RETENTION_DAYS": "30"}, "SAMTYKKE_RETENTION_MESSAGE_DAYS"},
+		{map[string]string{"SAMTYKKE_RETENTION_WEBHOOK_DAYS": "7"}, "SAMTYKKE_RETENTION_WEBHOOK_DAYS"},
+		{map[string]string{"SAMTYKKE_RETENTION_PROOF_DAYS": "0"}, "SAMTYKKE_RETENTION_PROOF_DAYS"},
+		{map[string]string{"SAMTYKKE_RETENTION_NO_PURPOSE_DAYS": "-1"}, "SAMTYKKE_RETENTION_NO_PURPOSE_DAYS"},
+		{map[string]string{"SAMTYKKE_RETENTION_ACCESS_LOG_DAYS": "thirty"}, "SAMTYKKE_RETENTION_ACCESS_LOG_DAYS"},
+		{map[string]string{"SAMTYKKE_ERASE_AFTER_WITHDRAWAL": "never"}, "SAMTYKKE_ERASE_AFTER_WITHDRAWAL"},
+	} {
+		if _, err := config.Load(env(bad.env), nil); err == nil || !strings.Contains(err.Error(), bad.setting) {
+			t.Errorf("%v: err = %v; want one naming %s", bad.env, err, bad.setting)
+		}
+	}
+	var buf bytes.Buffer
+	config.Dump(&buf, env(map[string]string{"SAMTYKKE_RETENTION_PROOF_DAYS": "1825"}), nil)
+	for _, line := range []string{"SAMTYKKE_RETENTION_PROOF_DAYS=1825\n", "SAMTYKKE_RETENTION_MESSAGE_DAYS=1825\n",
+		"SAMTYKKE_RETENTION_WEBHOOK_DAYS=8\n", "SAMTYKKE_ERASE_AFTER_WITHDRAWAL=proof\n"} {
+		if !strings.Contains(buf.String(), line) {
+			t.Errorf("the dump lacks %q:\n%s", line, buf.String())
 		}
 	}
 }

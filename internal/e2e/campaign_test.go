@@ -20,6 +20,7 @@ import (
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/whatsapp"
@@ -728,7 +729,7 @@ func TestMessagesKeptForTheirRetention(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		h := startManual(t, b, 50, func(a *app.Config) {
-			a.MessageRetention = 30 * 24 * time.Hour
+			a.Retention = retention.Periods{Messages: 30}.WithDefaults()
 		})
 		h.subscribeMany(n, "offers")
 		c := h.offer()

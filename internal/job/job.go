@@ -60,11 +60,24 @@ func (DispatchCampaign) InsertOpts() river.InsertOpts {
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
 }
 
-// PurgeMessages deletes message records past their retention (RT-08).
+// PurgeMessages deletes message records past their retention (RT-08). The
+// daily Retention job does it now; the kind stays for jobs queued before.
 type PurgeMessages struct{}
 
 // Kind names the job.
 func (PurgeMessages) Kind() string { return "purge_messages" }
+
+// Retention applies every retention rule once (RT-01..RT-08): expiries,
+// purges and erasures, each recorded in the retention log. It runs daily.
+type Retention struct{}
+
+// Kind names the job.
+func (Retention) Kind() string { return "retention" }
+
+// InsertOpts makes the job unique while one is waiting, across replicas.
+func (Retention) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
 
 // SettleUnknown ends messages whose outcome stayed unknown past any webhook.
 type SettleUnknown struct{}

@@ -238,7 +238,16 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
 	river.AddWorker(workers, &dispatchWorker{app: a})
 	river.AddWorker(workers, &breachNoticesWorker{app: a})
-	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages))
+	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages)) // queued before the retention job took it over
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[job.Retention]) error {
+		rep, err := a.RunRetention(ctx)
+		var deleted int64
+		for _, e := range rep.Entries {
+			deleted += e.Count
+		}
+		log.Info("retention run", "deleted", deleted, "entries", len(rep.Entries))
+		return err
+	}))
 	river.AddWorker(workers, run[job.SettleUnknown](a.SettleUnknown))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[job.Checkpoint]) error {
 		_, err := a.Checkpoint(ctx)
@@ -250,7 +259,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), // S-04; not at start: it reads everything
 			func() (river.JobArgs, *river.InsertOpts) { return job.Audit{}, nil }, nil),
 		periodic(time.Hour, job.ExpireOptIns{}),
-		periodic(24*time.Hour, job.PurgeMessages{}),
+		periodic(24*time.Hour, job.Retention{}), // RT-01..RT-08
 		periodic(time.Hour, job.SettleUnknown{}),
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}

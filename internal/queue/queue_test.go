@@ -95,6 +95,63 @@ func TestVerifyWorkerSeesDerivedState(t *testing.T) {
 	})
 }
 
+// TestRetentionJobRunsAtStart: the queue schedules the daily retention job
+// and runs it at start, so that what is due goes without anyone asking
+// (RT-01, P-05): here a contact with no purpose, made 31 days ago, is
+// erased, and the run is in the retention log.
+func TestRetentionJobRunsAtStart(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		s := b.Open(t)
+		master := make([]byte, vault.KeySize)
+		_, _ = rand.Read(master)
+		v, err := vault.New(master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := app.New(s, v, app.Config{}, slog.New(slog.DiscardHandler))
+		made := time.Now().Add(-31 * 24 * time.Hour)
+		a.NowFunc = func() time.Time { return made }
+		id, _, err := a.CreateContact(ctx, app.Actor{Name: "test", Role: staff.Admin}, app.NewContact{Phone: "+47 912 34 567"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.NowFunc = time.Now
+		q, err := Start(ctx, s, a, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = q.Stop(stop)
+		})
+		// The step records what it erased once its walk is done.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			es, err := s.RetentionLog(ctx, "", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) > 0 {
+				if len(es) != 1 || es[0].Count != 1 || es[0].Class != "contacts" {
+					t.Fatalf("retention log = %+v; want the one erasure", es)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the retention job did not run within a minute of the start")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if c, err := s.Contact(ctx, id); err != nil || !c.Erased() {
+			t.Fatalf("contact = %+v, %v; want it erased", c, err)
+		}
+	})
+}
+
 // TestAuditWorkerStoresTheReport: the daily job runs the compliance audit
 // as the system, stores its report and sets samtykke_audit_checks by
 // verdict; its log line names the report and the counts, and no number

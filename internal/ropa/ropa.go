@@ -183,7 +183,7 @@ func Build(in Input) Record {
 		r.Data = append(r.Data, DataCategory{Name: strings.ReplaceAll(f, "_", " "), Held: "encrypted under the person's own key", Source: "the person", Purpose: "personalising messages of the purposes that declare it"})
 	}
 	r.Recipients = []Recipient{
-		{Name: Meta, Role: "processor", Purpose: "delivering WhatsApp messages and receiving replies", Country: "IE"},
+		{Name: Meta, Role: "processor", Purpose: "delivering WhatsApp messages and receiving replies; keeps message content up to 30 days for redelivery (X-02)", Country: "IE"},
 		{Name: "Meta Platforms, Inc.", Role: "sub-processor", Purpose: "operating the WhatsApp Business Platform", Country: "US"},
 	}
 	if h := in.Controller.Hosting; h != "" {

@@ -54,20 +54,26 @@ const (
 	RestrictContacts Permission = "contacts:restrict"
 	ReadBreaches     Permission = "breaches:read"  // the breach register and its notification drafts
 	WriteBreaches    Permission = "breaches:write" // record breaches, notifications, and tell the people affected
-	ReadAudits       Permission = "audits:read"    // the stored compliance audit reports (S-04)
-	RunAudits        Permission = "audits:run"     // run a compliance audit and store its report
+	EraseContacts    Permission = "contacts:erase" // erase a person
+	// ManageRetention reads the retention log and the tasks for processors,
+	// and marks those done.
+	ManageRetention Permission = "retention:manage"
+	ReadRecords     Permission = "records:read" // the record of processing and the DPIA
+	WriteDPIA       Permission = "dpia:write"   // save a new version of the DPIA
+	ReadAudits      Permission = "audits:read"  // the stored compliance audit reports (S-04)
+	RunAudits       Permission = "audits:run"   // run a compliance audit and store its report
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, ReadBreaches, WriteBreaches, ReadAudits, RunAudits},
+		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAudits, RunAudits},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		ReadBreaches, WriteBreaches, ReadAudits, RunAudits},
+		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAudits, RunAudits},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadAudits, RunAudits},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAudits, RunAudits},
 }
 
 // Valid reports whether r is a known role.

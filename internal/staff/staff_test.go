@@ -124,6 +124,14 @@ func TestCan(t *testing.T) {
 		{"admin reads audits", staff.Admin, staff.ReadAudits, true},
 		{"marketer cannot read audits", staff.Marketer, staff.ReadAudits, false},
 		{"integrator cannot run audits", staff.Integrator, staff.RunAudits, false},
+		{"dpo erases a person (R-04)", staff.DPO, staff.EraseContacts, true},
+		{"dpo reads the retention log and processor tasks (R-05)", staff.DPO, staff.ManageRetention, true},
+		{"admin erases a person", staff.Admin, staff.EraseContacts, true},
+		{"integrator cannot erase", staff.Integrator, staff.EraseContacts, false},
+		{"marketer cannot erase", staff.Marketer, staff.EraseContacts, false},
+		{"auditor cannot erase", staff.Auditor, staff.EraseContacts, false},
+		{"integrator cannot manage retention", staff.Integrator, staff.ManageRetention, false},
+		{"auditor cannot manage retention", staff.Auditor, staff.ManageRetention, false},
 		{"unknown permission", staff.Admin, "contacts:delete", false},
 	}
 	for _, tc := range rules {

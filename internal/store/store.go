@@ -26,6 +26,7 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/optin"
+	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 )
@@ -61,6 +62,13 @@ type Store interface {
 	// SQLite, where ANALYZE would hold the single writer (measured: a 200 ms
 	// stall, and opt-outs behind it).
 	Analyze(ctx context.Context) error
+	// Scrub makes the database files forget what was deleted or
+	// overwritten before it returns (invariant 5): on SQLite, whose deleted
+	// content secure_delete already zeroes in the pages, the write-ahead
+	// log still holds the pages as they were until a checkpoint copies it
+	// and truncates it; Scrub does that. On PostgreSQL the old row versions
+	// are the server's to vacuum: Scrub does nothing there.
+	Scrub(ctx context.Context) error
 	// Backend names the backend: "sqlite" or "postgres".
 	Backend() string
 	// Close releases the connections.
@@ -86,6 +94,8 @@ type Reader interface {
 	Contact(ctx context.Context, id string) (contact.Contact, error)
 	ContactByIndex(ctx context.Context, blindIndex []byte) (contact.Contact, error)
 	CountContacts(ctx context.Context) (int64, error)
+	// CountActiveConsents counts the consent states that are active.
+	CountActiveConsents(ctx context.Context) (int64, error)
 	// ContactTags lists a contact's tags, sorted; none for an unknown contact.
 	ContactTags(ctx context.Context, contactID string) ([]string, error)
 	// Restrictions is the history of a contact's restriction of processing,
@@ -134,6 +144,12 @@ type Reader interface {
 	// ContactMessages lists every message to a contact, campaign messages
 	// and samtykke's own, oldest first; none for an unknown contact.
 	ContactMessages(ctx context.Context, contactID string) ([]message.Message, error)
+	// PlatformMessages counts a contact's messages that reached the
+	// platform (those with a wamid) and returns the newest one's time.
+	PlatformMessages(ctx context.Context, contactID string) (n int64, last time.Time, err error)
+	// SealedBSUID is a contact's business-scoped user id, sealed under its
+	// key; nil when none is recorded.
+	SealedBSUID(ctx context.Context, contactID string) ([]byte, error)
 	// ExpiredMessages lists up to limit messages created before the time
 	// (RT-08). Nothing indexes the creation time (each index costs every
 	// message a write), so this reads the table: outside a transaction it
@@ -167,6 +183,23 @@ type Reader interface {
 	// and whether the database holds anything sealed under a master key at
 	// all (contacts, pending opt-ins, stored webhook bodies).
 	SealedSample(ctx context.Context) (wrapped []byte, any bool, err error)
+
+	// RetentionFacts reads what the retention rules decide on for up to
+	// limit contacts after the id after, in id order: those not erased that
+	// have no consent active or pending, or that hold declared fields (the
+	// others have nothing a rule could take yet).
+	RetentionFacts(ctx context.Context, after string, limit int) ([]retention.Facts, error)
+	// ContactFacts reads the same for one contact, whatever its state.
+	ContactFacts(ctx context.Context, contactID string) (retention.Facts, error)
+	// DueRefreshes lists up to limit active consents whose refresh date is
+	// before the time (C-10), oldest first.
+	DueRefreshes(ctx context.Context, before time.Time, limit int) ([]consent.State, error)
+	// RetentionLog lists the newest limit entries of the retention log,
+	// newest first; of one class when class is not empty.
+	RetentionLog(ctx context.Context, class retention.Class, limit int) ([]retention.Entry, error)
+	// ProcessorTasks lists the tasks for processors, oldest first: the open
+	// ones, the done ones, or all.
+	ProcessorTasks(ctx context.Context, state TaskState, limit int) ([]retention.ProcessorTask, error)
 
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
@@ -249,8 +282,6 @@ type Reader interface {
 	// KeyRecordedAt is when the master key's fingerprint was first
 	// recorded; ErrNotFound before it is.
 	KeyRecordedAt(ctx context.Context) (time.Time, error)
-	// ListFigures counts what the DPIA screening reads off the list (D-01).
-	ListFigures(ctx context.Context) (ListFigures, error)
 }
 
 // AuditSummary is a stored audit report without its findings.
@@ -306,26 +337,19 @@ type RetentionCutoffs struct {
 	Messages  time.Time // message records, by when they were made (RT-08)
 	Webhooks  time.Time // handled webhook bodies and redelivery keys
 	AccessLog time.Time // access-log entries
+	// RightsRequests: the files of rights requests, by when they closed.
+	RightsRequests time.Time
 }
 
 // RetentionBacklog is what RetentionBacklog counted per class.
 type RetentionBacklog struct {
-	Messages, Webhooks, AccessLog Backlog
+	Messages, Webhooks, AccessLog, RightsRequests Backlog
 }
 
 // Backlog is data past its period: Due, all of it; Overdue, what is past it
 // by more than the grace.
 type Backlog struct {
 	Due, Overdue int64
-}
-
-// ListFigures are the list's figures the DPIA screening reads.
-type ListFigures struct {
-	Contacts       int64 // not erased
-	ActiveConsents int64
-	// Imported: some consent was recorded as brought in from another
-	// system (method "import").
-	Imported bool
 }
 
 // JobCount is a number of the queue's jobs of one kind in one state.
@@ -412,10 +436,46 @@ type Tx interface {
 	// DeleteExpiredNumberChanges deletes up to limit number changes that
 	// expired by now, and returns how many.
 	DeleteExpiredNumberChanges(ctx context.Context, now time.Time, limit int) (int64, error)
-	// EraseContact crypto-shreds a contact: its key, number, fields, tags and ids go;
-	// its pseudonymous row and ledger chain stay (L-05, invariant 5). A new
-	// number waiting for its code goes too.
+	// EraseContact crypto-shreds a contact: its key, number, fields, tags and ids go,
+	// and with them what names it elsewhere by its id: its pending opt-ins and
+	// its messages' platform ids (a wamid embeds the number); its
+	// pseudonymous row, its messages and its ledger chain stay (L-05,
+	// invariant 5). A new number waiting for its code goes too. ErrNotFound
+	// for an unknown contact.
 	EraseContact(ctx context.Context, id string, at time.Time) error
+	// UnlinkErased takes the wamid from every message of the contacts erased
+	// at or after the time: a send in flight when its contact was erased may
+	// have recorded one since (invariant 5). It returns how many.
+	UnlinkErased(ctx context.Context, erasedSince time.Time) (int64, error)
+	// PruneContact replaces a contact's sealed declared fields (nil: none)
+	// and, with dropTags, deletes its tags: personal data a purpose needed
+	// no longer (C-11). ErrNotFound for an unknown contact, ErrConflict for
+	// an erased one.
+	PruneContact(ctx context.Context, id string, fieldsCT []byte, dropTags bool) error
+	// KeepSuppression records why a token stays on the suppression list
+	// after its contact was erased (RT-05); ErrNotFound if it is not on it.
+	KeepSuppression(ctx context.Context, token []byte, reason string) error
+	// DeleteBSUIDObjection deletes the objection kept under a BSUID's token,
+	// waiting or linked (erasure).
+	DeleteBSUIDObjection(ctx context.Context, token string) error
+	// DeleteRateLimits deletes the rate-limit counters of these keys.
+	DeleteRateLimits(ctx context.Context, keys []string) error
+	// PurgeRateLimits deletes up to limit rate-limit counters whose window
+	// started before the time.
+	PurgeRateLimits(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PurgeAccessLog deletes up to limit access-log entries from before the time.
+	PurgeAccessLog(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PurgeRightsRequests deletes up to limit rights requests closed before
+	// the time, with their steps, and returns how many requests.
+	PurgeRightsRequests(ctx context.Context, before time.Time, limit int) (int64, error)
+	// CreateProcessorTask stores a task for a processor.
+	CreateProcessorTask(ctx context.Context, t retention.ProcessorTask) error
+	// FinishProcessorTask marks a task done, by whom, with a note, and
+	// returns it; ErrNotFound for an unknown one, ErrConflict for one done
+	// already.
+	FinishProcessorTask(ctx context.Context, id, by, note string, at time.Time) (retention.ProcessorTask, error)
+	// RecordRetention appends an entry to the retention log (append-only).
+	RecordRetention(ctx context.Context, e retention.Entry) error
 
 	CreateMessage(ctx context.Context, m message.Message) error
 	// ClaimMessage moves a queued message to sending; ErrConflict if it is not queued.
@@ -581,6 +641,16 @@ type Tx interface {
 	// state it acts on commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 }
+
+// TaskState selects processor tasks by whether they are done.
+type TaskState string
+
+// The task states a list selects.
+const (
+	TasksOpen TaskState = "open"
+	TasksDone TaskState = "done"
+	TasksAll  TaskState = "all"
+)
 
 // DPIAVersion is one saved version of the DPIA.
 type DPIAVersion struct {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -143,6 +144,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		},
 		IsUnique: isUnique,
 		IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
+		Scrub:    s.scrub,
 		Ping:     read.PingContext,
 		Close: func() error {
 			stopCheckpoints()
@@ -196,6 +198,37 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 	}
 	return txConn{StdTx: sqlstore.StdTx{Tx: tx}, insert: s.insert, done: done}, nil
 }
+
+// scrub copies the write-ahead log into the database file and truncates the
+// log: the log keeps the pages as they were before a deletion until then
+// (the file's own pages are zeroed by secure_delete). It runs on the
+// writer connection, so after the transaction in progress, and waits for
+// readers of older snapshots up to the busy timeout; a checkpoint running
+// beside it (the checkpointer's) makes it answer busy at once, so it tries
+// again, the connection free between tries, for up to scrubFor.
+func (s *Store) scrub(ctx context.Context) error {
+	deadline := time.Now().Add(scrubFor)
+	for {
+		var busy, logged, copied int
+		if err := s.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied); err != nil {
+			return err
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the write-ahead log was not truncated: other checkpoints or readers held it; try again")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// scrubFor is how long scrub tries to truncate the write-ahead log.
+const scrubFor = 10 * time.Second
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }

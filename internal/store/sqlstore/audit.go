@@ -240,6 +240,8 @@ func (r *reader) RetentionBacklog(ctx context.Context, c store.RetentionCutoffs,
 		c.Webhooks, &b.Webhooks)
 	err = count(`SELECT count(*), COALESCE(SUM(CASE WHEN at < $2 THEN 1 ELSE 0 END), 0)
 		FROM access_log WHERE at < $1`, c.AccessLog, &b.AccessLog)
+	err = count(`SELECT count(*), COALESCE(SUM(CASE WHEN closed_at < $2 THEN 1 ELSE 0 END), 0)
+		FROM rights_requests WHERE closed_at > 0 AND closed_at < $1`, c.RightsRequests, &b.RightsRequests)
 	return b, err
 }
 
@@ -248,15 +250,4 @@ func (r *reader) KeyRecordedAt(ctx context.Context) (at time.Time, err error) {
 	var us int64
 	err = r.db.QueryRow(ctx, `SELECT created_at FROM key_check WHERE id = 1`).Scan(&us)
 	return fromMicro(us), r.notFound(err)
-}
-
-func (r *reader) ListFigures(ctx context.Context) (f store.ListFigures, err error) {
-	defer errorf("list figures", &err)
-	var imported int64
-	err = r.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM contacts WHERE erased_at = 0),
-		(SELECT count(*) FROM consent_states WHERE status = 'active'),
-		(SELECT count(*) FROM (SELECT 1 FROM consent_events WHERE method = 'import' LIMIT 1) i)`).
-		Scan(&f.Contacts, &f.ActiveConsents, &imported)
-	f.Imported = imported > 0
-	return f, err
 }

@@ -42,6 +42,12 @@ func (r *reader) CountContacts(ctx context.Context) (n int64, err error) {
 	return n, err
 }
 
+func (r *reader) CountActiveConsents(ctx context.Context) (n int64, err error) {
+	defer errorf("count active consents", &err)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM consent_states WHERE status = 'active'`).Scan(&n)
+	return n, err
+}
+
 func (t *tx) CreateContact(ctx context.Context, c contact.Contact) (err error) {
 	defer errorf("create contact", &err)
 	_, err = t.db.Exec(ctx, `INSERT INTO contacts (id, phone_ct, blind_index, region, mobile, language, fields_ct,
@@ -93,6 +99,14 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if _, err = t.db.Exec(ctx, `DELETE FROM contact_tags WHERE contact_id = $1`, id); err != nil {
 		return err
 	}
-	_, err = t.db.Exec(ctx, `DELETE FROM number_changes WHERE contact_id = $1`, id)
+	if _, err = t.db.Exec(ctx, `DELETE FROM confirmations WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
+	if _, err = t.db.Exec(ctx, `DELETE FROM number_changes WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
+	// The platform's message id embeds the recipient's number (base64 of its
+	// digits): the records stay (RT-08), their wamids go.
+	_, err = t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE contact_id = $1 AND wamid IS NOT NULL`, id)
 	return err
 }

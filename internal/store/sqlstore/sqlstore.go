@@ -109,8 +109,11 @@ type Backend struct {
 	IsUnique func(error) bool
 	// IsNoRows reports an empty single-row result.
 	IsNoRows func(error) bool
-	Ping     func(ctx context.Context) error
-	Close    func() error
+	// Scrub, when set, makes the database files forget deleted data
+	// (store.Store.Scrub).
+	Scrub func(ctx context.Context) error
+	Ping  func(ctx context.Context) error
+	Close func() error
 }
 
 // Store is store.Store over a Backend.

@@ -30,6 +30,7 @@ type current struct {
 	code      int
 	title     string
 	changed   bool
+	filled    bool // its wamid came from a status: it had none
 }
 
 func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time.Time) (applied []bool, err error) {
@@ -113,7 +114,7 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 			c.code, c.title = u.Code, u.Title
 		}
 		if c.wamid == "" && u.WAMID != "" {
-			c.wamid = u.WAMID
+			c.wamid, c.filled = u.WAMID, true
 			byWAMID[c.wamid] = c
 		}
 		if !c.changed {
@@ -125,6 +126,9 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 		return applied, nil
 	}
 	if err := t.countUndeliverable(ctx, reach); err != nil {
+		return nil, err
+	}
+	if err := t.keepErasedUnlinked(ctx, changed); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(changed, func(a, b *current) int { return cmp.Compare(a.id, b.id) })
@@ -148,6 +152,30 @@ func (t *tx) ApplyStatuses(ctx context.Context, us []store.StatusUpdate, at time
 		_, err := t.db.Exec(ctx, statusValues, args...)
 		return err
 	}))
+}
+
+// keepErasedUnlinked leaves without a wamid the messages of erased
+// contacts that a status would give one: a wamid embeds the number, and
+// erasure took it (invariant 5). Only a message that had no wamid is read,
+// which is rare (an unknown outcome, or an erased contact's).
+func (t *tx) keepErasedUnlinked(ctx context.Context, changed []*current) error {
+	filled := map[string]*current{}
+	var ids []string
+	for _, c := range changed {
+		if c.filled {
+			filled[c.id] = c
+			ids = append(ids, c.id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	erased, err := strings1(t.db.Query(ctx, `SELECT m.id FROM messages m JOIN contacts c ON c.id = m.contact_id
+		WHERE m.id `+t.b.InList("$1")+` AND c.erased_at > 0`, t.b.ListArg(ids)))
+	for _, id := range erased {
+		filled[id].wamid = ""
+	}
+	return err
 }
 
 var statusValues = `UPDATE messages SET status = j.s, wamid = NULLIF(j.w, ''), error_code = j.c, error_title = j.t,

@@ -34,6 +34,10 @@ type Backend struct {
 	Exec func(t testing.TB, s store.Store, sql string, args ...any) error
 	// Int runs a raw single-value query.
 	Int func(t testing.TB, s store.Store, sql string, args ...any) int64
+	// Files are the files the store keeps its data in, where the test can
+	// read them (SQLite: the database and its write-ahead log); none for a
+	// server's.
+	Files func(t testing.TB, s store.Store) []string
 }
 
 // SQLite is the SQLite backend on a file in t.TempDir().
@@ -62,6 +66,10 @@ var SQLite = Backend{
 			t.Fatalf("query %q: %v", q, err)
 		}
 		return n
+	},
+	Files: func(t testing.TB, s store.Store) []string {
+		p := s.(*sqlite.Store).Path()
+		return []string{p, p + "-wal"}
 	},
 }
 
@@ -104,6 +112,7 @@ var Postgres = Backend{
 		}
 		return n
 	},
+	Files: func(testing.TB, store.Store) []string { return nil },
 }
 
 // PostgresSchema makes an empty schema, dropped when the test ends, and
