@@ -50,10 +50,12 @@ func (a *App) RunAudit(ctx context.Context, actor Actor) (audit.Report, error) {
 		{audit.CheckDPIA, a.auditDPIA},
 	}
 	for _, c := range checks {
+		t := time.Now()
 		f, err := c.run(ctx, now)
 		if err != nil {
 			return audit.Report{}, fmt.Errorf("audit: check %s: %w", c.id, err)
 		}
+		f.DurationMS = time.Since(t).Milliseconds()
 		rep.Findings = append(rep.Findings, f)
 	}
 	rep.Summary = audit.Summarize(rep.Findings)

@@ -108,6 +108,8 @@ type Finding struct {
 	Timing *Timing `json:"timing,omitempty"`
 	// Detail says what was found, in words.
 	Detail string `json:"detail"`
+	// DurationMS is how long the check took, in milliseconds.
+	DurationMS int64 `json:"duration_ms"`
 }
 
 // NewFinding starts the finding of a check, passed until told otherwise.

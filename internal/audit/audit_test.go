@@ -182,7 +182,7 @@ func TestReportFormats(t *testing.T) {
 	if err := audit.Write(&text, r, ""); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1 passed, 1 warned, 1 failed", "FAIL    consent_evidence  2      10", "WARN    optout_time       1", "affected: c-1 c-<2>"} {
+	for _, want := range []string{"1 passed, 1 warned, 1 failed", "FAIL    consent_evidence  2      10       0", "WARN    optout_time       1", "affected: c-1 c-<2>"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("the text lacks %q:\n%s", want, text.String())
 		}

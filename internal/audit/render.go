@@ -27,9 +27,10 @@ func WriteText(w io.Writer, r Report) error {
 	fmt.Fprintf(&b, "compliance audit %s of %s at %s (%d ms): %d passed, %d warned, %d failed\n\n", r.ID, r.Controller,
 		r.At.Format("2006-01-02 15:04:05 MST"), r.DurationMS, r.Summary.Pass, r.Summary.Warn, r.Summary.Fail)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "status\tcheck\tfound\tchecked\trequirements")
+	fmt.Fprintln(tw, "status\tcheck\tfound\tchecked\tms\trequirements")
 	for _, f := range r.Findings {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", strings.ToUpper(string(f.Status)), f.Check, f.Count, f.Checked, strings.Join(f.Requirements, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", strings.ToUpper(string(f.Status)), f.Check, f.Count, f.Checked, f.DurationMS,
+			strings.Join(f.Requirements, ", "))
 	}
 	tw.Flush()
 	for _, f := range r.Findings {
