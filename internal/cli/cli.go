@@ -89,6 +89,8 @@ func commands() []command {
 			example: "samtykke whatsapp-sim --addr 127.0.0.1:8090 --webhook http://127.0.0.1:8080/webhooks/whatsapp --app-secret s3cret"},
 		{name: "bench dispatch", summary: "the campaign benchmark against the simulator (a benchmark, not a test)", run: runBench,
 			example: "samtykke bench dispatch --n 10000 --backends sqlite --latency 250ms --mps 80"},
+		{name: "bench audit", summary: "the compliance audit over a seeded list, against a bare scan of the same tables (a benchmark, not a test)",
+			run: runBenchAudit, example: "samtykke bench audit --contacts 100000 --messages 1000000 --backends sqlite"},
 		{name: "help", synopsis: "[COMMAND]", summary: "this overview, or a command's flags and an example", run: help,
 			example: "samtykke help token create"},
 		{name: "version", summary: "print the version, the commit and the Go version it was built with", run: runVersion,
