@@ -19,13 +19,12 @@ import (
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/schemas"
 )
 
 // Schema is the JSON Schema (draft 2020-12) every package's JSON validates
 // against, published at SchemaPath.
-//
-//go:embed schema.json
-var Schema []byte
+var Schema = schemas.SubjectPackage
 
 // WriteJSON writes the package as indented JSON.
 func WriteJSON(w io.Writer, p Package) error {
