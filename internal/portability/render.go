@@ -20,6 +20,7 @@ import (
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/schemas"
+	"github.com/samtykke/samtykke/internal/style"
 )
 
 // Schema is the JSON Schema (draft 2020-12) every package's JSON validates
@@ -91,8 +92,8 @@ func itoa(n int) string {
 	return strconv.Itoa(n)
 }
 
-//go:embed style.css
-var sharedCSS string
+// sharedCSS is the public pages' stylesheet.
+var sharedCSS = style.CSS
 
 // pageCSS is what the package's page adds to the public pages' stylesheet.
 const pageCSS = `
