@@ -509,7 +509,6 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-
 // TestPolicyAllowsTheInlineStyle: the page's one stylesheet, exactly as
 // rendered, is the one ContentSecurityPolicy allows by hash, and the
 // policy allows no script.
