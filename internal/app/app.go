@@ -107,6 +107,10 @@ type Config struct {
 	// also written as a JSON file (SAMTYKKE_CHECKPOINT_DIR): the witness
 	// outside the database (L-02).
 	CheckpointDir string
+	// CheckpointURL, when set, is where each checkpoint is also sent, as a
+	// POST of its JSON (SAMTYKKE_CHECKPOINT_URL): a witness on another
+	// machine, which must answer 2xx.
+	CheckpointURL string
 	// ReceiptTTL is how long a receipt link works (default a year): long
 	// enough to keep a copy, not for ever readable from a forwarded message.
 	ReceiptTTL time.Duration

@@ -3,11 +3,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,7 +64,38 @@ func (a *App) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
 			return cp, err
 		}
 	}
+	if a.cfg.CheckpointURL != "" {
+		if err := sendCheckpoint(ctx, a.cfg.CheckpointURL, cp); err != nil {
+			return cp, err
+		}
+	}
 	return cp, nil
+}
+
+// sendCheckpoint POSTs cp (without its heads) as JSON to an outside
+// witness, which must answer 2xx within ten seconds.
+func sendCheckpoint(ctx context.Context, url string, cp ledger.Checkpoint) error {
+	b, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("checkpoint witness: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("checkpoint witness: %w", err)
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<16))
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("checkpoint witness: answered %s", res.Status)
+	}
+	return nil
 }
 
 // writeCheckpoint writes cp (without its heads) as a new file in dir, 0600.

@@ -4,8 +4,13 @@ package app_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,4 +151,65 @@ func exec(t *testing.T, tb *bundle, b storetest.Backend, q string, args ...any) 
 	if err := b.Exec(t, tb.store, q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
+}
+
+// TestCheckpointsDailyWithAWitnessOverHTTP: each checkpoint is also POSTed
+// to the outside witness (SAMTYKKE_CHECKPOINT_URL), and one that is not
+// taken fails the checkpoint; day after day only the newest keeps its
+// heads, verification compares with it, and removing those heads is found
+// (L-02).
+func TestCheckpointsDailyWithAWitnessOverHTTP(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		var mu sync.Mutex
+		var got []ledger.Checkpoint
+		status := http.StatusCreated
+		witness := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var cp ledger.Checkpoint
+			if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&cp) != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, cp)
+			w.WriteHeader(status)
+		}))
+		defer witness.Close()
+		tb := setupWith(t, b, app.Config{CheckpointURL: witness.URL})
+		tb.seed(t)
+		tb.consented(t, "+47 912 34 567")
+		for day := range 3 {
+			tb.now = tb.now.Add(24 * time.Hour)
+			cp, err := tb.app.Checkpoint(tb.ctx)
+			if err != nil {
+				t.Fatalf("day %d: %v", day, err)
+			}
+			mu.Lock()
+			if len(got) != day+1 || !got[day].At.Equal(cp.At) || !bytes.Equal(got[day].Signature, cp.Signature) {
+				t.Errorf("day %d: the witness has %d checkpoints", day, len(got))
+			}
+			mu.Unlock()
+			tb.consented(t, fmt.Sprintf("+47 400 11 %03d", day))
+		}
+		if rep, err := tb.app.VerifyLedger(tb.ctx); err != nil || rep.Checkpoint.IsZero() {
+			t.Fatalf("verify: %+v, %v", rep, err)
+		}
+		if n := b.Int(t, tb.store, `SELECT count(*) FROM ledger_checkpoint_heads`); n != 1 {
+			t.Errorf("heads kept for %d checkpoints, want the newest only", n)
+		}
+		mu.Lock()
+		status = http.StatusInternalServerError
+		mu.Unlock()
+		tb.now = tb.now.Add(24 * time.Hour)
+		if _, err := tb.app.Checkpoint(tb.ctx); err == nil || !strings.Contains(err.Error(), "500") {
+			t.Errorf("a witness answering 500: %v", err)
+		}
+		exec(t, tb, b, `DELETE FROM ledger_checkpoint_heads`)
+		var fault *ledger.Fault
+		if _, err := tb.app.VerifyLedger(tb.ctx); !errors.As(err, &fault) || !strings.Contains(fault.Problem, "do not hash to its signed root") {
+			t.Errorf("the newest heads removed: %v", err)
+		}
+	})
 }

@@ -5,15 +5,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/breach"
-	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
@@ -23,14 +20,7 @@ import (
 func recordBreach(t *testing.T, env map[string]string) string {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string { return env[k] }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), setUp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys := openData(t, env)
 	defer sys.store.Close()
 	aware := time.Now().UTC().Add(-80 * time.Hour)
 	title, desc, risk := "Stolen laptop with a list export", "Stolen from a car in Oslo.", "risk"

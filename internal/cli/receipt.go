@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/receipt"
 )
 
@@ -79,19 +78,11 @@ func runReceipt(ctx context.Context, e env, args []string) int {
 		r, err = receipt.Verify(raw, pub)
 		return reportReceipt(e, *format, rep, r, err)
 	}
-	cfg, err := config.Load(e.getenv, cf)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "samtykke: configuration: %v\n", err)
-		return 2
-	}
-	sys, err := open(ctx, cfg, logger(cfg, e.stderr), existing)
-	if err != nil {
-		return fail(e, "%v", err)
-	}
-	defer sys.store.Close()
-	rep.Key, rep.Ledger = "master key", true
-	r, err = sys.app.VerifyReceipt(ctx, raw)
-	return reportReceipt(e, *format, rep, r, err)
+	return onOpened(ctx, e, cf, func(sys *system) int {
+		rep.Key, rep.Ledger = "master key", true
+		r, err := sys.app.VerifyReceipt(ctx, raw)
+		return reportReceipt(e, *format, rep, r, err)
+	})
 }
 
 // reportReceipt prints the outcome and returns the exit code: 0 when the

@@ -17,18 +17,26 @@ import (
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
 
-// createPurpose sets up the data folder with one purpose.
-func createPurpose(t *testing.T, env map[string]string) {
+// openData sets up (or opens) the data folder or database env names, for a
+// test to put something in it with the app; the caller closes it.
+func openData(t *testing.T, env map[string]string) *system {
 	t.Helper()
-	ctx := context.Background()
 	cfg, err := config.Load(func(k string) string { return env[k] }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys, err := open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), setUp)
+	sys, err := open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), setUp)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sys
+}
+
+// createPurpose sets up the data folder with one purpose.
+func createPurpose(t *testing.T, env map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	sys := openData(t, env)
 	defer sys.store.Close()
 	if _, err := sys.app.CreatePurpose(ctx, app.Actor{Name: "test", Role: staff.Admin}, consent.Purpose{Key: "offers",
 		Channel: consent.WhatsApp, Basis: consent.BasisConsent, RetentionDays: 365, Description: consent.Text{NB: "Tilbud", EN: "Offers"}}); err != nil {

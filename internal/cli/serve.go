@@ -177,7 +177,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if replica == "" {
 		replica, _ = os.Hostname()
 	}
-	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{ID: replica, Checkpoints: cfg.CheckpointDir != ""})
+	q, err := queue.Start(ctx, sys.store, a, log, reg, queue.Config{ID: replica, Checkpoints: true})
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +63,9 @@ type Config struct {
 	// CheckpointDir, when set, is where each signed ledger checkpoint is
 	// also written as a JSON file (L-02): the witness outside the database.
 	CheckpointDir string
+	// CheckpointURL, when set, is where each signed ledger checkpoint is
+	// also sent (an HTTP POST of its JSON): a witness on another machine.
+	CheckpointURL string
 	// ReceiptLinkDays is how long a consent receipt's link works.
 	ReceiptLinkDays int
 
@@ -231,8 +235,10 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.SendAttempts })},
 	{env: "SAMTYKKE_UNKNOWN_AFTER_DAYS", def: "8", usage: "days a message with no known outcome waits for a status webhook before it is settled as failed (the platform retries webhooks for up to 7)",
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
-	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "folder for the outside witness: set, serve makes a signed ledger checkpoint at start and daily and also writes each as a JSON file (0600) there (L-02)",
+	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "a folder out of the database's reach where each signed ledger checkpoint (made at start and daily) is also written as a JSON file (0600), and checked against at verification (L-02)",
 		set: str(func(c *Config) *string { return &c.CheckpointDir })},
+	{env: "SAMTYKKE_CHECKPOINT_URL", usage: "an outside witness on another machine: each signed ledger checkpoint is also POSTed there as JSON, which must answer 2xx (L-02)",
+		set: str(func(c *Config) *string { return &c.CheckpointURL })},
 	{env: "SAMTYKKE_RECEIPT_LINK_DAYS", def: "365", usage: "days the link to a consent receipt works (the signed receipt itself is the person's to keep)",
 		set: intKey(func(c *Config) *int { return &c.ReceiptLinkDays })},
 	{env: "SAMTYKKE_REPLICA_ID", usage: "this replica's name, the same across its restarts and unique among replicas (default: the host name)",
@@ -423,6 +429,11 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("SAMTYKKE_LOG_LEVEL must be debug, info, warn or error")
+	}
+	if u := c.CheckpointURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			bad("SAMTYKKE_CHECKPOINT_URL must be an http(s) URL")
+		}
 	}
 	if err := c.Controller.Check(); err != nil {
 		errs = append(errs, err)

@@ -53,12 +53,12 @@ var (
 
 // Figures are the live facts the screening reads.
 type Figures struct {
-	Contacts          int64 // contacts on the list, erased ones left out
-	ActiveConsents    int64
-	MinAge            int  // the lowest age that may sign up (C-13)
-	Tags              int  // declared tags (segmentation)
-	ExistingCustomers bool // a purpose rests on sales data (mfl § 15(3))
-	Imported          bool // contacts were brought in from another source
+	Contacts          int64 `json:"contacts"`           // contacts on the list, erased ones left out
+	ActiveConsents    int64 `json:"active_consents"`    // consent states that are active
+	MinAge            int   `json:"min_age"`            // the lowest age that may sign up (C-13)
+	Tags              int   `json:"tags"`               // declared tags (segmentation)
+	ExistingCustomers bool  `json:"existing_customers"` // a purpose rests on sales data (mfl § 15(3))
+	Imported          bool  `json:"imported"`           // contacts were brought in from another source
 }
 
 // LargeScale is the list size from which the screening counts the

@@ -509,23 +509,6 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-// TestStyleIsThePublicPages: the page's stylesheet is the public pages'
-// own (internal/web/static/style.css), so that the two look alike.
-func TestStyleIsThePublicPages(t *testing.T) {
-	t.Parallel()
-	web, err := os.ReadFile(filepath.Join("..", "web", "static", "style.css"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine, err := os.ReadFile("style.css")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(web, mine) {
-		t.Errorf("internal/portability/style.css differs from internal/web/static/style.css: copy it again")
-	}
-}
-
 // TestPolicyAllowsTheInlineStyle: the page's one stylesheet, exactly as
 // rendered, is the one ContentSecurityPolicy allows by hash, and the
 // policy allows no script.

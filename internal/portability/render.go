@@ -19,13 +19,13 @@ import (
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
+	"github.com/samtykke/samtykke/internal/schemas"
+	"github.com/samtykke/samtykke/internal/style"
 )
 
 // Schema is the JSON Schema (draft 2020-12) every package's JSON validates
 // against, published at SchemaPath.
-//
-//go:embed schema.json
-var Schema []byte
+var Schema = schemas.SubjectPackage
 
 // WriteJSON writes the package as indented JSON.
 func WriteJSON(w io.Writer, p Package) error {
@@ -92,8 +92,8 @@ func itoa(n int) string {
 	return strconv.Itoa(n)
 }
 
-//go:embed style.css
-var sharedCSS string
+// sharedCSS is the public pages' stylesheet.
+var sharedCSS = style.CSS
 
 // pageCSS is what the package's page adds to the public pages' stylesheet.
 const pageCSS = `

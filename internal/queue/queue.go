@@ -205,7 +205,7 @@ type Config struct {
 	// each start, nothing taken back.
 	ID string
 	// Checkpoints makes a signed ledger checkpoint at start and every day
-	// (serve sets it when SAMTYKKE_CHECKPOINT_DIR names a witness folder).
+	// (serve sets it; benchmarks and tests leave it out).
 	Checkpoints bool
 	// NoPeriodic leaves out the periodic jobs (the ledger verification, the
 	// expiry and purge runs): benchmarks measure dispatch alone.
@@ -264,8 +264,8 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}
 	if cfg.Checkpoints {
-		// Each checkpoint row keeps every contact's head (about 80 bytes a
-		// contact): daily, and only where an outside witness is set up.
+		// Only the newest checkpoint keeps every contact's head (about 80
+		// bytes a contact); the older ones keep their signed root.
 		periodicJobs = append([]*river.PeriodicJob{periodic(24*time.Hour, job.Checkpoint{})}, periodicJobs...) // L-02
 	}
 	if cfg.NoPeriodic {

@@ -4,19 +4,15 @@ package web
 
 import (
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/style"
 )
-
-//go:embed static
-var staticFS embed.FS
 
 // asset is one embedded file, served under its content hash so that it can
 // be cached forever and a new build is never mixed with an old style sheet.
@@ -27,22 +23,14 @@ type asset struct {
 }
 
 func loadAssets() (map[string]asset, error) {
-	entries, err := fs.ReadDir(staticFS, "static")
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
 	out := map[string]asset{}
-	for _, e := range entries {
-		b, err := staticFS.ReadFile("static/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("web: %w", err)
-		}
-		sum := sha256.Sum256(b)
-		ctype := mime.TypeByExtension(path.Ext(e.Name()))
+	for name, body := range map[string][]byte{"style.css": []byte(style.CSS)} {
+		sum := sha256.Sum256(body)
+		ctype := mime.TypeByExtension(path.Ext(name))
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		out[e.Name()] = asset{hash: hex.EncodeToString(sum[:8]), ctype: ctype, body: b}
+		out[name] = asset{hash: hex.EncodeToString(sum[:8]), ctype: ctype, body: body}
 	}
 	return out, nil
 }

@@ -12,8 +12,13 @@ func (r *reader) LatestCheckpoint(ctx context.Context) (cp ledger.Checkpoint, er
 	defer errorf("latest checkpoint", &err)
 	var at int64
 	var heads []byte
-	err = r.db.QueryRow(ctx, `SELECT at, contacts, events, root, public_key, signature, heads
-		FROM ledger_checkpoints ORDER BY at DESC LIMIT 1`).Scan(&at, &cp.Contacts, &cp.Events, &cp.Root, &cp.PublicKey, &cp.Signature, &heads)
+	// The newest checkpoint's heads are in ledger_checkpoint_heads (an older
+	// row's own column holds them for a checkpoint made before that table);
+	// none found decodes to no heads, which then fail the root check.
+	err = r.db.QueryRow(ctx, `SELECT c.at, c.contacts, c.events, c.root, c.public_key, c.signature,
+		COALESCE(h.heads, c.heads)
+		FROM ledger_checkpoints c LEFT JOIN ledger_checkpoint_heads h ON h.at = c.at
+		ORDER BY c.at DESC LIMIT 1`).Scan(&at, &cp.Contacts, &cp.Events, &cp.Root, &cp.PublicKey, &cp.Signature, &heads)
 	if err != nil {
 		return cp, r.notFound(err)
 	}
@@ -24,8 +29,17 @@ func (r *reader) LatestCheckpoint(ctx context.Context) (cp ledger.Checkpoint, er
 
 func (t *tx) AddCheckpoint(ctx context.Context, cp ledger.Checkpoint) (err error) {
 	defer errorf("add checkpoint", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO ledger_checkpoints (at, contacts, events, root, public_key, signature, heads)
+	if _, err = t.db.Exec(ctx, `INSERT INTO ledger_checkpoints (at, contacts, events, root, public_key, signature, heads)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, micro(cp.At), cp.Contacts, cp.Events, cp.Root, cp.PublicKey, cp.Signature,
-		ledger.EncodeHeads(cp.Heads))
+		[]byte{}); err != nil {
+		return err
+	}
+	if _, err = t.db.Exec(ctx, `INSERT INTO ledger_checkpoint_heads (at, heads) VALUES ($1, $2)`, micro(cp.At),
+		ledger.EncodeHeads(cp.Heads)); err != nil {
+		return err
+	}
+	// Only the newest checkpoint's heads are kept: verification compares
+	// with the newest alone.
+	_, err = t.db.Exec(ctx, `DELETE FROM ledger_checkpoint_heads WHERE at <> $1`, micro(cp.At))
 	return err
 }

@@ -49,6 +49,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("rights requests", parallel(b, exerciseRights))
 	t.Run("breach register", parallel(b, exerciseBreaches))
 	t.Run("dpia versions", parallel(b, exerciseDPIA))
+	t.Run("ledger checkpoints", parallel(b, exerciseCheckpoints))
 	t.Run("retention and erasure", parallel(b, exerciseRetention))
 	t.Run("audit reports are kept whole and append-only", parallel(b, exerciseAudits))
 	t.Run("opt-out handling times", parallel(b, exerciseOptOutTimes))
