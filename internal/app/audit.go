@@ -239,9 +239,9 @@ func (a *App) auditOptOuts(ctx context.Context, now time.Time) (audit.Finding, e
 		return f, nil
 	}
 	f.Detail = fmt.Sprintf("%s written on WhatsApp in the last 30 days, from the receipt of the webhook to the committed withdrawal: "+
-		"p50 %.1f ms, p99 %.1f ms, slowest %.1f ms. The audit warns when one took longer than %s and fails when one took longer than %s "+
+		"p50 %.1f ms, p99 %.1f ms, slowest %.1f ms. The audit warns when one took longer than %d s and fails when one took longer than %d s "+
 		"(a campaign could have sent in the meantime).", counted(int64(t.N), "opt-out", "opt-outs"), t.P50MS, t.P99MS, t.MaxMS,
-		audit.OptOutWarn, audit.OptOutFail)
+		int(audit.OptOutWarn/time.Second), int(audit.OptOutFail/time.Second))
 	return f, nil
 }
 
@@ -255,10 +255,10 @@ func (a *App) auditOptIns(ctx context.Context, now time.Time) (audit.Finding, er
 	}
 	f.Found(found)
 	f.Status = audit.Should(found.Total)
-	f.Detail = fmt.Sprintf("Unconfirmed opt-ins are deleted within an hour of expiring (%s after the request). ", a.cfg.OptInTTL)
+	f.Detail = fmt.Sprintf("Unconfirmed opt-ins are deleted within an hour of expiring (%d hours after the request). ", int(a.cfg.OptInTTL/time.Hour))
 	if found.Total > 0 {
-		f.Detail += fmt.Sprintf("%s expired more than %s ago and %s still kept: is the expiry job running?",
-			counted(found.Total, "opt-in", "opt-ins"), audit.OptInGrace, map[bool]string{true: "is", false: "are"}[found.Total == 1])
+		f.Detail += fmt.Sprintf("%s expired more than %d hours ago and %s still kept: is the expiry job running?",
+			counted(found.Total, "opt-in", "opt-ins"), int(audit.OptInGrace/time.Hour), map[bool]string{true: "is", false: "are"}[found.Total == 1])
 	} else {
 		f.Detail += "None is kept past that."
 	}
@@ -330,9 +330,9 @@ func (a *App) auditRetention(ctx context.Context, now time.Time) (audit.Finding,
 	f.Count, f.Status = due, audit.RetentionStatus(due, overdue)
 	if due > 0 {
 		f.Breakdown = map[string]int64{}
-		for k, n := range map[string]int64{"contacts to erase": erase, "contacts' fields or tags to remove": prune,
-			"message records": b.Messages.Due, "webhook bodies and redelivery keys": b.Webhooks.Due,
-			"access-log entries": b.AccessLog.Due, "rights-request files": b.RightsRequests.Due} {
+		for k, n := range map[string]int64{"contacts_to_erase": erase, "contacts_to_prune": prune,
+			"message_records": b.Messages.Due, "webhook_bodies": b.Webhooks.Due,
+			"access_log_entries": b.AccessLog.Due, "rights_request_files": b.RightsRequests.Due} {
 			if n > 0 {
 				f.Breakdown[k] = n
 			}
@@ -343,11 +343,11 @@ func (a *App) auditRetention(ctx context.Context, now time.Time) (audit.Finding,
 		p.NoPurpose, p.Proof, p.Erase, p.Messages, p.Webhooks, p.AccessLog, p.RightsRequests)
 	switch {
 	case overdue > 0:
-		f.Detail += fmt.Sprintf("%s past their period (by class below), %d of them by more than %s: the daily retention run "+
-			"is not doing its work (samtykke retention run).", counted(due, "record is", "records are"), overdue, grace)
+		f.Detail += fmt.Sprintf("%s past their period (by class below), %d of them by more than %d days: the daily retention run "+
+			"is not doing its work (samtykke retention run).", counted(due, "record is", "records are"), overdue, int(grace/(24*time.Hour)))
 	case due > 0:
-		f.Detail += fmt.Sprintf("%s past their period (by class below), by less than %s: the next daily retention run takes them.",
-			counted(due, "record is", "records are"), grace)
+		f.Detail += fmt.Sprintf("%s past their period (by class below), by less than %d days: the next daily retention run takes them.",
+			counted(due, "record is", "records are"), int(grace/(24*time.Hour)))
 	default:
 		f.Detail += "Nothing is kept past its period."
 	}
@@ -462,7 +462,7 @@ func (a *App) auditNotices(ctx context.Context, _ time.Time) (audit.Finding, err
 		n, err := a.store.CurrentNotice(ctx, lang)
 		if errors.Is(err, store.ErrNotFound) {
 			found.Add(lang)
-			problems = append(problems, fmt.Sprintf("no notice is published in %s", lang))
+			problems = append(problems, fmt.Sprintf("no notice is published in %s", map[string]string{"nb": "bokmål (nb)", "en": "English (en)"}[lang]))
 			continue
 		} else if err != nil {
 			return f, err

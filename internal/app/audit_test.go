@@ -287,7 +287,7 @@ func TestAuditFindsEachViolation(t *testing.T) {
 		if f := finding(t, rep, audit.CheckOptOut); f.Timing.MaxMS != 90000 || f.Count != 1 {
 			t.Errorf("opt-out times: %+v, %d over 5 s", f.Timing, f.Count)
 		}
-		if f := finding(t, rep, audit.CheckRetention); f.Count != 2 || f.Breakdown["message records"] != 1 || f.Breakdown["contacts to erase"] != 1 {
+		if f := finding(t, rep, audit.CheckRetention); f.Count != 2 || f.Breakdown["message_records"] != 1 || f.Breakdown["contacts_to_erase"] != 1 {
 			t.Errorf("retention: %d found, %v", f.Count, f.Breakdown)
 		}
 		if rep.Summary.Fail != 7 || rep.Summary.Warn != 2 || rep.Summary.Pass != 1 {
