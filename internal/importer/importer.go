@@ -88,12 +88,11 @@ const (
 	RefusedInvalid    Outcome = "refused_invalid"     // a value is malformed
 	RefusedWithdrawn  Outcome = "refused_withdrawn"   // the person withdrew after this evidence was collected
 	RefusedRestricted Outcome = "refused_restricted"  // processing of the contact is restricted
-	RefusedDuplicate  Outcome = "refused_duplicate"   // the same number came earlier in this file
 )
 
 // Outcomes lists every outcome, in a stable order.
 var Outcomes = []Outcome{Imported, Already, NeedsFresh, RefusedSuppressed, RefusedErased, RefusedNoEvidence,
-	RefusedBadNumber, RefusedInvalid, RefusedWithdrawn, RefusedRestricted, RefusedDuplicate}
+	RefusedBadNumber, RefusedInvalid, RefusedWithdrawn, RefusedRestricted}
 
 // Refused reports whether the outcome is a refusal.
 func (o Outcome) Refused() bool { return strings.HasPrefix(string(o), "refused_") }
