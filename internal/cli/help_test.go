@@ -110,6 +110,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"whatsapp-sim":      {"addr", "app-secret", "data-dir", "latency", "latency-p99", "latency-seed", "max-recorded", "mps", "pair-every", "phone-number-id", "statuses", "token", "webhook"},
 		"bench dispatch":    {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "max-in-flight", "mps", "n", "numbers", "webhooks"},
 		"bench audit":       {"backends", "contacts", "cpuprofile", "database-url", "json", "messages", "no-checkpoint"},
+		"import":            {"data-dir", "database-url", "format", "purpose", "report", "without-evidence"},
 		"help":              nil,
 		"version":           nil,
 	}

@@ -62,17 +62,20 @@ const (
 	WriteDPIA       Permission = "dpia:write"   // save a new version of the DPIA
 	ReadAudits      Permission = "audits:read"  // the stored compliance audit reports (S-04)
 	RunAudits       Permission = "audits:run"   // run a compliance audit and store its report
+	// ImportConsents imports a list of consents with their evidence and reads
+	// the imports' reports (C-03).
+	ImportConsents Permission = "consents:import"
 )
 
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAudits, RunAudits},
+		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ImportConsents, ReadAudits, RunAudits},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAudits, RunAudits},
+		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ImportConsents, ReadAudits, RunAudits},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
-	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
+	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate, ImportConsents},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAudits, RunAudits},
 }
 
