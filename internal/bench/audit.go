@@ -123,7 +123,7 @@ func Audit(ctx context.Context, cfg AuditConfig) ([]AuditResult, error) {
 // auditTables are the tables the audit reads, which the floor scans.
 var auditTables = []string{"contacts", "contact_keys", "consent_events", "consent_states", "suppressions", "messages",
 	"confirmations", "optout_timings", "rights_requests", "access_log", "webhook_inbox", "webhook_seen", "notices", "purposes",
-	"ledger_checkpoints"}
+	"ledger_checkpoints", "ledger_checkpoint_heads"}
 
 func auditOne(ctx context.Context, cfg AuditConfig, backend string) (AuditResult, error) {
 	res := AuditResult{Backend: backend, FloorByTable: map[string]float64{}, CheckSeconds: map[string]float64{},

@@ -144,6 +144,8 @@ func (Audit) Kind() string { return "compliance_audit" }
 // samtykke audit, or POST /api/v1/audits).
 func (Audit) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
 // RunImport runs an import whose file the API stored; run again after a
 // crash, it resumes after its last committed batch. It names who started
 // it (recorded with every event), never a row.
