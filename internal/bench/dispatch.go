@@ -87,6 +87,11 @@ type Database struct {
 	// as sqlstore.PlaceholderRows takes it.
 	Exec  func(ctx context.Context, q string, args ...any) error
 	First int
+	// Bulk writes rows into a table the fastest way the backend has, the
+	// import's floor: PostgreSQL's COPY (pgx CopyFrom), or on SQLite one
+	// transaction of a prepared insert. next gives the rows one by one, nil
+	// after the last.
+	Bulk func(ctx context.Context, table string, cols []string, next func() []any) error
 	// Close closes the store and drops what the run made.
 	Close func()
 }

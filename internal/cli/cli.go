@@ -90,6 +90,8 @@ func commands() []command {
 			example: "samtykke whatsapp-sim --addr 127.0.0.1:8090 --webhook http://127.0.0.1:8080/webhooks/whatsapp --app-secret s3cret"},
 		{name: "bench dispatch", summary: "the campaign benchmark against the simulator (a benchmark, not a test)", run: runBench,
 			example: "samtykke bench dispatch --n 10000 --backends sqlite --latency 250ms --mps 80"},
+		{name: "bench import", summary: "the import benchmark: N generated rows through the import, and the backend's bulk-write floor (a benchmark, not a test)",
+			run: runBenchImport, example: "samtykke bench import --n 100000 --backends sqlite,postgres --json"},
 		{name: "help", synopsis: "[COMMAND]", summary: "this overview, or a command's flags and an example", run: help,
 			example: "samtykke help token create"},
 		{name: "version", summary: "print the version, the commit and the Go version it was built with", run: runVersion,
