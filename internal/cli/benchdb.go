@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,9 +41,7 @@ func benchDatabase(pgURL string) func(ctx context.Context, backend string) (benc
 					_, err := st.Writer().ExecContext(ctx, q, args...)
 					return err
 				},
-				Bulk: func(ctx context.Context, table string, cols []string, next func() []any) error {
-					return sqliteBulk(ctx, st.Writer(), table, cols, next)
-				},
+				Bulk:  bench.BulkOf(st),
 				Close: func() { st.Close(); os.RemoveAll(dir) }}, nil
 		case "postgres":
 			conn, err := pgx.Connect(ctx, pgURL)
@@ -79,43 +76,9 @@ func benchDatabase(pgURL string) func(ctx context.Context, backend string) (benc
 					_, err := st.Pool().Exec(ctx, q, args...)
 					return err
 				},
-				Bulk: func(ctx context.Context, table string, cols []string, next func() []any) error {
-					_, err := st.Pool().CopyFrom(ctx, pgx.Identifier{table}, cols, &copySource{next: next})
-					return err
-				},
+				Bulk:  bench.BulkOf(st),
 				Close: func() { st.Close(); drop() }}, nil
 		}
 		return bench.Database{}, fmt.Errorf("unknown backend %q", backend)
 	}
-}
-
-// copySource feeds pgx's CopyFrom from next, a row at a time.
-type copySource struct {
-	next func() []any
-	row  []any
-}
-
-func (c *copySource) Next() bool             { c.row = c.next(); return c.row != nil }
-func (c *copySource) Values() ([]any, error) { return c.row, nil }
-func (c *copySource) Err() error             { return nil }
-
-// sqliteBulk is SQLite's fastest write of many rows: one transaction of one
-// prepared insert.
-func sqliteBulk(ctx context.Context, db *sql.DB, table string, cols []string, next func() []any) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES (?"+strings.Repeat(", ?", len(cols)-1)+")")
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for row := next(); row != nil; row = next() {
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
 }
