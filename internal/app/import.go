@@ -29,8 +29,11 @@ import (
 
 // importBatch is how many rows one transaction of an import writes: each
 // batch commits whole with its report rows and the import's progress, so
-// that a killed import resumes after its last committed row.
-const importBatch = 1000
+// that a killed import resumes after its last committed row. 4,000 rather
+// than 1,000 (bench import, 200,000 rows): SQLite 20.2k -> 22.0k rows/s, its
+// random index pages written to the log once for more rows; PostgreSQL
+// 14.8k -> 17.4k, fewer round trips; peak memory about 120 -> 260 MB.
+const importBatch = 4000
 
 // ImportInput names what a list is imported into.
 type ImportInput struct {
