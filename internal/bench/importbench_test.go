@@ -32,7 +32,7 @@ func TestImportScenario(t *testing.T) {
 		if b.Name == "postgres" {
 			storetest.PostgresSchema(t) // skips, or fails when PostgreSQL is required, if it is unreachable
 		}
-		const n = 2500 // more than two of the import's batches
+		const n = 5000 // more than one of the import's transactions
 		rs, err := bench.Import(context.Background(), bench.ImportConfig{N: n, Backends: []string{b.Name}, Open: importOpen(t, b), Dir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
