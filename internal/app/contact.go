@@ -216,8 +216,8 @@ func (a *App) Lookup(ctx context.Context, actor Actor, number, reason string) (s
 
 // Reveal shows a contact's number in clear to a DPO, for a recorded reason.
 func (a *App) Reveal(ctx context.Context, actor Actor, id, reason string) (string, error) {
-	if actor.Role != staff.DPO && actor.Role != staff.Admin {
-		return "", fmt.Errorf("%w: only the DPO may reveal a number", ErrForbidden)
+	if err := mayReveal(actor); err != nil {
+		return "", err
 	}
 	if err := access.CheckReason(reason, phone.Mentions); err != nil {
 		return "", invalid("%v", err)
