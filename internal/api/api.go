@@ -92,6 +92,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 
+		{pattern: "GET /api/v1/exports", handler: s.exportList},
+
 		{pattern: "GET /api/v1/ropa", handler: s.getRopa},
 		{pattern: "GET /api/v1/dpia", handler: s.getDPIA},
 		{pattern: "PUT /api/v1/dpia", handler: s.putDPIA},

@@ -408,6 +408,17 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/package?reason=innsynsbegj%C3%A6ring+12"}, 404)
 		c.call(request{role: integrator, method: "GET", path: pkg}, 403)
 
+		// The list and the suppression list leave (issue 21).
+		c.call(request{role: admin, method: "GET", path: "/api/v1/exports"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?format=json"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?format=json&reveal=true&reason=flytting+til+ny+leverand%C3%B8r"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?what=suppressions&format=json"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?what=suppressions"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?reveal=true"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?format=xml"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?what=messages"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/exports"}, 403)
+
 		// Rectification, a new number and restriction.
 		contactPath := "/api/v1/contacts/" + id
 		c.call(request{role: integrator, method: "PATCH", path: contactPath, body: map[string]any{"first_name": "Kari Anne", "language": "nb", "reason": "kunden ringte"}}, 200)

@@ -6,12 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -383,53 +381,17 @@ func TestExportInterrupted(t *testing.T) {
 	})
 }
 
-// seedMany writes n contacts with an active consent to offers beneath the
-// app, many a statement: their numbers (+4740000000 on) sealed under one
-// data key, as the app would under each contact's own. Only for tests of
-// scale: the ledger holds no events for them.
+// seedMany writes n contacts with an active consent to offers beneath
+// the app (storetest.SeedContacts), their numbers sealed as the app would.
 func seedMany(t testing.TB, tb *bundle, n int) {
 	t.Helper()
 	key, wrapped, err := tb.vault.NewDataKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := tb.now.Add(-time.Hour).UnixMicro()
-	const batch = 1000
-	for from := 0; from < n; from += batch {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO contacts (id, phone_ct, blind_index, region, mobile, language, restricted, created_at, erased_at, head_seq) VALUES `)
-		var args []any
-		for i := from; i < min(n, from+batch); i++ {
-			id := fmt.Sprintf("m%09d", i)
-			if i > from {
-				q.WriteString(", ")
-			}
-			k := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, 'NO', true, 'nb', false, %d, 0, 0)", k+1, k+2, k+3, created)
-			number := fmt.Sprintf("+474%07d", i)
-			args = append(args, id, key.Seal([]byte(number), contact.AAD(id, "phone")),
-				binary.BigEndian.AppendUint64([]byte("seed"), uint64(i)))
-		}
-		if err := tb.b.Exec(t, tb.store, q.String(), args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{
-		`INSERT INTO contact_keys (contact_id, wrapped) SELECT id, $1 FROM contacts WHERE id LIKE 'm%'`,
-		fmt.Sprintf(`INSERT INTO consent_states (contact_id, purpose, status, event_id, since, valid_until, age_ok, basis)
-			SELECT id, 'offers', 'active', 'e-' || id, %d, 0, true, 'consent' FROM contacts WHERE id LIKE 'm%%'`, created),
-	} {
-		args := []any{}
-		if strings.Contains(q, "$1") {
-			args = append(args, wrapped)
-		}
-		if err := tb.b.Exec(t, tb.store, q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tb.store.Analyze(tb.ctx); err != nil {
-		t.Fatal(err)
-	}
+	storetest.SeedContacts(t, tb.b, tb.store, n, "offers", wrapped, func(id, e164 string) []byte {
+		return key.Seal([]byte(e164), contact.AAD(id, "phone"))
+	}, tb.now.Add(-time.Hour))
 }
 
 // heapWriter discards what it is given and measures the live heap (after
