@@ -395,16 +395,16 @@ func seedMany(t testing.TB, tb *bundle, n int) {
 }
 
 // heapWriter discards what it is given and measures the live heap (after
-// a collection) every megabyte, keeping the highest.
+// a collection) every megabyte (or every bytes), keeping the highest.
 type heapWriter struct {
-	written, next int
-	peak          uint64
+	written, next, every int
+	peak                 uint64
 }
 
 func (w *heapWriter) Write(p []byte) (int, error) {
 	w.written += len(p)
 	if w.written >= w.next {
-		w.next = w.written + 1<<20
+		w.next = w.written + max(w.every, 1<<20)
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
