@@ -103,6 +103,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"retention run":     {"data-dir", "database-url"},
 		"config":            {"addr", "data-dir", "database-url"},
 		"breach report":     {"data-dir", "database-url", "format", "lang"},
+		"export":            {"data-dir", "database-url", "format", "reason", "reveal", "suppressions"},
 		"ropa":              {"data-dir", "database-url", "format"},
 		"dpia":              {"data-dir", "database-url", "format", "version"},
 		"breach list":       {"data-dir", "database-url", "format", "state"},
