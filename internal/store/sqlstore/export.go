@@ -14,8 +14,12 @@ func (r *reader) ExportContacts(ctx context.Context, after string, limit int) (o
 	// Three statements a page, each a range of a primary key: the contacts
 	// after the keyset, then the states and the tags of the run of ids they
 	// span (those of an erased contact in the run are read and dropped).
-	rows, err := r.db.Query(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id > $1 AND c.erased_at = 0
-		ORDER BY c.id LIMIT $2`, after, limit)
+	// The page is taken before the join, and the keys are bounded too: a
+	// merge join of the whole tables otherwise read every key before the
+	// page's from the start, each page (measured: 31 ms a page half-way
+	// through 300,000 contacts on PostgreSQL, the export quadratic).
+	rows, err := r.db.Query(ctx, `SELECT `+contactColumns+` FROM (SELECT * FROM contacts WHERE id > $1 AND erased_at = 0
+		ORDER BY id LIMIT $2) c LEFT JOIN contact_keys k ON k.contact_id = c.id AND k.contact_id > $1 ORDER BY c.id`, after, limit)
 	if err != nil {
 		return nil, err
 	}
