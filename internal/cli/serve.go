@@ -168,7 +168,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac, Web: web.Config{BusinessName: cfg.BusinessName},
-		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg, Log: log})
+		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg,
+		MetricsToken: cfg.MetricsToken, Log: log})
 	if err != nil {
 		return fail(e, "%v", err)
 	}

@@ -19,11 +19,11 @@ type Role string
 
 // The roles.
 const (
-	Admin      Role = "admin"      // runs the service: everything
-	DPO        Role = "dpo"        // data protection officer: rights, audits, reveal with reason
-	Marketer   Role = "marketer"   // campaigns and purposes; never sees a number
-	Integrator Role = "integrator" // a shop's systems: contacts, consents, gate
-	Auditor    Role = "auditor"    // reads the record and the audits
+	Admin      Role = "admin"      // runs the service: configuration, staff, tokens; no number in clear
+	DPO        Role = "dpo"        // data protection officer: rights, audits, records, DPIA, breaches; reveal with reason
+	Marketer   Role = "marketer"   // campaigns, templates, aggregate counts; never a number
+	Integrator Role = "integrator" // a shop's systems: record consents and withdrawals, look up by number
+	Auditor    Role = "auditor"    // read-only reports and the access log; no number in clear
 )
 
 // Roles lists every role.
@@ -60,18 +60,31 @@ const (
 	ManageRetention Permission = "retention:manage"
 	ReadRecords     Permission = "records:read" // the record of processing and the DPIA
 	WriteDPIA       Permission = "dpia:write"   // save a new version of the DPIA
+	// RevealNumbers shows a number in clear, for a written reason recorded in
+	// the access log: a reveal, or a person's data package (S-02).
+	RevealNumbers Permission = "numbers:reveal"
+	ReadAccessLog Permission = "accesses:read" // who read a contact's data (S-02, S-05)
 )
 
+// Permissions lists every permission, in the order the policy shows them.
+var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
+	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
+	ReadCampaigns, WriteCampaigns, ManageTokens, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
+	ReadRecords, WriteDPIA}
+
+// grants is the written policy's first half, roles to permissions (S-02);
+// docs/security.md shows it (PolicyMarkdown, checked by a test). Only the
+// DPO has RevealNumbers: an admin runs the service but sees no number in clear.
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA},
+		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA},
+		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, RevealNumbers, ReadAccessLog},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAccessLog},
 }
 
 // Valid reports whether r is a known role.
