@@ -123,6 +123,10 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/processor-tasks", handler: s.listProcessorTasks},
 		{pattern: "POST /api/v1/processor-tasks/{id}/done", handler: s.finishProcessorTask},
 		{pattern: "GET /api/v1/retention/log", handler: s.retentionLog},
+
+		{pattern: "GET /api/v1/tokens", handler: s.listTokens},
+		{pattern: "POST /api/v1/tokens", handler: s.createToken},
+		{pattern: "POST /api/v1/tokens/{id}/revoke", handler: s.revokeToken},
 	}
 }
 

@@ -599,6 +599,23 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		// The breach register (B-01..B-05).
 		c.breaches(id)
 
+		// API tokens (S-02): the admin's; a revoked one is refused at once.
+		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",
+			body: map[string]any{"role": "integrator", "name": "kassa", "expires": "90d"}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "auditor"}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "king"}}, 400)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "dpo", "expires": "soon"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "dpo"}}, 403)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/tokens"}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/tokens"}, 403)
+		c.call(request{bearer: made["token"].(string), method: "GET", path: "/api/v1/purposes"}, 200)
+		revoke := "/api/v1/tokens/" + made["id"].(string) + "/revoke"
+		c.call(request{role: integrator, method: "POST", path: revoke}, 403)
+		c.call(request{role: admin, method: "POST", path: revoke}, 200)
+		c.call(request{bearer: made["token"].(string), method: "GET", path: "/api/v1/purposes"}, 401)
+		c.call(request{role: admin, method: "POST", path: revoke}, 409)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens/nope/revoke"}, 404)
+
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large
 		// (413) and one that is not JSON (415).

@@ -96,7 +96,9 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 	want := map[string][]string{
 		"serve":             {"addr", "data-dir", "database-url"},
 		"migrate":           {"data-dir", "database-url"},
-		"token create":      {"data-dir", "database-url", "name", "role"},
+		"token create":      {"data-dir", "database-url", "expires", "name", "role"},
+		"token list":        {"data-dir", "database-url"},
+		"token revoke":      {"data-dir", "database-url"},
 		"ledger verify":     {"data-dir", "database-url"},
 		"ledger checkpoint": {"data-dir", "database-url"},
 		"receipt verify":    {"data-dir", "database-url", "format", "public-key"},

@@ -75,6 +75,9 @@ var Policy = map[string]Permission{
 	"GET /api/v1/processor-tasks":               ManageRetention,
 	"POST /api/v1/processor-tasks/{id}/done":    ManageRetention,
 	"GET /api/v1/retention/log":                 ManageRetention,
+	"GET /api/v1/tokens":                        ManageTokens,
+	"POST /api/v1/tokens":                       ManageTokens,
+	"POST /api/v1/tokens/{id}/revoke":           ManageTokens,
 }
 
 // Allows reports whether the policy lists op ("METHOD /path"), and whether

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -113,7 +114,14 @@ type Token struct {
 	Role      Role
 	Hash      []byte
 	CreatedAt time.Time
-	RevokedAt time.Time
+	RevokedAt time.Time // zero: not revoked
+	ExpiresAt time.Time // zero: never expires
+}
+
+// Usable reports whether the token may be used at now: not revoked and not
+// expired.
+func (t Token) Usable(now time.Time) bool {
+	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
 // tokenPrefix marks samtykke tokens, so that secret scanners can find leaked ones.
@@ -133,4 +141,26 @@ func NewSecret() (secret string, hash []byte) {
 func HashSecret(secret string) []byte {
 	sum := sha256.Sum256([]byte(secret))
 	return sum[:]
+}
+
+// ParseLife reads a token's lifetime: a whole number of days ("90d"),
+// weeks ("2w") or a Go duration ("12h", "30m"). Empty is no expiry (0).
+func ParseLife(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if unit != 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 || n > 5*366 {
+			return 0, fmt.Errorf("expiry %q: want a whole number of days or weeks, as 90d or 2w", s)
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("expiry %q: want 90d, 2w or a duration such as 12h", s)
+	}
+	return d, nil
 }

@@ -202,6 +202,8 @@ type Reader interface {
 
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
+	// Tokens lists every API token, oldest first, revoked and expired ones too.
+	Tokens(ctx context.Context) ([]staff.Token, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 
 	// RightsRequest reads one rights request.
@@ -525,6 +527,9 @@ type Tx interface {
 	AddDPIA(ctx context.Context, d dpia.Document) error
 
 	CreateToken(ctx context.Context, t staff.Token) error
+	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
+	// such token, ErrConflict if it was revoked already.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
