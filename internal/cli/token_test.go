@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -81,5 +82,61 @@ func TestTokenListAndRevoke(t *testing.T) {
 		if code != c.code || !strings.Contains(stderr, c.err) {
 			t.Errorf("%q: exit %d, %q; want %d naming %q", c.args, code, stderr, c.code, c.err)
 		}
+	}
+}
+
+// TestSecretsNeverLogged runs serve at debug level with every secret set
+// and sends it requests with a wrong token, the metrics token and a staff
+// token: neither its output nor its log holds any secret (S-01).
+func TestSecretsNeverLogged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secrets := map[string]string{
+		"SAMTYKKE_METRICS_TOKEN":         "metrics-secret-5f1c",
+		"SAMTYKKE_WHATSAPP_APP_SECRET":   "app-secret-77ab",
+		"SAMTYKKE_WHATSAPP_VERIFY_TOKEN": "verify-token-91de",
+		"SAMTYKKE_MASTER_KEY":            "ZTdWNZSh36rieNiWYJN++pXNa3/wBDod/aJXTfMOcNs=",
+	}
+	env := map[string]string{"SAMTYKKE_LOG_LEVEL": "debug", "SAMTYKKE_TRUSTED_PROXIES": "127.0.0.1"}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	srv := startServe(t, dir, env)
+	secrets["first-run admin token"] = srv.token
+	for _, c := range []struct{ path, token string }{
+		{"/metrics", secrets["SAMTYKKE_METRICS_TOKEN"]},
+		{"/metrics", "stk_wrong-metrics-guess"},
+		{"/api/v1/tokens", srv.token},
+		{"/api/v1/purposes", "stk_not-a-real-token-4242"},
+		{"/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=" + secrets["SAMTYKKE_WHATSAPP_VERIFY_TOKEN"] + "&hub.challenge=1", ""},
+	} {
+		req, _ := http.NewRequest("GET", srv.base+c.path, nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		req.Header.Set("X-Forwarded-For", "198.51.100.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	out := srv.stdout + srv.stderr.String()
+	if !strings.Contains(out, "level=DEBUG") && !strings.Contains(out, "msg=request") {
+		t.Fatalf("serve logged no requests; the check proves nothing")
+	}
+	for name, v := range secrets {
+		if v == "" {
+			t.Fatalf("%s is empty", name)
+		}
+		if strings.Contains(out, v) {
+			t.Errorf("serve's output holds %s", name)
+		}
+	}
+	if strings.Contains(out, "stk_not-a-real-token-4242") || strings.Contains(out, "stk_wrong-metrics-guess") {
+		t.Error("serve's output holds a token a client sent")
 	}
 }

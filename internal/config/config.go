@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -427,6 +428,13 @@ func (c Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		bad("SAMTYKKE_DATABASE_URL must start with postgres://")
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad("SAMTYKKE_TRUSTED_PROXIES: %q is not an address or a CIDR", p)
+			}
+		}
 	}
 	if c.MinAge < 13 || c.MinAge > 18 {
 		bad("SAMTYKKE_MIN_AGE must be between 13 (pol. § 5) and 18")
