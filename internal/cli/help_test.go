@@ -104,6 +104,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"receipt verify":    {"data-dir", "database-url", "format", "public-key"},
 		"retention run":     {"data-dir", "database-url"},
 		"config":            {"addr", "data-dir", "database-url"},
+		"doctor":            {"data-dir", "database-url"},
 		"breach report":     {"data-dir", "database-url", "format", "lang"},
 		"ropa":              {"data-dir", "database-url", "format"},
 		"dpia":              {"data-dir", "database-url", "format", "version"},
