@@ -91,6 +91,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/consents/withdraw", handler: s.withdraw},
 		{pattern: "GET /api/v1/consents/{id}/receipt", handler: s.consentReceipt},
 		{pattern: "GET /api/v1/gate", handler: s.gate},
+		{pattern: "POST /api/v1/imports", handler: s.createImport},
+		{pattern: "GET /api/v1/imports/{id}", handler: s.getImport},
 
 		{pattern: "POST /api/v1/campaigns", handler: s.createCampaign},
 		{pattern: "GET /api/v1/campaigns/{id}", handler: s.getCampaign},

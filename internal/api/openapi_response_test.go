@@ -24,6 +24,7 @@ import (
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/portability"
@@ -391,6 +392,27 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=nope&purpose=offers"}, 404)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 403)
 
+		// Imports (C-03, M-04, RT-05): answered at once, worked by the job.
+		list := "phone,collected_at,method,affirmative_act,age_confirmed,wording,confirmation,confirmation_ref\n" +
+			"+4741234591,2026-10-01,web_form,checkbox,yes,Ja takk,whatsapp,wamid.I1\n+4741234592,,,,,,,\n"
+		started := c.call(request{role: integrator, method: "POST", path: "/api/v1/imports?purpose=offers", body: list, contentType: "text/csv"}, 202)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/imports?purpose=offers&without_evidence=needs_fresh_consent", body: list, contentType: "text/csv"}, 202)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/imports", body: list, contentType: "text/csv"}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/imports?purpose=offers&without_evidence=keep", body: list, contentType: "text/csv"}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/imports?purpose=offers", body: list, contentType: "text/csv"}, 403)
+		importID := started["id"].(string)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/imports/" + importID}, 200) // queued
+		if err := c.tb.app.RunStoredImport(context.Background(), job.RunImport{ImportID: importID, ActorName: "integrator", ActorRole: string(integrator)}); err != nil {
+			t.Fatal(err)
+		}
+		got := c.call(request{role: integrator, method: "GET", path: "/api/v1/imports/" + importID}, 200)
+		if rep, _ := got["report"].([]any); got["state"] != "done" || len(rep) != 2 {
+			t.Fatalf("import %s: %v", importID, got)
+		}
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/imports/" + importID + "?after=x"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/imports/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/imports/" + importID}, 403)
+
 		// Reveal and the access record (S-02, S-05).
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "innsynsbegjæring 12"}}, 200)
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "x"}}, 400)
@@ -636,8 +658,10 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 							break
 						}
 					}
-					c.call(request{role: who, method: strings.ToUpper(method), path: concrete,
-						body: `{"x":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
+					if path != "/api/v1/imports" { // a CSV file of up to api.MaxImportBody
+						c.call(request{role: who, method: strings.ToUpper(method), path: concrete,
+							body: `{"x":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
+					}
 					c.call(request{role: who, method: strings.ToUpper(method), path: concrete, body: "x", contentType: "text/plain"}, 415)
 				}
 			}

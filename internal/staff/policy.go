@@ -75,6 +75,8 @@ var Policy = map[string]Permission{
 	"GET /api/v1/processor-tasks":               ManageRetention,
 	"POST /api/v1/processor-tasks/{id}/done":    ManageRetention,
 	"GET /api/v1/retention/log":                 ManageRetention,
+	"POST /api/v1/imports":                      ImportConsents,
+	"GET /api/v1/imports/{id}":                  ImportConsents,
 	"GET /api/v1/tokens":                        ManageTokens,
 	"POST /api/v1/tokens":                       ManageTokens,
 	"POST /api/v1/tokens/{id}/revoke":           ManageTokens,

@@ -65,13 +65,16 @@ const (
 	// the access log: a reveal, or a person's data package (S-02).
 	RevealNumbers Permission = "numbers:reveal"
 	ReadAccessLog Permission = "accesses:read" // who read a contact's data (S-02, S-05)
+	// ImportConsents imports a list of consents with their evidence and reads
+	// the imports' reports (C-03).
+	ImportConsents Permission = "consents:import"
 )
 
 // Permissions lists every permission, in the order the policy shows them.
 var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
 	ReadCampaigns, WriteCampaigns, ManageTokens, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
-	ReadRecords, WriteDPIA}
+	ReadRecords, WriteDPIA, ImportConsents}
 
 // grants is the written policy's first half, roles to permissions (S-02);
 // docs/security.md shows it (PolicyMarkdown, checked by a test). Only the
@@ -79,12 +82,12 @@ var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNo
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog},
+		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog, ImportConsents},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, RevealNumbers, ReadAccessLog},
+		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, RevealNumbers, ReadAccessLog, ImportConsents},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
-	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate},
+	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate, ImportConsents},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAccessLog},
 }
 

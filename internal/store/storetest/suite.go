@@ -35,6 +35,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("consent states", parallel(b, exerciseConsentStates))
 	t.Run("consent states of a run of contacts", parallel(b, exerciseConsentStatesBetween))
 	t.Run("suppression list", parallel(b, exerciseSuppression))
+	t.Run("imports", parallel(b, exerciseImport))
 	t.Run("key fingerprint and sealed data", parallel(b, exerciseKey))
 	t.Run("tokens and access log", parallel(b, exerciseTokensAndAccessLog))
 	t.Run("token lifecycle", parallel(b, exerciseTokenLifecycle))
