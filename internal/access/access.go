@@ -35,6 +35,9 @@ const (
 	// or for staff, number in clear, with a reason.
 	Package Action = "package"
 	Erase   Action = "erase" // a contact was erased, with a reason
+	// Import: a list was imported; the reason names the import and its row
+	// count (one entry for the whole file).
+	Import Action = "import"
 )
 
 // Entry is one access.

@@ -24,6 +24,7 @@ import (
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/job"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/portability"
@@ -133,6 +134,7 @@ type request struct {
 	path        string
 	body        any
 	contentType string // default application/json when there is a body
+	bearer      string // a token that is not a role's (the metrics token)
 }
 
 // call sends r, wants status, validates the answer against the document and
@@ -151,6 +153,9 @@ func (c *openapiCheck) call(r request, status int) map[string]any {
 	req, _ := http.NewRequest(r.method, c.tb.srv.URL+r.path, rd)
 	if r.role != "" {
 		req.Header.Set("Authorization", "Bearer "+c.tb.tokens[r.role])
+	}
+	if r.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+r.bearer)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
@@ -387,11 +392,34 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/gate?contact_id=nope&purpose=offers"}, 404)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/gate?contact_id=" + id + "&purpose=offers"}, 403)
 
+		// Imports (C-03, M-04, RT-05): answered at once, worked by the job.
+		list := "phone,collected_at,method,affirmative_act,age_confirmed,wording,confirmation,confirmation_ref\n" +
+			"+4741234591,2026-10-01,web_form,checkbox,yes,Ja takk,whatsapp,wamid.I1\n+4741234592,,,,,,,\n"
+		started := c.call(request{role: integrator, method: "POST", path: "/api/v1/imports?purpose=offers", body: list, contentType: "text/csv"}, 202)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/imports?purpose=offers&without_evidence=needs_fresh_consent", body: list, contentType: "text/csv"}, 202)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/imports", body: list, contentType: "text/csv"}, 400)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/imports?purpose=offers&without_evidence=keep", body: list, contentType: "text/csv"}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/imports?purpose=offers", body: list, contentType: "text/csv"}, 403)
+		importID := started["id"].(string)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/imports/" + importID}, 200) // queued
+		if err := c.tb.app.RunStoredImport(context.Background(), job.RunImport{ImportID: importID, ActorName: "integrator", ActorRole: string(integrator)}); err != nil {
+			t.Fatal(err)
+		}
+		got := c.call(request{role: integrator, method: "GET", path: "/api/v1/imports/" + importID}, 200)
+		if rep, _ := got["report"].([]any); got["state"] != "done" || len(rep) != 2 {
+			t.Fatalf("import %s: %v", importID, got)
+		}
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/imports/" + importID + "?after=x"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/imports/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/imports/" + importID}, 403)
+
 		// Reveal and the access record (S-02, S-05).
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "innsynsbegjæring 12"}}, 200)
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "x"}}, 400)
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/nope/reveal", body: map[string]string{"reason": "innsynsbegjæring 13"}}, 404)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "nysgjerrig"}}, 403)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "innsynsbegjæring 12"}}, 403)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 200) // S-02: the auditor reads the access log
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/accesses"}, 200)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 403)
@@ -402,7 +430,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		pkg := "/api/v1/contacts/" + id + "/package?reason=innsynsbegj%C3%A6ring+12"
 		c.call(request{role: dpo, method: "GET", path: pkg}, 200)
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=html&lang=en"}, 200)
-		c.call(request{role: admin, method: "GET", path: pkg + "&format=csv"}, 200)
+		c.call(request{role: dpo, method: "GET", path: pkg + "&format=csv"}, 200)
+		c.call(request{role: admin, method: "GET", path: pkg}, 403) // S-02: an admin sees no number in clear
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=xml"}, 400)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/package"}, 400)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/package?reason=innsynsbegj%C3%A6ring+12"}, 404)
@@ -603,6 +632,23 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		// The breach register (B-01..B-05).
 		c.breaches(id)
 
+		// API tokens (S-02): the admin's; a revoked one is refused at once.
+		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",
+			body: map[string]any{"role": "integrator", "name": "kassa", "expires": "90d"}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "auditor"}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "king"}}, 400)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "dpo", "expires": "soon"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "dpo"}}, 403)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/tokens"}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/tokens"}, 403)
+		c.call(request{bearer: made["token"].(string), method: "GET", path: "/api/v1/purposes"}, 200)
+		revoke := "/api/v1/tokens/" + made["id"].(string) + "/revoke"
+		c.call(request{role: integrator, method: "POST", path: revoke}, 403)
+		c.call(request{role: admin, method: "POST", path: revoke}, 200)
+		c.call(request{bearer: made["token"].(string), method: "GET", path: "/api/v1/purposes"}, 401)
+		c.call(request{role: admin, method: "POST", path: revoke}, 409)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens/nope/revoke"}, 404)
+
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large
 		// (413) and one that is not JSON (415).
@@ -616,15 +662,26 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 					c.call(request{method: strings.ToUpper(method), path: concrete}, 401)
 				}
 				if mapOf(op)["requestBody"] != nil {
-					c.call(request{role: admin, method: strings.ToUpper(method), path: concrete,
-						body: `{"x":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
-					c.call(request{role: admin, method: strings.ToUpper(method), path: concrete, body: "x", contentType: "text/plain"}, 415)
+					who := admin // or the first role the policy lets call it
+					for _, r := range staff.Roles {
+						if _, ok := staff.Allows(r, strings.ToUpper(method)+" "+path); ok {
+							who = r
+							break
+						}
+					}
+					if path != "/api/v1/imports" { // a CSV file of up to api.MaxImportBody
+						c.call(request{role: who, method: strings.ToUpper(method), path: concrete,
+							body: `{"x":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
+					}
+					c.call(request{role: who, method: strings.ToUpper(method), path: concrete, body: "x", contentType: "text/plain"}, 415)
 				}
 			}
 		}
 
 		// The metrics, after all of the above was counted.
-		c.call(request{method: "GET", path: "/metrics"}, 200)
+		c.call(request{method: "GET", path: "/metrics"}, 401)
+		c.call(request{role: admin, method: "GET", path: "/metrics"}, 401) // a staff token is not the metrics token
+		c.call(request{method: "GET", path: "/metrics", bearer: testMetricsToken}, 200)
 
 		// A database whose schema is behind is not ready (503).
 		if err := tb.b.Exec(t, tb.store, "DELETE FROM schema_migrations"); err != nil {

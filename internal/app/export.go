@@ -33,7 +33,7 @@ type ExportRequest struct {
 	What   string        // ExportContacts (default) or ExportSuppressions
 	Format export.Format // export.CSV (default) or export.JSON
 	// Reveal writes the numbers in clear instead of masked: for the DPO
-	// only, with Reason (the rule of Reveal).
+	// only (staff.RevealNumbers), with Reason (the rule of Reveal).
 	Reveal bool
 	Reason string
 }
@@ -44,14 +44,6 @@ type ExportResult struct {
 	ID      string
 	Rows    int64
 	Outcome access.Outcome
-}
-
-// mayReveal is who may see a number in clear (Reveal, Export).
-func mayReveal(actor Actor) error {
-	if actor.Role != staff.DPO && actor.Role != staff.Admin {
-		return fmt.Errorf("%w: only the DPO may reveal numbers", ErrForbidden)
-	}
-	return nil
 }
 
 // Export writes the list, or the suppression list, to w as it reads it, a
@@ -83,8 +75,8 @@ func (a *App) Export(ctx context.Context, actor Actor, req ExportRequest, w io.W
 		return res, invalid("format must be csv or json")
 	}
 	if req.Reveal {
-		if err := mayReveal(actor); err != nil {
-			return res, err
+		if err := actor.can(staff.RevealNumbers); err != nil {
+			return res, fmt.Errorf("%w (only the DPO may reveal numbers)", err)
 		}
 	}
 	if req.Reveal || req.Reason != "" {

@@ -131,3 +131,23 @@ func (BreachNotices) InsertOpts() river.InsertOpts {
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
 }
+
+// RunImport runs an import whose file the API stored; run again after a
+// crash, it resumes after its last committed batch. It names who started
+// it (recorded with every event), never a row.
+type RunImport struct {
+	ImportID  string `json:"import_id"`
+	ActorID   string `json:"actor_id"`
+	ActorName string `json:"actor_name"`
+	ActorRole string `json:"actor_role"`
+}
+
+// Kind names the job.
+func (RunImport) Kind() string { return "run_import" }
+
+// InsertOpts: one run per import at a time; tried again after a crash.
+func (RunImport) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
+}

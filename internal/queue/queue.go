@@ -136,6 +136,20 @@ func (w *breachNoticesWorker) Work(ctx context.Context, j *river.Job[job.BreachN
 	return nil
 }
 
+type importWorker struct {
+	river.WorkerDefaults[job.RunImport]
+	app *app.App
+}
+
+// Work runs an import stored by the API; after a crash it resumes after
+// its last committed batch.
+func (w *importWorker) Work(ctx context.Context, j *river.Job[job.RunImport]) error {
+	return w.app.RunStoredImport(ctx, j.Args)
+}
+
+// Timeout: a large list takes minutes; its batches commit as they go.
+func (w *importWorker) Timeout(*river.Job[job.RunImport]) time.Duration { return time.Hour }
+
 // run makes a worker of an app call; what it counts is not the job's concern.
 func run[T river.JobArgs, N int | int64](f func(context.Context) (N, error)) river.Worker[T] {
 	return river.WorkFunc(func(ctx context.Context, _ *river.Job[T]) error {
@@ -199,6 +213,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, run[job.ExpireOptIns](a.ExpireOptIns))
 	river.AddWorker(workers, &dispatchWorker{app: a})
 	river.AddWorker(workers, &breachNoticesWorker{app: a})
+	river.AddWorker(workers, &importWorker{app: a})
 	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages)) // queued before the retention job took it over
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[job.Retention]) error {
 		rep, err := a.RunRetention(ctx)

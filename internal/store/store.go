@@ -21,6 +21,7 @@ import (
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/dpia"
+	"github.com/samtykke/samtykke/internal/importer"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
@@ -211,6 +212,8 @@ type Reader interface {
 
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
+	// Tokens lists every API token, oldest first, revoked and expired ones too.
+	Tokens(ctx context.Context) ([]staff.Token, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 	// ExportLog lists the newest limit exports recorded in the access log,
 	// newest first.
@@ -254,6 +257,21 @@ type Reader interface {
 	DPIA(ctx context.Context, version int) (dpia.Document, error)
 	// DPIAVersions lists the saved versions, newest first, without their texts.
 	DPIAVersions(ctx context.Context) ([]DPIAVersion, error)
+
+	// Import reads an import (importer.Import); ErrNotFound for an unknown id.
+	Import(ctx context.Context, id string) (importer.Import, error)
+	// UnfinishedImport is the newest import of a file (by its keyed digest)
+	// into a purpose that has not finished; ErrNotFound when none.
+	UnfinishedImport(ctx context.Context, fileDigest []byte, purpose string) (importer.Import, error)
+	// ImportReport lists up to limit rows of an import's report after the
+	// row after, in row order.
+	ImportReport(ctx context.Context, id string, after, limit int) ([]importer.ReportRow, error)
+	// ImportChunk reads chunk n (from 0) of an import's stored file, sealed;
+	// ErrNotFound past the last.
+	ImportChunk(ctx context.Context, id string, n int) ([]byte, error)
+	// ImportedDigests returns which of these row digests were imported
+	// before, each with its contact's id, keyed by digest.
+	ImportedDigests(ctx context.Context, digests [][]byte) (map[string]string, error)
 
 	// QueueDepth counts the queue's jobs that are not finished, by kind and
 	// state (available, scheduled, retryable, running): the metrics read it
@@ -536,7 +554,31 @@ type Tx interface {
 	// ErrConflict if the version exists.
 	AddDPIA(ctx context.Context, d dpia.Document) error
 
+	// CreateImport records a new import; ErrConflict if the id exists.
+	CreateImport(ctx context.Context, imp importer.Import) error
+	// UpdateImport stores an import's state, progress, counts, error, size
+	// and finish time; ErrNotFound for an unknown id.
+	UpdateImport(ctx context.Context, imp importer.Import) error
+	// AddImportChunk stores chunk n of an import's file, sealed.
+	AddImportChunk(ctx context.Context, id string, n int, sealed []byte) error
+	// DeleteImportChunks deletes an import's stored file.
+	DeleteImportChunks(ctx context.Context, id string) error
+	// LockContactsByIndex is LockContactByIndex for many blind indexes at
+	// once: the contacts found (an erased contact has no index), keyed by
+	// blind index.
+	LockContactsByIndex(ctx context.Context, blindIndexes [][]byte) (map[string]contact.Contact, error)
+	// PurposeStates reads the state of one purpose of these contacts, keyed
+	// by contact id; a contact without one is left out.
+	PurposeStates(ctx context.Context, contactIDs []string, purpose string) (map[string]consent.State, error)
+	// WriteImport writes one batch of an import in bulk (see ImportWrite).
+	// ErrConflict when a contact's number is taken meanwhile or a chain's
+	// head moved: the transaction then fails whole.
+	WriteImport(ctx context.Context, w ImportWrite) error
+
 	CreateToken(ctx context.Context, t staff.Token) error
+	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
+	// such token, ErrConflict if it was revoked already.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 	// FinishExport records how an export recorded as access.Started ended
 	// and how many rows it wrote; ErrNotFound unless such an export is
@@ -546,6 +588,33 @@ type Tx interface {
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// ImportWrite is one batch of an import: new contacts (each with its head
+// at its last event here, its tags and its first events), events appended
+// to existing contacts' chains (whose heads move from Moved), the states the
+// events fold into, the tags added to contacts, the digests of the rows
+// imported and the rows' report.
+type ImportWrite struct {
+	ImportID string
+	Contacts []contact.Contact
+	Events   []StoredEvent
+	// Moved names, for each existing contact an event here extends, the
+	// head sequence it had when read: the chain must not have moved since.
+	Moved   map[string]int64
+	States  []consent.State
+	Tags    []ContactTag
+	Digests []ImportDigest
+	Rows    []importer.ReportRow
+}
+
+// ContactTag is one tag of one contact.
+type ContactTag struct{ ContactID, Tag string }
+
+// ImportDigest is the keyed digest of an imported row and its contact.
+type ImportDigest struct {
+	Digest    []byte
+	ContactID string
 }
 
 // TaskState selects processor tasks by whether they are done.
