@@ -20,7 +20,6 @@ import (
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/rights"
-	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/sqlite"
@@ -56,9 +55,15 @@ func commands() []command {
 			example: "SAMTYKKE_PUBLIC_URL=https://samtykke.example.no samtykke serve --addr 127.0.0.1:8080 --data-dir /var/lib/samtykke"},
 		{name: "migrate", summary: "apply database migrations", config: dbFlags, run: runMigrate,
 			example: "samtykke migrate --database-url postgres://samtykke@db.internal/samtykke"},
-		{name: "token create", synopsis: "--role ROLE [--name NAME]", config: dbFlags, run: runToken,
+		{name: "token create", synopsis: "--role ROLE [--name NAME] [--expires 90d]", config: dbFlags, run: runToken,
 			summary: "make an API token and print it alone on standard output",
-			example: "samtykke token create --role integrator --name nettbutikken --data-dir ./samtykke-data"},
+			example: "samtykke token create --role integrator --name nettbutikken --expires 90d --data-dir ./samtykke-data"},
+		{name: "token list", config: dbFlags, run: runTokenList,
+			summary: "every API token: id, role, name, created, expires, revoked (never the secret)",
+			example: "samtykke token list --data-dir ./samtykke-data"},
+		{name: "token revoke", synopsis: "ID", config: dbFlags, run: runTokenRevoke,
+			summary: "revoke an API token: refused at once, on every replica",
+			example: "samtykke token revoke 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b --data-dir ./samtykke-data"},
 		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
@@ -74,12 +79,18 @@ func commands() []command {
 		{name: "receipt verify", synopsis: "FILE [--public-key FILE] [--format text|json]", config: dbFlags, run: runReceipt,
 			summary: "check a consent receipt's signature and content with the master key's receipt key (and against the ledger) or a public key file; exit 1 naming what is wrong",
 			example: "samtykke receipt verify samtykkekvittering.json --data-dir ./samtykke-data"},
+		{name: "export", synopsis: "[--format csv|json] [--reveal --reason TEXT] [--suppressions]", config: dbFlags, run: runExport,
+			summary: "write the list with each contact's consent state per purpose (numbers masked), or the suppression list as keyed hashes, to standard output; recorded in the access log with its row count",
+			example: "samtykke export --format csv --data-dir ./samtykke-data > liste.csv"},
 		{name: "ropa", synopsis: "[--format md|html|json]", config: dbFlags, run: runRopa,
 			summary: "the Art. 30 record of processing, made from the configuration and the purposes; exit 1 naming each missing Art. 30(1) item",
 			example: "samtykke ropa --format html --data-dir ./samtykke-data > behandlingsprotokoll.html"},
 		{name: "dpia", synopsis: "[--format md|html|json] [--version N]", config: dbFlags, run: runDPIA,
 			summary: "the DPIA: the newest saved version, or a draft from the record of processing and the WP248 screening",
 			example: "samtykke dpia --format md --data-dir ./samtykke-data"},
+		{name: "doctor", config: dbFlags, run: runDoctor,
+			summary: "check the configuration, the database and its migrations, the master key, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
+			example: "samtykke doctor --data-dir /var/lib/samtykke"},
 		{name: "import", synopsis: "FILE.csv --purpose KEY [--without-evidence refuse|needs_fresh_consent] [--report FILE] [--format csv|json]",
 			config: dbFlags, run: runImport,
 			summary: "import a list of consents with their evidence; rows without evidence are refused (or kept as needing fresh consent), suppressed and erased numbers are never brought back; run again to resume",
@@ -338,22 +349,6 @@ func runConfig(_ context.Context, e env, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-func runToken(ctx context.Context, e env, args []string) int {
-	fs, cf := flags(e, "token create")
-	role := fs.String("role", "", "admin, dpo, marketer, integrator or auditor")
-	name := fs.String("name", "", "who or what holds the token")
-	var r staff.Role
-	check := func() (err error) { r, err = staff.ParseRole(*role); return err } // bad input opens nothing
-	return onExisting(ctx, e, fs, cf, args, check, func(sys *system) int {
-		secret, _, err := sys.app.CreateToken(ctx, r, *name)
-		if err != nil {
-			return fail(e, "%v", err)
-		}
-		fmt.Fprintln(e.stdout, secret)
-		return 0
-	})
 }
 
 func runLedger(ctx context.Context, e env, args []string) int {
