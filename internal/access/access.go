@@ -49,7 +49,32 @@ type Entry struct {
 	ContactID string    `json:"contact_id,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
+	// Scope, Rows and Outcome describe an export (action Export): what left
+	// (ScopeContacts, ScopeNumbers, ScopeSuppressions), how many rows were
+	// written (nil until it ended) and how it ended.
+	Scope   string  `json:"scope,omitempty"`
+	Rows    *int64  `json:"rows,omitempty"`
+	Outcome Outcome `json:"outcome,omitempty"`
 }
+
+// The scopes of an export.
+const (
+	ScopeContacts     = "contacts"              // the list, numbers masked
+	ScopeNumbers      = "contacts with numbers" // the list, numbers in clear (with a reason)
+	ScopeSuppressions = "suppressions"          // the suppression list as keyed hashes
+)
+
+// Outcome is how an export ended.
+type Outcome string
+
+// The outcomes of an export. An entry left Started is an export whose
+// process ended before it did (killed, crashed): its rows are unknown.
+const (
+	Started     Outcome = "started"
+	Complete    Outcome = "complete"    // every row was written
+	Interrupted Outcome = "interrupted" // the reader went away, or the request was cancelled
+	Failed      Outcome = "failed"      // samtykke could not go on (a database or key error)
+)
 
 // Reason limits: a reason says why personal data was accessed, in words a
 // reviewer can read (S-05), and is kept for the access log's retention.

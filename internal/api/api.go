@@ -6,7 +6,10 @@
 package api
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -19,6 +22,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/portability"
+	"github.com/samtykke/samtykke/internal/staff"
 )
 
 //go:embed openapi.json
@@ -31,6 +35,9 @@ type Server struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// MetricsToken is the bearer token /metrics takes (SAMTYKKE_METRICS_TOKEN);
+	// empty refuses every scrape. No staff token opens /metrics.
+	MetricsToken string
 }
 
 // New makes the API server; reg receives its metrics and is served at /metrics.
@@ -94,6 +101,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/resume", handler: s.campaignAction("resume")},
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 
+		{pattern: "GET /api/v1/exports", handler: s.exportList},
+
 		{pattern: "GET /api/v1/ropa", handler: s.getRopa},
 		{pattern: "GET /api/v1/dpia", handler: s.getDPIA},
 		{pattern: "PUT /api/v1/dpia", handler: s.putDPIA},
@@ -121,6 +130,10 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/processor-tasks", handler: s.listProcessorTasks},
 		{pattern: "POST /api/v1/processor-tasks/{id}/done", handler: s.finishProcessorTask},
 		{pattern: "GET /api/v1/retention/log", handler: s.retentionLog},
+
+		{pattern: "GET /api/v1/tokens", handler: s.listTokens},
+		{pattern: "POST /api/v1/tokens", handler: s.createToken},
+		{pattern: "POST /api/v1/tokens/{id}/revoke", handler: s.revokeToken},
 	}
 }
 
@@ -130,7 +143,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, s.wrap(rt))
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metrics(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	mux.Handle("/api/", s.unrouted(routes))
 }
 
@@ -206,11 +219,47 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			a.RequestID = actor.RequestID
 			actor = a
+			if err := allowed(rt.pattern, a.Role); err != nil {
+				httpx.WriteError(w, r, s.log, err)
+				return
+			}
 		}
 		if err := rt.handler(w, r, actor); err != nil {
 			httpx.WriteError(w, r, s.log, err)
 		}
 	})
+}
+
+// metrics lets through only a request with the metrics token: the series
+// name no person, but they show the service's size and activity.
+func (s *Server) metrics(h http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(s.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearer(r.Header.Get("Authorization"))
+		got := sha256.Sum256([]byte(token))
+		if !ok || s.MetricsToken == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="samtykke-metrics"`)
+			httpx.WriteError(w, r, s.log, httpx.Errorf(http.StatusUnauthorized, "unauthenticated",
+				"/metrics takes the metrics token (SAMTYKKE_METRICS_TOKEN) as a bearer token"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// allowed applies the written policy (staff.Policy) at the edge, before a
+// handler reads the body: a refused role gets 403 whatever it sent, and a
+// route the policy does not list is refused to everyone (S-02). The app
+// checks the same permissions again.
+func allowed(pattern string, role staff.Role) error {
+	need, ok := staff.Policy[pattern]
+	if !ok {
+		return fmt.Errorf("%w: %s is not in the written policy (internal/staff/policy.go)", app.ErrForbidden, pattern)
+	}
+	if !role.Can(need) {
+		return fmt.Errorf("%w: role %q may not %s", app.ErrForbidden, role, need)
+	}
+	return nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ app.Actor) error {

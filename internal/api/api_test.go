@@ -48,6 +48,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testMetricsToken opens /metrics in these tests.
+const testMetricsToken = "metrics-test-token"
+
 type bundle struct {
 	t      testing.TB
 	app    *app.App
@@ -82,6 +85,7 @@ func setupWith(t testing.TB, b storetest.Backend, tweak func(*app.Config)) *bund
 	}
 	a := app.New(s, v, cfg, log)
 	srvAPI := api.New(a, log, prometheus.NewRegistry())
+	srvAPI.MetricsToken = testMetricsToken
 	mux := http.NewServeMux()
 	srvAPI.Register(mux)
 	h := httpx.Middleware(log, srvAPI.Observe, mux)
@@ -197,6 +201,8 @@ func TestAPIScenarios(t *testing.T) {
 			{name: "marketer cannot read a contact", role: staff.Marketer, method: "GET", path: "/api/v1/contacts/" + id, status: 403, code: "forbidden"},
 			{name: "integrator cannot reveal", role: staff.Integrator, method: "POST", path: "/api/v1/contacts/" + id + "/reveal",
 				body: map[string]string{"reason": "curious"}, status: 403, code: "forbidden"},
+			{name: "admin cannot reveal (S-02)", role: staff.Admin, method: "POST", path: "/api/v1/contacts/" + id + "/reveal",
+				body: map[string]string{"reason": "innsynsbegjæring 12"}, status: 403, code: "forbidden"},
 			{name: "contact is masked", role: staff.Admin, method: "GET", path: "/api/v1/contacts/" + id, status: 200,
 				check: func(t *testing.T, out map[string]any) {
 					if out["phone"] != "+47 9** ** *67" {

@@ -134,6 +134,7 @@ type request struct {
 	path        string
 	body        any
 	contentType string // default application/json when there is a body
+	bearer      string // a token that is not a role's (the metrics token)
 }
 
 // call sends r, wants status, validates the answer against the document and
@@ -152,6 +153,9 @@ func (c *openapiCheck) call(r request, status int) map[string]any {
 	req, _ := http.NewRequest(r.method, c.tb.srv.URL+r.path, rd)
 	if r.role != "" {
 		req.Header.Set("Authorization", "Bearer "+c.tb.tokens[r.role])
+	}
+	if r.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+r.bearer)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
@@ -414,6 +418,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "x"}}, 400)
 		c.call(request{role: dpo, method: "POST", path: "/api/v1/contacts/nope/reveal", body: map[string]string{"reason": "innsynsbegjæring 13"}}, 404)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "nysgjerrig"}}, 403)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/contacts/" + id + "/reveal", body: map[string]string{"reason": "innsynsbegjæring 12"}}, 403)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 200) // S-02: the auditor reads the access log
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 200)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/accesses"}, 200)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id + "/accesses"}, 403)
@@ -424,11 +430,23 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		pkg := "/api/v1/contacts/" + id + "/package?reason=innsynsbegj%C3%A6ring+12"
 		c.call(request{role: dpo, method: "GET", path: pkg}, 200)
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=html&lang=en"}, 200)
-		c.call(request{role: admin, method: "GET", path: pkg + "&format=csv"}, 200)
+		c.call(request{role: dpo, method: "GET", path: pkg + "&format=csv"}, 200)
+		c.call(request{role: admin, method: "GET", path: pkg}, 403) // S-02: an admin sees no number in clear
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=xml"}, 400)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/package"}, 400)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/nope/package?reason=innsynsbegj%C3%A6ring+12"}, 404)
 		c.call(request{role: integrator, method: "GET", path: pkg}, 403)
+
+		// The list and the suppression list leave (issue 21).
+		c.call(request{role: admin, method: "GET", path: "/api/v1/exports"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?format=json"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?format=json&reveal=true&reason=flytting+til+ny+leverand%C3%B8r"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?what=suppressions&format=json"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?what=suppressions"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?reveal=true"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?format=xml"}, 400)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/exports?what=messages"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/exports"}, 403)
 
 		// Rectification, a new number and restriction (R-03, R-06).
 		contactPath := "/api/v1/contacts/" + id
@@ -629,6 +647,23 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/audits/" + aid}, 403)
 
+		// API tokens (S-02): the admin's; a revoked one is refused at once.
+		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",
+			body: map[string]any{"role": "integrator", "name": "kassa", "expires": "90d"}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "auditor"}}, 201)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "king"}}, 400)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "dpo", "expires": "soon"}}, 400)
+		c.call(request{role: dpo, method: "POST", path: "/api/v1/tokens", body: map[string]any{"role": "dpo"}}, 403)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/tokens"}, 200)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/tokens"}, 403)
+		c.call(request{bearer: made["token"].(string), method: "GET", path: "/api/v1/purposes"}, 200)
+		revoke := "/api/v1/tokens/" + made["id"].(string) + "/revoke"
+		c.call(request{role: integrator, method: "POST", path: revoke}, 403)
+		c.call(request{role: admin, method: "POST", path: revoke}, 200)
+		c.call(request{bearer: made["token"].(string), method: "GET", path: "/api/v1/purposes"}, 401)
+		c.call(request{role: admin, method: "POST", path: revoke}, 409)
+		c.call(request{role: admin, method: "POST", path: "/api/v1/tokens/nope/revoke"}, 404)
+
 		// Every operation that needs a token refuses none with 401 and says how
 		// to authenticate; every one that reads a body refuses one too large
 		// (413) and one that is not JSON (415).
@@ -642,17 +677,26 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 					c.call(request{method: strings.ToUpper(method), path: concrete}, 401)
 				}
 				if mapOf(op)["requestBody"] != nil {
+					who := admin // or the first role the policy lets call it
+					for _, r := range staff.Roles {
+						if _, ok := staff.Allows(r, strings.ToUpper(method)+" "+path); ok {
+							who = r
+							break
+						}
+					}
 					if path != "/api/v1/imports" { // a CSV file of up to api.MaxImportBody
-						c.call(request{role: admin, method: strings.ToUpper(method), path: concrete,
+						c.call(request{role: who, method: strings.ToUpper(method), path: concrete,
 							body: `{"x":"` + strings.Repeat("a", httpx.MaxBody) + `"}`}, 413)
 					}
-					c.call(request{role: admin, method: strings.ToUpper(method), path: concrete, body: "x", contentType: "text/plain"}, 415)
+					c.call(request{role: who, method: strings.ToUpper(method), path: concrete, body: "x", contentType: "text/plain"}, 415)
 				}
 			}
 		}
 
 		// The metrics, after all of the above was counted.
-		c.call(request{method: "GET", path: "/metrics"}, 200)
+		c.call(request{method: "GET", path: "/metrics"}, 401)
+		c.call(request{role: admin, method: "GET", path: "/metrics"}, 401) // a staff token is not the metrics token
+		c.call(request{method: "GET", path: "/metrics", bearer: testMetricsToken}, 200)
 
 		// A database whose schema is behind is not ready (503).
 		if err := tb.b.Exec(t, tb.store, "DELETE FROM schema_migrations"); err != nil {

@@ -34,7 +34,7 @@ func (tb *bundle) get(role staff.Role, path string) (*http.Response, []byte) {
 	return resp, raw
 }
 
-// TestSubjectPackageRoute: the DPO and an admin get the package as JSON, as
+// TestSubjectPackageRoute: the DPO gets the package as JSON, as
 // a page in the contact's language or another, or as CSV; never cached;
 // the page under a policy that runs nothing; other roles are refused, a
 // missing reason or an unknown format is bad input and records nothing;
@@ -79,7 +79,7 @@ func TestSubjectPackageRoute(t *testing.T) {
 		if lang != "" {
 			q += "&lang=" + lang
 		}
-		resp, raw := tb.get(staff.Admin, q)
+		resp, raw := tb.get(staff.DPO, q)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
 			resp.Header.Get("Content-Security-Policy") != portability.ContentSecurityPolicy ||
 			resp.Header.Get("Cache-Control") != "no-store" || !bytes.Contains(raw, []byte(`<html lang="`+want+`">`)) {

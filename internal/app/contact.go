@@ -216,8 +216,8 @@ func (a *App) Lookup(ctx context.Context, actor Actor, number, reason string) (s
 
 // Reveal shows a contact's number in clear to a DPO, for a recorded reason.
 func (a *App) Reveal(ctx context.Context, actor Actor, id, reason string) (string, error) {
-	if actor.Role != staff.DPO && actor.Role != staff.Admin {
-		return "", fmt.Errorf("%w: only the DPO may reveal a number", ErrForbidden)
+	if err := actor.can(staff.RevealNumbers); err != nil {
+		return "", fmt.Errorf("%w (only the DPO may reveal a number)", err)
 	}
 	if err := access.CheckReason(reason, phone.Mentions); err != nil {
 		return "", invalid("%v", err)
@@ -234,9 +234,10 @@ func (a *App) Reveal(ctx context.Context, actor Actor, id, reason string) (strin
 	return e164, err
 }
 
-// Accesses lists who accessed a contact's data.
+// Accesses lists who accessed a contact's data: the DPO, an admin or an
+// auditor (S-02, S-05).
 func (a *App) Accesses(ctx context.Context, actor Actor, id string) ([]access.Entry, error) {
-	if err := actor.can(staff.ReadContacts); err != nil {
+	if err := actor.can(staff.ReadAccessLog); err != nil {
 		return nil, err
 	}
 	es, err := a.store.Accesses(ctx, id)

@@ -29,8 +29,11 @@ import (
 
 // importBatch is how many rows one transaction of an import writes: each
 // batch commits whole with its report rows and the import's progress, so
-// that a killed import resumes after its last committed row.
-const importBatch = 1000
+// that a killed import resumes after its last committed row. 4,000 rather
+// than 1,000 (bench import, 200,000 rows): SQLite 20.2k -> 22.0k rows/s, its
+// random index pages written to the log once for more rows; PostgreSQL
+// 14.8k -> 17.4k, fewer round trips; peak memory about 120 -> 260 MB.
+const importBatch = 4000
 
 // ImportInput names what a list is imported into.
 type ImportInput struct {
@@ -105,7 +108,13 @@ type importRun struct {
 	imp     importer.Import
 	actor   Actor
 	purpose consent.Purpose
-	notices map[string]notice.Notice // by language and version ("nb/3")
+	notices map[noticeKey]notice.Notice
+}
+
+// noticeKey names a published notice by its language and version.
+type noticeKey struct {
+	lang    string
+	version int
 }
 
 // RunImport reads the file of an import started by StartImport and records
@@ -124,7 +133,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 	if imp.State == importer.Done || imp.State == importer.Failed {
 		return imp, nil
 	}
-	run := &importRun{imp: imp, actor: actor, notices: map[string]notice.Notice{}}
+	run := &importRun{imp: imp, actor: actor, notices: map[noticeKey]notice.Notice{}}
 	if run.purpose, err = a.store.Purpose(ctx, imp.Purpose); err != nil {
 		return imp, err
 	}
@@ -136,7 +145,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 			return imp, err
 		}
 		for _, n := range ns {
-			run.notices[fmt.Sprintf("%s/%d", lang, n.Version)] = n
+			run.notices[noticeKey{lang, n.Version}] = n
 		}
 	}
 	rd, err := importer.NewReader(r, importer.Rules{Basis: run.purpose.Basis, Methods: Methods,
@@ -301,7 +310,7 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 		p.ev = row.Evidence
 		p.ev.MinAge, p.ev.Language = a.cfg.MinAge, row.Language
 		if row.NoticeVersion != 0 {
-			n, ok := run.notices[fmt.Sprintf("%s/%d", row.Language, row.NoticeVersion)]
+			n, ok := run.notices[noticeKey{row.Language, row.NoticeVersion}]
 			if !ok {
 				p.Outcome, p.Reason = importer.RefusedInvalid, fmt.Sprintf("no published privacy notice %s version %d (T-01)", row.Language, row.NoticeVersion)
 				return p

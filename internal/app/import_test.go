@@ -203,7 +203,7 @@ func TestImportIdempotentAndResumable(t *testing.T) {
 		tb.seed(t)
 		var csv strings.Builder
 		csv.WriteString(importHeader)
-		const n = 2500 // three batches
+		const n = 2*app.ImportBatch + app.ImportBatch/2 // three batches
 		for i := range n {
 			fmt.Fprintf(&csv, "+474%07d,nb,,2026-10-01T10:00:00Z,web_form,checkbox,yes,Ja takk,whatsapp,wamid.%d\n", i, i)
 		}

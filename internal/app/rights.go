@@ -399,6 +399,9 @@ func (a *App) RequestPackage(ctx context.Context, actor Actor, id string) (porta
 	if err := actor.can(staff.ReadRights); err != nil {
 		return portability.Package{}, err
 	}
+	if err := mayHavePackage(actor); err != nil { // before the request is read: a refused role learns nothing of it
+		return portability.Package{}, err
+	}
 	r, err := a.store.RightsRequest(ctx, id)
 	if err != nil {
 		return portability.Package{}, err

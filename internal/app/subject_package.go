@@ -30,7 +30,7 @@ func VerifiedSubject(requestID string) Actor {
 
 // SubjectPackage gathers everything held about a contact, opened with the
 // contact's key and the number in clear. It is for the
-// person themselves (VerifiedSubject) or for the DPO or an admin, with a
+// person themselves (VerifiedSubject) or for the DPO, with a
 // reason; the access is recorded before the data is read, so the package
 // lists the access that made it. An erased contact has no package: its
 // personal data no longer exists.
@@ -78,10 +78,11 @@ func (a *App) subjectPackage(ctx context.Context, actor Actor, contactID, reason
 	return p, err
 }
 
-// mayHavePackage refuses anyone but the DPO, an admin or the person themselves.
+// mayHavePackage refuses anyone but a role that may reveal numbers (the
+// DPO) or the person themselves: the package shows the number in clear (S-02).
 func mayHavePackage(actor Actor) error {
-	if actor.Role != staff.DPO && actor.Role != staff.Admin && actor.Role != roleSubject {
-		return fmt.Errorf("%w: only the DPO, an admin or the person themselves may have the package, "+
+	if actor.Role != roleSubject && !actor.Role.Can(staff.RevealNumbers) {
+		return fmt.Errorf("%w: only the DPO or the person themselves may have the package, "+
 			"which shows the number in clear", ErrForbidden)
 	}
 	return nil

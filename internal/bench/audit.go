@@ -5,6 +5,7 @@ package bench
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/audit"
@@ -37,7 +40,7 @@ type AuditConfig struct {
 	Messages int
 	Backends []string
 	// Open makes a fresh, migrated database of a backend for one run; the
-	// audit needs its Copy and Scan.
+	// audit needs its Bulk and Scan.
 	Open     func(ctx context.Context, backend string) (Database, error)
 	Progress io.Writer
 	// Profile, when set, is started when the audit starts and stopped when
@@ -133,8 +136,8 @@ func auditOne(ctx context.Context, cfg AuditConfig, backend string) (AuditResult
 		return res, err
 	}
 	defer db.Close()
-	if db.Copy == nil || db.Scan == nil {
-		return res, fmt.Errorf("the audit benchmark needs a database with Copy and Scan")
+	if db.Bulk == nil || db.Scan == nil {
+		return res, fmt.Errorf("the audit benchmark needs a database with Bulk and Scan")
 	}
 	master := make([]byte, vault.KeySize)
 	if _, err := rand.Read(master); err != nil {
@@ -340,7 +343,16 @@ func (b *seedRows) copy(ctx context.Context, db Database) error {
 		if len(t.rows) == 0 {
 			continue
 		}
-		if err := db.Copy(ctx, t.table, t.cols, t.rows); err != nil {
+		rows := t.rows
+		next := func() []any {
+			if len(rows) == 0 {
+				return nil
+			}
+			r := rows[0]
+			rows = rows[1:]
+			return r
+		}
+		if err := db.Bulk(ctx, t.table, t.cols, next); err != nil {
 			return fmt.Errorf("copy %s: %w", t.table, err)
 		}
 	}
@@ -459,4 +471,51 @@ func (s *auditSeed) campaignMessages(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ScanOf reads every row of a query on a store's database, every column as
+// the driver gives it, for Database.Scan: the audit's floor.
+func ScanOf(st store.Store) func(ctx context.Context, q string) (int64, error) {
+	switch db := st.(type) {
+	case interface{ Pool() *pgxpool.Pool }:
+		return func(ctx context.Context, q string) (int64, error) {
+			rows, err := db.Pool().Query(ctx, q)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			var n int64
+			for rows.Next() {
+				_ = rows.RawValues()
+				n++
+			}
+			return n, rows.Err()
+		}
+	case interface{ Writer() *sql.DB }:
+		return func(ctx context.Context, q string) (int64, error) {
+			rows, err := db.Writer().QueryContext(ctx, q)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			cols, err := rows.Columns()
+			if err != nil {
+				return 0, err
+			}
+			vals := make([]sql.RawBytes, len(cols))
+			dest := make([]any, len(cols))
+			for i := range vals {
+				dest[i] = &vals[i]
+			}
+			var n int64
+			for rows.Next() {
+				if err := rows.Scan(dest...); err != nil {
+					return n, err
+				}
+				n++
+			}
+			return n, rows.Err()
+		}
+	}
+	return func(context.Context, string) (int64, error) { return 0, fmt.Errorf("no scan for a %T", st) }
 }

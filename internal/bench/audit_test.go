@@ -8,9 +8,17 @@ import (
 
 	"github.com/samtykke/samtykke/internal/audit"
 	"github.com/samtykke/samtykke/internal/bench"
-	"github.com/samtykke/samtykke/internal/cli"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
+
+// openFor makes bench databases of a backend from the test's own stores.
+func openFor(tb testing.TB, b storetest.Backend) func(context.Context, string) (bench.Database, error) {
+	return func(context.Context, string) (bench.Database, error) {
+		st := b.Open(tb)
+		return bench.Database{Store: st, Bulk: bench.BulkOf(st), Scan: bench.ScanOf(st), Close: func() {},
+			Exec: func(_ context.Context, q string, args ...any) error { return b.Exec(tb, st, q, args...) }}, nil
+	}
+}
 
 // TestAuditScenario runs the audit benchmark small, on both stores: the
 // seeded list verifies (chains, checkpoint, derived state), its evidence
@@ -22,7 +30,7 @@ func TestAuditScenario(t *testing.T) {
 			storetest.PostgresSchema(t) // skips, or fails when PostgreSQL is required, if it is unreachable
 		}
 		rs, err := bench.Audit(context.Background(), bench.AuditConfig{Contacts: 500, Messages: 1500, ObjectEvery: 10, ViolateEvery: 50,
-			Backends: []string{b.Name}, Open: cli.BenchDatabase(storetest.PostgresURL())})
+			Backends: []string{b.Name}, Open: openFor(t, b)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,14 +62,11 @@ func TestAuditScenario(t *testing.T) {
 //
 //	go test -run '^$' -bench Audit -benchtime 1x ./internal/bench/
 func BenchmarkAudit(b *testing.B) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		b.Run(backend, func(b *testing.B) {
-			if backend == "postgres" {
-				storetest.PostgresSchema(b)
-			}
+	for _, backend := range storetest.Backends {
+		b.Run(backend.Name, func(b *testing.B) {
 			for range b.N {
 				rs, err := bench.Audit(context.Background(), bench.AuditConfig{Contacts: 10000, Messages: 100000,
-					Backends: []string{backend}, Open: cli.BenchDatabase(storetest.PostgresURL())})
+					Backends: []string{backend.Name}, Open: openFor(b, backend)})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -87,11 +87,13 @@ type Database struct {
 	// as sqlstore.PlaceholderRows takes it.
 	Exec  func(ctx context.Context, q string, args ...any) error
 	First int
-	// Copy inserts rows into a table's columns in bulk (COPY on
-	// PostgreSQL; one prepared insert a row in one transaction on SQLite).
-	Copy func(ctx context.Context, table string, cols []string, rows [][]any) error
+	// Bulk writes rows into a table the fastest way the backend has, the
+	// import's floor: PostgreSQL's COPY (pgx CopyFrom), or on SQLite one
+	// transaction of a prepared insert. next gives the rows one by one, nil
+	// after the last.
+	Bulk func(ctx context.Context, table string, cols []string, next func() []any) error
 	// Scan runs a query and reads every row it returns, to the last byte,
-	// and says how many there were.
+	// and says how many there were: the audit's floor (ScanOf).
 	Scan func(ctx context.Context, q string) (int64, error)
 	// Close closes the store and drops what the run made.
 	Close func()

@@ -58,7 +58,7 @@ func TestServeLogsJSON(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		env := map[string]string{"SAMTYKKE_LOG_FORMAT": "json"}
+		env := map[string]string{"SAMTYKKE_LOG_FORMAT": "json", "SAMTYKKE_METRICS_TOKEN": "scrape-token"}
 		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
 			func(k string) string { return env[k] }, &stdout, &stderr)
 	}()
@@ -105,6 +105,16 @@ func TestServeLogsJSON(t *testing.T) {
 	resp = get("/api/v1/contacts/4791234567", "")
 	resp.Body.Close()
 	resp = get("/metrics", "")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/metrics without the metrics token: %d, want 401", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer scrape-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
 	exposition, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 

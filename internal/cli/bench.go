@@ -60,7 +60,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if *latency > 0 && *latencyP99 == 0 {
 		*latencyP99 = *latency * 12 / 5 // the platform's 250 ms median, 600 ms p99
 	}
-	cfg := bench.DispatchConfig{N: *n, Open: BenchDatabase(url), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
+	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(url), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
 		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers, MaxInFlight: *maxInFlight}
 	for _, b := range strings.Split(*backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
@@ -121,7 +121,7 @@ func runBenchAudit(ctx context.Context, e env, args []string) int {
 	if url == "" {
 		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
 	}
-	cfg := bench.AuditConfig{Contacts: *contacts, Messages: *messages, Open: BenchDatabase(url), Progress: e.stderr, NoCheckpoint: *noCheckpoint}
+	cfg := bench.AuditConfig{Contacts: *contacts, Messages: *messages, Open: benchDatabase(url), Progress: e.stderr, NoCheckpoint: *noCheckpoint}
 	if *cpuProfile != "" {
 		cfg.Profile = func() func() {
 			f, err := os.Create(*cpuProfile)

@@ -20,7 +20,6 @@ import (
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/rights"
-	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/sqlite"
@@ -56,9 +55,15 @@ func commands() []command {
 			example: "SAMTYKKE_PUBLIC_URL=https://samtykke.example.no samtykke serve --addr 127.0.0.1:8080 --data-dir /var/lib/samtykke"},
 		{name: "migrate", summary: "apply database migrations", config: dbFlags, run: runMigrate,
 			example: "samtykke migrate --database-url postgres://samtykke@db.internal/samtykke"},
-		{name: "token create", synopsis: "--role ROLE [--name NAME]", config: dbFlags, run: runToken,
+		{name: "token create", synopsis: "--role ROLE [--name NAME] [--expires 90d]", config: dbFlags, run: runToken,
 			summary: "make an API token and print it alone on standard output",
-			example: "samtykke token create --role integrator --name nettbutikken --data-dir ./samtykke-data"},
+			example: "samtykke token create --role integrator --name nettbutikken --expires 90d --data-dir ./samtykke-data"},
+		{name: "token list", config: dbFlags, run: runTokenList,
+			summary: "every API token: id, role, name, created, expires, revoked (never the secret)",
+			example: "samtykke token list --data-dir ./samtykke-data"},
+		{name: "token revoke", synopsis: "ID", config: dbFlags, run: runTokenRevoke,
+			summary: "revoke an API token: refused at once, on every replica",
+			example: "samtykke token revoke 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b --data-dir ./samtykke-data"},
 		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
@@ -74,6 +79,9 @@ func commands() []command {
 		{name: "receipt verify", synopsis: "FILE [--public-key FILE] [--format text|json]", config: dbFlags, run: runReceipt,
 			summary: "check a consent receipt's signature and content with the master key's receipt key (and against the ledger) or a public key file; exit 1 naming what is wrong",
 			example: "samtykke receipt verify samtykkekvittering.json --data-dir ./samtykke-data"},
+		{name: "export", synopsis: "[--format csv|json] [--reveal --reason TEXT] [--suppressions]", config: dbFlags, run: runExport,
+			summary: "write the list with each contact's consent state per purpose (numbers masked), or the suppression list as keyed hashes, to standard output; recorded in the access log with its row count",
+			example: "samtykke export --format csv --data-dir ./samtykke-data > liste.csv"},
 		{name: "ropa", synopsis: "[--format md|html|json]", config: dbFlags, run: runRopa,
 			summary: "the Art. 30 record of processing, made from the configuration and the purposes; exit 1 naming each missing Art. 30(1) item",
 			example: "samtykke ropa --format html --data-dir ./samtykke-data > behandlingsprotokoll.html"},
@@ -83,6 +91,9 @@ func commands() []command {
 		{name: "audit", config: dbFlags, run: runAudit,
 			summary: "run the compliance audit and store its report; print each check's verdict and what it found (exit 0 even with findings, 1 only when it could not run)",
 			example: "samtykke audit --format html --data-dir ./samtykke-data > revisjon.html"},
+		{name: "doctor", config: dbFlags, run: runDoctor,
+			summary: "check the configuration, the database and its migrations, the master key, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
+			example: "samtykke doctor --data-dir /var/lib/samtykke"},
 		{name: "import", synopsis: "FILE.csv --purpose KEY [--without-evidence refuse|needs_fresh_consent] [--report FILE] [--format csv|json]",
 			config: dbFlags, run: runImport,
 			summary: "import a list of consents with their evidence; rows without evidence are refused (or kept as needing fresh consent), suppressed and erased numbers are never brought back; run again to resume",
@@ -95,6 +106,8 @@ func commands() []command {
 			example: "samtykke bench dispatch --n 10000 --backends sqlite --latency 250ms --mps 80"},
 		{name: "bench audit", summary: "the compliance audit over a seeded list, against a bare scan of the same tables (a benchmark, not a test)",
 			run: runBenchAudit, example: "samtykke bench audit --contacts 100000 --messages 1000000 --backends sqlite"},
+		{name: "bench import", summary: "the import benchmark: N generated rows through the import, and the backend's bulk-write floor (a benchmark, not a test)",
+			run: runBenchImport, example: "samtykke bench import --n 100000 --backends sqlite,postgres --json"},
 		{name: "help", synopsis: "[COMMAND]", summary: "this overview, or a command's flags and an example", run: help,
 			example: "samtykke help token create"},
 		{name: "version", summary: "print the version, the commit and the Go version it was built with", run: runVersion,
@@ -341,22 +354,6 @@ func runConfig(_ context.Context, e env, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-func runToken(ctx context.Context, e env, args []string) int {
-	fs, cf := flags(e, "token create")
-	role := fs.String("role", "", "admin, dpo, marketer, integrator or auditor")
-	name := fs.String("name", "", "who or what holds the token")
-	var r staff.Role
-	check := func() (err error) { r, err = staff.ParseRole(*role); return err } // bad input opens nothing
-	return onExisting(ctx, e, fs, cf, args, check, func(sys *system) int {
-		secret, _, err := sys.app.CreateToken(ctx, r, *name)
-		if err != nil {
-			return fail(e, "%v", err)
-		}
-		fmt.Fprintln(e.stdout, secret)
-		return 0
-	})
 }
 
 func runLedger(ctx context.Context, e env, args []string) int {

@@ -293,7 +293,8 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
-	env := map[string]string{"SAMTYKKE_TAGS": `[{"key":"vip","description":{"nb":"Faste kunder","en":"Regular customers"}}]`}
+	env := map[string]string{"SAMTYKKE_TAGS": `[{"key":"vip","description":{"nb":"Faste kunder","en":"Regular customers"}}]`,
+		"SAMTYKKE_METRICS_TOKEN": "scrape-token"}
 	srv := startServe(t, dir, env)
 	base, token := srv.base, srv.token
 	if !regexp.MustCompile(`^stk_\S+$`).MatchString(token) {
@@ -355,7 +356,9 @@ func TestServe(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json", "/_sim/messages", "/_sim/notify"} {
-		resp, err := http.Get(base + path)
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+env["SAMTYKKE_METRICS_TOKEN"])
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", path, resp, err)
 		}

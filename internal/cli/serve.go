@@ -22,6 +22,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
+	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/keyword"
 	"github.com/samtykke/samtykke/internal/notify"
 	"github.com/samtykke/samtykke/internal/queue"
@@ -165,10 +166,15 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if cfg.SMTP.Addr != "" {
 		ac.Email = notify.SMTP{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}
 	}
+	proxies, err := httpx.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fail(e, "SAMTYKKE_TRUSTED_PROXIES: %v", err)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac, Web: web.Config{BusinessName: cfg.BusinessName},
-		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg, Log: log})
+	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac, Web: web.Config{BusinessName: cfg.BusinessName, TrustedProxies: proxies},
+		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg,
+		MetricsToken: cfg.MetricsToken, Log: log})
 	if err != nil {
 		return fail(e, "%v", err)
 	}
@@ -187,6 +193,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10, // bodies are limited per route: API 1 MiB (httpx.MaxBody), forms, webhooks
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,6 +39,11 @@ type Config struct {
 	BusinessName string
 	LogFormat    string // text or json
 	LogLevel     string // debug, info, warn, error
+	// MetricsToken is the bearer token /metrics takes; empty refuses every scrape.
+	MetricsToken string `secret:"true"`
+	// TrustedProxies are the reverse proxies (CIDRs) whose X-Forwarded-For
+	// names the client address; empty: the header is never read.
+	TrustedProxies []string
 	// ReplicaID names this process among the replicas, the same across its
 	// restarts: a restarted replica takes back its own jobs at once.
 	ReplicaID  string
@@ -206,6 +212,10 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.DatabaseURL })},
 	{env: "SAMTYKKE_ADDR", flag: "addr", def: "127.0.0.1:8080", usage: "HOST:PORT to listen on",
 		set: str(func(c *Config) *string { return &c.Addr })},
+	{env: "SAMTYKKE_METRICS_TOKEN", secret: true, usage: "bearer token that /metrics takes (a Prometheus scraper's); unset refuses every scrape",
+		set: str(func(c *Config) *string { return &c.MetricsToken })},
+	{env: "SAMTYKKE_TRUSTED_PROXIES", usage: "reverse proxies (CIDRs, comma separated) whose X-Forwarded-For names the client for the per-IP limits; unset: the header is ignored",
+		set: list(func(c *Config) *[]string { return &c.TrustedProxies }, false)},
 	{env: "SAMTYKKE_PUBLIC_URL", usage: "base URL of the public pages (default http://ADDR)",
 		set: str(func(c *Config) *string { return &c.PublicURL })},
 	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key; default: a key file in the data folder",
@@ -418,6 +428,13 @@ func (c Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		bad("SAMTYKKE_DATABASE_URL must start with postgres://")
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad("SAMTYKKE_TRUSTED_PROXIES: %q is not an address or a CIDR", p)
+			}
+		}
 	}
 	if c.MinAge < 13 || c.MinAge > 18 {
 		bad("SAMTYKKE_MIN_AGE must be between 13 (pol. § 5) and 18")

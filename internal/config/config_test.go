@@ -227,6 +227,7 @@ func TestLoadErrors(t *testing.T) {
 		{"a hosting country of three letters", map[string]string{"SAMTYKKE_HOSTING_COUNTRY": "NOR"}, []string{"SAMTYKKE_HOSTING_COUNTRY must be"}},
 		{"minimum age not a number", map[string]string{"SAMTYKKE_MIN_AGE": "fifteen"}, []string{"SAMTYKKE_MIN_AGE: must be a whole number"}},
 		{"bad log format", map[string]string{"SAMTYKKE_LOG_FORMAT": "xml"}, []string{"SAMTYKKE_LOG_FORMAT"}},
+		{"a trusted proxy by name", map[string]string{"SAMTYKKE_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, []string{`SAMTYKKE_TRUSTED_PROXIES: "proxy.local"`}},
 		{"bad log level", map[string]string{"SAMTYKKE_LOG_LEVEL": "verbose"}, []string{"SAMTYKKE_LOG_LEVEL"}},
 		{"pipeline deeper than 64", map[string]string{"SAMTYKKE_WHATSAPP_PIPELINE": "65"}, []string{"SAMTYKKE_WHATSAPP_PIPELINE must be between 0 and 64"}},
 		{"three-letter region", map[string]string{"SAMTYKKE_PHONE_REGIONS": "SE,NOR"}, []string{`SAMTYKKE_PHONE_REGIONS: "NOR"`}},

@@ -363,7 +363,15 @@ func middleware(log *slog.Logger, level slog.Level, observe Observer, next http.
 		w.Header().Set(RequestIDHeader, id)
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
-			if p := recover(); p != nil {
+			// http.ErrAbortHandler cuts a response short on purpose (a
+			// stream that failed after its status went out): logged, then
+			// passed on, so that the server drops the connection instead of
+			// ending the body as if it were whole.
+			p := recover()
+			aborted := p == http.ErrAbortHandler
+			if aborted {
+				defer panic(p)
+			} else if p != nil {
 				log.Error("panic", "request_id", id, "route", r.Pattern, "panic", fmt.Sprint(p))
 				WriteError(rec, r, log, errors.New("panic"))
 			}
@@ -376,9 +384,13 @@ func middleware(log *slog.Logger, level slog.Level, observe Observer, next http.
 			if route == "" {
 				route = "unmatched"
 			}
-			log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", route),
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route),
 				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-				slog.String("request_id", id))
+				slog.String("request_id", id)}
+			if aborted {
+				attrs = append(attrs, slog.Bool("aborted", true))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 			if observe != nil {
 				observe(r, rec.status, d)
 			}

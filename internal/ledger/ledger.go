@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -140,14 +141,19 @@ func Next(head Head, e Event, ev Evidence) Event {
 
 // ComputeHash is H(canonical fields || prev_hash).
 func (e Event) ComputeHash() []byte {
-	h := sha256.New()
+	// Each field as "len:value;", appended to one buffer (an import hashes a
+	// million events: fmt's printer was a tenth of its ledger time).
+	b := make([]byte, 0, 512)
 	field := func(s string) {
-		fmt.Fprintf(h, "%d:%s;", len(s), s)
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, ';')
 	}
 	field("samtykke-ledger-v1")
 	field(e.ID)
 	field(e.ContactID)
-	field(fmt.Sprint(e.Seq))
+	field(strconv.FormatInt(e.Seq, 10))
 	field(string(e.Kind))
 	field(e.Purpose)
 	field(e.Channel)
@@ -160,10 +166,11 @@ func (e Event) ComputeHash() []byte {
 		vu = e.ValidUntil.UTC().Format(time.RFC3339Nano)
 	}
 	field(vu)
-	field(fmt.Sprint(e.AgeConfirmed))
+	field(strconv.FormatBool(e.AgeConfirmed))
 	field(hex.EncodeToString(e.EvidenceDigest))
 	field(hex.EncodeToString(e.PrevHash))
-	return h.Sum(nil)
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
 
 // ErrBroken is wrapped by every verification failure.

@@ -5,6 +5,7 @@ package ledger_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -639,6 +640,26 @@ func TestFaultError(t *testing.T) {
 		}
 		if !errors.Is(&c.f, ledger.ErrBroken) {
 			t.Errorf("%q is not ErrBroken", c.want)
+		}
+	}
+}
+
+// L-02: an event's hash is a fixed function of its fields: these two were
+// computed before ComputeHash left fmt for appends, so a stored chain still
+// verifies after it.
+func TestComputeHashPinned(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 15, 0, 123456789, time.UTC)
+	for _, c := range []struct {
+		e    ledger.Event
+		want string
+	}{
+		{ledger.Event{ID: "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b", ContactID: "c1", Seq: 12, Kind: "confirmed", Purpose: "offers", Channel: "whatsapp",
+			At: at, Method: "web_form", Source: "import", Actor: "bench (admin)", ValidUntil: at.AddDate(1, 0, 0), AgeConfirmed: true,
+			EvidenceDigest: []byte{1, 2, 3}, PrevHash: []byte{0xff, 0}}, "192a29c0b631f218d17f4db7879572846474770eb5d72cd56fe52b29d10d4bce"},
+		{ledger.Event{ID: "x", ContactID: "ø", Seq: 1, At: at}, "9d2a95c2c19b23a0d462d27a52ec354afb0f6128f92d8f0531fb047b874ba29c"},
+	} {
+		if got := hex.EncodeToString(c.e.ComputeHash()); got != c.want {
+			t.Errorf("event %s: hash %s, want %s", c.e.ID, got, c.want)
 		}
 	}
 }

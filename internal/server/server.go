@@ -48,7 +48,9 @@ type Config struct {
 	// Registry receives the metrics (nil: a registry of the server's own);
 	// the app reports to it unless App.Observer is set.
 	Registry *prometheus.Registry
-	Log      *slog.Logger
+	// MetricsToken is the bearer token /metrics takes; empty refuses every scrape.
+	MetricsToken string
+	Log          *slog.Logger
 }
 
 // Server is an assembled samtykke.
@@ -76,6 +78,7 @@ func New(st store.Store, v *vault.Vault, cfg Config) (*Server, error) {
 	a := app.New(st, v, cfg.App, log)
 	mux := http.NewServeMux()
 	apiServer := api.New(a, log, reg)
+	apiServer.MetricsToken = cfg.MetricsToken
 	apiServer.Register(mux)
 	(&webhook.Handler{App: a, AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Log: log}).Register(mux)
 	wc := cfg.Web

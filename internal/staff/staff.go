@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,11 +20,11 @@ type Role string
 
 // The roles.
 const (
-	Admin      Role = "admin"      // runs the service: everything
-	DPO        Role = "dpo"        // data protection officer: rights, audits, reveal with reason
-	Marketer   Role = "marketer"   // campaigns and purposes; never sees a number
-	Integrator Role = "integrator" // a shop's systems: contacts, consents, gate
-	Auditor    Role = "auditor"    // reads the record and the audits
+	Admin      Role = "admin"      // runs the service: configuration, staff, tokens; no number in clear
+	DPO        Role = "dpo"        // data protection officer: rights, audits, records, DPIA, breaches; reveal with reason
+	Marketer   Role = "marketer"   // campaigns, templates, aggregate counts; never a number
+	Integrator Role = "integrator" // a shop's systems: record consents and withdrawals, look up by number
+	Auditor    Role = "auditor"    // read-only reports and the access log; no number in clear
 )
 
 // Roles lists every role.
@@ -60,23 +61,42 @@ const (
 	ManageRetention Permission = "retention:manage"
 	ReadRecords     Permission = "records:read" // the record of processing and the DPIA
 	WriteDPIA       Permission = "dpia:write"   // save a new version of the DPIA
-	ReadAudits      Permission = "audits:read"  // the stored compliance audit reports (S-04)
-	RunAudits       Permission = "audits:run"   // run a compliance audit and store its report
+	// RevealNumbers shows a number in clear, for a written reason recorded in
+	// the access log: a reveal, or a person's data package (S-02).
+	RevealNumbers Permission = "numbers:reveal"
+	ReadAccessLog Permission = "accesses:read" // who read a contact's data (S-02, S-05)
+	ReadAudits    Permission = "audits:read"   // the stored compliance audit reports (S-04)
+	RunAudits     Permission = "audits:run"    // run a compliance audit and store its report
 	// ImportConsents imports a list of consents with their evidence and reads
 	// the imports' reports (C-03).
 	ImportConsents Permission = "consents:import"
+	// ExportList takes the whole list out, with its consent states (numbers
+	// masked; in clear only with RevealNumbers), and the suppression list as
+	// keyed hashes (issue 21): each export is recorded in the access log.
+	ExportList Permission = "list:export"
 )
 
+// Permissions lists every permission, in the order the policy shows them.
+var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
+	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
+	ReadCampaigns, WriteCampaigns, ManageTokens, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
+	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits}
+
+// grants is the written policy's first half, roles to permissions (S-02);
+// docs/security.md shows it (PolicyMarkdown, checked by a test). Only the
+// DPO has RevealNumbers: an admin runs the service but sees no number in clear.
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
-		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ImportConsents, ReadAudits, RunAudits},
+		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog, ImportConsents,
+		ExportList, ReadAudits, RunAudits},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
-		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ImportConsents, ReadAudits, RunAudits},
+		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, RevealNumbers, ReadAccessLog, ImportConsents,
+		ExportList, ReadAudits, RunAudits},
 	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate, ImportConsents},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAudits, RunAudits},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAccessLog, ReadAudits, RunAudits},
 }
 
 // Valid reports whether r is a known role.
@@ -105,7 +125,14 @@ type Token struct {
 	Role      Role
 	Hash      []byte
 	CreatedAt time.Time
-	RevokedAt time.Time
+	RevokedAt time.Time // zero: not revoked
+	ExpiresAt time.Time // zero: never expires
+}
+
+// Usable reports whether the token may be used at now: not revoked and not
+// expired.
+func (t Token) Usable(now time.Time) bool {
+	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
 // tokenPrefix marks samtykke tokens, so that secret scanners can find leaked ones.
@@ -125,4 +152,26 @@ func NewSecret() (secret string, hash []byte) {
 func HashSecret(secret string) []byte {
 	sum := sha256.Sum256([]byte(secret))
 	return sum[:]
+}
+
+// ParseLife reads a token's lifetime: a whole number of days ("90d"),
+// weeks ("2w") or a Go duration ("12h", "30m"). Empty is no expiry (0).
+func ParseLife(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if unit != 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 || n > 5*366 {
+			return 0, fmt.Errorf("expiry %q: want a whole number of days or weeks, as 90d or 2w", s)
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("expiry %q: want 90d, 2w or a duration such as 12h", s)
+	}
+	return d, nil
 }

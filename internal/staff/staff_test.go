@@ -133,6 +133,14 @@ func TestCan(t *testing.T) {
 		{"integrator cannot manage retention", staff.Integrator, staff.ManageRetention, false},
 		{"auditor cannot manage retention", staff.Auditor, staff.ManageRetention, false},
 		{"unknown permission", staff.Admin, "contacts:delete", false},
+		// S-02: only the DPO sees a number in clear; the auditor reads the access log.
+		{"dpo reveals a number", staff.DPO, staff.RevealNumbers, true},
+		{"admin cannot reveal a number", staff.Admin, staff.RevealNumbers, false},
+		{"marketer cannot reveal a number", staff.Marketer, staff.RevealNumbers, false},
+		{"integrator cannot reveal a number", staff.Integrator, staff.RevealNumbers, false},
+		{"auditor cannot reveal a number", staff.Auditor, staff.RevealNumbers, false},
+		{"auditor reads the access log", staff.Auditor, staff.ReadAccessLog, true},
+		{"marketer cannot read the access log", staff.Marketer, staff.ReadAccessLog, false},
 	}
 	for _, tc := range rules {
 		t.Run(tc.name, func(t *testing.T) {

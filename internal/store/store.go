@@ -131,6 +131,15 @@ type Reader interface {
 	// fold of their chains (invariant 11).
 	ConsentStatesBetween(ctx context.Context, first, last string) ([]consent.State, error)
 
+	// ExportContacts reads a page of the list for an export: up to limit
+	// contacts not erased whose ids follow after ("" to begin), in id order,
+	// each with its consent states (by purpose) and its tags (sorted). A
+	// page is a keyset: the export's memory does not grow with the list.
+	ExportContacts(ctx context.Context, after string, limit int) ([]ExportContact, error)
+	// Suppressions reads a page of the suppression list: up to limit
+	// entries whose tokens follow after (nil to begin), bytewise in order.
+	Suppressions(ctx context.Context, after []byte, limit int) ([]Suppression, error)
+
 	// SuppressedAt is when a number's token was put on the suppression list;
 	// zero when it is not on it.
 	SuppressedAt(ctx context.Context, token []byte) (time.Time, error)
@@ -204,7 +213,12 @@ type Reader interface {
 
 	TokenByHash(ctx context.Context, hash []byte) (staff.Token, error)
 	CountTokens(ctx context.Context) (int64, error)
+	// Tokens lists every API token, oldest first, revoked and expired ones too.
+	Tokens(ctx context.Context) ([]staff.Token, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
+	// ExportLog lists the newest limit exports recorded in the access log,
+	// newest first.
+	ExportLog(ctx context.Context, limit int) ([]access.Entry, error)
 
 	// RightsRequest reads one rights request.
 	RightsRequest(ctx context.Context, id string) (rights.Request, error)
@@ -671,7 +685,14 @@ type Tx interface {
 	WriteImport(ctx context.Context, w ImportWrite) error
 
 	CreateToken(ctx context.Context, t staff.Token) error
+	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
+	// such token, ErrConflict if it was revoked already.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
 	RecordAccess(ctx context.Context, e access.Entry) error
+	// FinishExport records how an export recorded as access.Started ended
+	// and how many rows it wrote; ErrNotFound unless such an export is
+	// still started.
+	FinishExport(ctx context.Context, id string, rows int64, outcome access.Outcome) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
@@ -832,6 +853,22 @@ type InboxItem struct {
 	// then empty): the digest alone keeps a redelivery from acting twice.
 	ProcessedAt time.Time
 	Attempts    int // failed attempts at handling it (DeferInbox)
+}
+
+// ExportContact is one contact of an export's page, with its consent
+// states and its tags.
+type ExportContact struct {
+	Contact contact.Contact
+	States  []consent.State
+	Tags    []string
+}
+
+// Suppression is one entry of the suppression list: a keyed hash of a
+// number (vault.SuppressionToken), never the number (RT-05).
+type Suppression struct {
+	Token  []byte
+	Reason string
+	At     time.Time
 }
 
 // StoredEvent is an event with its evidence sealed under the contact's key

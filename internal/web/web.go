@@ -13,8 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 	_ "time/tzdata" // the pages show times in Europe/Oslo wherever the binary runs
@@ -36,10 +36,10 @@ type Config struct {
 	// Secure says the public URL is https. The pages set no cookie (the
 	// CSRF defence is cookieless, see csrf.go), so it changes nothing.
 	Secure bool
-	// TrustForwardedFor takes the client address from the last entry of
-	// X-Forwarded-For, for a deployment behind a reverse proxy that sets it.
-	// Off, the address is the connection's (RemoteAddr).
-	TrustForwardedFor bool
+	// TrustedProxies are the reverse proxies (SAMTYKKE_TRUSTED_PROXIES)
+	// whose X-Forwarded-For names the client (httpx.ClientIP); none: the
+	// address is the connection's (RemoteAddr).
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the public pages.
@@ -280,20 +280,5 @@ func requestLang(r *http.Request) (string, bool) {
 	return "nb", false
 }
 
-// clientIP is the address the rate limits count: the connection's, or the
-// proxy's last X-Forwarded-For entry when the deployment says to trust it.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustForwardedFor {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the address the per-IP limits count (httpx.ClientIP).
+func (s *Server) clientIP(r *http.Request) string { return httpx.ClientIP(r, s.cfg.TrustedProxies) }

@@ -125,6 +125,20 @@ func (t *txConn) queryRow(ctx context.Context, q string, args []any) pgx.Row {
 	return batchRow{br.QueryRow(), br}
 }
 
+var _ sqlstore.Copier = (*txConn)(nil)
+
+// CopyFrom writes rows into table with COPY, after the held statements.
+func (t *txConn) CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+	if err := t.flush(ctx); err != nil {
+		return 0, err
+	}
+	n, err := t.conn.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	if isUnique(err) {
+		return n, fmt.Errorf("copy into %s: %w: %v", table, store.ErrConflict, err)
+	}
+	return n, err
+}
+
 func (t *txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	tag, err := t.exec(ctx, q, args)
 	return tag.RowsAffected(), err

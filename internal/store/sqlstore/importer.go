@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
@@ -216,8 +217,31 @@ func (t *tx) insertRows(ctx context.Context, head string, cols int, tail string,
 	return nil
 }
 
+// writeRows inserts rows (cols values each, vals row after row, no
+// conflict clause) into table: by the backend's bulk path where it has one
+// (COPY), else a chunk of rows a statement.
+func (t *tx) writeRows(ctx context.Context, table string, cols []string, vals []any) error {
+	if c, ok := t.db.(Copier); ok {
+		rows := make([][]any, 0, len(vals)/len(cols))
+		for i := 0; i < len(vals); i += len(cols) {
+			rows = append(rows, vals[i:i+len(cols):i+len(cols)])
+		}
+		_, err := c.CopyFrom(ctx, table, cols, rows)
+		return err
+	}
+	return t.insertRows(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`)`, len(cols), "", vals)
+}
+
+var (
+	contactImportCols = []string{"id", "phone_ct", "blind_index", "region", "mobile", "language", "fields_ct", "restricted", "created_at",
+		"erased_at", "head_seq", "head_hash"}
+	eventImportCols = strings.Split(strings.Join(strings.Fields(eventColumns), ""), ",")
+	stateImportCols = strings.Split(strings.Join(strings.Fields(stateColumns), ""), ",")
+)
+
 func (t *tx) WriteImport(ctx context.Context, w store.ImportWrite) (err error) {
 	defer errorf("write import", &err)
+	fresh := make(map[string]bool, len(w.Contacts))
 	if len(w.Contacts) > 0 {
 		vals := make([]any, 0, 12*len(w.Contacts))
 		keys := make([]any, 0, 2*len(w.Contacts))
@@ -225,12 +249,12 @@ func (t *tx) WriteImport(ctx context.Context, w store.ImportWrite) (err error) {
 			vals = append(vals, c.ID, c.PhoneCT, c.BlindIndex, c.Region, c.Mobile, c.Language, c.FieldsCT, c.Restricted,
 				micro(c.CreatedAt), int64(0), c.Head.Seq, c.Head.Hash)
 			keys = append(keys, c.ID, c.KeyWrapped)
+			fresh[c.ID] = true
 		}
-		if err := t.insertRows(ctx, `INSERT INTO contacts (id, phone_ct, blind_index, region, mobile, language, fields_ct,
-			restricted, created_at, erased_at, head_seq, head_hash)`, 12, "", vals); err != nil {
+		if err := t.writeRows(ctx, "contacts", contactImportCols, vals); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
-		if err := t.insertRows(ctx, `INSERT INTO contact_keys (contact_id, wrapped)`, 2, "", keys); err != nil {
+		if err := t.writeRows(ctx, "contact_keys", []string{"contact_id", "wrapped"}, keys); err != nil {
 			return fmt.Errorf("contact keys: %w", err)
 		}
 		t.grew += len(w.Contacts)
@@ -263,27 +287,48 @@ func (t *tx) WriteImport(ctx context.Context, w store.ImportWrite) (err error) {
 			vals = append(vals, e.ID, e.ContactID, e.Seq, string(e.Kind), e.Purpose, e.Channel, micro(e.At), e.Method, e.Source, e.Actor,
 				micro(e.ValidUntil), e.AgeConfirmed, e.EvidenceDigest, e.PrevHash, e.Hash, e.SealedEvidence)
 		}
-		if err := t.insertRows(ctx, `INSERT INTO consent_events (`+eventColumns+`)`, 16, "", vals); err != nil {
+		if err := t.writeRows(ctx, "consent_events", eventImportCols, vals); err != nil {
 			return fmt.Errorf("events: %w", err)
 		}
 	}
-	if len(w.States) > 0 {
-		vals := make([]any, 0, 8*len(w.States))
-		for _, s := range w.States {
-			vals = append(vals, s.ContactID, s.Purpose, string(s.Status), s.EventID, micro(s.Since), micro(s.ValidUntil), s.AgeOK, string(s.Basis))
+	// A new contact's state and tags are new rows; an existing contact's
+	// replace or join what it has.
+	var newStates, states []any
+	for _, s := range w.States {
+		row := []any{s.ContactID, s.Purpose, string(s.Status), s.EventID, micro(s.Since), micro(s.ValidUntil), s.AgeOK, string(s.Basis)}
+		if fresh[s.ContactID] {
+			newStates = append(newStates, row...)
+		} else {
+			states = append(states, row...)
 		}
-		if err := t.insertRows(ctx, `INSERT INTO consent_states (`+stateColumns+`)`, 8, ` ON CONFLICT (contact_id, purpose) DO UPDATE
-			SET status = excluded.status, event_id = excluded.event_id, since = excluded.since, valid_until = excluded.valid_until,
-			age_ok = excluded.age_ok, basis = excluded.basis`, vals); err != nil {
+	}
+	if len(newStates) > 0 {
+		if err := t.writeRows(ctx, "consent_states", stateImportCols, newStates); err != nil {
 			return fmt.Errorf("states: %w", err)
 		}
 	}
-	if len(w.Tags) > 0 {
-		vals := make([]any, 0, 2*len(w.Tags))
-		for _, tg := range w.Tags {
-			vals = append(vals, tg.ContactID, tg.Tag)
+	if len(states) > 0 {
+		if err := t.insertRows(ctx, `INSERT INTO consent_states (`+stateColumns+`)`, 8, ` ON CONFLICT (contact_id, purpose) DO UPDATE
+			SET status = excluded.status, event_id = excluded.event_id, since = excluded.since, valid_until = excluded.valid_until,
+			age_ok = excluded.age_ok, basis = excluded.basis`, states); err != nil {
+			return fmt.Errorf("states: %w", err)
 		}
-		if err := t.insertRows(ctx, `INSERT INTO contact_tags (contact_id, tag)`, 2, ` ON CONFLICT DO NOTHING`, vals); err != nil {
+	}
+	var newTags, tags []any
+	for _, tg := range w.Tags {
+		if fresh[tg.ContactID] {
+			newTags = append(newTags, tg.ContactID, tg.Tag)
+		} else {
+			tags = append(tags, tg.ContactID, tg.Tag)
+		}
+	}
+	if len(newTags) > 0 {
+		if err := t.writeRows(ctx, "contact_tags", []string{"contact_id", "tag"}, newTags); err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
+	}
+	if len(tags) > 0 {
+		if err := t.insertRows(ctx, `INSERT INTO contact_tags (contact_id, tag)`, 2, ` ON CONFLICT DO NOTHING`, tags); err != nil {
 			return fmt.Errorf("tags: %w", err)
 		}
 	}
@@ -292,7 +337,7 @@ func (t *tx) WriteImport(ctx context.Context, w store.ImportWrite) (err error) {
 		for _, d := range w.Digests {
 			vals = append(vals, d.Digest, d.ContactID)
 		}
-		if err := t.insertRows(ctx, `INSERT INTO import_digests (digest, contact_id)`, 2, "", vals); err != nil {
+		if err := t.writeRows(ctx, "import_digests", []string{"digest", "contact_id"}, vals); err != nil {
 			return fmt.Errorf("digests: %w", err)
 		}
 	}
@@ -301,7 +346,7 @@ func (t *tx) WriteImport(ctx context.Context, w store.ImportWrite) (err error) {
 		for _, r := range w.Rows {
 			vals = append(vals, w.ImportID, r.Line, string(r.Outcome), r.Reason, r.ContactID)
 		}
-		if err := t.insertRows(ctx, `INSERT INTO import_rows (import_id, line, outcome, reason, contact_id)`, 5, "", vals); err != nil {
+		if err := t.writeRows(ctx, "import_rows", []string{"import_id", "line", "outcome", "reason", "contact_id"}, vals); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}

@@ -57,6 +57,13 @@ type TxConn interface {
 	Later(ctx context.Context, op, query string, args ...any) error
 }
 
+// Copier is a TxConn that writes many rows into a table by the backend's
+// bulk path (PostgreSQL's COPY): WriteImport uses it for its plain inserts
+// where the backend has it.
+type Copier interface {
+	CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
+}
+
 // Backend is what a database brings to the shared implementation.
 type Backend struct {
 	Name string

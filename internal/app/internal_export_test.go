@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+// ImportBatch is importBatch, for tests that span several of an import's
+// transactions.
+const ImportBatch = importBatch
