@@ -43,16 +43,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if url == "" {
 		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
 	}
-	var profile func() func()
-	if *cpuProfile != "" {
-		profile = func() func() {
-			f, err := os.Create(*cpuProfile)
-			if err != nil || pprof.StartCPUProfile(f) != nil {
-				return func() {}
-			}
-			return func() { pprof.StopCPUProfile(); f.Close() }
-		}
-	}
+	profile := profiler(*cpuProfile)
 	exe, err := os.Executable()
 	if err != nil {
 		return fail(e, "%v", err)
@@ -62,11 +53,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	}
 	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(url), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
 		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers, MaxInFlight: *maxInFlight}
-	for _, b := range strings.Split(*backends, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			cfg.Backends = append(cfg.Backends, b)
-		}
-	}
+	cfg.Backends = splitList(*backends)
 	results, err := bench.Dispatch(ctx, cfg)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -122,20 +109,8 @@ func runBenchAudit(ctx context.Context, e env, args []string) int {
 		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
 	}
 	cfg := bench.AuditConfig{Contacts: *contacts, Messages: *messages, Open: benchDatabase(url), Progress: e.stderr, NoCheckpoint: *noCheckpoint}
-	if *cpuProfile != "" {
-		cfg.Profile = func() func() {
-			f, err := os.Create(*cpuProfile)
-			if err != nil || pprof.StartCPUProfile(f) != nil {
-				return func() {}
-			}
-			return func() { pprof.StopCPUProfile(); f.Close() }
-		}
-	}
-	for _, b := range strings.Split(*backends, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			cfg.Backends = append(cfg.Backends, b)
-		}
-	}
+	cfg.Profile = profiler(*cpuProfile)
+	cfg.Backends = splitList(*backends)
 	results, err := bench.Audit(ctx, cfg)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -167,4 +142,30 @@ func runBenchAudit(ctx context.Context, e env, args []string) int {
 		return fail(e, "bench: %v", err)
 	}
 	return 0
+}
+
+// profiler starts a CPU profile into path when a measured run begins and
+// returns its stop; nil when no path is given.
+func profiler(path string) func() func() {
+	if path == "" {
+		return nil
+	}
+	return func() func() {
+		f, err := os.Create(path)
+		if err != nil || pprof.StartCPUProfile(f) != nil {
+			return func() {}
+		}
+		return func() { pprof.StopCPUProfile(); f.Close() }
+	}
+}
+
+// splitList reads a comma-separated flag, blanks left out.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -6,9 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"runtime/pprof"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/samtykke/samtykke/internal/bench"
@@ -35,20 +32,8 @@ func runBenchImport(ctx context.Context, e env, args []string) int {
 		cfg, _ = config.Load(func(string) string { return "" }, nil)
 	}
 	ic := bench.ImportConfig{N: *n, Open: benchDatabase(url), App: appConfig(cfg), Progress: e.stderr}
-	if *cpuProfile != "" {
-		ic.Profile = func() func() {
-			f, err := os.Create(*cpuProfile)
-			if err != nil || pprof.StartCPUProfile(f) != nil {
-				return func() {}
-			}
-			return func() { pprof.StopCPUProfile(); f.Close() }
-		}
-	}
-	for _, b := range strings.Split(*backends, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			ic.Backends = append(ic.Backends, b)
-		}
-	}
+	ic.Profile = profiler(*cpuProfile)
+	ic.Backends = splitList(*backends)
 	results, err := bench.Import(ctx, ic)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
