@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/backup"
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/rights"
@@ -98,6 +99,12 @@ func commands() []command {
 			config: dbFlags, run: runImport,
 			summary: "import a list of consents with their evidence; rows without evidence are refused (or kept as needing fresh consent), suppressed and erased numbers are never brought back; run again to resume",
 			example: "samtykke import examples/import.csv --purpose offers --report import-report.csv --data-dir ./samtykke-data"},
+		{name: "backup", synopsis: "--out FILE --recipient AGE_RECIPIENT [--recipient ...] [--recipients-file FILE]", config: dbFlags, run: runBackup,
+			summary: "write a consistent snapshot of the database, while serve runs, encrypted with age to the recipients (S-03); the master key is not in it",
+			example: "samtykke backup --out /mnt/backup/samtykke-$(date +%F).age --recipients-file /etc/samtykke/backup-recipients.txt --data-dir /var/lib/samtykke"},
+		{name: "restore", synopsis: "--in FILE --identity FILE [--erasures JOURNAL ...] [--no-erasure-journal]", config: dbFlags, run: runRestore,
+			summary: "restore a backup into an empty data folder or PostgreSQL schema, then erase again whoever the erasure journal says was erased since (S-03); refuses a wrong key or a damaged file, changing nothing",
+			example: "samtykke restore --in /mnt/backup/samtykke-2026-12-06.age --identity /root/backup-identity.txt --erasures /mnt/journal/erasures.jsonl --data-dir /var/lib/samtykke"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -254,7 +261,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
 		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
-		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour, Retention: cfg.Retention}
+		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour, Retention: cfg.Retention,
+		Journal: backup.NewJournal(cfg.ErasureJournalPath())}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}

@@ -890,3 +890,12 @@ type ChainItem struct {
 	PhoneSealed []byte
 	Event       *StoredEvent
 }
+
+// SnapshotInfo is what a backup's manifest says of the snapshot a store
+// took (S-03).
+type SnapshotInfo struct {
+	// SchemaVersion is the newest samtykke migration the snapshot has.
+	SchemaVersion int
+	// QueueVersion is the newest River migration (PostgreSQL).
+	QueueVersion int
+}

@@ -367,3 +367,41 @@ func errorf(op string, err *error) {
 		*err = fmt.Errorf("%s: %w", op, *err)
 	}
 }
+
+// NewestMigration is the version of this binary's newest migration.
+func (s *Store) NewestMigration() (int, error) {
+	ms, err := s.migrations()
+	if err != nil || len(ms) == 0 {
+		return 0, err
+	}
+	return ms[len(ms)-1].version, nil
+}
+
+// MigrateUpTo applies samtykke's migrations up to and including version on
+// db, a transaction the caller holds and commits, recording each: a
+// restore builds the schema its snapshot was taken with (S-03), and makes
+// nothing if it fails.
+func (s *Store) MigrateUpTo(ctx context.Context, db DB, version int) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.Exec(ctx, createMigrationsTable); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version > version {
+			break
+		}
+		for _, stmt := range splitStatements(m.sql) {
+			if _, err := db.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("migration %04d_%s: %w\nin statement: %s", m.version, m.name, err, firstLine(stmt))
+			}
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+			m.version, m.name, time.Now().UnixMicro()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
