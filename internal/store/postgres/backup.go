@@ -188,27 +188,20 @@ func (sn *Snapshot) Close() error {
 // ErrNotEmpty is returned by Restore when the target schema holds anything.
 var ErrNotEmpty = errors.New("the target schema is not empty")
 
-// Restore builds the schema of a snapshot and copies its rows in, in one
-// transaction (S-03): samtykke's migrations up to info.SchemaVersion and
-// River's up to info.QueueVersion, then each part that next returns, until
-// next returns io.EOF (the archive read whole and intact). The target
-// schema (the URL's search_path, or public) must hold nothing. On any error
-// the transaction rolls back and nothing is changed. The store is left at
-// the snapshot's schema: Migrate brings it up to date.
-func (s *Store) Restore(ctx context.Context, info store.SnapshotInfo, next func() (string, io.Reader, error)) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+// Restore builds the schema of a snapshot and copies its rows in (S-03):
+// River's migrations up to info.QueueVersion first, each in its own
+// transaction as River needs (a migration adds an enum value that a later
+// one uses, which PostgreSQL allows only after a commit); then, in one
+// transaction, samtykke's migrations up to info.SchemaVersion and each part
+// that next returns, until next returns io.EOF (the archive read whole and
+// intact). The target schema (the URL's search_path, or public) must hold
+// nothing. On any error that transaction rolls back and River's tables are
+// migrated down again: the schema is left empty, as it was. The store is
+// left at the snapshot's schema: Migrate brings it up to date.
+func (s *Store) Restore(ctx context.Context, info store.SnapshotInfo, next func() (string, io.Reader, error)) (err error) {
 	var schema *string
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT current_schema(), (SELECT count(*) FROM pg_class
+	if err := s.pool.QueryRow(ctx, `SELECT current_schema(), (SELECT count(*) FROM pg_class
 		WHERE relnamespace = current_schema()::regnamespace)`).Scan(&schema, &n); err != nil {
 		return err
 	}
@@ -219,15 +212,38 @@ func (s *Store) Restore(ctx context.Context, info store.SnapshotInfo, next func(
 		return fmt.Errorf("%w: schema %s holds %d tables, indexes or sequences; restore into an empty schema or database",
 			ErrNotEmpty, *schema, n)
 	}
-	if err := s.MigrateUpTo(ctx, txDB{tx}, info.SchemaVersion); err != nil {
-		return err
-	}
 	m, err := rivermigrate.New(riverpgxv5.New(s.pool), nil)
 	if err != nil {
 		return err
 	}
-	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: info.QueueVersion}); err != nil {
+	defer func() {
+		if err != nil {
+			_, derr := m.Migrate(context.WithoutCancel(ctx), rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: -1})
+			if derr != nil {
+				err = fmt.Errorf("%w (and River's tables made for the restore could not be dropped again: %v)", err, derr)
+			}
+		}
+	}()
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: info.QueueVersion}); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
+	}
+	return s.restoreRows(ctx, info, next)
+}
+
+// restoreRows is Restore's transaction: samtykke's schema, then the rows.
+func (s *Store) restoreRows(ctx context.Context, info store.SnapshotInfo, next func() (string, io.Reader, error)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+	if err := s.MigrateUpTo(ctx, txDB{tx}, info.SchemaVersion); err != nil {
+		return err
 	}
 	pg := conn.Conn().PgConn()
 	for {
