@@ -14,8 +14,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"filippo.io/age"
@@ -48,6 +50,10 @@ func aliasFlags(fs *flag.FlagSet, cf map[string]*string) {
 
 // runBackup writes an encrypted snapshot of the database (S-03).
 func runBackup(ctx context.Context, e env, args []string) int {
+	// An interrupt ends the snapshot and the deferred clean-up runs: no
+	// temporary file stays behind.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	fs, cf := flags(e, "backup")
 	aliasFlags(fs, cf)
 	out := fs.String("out", "", "the archive to write; refused if it exists")
@@ -116,6 +122,7 @@ func writeBackup(ctx context.Context, cfg config.Config, sys *system, out string
 		// The snapshot file is as sealed as the database; it lives in a
 		// 0700 folder beside it only until it is encrypted, and goes on
 		// any error too.
+		removeStale(cfg.DataDir, ".backup-*")
 		dir, err := os.MkdirTemp(cfg.DataDir, ".backup-")
 		if err != nil {
 			return m, 0, err
@@ -174,6 +181,18 @@ func writeBackup(ctx context.Context, cfg config.Config, sys *system, out string
 	return m, fi.Size(), nil
 }
 
+// removeStale removes what a backup or restore killed before its clean-up
+// left in the data folder (a snapshot, as sealed as the database): files
+// matching pattern older than a day, which no run still uses.
+func removeStale(dir, pattern string) {
+	old, _ := filepath.Glob(filepath.Join(dir, pattern))
+	for _, p := range old {
+		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+			os.RemoveAll(p)
+		}
+	}
+}
+
 func copyPart(w *backup.Writer, name, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -194,6 +213,8 @@ func copyPart(w *backup.Writer, name, path string) error {
 // PostgreSQL schema, then erases again whoever the erasure journal names
 // (S-03). Whatever it refuses, it changes nothing.
 func runRestore(ctx context.Context, e env, args []string) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	fs, cf := flags(e, "restore")
 	aliasFlags(fs, cf)
 	in := fs.String("in", "", "the archive to restore")
@@ -334,6 +355,7 @@ func restoreSQLite(ctx context.Context, cfg config.Config, r *backup.Reader, v *
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return did, err
 	}
+	removeStale(cfg.DataDir, ".restore-*")
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	tmp := filepath.Join(cfg.DataDir, ".restore-"+hex.EncodeToString(b)+".db")
