@@ -266,6 +266,10 @@ func restore(ctx context.Context, e env, cfg config.Config, in, identityFile str
 	case m.Store != "sqlite" && m.Store != "postgres":
 		return "", fmt.Errorf("%w: store %q", backup.ErrDamaged, m.Store)
 	}
+	if newest := sqlite.NewestMigration(); m.SchemaVersion > newest {
+		return "", fmt.Errorf("the backup was made by a newer samtykke (schema %d; this one knows up to %d): "+
+			"restore it with that version or a newer one; nothing was changed", m.SchemaVersion, newest)
+	}
 	v, _, err := vault.Load(cfg.DataDir, cfg.MasterKey, false)
 	if err != nil {
 		return "", fmt.Errorf("%w: the master key the backup was made with (fingerprint %s) must be in %s or SAMTYKKE_MASTER_KEY; "+

@@ -166,6 +166,24 @@ func testRoundTrip(t *testing.T, backend string) {
 	writeFile(t, damaged, string(flipped))
 	truncated := filepath.Join(work, "truncated.age")
 	writeFile(t, truncated, string(raw[:len(raw)-200]))
+	newer := filepath.Join(work, "newer.age") // a backup from a samtykke with more migrations
+	{
+		r, err := backup.NewReader(bytes.NewReader(raw), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := r.Manifest()
+		m.SchemaVersion = 9999
+		var buf bytes.Buffer
+		w, err := backup.NewWriter(&buf, m, id.Recipient())
+		if err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, newer, buf.String())
+	}
 	wrongKeyDir := filepath.Join(work, "c")
 	os.MkdirAll(wrongKeyDir, 0o700)
 	writeFile(t, filepath.Join(wrongKeyDir, "master.key"), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
@@ -188,6 +206,7 @@ func testRoundTrip(t *testing.T, backend string) {
 		{"truncated", dst, []string{"--in", truncated, "--identity", identity}, "damaged"},
 		{"non-empty target", withDir(src, "SAMTYKKE_DATA_DIR", dst["SAMTYKKE_DATA_DIR"]), []string{"--in", out, "--identity", identity}, "not empty"},
 		{"another master key", withDir(dst, "SAMTYKKE_DATA_DIR", wrongKeyDir), []string{"--in", out, "--identity", identity}, "is not the key the backup was made with"},
+		{"newer schema", dst, []string{"--in", newer, "--identity", identity}, "made by a newer samtykke"},
 		{"no journal", withDir(dst, "SAMTYKKE_ERASURE_JOURNAL", filepath.Join(work, "none.jsonl")), []string{"--in", out, "--identity", identity}, "no erasure journal"},
 	}
 	if backend == "sqlite" {

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -80,4 +83,17 @@ func RestoreFile(ctx context.Context, r io.Reader, path string) (err error) {
 	}
 	_, err = fileSchemaVersion(ctx, path)
 	return err
+}
+
+// NewestMigration is the version of this binary's newest migration (the
+// PostgreSQL store has the same numbers).
+func NewestMigration() int {
+	entries, _ := fs.ReadDir(migrations, "migrations")
+	newest := 0
+	for _, e := range entries {
+		if v, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0]); err == nil && v > newest {
+			newest = v
+		}
+	}
+	return newest
 }
