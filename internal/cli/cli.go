@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -372,6 +373,11 @@ func verifyLedger(ctx context.Context, e env, sys *system) int {
 	if !rep.Checkpoint.IsZero() {
 		fmt.Fprintf(e.stdout, "the chains match the signed checkpoint of %s\n", rep.Checkpoint.Format(time.RFC3339))
 	}
+	fmt.Fprintf(e.stdout, "access log verifies: %d entries, head seq %d hash %s", rep.Accesses, rep.AccessHead, cmp.Or(rep.AccessHash, "(empty)"))
+	if rep.AccessPruned > 0 {
+		fmt.Fprintf(e.stdout, ", pruned past retention up to seq %d", rep.AccessPruned)
+	}
+	fmt.Fprintln(e.stdout)
 	if rep.Unchecked > 0 {
 		fmt.Fprintf(e.stdout, "not checkable: %d contacts who objected have no number left (erased), so their suppression cannot be looked up\n",
 			rep.Unchecked)

@@ -116,7 +116,10 @@ func exerciseAccessChain(t *testing.T, b Backend) {
 	t.Run("pruning keeps the rest whole", func(t *testing.T) {
 		var n int64
 		cut := t0.Add(2*time.Hour + time.Minute) // a1 and a2 are before it
-		tx(t, s, func(tx store.Tx) (err error) { n, err = tx.PruneAccessLog(ctx, cut, t0.Add(24*time.Hour), 100); return err })
+		tx(t, s, func(tx store.Tx) (err error) {
+			n, err = tx.PruneAccessLog(ctx, cut, t0.Add(24*time.Hour), 100)
+			return err
+		})
 		if n != 2 {
 			t.Fatalf("pruned %d; want 2", n)
 		}
@@ -124,7 +127,10 @@ func exerciseAccessChain(t *testing.T, b Backend) {
 		if err != nil || len(es) != 1 || es[0].ID != "a3" || anchor.Seq != 2 || !bytes.Equal(anchor.Hash, es[0].PrevHash) {
 			t.Errorf("after pruning: %d entries, anchor %+v, %v; want a3 after anchor 2", len(es), anchor, err)
 		}
-		tx(t, s, func(tx store.Tx) (err error) { n, err = tx.PruneAccessLog(ctx, cut, t0.Add(25*time.Hour), 100); return err })
+		tx(t, s, func(tx store.Tx) (err error) {
+			n, err = tx.PruneAccessLog(ctx, cut, t0.Add(25*time.Hour), 100)
+			return err
+		})
 		if n != 0 {
 			t.Errorf("pruned %d again; want 0", n)
 		}

@@ -362,7 +362,10 @@ func exercisePurgeCounters(t *testing.T, b Backend) {
 	if purged != 1 {
 		t.Errorf("purged %d access-log entries with limit 1", purged)
 	}
-	tx(t, s, func(tx store.Tx) (err error) { purged, err = tx.PruneAccessLog(ctx, t0.Add(2*day), now, 10); return err })
+	tx(t, s, func(tx store.Tx) (err error) {
+		purged, err = tx.PruneAccessLog(ctx, t0.Add(2*day), now, 10)
+		return err
+	})
 	if purged != 1 || b.Int(t, s, `SELECT count(*) FROM access_log`) != 3 {
 		t.Errorf("purged %d more; want the entries from before the time only", purged)
 	}
