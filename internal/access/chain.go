@@ -88,12 +88,12 @@ type Fault struct {
 
 func (f *Fault) Error() string {
 	var b strings.Builder
-	b.WriteString("access log:")
+	b.WriteString("access log")
 	switch {
 	case f.EntryID != "":
-		fmt.Fprintf(&b, " entry %s (seq %d)", f.EntryID, f.Seq)
+		fmt.Fprintf(&b, ": entry %s (seq %d)", f.EntryID, f.Seq)
 	case f.Seq != 0:
-		fmt.Fprintf(&b, " at seq %d", f.Seq)
+		fmt.Fprintf(&b, ": at seq %d", f.Seq)
 	}
 	b.WriteString(": " + f.Problem)
 	return b.String()
