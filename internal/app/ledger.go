@@ -145,24 +145,39 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	if err := cp.close(); err != nil {
 		return rep, err
 	}
-	return rep, a.verifyAccessLog(ctx, &rep)
+	return rep, a.verifyAccessLog(ctx, &rep, cp.accessHead())
 }
 
 // verifyAccessLog checks the access log's chain from its newest anchor (the
 // start left by pruning) to the head read with it; entries committed since
-// lie after that head and wait for the next verification. Retention may
+// lie after that head and wait for the next verification. The chain must
+// pass through the head the newest checkpoint signed (signed, when it is
+// not pruned yet): a tail cut off with the head set back, or an entry
+// rewritten with the chain recomputed after it, is found so. Retention may
 // prune while the chain is read: a fault is read again once if the anchor
 // moved meanwhile.
-func (a *App) verifyAccessLog(ctx context.Context, rep *VerifyReport) error {
+func (a *App) verifyAccessLog(ctx context.Context, rep *VerifyReport, signed ledger.AccessHead) error {
 	for try := 0; ; try++ {
 		anchor, head, err := a.store.AccessLogEnds(ctx)
 		if err != nil {
 			return err
 		}
 		v := access.NewVerifier(anchor.Head)
-		err = a.store.ScanAccessLog(ctx, anchor.Seq, head.Seq, v.Add)
+		err = a.store.ScanAccessLog(ctx, anchor.Seq, head.Seq, func(e access.Entry) error {
+			if err := v.Add(e); err != nil {
+				return err
+			}
+			if e.Seq == signed.Seq && !bytes.Equal(e.Hash, signed.Hash) {
+				return &access.Fault{EntryID: e.ID, Seq: e.Seq,
+					Problem: "the checkpoint signed another hash at this seq (entries up to it were replaced)"}
+			}
+			return nil
+		})
 		if err == nil {
 			err = v.Close(head)
+		}
+		if err == nil {
+			err = checkSignedAccess(anchor, head, signed)
 		}
 		if err != nil && try == 0 {
 			if now, _, rerr := a.store.AccessLogEnds(ctx); rerr == nil && now.Seq != anchor.Seq {
@@ -173,6 +188,21 @@ func (a *App) verifyAccessLog(ctx context.Context, rep *VerifyReport) error {
 		rep.AccessHash = hex.EncodeToString(head.Hash)
 		return err
 	}
+}
+
+// checkSignedAccess compares the ends of the access log's chain with the
+// head a checkpoint signed.
+func checkSignedAccess(anchor access.Anchor, head access.Head, signed ledger.AccessHead) error {
+	switch {
+	case signed.Seq == 0:
+		return nil
+	case signed.Seq > head.Seq:
+		return &access.Fault{Seq: head.Seq, Problem: fmt.Sprintf(
+			"the checkpoint signed head seq %d, the log ends at seq %d (entries were removed from the end)", signed.Seq, head.Seq)}
+	case signed.Seq == anchor.Seq && !bytes.Equal(signed.Hash, anchor.Hash):
+		return &access.Fault{Seq: anchor.Seq, Problem: "the pruning anchor's hash is not the one the checkpoint signed at its seq"}
+	}
+	return nil
 }
 
 // derivedWindow is how many contacts' folded states verification holds

@@ -160,10 +160,12 @@ var undo0025 = map[string][]string{
 		`DROP INDEX access_log_export_end`, `DROP TABLE access_head`, `DROP TABLE access_anchors`,
 		`ALTER TABLE access_log DROP COLUMN refers`, `ALTER TABLE access_log DROP COLUMN seq`,
 		`ALTER TABLE access_log DROP COLUMN prev_hash`, `ALTER TABLE access_log DROP COLUMN hash`,
+		`ALTER TABLE ledger_checkpoints DROP COLUMN access_seq`, `ALTER TABLE ledger_checkpoints DROP COLUMN access_hash`,
 		`DELETE FROM schema_migrations WHERE version = 25`},
 	"postgres": {`DROP FUNCTION samtykke_access_log_guard() CASCADE`, `DROP TRIGGER access_log_no_truncate ON access_log`,
 		`DROP TABLE access_head`, `DROP TABLE access_anchors`,
 		`ALTER TABLE access_log DROP COLUMN refers, DROP COLUMN seq, DROP COLUMN prev_hash, DROP COLUMN hash`,
+		`ALTER TABLE ledger_checkpoints DROP COLUMN access_seq, DROP COLUMN access_hash`,
 		`DELETE FROM schema_migrations WHERE version = 25`},
 }
 

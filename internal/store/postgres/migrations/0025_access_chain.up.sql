@@ -76,4 +76,11 @@ FOR EACH ROW EXECUTE FUNCTION samtykke_access_log_guard();
 CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
 FOR EACH STATEMENT EXECUTE FUNCTION samtykke_refuse('access_log is append-only');
 -- statement
+-- The daily checkpoint signs the access log's head too (seq 0 and no hash
+-- in a checkpoint made before this migration, whose signature covers
+-- neither).
+ALTER TABLE ledger_checkpoints ADD COLUMN access_seq BIGINT NOT NULL DEFAULT 0;
+-- statement
+ALTER TABLE ledger_checkpoints ADD COLUMN access_hash BYTEA;
+-- statement
 -- go: seal access log

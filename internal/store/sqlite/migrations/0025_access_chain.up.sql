@@ -60,4 +60,11 @@ CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
 WHEN OLD.seq IS NULL OR OLD.seq > (SELECT coalesce(max(seq), 0) FROM access_anchors)
 BEGIN SELECT RAISE(ABORT, 'access_log is append-only: only entries past retention, behind an anchor, are pruned'); END;
 -- statement
+-- The daily checkpoint signs the access log's head too (seq 0 and no hash
+-- in a checkpoint made before this migration, whose signature covers
+-- neither).
+ALTER TABLE ledger_checkpoints ADD COLUMN access_seq INTEGER NOT NULL DEFAULT 0;
+-- statement
+ALTER TABLE ledger_checkpoints ADD COLUMN access_hash BLOB;
+-- statement
 -- go: seal access log
