@@ -22,10 +22,10 @@ import (
 // moved back to match; a checkpoint can, as long as its signing key (derived
 // from the master key, never stored in the database) is not the attacker's.
 type Checkpoint struct {
-	At        time.Time `json:"at"`
-	Contacts  int64     `json:"contacts"`
-	Events    int64     `json:"events"`
-	Root      []byte    `json:"root"`
+	At       time.Time `json:"at"`
+	Contacts int64     `json:"contacts"`
+	Events   int64     `json:"events"`
+	Root     []byte    `json:"root"`
 	// Access is the access log's head when the checkpoint was made
 	// (invariant 6): signed with the rest, so that a tail of the log cut off
 	// with its head set back to match, or an entry rewritten with the chain
