@@ -113,9 +113,11 @@ func (r *reader) ScanAccessLog(ctx context.Context, after, upTo int64, fn func(a
 	}
 	rows.Close()
 	// Every transaction seals its entries before it commits: a committed
-	// entry outside the chain was written beneath the store.
+	// entry outside the chain was written beneath the store. (An entry with
+	// a seq but no hash is in the chain's range, or after the head; sealing
+	// sets both at once.)
 	var id string
-	err = r.db.QueryRow(ctx, `SELECT id FROM access_log WHERE seq IS NULL OR hash IS NULL LIMIT 1`).Scan(&id)
+	err = r.db.QueryRow(ctx, `SELECT id FROM access_log WHERE seq IS NULL LIMIT 1`).Scan(&id)
 	if err == nil {
 		return &access.Fault{EntryID: id, Problem: "entry is outside the chain (it was written beneath the store)"}
 	}
