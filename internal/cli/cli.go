@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,9 +66,9 @@ func commands() []command {
 		{name: "token revoke", synopsis: "ID", config: dbFlags, run: runTokenRevoke,
 			summary: "revoke an API token: refused at once, on every replica",
 			example: "samtykke token revoke 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b --data-dir ./samtykke-data"},
-		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
+		{name: "ledger verify", summary: "recompute every consent chain, the consent states and suppressions it gives, and the access log's chain; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
-		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
+		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain and the access log's head now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
 			config: dbFlags, run: runCheckpoint, example: "SAMTYKKE_CHECKPOINT_DIR=/mnt/witness samtykke ledger checkpoint --data-dir ./samtykke-data"},
 		{name: "retention run", summary: "apply every retention rule now, as the daily job does: expiries, purges and erasures, each recorded in the retention log; print what was deleted",
 			config: dbFlags, run: runRetention, example: "samtykke retention run --data-dir ./samtykke-data"},
@@ -380,6 +381,11 @@ func verifyLedger(ctx context.Context, e env, sys *system) int {
 	if !rep.Checkpoint.IsZero() {
 		fmt.Fprintf(e.stdout, "the chains match the signed checkpoint of %s\n", rep.Checkpoint.Format(time.RFC3339))
 	}
+	fmt.Fprintf(e.stdout, "access log verifies: %d entries, head seq %d hash %s", rep.Accesses, rep.AccessHead, cmp.Or(rep.AccessHash, "(empty)"))
+	if rep.AccessPruned > 0 {
+		fmt.Fprintf(e.stdout, ", pruned past retention up to seq %d", rep.AccessPruned)
+	}
+	fmt.Fprintln(e.stdout)
 	if rep.Unchecked > 0 {
 		fmt.Fprintf(e.stdout, "not checkable: %d contacts who objected have no number left (erased), so their suppression cannot be looked up\n",
 			rep.Unchecked)
