@@ -192,6 +192,16 @@ func (a *App) Receipt(ctx context.Context, eventID string) (SignedReceipt, error
 // altered fails with a *receipt.Error of kind ErrInconsistent.
 func (a *App) VerifyReceipt(ctx context.Context, raw []byte) (receipt.Receipt, error) {
 	r, err := receipt.Verify(raw, a.ReceiptKey())
+	for _, p := range a.vault.PublishedKeys() { // signed by an older key (S-01)?
+		if !errors.Is(err, receipt.ErrWrongKey) {
+			break
+		}
+		if !p.Receipt.Equal(a.ReceiptKey()) {
+			if r2, err2 := receipt.Verify(raw, p.Receipt); !errors.Is(err2, receipt.ErrWrongKey) {
+				r, err = r2, err2
+			}
+		}
+	}
 	if err != nil {
 		return r, err
 	}

@@ -85,7 +85,8 @@ var ErrActiveMissing = errors.New("vault: the active key is not among the keys g
 // key, the retiring keys lookups still try, the carried keys and the
 // published signing keys. masters, when not nil, replaces the keys the
 // process holds (a refresh of the provider). Apply changes nothing when it
-// fails.
+// fails, but for one thing: when another process has made active a key this
+// one does not hold, the vault makes no more data keys until it does.
 func (v *Vault) Apply(masters [][]byte, recs []Recorded) error {
 	old := v.state.Load()
 	loaded := old.loaded
@@ -126,7 +127,15 @@ func (v *Vault) Apply(masters [][]byte, recs []Recorded) error {
 		switch rec.Role {
 		case RoleActive:
 			if k == nil {
-				return fmt.Errorf("%w: the database's active key is key %d (fingerprint %s)", ErrActiveMissing, rec.ID, Short(rec.Fingerprint))
+				err := fmt.Errorf("%w: the database's active key is key %d (fingerprint %s); give it to this process", ErrActiveMissing, rec.ID, Short(rec.Fingerprint))
+				if old.active.id != 0 && int(old.active.id) != rec.ID {
+					// Another process made it active: this one must write nothing
+					// more under its old key (NewDataKey fails) until it holds it.
+					stale := *old
+					stale.stale = err
+					v.state.Store(&stale)
+				}
+				return err
 			}
 			r.active = k
 			if rec.ID != 1 {

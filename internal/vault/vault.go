@@ -97,6 +97,9 @@ type ring struct {
 	// published are the signing keys of every recorded key, loaded or not,
 	// so that what an old key signed stays verifiable.
 	published []Published
+	// stale is why no data key may be made: the database's active key is
+	// not held here (Apply).
+	stale error
 }
 
 // Published are the public halves of one key's signing keys.
@@ -327,7 +330,11 @@ func (v *Vault) NewDataKey() (*DataKey, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	k := v.state.Load().active
+	r := v.state.Load()
+	if r.stale != nil {
+		return nil, nil, r.stale
+	}
+	k := r.active
 	wrapped := append([]byte{k.id}, seal(k.kek, raw, []byte("dek"))...)
 	return &DataKey{aead: aead}, wrapped, nil
 }
