@@ -25,8 +25,9 @@ import (
 // its master key may then be removed.
 
 // KeyGrace is how long after a rotation starts the old key stays retiring
-// though no contact is left under it: long enough for every replica to
-// learn of the new key (each reads the key table every KeyRefresh).
+// though no contact is left under it (Config.KeyGrace): long enough for
+// every replica to learn of the new key (each reads the key table every
+// KeyRefresh) and stop writing under the old one.
 const KeyGrace = 3 * KeyRefresh
 
 // KeyRefresh is how often a serving replica reads the key table and its
@@ -49,7 +50,27 @@ func (a *App) RefreshKeys(ctx context.Context, masters [][]byte) error {
 	if len(keys) == 0 {
 		return nil // a new database: unlock records key 1
 	}
-	return a.vault.Apply(masters, recorded(keys))
+	if err := a.vault.Apply(masters, recorded(keys)); err != nil {
+		return err
+	}
+	// The public signing keys of a key held here that the table lacks (key
+	// 1 from before the keyring): what it signed must stay verifiable once
+	// it is gone.
+	for _, k := range keys {
+		if k.CheckpointPub != nil {
+			continue
+		}
+		for _, p := range a.vault.PublishedKeys() {
+			if p.KeyID == k.ID {
+				if err := a.store.Tx(ctx, func(tx store.Tx) error {
+					return tx.SetKeyPublished(ctx, k.ID, p.Checkpoint, p.Receipt)
+				}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func recorded(keys []store.Key) []vault.Recorded {
@@ -228,9 +249,9 @@ func (a *App) RotateStep(ctx context.Context, slice time.Duration) (more bool, w
 	if a.vault.ActiveID() != active.ID {
 		return false, 0, fmt.Errorf("%w: this process does not hold the active key %d", ErrKeyRotation, active.ID)
 	}
-	end := a.now().Add(slice)
+	end := time.Now().Add(slice) // wall time: the job's slice, not the domain's clock
 	after, swept := "", false
-	for a.now().Before(end) {
+	for first := true; first || time.Now().Before(end); first = false {
 		n, last, err := a.rekeyBatch(ctx, active.ID, after)
 		if err != nil {
 			return false, 0, err
@@ -248,8 +269,8 @@ func (a *App) RotateStep(ctx context.Context, slice time.Duration) (more bool, w
 	if !swept {
 		return true, 0, nil
 	}
-	if since := a.now().Sub(active.CreatedAt); since < KeyGrace {
-		return true, KeyGrace - since, nil // a replica may still write under the old key
+	if since := a.now().Sub(active.CreatedAt); since < a.cfg.KeyGrace {
+		return true, a.cfg.KeyGrace - since, nil // a replica may still write under the old key
 	}
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		for _, id := range retiring {
@@ -270,7 +291,7 @@ func (a *App) RotateStep(ctx context.Context, slice time.Duration) (more bool, w
 // one transaction; last is the last one's id.
 func (a *App) rekeyBatch(ctx context.Context, keyID int, after string) (n int, last string, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		batch, err := tx.ContactsToRekey(ctx, keyID, after, rekeyBatch)
+		batch, err := tx.ContactsToRekey(ctx, keyID, after, a.cfg.RekeyBatch)
 		if err != nil || len(batch) == 0 {
 			return err
 		}
