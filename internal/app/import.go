@@ -279,7 +279,7 @@ func importSummary(imp importer.Import) string {
 type preparedRow struct {
 	importer.Row
 	index, token, digest []byte
-	retiring             [][]byte // the number's indexes under retiring keys
+	retiring             [][]byte        // the number's indexes under retiring keys
 	fresh                contact.Contact // the contact to create when the number is new
 	key                  *vault.DataKey
 	event                store.StoredEvent // the first event of fresh; Kind empty for none

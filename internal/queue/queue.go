@@ -296,7 +296,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.Retention{}), // RT-01..RT-08
 		periodic(time.Hour, job.SettleUnknown{}),
-		periodic(10*time.Minute, job.RotateKeys{}), // resumes a rotation whose job was lost; nothing to do otherwise
+		periodic(10*time.Minute, job.RotateKeys{}),  // resumes a rotation whose job was lost; nothing to do otherwise
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}
 	if cfg.Checkpoints {
