@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/audit"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
@@ -301,6 +303,23 @@ func TestRotationResumes(t *testing.T) {
 		st, err := k.app.KeyStatus(k.ctx)
 		if err != nil || st.Rotation == nil || st.Rotation.Moved != 7 || st.Rotation.Total != 30 {
 			t.Fatalf("after one batch: %+v, %v; want 7 of 30 moved", st.Rotation, err)
+		}
+
+		// The audit reads the key status: a running rotation passes, one
+		// still running a day and more later is stuck (S-01, S-04).
+		rep, err := k.app.RunAudit(k.ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := finding(t, rep, audit.CheckKeys); f.Status != audit.Pass || !strings.Contains(f.Detail, "7 of 30 contacts moved") {
+			t.Fatalf("the key check during a rotation: %s: %s", f.Status, f.Detail)
+		}
+		k.now = k.now.Add(25 * time.Hour)
+		if rep, err = k.app.RunAudit(k.ctx, admin); err != nil {
+			t.Fatal(err)
+		}
+		if f := finding(t, rep, audit.CheckKeys); f.Status != audit.Warn || !strings.Contains(f.Detail, "is stuck") {
+			t.Fatalf("the key check of a stuck rotation: %s: %s", f.Status, f.Detail)
 		}
 
 		// A replica still given the old key alone learns of the rotation
