@@ -122,7 +122,7 @@ func (v *Vault) Apply(masters [][]byte, recs []Recorded) error {
 			r.published = append(r.published, pub)
 		}
 		if rec.ID == 1 {
-			first = k
+			first, r.origin = k, rec.Fingerprint
 		}
 		switch rec.Role {
 		case RoleActive:

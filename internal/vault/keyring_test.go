@@ -107,7 +107,7 @@ func TestRotationKeys(t *testing.T) {
 	if err := only.Apply(nil, recs); err != nil {
 		t.Fatal(err)
 	}
-	if only.Rotating() || len(only.BlindIndexes("+4791234567")) != 1 {
+	if only.Rotating() || len(only.BlindIndexes("+4791234567")) != 1 || !bytes.Equal(only.CarriedFingerprint(), old.Fingerprint()) {
 		t.Fatal("after the rotation a look-up still tries a retired key")
 	}
 	if !bytes.Equal(only.SuppressionToken("+4791234567"), old.SuppressionToken("+4791234567")) || !bytes.Equal(only.Digest("d"), old.Digest("d")) {

@@ -94,6 +94,8 @@ type ring struct {
 	byID     map[byte]*Key
 	retiring []*Key // recorded keys whose data a rotation is still moving
 	carried  carried
+	// origin is the fingerprint of key 1, whose carried keys are in use.
+	origin []byte
 	// published are the signing keys of every recorded key, loaded or not,
 	// so that what an old key signed stays verifiable.
 	published []Published
@@ -117,7 +119,7 @@ func New(master []byte) (*Vault, error) {
 	}
 	k.id = 1
 	v := &Vault{}
-	v.state.Store(&ring{loaded: []*Key{k}, active: k, byID: map[byte]*Key{1: k}, carried: k.own,
+	v.state.Store(&ring{loaded: []*Key{k}, active: k, byID: map[byte]*Key{1: k}, carried: k.own, origin: k.fp,
 		published: []Published{k.published()}})
 	return v, nil
 }
@@ -475,6 +477,11 @@ func (v *Vault) BlindIndexes(e164 string) [][]byte {
 // limit's number, an imported file. Its key is carried by a rotation, so
 // that what was recorded before is still recognised.
 func (v *Vault) Digest(s string) []byte { return mac(v.state.Load().carried.digest, s) }
+
+// CarriedFingerprint is the fingerprint of the master key whose carried
+// keys are in use (key 1's): it names the key of the suppression tokens an
+// export holds, which a rotation does not change.
+func (v *Vault) CarriedFingerprint() []byte { return v.state.Load().origin }
 
 // SuppressionToken is the keyed hash kept on the suppression list for a number
 // (RT-05). It uses its own key, so the list cannot be joined to the contacts;
