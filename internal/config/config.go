@@ -222,7 +222,7 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.TrustedProxies }, false)},
 	{env: "SAMTYKKE_PUBLIC_URL", usage: "base URL of the public pages (default http://ADDR)",
 		set: str(func(c *Config) *string { return &c.PublicURL })},
-	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key; default: a key file in the data folder",
+	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key (two, one a line, during a rotation); default: a key file in the data folder",
 		set: str(func(c *Config) *string { return &c.MasterKey })},
 	{env: "SAMTYKKE_MIN_AGE", def: "15", usage: "minimum age to consent (C-13)",
 		set: intKey(func(c *Config) *int { return &c.MinAge })},
