@@ -257,6 +257,10 @@ func TestRotateKeysUnderLoad(t *testing.T) {
 		if _, err := a2.VerifyReceipt(k.ctx, oldReceipt.JSON); err != nil {
 			t.Fatalf("the old key's receipt under the new key: %v", err)
 		}
+		if keys := a2.ReceiptKeys(); len(keys) != 2 || !keys[0].Equal(a2.ReceiptKey()) || !keys[1].Equal(k.app.ReceiptKeys()[1]) ||
+			keys[0].Equal(keys[1]) {
+			t.Fatalf("the published receipt keys after the rotation: %d; want the new key's, then the old one's", len(keys))
+		}
 		if _, err := a2.Checkpoint(k.ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -81,6 +81,10 @@ type Recorded struct {
 // key the database records as active.
 var ErrActiveMissing = errors.New("vault: the active key is not among the keys given")
 
+// ErrRetiringMissing is returned by Apply when this process does not hold
+// a key a rotation is still moving data off.
+var ErrRetiringMissing = errors.New("vault: a retiring key is not among the keys given")
+
 // Apply makes the keys the database records the vault's: ids, the active
 // key, the retiring keys lookups still try, the carried keys and the
 // published signing keys. masters, when not nil, replaces the keys the
@@ -105,6 +109,7 @@ func (v *Vault) Apply(masters [][]byte, recs []Recorded) error {
 	}
 	r := &ring{byID: map[byte]*Key{}}
 	var first *Key
+	var missing error // a retiring key not held
 	for _, rec := range recs {
 		if rec.ID < 1 || rec.ID > 255 {
 			return fmt.Errorf("vault: key id %d out of range", rec.ID)
@@ -148,13 +153,21 @@ func (v *Vault) Apply(masters [][]byte, recs []Recorded) error {
 				}
 			}
 		case RoleRetiring:
-			if k != nil {
-				r.retiring = append(r.retiring, k)
+			if k == nil {
+				// Its contacts could be neither found nor moved: a second
+				// contact for a number would follow.
+				missing = fmt.Errorf("%w: key %d (fingerprint %s) is retiring and still holds data; give it until `samtykke keys status` shows it retired",
+					ErrRetiringMissing, rec.ID, Short(rec.Fingerprint))
+				continue
 			}
+			r.retiring = append(r.retiring, k)
 		}
 	}
 	if r.active == nil {
 		return errors.New("vault: the database records no active key")
+	}
+	if missing != nil {
+		return missing
 	}
 	if r.active.id == 1 {
 		r.carried = r.active.own

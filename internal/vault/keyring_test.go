@@ -132,9 +132,10 @@ func TestRotationKeys(t *testing.T) {
 	}
 }
 
-// TestApplyRefusesWithoutTheActiveKey: a process given neither the active
-// key nor a wrong one makes no data key under its old key once another
-// process made a new key active (invariant 10, S-01).
+// TestApplyRefusesWithoutTheActiveKey: a process without the active key
+// makes no data key under its old key once another process made a new key
+// active; one without the retiring key (removed too early) or with a wrong
+// key is refused (invariant 10, S-01).
 func TestApplyRefusesWithoutTheActiveKey(t *testing.T) {
 	t.Parallel()
 	recs, _ := rotated(t)
@@ -145,6 +146,13 @@ func TestApplyRefusesWithoutTheActiveKey(t *testing.T) {
 	}
 	if _, _, err := stale.NewDataKey(); !errors.Is(err, vault.ErrActiveMissing) {
 		t.Fatalf("NewDataKey in a process without the active key: %v; want refused", err)
+	}
+	early, err := vault.NewRing([][]byte{masterKey(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Apply(nil, recs); !errors.Is(err, vault.ErrRetiringMissing) {
+		t.Fatalf("the new key alone while key 1 is retiring: %v; want ErrRetiringMissing", err)
 	}
 	wrong := newVault(t, 7)
 	if err := wrong.Apply(nil, recs); !errors.Is(err, vault.ErrActiveMissing) {
