@@ -50,7 +50,7 @@ func (a *App) RefreshKeys(ctx context.Context, masters [][]byte) error {
 	if len(keys) == 0 {
 		return nil // a new database: unlock records key 1
 	}
-	if err := a.vault.Apply(masters, recorded(keys)); err != nil {
+	if err := a.vault.Apply(masters, KeyRecords(keys)); err != nil {
 		return err
 	}
 	// The public signing keys of a key held here that the table lacks (key
@@ -73,7 +73,8 @@ func (a *App) RefreshKeys(ctx context.Context, masters [][]byte) error {
 	return nil
 }
 
-func recorded(keys []store.Key) []vault.Recorded {
+// KeyRecords are the key table's rows as the vault takes them (Apply).
+func KeyRecords(keys []store.Key) []vault.Recorded {
 	out := make([]vault.Recorded, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, vault.Recorded{ID: k.ID, Fingerprint: k.Fingerprint, Role: k.Role, Carried: k.Carried,

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/vault"
@@ -48,7 +49,7 @@ func unlock(ctx context.Context, cfg config.Config, st store.Store, mayCreate bo
 		return nil, false, err
 	}
 	if len(keys) > 0 {
-		if err := v.Apply(nil, keyring(keys)); err != nil {
+		if err := v.Apply(nil, app.KeyRecords(keys)); err != nil {
 			if errors.Is(err, vault.ErrActiveMissing) {
 				var active []byte
 				for _, k := range keys {
@@ -121,15 +122,6 @@ func loadVault(cfg config.Config, mayCreate bool) (*vault.Vault, bool, error) {
 		return v, false, err
 	}
 	return vault.Load(cfg.DataDir, cfg.MasterKey, mayCreate)
-}
-
-func keyring(keys []store.Key) []vault.Recorded {
-	out := make([]vault.Recorded, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, vault.Recorded{ID: k.ID, Fingerprint: k.Fingerprint, Role: k.Role, Carried: k.Carried,
-			Published: vault.Published{KeyID: k.ID, Checkpoint: k.CheckpointPub, Receipt: k.ReceiptPub}})
-	}
-	return out
 }
 
 // fingerprints are the given keys' fingerprints, for an error.
