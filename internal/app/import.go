@@ -54,7 +54,7 @@ func (a *App) FileDigest(r io.Reader) ([]byte, int64, error) {
 	if err != nil {
 		return nil, n, err
 	}
-	return a.vault.BlindIndex("import-file/" + hex.EncodeToString(h.Sum(nil))), n, nil
+	return a.vault.Digest("import-file/" + hex.EncodeToString(h.Sum(nil))), n, nil
 }
 
 // StartImport records a new import, or returns the unfinished one of the
@@ -279,6 +279,7 @@ func importSummary(imp importer.Import) string {
 type preparedRow struct {
 	importer.Row
 	index, token, digest []byte
+	retiring             [][]byte        // the number's indexes under retiring keys
 	fresh                contact.Contact // the contact to create when the number is new
 	key                  *vault.DataKey
 	event                store.StoredEvent // the first event of fresh; Kind empty for none
@@ -305,7 +306,9 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 		}
 	}
 	e164 := num.E164()
-	p.index, p.token = a.vault.BlindIndex(e164), a.vault.SuppressionToken(e164)
+	p.token = a.vault.SuppressionToken(e164)
+	indexes := a.vault.BlindIndexes(e164) // the active key's last
+	p.index, p.retiring = indexes[len(indexes)-1], indexes[:len(indexes)-1]
 	if p.Kind != "" {
 		p.ev = row.Evidence
 		p.ev.MinAge, p.ev.Language = a.cfg.MinAge, row.Language
@@ -317,7 +320,7 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 			}
 			p.ev.NoticeID, p.ev.NoticeVersion, p.ev.NoticeHash = n.ID, n.Version, n.Hash
 		}
-		p.digest = a.vault.BlindIndex(row.Canonical(e164, run.purpose.Key))
+		p.digest = a.vault.Digest(row.Canonical(e164, run.purpose.Key))
 	}
 	key, wrapped, err := a.vault.NewDataKey()
 	if err != nil {
@@ -394,6 +397,7 @@ func (a *App) writeBatch(ctx context.Context, run *importRun, rows []preparedRow
 		for _, p := range rows {
 			if p.index != nil {
 				indexes, tokens = append(indexes, p.index), append(tokens, p.token)
+				indexes = append(indexes, p.retiring...)
 			}
 			if p.digest != nil {
 				digests = append(digests, p.digest)
@@ -410,6 +414,13 @@ func (a *App) writeBatch(ctx context.Context, run *importRun, rows []preparedRow
 		existing, err := tx.LockContactsByIndex(ctx, indexes)
 		if err != nil {
 			return err
+		}
+		for _, p := range rows { // a contact a rotation has not moved yet: by its retiring index (S-01)
+			for _, ix := range p.retiring {
+				if c, ok := existing[string(ix)]; ok {
+					existing[string(p.index)] = c
+				}
+			}
 		}
 		ids := make([]string, 0, len(existing))
 		for _, c := range existing {
