@@ -108,7 +108,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, write: write, read: read, insert: insert}
-	stopCheckpoints, err := checkpointer(path)
+	stopCheckpoints, err := checkpointer(path, &s.writer)
 	if err != nil {
 		write.Close()
 		read.Close()
