@@ -157,11 +157,15 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 		}
 		return imp, invalid("%v", err)
 	}
-	if imp.State != importer.Running {
-		imp.State = importer.Running
-		if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.UpdateImport(ctx, imp) }); err != nil {
-			return imp, err
-		}
+	// Running already: a run before was killed or its file broke off. The
+	// rows it committed are skipped; the resume is recorded (C-03: what
+	// happened to the list is on record).
+	if imp.State == importer.Running {
+		imp.Resumes = append(imp.Resumes, importer.Resume{At: a.now(), AfterRow: imp.Line})
+	}
+	imp.State = importer.Running
+	if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.UpdateImport(ctx, imp) }); err != nil {
+		return imp, err
 	}
 	run.imp = imp
 
@@ -270,6 +274,9 @@ func importSummary(imp importer.Import) string {
 		if n := imp.Counts[o]; n > 0 {
 			fmt.Fprintf(&b, ", %s %d", o, n)
 		}
+	}
+	for _, r := range imp.Resumes {
+		fmt.Fprintf(&b, "; resumed %s after row %d", r.At.UTC().Format(time.RFC3339), r.AfterRow)
 	}
 	return b.String()
 }

@@ -242,6 +242,13 @@ func TestImportIdempotentAndResumable(t *testing.T) {
 		if done.State != importer.Done || done.Rows != n+1 || done.Counts[importer.Imported] != n || done.Counts[importer.RefusedNoEvidence] != 1 {
 			t.Fatalf("import %s: state %s, %d rows, counts %v", done.ID, done.State, done.Rows, done.Counts)
 		}
+		// The resume is on record: with the import, and in its access-log entry.
+		if len(done.Resumes) != 1 || done.Resumes[0].AfterRow != mid.Line {
+			t.Fatalf("import %s: resumes %+v, want one after row %d", done.ID, done.Resumes, mid.Line)
+		}
+		if n := tb.b.Int(t, tb.store, "SELECT count(*) FROM access_log WHERE action = 'import' AND reason LIKE '%resumed % after row "+fmt.Sprint(mid.Line)+"'"); n != 1 {
+			t.Fatalf("%d access-log entries recording the resume after row %d, want 1", n, mid.Line)
+		}
 		state := func() [4]int64 {
 			return [4]int64{tb.b.Int(t, tb.store, "SELECT count(*) FROM contacts"), tb.b.Int(t, tb.store, "SELECT count(*) FROM consent_events"),
 				tb.b.Int(t, tb.store, "SELECT count(*) FROM consent_states WHERE status = 'active'"),
