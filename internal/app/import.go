@@ -27,7 +27,8 @@ import (
 	"github.com/samtykke/samtykke/internal/vault"
 )
 
-// importBatch is how many rows one transaction of an import writes: each
+// importBatch is how many rows one transaction of an import writes by
+// default (Config.ImportBatch): each
 // batch commits whole with its report rows and the import's progress, so
 // that a killed import resumes after its last committed row. 4,000 rather
 // than 1,000 (bench import, 200,000 rows): SQLite 20.2k -> 22.0k rows/s, its
@@ -183,10 +184,11 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 	go func() {
 		defer close(todo)
 		defer close(order)
-		rows := make([]importer.Row, 0, importBatch)
+		size := a.cfg.ImportBatch
+		rows := make([]importer.Row, 0, size)
 		send := func() bool {
 			b := batch{rows: rows, out: make(chan []preparedRow, 1)}
-			rows = make([]importer.Row, 0, importBatch)
+			rows = make([]importer.Row, 0, size)
 			select {
 			case order <- b:
 			case <-ctx.Done():
@@ -212,7 +214,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 				continue // committed by a run before
 			}
 			rows = append(rows, row)
-			if len(rows) == importBatch && !send() {
+			if len(rows) == size && !send() {
 				return
 			}
 		}

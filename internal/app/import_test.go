@@ -3,10 +3,13 @@
 package app_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -368,4 +371,86 @@ func TestImportKeepsTheLogBounded(t *testing.T) {
 	if max := int64(sqlite.LogBound); peak.Load() > max {
 		t.Fatalf("the write-ahead log reached %d MB, want at most %d MB", peak.Load()>>20, max>>20)
 	}
+}
+
+// Issue 21 point 3: an import streams its file: its live heap does not grow
+// with the file. Two files, 20 and 100 of the import's transactions long
+// (of 250 rows: both well past the batches its pipeline holds); the larger
+// may hold at most memPerRow bytes a row more than the smaller at its peak
+// (keeping each row, sealed, would take well over 1,000).
+func TestImportMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("48,000 rows a store")
+	}
+	const batch, small, large, memPerRow = 250, 5000, 25000, 100
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		peak := func(n int) uint64 {
+			tb := setupWith(t, b, app.Config{ImportBatch: batch})
+			tb.seed(t)
+			imp, _, err := tb.app.StartImport(tb.ctx, integrator, app.ImportInput{Purpose: "offers", Source: "cli"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got importer.Import
+			p := peakHeap(func() {
+				got, err = tb.app.RunImport(tb.ctx, integrator, imp.ID, listReader(n), nil)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Counts[importer.Imported] != int64(n) {
+				t.Fatalf("import %s: counts %v, want %d imported", got.ID, got.Counts, n)
+			}
+			return p
+		}
+		ps, pl := peak(small), peak(large)
+		t.Logf("%s: peak live heap %.1f MB at %d rows, %.1f MB at %d rows", b.Name, float64(ps)/(1<<20), small, float64(pl)/(1<<20), large)
+		if pl > ps+memPerRow*(large-small) {
+			t.Fatalf("the peak live heap grew by %d bytes a row from %d to %d rows: the file is not streamed", (pl-ps)/(large-small), small, large)
+		}
+	})
+}
+
+// peakHeap runs fn and returns the peak of the live heap (as the collector
+// measured it) above the heap before, sampled every millisecond.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	base, peak := live[0].Value.Uint64(), uint64(0)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			metrics.Read(live)
+			if v := live[0].Value.Uint64(); v > base && v-base > peak {
+				peak = v - base
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	fn()
+	runtime.GC() // measure the heap as the import left it, too
+	close(stop)
+	<-done
+	return peak
+}
+
+// listReader streams a file of n valid rows with their evidence, never
+// holding it whole.
+func listReader(n int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriter(pw)
+		bw.WriteString(importHeader)
+		for i := range n {
+			fmt.Fprintf(bw, "+474%07d,nb,,2026-10-01T10:00:00Z,web_form,checkbox,yes,Ja takk,whatsapp,wamid.%d\n", i, i)
+		}
+		pw.CloseWithError(bw.Flush())
+	}()
+	return pr
 }
