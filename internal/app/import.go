@@ -343,11 +343,7 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 		p.fresh.FieldsCT = p.fieldsCT
 	}
 	if p.Kind != "" {
-		e, sealed, err := a.importEvent(run, p, p.fresh.ID, ledger.Head{}, key)
-		if err != nil {
-			p.Outcome, p.Reason = importer.RefusedInvalid, "the evidence could not be sealed"
-			return p
-		}
+		e, sealed := a.importEvent(run, p, p.fresh.ID, ledger.Head{}, key)
 		p.event = store.StoredEvent{Event: e, SealedEvidence: sealed}
 	}
 	return p
@@ -355,19 +351,16 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 
 // importEvent is the row's consent event as the next of a chain at head,
 // with its evidence sealed under the contact's key.
-func (a *App) importEvent(run *importRun, p preparedRow, contactID string, head ledger.Head, key *vault.DataKey) (ledger.Event, []byte, error) {
+func (a *App) importEvent(run *importRun, p preparedRow, contactID string, head ledger.Head, key *vault.DataKey) (ledger.Event, []byte) {
 	pu := run.purpose
 	e := ledger.Event{ID: newID(), ContactID: contactID, Kind: p.Kind, Purpose: pu.Key, Channel: string(pu.Channel), At: a.now(),
 		Method: p.Method, Source: "import", Actor: run.actor.String(), AgeConfirmed: p.AgeConfirmed}
 	if pu.RefreshDays > 0 && p.Kind != ledger.Requested {
 		e.ValidUntil = p.CollectedAt.AddDate(0, 0, pu.RefreshDays)
 	}
-	e = ledger.Next(head, e, p.ev)
-	b, err := json.Marshal(p.ev)
-	if err != nil {
-		return e, nil, err
-	}
-	return e, key.Seal(b, contact.AAD(contactID, "evidence/"+e.ID)), nil
+	b := p.ev.Marshal() // one marshalling for the digest and the seal
+	e = ledger.NextMarshalled(head, e, b)
+	return e, key.Seal(b, contact.AAD(contactID, "evidence/"+e.ID))
 }
 
 // writeRows decides and writes rows in file order, a transaction for each
@@ -551,11 +544,7 @@ func (a *App) decideRow(ctx context.Context, tx store.Tx, run *importRun, p prep
 		r.Outcome, r.Reason = importer.RefusedInvalid, "the contact's key could not be opened"
 		return nil
 	}
-	e, sealed, err := a.importEvent(run, p, c.ID, c.Head, key)
-	if err != nil {
-		r.Outcome, r.Reason = importer.RefusedInvalid, "the evidence could not be sealed"
-		return nil
-	}
+	e, sealed := a.importEvent(run, p, c.ID, c.Head, key)
 	w.Moved[c.ID] = c.Head.Seq
 	w.Events = append(w.Events, store.StoredEvent{Event: e, SealedEvidence: sealed})
 	w.States = append(w.States, consent.Apply(s, e))
