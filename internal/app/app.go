@@ -100,6 +100,9 @@ type Config struct {
 	UnknownAfter time.Duration
 	// Dispatch paces campaign sending.
 	Dispatch DispatchConfig
+	// ImportBatch is how many rows one transaction of an import writes
+	// (default importBatch).
+	ImportBatch int
 	// SMSProvider and EmailProvider name who sends SMS and e-mail for
 	// samtykke, when they are real providers (recipients in the record of
 	// processing); empty for none or the built-in sink.
@@ -150,6 +153,9 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 		cfg.OptInTTL = optin.DefaultTTL
 	}
 	cfg.Retention = cfg.Retention.WithDefaults()
+	if cfg.ImportBatch <= 0 {
+		cfg.ImportBatch = importBatch
+	}
 	if cfg.UnknownAfter == 0 {
 		cfg.UnknownAfter = 8 * 24 * time.Hour
 	}
