@@ -51,7 +51,7 @@ var dbFlags = []string{"data-dir", "database-url"}
 func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the service: HTTP API, public pages, webhooks and the queue (migrates at start)",
-			config: []string{"data-dir", "database-url", "addr"}, env: true, run: runServe,
+			config: []string{"data-dir", "database-url", "addr", "sim-addr"}, env: true, run: runServe,
 			example: "SAMTYKKE_PUBLIC_URL=https://samtykke.example.no samtykke serve --addr 127.0.0.1:8080 --data-dir /var/lib/samtykke"},
 		{name: "migrate", summary: "apply database migrations", config: dbFlags, run: runMigrate,
 			example: "samtykke migrate --database-url postgres://samtykke@db.internal/samtykke"},

@@ -20,7 +20,6 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/queue"
-	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/sqlite"
@@ -119,7 +118,7 @@ func killMidCampaign(t *testing.T, latency time.Duration) {
 		replica := fmt.Sprintf("replica-%s-%d", b.Name, latency.Milliseconds())
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childDB+"="+db, childKey+"="+base64.StdEncoding.EncodeToString(h.master),
-			childSim+"="+h.srv.URL+server.SimGraphPrefix, childPhone+"="+h.sim.PhoneNumberID(), childPublic+"="+h.srv.URL, childID+"="+replica)
+			childSim+"="+h.simURL, childPhone+"="+h.sim.PhoneNumberID(), childPublic+"="+h.srv.URL, childID+"="+replica)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
