@@ -56,6 +56,9 @@ func start(t *testing.T, b storetest.Backend) *harness { return startWith(t, b, 
 // options of a harness beyond the configurations.
 type options struct {
 	noQueue bool // the test starts (or leaves to another process) the queue
+	// wrapSim, when set, wraps the simulator's own address (to watch what
+	// reaches it).
+	wrapSim func(http.Handler) http.Handler
 }
 
 // startWith lets a test change the simulator's and the app's configuration.
@@ -108,6 +111,9 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	}
 	a := assembled.App
 	handler, simHandler = assembled.Handler, assembled.Sim
+	if opt.wrapSim != nil {
+		simHandler = opt.wrapSim(simHandler)
+	}
 	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, simURL: simSrv.URL, store: st, b: b, sink: sink, registry: assembled.Registry}
 	if !opt.noQueue {
 		h.startQueue(queue.Config{})

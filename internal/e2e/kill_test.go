@@ -19,6 +19,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/cli"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
@@ -43,6 +44,10 @@ const (
 func TestMain(m *testing.M) {
 	if os.Getenv(childDB) != "" {
 		os.Exit(runChild())
+	}
+	if os.Getenv(childServe) != "" {
+		// A replica of TestReplicas: samtykke serve itself.
+		os.Exit(cli.Main(context.Background(), []string{"serve"}, os.Getenv, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
