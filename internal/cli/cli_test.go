@@ -264,7 +264,7 @@ func startServe(t *testing.T, dir string, env map[string]string) *served {
 	simulated := env["SAMTYKKE_WHATSAPP_TOKEN"] == ""
 	for (s.base == "" || (simulated && s.sim == "")) && lines.Scan() {
 		s.stdout += lines.Text() + "\n"
-		if m := regexp.MustCompile(`running on (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+		if m := regexp.MustCompile(`running on (https?://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
 			s.base = m[1]
 		}
 		if m := regexp.MustCompile(`own address: (http://\S+)/_sim/messages`).FindStringSubmatch(lines.Text()); m != nil {
