@@ -50,7 +50,7 @@ func TestSimulatorOnItsOwnAddress(t *testing.T) {
 			{"GET", "/_sim/messages", 404, 200},
 			{"GET", "/_sim/notify", 404, 200},
 			{"GET", "/_sim/stats", 404, 200},
-			{"POST", "/_sim/inbound", 404, 400}, // an empty body: the simulator's own refusal
+			{"POST", "/_sim/inbound", 404, 400},       // an empty body: the simulator's own refusal
 			{"POST", SimGraphPrefix + send, 404, 401}, // no bearer token: the platform's refusal
 			{"POST", send, 404, 401},
 		} {
