@@ -100,7 +100,8 @@ type TLS struct {
 func (t TLS) Enabled() bool { return t.CertFile != "" || t.Cert != "" }
 
 // SMTP configures e-mail for opt-in confirmation links; with no Addr, serve
-// keeps e-mails in an in-memory sink shown at /_sim/notify.
+// keeps e-mails in an in-memory sink shown at /_sim/notify on the
+// simulator's own address (SimAddr).
 type SMTP struct {
 	Addr     string
 	From     string
