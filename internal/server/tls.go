@@ -5,6 +5,7 @@ package server
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,6 +142,9 @@ func (c *Certificate) changed(stamp string) bool {
 	}
 	return now.String() != stamp
 }
+
+// Leaf is the certificate in use, parsed.
+func (c *Certificate) Leaf() *x509.Certificate { return c.current().Leaf }
 
 // GetCertificate is tls.Config's hook: the current certificate.
 func (c *Certificate) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
