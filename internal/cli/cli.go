@@ -92,7 +92,7 @@ func commands() []command {
 			summary: "run the compliance audit and store its report; print each check's verdict and what it found (exit 0 even with findings, 1 only when it could not run)",
 			example: "samtykke audit --format html --data-dir ./samtykke-data > revisjon.html"},
 		{name: "doctor", config: dbFlags, run: runDoctor,
-			summary: "check the configuration, the database and its migrations, the master key, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
+			summary: "check the configuration, the TLS certificate, the database and its migrations, the master key, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
 			example: "samtykke doctor --data-dir /var/lib/samtykke"},
 		{name: "import", synopsis: "FILE.csv --purpose KEY [--without-evidence refuse|needs_fresh_consent] [--report FILE] [--format csv|json]",
 			config: dbFlags, run: runImport,
