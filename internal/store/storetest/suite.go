@@ -42,6 +42,8 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("key fingerprint and sealed data", parallel(b, exerciseKey))
 	t.Run("tokens and access log", parallel(b, exerciseTokensAndAccessLog))
 	t.Run("first token, once across replicas", parallel(b, exerciseFirstToken))
+	t.Run("the access log is one chain, append-only", parallel(b, exerciseAccessChain))
+	t.Run("migration 0025 seals the access log written before it", parallel(b, exerciseAccessBackfill))
 	t.Run("token lifecycle", parallel(b, exerciseTokenLifecycle))
 	t.Run("enqueue commits and rolls back with its transaction", parallel(b, exerciseEnqueue))
 	t.Run("held writes keep their order and their errors", parallel(b, exerciseHeldWrites))
