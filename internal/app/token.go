@@ -22,6 +22,22 @@ func (a *App) CreateToken(ctx context.Context, role staff.Role, name string) (st
 	return a.createToken(ctx, role, name, 0)
 }
 
+// FirstAdminToken makes the first-run admin token when there is no token at
+// all, once among replicas starting together on an empty database; ok is
+// false when a token existed (or another replica made it first).
+func (a *App) FirstAdminToken(ctx context.Context) (secret string, ok bool, err error) {
+	secret, hash := staff.NewSecret()
+	tok := staff.Token{ID: newID(), Name: "first-run admin", Role: staff.Admin, Hash: hash, CreatedAt: a.now()}
+	err = a.store.Tx(ctx, func(tx store.Tx) error {
+		ok, err = tx.CreateFirstToken(ctx, tok)
+		return err
+	})
+	if err != nil || !ok {
+		return "", false, err
+	}
+	return secret, true, nil
+}
+
 // TokenInput is a token to make: its role, its holder's name and, when not
 // zero, how long it lives.
 type TokenInput struct {

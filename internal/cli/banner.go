@@ -12,7 +12,9 @@ import (
 // banner says where the running service answers: lines on standard output
 // for a person at a terminal (the text format), or one INFO log record
 // among the others in the JSON format, for a log collector to read.
-func banner(e env, log *slog.Logger, cfg config.Config, base, backend string, simulated bool) {
+// simBase is the built-in simulator's own address, empty with the Cloud API.
+func banner(e env, log *slog.Logger, cfg config.Config, base, backend, simBase string) {
+	simulated := simBase != ""
 	if cfg.LogFormat == "json" {
 		whatsApp := "cloud_api"
 		if simulated {
@@ -22,7 +24,7 @@ func banner(e env, log *slog.Logger, cfg config.Config, base, backend string, si
 			"privacy_url", cfg.PublicURL + "/privacy", "api_url", base + "/api/v1/", "openapi_url", base + "/api/openapi.json",
 			"health_url", base + "/healthz", "ready_url", base + "/readyz", "metrics_url", base + "/metrics", "whatsapp", whatsApp}
 		if simulated {
-			attrs = append(attrs, "simulator_url", base+"/_sim/messages")
+			attrs = append(attrs, "simulator_url", simBase+"/_sim/messages")
 		}
 		log.Info("samtykke is running", attrs...)
 		return
@@ -32,6 +34,6 @@ func banner(e env, log *slog.Logger, cfg config.Config, base, backend string, si
 	fmt.Fprintf(e.stdout, "  API:      %s/api/v1/   (OpenAPI: %s/api/openapi.json)\n", base, base)
 	fmt.Fprintf(e.stdout, "  health:   %s/healthz  %s/readyz   metrics: %s/metrics\n", base, base, base)
 	if simulated {
-		fmt.Fprintf(e.stdout, "  WhatsApp: built-in simulator (no Cloud API token set): %s/_sim/messages\n", base)
+		fmt.Fprintf(e.stdout, "  WhatsApp: built-in simulator (no Cloud API token set) on its own address: %s/_sim/messages\n", simBase)
 	}
 }

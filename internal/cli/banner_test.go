@@ -59,7 +59,7 @@ func TestServeLogsJSON(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		env := map[string]string{"SAMTYKKE_LOG_FORMAT": "json", "SAMTYKKE_METRICS_TOKEN": "scrape-token"}
-		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
+		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0", "--data-dir", dir},
 			func(k string) string { return env[k] }, &stdout, &stderr)
 	}()
 	var banner map[string]any

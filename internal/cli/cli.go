@@ -53,7 +53,7 @@ var dbFlags = []string{"data-dir", "database-url"}
 func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the service: HTTP API, public pages, webhooks and the queue (migrates at start)",
-			config: []string{"data-dir", "database-url", "addr"}, env: true, run: runServe,
+			config: []string{"data-dir", "database-url", "addr", "sim-addr"}, env: true, run: runServe,
 			example: "SAMTYKKE_PUBLIC_URL=https://samtykke.example.no samtykke serve --addr 127.0.0.1:8080 --data-dir /var/lib/samtykke"},
 		{name: "migrate", summary: "apply database migrations", config: dbFlags, run: runMigrate,
 			example: "samtykke migrate --database-url postgres://samtykke@db.internal/samtykke"},
@@ -100,7 +100,7 @@ func commands() []command {
 			summary: "run the compliance audit and store its report; print each check's verdict and what it found (exit 0 even with findings, 1 only when it could not run)",
 			example: "samtykke audit --format html --data-dir ./samtykke-data > revisjon.html"},
 		{name: "doctor", config: dbFlags, run: runDoctor,
-			summary: "check the configuration, the database and its migrations, the master key, the erasure journal, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
+			summary: "check the configuration, the TLS certificate, the database and its migrations, the master key, the erasure journal, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
 			example: "samtykke doctor --data-dir /var/lib/samtykke"},
 		{name: "import", synopsis: "FILE.csv --purpose KEY [--without-evidence refuse|needs_fresh_consent] [--report FILE] [--format csv|json]",
 			config: dbFlags, run: runImport,

@@ -247,6 +247,7 @@ func (l *lockedBuffer) String() string {
 // served is a running serve: its address, its first-run token, what it logged.
 type served struct {
 	base, token string
+	sim         string // the built-in simulator's own address
 	stdout      string
 	stderr      *lockedBuffer
 	stop        func() int
@@ -260,15 +261,19 @@ func startServe(t *testing.T, dir string, env map[string]string) *served {
 	s := &served{stderr: &lockedBuffer{}}
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
+		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0", "--data-dir", dir},
 			func(k string) string { return env[k] }, pw, s.stderr)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
-	for lines.Scan() && s.base == "" {
+	simulated := env["SAMTYKKE_WHATSAPP_TOKEN"] == ""
+	for (s.base == "" || (simulated && s.sim == "")) && lines.Scan() {
 		s.stdout += lines.Text() + "\n"
-		if m := regexp.MustCompile(`running on (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+		if m := regexp.MustCompile(`running on (https?://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
 			s.base = m[1]
+		}
+		if m := regexp.MustCompile(`own address: (http://\S+)/_sim/messages`).FindStringSubmatch(lines.Text()); m != nil {
+			s.sim = m[1]
 		}
 	}
 	go io.Copy(io.Discard, pr) //nolint:errcheck
@@ -339,8 +344,9 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(string(body), `"key":"vip"`) {
 		t.Fatalf("GET tags = %s; want the declared vip", body)
 	}
-	// The built-in simulator answers on our own address (no Cloud API token set).
-	wa, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: base + server.SimGraphPrefix, Token: "local", PhoneNumberID: sim.DefaultPhoneNumberID})
+	// The built-in simulator answers on its own address (no Cloud API token
+	// set), the Cloud API's send path at its root.
+	wa, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: srv.sim, Token: "local", PhoneNumberID: sim.DefaultPhoneNumberID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +366,26 @@ func TestServe(t *testing.T) {
 			t.Fatalf("pipelined request %d through the built-in simulator: answered for another recipient or %v", i, r.Err)
 		}
 	}
-	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json", "/_sim/messages", "/_sim/notify"} {
+	// Its control endpoints are there, and not on the service's address.
+	for _, path := range []string{"/_sim/messages", "/_sim/notify", "/_sim/stats", server.SimGraphPrefix + "/v25.0/" + sim.DefaultPhoneNumberID + "/messages"} {
+		method := "GET"
+		if strings.HasPrefix(path, server.SimGraphPrefix) {
+			method = "POST"
+		}
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s %s on the service's address: %v %v; want 404", method, path, resp, err)
+		}
+		resp.Body.Close()
+		if method == "GET" {
+			if resp, err = http.Get(srv.sim + path); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("GET %s on the simulator's address: %v %v", path, resp, err)
+			}
+			resp.Body.Close()
+		}
+	}
+	for _, path := range []string{"/readyz", "/metrics", "/api/openapi.json"} {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		req.Header.Set("Authorization", "Bearer "+env["SAMTYKKE_METRICS_TOKEN"])
 		resp, err := http.DefaultClient.Do(req)

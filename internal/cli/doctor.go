@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/config"
+	"github.com/samtykke/samtykke/internal/server"
 )
 
 // runDoctor checks what serve needs, one line each, OK or FAIL with the fix;
@@ -40,6 +42,9 @@ func runDoctor(ctx context.Context, e env, args []string) int {
 		return 1
 	}
 	line(true, "configuration", "valid (samtykke config prints it, secrets redacted)")
+	if cfg.TLS.Enabled() {
+		checkTLS(cfg, line)
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -70,6 +75,37 @@ func runDoctor(ctx context.Context, e env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// checkTLS loads serve's certificate as serve would and says until when
+// it is valid.
+func checkTLS(cfg config.Config, line func(bool, string, string)) {
+	var cert *server.Certificate
+	var err error
+	if cfg.TLS.CertFile != "" {
+		cert, err = server.LoadCertificate(cfg.TLS.CertFile, cfg.TLS.KeyFile, nil)
+	} else {
+		cert, err = server.StaticCertificate([]byte(cfg.TLS.Cert), []byte(cfg.TLS.Key))
+	}
+	if err != nil {
+		line(false, "tls", fmt.Sprintf("%v; give SAMTYKKE_TLS_CERT_FILE the certificate chain and SAMTYKKE_TLS_KEY_FILE its own key", err))
+		return
+	}
+	leaf := cert.Leaf()
+	if time.Now().After(leaf.NotAfter) {
+		line(false, "tls", fmt.Sprintf("the certificate expired %s; renew it (serve reads the new files without a restart)", leaf.NotAfter.UTC().Format(time.DateOnly)))
+		return
+	}
+	line(true, "tls", fmt.Sprintf("certificate for %s valid until %s", strings.Join(append(leaf.DNSNames, ipStrings(leaf.IPAddresses)...), ", "),
+		leaf.NotAfter.UTC().Format(time.DateOnly)))
+}
+
+func ipStrings(ips []net.IP) []string {
+	var out []string
+	for _, ip := range ips {
+		out = append(out, ip.String())
+	}
+	return out
 }
 
 // checkJournal checks, writing nothing, that the erasure journal can be

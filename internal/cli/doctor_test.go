@@ -50,6 +50,12 @@ func TestDoctor(t *testing.T) {
 	}
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
+	certs, wrong := t.TempDir(), t.TempDir()
+	writeCert(t, certs, 1)
+	writeCert(t, wrong, 2)
+	tlsEnv := func(key string) map[string]string {
+		return map[string]string{"SAMTYKKE_TLS_CERT_FILE": filepath.Join(certs, "cert.pem"), "SAMTYKKE_TLS_KEY_FILE": key}
+	}
 	for _, c := range []struct {
 		name  string
 		env   map[string]string
@@ -66,6 +72,9 @@ func TestDoctor(t *testing.T) {
 		{"another master key", map[string]string{"SAMTYKKE_MASTER_KEY": base64.StdEncoding.EncodeToString(other)}, dir, 1,
 			[]string{"OK   database", "FAIL master key    the master key"}},
 		{"no database", nil, t.TempDir(), 1, []string{"OK   configuration", "FAIL database"}},
+		{"a TLS certificate", tlsEnv(filepath.Join(certs, "key.pem")), dir, 0, []string{"OK   configuration", "OK   tls           certificate for 127.0.0.1 valid until"}},
+		{"a TLS key of another certificate", tlsEnv(filepath.Join(wrong, "key.pem")), dir, 1,
+			[]string{"FAIL tls           TLS certificate " + filepath.Join(certs, "cert.pem") + " and key " + filepath.Join(wrong, "key.pem") + ": the private key does not match the certificate"}},
 		{"bad configuration", map[string]string{"SAMTYKKE_WHATSAPP_TOKEN": "EAAG-good-token"}, dir, 1, []string{"FAIL configuration"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

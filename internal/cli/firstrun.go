@@ -11,15 +11,15 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
-	"github.com/samtykke/samtykke/internal/staff"
 )
 
 // firstTokenFile is where serve leaves the first-run admin token.
 const firstTokenFile = "first-admin-token"
 
-// firstAdminToken makes the first admin API token and writes it to a 0600
-// file in the data folder, so that it never lands in a service's log; the
-// token itself is printed only to a terminal.
+// firstAdminToken makes the first admin API token, unless a replica
+// starting beside this one made it first, and writes it to a 0600 file in
+// the data folder, so that it never lands in a service's log; the token
+// itself is printed only to a terminal.
 func firstAdminToken(ctx context.Context, e env, cfg config.Config, a *app.App) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
@@ -29,12 +29,15 @@ func firstAdminToken(ctx context.Context, e env, cfg config.Config, a *app.App) 
 	if err != nil {
 		return err
 	}
-	secret, _, err := a.CreateToken(ctx, staff.Admin, "first-run admin")
-	if err == nil {
+	secret, made, err := a.FirstAdminToken(ctx)
+	if err == nil && made {
 		_, err = fmt.Fprintln(f, secret)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && !made {
+		return os.Remove(path) // another replica's file holds it
 	}
 	if err != nil {
 		return err

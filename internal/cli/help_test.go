@@ -94,7 +94,7 @@ func flagsIn(help string) []string {
 func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
-		"serve":             {"addr", "data-dir", "database-url"},
+		"serve":             {"addr", "data-dir", "database-url", "sim-addr"},
 		"migrate":           {"data-dir", "database-url"},
 		"token create":      {"data-dir", "database-url", "expires", "name", "role"},
 		"token list":        {"data-dir", "database-url"},

@@ -63,7 +63,7 @@ func TestWrongKeyIsRefused(t *testing.T) {
 			populate(t, dir)
 			right := keyFile(t, dir)
 			env := c.spoil(t, dir)
-			for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"migrate"}, {"ledger", "verify"},
+			for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0"}, {"migrate"}, {"ledger", "verify"},
 				{"token", "create", "--role", "dpo"}} {
 				code, stdout, stderr := run(t, env, append(args, "--data-dir", dir)...)
 				if code == 0 || !strings.Contains(stderr, c.says) {

@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,7 +41,7 @@ func randomSecret() string {
 }
 
 // channel is the WhatsApp side as serve runs it: the Cloud API, or the
-// built-in simulator standing in for it on serve's own address.
+// built-in simulator standing in for it on an address of its own (simBase).
 type channel struct {
 	client         *whatsapp.Client
 	more           []*whatsapp.Client // further sending numbers
@@ -51,7 +52,7 @@ type channel struct {
 	businessNumber string
 }
 
-func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, error) {
+func setupChannel(cfg config.Config, base, simBase string, log *slog.Logger) (*channel, error) {
 	w := cfg.WhatsApp
 	ch := &channel{appSecret: w.AppSecret, verifyToken: w.VerifyToken, businessNumber: whatsapp.Digits(w.BusinessNumber)}
 	clientCfg := whatsapp.ClientConfig{BaseURL: w.BaseURL, Version: w.Version, Token: w.Token, PhoneNumberID: w.PhoneNumberID,
@@ -70,6 +71,11 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		simCfg.AppSecret, simCfg.WebhookURL = ch.appSecret, base+"/webhooks/whatsapp"
 		simCfg.Logger = log.With("component", "whatsapp-sim")
 		simCfg.TemplatesFile = filepath.Join(cfg.DataDir, sim.TemplatesFileName) // registered templates outlive a restart
+		if cfg.TLS.Enabled() {
+			// The simulator stands in for the platform posting to our own
+			// address, whose certificate may well be self-signed.
+			simCfg.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
+		}
 		for _, st := range app.ServiceTemplates {
 			for _, lang := range st.Languages {
 				simCfg.Templates = append(simCfg.Templates, sim.Template{Name: st.Name, Language: lang, Category: st.Category})
@@ -81,7 +87,7 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		}
 		ch.sim, ch.sink = s, &notify.Sink{}
 		ch.businessNumber = s.DisplayNumber()
-		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = base+server.SimGraphPrefix, "simulator", s.PhoneNumberID()
+		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = simBase, "simulator", s.PhoneNumberID()
 		clientCfg.Version = ""
 	}
 	c, err := whatsapp.NewClient(clientCfg)
@@ -114,6 +120,21 @@ func keywords(cfg config.Config) (*keyword.Matcher, error) {
 	return keyword.New(lists)
 }
 
+// httpServer is every listener's server: timeouts on each phase of a
+// request, small headers; bodies are limited by the handler
+// (httpx.LimitBody, and each route further).
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // runServe is the service: migrate, keys, app, queue, HTTP; then a graceful
 // shutdown on SIGINT or SIGTERM.
 func runServe(ctx context.Context, e env, args []string) int {
@@ -126,15 +147,38 @@ func runServe(ctx context.Context, e env, args []string) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	var cert *server.Certificate
+	var err error
+	switch {
+	case cfg.TLS.CertFile != "":
+		cert, err = server.LoadCertificate(cfg.TLS.CertFile, cfg.TLS.KeyFile, log)
+	case cfg.TLS.Cert != "":
+		cert, err = server.StaticCertificate([]byte(cfg.TLS.Cert), []byte(cfg.TLS.Key))
+	}
+	if err != nil {
+		return fail(e, "%v", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fail(e, "listen on %s: %v", cfg.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	if cert != nil {
+		base = "https://" + ln.Addr().String()
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = base
 	}
-	ch, err := setupChannel(cfg, base, log)
+	var simLn net.Listener
+	simBase := ""
+	if cfg.WhatsApp.Simulated() {
+		if simLn, err = net.Listen("tcp", cfg.SimAddr); err != nil {
+			return fail(e, "listen on %s (SAMTYKKE_SIM_ADDR, the built-in simulator's): %v", cfg.SimAddr, err)
+		}
+		defer simLn.Close()
+		simBase = "http://" + simLn.Addr().String()
+	}
+	ch, err := setupChannel(cfg, base, simBase, log)
 	if err != nil {
 		return fail(e, "%v", err)
 	}
@@ -172,7 +216,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac, Web: web.Config{BusinessName: cfg.BusinessName, TrustedProxies: proxies},
+	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac,
+		Web:       web.Config{BusinessName: cfg.BusinessName, TrustedProxies: proxies, Secure: cert != nil},
 		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg,
 		MetricsToken: cfg.MetricsToken, Log: log})
 	if err != nil {
@@ -188,14 +233,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 		return fail(e, "queue: %v", err)
 	}
 	go refreshKeys(ctx, a, provider(cfg), log) // a rotation started elsewhere reaches this replica (S-01)
-	srv := &http.Server{
-		Handler:           assembled.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10, // bodies are limited per route: API 1 MiB (httpx.MaxBody), forms, webhooks
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	srv := httpServer(assembled.Handler, log)
+	if cert != nil {
+		srv.TLSConfig = cert.TLSConfig()
 	}
 
 	if n, err := sys.store.CountTokens(ctx); err == nil && n == 0 {
@@ -203,19 +243,42 @@ func runServe(ctx context.Context, e env, args []string) int {
 			return fail(e, "first admin token: %v", err)
 		}
 	}
-	banner(e, log, cfg, base, sys.store.Backend(), ch.sim != nil)
+	banner(e, log, cfg, base, sys.store.Backend(), simBase)
 	if _, err := sys.store.CurrentNotice(ctx, "nb"); errors.Is(err, store.ErrNotFound) {
 		log.Info("the opt-in page opens once a privacy notice is published",
 			"hint", "POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (README: First steps)")
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server stopped", "error", err)
+	errc := make(chan error, 2)
+	go func() {
+		if cert != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	var simSrv *http.Server
+	if simLn != nil {
+		simSrv = httpServer(assembled.Sim, log)
+		go func() { errc <- simSrv.Serve(simLn) }()
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-hup:
+			if cert != nil {
+				_ = cert.Reload() // logged; the certificate in use stays on an error
+			}
+		case err := <-errc:
+			if !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "error", err)
+			}
+			break wait
 		}
 	}
 	log.Info("shutting down")
@@ -225,6 +288,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Error("http shutdown", "error", err)
 		code = 1
+	}
+	if simSrv != nil {
+		_ = simSrv.Shutdown(shutdownCtx)
 	}
 	if err := q.Stop(shutdownCtx); err != nil {
 		log.Error("queue shutdown", "error", err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
@@ -85,7 +86,7 @@ func runSim(ctx context.Context, e env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Handler: httpx.QuietMiddleware(log, s.Handler()), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: httpx.QuietMiddleware(log, httpx.LimitBody(server.MaxSimBody, nil, s.Handler())), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n", base, s.PhoneNumberID())

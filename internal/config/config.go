@@ -48,6 +48,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (CIDRs) whose X-Forwarded-For
 	// names the client address; empty: the header is never read.
 	TrustedProxies []string
+	// SimAddr is where the built-in simulator's control endpoints (/_sim/)
+	// and its Cloud API send path listen, never on Addr: loopback by default.
+	SimAddr string
+	// TLS, when set, makes serve answer HTTPS itself.
+	TLS TLS
 	// ReplicaID names this process among the replicas, the same across its
 	// restarts: a restarted replica takes back its own jobs at once.
 	ReplicaID  string
@@ -90,8 +95,20 @@ type Config struct {
 	SMTP     SMTP
 }
 
+// TLS is serve's certificate: files (re-read when they change and on
+// SIGHUP, for rotation) or PEM given inline (fixed until a restart).
+type TLS struct {
+	CertFile, KeyFile string
+	Cert              string
+	Key               string `secret:"true"`
+}
+
+// Enabled reports whether serve answers HTTPS.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.Cert != "" }
+
 // SMTP configures e-mail for opt-in confirmation links; with no Addr, serve
-// keeps e-mails in an in-memory sink shown at /_sim/notify.
+// keeps e-mails in an in-memory sink shown at /_sim/notify on the
+// simulator's own address (SimAddr).
 type SMTP struct {
 	Addr     string
 	From     string
@@ -219,6 +236,16 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.DatabaseURL })},
 	{env: "SAMTYKKE_ADDR", flag: "addr", def: "127.0.0.1:8080", usage: "HOST:PORT to listen on",
 		set: str(func(c *Config) *string { return &c.Addr })},
+	{env: "SAMTYKKE_SIM_ADDR", flag: "sim-addr", def: "127.0.0.1:8089", usage: "HOST:PORT of the built-in simulator (no Cloud API token): its /_sim/ control endpoints and send path; never served on SAMTYKKE_ADDR, loopback by default",
+		set: str(func(c *Config) *string { return &c.SimAddr })},
+	{env: "SAMTYKKE_TLS_CERT_FILE", usage: "PEM certificate chain: serve answers HTTPS (TLS 1.2+) and re-reads it when it changes or on SIGHUP (SAMTYKKE_TLS_CERT: the PEM itself)",
+		set: str(func(c *Config) *string { return &c.TLS.CertFile })},
+	{env: "SAMTYKKE_TLS_KEY_FILE", usage: "PEM private key of the certificate, re-read with it (SAMTYKKE_TLS_KEY: the PEM itself)",
+		set: str(func(c *Config) *string { return &c.TLS.KeyFile })},
+	{env: "SAMTYKKE_TLS_CERT", usage: "PEM certificate chain given inline (SAMTYKKE_TLS_CERT_FILE names a file instead)",
+		set: str(func(c *Config) *string { return &c.TLS.Cert })},
+	{env: "SAMTYKKE_TLS_KEY", secret: true, usage: "PEM private key given inline",
+		set: str(func(c *Config) *string { return &c.TLS.Key })},
 	{env: "SAMTYKKE_METRICS_TOKEN", secret: true, usage: "bearer token that /metrics takes (a Prometheus scraper's); unset refuses every scrape",
 		set: str(func(c *Config) *string { return &c.MetricsToken })},
 	{env: "SAMTYKKE_TRUSTED_PROXIES", usage: "reverse proxies (CIDRs, comma separated) whose X-Forwarded-For names the client for the per-IP limits; unset: the header is ignored",
@@ -440,6 +467,12 @@ func (c Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		bad("SAMTYKKE_DATABASE_URL must start with postgres://")
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		bad("SAMTYKKE_TLS_CERT_FILE and SAMTYKKE_TLS_KEY_FILE go together")
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		bad("SAMTYKKE_TLS_CERT and SAMTYKKE_TLS_KEY go together")
 	}
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {

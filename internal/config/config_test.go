@@ -63,7 +63,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := config.Config{
-		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", MinAge: 15,
+		DataDir: "./samtykke-data", Addr: "127.0.0.1:8080", SimAddr: "127.0.0.1:8089", MinAge: 15,
 		BusinessName: "Butikken AS", LogFormat: "text", LogLevel: "info", EntryCodes: []string{"BUTIKK"}, SendAttempts: 5, UnknownAfterDays: 8, ReceiptLinkDays: 365,
 		Retention:  retention.Defaults(),
 		WhatsApp:   config.WhatsApp{BaseURL: "https://graph.facebook.com", Version: "v25.0", MPS: 80, Pipeline: 8},

@@ -40,6 +40,8 @@ type harness struct {
 	app    *app.App
 	sim    *sim.Server
 	srv    *httptest.Server
+	// simURL is the simulator's own address: its send path and /_sim/.
+	simURL string
 	store  store.Store
 	b      storetest.Backend
 	sink   *notify.Sink
@@ -54,6 +56,9 @@ func start(t *testing.T, b storetest.Backend) *harness { return startWith(t, b, 
 // options of a harness beyond the configurations.
 type options struct {
 	noQueue bool // the test starts (or leaves to another process) the queue
+	// wrapSim, when set, wraps the simulator's own address (to watch what
+	// reaches it).
+	wrapSim func(http.Handler) http.Handler
 }
 
 // startWith lets a test change the simulator's and the app's configuration.
@@ -73,6 +78,9 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
+	var simHandler http.Handler
+	simSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { simHandler.ServeHTTP(w, r) }))
+	t.Cleanup(simSrv.Close)
 	simCfg := sim.DefaultConfig()
 	simCfg.AppSecret, simCfg.WebhookURL = appSecret, srv.URL+"/webhooks/whatsapp"
 	for _, st := range app.ServiceTemplates {
@@ -89,7 +97,7 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: srv.URL + server.SimGraphPrefix, Token: "e2e", PhoneNumberID: s.PhoneNumberID()})
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: simSrv.URL, Token: "e2e", PhoneNumberID: s.PhoneNumberID()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +110,11 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 		t.Fatal(err)
 	}
 	a := assembled.App
-	handler = assembled.Handler
-	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, store: st, b: b, sink: sink, registry: assembled.Registry}
+	handler, simHandler = assembled.Handler, assembled.Sim
+	if opt.wrapSim != nil {
+		simHandler = opt.wrapSim(simHandler)
+	}
+	h := &harness{master: master, t: t, ctx: ctx, app: a, sim: s, srv: srv, simURL: simSrv.URL, store: st, b: b, sink: sink, registry: assembled.Registry}
 	if !opt.noQueue {
 		h.startQueue(queue.Config{})
 	}

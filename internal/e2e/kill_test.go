@@ -22,7 +22,6 @@ import (
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/cli"
 	"github.com/samtykke/samtykke/internal/queue"
-	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/sqlite"
@@ -52,6 +51,10 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv(childDB) != "" {
 		os.Exit(runChild())
+	}
+	if os.Getenv(childServe) != "" {
+		// A replica of TestReplicas: samtykke serve itself.
+		os.Exit(cli.Main(context.Background(), []string{"serve"}, os.Getenv, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -127,7 +130,7 @@ func killMidCampaign(t *testing.T, latency time.Duration) {
 		replica := fmt.Sprintf("replica-%s-%d", b.Name, latency.Milliseconds())
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childDB+"="+db, childKey+"="+base64.StdEncoding.EncodeToString(h.master),
-			childSim+"="+h.srv.URL+server.SimGraphPrefix, childPhone+"="+h.sim.PhoneNumberID(), childPublic+"="+h.srv.URL, childID+"="+replica)
+			childSim+"="+h.simURL, childPhone+"="+h.sim.PhoneNumberID(), childPublic+"="+h.srv.URL, childID+"="+replica)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

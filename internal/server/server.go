@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 
 // Package server assembles samtykke: the app over a store and a vault, and
-// the one HTTP handler tree (API, webhook, public pages, and the built-in
-// simulator when there is one) that `samtykke serve`, the end-to-end tests
-// and the benchmarks all run, so that what is tested is what runs. Which
-// store backend is used is the command layer's choice, not this package's.
+// the one HTTP handler tree (API, webhook, public pages) that `samtykke
+// serve`, the end-to-end tests and the benchmarks all run, so that what is
+// tested is what runs; the built-in simulator, when there is one, gets a
+// handler of its own, for an address of its own. Which store backend is
+// used is the command layer's choice, not this package's.
 package server
 
 import (
@@ -27,8 +28,12 @@ import (
 )
 
 // SimGraphPrefix is where the built-in simulator's Cloud API paths are
-// mounted; its control endpoints are under /_sim/.
+// mounted on its own address, beside their place at its root; its control
+// endpoints are under /_sim/ there, never on the service's address.
 const SimGraphPrefix = "/_sim/graph"
+
+// MaxSimBody is the largest request body the simulator's address takes.
+const MaxSimBody = 1 << 20
 
 // Config is everything the assembly needs besides the store and the vault.
 type Config struct {
@@ -41,8 +46,8 @@ type Config struct {
 	// answers its verification handshake.
 	AppSecret, VerifyToken string
 	// Sim, when set, is the built-in simulator standing in for the Cloud
-	// API, mounted on the same handler; Sink is where it keeps SMS and
-	// e-mail, shown at /_sim/notify.
+	// API, served by Server.Sim on an address of its own; Sink is where it
+	// keeps SMS and e-mail, shown at /_sim/notify there.
 	Sim  *sim.Server
 	Sink *notify.Sink
 	// Registry receives the metrics (nil: a registry of the server's own);
@@ -56,8 +61,13 @@ type Config struct {
 // Server is an assembled samtykke.
 type Server struct {
 	App *app.App
-	// Handler serves every route, behind the request log and metrics.
+	// Handler serves every route, behind the request log and metrics and
+	// the server-wide body limit (httpx.MaxRequestBody).
 	Handler http.Handler
+	// Sim serves the built-in simulator (its Cloud API send path and its
+	// /_sim/ control endpoints) for its own address, loopback by default:
+	// whoever reaches it can write as any person. Nil without a simulator.
+	Sim http.Handler
 	// Registry holds the metrics /metrics shows.
 	Registry *prometheus.Registry
 }
@@ -94,17 +104,36 @@ func New(st store.Store, v *vault.Vault, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	pages.Register(mux)
+	out := &Server{App: a, Handler: httpx.Middleware(log, apiServer.Observe,
+		httpx.HSTS(wc.TrustedProxies, httpx.LimitBody(httpx.MaxRequestBody, importBody, mux))), Registry: reg}
 	if cfg.Sim != nil {
-		h := cfg.Sim.Handler()
-		mux.Handle("/_sim/", h)
-		mux.Handle(SimGraphPrefix+"/", http.StripPrefix(SimGraphPrefix, h))
-		mux.HandleFunc("GET /_sim/notify", func(w http.ResponseWriter, _ *http.Request) {
-			var sent []notify.Sent
-			if cfg.Sink != nil {
-				sent = cfg.Sink.Sent()
-			}
-			httpx.WriteJSON(w, http.StatusOK, map[string]any{"sent": sent})
-		})
+		out.Sim = simHandler(cfg.Sim, cfg.Sink, log)
 	}
-	return &Server{App: a, Handler: httpx.Middleware(log, apiServer.Observe, mux), Registry: reg}, nil
+	return out, nil
+}
+
+// importBody is the larger limit of the one route that takes a file.
+func importBody(r *http.Request) int64 {
+	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/imports" {
+		return api.MaxImportBody
+	}
+	return 0
+}
+
+// simHandler is the simulator's own address: the Cloud API send path at
+// the root and under SimGraphPrefix, the control endpoints under /_sim/,
+// and the SMS and e-mail the sink kept at /_sim/notify.
+func simHandler(s *sim.Server, sink *notify.Sink, log *slog.Logger) http.Handler {
+	h := s.Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.Handle(SimGraphPrefix+"/", http.StripPrefix(SimGraphPrefix, h))
+	mux.HandleFunc("GET /_sim/notify", func(w http.ResponseWriter, _ *http.Request) {
+		var sent []notify.Sent
+		if sink != nil {
+			sent = sink.Sent()
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"sent": sent})
+	})
+	return httpx.QuietMiddleware(log, httpx.LimitBody(MaxSimBody, nil, mux))
 }

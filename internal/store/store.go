@@ -746,6 +746,10 @@ type Tx interface {
 	WriteImport(ctx context.Context, w ImportWrite) error
 
 	CreateToken(ctx context.Context, t staff.Token) error
+	// CreateFirstToken creates t only when there is no token at all, one
+	// transaction at a time across replicas (serve's first-run token when
+	// several start together on an empty database); it reports whether it did.
+	CreateFirstToken(ctx context.Context, t staff.Token) (bool, error)
 	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
 	// such token, ErrConflict if it was revoked already.
 	RevokeToken(ctx context.Context, id string, at time.Time) error

@@ -33,8 +33,10 @@ type Config struct {
 	CSRFKey []byte
 	// Log receives one line per failed (5xx) request; nil discards.
 	Log *slog.Logger
-	// Secure says the public URL is https. The pages set no cookie (the
-	// CSRF defence is cookieless, see csrf.go), so it changes nothing.
+	// Secure says every request arrives over HTTPS: serve's own TLS, or an
+	// https public URL. The pages set no cookie (the CSRF defence is
+	// cookieless, see csrf.go); a page that sets one marks it Secure when
+	// this is set or httpx.RequestSecure says so of its request.
 	Secure bool
 	// TrustedProxies are the reverse proxies (SAMTYKKE_TRUSTED_PROXIES)
 	// whose X-Forwarded-For names the client (httpx.ClientIP); none: the

@@ -93,6 +93,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		InList:         func(p string) string { return "IN (SELECT unnest(CAST(" + p + " AS text[])))" },
 		ListArg:        func(ids []string) any { return ids },
 		MigrationLock:  `SELECT pg_advisory_xact_lock(7270011)`,
+		TokenLock:      `SELECT pg_advisory_xact_lock(7270013)`,
 		Migrations:     sub,
 		MigrateQueue: func(ctx context.Context) error {
 			m, err := rivermigrate.New(riverpgxv5.New(pool), nil)

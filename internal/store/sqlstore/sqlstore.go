@@ -102,6 +102,10 @@ type Backend struct {
 	// them took about 20 µs a message of a 100k campaign).
 	CachedPlans    bool
 	AnalyzeGrowing string
+	// TokenLock, when set, is run before the first-run token's insert so
+	// that replicas starting together make one (SQLite's one writer already
+	// does).
+	TokenLock string
 	// MigrationLock, when set, is run first in every migration transaction so
 	// that replicas starting together migrate one at a time.
 	MigrationLock string

@@ -64,3 +64,18 @@ func (t *tx) CreateToken(ctx context.Context, tok staff.Token) (err error) {
 		tok.ID, tok.Name, string(tok.Role), tok.Hash, micro(tok.CreatedAt), micro(tok.ExpiresAt))
 	return t.conflict(err)
 }
+
+func (t *tx) CreateFirstToken(ctx context.Context, tok staff.Token) (created bool, err error) {
+	defer errorf("create first token", &err)
+	if t.b.TokenLock != "" {
+		if _, err := t.db.Exec(ctx, t.b.TokenLock); err != nil {
+			return false, err
+		}
+	}
+	// Read committed: this statement sees a token another replica committed
+	// while this one waited for the lock.
+	n, err := t.db.Exec(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, revoked_at, expires_at)
+		SELECT $1, $2, $3, $4, $5, 0, $6 WHERE NOT EXISTS (SELECT 1 FROM api_tokens)`,
+		tok.ID, tok.Name, string(tok.Role), tok.Hash, micro(tok.CreatedAt), micro(tok.ExpiresAt))
+	return n == 1, t.conflict(err)
+}

@@ -5,6 +5,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,5 +40,42 @@ func exerciseTokensAndAccessLog(t *testing.T, b Backend) {
 	es, err := s.Accesses(ctx, "c1")
 	if want := access.Next(access.Head{}, e); err != nil || len(es) != 1 || !cmp.Equal(es[0], want) { // sealed as the chain's first
 		t.Errorf("Accesses = %+v, %v; want %+v", es, err, want)
+	}
+}
+
+// exerciseFirstToken: of several transactions that make the first-run token
+// at once (replicas starting together), one does; none once a token exists.
+func exerciseFirstToken(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	const racers = 4
+	var wg sync.WaitGroup
+	made := make(chan bool, racers)
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, hash := staff.NewSecret()
+			tok := staff.Token{ID: fmt.Sprintf("first-%d", i), Name: "first-run admin", Role: staff.Admin, Hash: hash, CreatedAt: t0}
+			err := s.Tx(ctx, func(tx store.Tx) error {
+				ok, err := tx.CreateFirstToken(ctx, tok)
+				made <- ok
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(made)
+	n := 0
+	for ok := range made {
+		if ok {
+			n++
+		}
+	}
+	if c, err := s.CountTokens(ctx); n != 1 || err != nil || c != 1 {
+		t.Fatalf("%d of %d made the first token, %d stored (%v); want 1", n, racers, c, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -207,11 +206,19 @@ func (s *Server) SetUserPreference(p UserPreference) (Delivery, error) {
 	return Delivery{WaID: wa, WebhookStatus: code, Delivered: ok}, nil
 }
 
-// decodeControl reads a small JSON control body strictly.
+// maxControlBody bounds a control request's body.
+const maxControlBody = 1 << 20
+
+// decodeControl reads a small JSON control body strictly; one above
+// maxControlBody is refused with 413.
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxControlBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			controlError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxControlBody))
+			return false
+		}
 		controlError(w, http.StatusBadRequest, "bad_json", "invalid JSON body: "+err.Error())
 		return false
 	}
