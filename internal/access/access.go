@@ -38,6 +38,10 @@ const (
 	// Import: a list was imported; the reason names the import and its row
 	// count (one entry for the whole file).
 	Import Action = "import"
+	// ExportEnd: an export ended; Refers names its Export entry, Rows and
+	// Outcome say how it ended. The log is append-only (invariant 6): the
+	// export's own entry is never changed.
+	ExportEnd Action = "export_end"
 )
 
 // Entry is one access.
@@ -55,6 +59,13 @@ type Entry struct {
 	Scope   string  `json:"scope,omitempty"`
 	Rows    *int64  `json:"rows,omitempty"`
 	Outcome Outcome `json:"outcome,omitempty"`
+	// Refers is the entry an ExportEnd ends.
+	Refers string `json:"-"`
+	// Seq, PrevHash and Hash place the entry in the log's one hash chain
+	// (chain.go); the store fills them in as the entry commits.
+	Seq      int64  `json:"-"`
+	PrevHash []byte `json:"-"`
+	Hash     []byte `json:"-"`
 }
 
 // The scopes of an export.
