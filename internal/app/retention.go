@@ -293,11 +293,20 @@ func (a *App) purgeWebhooks(ctx context.Context) ([]retention.Entry, error) {
 // a prefix of its chain, behind an anchor the rest starts from, so that the
 // rest still verifies (invariant 6). An entry waits for the older ones
 // before it in the chain (their times differ by a transaction at most).
+// The staff login log's entries past the same period go with them (who
+// logged in from where is kept as long as what they read).
 func (a *App) purgeAccessLog(ctx context.Context) ([]retention.Entry, error) {
 	days := a.cfg.Retention.AccessLog
 	n, err := a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
 		return tx.PruneAccessLog(ctx, a.before(days), a.now(), limit)
 	})
+	if err == nil {
+		var logins int64
+		logins, err = a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
+			return tx.PurgeLoginLog(ctx, a.before(days), limit)
+		})
+		n += logins
+	}
 	return a.loggedAll(ctx, retention.ClassAccessLog, retention.RuleAccessLog, days, n, err)
 }
 

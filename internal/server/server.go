@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 
 // Package server assembles samtykke: the app over a store and a vault, and
-// the one HTTP handler tree (API, webhook, public pages) that `samtykke
+// the one HTTP handler tree (API, webhook, public pages, the admin UI) that `samtykke
 // serve`, the end-to-end tests and the benchmarks all run, so that what is
 // tested is what runs; the built-in simulator, when there is one, gets a
 // handler of its own, for an address of its own. Which store backend is
@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samtykke/samtykke/internal/admin"
 	"github.com/samtykke/samtykke/internal/api"
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
@@ -104,6 +105,12 @@ func New(st store.Store, v *vault.Vault, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	pages.Register(mux)
+	staffUI, err := admin.New(a, admin.Config{BusinessName: wc.BusinessName, CSRFKey: wc.CSRFKey,
+		TrustedProxies: wc.TrustedProxies, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	staffUI.Register(mux)
 	out := &Server{App: a, Handler: httpx.Middleware(log, apiServer.Observe,
 		httpx.HSTS(wc.TrustedProxies, httpx.LimitBody(httpx.MaxRequestBody, importBody, mux))), Registry: reg}
 	if cfg.Sim != nil {

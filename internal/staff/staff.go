@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 
-// Package staff holds API tokens, their roles and what each role may do.
-// Tokens are stored as SHA-256 hashes only (S-02: least privilege).
+// Package staff holds API tokens, staff accounts and their sessions, their
+// roles and what each role may do (S-02: least privilege). Tokens and
+// sessions are stored as SHA-256 hashes only, passwords as argon2id hashes.
 package staff
 
 import (
@@ -74,12 +75,15 @@ const (
 	// masked; in clear only with RevealNumbers), and the suppression list as
 	// keyed hashes (issue 21): each export is recorded in the access log.
 	ExportList Permission = "list:export"
+	// ManageUsers creates, lists and disables the staff accounts of the
+	// admin UI (issue 22); the login log is read with ReadAccessLog.
+	ManageUsers Permission = "users:write"
 )
 
 // Permissions lists every permission, in the order the policy shows them.
 var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
-	ReadCampaigns, WriteCampaigns, ManageTokens, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
+	ReadCampaigns, WriteCampaigns, ManageTokens, ManageUsers, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
 	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits}
 
 // grants is the written policy's first half, roles to permissions (S-02);
@@ -87,7 +91,7 @@ var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNo
 // DPO has RevealNumbers: an admin runs the service but sees no number in clear.
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ManageUsers, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
 		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog, ImportConsents,
 		ExportList, ReadAudits, RunAudits},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,

@@ -45,6 +45,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("the access log is one chain, append-only", parallel(b, exerciseAccessChain))
 	t.Run("migration 0025 seals the access log written before it", parallel(b, exerciseAccessBackfill))
 	t.Run("token lifecycle", parallel(b, exerciseTokenLifecycle))
+	t.Run("staff accounts and sessions", parallel(b, exerciseUsers))
 	t.Run("enqueue commits and rolls back with its transaction", parallel(b, exerciseEnqueue))
 	t.Run("held writes keep their order and their errors", parallel(b, exerciseHeldWrites))
 	t.Run("whatsapp", parallel(b, exerciseWhatsApp))
