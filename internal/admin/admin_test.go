@@ -156,7 +156,7 @@ func TestLoginFlow(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, b)
 		admin := app.Actor{Name: "cli:test", Role: staff.Admin}
-		if _, _, err := tb.app.CreateUser(t.Context(), admin, app.UserInput{Name: "kari", Role: staff.Admin, Password: password}); err != nil {
+		if _, _, err := tb.app.CreateUser(t.Context(), admin, app.UserInput{Name: "kari", Role: staff.Marketer, Password: password}); err != nil {
 			t.Fatal(err)
 		}
 		_, enrol, err := tb.app.CreateUser(t.Context(), admin, app.UserInput{Name: "personvern", Role: staff.DPO, Password: password})
@@ -229,7 +229,7 @@ func TestLoginFlow(t *testing.T) {
 			t.Errorf("plain http, cookie %q: want no Secure and no __Host- prefix", cookie)
 		}
 		home := tb.do("GET", "/admin", nil)
-		if home.status != 200 || !strings.Contains(home.body, "Logget inn som kari") || !strings.Contains(home.body, "administrator") {
+		if home.status != 200 || !strings.Contains(home.body, "Logget inn som kari") || !strings.Contains(home.body, "markedsfører") {
 			t.Fatalf("home: %d\n%s", home.status, home.body)
 		}
 		// A token from before the login is bound to no session: refused.

@@ -188,7 +188,7 @@ func TestLockout(t *testing.T) {
 		t.Parallel()
 		tb := setupWith(t, b, cheap)
 		ctx := tb.ctx
-		tb.user(t, "kari", staff.Admin)
+		tb.user(t, "kari", staff.Marketer)
 		for i := 1; i <= staff.MaxFailures; i++ {
 			_, err := tb.app.Login(ctx, app.LoginInput{Name: "kari", Password: "feil passord nummer " + string(rune('0'+i))})
 			want := app.ErrUnauthenticated
@@ -315,11 +315,18 @@ func TestSecondFactor(t *testing.T) {
 			t.Errorf("a code after the pending session's end: %v", err)
 		}
 
-		// An admin may set up a second factor, not must.
-		_, none := tb.user(t, "drift", staff.Admin)
+		// An admin must enrol a second factor too (S-02: admin 2FA).
+		if _, due := tb.user(t, "sjef", staff.Admin); due == nil {
+			t.Error("an admin was made without a second factor to enrol")
+		}
+		if res, _ := tb.app.Login(ctx, app.LoginInput{Name: "sjef", Password: password}); res.Stage != staff.StageEnrol {
+			t.Errorf("an admin's first login: stage %q; want %q", res.Stage, staff.StageEnrol)
+		}
+		// A marketer may set up a second factor, not must.
+		_, none := tb.user(t, "drift", staff.Marketer)
 		res, _ = tb.app.Login(ctx, app.LoginInput{Name: "drift", Password: password})
 		if none != nil || res.Stage != staff.StageFull {
-			t.Fatalf("an admin's login: %+v", res)
+			t.Fatalf("a marketer's login: %+v", res)
 		}
 		e, err := tb.app.EnrolTOTP(ctx, res.Secret)
 		if err != nil {
@@ -380,7 +387,7 @@ func TestSessionExpiry(t *testing.T) {
 func TestUserInputRefused(t *testing.T) {
 	t.Parallel()
 	tb := setupWith(t, storetest.SQLite, cheap)
-	tb.user(t, "kari", staff.Admin)
+	tb.user(t, "kari", staff.Marketer)
 	for _, in := range []app.UserInput{
 		{Name: "k", Role: staff.Admin, Password: password},
 		{Name: "kari nordmann", Role: staff.Admin, Password: password},

@@ -44,7 +44,7 @@ func runUserCreate(ctx context.Context, e env, args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "created user %s: %s (%s)\n", u.ID, u.Name, u.Role)
 		if enrol != nil {
-			fmt.Fprintf(e.stdout, "\nThe %s role may see numbers in clear, so it logs in with a second factor.\n"+
+			fmt.Fprintf(e.stdout, "\nThe %s role logs in with a second factor (an admin, and any role that may see numbers in clear).\n"+
 				"Add this key to an authenticator app (the first login at /admin asks for a code and shows it again):\n"+
 				"  key: %s\n  uri: %s\n", u.Role, enrol.Secret, enrol.URI)
 		}

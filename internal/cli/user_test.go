@@ -33,10 +33,10 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("migrate: exit %d: %s", code, stderr)
 	}
 	const pw = "korrekt hest batteri stift"
-	code, out, stderr := runInput(t, pw+"\n", "user", "create", "--name", "Kari@Butikken.no", "--role", "admin", "--data-dir", dir)
-	if code != 0 || !strings.HasPrefix(out, "created user ") || !strings.Contains(out, "kari@butikken.no (admin)") ||
+	code, out, stderr := runInput(t, pw+"\n", "user", "create", "--name", "Kari@Butikken.no", "--role", "marketer", "--data-dir", dir)
+	if code != 0 || !strings.HasPrefix(out, "created user ") || !strings.Contains(out, "kari@butikken.no (marketer)") ||
 		strings.Contains(out+stderr, pw) || strings.Contains(out, "otpauth") {
-		t.Fatalf("user create admin: exit %d, %q, %q", code, out, stderr)
+		t.Fatalf("user create marketer: exit %d, %q, %q", code, out, stderr)
 	}
 	code, out, stderr = runInput(t, pw, "user", "create", "--name", "personvern", "--role", "dpo", "--data-dir", dir)
 	if code != 0 || !regexp.MustCompile(`(?m)^  key: [A-Z2-7]{4}( [A-Z2-7]{1,4})+$`).MatchString(out) ||
@@ -67,7 +67,7 @@ func TestUserCommands(t *testing.T) {
 	if code != 0 || len(lines) != 3 || !regexp.MustCompile(`^ID\s+NAME\s+ROLE\s+TOTP\s+CREATED\s+DISABLED\s+LAST LOGIN$`).MatchString(lines[0]) {
 		t.Fatalf("user list: exit %d (%s)\n%s", code, stderr, list)
 	}
-	if f := strings.Fields(lines[1]); f[1] != "kari@butikken.no" || f[2] != "admin" || f[3] != "no" || f[5] != "-" || f[6] != "never" {
+	if f := strings.Fields(lines[1]); f[1] != "kari@butikken.no" || f[2] != "marketer" || f[3] != "no" || f[5] != "-" || f[6] != "never" {
 		t.Errorf("kari's line: %q", lines[1])
 	}
 	if f := strings.Fields(lines[2]); f[1] != "personvern" || f[2] != "dpo" || f[3] != "due" {

@@ -45,10 +45,11 @@ func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
 // Disabled reports whether the account is disabled.
 func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
-// NeedsTOTP reports whether a role must log in with a second factor: every
-// role that may see a number in clear (S-02: two factors for those who can
-// reveal personal data).
-func NeedsTOTP(r Role) bool { return r.Can(RevealNumbers) }
+// NeedsTOTP reports whether a role must log in with a second factor: the
+// admin, who runs the service and makes staff and tokens, and every role
+// that may see a number in clear (S-02: admin 2FA; two factors for those
+// who can reveal personal data).
+func NeedsTOTP(r Role) bool { return r == Admin || r.Can(RevealNumbers) }
 
 // Lockout: after MaxFailures failed logins in a row (a wrong password or a
 // wrong code) an account refuses every login for LockFor, on every replica
