@@ -343,6 +343,14 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id}, 403)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "912 34 567", "reason": "kundeservice"}}, 200)
+		// The contact list and its search (issue 23).
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?query=912%2034%20567"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts?tag=vip&limit=1"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?tag=gold"}, 422)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?query=22"}, 400)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?limit=0"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts"}, 403)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "+47 400 00 000", "reason": "kundeservice"}}, 404)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "abc", "reason": "kundeservice"}}, 400)
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "912 34 567", "reason": "kundeservice"}}, 403)
@@ -552,6 +560,18 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		cid := cp["id"].(string)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/" + cid + "/audience"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/nope/audience"}, 404)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid + "/audience"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/" + cid + "/preview"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/nope/preview"}, 404)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid + "/preview"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns?state=draft&limit=1"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns?state=sent"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/dashboard"}, 200)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/dashboard"}, 403)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid}, 403)
 		for _, s := range []struct {
 			action string
@@ -646,6 +666,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/" + aid + "?format=pdf"}, 400)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/audits/" + aid}, 403)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/dashboard"}, 200) // with its last audit
 
 		// API tokens (S-02): the admin's; a revoked one is refused at once.
 		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",

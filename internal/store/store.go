@@ -312,6 +312,40 @@ type Reader interface {
 	// KeyRecordedAt is when the master key's fingerprint was first
 	// recorded; ErrNotFound before it is.
 	KeyRecordedAt(ctx context.Context) (time.Time, error)
+
+	// Campaigns lists campaigns newest first, filtered and paged by f.
+	Campaigns(ctx context.Context, f CampaignFilter) ([]campaign.Campaign, error)
+	// Contacts lists contacts newest first, erased ones too, filtered and
+	// paged by f.
+	Contacts(ctx context.Context, f ContactFilter) ([]contact.Contact, error)
+	// AudienceByPurpose counts the active consent states of each purpose:
+	// the consented audience (aggregate counts, no contact).
+	AudienceByPurpose(ctx context.Context) (map[string]int64, error)
+	// ConsentChanges counts the opt-ins (confirmed, soft opt-in) and
+	// opt-outs (withdrawn, objected) recorded in the ledger at or after
+	// since, by the UTC hour of their time and their kind, in hour order.
+	ConsentChanges(ctx context.Context, since time.Time) ([]HourCount, error)
+}
+
+// CampaignFilter narrows and pages a list of campaigns; zero fields match all.
+type CampaignFilter struct {
+	Status campaign.Status
+	Before string // the last id of the page before; "" for the first page
+	Limit  int    // 0: 50
+}
+
+// ContactFilter narrows and pages a list of contacts; zero fields match all.
+type ContactFilter struct {
+	Tag    string // contacts carrying this tag
+	Before string // the last id of the page before; "" for the first page
+	Limit  int    // 0: 50
+}
+
+// HourCount is a number of ledger events of one kind in one UTC hour.
+type HourCount struct {
+	Hour time.Time
+	Kind ledger.Kind
+	N    int64
 }
 
 // AuditSummary is a stored audit report without its findings.

@@ -110,3 +110,32 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	_, err = t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE contact_id = $1 AND wamid IS NOT NULL`, id)
 	return err
 }
+
+func (r *reader) Contacts(ctx context.Context, f store.ContactFilter) (cs []contact.Contact, err error) {
+	defer errorf("contacts", &err)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	// Ids are UUIDv7: newest first is id order backwards (keyset paging).
+	q := `SELECT ` + contactColumns + contactFrom + ` WHERE ($1 = '' OR c.id < $1) ORDER BY c.id DESC LIMIT $2`
+	args := []any{f.Before, limit}
+	if f.Tag != "" {
+		q = `SELECT ` + contactColumns + contactFrom + ` JOIN contact_tags t ON t.contact_id = c.id
+			WHERE t.tag = $3 AND ($1 = '' OR t.contact_id < $1) ORDER BY t.contact_id DESC LIMIT $2`
+		args = append(args, f.Tag)
+	}
+	rows, err := r.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
