@@ -63,6 +63,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("expired opt-ins", parallel(b, exerciseExpiredOptIns))
 	t.Run("data past its retention", parallel(b, exerciseRetentionBacklog))
 	t.Run("key age", parallel(b, exerciseKeyAge))
+	t.Run("lists and dashboard counts", parallel(b, exerciseLists))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }
 
