@@ -215,6 +215,9 @@ type Reader interface {
 	CountTokens(ctx context.Context) (int64, error)
 	// Tokens lists every API token, oldest first, revoked and expired ones too.
 	Tokens(ctx context.Context) ([]staff.Token, error)
+	// Setting reads an operator's setting (settings table); ErrNotFound
+	// when it was never made.
+	Setting(ctx context.Context, key string) (string, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 	// ExportLog lists the newest limit exports recorded in the access log,
 	// newest first.
@@ -719,6 +722,8 @@ type Tx interface {
 	WriteImport(ctx context.Context, w ImportWrite) error
 
 	CreateToken(ctx context.Context, t staff.Token) error
+	// PutSetting makes or replaces an operator's setting, naming who made it.
+	PutSetting(ctx context.Context, key, value, by string, at time.Time) error
 	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
 	// such token, ErrConflict if it was revoked already.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
