@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -124,6 +125,7 @@ type App struct {
 	log      *slog.Logger
 	NowFunc  func() time.Time
 	statuses statusWriter
+	ctrl     atomic.Pointer[controller.Controller] // the configuration's, or the first run's (setup.go)
 }
 
 // New wires the use cases.
@@ -158,6 +160,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 		cfg.EntryCodes = []string{"BUTIKK"}
 	}
 	a := &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
+	a.ctrl.Store(&cfg.Controller)
 	a.watch()
 	return a
 }

@@ -36,9 +36,9 @@ func (a *App) record(ctx context.Context) (ropa.Record, error) {
 	if err != nil {
 		return ropa.Record{}, err
 	}
-	in := ropa.Input{At: a.now(), Controller: a.cfg.Controller, Purposes: purposes, Retention: a.retentionRecord(),
+	in := ropa.Input{At: a.now(), Controller: a.controller(), Purposes: purposes, Retention: a.retentionRecord(),
 		Measures: a.measures(), SMS: a.cfg.SMSProvider, Email: a.cfg.EmailProvider}
-	if op := a.cfg.Controller.Operator; op.Name != "" {
+	if op := a.controller().Operator; op.Name != "" {
 		in.Operator = &op
 	}
 	return ropa.Build(in), nil
