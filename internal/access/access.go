@@ -44,7 +44,7 @@ const (
 type Entry struct {
 	ID        string    `json:"id"`
 	At        time.Time `json:"at"`
-	Actor     string    `json:"actor"` // "token:<id>:<name>" or "cli:<user>"
+	Actor     string    `json:"actor"` // "token:<id>:<name>", "user:<id>:<name>" or "cli:<user>"
 	Action    Action    `json:"action"`
 	ContactID string    `json:"contact_id,omitempty"`
 	Reason    string    `json:"reason,omitempty"`

@@ -12,8 +12,8 @@ import (
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
-// page is a typed page struct: it names its view and carries the base.
-type page interface{ view() string }
+// uiPage is a typed page of the staff pages: it names its view.
+type uiPage interface{ view() string }
 
 // base is what every staff page has: the language, who is signed in, the
 // navigation their role may use, the CSRF token of its forms.
@@ -22,7 +22,7 @@ type base struct {
 	Path       string // the page's path, to mark the current navigation entry
 	User       string
 	Role       staff.Role
-	CSRF       string
+	csrf       func(action string) string
 	LogoutPath string
 	SwitchURL  string // this page in the other language
 	Nav        []navLink
@@ -53,6 +53,7 @@ var navigation = []navEntry{
 	{"/admin/notices", "admin.nav.notices", staff.ReadNotices},
 	{"/admin/staff", "admin.nav.staff", staff.ManageTokens},
 	{"/admin/settings", "admin.nav.settings", staff.ManageTokens},
+	{"/admin", "admin.nav.account", ""}, // the login's page: who is signed in, the second factor
 }
 
 // flashes are the words a page may show for ?done=.
@@ -61,7 +62,7 @@ var flashes = map[string]bool{"purpose_created": true, "notice_saved": true, "no
 	"campaign_cancel": true, "token_revoked": true, "setup_done": true}
 
 func (p *Pages) base(r *request, current string) base {
-	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, CSRF: r.CSRF,
+	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, csrf: r.CSRF,
 		LogoutPath: p.cfg.LogoutPath, role: r.Actor.Role, zone: p.zone}
 	if f := r.URL.Query().Get("done"); flashes[f] {
 		b.Flash = "admin.done." + f
@@ -79,7 +80,7 @@ func (p *Pages) base(r *request, current string) base {
 	}
 	b.SwitchURL = path + "?" + q.Encode()
 	for _, n := range navigation {
-		if r.Actor.Role.Can(n.perm) {
+		if n.perm == "" || r.Actor.Role.Can(n.perm) {
 			b.Nav = append(b.Nav, navLink{Href: n.href, Key: n.key, Current: n.href == current})
 		}
 	}
@@ -90,6 +91,14 @@ func (b *base) base() *base { return b }
 
 // T is the text of key in the page's language.
 func (b *base) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
+
+// CSRFFor is the CSRF token of a form of this page posting to action.
+func (b *base) CSRFFor(action string) string {
+	if b.csrf == nil {
+		return ""
+	}
+	return b.csrf(action)
+}
 
 // Can reports whether the signed-in role grants a permission, by name.
 func (b *base) Can(perm string) bool { return b.role.Can(staff.Permission(perm)) }
@@ -143,11 +152,11 @@ func (b *base) Pct(f float64) string {
 	return s + "\u00a0%"
 }
 
-// errorPage is a refusal or a failure.
-type errorPage struct {
+// uiErrorPage is a refusal or a failure.
+type uiErrorPage struct {
 	base
 	MessageKey string
 	Detail     string // the error's words, for a 4xx
 }
 
-func (*errorPage) view() string { return "error" }
+func (*uiErrorPage) view() string { return "ui_error" }

@@ -32,20 +32,21 @@ import (
 var pageFS embed.FS
 
 // Session is a signed-in staff member as the pages see them: who acts, and
-// the token every form of the session carries (CSRF).
+// the CSRF token of a form of the session posting to an action.
 type Session struct {
 	Actor app.Actor
-	CSRF  string
+	CSRF  func(action string) string
 }
 
 // PagesConfig is what the pages need besides the app.
 type PagesConfig struct {
-	// Session finds the staff member signed in on a request; false: nobody,
-	// and the pages send the browser to LoginPath.
-	Session func(r *http.Request) (Session, bool)
-	// CheckCSRF refuses an unsafe request whose form token is missing or
-	// is not its session's; it runs before any handler of an unsafe method.
-	CheckCSRF func(r *http.Request) error
+	// Session finds the staff member signed in on a request with a full
+	// session; false: nobody, and the pages send the browser to LoginPath.
+	Session func(r *http.Request) (Session, bool, error)
+	// CheckCSRF refuses an unsafe request from another site or whose form
+	// token is missing or is not its session's, having read the form; it
+	// runs before any handler of an unsafe method.
+	CheckCSRF func(w http.ResponseWriter, r *http.Request) error
 	// LoginPath and LogoutPath are the sign-in page and the sign-out form's
 	// action (default /admin/login and /admin/logout).
 	LoginPath, LogoutPath string
@@ -211,7 +212,11 @@ func (p *Pages) wrap(h handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Cache-Control", "no-store")
 		req := &request{Request: r, lang: p.language(w, r)}
-		s, ok := p.cfg.Session(r)
+		s, ok, err := p.cfg.Session(r)
+		if err != nil {
+			p.serveError(w, req, err)
+			return
+		}
 		if !ok {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, p.cfg.LoginPath+"?next="+urlPathEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -222,8 +227,7 @@ func (p *Pages) wrap(h handler) http.Handler {
 		}
 		req.Session = s
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := p.cfg.CheckCSRF(r); err != nil {
+			if err := p.cfg.CheckCSRF(w, r); err != nil {
 				p.serveError(w, req, err)
 				return
 			}
@@ -233,9 +237,6 @@ func (p *Pages) wrap(h handler) http.Handler {
 		}
 	})
 }
-
-// maxForm is the largest form a page takes (a notice's thirteen sections fit).
-const maxForm = 256 << 10
 
 func urlPathEscape(s string) string {
 	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "+", "%2B", " ", "%20").Replace(s)
@@ -257,7 +258,7 @@ func (p *Pages) language(w http.ResponseWriter, r *http.Request) string {
 }
 
 // render executes a page into a buffer, then writes it with the status.
-func (p *Pages) render(w http.ResponseWriter, r *request, status int, pg page) {
+func (p *Pages) render(w http.ResponseWriter, r *request, status int, pg uiPage) {
 	var buf bytes.Buffer
 	t, ok := p.views[pg.view()]
 	err := fmt.Errorf("no view %q", pg.view())
@@ -292,7 +293,7 @@ func (p *Pages) serveError(w http.ResponseWriter, r *request, err error) {
 	if key == "" {
 		key = "error.internal"
 	}
-	pg := &errorPage{base: p.base(r, ""), MessageKey: key}
+	pg := &uiErrorPage{base: p.base(r, ""), MessageKey: key}
 	if e.Status < 500 {
 		pg.Detail = e.Message
 	}

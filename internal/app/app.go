@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,6 +116,9 @@ type Config struct {
 	// ReceiptTTL is how long a receipt link works (default a year): long
 	// enough to keep a copy, not for ever readable from a forwarded message.
 	ReceiptTTL time.Duration
+	// Argon2 is the cost of staff passwords' hashes (zero:
+	// staff.DefaultArgon2); tests make it cheap.
+	Argon2 staff.Argon2Params
 }
 
 // App is the set of use cases.
@@ -126,6 +130,10 @@ type App struct {
 	NowFunc  func() time.Time
 	statuses statusWriter
 	ctrl     atomic.Pointer[controller.Controller] // the configuration's, or the first run's (setup.go)
+	// hashing admits at most maxHashing password hashes at once (user.go).
+	hashing   chan struct{}
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // New wires the use cases.
@@ -159,7 +167,10 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 	if cfg.EntryCodes == nil {
 		cfg.EntryCodes = []string{"BUTIKK"}
 	}
-	a := &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now}
+	if cfg.Argon2 == (staff.Argon2Params{}) {
+		cfg.Argon2 = staff.DefaultArgon2
+	}
+	a := &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now, hashing: make(chan struct{}, maxHashing)}
 	a.ctrl.Store(&cfg.Controller)
 	a.watch()
 	return a
@@ -184,19 +195,27 @@ func (a *App) now() time.Time { return a.NowFunc().UTC().Truncate(time.Microseco
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// Actor is who does something: a token's holder, a command-line user, a
-// person on a public page, or the system itself.
+// Actor is who does something: a token's holder, a staff account logged in
+// to the admin UI, a command-line user, a person on a public page, or the
+// system itself.
 type Actor struct {
 	ID        string
 	Name      string
 	Role      staff.Role
 	RequestID string
+	// User says ID and Name are a staff account's (a session of the admin
+	// UI), not a token's.
+	User bool
 }
 
-// String is the actor as ledgers and the access log name it.
+// String is the actor as ledgers and the access log name it:
+// "token:<id>:<name>", "user:<id>:<name>", or the name alone.
 func (a Actor) String() string {
-	if a.ID == "" {
+	switch {
+	case a.ID == "":
 		return a.Name
+	case a.User:
+		return "user:" + a.ID + ":" + a.Name
 	}
 	return "token:" + a.ID + ":" + a.Name
 }

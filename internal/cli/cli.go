@@ -29,6 +29,7 @@ import (
 // env is what a command runs with.
 type env struct {
 	getenv         func(string) string
+	stdin          io.Reader // nil: none (user create reads a password from it)
 	stdout, stderr io.Writer
 }
 
@@ -64,6 +65,15 @@ func commands() []command {
 		{name: "token revoke", synopsis: "ID", config: dbFlags, run: runTokenRevoke,
 			summary: "revoke an API token: refused at once, on every replica",
 			example: "samtykke token revoke 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b --data-dir ./samtykke-data"},
+		{name: "user create", synopsis: "--name NAME --role ROLE", config: dbFlags, run: runUserCreate,
+			summary: "make a staff account of the admin UI (the first admin, for one); the password is read from standard input, without echo at a terminal; a role that may reveal numbers gets its TOTP key printed",
+			example: "samtykke user create --name kari@butikken.no --role admin --data-dir ./samtykke-data"},
+		{name: "user list", config: dbFlags, run: runUserList,
+			summary: "every staff account: id, name, role, TOTP (yes, no, or due at the first login), created, disabled, last login",
+			example: "samtykke user list --data-dir ./samtykke-data"},
+		{name: "user disable", synopsis: "ID|NAME", config: dbFlags, run: runUserDisable,
+			summary: "disable a staff account: its sessions end at once, on every replica, and it cannot log in",
+			example: "samtykke user disable kari@butikken.no --data-dir ./samtykke-data"},
 		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
 		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
@@ -117,8 +127,15 @@ func commands() []command {
 
 // Main runs the command named by args and returns the exit code: 0 when it
 // did its work or showed the help asked for, 1 when it failed, 2 on bad usage.
+// The process's standard input is the commands' (MainInput).
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
+	return MainInput(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// MainInput is Main with standard input as a parameter (the password of
+// samtykke user create).
+func MainInput(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		overview(stderr)
 		return 2

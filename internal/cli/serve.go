@@ -174,11 +174,14 @@ func runServe(ctx context.Context, e env, args []string) int {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac, Web: web.Config{BusinessName: cfg.BusinessName, TrustedProxies: proxies},
 		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg,
-		MetricsToken: cfg.MetricsToken, Log: log})
+		MetricsToken: cfg.MetricsToken, Settings: settings(e, cf), Log: log})
 	if err != nil {
 		return fail(e, "%v", err)
 	}
 	a := assembled.App
+	if err := a.LoadSettings(ctx); err != nil {
+		return fail(e, "settings: %v", err)
+	}
 	replica := cfg.ReplicaID
 	if replica == "" {
 		replica, _ = os.Hostname()
@@ -202,10 +205,15 @@ func runServe(ctx context.Context, e env, args []string) int {
 			return fail(e, "first admin token: %v", err)
 		}
 	}
+	if users, err := sys.store.Users(ctx); err == nil && len(users) == 0 {
+		if err := firstAdminUser(ctx, e, log, cfg, a, base); err != nil {
+			return fail(e, "first admin user: %v", err)
+		}
+	}
 	banner(e, log, cfg, base, sys.store.Backend(), ch.sim != nil)
 	if _, err := sys.store.CurrentNotice(ctx, "nb"); errors.Is(err, store.ErrNotFound) {
 		log.Info("the opt-in page opens once a privacy notice is published",
-			"hint", "POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (README: First steps)")
+			"hint", "the setup page "+base+"/admin/setup, or POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (README: First steps)")
 	}
 
 	errc := make(chan error, 1)

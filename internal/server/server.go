@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 
 // Package server assembles samtykke: the app over a store and a vault, and
-// the one HTTP handler tree (API, webhook, public pages, and the built-in
+// the one HTTP handler tree (API, webhook, public pages, the admin UI, and the built-in
 // simulator when there is one) that `samtykke serve`, the end-to-end tests
 // and the benchmarks all run, so that what is tested is what runs. Which
 // store backend is used is the command layer's choice, not this package's.
@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samtykke/samtykke/internal/admin"
 	"github.com/samtykke/samtykke/internal/api"
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
@@ -50,6 +51,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// MetricsToken is the bearer token /metrics takes; empty refuses every scrape.
 	MetricsToken string
+	// Settings is the configuration as the staff pages' settings page
+	// shows it, secrets redacted (config.Dump).
+	Settings []admin.Setting
 	Log          *slog.Logger
 }
 
@@ -94,6 +98,17 @@ func New(st store.Store, v *vault.Vault, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	pages.Register(mux)
+	staffUI, err := admin.New(a, admin.Config{BusinessName: wc.BusinessName, CSRFKey: wc.CSRFKey,
+		TrustedProxies: wc.TrustedProxies, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	staffUI.Register(mux)
+	ui, err := staffUI.Pages(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	ui.Register(mux)
 	if cfg.Sim != nil {
 		h := cfg.Sim.Handler()
 		mux.Handle("/_sim/", h)

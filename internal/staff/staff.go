@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 
-// Package staff holds API tokens, their roles and what each role may do.
-// Tokens are stored as SHA-256 hashes only (S-02: least privilege).
+// Package staff holds API tokens, staff accounts and their sessions, their
+// roles and what each role may do (S-02: least privilege). Tokens and
+// sessions are stored as SHA-256 hashes only, passwords as argon2id hashes.
 package staff
 
 import (
@@ -77,12 +78,15 @@ const (
 	// ReadStats reads the dashboard: aggregate counts only, no person
 	// (issue 23).
 	ReadStats Permission = "stats:read"
+	// ManageUsers creates, lists and disables the staff accounts of the
+	// admin UI (issue 22); the login log is read with ReadAccessLog.
+	ManageUsers Permission = "users:write"
 )
 
 // Permissions lists every permission, in the order the policy shows them.
 var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
-	ReadCampaigns, WriteCampaigns, ManageTokens, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
+	ReadCampaigns, WriteCampaigns, ManageTokens, ManageUsers, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
 	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits, ReadStats}
 
 // grants is the written policy's first half, roles to permissions (S-02);
@@ -90,7 +94,7 @@ var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNo
 // DPO has RevealNumbers: an admin runs the service but sees no number in clear.
 var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
-		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
+		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ManageUsers, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
 		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog, ImportConsents,
 		ExportList, ReadAudits, RunAudits, ReadStats},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,

@@ -218,6 +218,18 @@ type Reader interface {
 	// Setting reads an operator's setting (settings table); ErrNotFound
 	// when it was never made.
 	Setting(ctx context.Context, key string) (string, error)
+	// User reads a staff account by id, UserByName by its (lower-case)
+	// login name; ErrNotFound when there is none.
+	User(ctx context.Context, id string) (staff.User, error)
+	UserByName(ctx context.Context, name string) (staff.User, error)
+	// Users lists every staff account, oldest first, disabled ones too.
+	Users(ctx context.Context) ([]staff.User, error)
+	// Session reads a session by the hash of its secret, with its user, in
+	// one statement; ErrNotFound when there is none.
+	Session(ctx context.Context, hash []byte) (staff.Session, staff.User, error)
+	// LoginAttempts lists the newest limit entries of the login log, newest
+	// first.
+	LoginAttempts(ctx context.Context, limit int) ([]staff.LoginAttempt, error)
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 	// ExportLog lists the newest limit exports recorded in the access log,
 	// newest first.
@@ -727,6 +739,39 @@ type Tx interface {
 	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
 	// such token, ErrConflict if it was revoked already.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// CreateUser stores a staff account; ErrConflict when its name is taken.
+	CreateUser(ctx context.Context, u staff.User) error
+	// DisableUser marks an account disabled at at and deletes its sessions;
+	// ErrNotFound for an unknown id, ErrConflict when it is disabled already.
+	DisableUser(ctx context.Context, id string, at time.Time) error
+	// SetPassword stores a new password hash; ErrNotFound for an unknown id.
+	SetPassword(ctx context.Context, id, hash string) error
+	// SetTOTP stores a sealed TOTP secret and when it was confirmed (zero:
+	// an enrolment waiting for its first code), resetting the last step
+	// used; ErrNotFound for an unknown id.
+	SetTOTP(ctx context.Context, id string, sealed []byte, confirmedAt time.Time) error
+	// UseTOTPStep records that a code of step was accepted, and reports
+	// false, changing nothing, when a code of that step or a later one was
+	// accepted before (a code is used once, on every replica).
+	UseTOTPStep(ctx context.Context, id string, step int64) (bool, error)
+	// LoginFailed counts a failed login of an account at at and, at the
+	// max-th failure in a row, locks it until at+lockFor and restarts the
+	// count; it reports whether this failure locked it.
+	LoginFailed(ctx context.Context, id string, at time.Time, max int, lockFor time.Duration) (bool, error)
+	// LoginSucceeded restarts the failure count and records the login's time.
+	LoginSucceeded(ctx context.Context, id string, at time.Time) error
+	// RecordLogin appends an entry to the login log.
+	RecordLogin(ctx context.Context, a staff.LoginAttempt) error
+	// CreateSession stores a session, deleting the sessions that expired
+	// before its creation.
+	CreateSession(ctx context.Context, s staff.Session) error
+	// TouchSession records a session's latest request.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// DeleteSession ends a session; deleting one that is gone is no error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteSessions ends every session of a user and returns how many.
+	DeleteSessions(ctx context.Context, userID string) (int64, error)
 	RecordAccess(ctx context.Context, e access.Entry) error
 	// FinishExport records how an export recorded as access.Started ended
 	// and how many rows it wrote; ErrNotFound unless such an export is

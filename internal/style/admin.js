@@ -9,7 +9,9 @@
   if (form) {
     var timer = null;
     var check = function () {
-      fetch(form.getAttribute("data-check"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      var data = new URLSearchParams(new FormData(form));
+      data.set("csrf", form.getAttribute("data-check-csrf"));
+      fetch(form.getAttribute("data-check"), { method: "POST", body: data, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (res) {
           if (!res) { return; }

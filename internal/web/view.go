@@ -14,26 +14,27 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/style"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// viewFiles lists each page's template files, the layout first: the one
-// place a template file is registered (STYLE I.9). Every view defines
-// "title" and "content"; the layout executes them.
+// viewFiles lists each page's template files: the one place a template
+// file is registered (STYLE I.9). Every view defines "title" and
+// "content"; the layout (style.Layout, shared with the admin UI) executes them.
 var viewFiles = map[string][]string{
-	"optin":       {"layout.html", "form.html", "optin.html"},
-	"started":     {"layout.html", "form.html", "started.html"},
-	"sent":        {"layout.html", "sent.html"},
-	"done":        {"layout.html", "done.html"},
-	"confirm":     {"layout.html", "form.html", "confirm.html"},
-	"preferences": {"layout.html", "form.html", "preferences.html"},
-	"privacy":     {"layout.html", "form.html", "optout_form.html", "privacy.html"},
-	"optout":      {"layout.html", "form.html", "optout_form.html", "optout.html"},
-	"rights":      {"layout.html", "form.html", "rights.html"},
-	"receipt":     {"layout.html", "receipt.html"},
-	"error":       {"layout.html", "error.html"},
+	"optin":       {"form.html", "optin.html"},
+	"started":     {"form.html", "started.html"},
+	"sent":        {"sent.html"},
+	"done":        {"done.html"},
+	"confirm":     {"form.html", "confirm.html"},
+	"preferences": {"form.html", "preferences.html"},
+	"privacy":     {"form.html", "optout_form.html", "privacy.html"},
+	"optout":      {"form.html", "optout_form.html", "optout.html"},
+	"rights":      {"form.html", "rights.html"},
+	"receipt":     {"receipt.html"},
+	"error":       {"error.html"},
 }
 
 // view is one page's parsed templates.
@@ -51,7 +52,10 @@ func (s *Server) parseViews(fsys fs.FS, viewFiles map[string][]string) (map[stri
 		for i, f := range files {
 			paths[i], used[f] = "templates/"+f, true
 		}
-		t, err := template.New(files[0]).Funcs(funcs).ParseFS(fsys, paths...)
+		t, err := template.New("layout").Funcs(funcs).Parse(style.Layout)
+		if err == nil {
+			t, err = t.ParseFS(fsys, paths...)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("web: view %s: %w", name, err)
 		}

@@ -43,6 +43,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("tokens and access log", parallel(b, exerciseTokensAndAccessLog))
 	t.Run("token lifecycle", parallel(b, exerciseTokenLifecycle))
 	t.Run("operator settings", parallel(b, exerciseSettings))
+	t.Run("staff accounts and sessions", parallel(b, exerciseUsers))
 	t.Run("enqueue commits and rolls back with its transaction", parallel(b, exerciseEnqueue))
 	t.Run("held writes keep their order and their errors", parallel(b, exerciseHeldWrites))
 	t.Run("whatsapp", parallel(b, exerciseWhatsApp))

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package admin
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/style"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// viewFiles lists each page's template files: the one place a template
+// file is registered. Every view defines "title" and "content"; the
+// public pages' layout (style.Layout) executes them.
+var viewFiles = map[string][]string{
+	"login": {"form.html", "login.html"},
+	"code":  {"form.html", "code.html"},
+	"enrol": {"form.html", "enrol.html"},
+	"home":  {"form.html", "home.html"},
+	"error": {"error.html"},
+}
+
+// funcs are the layout's template functions: the stylesheet is the one the
+// public pages serve.
+var funcs = template.FuncMap{"asset": func(name string) (string, error) {
+	if name != "style.css" {
+		return "", fmt.Errorf("no asset %q", name)
+	}
+	return style.CSSPath(), nil
+}}
+
+// parseViews parses every view once, on the shared layout; it fails on a
+// registered file that is missing and on a file no view registers.
+func parseViews() (map[string]*template.Template, error) {
+	used := map[string]bool{}
+	views := map[string]*template.Template{}
+	for name, files := range viewFiles {
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i], used[f] = "templates/"+f, true
+		}
+		t, err := template.New("layout").Funcs(funcs).Parse(style.Layout)
+		if err == nil {
+			t, err = t.ParseFS(templateFS, paths...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("admin: view %s: %w", name, err)
+		}
+		for _, need := range []string{"title", "content"} {
+			if t.Lookup(need) == nil {
+				return nil, fmt.Errorf("admin: view %s defines no %q template", name, need)
+			}
+		}
+		views[name] = t
+	}
+	entries, err := fs.ReadDir(templateFS, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	for _, e := range entries {
+		if !used[e.Name()] {
+			return nil, fmt.Errorf("admin: templates/%s is in no view of viewFiles", e.Name())
+		}
+	}
+	return views, nil
+}
+
+// page is a typed page struct: it names its view and carries the basePage.
+type page interface {
+	view() string
+	base() *basePage
+}
+
+// render executes a page into a buffer, then writes it with the status; a
+// template failure is a bug, logged, and answered with a bare 500.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
+	var buf bytes.Buffer
+	err := fmt.Errorf("no view %q", p.view())
+	if t, ok := s.views[p.view()]; ok {
+		err = t.ExecuteTemplate(&buf, "layout", p)
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "admin template failed", "view", p.view(), "route", r.Pattern, "error", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(i18n.T(p.base().Lang, "admin.error.internal") + "\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// basePage is what every page has, as the layout reads it.
+type basePage struct {
+	Lang         string
+	BusinessName string
+	CSRF         string // the token of the page's form; empty without one
+	SwitchURL    string // this page in the other language
+}
+
+func (b *basePage) base() *basePage { return b }
+
+// T is the text of key in the page's language.
+func (b *basePage) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
+
+// Link is a path of this site in the page's language.
+func (b *basePage) Link(path string) string {
+	if b.Lang == "en" {
+		return path + "?lang=en"
+	}
+	return path
+}
+
+// OtherLang is the language SwitchURL leads to.
+func (b *basePage) OtherLang() string {
+	if b.Lang == "en" {
+		return "nb"
+	}
+	return "en"
+}
+
+// base fills a basePage from the request; the switch link of a POST leads
+// to the GET of its path.
+func (s *Server) base(r *http.Request) basePage {
+	lang, _ := requestLang(r)
+	b := basePage{Lang: lang, BusinessName: s.cfg.BusinessName}
+	path := r.URL.Path
+	if !strings.HasPrefix(path, "/admin") || path == "/admin/logout" {
+		path = "/admin/login"
+	}
+	b.SwitchURL = path + "?" + url.Values{"lang": {b.OtherLang()}}.Encode()
+	return b
+}
+
+// requestLang is the language a request asks for (a form field or
+// ?lang=), bokmål by default, and whether it asked at all.
+func requestLang(r *http.Request) (string, bool) {
+	v := r.PostForm.Get("lang")
+	if v == "" {
+		v = r.URL.Query().Get("lang")
+	}
+	switch strings.ToLower(v) {
+	case "en":
+		return "en", true
+	case "nb", "no":
+		return "nb", true
+	}
+	return "nb", false
+}
+
+// loginPage is the login form; Name is kept after a refusal, the password never.
+type loginPage struct {
+	basePage
+	Name     string
+	ErrorKey string
+}
+
+func (*loginPage) view() string { return "login" }
+
+// codePage asks for the TOTP code of a session that waits for it.
+type codePage struct {
+	basePage
+	ErrorKey string
+}
+
+func (*codePage) view() string { return "code" }
+
+// enrolPage shows the second factor to set up and asks for its first code.
+type enrolPage struct {
+	basePage
+	URI, Secret string
+	Required    bool // the role needs it: no way past without it
+	ErrorKey    string
+}
+
+func (*enrolPage) view() string { return "enrol" }
+
+// homePage is who is logged in.
+type homePage struct {
+	basePage
+	Name       string
+	Role       string
+	TOTP       bool
+	LogoutCSRF string
+}
+
+func (*homePage) view() string { return "home" }
+
+// errorPage says what went wrong.
+type errorPage struct {
+	basePage
+	MessageKey string
+}
+
+func (*errorPage) view() string { return "error" }
