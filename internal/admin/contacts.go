@@ -14,24 +14,34 @@ import (
 // by number (recorded in the access log as a lookup) or a filter by tag.
 type contactsPage struct {
 	base
-	Query, Tag string
-	Tags       []tag.Tag
-	Contacts   []app.ContactView
-	Searched   bool
-	Next       string
-	CanLookup  bool
-	Error      string // a refused search
+	Query     string // the number searched for: never shown back
+	Tag       string
+	Tags      []tag.Tag
+	Contacts  []app.ContactView
+	Searched  bool
+	Next      string
+	CanLookup bool
+	Error     string // a refused search
 }
 
 func (*contactsPage) view() string { return "contacts" }
 
-// contacts serves GET /admin/contacts (GET /api/v1/contacts's use case).
+// contacts serves GET /admin/contacts, the list or a tag's contacts, and
+// POST /admin/contacts, a search by number (GET /api/v1/contacts's use
+// case). The number is posted, never put in a URL (a browser's history, a
+// proxy's log), and the page does not show it back.
 func (p *Pages) contacts(w http.ResponseWriter, r *request) error {
 	if !r.can(staff.ReadContacts) {
 		return forbid(staff.ReadContacts)
 	}
 	q := r.URL.Query()
-	pg := &contactsPage{base: p.base(r, "/admin/contacts"), Query: q.Get("query"), Tag: q.Get("tag"), CanLookup: r.can(staff.LookupContacts)}
+	pg := &contactsPage{base: p.base(r, "/admin/contacts"), Tag: q.Get("tag"), CanLookup: r.can(staff.LookupContacts)}
+	if r.Method == http.MethodPost {
+		pg.Query, pg.Tag = r.PostFormValue("query"), ""
+		if pg.Query == "" {
+			return seeOther(w, r, "/admin/contacts", "")
+		}
+	}
 	pg.Searched = pg.Query != "" || pg.Tag != ""
 	tags, err := p.app.Tags(r.Context(), r.Actor)
 	if err == nil {

@@ -114,7 +114,7 @@ var pageFiles = map[string][]string{
 	"staff":        {"layout.html", "staff.html"},
 	"settings":     {"layout.html", "settings.html"},
 	"setup":        {"layout.html", "purpose_fields.html", "setup.html"},
-	"error":        {"layout.html", "error.html"},
+	"ui_error":     {"layout.html", "ui_error.html"},
 }
 
 func parsePages(fsys fs.FS, asset func(string) (string, error)) (map[string]*template.Template, error) {
@@ -182,6 +182,7 @@ func (p *Pages) routes() map[string]handler {
 		"GET /admin/notices/{id}":             p.notice,
 		"POST /admin/notices/{id}/publish":    p.noticePublish,
 		"GET /admin/contacts":                 p.contacts,
+		"POST /admin/contacts":                p.contacts,
 		"GET /admin/contacts/{id}":            p.contact,
 		"GET /admin/campaigns":                p.campaigns,
 		"GET /admin/campaigns/new":            p.campaignNew,

@@ -54,7 +54,7 @@ type Config struct {
 	// Settings is the configuration as the staff pages' settings page
 	// shows it, secrets redacted (config.Dump).
 	Settings []admin.Setting
-	Log          *slog.Logger
+	Log      *slog.Logger
 }
 
 // Server is an assembled samtykke.
