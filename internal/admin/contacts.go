@@ -4,6 +4,7 @@ package admin
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/staff"
@@ -87,6 +88,7 @@ func (p *Pages) contact(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return err
 		}
+		slices.Reverse(h.Events) // newest first: the timeline's order
 		pg.History = &h
 	}
 	p.render(w, r, http.StatusOK, pg)

@@ -54,6 +54,7 @@ func start(t *testing.T, b storetest.Backend) *harness { return startWith(t, b, 
 // options of a harness beyond the configurations.
 type options struct {
 	noQueue bool // the test starts (or leaves to another process) the queue
+	noSeed  bool // no purpose and no notice: a first run
 }
 
 // startWith lets a test change the simulator's and the app's configuration.
@@ -107,7 +108,9 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	if !opt.noQueue {
 		h.startQueue(queue.Config{})
 	}
-	h.seed()
+	if !opt.noSeed {
+		h.seed()
+	}
 	return h
 }
 
