@@ -59,7 +59,7 @@ var navigation = []navEntry{
 // flashes are the words a page may show for ?done=.
 var flashes = map[string]bool{"purpose_created": true, "notice_saved": true, "notice_published": true,
 	"campaign_created": true, "campaign_start": true, "campaign_pause": true, "campaign_resume": true,
-	"campaign_cancel": true, "token_revoked": true, "setup_done": true}
+	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "setup_done": true}
 
 func (p *Pages) base(r *request, current string) base {
 	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, csrf: r.CSRF,

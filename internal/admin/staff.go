@@ -18,6 +18,7 @@ import (
 type staffPage struct {
 	base
 	Tokens    []staff.Token
+	Users     []app.UserInfo // nil: the role manages no accounts
 	Roles     []staff.Role
 	NewSecret string
 	NewToken  *staff.Token
@@ -40,6 +41,11 @@ func (p *Pages) showStaff(w http.ResponseWriter, r *request, status int, fill fu
 		return err
 	}
 	pg := &staffPage{base: p.base(r, "/admin/staff"), Tokens: ts, Roles: staff.Roles, Now: time.Now()}
+	if r.can(staff.ManageUsers) {
+		if pg.Users, err = p.app.Users(r.Context(), r.Actor); err != nil {
+			return err
+		}
+	}
 	fill(pg)
 	p.render(w, r, status, pg)
 	return nil
@@ -76,6 +82,21 @@ func (p *Pages) tokenRevoke(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return seeOther(w, r, "/admin/staff", "token_revoked")
+}
+
+// userDisable serves POST /admin/users/{id}/disable (the use case of
+// `samtykke user disable`): the account's sessions end at once.
+func (p *Pages) userDisable(w http.ResponseWriter, r *request) error {
+	if !r.can(staff.ManageUsers) {
+		return forbid(staff.ManageUsers)
+	}
+	if _, err := p.app.DisableUser(r.Context(), r.Actor, r.PathValue("id")); err != nil {
+		if msg, ok := formError(err); ok {
+			return p.showStaff(w, r, httpx.Classify(err).Status, func(pg *staffPage) { pg.Error = msg })
+		}
+		return err
+	}
+	return seeOther(w, r, "/admin/staff", "user_disabled")
 }
 
 // settingsPage is the configuration, read-only, secrets redacted.

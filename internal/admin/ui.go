@@ -192,6 +192,7 @@ func (p *Pages) routes() map[string]handler {
 		"POST /admin/campaigns/{id}/{action}": p.campaignAction,
 		"GET /admin/staff":                    p.staffPage,
 		"POST /admin/tokens":                  p.tokenCreate,
+		"POST /admin/users/{id}/disable":      p.userDisable,
 		"POST /admin/tokens/{id}/revoke":      p.tokenRevoke,
 		"GET /admin/settings":                 p.settings,
 	}

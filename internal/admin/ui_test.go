@@ -463,6 +463,18 @@ func TestCampaignAndTokenPages(t *testing.T) {
 		if _, err := tb.app.Authenticate(t.Context(), secret); err == nil {
 			t.Error("a revoked token still works")
 		}
+		// Disabling a staff account ends its sessions at once.
+		staffPage := admin.get("/admin/staff", 200)
+		disable := regexp.MustCompile(`action="(/admin/users/[^"]+/disable)"`).FindStringSubmatch(staffPage.body)
+		if disable == nil || strings.Contains(staffPage.body, `action="/admin/users/`+"\n") {
+			t.Fatalf("no disable form for the marketer:\n%s", staffPage.body)
+		}
+		if r := admin.do("POST", disable[1], url.Values{"csrf": {csrfFor(t, staffPage, disable[1])}}); r.status != 303 {
+			t.Fatalf("disable: %d\n%s", r.status, r.body)
+		}
+		if r := mk.do("GET", "/admin/campaigns", nil); r.status != 303 {
+			t.Errorf("the disabled marketer's session still works: %d", r.status)
+		}
 		settings := admin.get("/admin/settings", 200)
 		if !strings.Contains(settings.body, "Butikken AS") {
 			t.Errorf("settings lack the controller:\n%s", settings.body)
