@@ -289,12 +289,21 @@ func (a *App) purgeWebhooks(ctx context.Context) ([]retention.Entry, error) {
 	return a.loggedAll(ctx, retention.ClassWebhooks, retention.RuleWebhooks, days, n, err)
 }
 
-// purgeAccessLog deletes access-log entries past their period.
+// purgeAccessLog deletes access-log entries past their period, and the
+// staff login log's with them (who logged in from where is kept as long as
+// what they read).
 func (a *App) purgeAccessLog(ctx context.Context) ([]retention.Entry, error) {
 	days := a.cfg.Retention.AccessLog
 	n, err := a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
 		return tx.PurgeAccessLog(ctx, a.before(days), limit)
 	})
+	if err == nil {
+		var logins int64
+		logins, err = a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
+			return tx.PurgeLoginLog(ctx, a.before(days), limit)
+		})
+		n += logins
+	}
 	return a.loggedAll(ctx, retention.ClassAccessLog, retention.RuleAccessLog, days, n, err)
 }
 

@@ -474,3 +474,29 @@ func TestSessionRefusedOnEveryReplica(t *testing.T) {
 		t.Errorf("replica 0 after the user was disabled on replica 1: %v", err)
 	}
 }
+
+// TestLoginLogKeptAsTheAccessLog: the retention run deletes login-log
+// entries past the access log's period, and keeps the newer ones (RT-08's
+// neighbour: who logged in from where is kept as long as what they read).
+func TestLoginLogKeptAsTheAccessLog(t *testing.T) {
+	t.Parallel()
+	cfg := cheap
+	cfg.Retention.AccessLog = 30
+	tb := setupWith(t, storetest.SQLite, cfg)
+	tb.user(t, "kari", staff.Admin)
+	if _, err := tb.app.Login(tb.ctx, app.LoginInput{Name: "kari", Password: password, IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	tb.now = tb.now.Add(20 * 24 * time.Hour)
+	if _, err := tb.app.Login(tb.ctx, app.LoginInput{Name: "kari", Password: "feil passord her", IP: "192.0.2.1"}); !errors.Is(err, app.ErrUnauthenticated) {
+		t.Fatal(err)
+	}
+	tb.now = tb.now.Add(11 * 24 * time.Hour)
+	if _, err := tb.app.RunRetention(tb.ctx); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := tb.app.LoginLog(tb.ctx, admin, 10)
+	if len(log) != 1 || log[0].Outcome != staff.LoginBadPassword {
+		t.Errorf("after 31 days: %+v; want the 11-day-old failure only", log)
+	}
+}

@@ -772,6 +772,9 @@ type Tx interface {
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteSessions ends every session of a user and returns how many.
 	DeleteSessions(ctx context.Context, userID string) (int64, error)
+	// PurgeLoginLog deletes up to limit login-log entries from before the
+	// time (kept as long as the access log).
+	PurgeLoginLog(ctx context.Context, before time.Time, limit int) (int64, error)
 	RecordAccess(ctx context.Context, e access.Entry) error
 	// FinishExport records how an export recorded as access.Started ended
 	// and how many rows it wrote; ErrNotFound unless such an export is

@@ -201,3 +201,9 @@ func (t *tx) DeleteSessions(ctx context.Context, userID string) (n int64, err er
 	defer errorf("delete sessions", &err)
 	return t.db.Exec(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, userID)
 }
+
+func (t *tx) PurgeLoginLog(ctx context.Context, before time.Time, limit int) (n int64, err error) {
+	defer errorf("purge login log", &err)
+	return t.db.Exec(ctx, `DELETE FROM staff_logins WHERE id IN (SELECT id FROM staff_logins WHERE at < $1 LIMIT $2)`,
+		micro(before), limit)
+}

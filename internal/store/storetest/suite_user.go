@@ -151,4 +151,12 @@ func exerciseUsers(t *testing.T, b Backend) {
 		!as[1].At.Equal(t0) || as[1].IP != "192.0.2.1" {
 		t.Errorf("LoginAttempts = %+v, %v", as, err)
 	}
+	var purged int64
+	tx(t, s, func(tx store.Tx) (err error) {
+		purged, err = tx.PurgeLoginLog(ctx, t0.Add(time.Second), 10)
+		return err
+	})
+	if as, _ := s.LoginAttempts(ctx, 10); purged != 1 || len(as) != 1 || as[0].Outcome != staff.LoginOK {
+		t.Errorf("after purging before t0+1s: %d purged, %+v left; want the older one gone", purged, as)
+	}
 }
