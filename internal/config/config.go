@@ -239,6 +239,8 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.Retention.AccessLog })},
 	{env: retention.SettingRightsRequests, def: "1095", usage: "days a rights request's file is kept after the request was closed",
 		set: intKey(func(c *Config) *int { return &c.Retention.RightsRequests })},
+	{env: retention.SettingReplies, def: "30", usage: "days the messages people send (replies, for staff to answer) are kept after they were received (at most 365)",
+		set: intKey(func(c *Config) *int { return &c.Retention.Replies })},
 	{env: retention.SettingErase, def: "proof", usage: "when a contact that consented is erased once no purpose is left: proof (after the proof period) or immediately (C-11, R-04)",
 		set: func(c *Config, v string) error { c.Retention.Erase = retention.ErasePolicy(v); return nil }},
 	{env: "SAMTYKKE_SEND_ATTEMPTS", def: "5", usage: "retryable failures (maintenance, other transient errors) before a campaign message fails",
