@@ -88,3 +88,18 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, actor app.Act
 	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil
 }
+
+// listReplies answers GET /api/v1/replies: the messages people sent,
+// newest first, senders masked, with their class and service window.
+func (s *Server) listReplies(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.app.Replies(r.Context(), actor, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
+	return nil
+}
