@@ -103,3 +103,24 @@ func (s *Server) listReplies(w http.ResponseWriter, r *http.Request, actor app.A
 	httpx.WriteJSON(w, http.StatusOK, page)
 	return nil
 }
+
+// listTemplates answers GET /api/v1/templates: the templates as last synced.
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	l, err := s.app.Templates(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// syncTemplates answers POST /api/v1/templates/sync: read the platform's
+// templates, store and check them.
+func (s *Server) syncTemplates(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	l, err := s.app.SyncTemplates(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}

@@ -98,6 +98,9 @@ type WhatsApp struct {
 	Version       string
 	Token         string `secret:"true"`
 	PhoneNumberID string
+	// BusinessAccountID is the WhatsApp Business Account (WABA) whose
+	// message templates are synced.
+	BusinessAccountID string
 	// BusinessNumber is the number people write to, for wa.me links.
 	BusinessNumber string
 	// MPS is the sending number's throughput: 80 by default, up to 1,000 (§3.1).
@@ -316,6 +319,8 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.WhatsApp.Token })},
 	{env: "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", usage: "Cloud API phone-number id",
 		set: str(func(c *Config) *string { return &c.WhatsApp.PhoneNumberID })},
+	{env: "SAMTYKKE_WHATSAPP_BUSINESS_ACCOUNT_ID", usage: "Cloud API WhatsApp Business Account id, whose message templates POST /api/v1/templates/sync reads",
+		set: str(func(c *Config) *string { return &c.WhatsApp.BusinessAccountID })},
 	{env: "SAMTYKKE_WHATSAPP_MORE_PHONE_NUMBER_IDS", usage: "further sending numbers' phone-number ids, comma separated",
 		set: list(func(c *Config) *[]string { return &c.WhatsApp.MorePhoneNumberIDs }, false)},
 	{env: "SAMTYKKE_WHATSAPP_MPS", def: "80", usage: "messages per second of the sending number (80, up to 1000)",

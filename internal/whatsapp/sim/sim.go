@@ -304,6 +304,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // PhoneNumberID returns the simulated business number's id.
 func (s *Server) PhoneNumberID() string { return s.cfg.PhoneNumberID }
 
+// BusinessAccountID is the simulated WhatsApp Business Account's id.
+func (s *Server) BusinessAccountID() string { return s.cfg.BusinessAccountID }
+
 // DisplayNumber returns the simulated business number, digits only.
 func (s *Server) DisplayNumber() string { return s.display }
 
