@@ -32,8 +32,8 @@ import (
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/tag"
-	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 	"github.com/samtykke/samtykke/internal/whatsapp"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
 // docURL names the served OpenAPI document inside the schema compiler.
