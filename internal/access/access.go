@@ -38,6 +38,8 @@ const (
 	// Import: a list was imported; the reason names the import and its row
 	// count (one entry for the whole file).
 	Import Action = "import"
+	// Replies: a contact's messages to the business were read (issue 23).
+	Replies Action = "replies"
 )
 
 // Entry is one access.

@@ -107,6 +107,9 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /api/v1/exports", handler: s.exportList},
 		{pattern: "GET /api/v1/dashboard", handler: s.dashboard},
+		{pattern: "GET /api/v1/replies", handler: s.listReplies},
+		{pattern: "GET /api/v1/templates", handler: s.listTemplates},
+		{pattern: "POST /api/v1/templates/sync", handler: s.syncTemplates},
 
 		{pattern: "GET /api/v1/ropa", handler: s.getRopa},
 		{pattern: "GET /api/v1/dpia", handler: s.getDPIA},

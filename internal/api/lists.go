@@ -88,3 +88,39 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, actor app.Act
 	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil
 }
+
+// listReplies answers GET /api/v1/replies: the messages people sent,
+// newest first, senders masked, with their class and service window.
+func (s *Server) listReplies(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.app.Replies(r.Context(), actor, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// listTemplates answers GET /api/v1/templates: the templates as last synced.
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	l, err := s.app.Templates(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// syncTemplates answers POST /api/v1/templates/sync: read the platform's
+// templates, store and check them.
+func (s *Server) syncTemplates(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	l, err := s.app.SyncTemplates(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}

@@ -191,6 +191,9 @@ func (a *App) Ready(ctx context.Context) (backend string, err error) {
 // ErrNotReady is returned by Ready when the app cannot serve.
 var ErrNotReady = errors.New("not ready")
 
+// ErrPlatform: the WhatsApp platform did not answer as asked (502).
+var ErrPlatform = errors.New("the WhatsApp platform refused or failed")
+
 func (a *App) now() time.Time { return a.NowFunc().UTC().Truncate(time.Microsecond) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

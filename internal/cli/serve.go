@@ -55,7 +55,7 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 	w := cfg.WhatsApp
 	ch := &channel{appSecret: w.AppSecret, verifyToken: w.VerifyToken, businessNumber: whatsapp.Digits(w.BusinessNumber)}
 	clientCfg := whatsapp.ClientConfig{BaseURL: w.BaseURL, Version: w.Version, Token: w.Token, PhoneNumberID: w.PhoneNumberID,
-		Logger: log.With("component", "whatsapp"), Pipeline: w.Pipeline}
+		BusinessAccountID: w.BusinessAccountID, Logger: log.With("component", "whatsapp"), Pipeline: w.Pipeline}
 	if w.Pipeline == 0 {
 		clientCfg.Pipeline = -1 // one request a connection, through net/http and its proxy settings
 	}
@@ -82,6 +82,7 @@ func setupChannel(cfg config.Config, base string, log *slog.Logger) (*channel, e
 		ch.sim, ch.sink = s, &notify.Sink{}
 		ch.businessNumber = s.DisplayNumber()
 		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = base+server.SimGraphPrefix, "simulator", s.PhoneNumberID()
+		clientCfg.BusinessAccountID = s.BusinessAccountID()
 		clientCfg.Version = ""
 	}
 	c, err := whatsapp.NewClient(clientCfg)

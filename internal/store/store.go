@@ -27,9 +27,11 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/optin"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/template"
 )
 
 // Sentinel errors every backend returns.
@@ -340,6 +342,11 @@ type Reader interface {
 	// opt-outs (withdrawn, objected) recorded in the ledger at or after
 	// since, by the UTC hour of their time and their kind, in hour order.
 	ConsentChanges(ctx context.Context, since time.Time) ([]HourCount, error)
+	// Replies lists stored replies newest first, a page of limit (0: 50)
+	// after the id before ("" for the first page).
+	Replies(ctx context.Context, before string, limit int) ([]reply.Reply, error)
+	// Templates lists the synced message templates by name and language.
+	Templates(ctx context.Context) ([]template.Template, error)
 }
 
 // CampaignFilter narrows and pages a list of campaigns; zero fields match all.
@@ -775,6 +782,13 @@ type Tx interface {
 	// PurgeLoginLog deletes up to limit login-log entries from before the
 	// time (kept as long as the access log).
 	PurgeLoginLog(ctx context.Context, before time.Time, limit int) (int64, error)
+	// AddReply stores a reply; ErrConflict if its id exists.
+	AddReply(ctx context.Context, r reply.Reply) error
+	// PurgeReplies deletes up to limit replies received before the time.
+	PurgeReplies(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PutTemplate stores a synced template, in place of the one with its
+	// name and language.
+	PutTemplate(ctx context.Context, t template.Template) error
 	RecordAccess(ctx context.Context, e access.Entry) error
 	// FinishExport records how an export recorded as access.Started ended
 	// and how many rows it wrote; ErrNotFound unless such an export is

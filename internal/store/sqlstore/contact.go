@@ -105,6 +105,11 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if _, err = t.db.Exec(ctx, `DELETE FROM number_changes WHERE contact_id = $1`, id); err != nil {
 		return err
 	}
+	// What the person wrote: sealed under the key that just went, and gone
+	// too (issue 23).
+	if _, err = t.db.Exec(ctx, `DELETE FROM replies WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
 	// The platform's message id embeds the recipient's number (base64 of its
 	// digits): the records stay (RT-08), their wamids go.
 	_, err = t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE contact_id = $1 AND wamid IS NOT NULL`, id)
