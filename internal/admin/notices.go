@@ -307,6 +307,14 @@ type noticeDiffPage struct {
 
 func (*noticeDiffPage) view() string { return "notice_diff" }
 
+// Version names a notice's version, or says it is a draft.
+func (pg *noticeDiffPage) Version(n notice.Notice) string {
+	if n.Version == 0 {
+		return pg.T("admin.notices.draft")
+	}
+	return fmt.Sprint(n.Version)
+}
+
 // noticeDiff serves GET /admin/notices/diff?a=&b=.
 func (p *Pages) noticeDiff(w http.ResponseWriter, r *request) error {
 	if !r.can(staff.ReadNotices) {

@@ -123,6 +123,16 @@ func (b *base) Time(t time.Time) string {
 	return t.Format("02.01.2006 kl. 15.04")
 }
 
+// TimeText shows a time given as RFC 3339 text as Time does; other text
+// as it is.
+func (b *base) TimeText(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return b.Time(t)
+}
+
 // Num shows a count with the page language's thousands separator.
 func (b *base) Num(n int64) string {
 	s := fmt.Sprint(n)
