@@ -49,6 +49,8 @@ var navigation = []navEntry{
 	{"/admin/", "admin.nav.dashboard", staff.ReadStats},
 	{"/admin/contacts", "admin.nav.contacts", staff.ReadContacts},
 	{"/admin/campaigns", "admin.nav.campaigns", staff.ReadCampaigns},
+	{"/admin/templates", "admin.nav.templates", staff.ReadCampaigns},
+	{"/admin/replies", "admin.nav.replies", staff.ReadReplies},
 	{"/admin/purposes", "admin.nav.purposes", staff.ReadPurposes},
 	{"/admin/notices", "admin.nav.notices", staff.ReadNotices},
 	{"/admin/staff", "admin.nav.staff", staff.ManageTokens},
@@ -59,7 +61,7 @@ var navigation = []navEntry{
 // flashes are the words a page may show for ?done=.
 var flashes = map[string]bool{"purpose_created": true, "notice_saved": true, "notice_published": true,
 	"campaign_created": true, "campaign_start": true, "campaign_pause": true, "campaign_resume": true,
-	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "setup_done": true}
+	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "templates_synced": true, "setup_done": true}
 
 func (p *Pages) base(r *request, current string) base {
 	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, csrf: r.CSRF,

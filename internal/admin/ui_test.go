@@ -132,6 +132,7 @@ func TestPagesByRole(t *testing.T) {
 			{"/admin/", staff.ReadStats}, {"/admin/contacts", staff.ReadContacts}, {"/admin/campaigns", staff.ReadCampaigns},
 			{"/admin/campaigns/new", staff.WriteCampaigns}, {"/admin/purposes", staff.ReadPurposes},
 			{"/admin/notices", staff.ReadNotices}, {"/admin/notices/new?language=en", staff.WriteNotices},
+			{"/admin/replies", staff.ReadReplies}, {"/admin/templates", staff.ReadCampaigns},
 			{"/admin/staff", staff.ManageTokens}, {"/admin/settings", staff.ManageTokens}, {"/admin/setup", staff.WriteNotices},
 		}
 		for _, role := range []staff.Role{staff.Admin, staff.DPO, staff.Marketer, staff.Auditor} {

@@ -219,6 +219,8 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 		{"dashboard", "/admin/", `svg[role="img"]`},
 		{"contacts", "/admin/contacts", `table`},
 		{"campaigns", "/admin/campaigns", `table`},
+		{"replies", "/admin/replies", `table`},
+		{"templates", "/admin/templates", `table`},
 		{"purposes", "/admin/purposes", `#key`},
 		{"staff", "/admin/staff", `#token-name`},
 		{"settings", "/admin/settings", `table`},
