@@ -56,7 +56,7 @@ func (a *App) storeReply(ctx context.Context, tx store.Tx, m whatsapp.InboundMes
 	known := err == nil && !c.Erased()
 	content := reply.Content{Text: text}
 	if num != "" {
-		content.From = num.E164()
+		content.From, r.SenderIndex = num.E164(), a.vault.BlindIndex(num.E164())
 	}
 	if known && content.From == "" { // by BSUID alone: the contact's number
 		o, err := a.open(c)

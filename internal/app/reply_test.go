@@ -103,6 +103,17 @@ func TestReplies(t *testing.T) {
 		if len(page.Replies) != 1 || page.Replies[0].ContactID != "" {
 			t.Fatalf("after erasure: %+v; want only the stranger's reply", page.Replies)
 		}
+		// The stranger joins the list and is erased: what their number wrote
+		// before goes too (invariant 5); another stranger's stays.
+		say("4798765432", "wamid.d", "Hallo")
+		ola := tb.consented(t, "+47 412 34 567").ContactID
+		if _, err := tb.app.Erase(tb.ctx, admin, ola, "the person asked to be erased"); err != nil {
+			t.Fatal(err)
+		}
+		page, _ = tb.app.Replies(tb.ctx, admin, "", 0)
+		if len(page.Replies) != 1 || page.Replies[0].Text != "Hallo" {
+			t.Fatalf("after the second erasure: %+v; want only the other stranger's reply", page.Replies)
+		}
 
 		tb.now = tb.now.Add(retention.Days(30))
 		rep, err := tb.app.RunRetention(tb.ctx)

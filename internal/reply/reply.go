@@ -27,12 +27,16 @@ const ServiceWindow = 24 * time.Hour
 // Reply is one stored message, its text and number sealed (Sealed); the
 // contact is empty when the number is not on the list.
 type Reply struct {
-	ID         string
-	ContactID  string
-	At         time.Time
-	WindowEnds time.Time
-	Class      Class
-	Sealed     []byte
+	ID        string
+	ContactID string
+	// SenderIndex is the keyed blind index of the sender's number (nil
+	// when the platform sent none): an erasure finds by it what the number
+	// wrote before it was a contact's.
+	SenderIndex []byte
+	At          time.Time
+	WindowEnds  time.Time
+	Class       Class
+	Sealed      []byte
 }
 
 // Content is what a reply's seal holds.

@@ -86,6 +86,13 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if _, err = t.db.Exec(ctx, `DELETE FROM contact_keys WHERE contact_id = $1`, id); err != nil {
 		return err
 	}
+	// What the person wrote (issue 23): their replies, and those their
+	// number sent before it was a contact's (found by its blind index, while
+	// the contact still holds it), sealed under the master key.
+	if _, err = t.db.Exec(ctx, `DELETE FROM replies WHERE contact_id = $1
+		OR sender_index = (SELECT blind_index FROM contacts WHERE id = $1)`, id); err != nil {
+		return err
+	}
 	n, err := t.db.Exec(ctx, `UPDATE contacts SET phone_ct = NULL, blind_index = NULL, fields_ct = NULL, bsuid_ct = NULL,
 		bsuid_index = NULL, erased_at = $2 WHERE id = $1`, id, micro(at))
 	if err == nil && n == 0 {
@@ -105,11 +112,7 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if _, err = t.db.Exec(ctx, `DELETE FROM number_changes WHERE contact_id = $1`, id); err != nil {
 		return err
 	}
-	// What the person wrote: sealed under the key that just went, and gone
-	// too (issue 23).
-	if _, err = t.db.Exec(ctx, `DELETE FROM replies WHERE contact_id = $1`, id); err != nil {
-		return err
-	}
+
 	// The platform's message id embeds the recipient's number (base64 of its
 	// digits): the records stay (RT-08), their wamids go.
 	_, err = t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE contact_id = $1 AND wamid IS NOT NULL`, id)

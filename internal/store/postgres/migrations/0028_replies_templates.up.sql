@@ -4,17 +4,23 @@
 -- The text and the sender's number are personal data: sealed together under
 -- the contact's data key (contact_id set; gone with the key at erasure, and
 -- the rows deleted), or under the master key when the sender is not a
--- contact (contact_id ''). Deleted after the replies' retention period.
+-- contact (contact_id ''); sender_index is the number's keyed blind index
+-- (NULL when the platform sent none), so that an erasure also finds what the
+-- number wrote before it was a contact's. Deleted after the replies'
+-- retention period.
 CREATE TABLE replies (
 	id TEXT PRIMARY KEY,
 	contact_id TEXT NOT NULL,
 	at BIGINT NOT NULL,
 	window_ends BIGINT NOT NULL,
+	sender_index BYTEA,
 	class TEXT NOT NULL CHECK (class IN ('optout', 'optin', 'rights', 'none')),
 	sealed BYTEA NOT NULL
 );
 -- statement
 CREATE INDEX replies_contact ON replies (contact_id);
+-- statement
+CREATE INDEX replies_sender ON replies (sender_index);
 -- statement
 -- The platform's message templates (GET /{WABA-ID}/message_templates), one
 -- row per name and language, as last synced, with what samtykke's checks of
