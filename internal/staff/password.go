@@ -22,9 +22,11 @@ type Argon2Params struct {
 }
 
 // DefaultArgon2 is sized for a two-core server: 64 MiB, two passes, two
-// lanes; about 60 ms a hash there (docs/security.md has the figure and the
-// command that measured it). Logins run at most two hashes at once
-// (app.maxHashing), so memory stays at 128 MiB whatever the load.
+// lanes (RFC 9106's second option is 64 MiB, three passes and four lanes;
+// two lanes fit two cores, and two passes keep a login short there):
+// docs/security.md has its time a hash and the command that measures it
+// (BenchmarkArgon2Default). Logins run at most two hashes at
+// once (app.maxHashing), so memory stays at 128 MiB whatever the load.
 var DefaultArgon2 = Argon2Params{Memory: 64 * 1024, Time: 2, Threads: 2}
 
 const (
