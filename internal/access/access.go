@@ -40,6 +40,10 @@ const (
 	Import Action = "import"
 	// Replies: a contact's messages to the business were read (issue 23).
 	Replies Action = "replies"
+	// ExportEnd: an export ended; Refers names its Export entry, Rows and
+	// Outcome say how it ended. The log is append-only (invariant 6): the
+	// export's own entry is never changed.
+	ExportEnd Action = "export_end"
 )
 
 // Entry is one access.
@@ -57,6 +61,13 @@ type Entry struct {
 	Scope   string  `json:"scope,omitempty"`
 	Rows    *int64  `json:"rows,omitempty"`
 	Outcome Outcome `json:"outcome,omitempty"`
+	// Refers is the entry an ExportEnd ends.
+	Refers string `json:"-"`
+	// Seq, PrevHash and Hash place the entry in the log's one hash chain
+	// (chain.go); the store fills them in as the entry commits.
+	Seq      int64  `json:"-"`
+	PrevHash []byte `json:"-"`
+	Hash     []byte `json:"-"`
 }
 
 // The scopes of an export.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/backup"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/keyword"
@@ -113,6 +114,10 @@ type Config struct {
 	// POST of its JSON (SAMTYKKE_CHECKPOINT_URL): a witness on another
 	// machine, which must answer 2xx.
 	CheckpointURL string
+	// Journal, when set, is the erasure journal every erasure is written
+	// to before it commits (S-03): a restore re-applies from it the
+	// erasures made after its backup.
+	Journal *backup.Journal
 	// ReceiptTTL is how long a receipt link works (default a year): long
 	// enough to keep a copy, not for ever readable from a forwarded message.
 	ReceiptTTL time.Duration

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/audit"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
@@ -419,6 +420,7 @@ func (a *App) auditLedger(ctx context.Context, now time.Time) (audit.Finding, er
 	f := audit.NewFinding(audit.CheckLedger)
 	rep, err := a.VerifyLedger(ctx)
 	var fault *ledger.Fault
+	var afault *access.Fault
 	switch {
 	case errors.As(err, &fault):
 		f.Status, f.Count, f.Checked = audit.Fail, 1, rep.Contacts
@@ -426,6 +428,11 @@ func (a *App) auditLedger(ctx context.Context, now time.Time) (audit.Finding, er
 			f.Affected = []string{fault.ContactID}
 		}
 		f.Detail = "The ledger does not verify (verification stops at the first fault): " + strings.TrimPrefix(fault.Error(), "ledger: ") +
+			". Run samtykke ledger verify, and treat this as a possible breach of integrity (Art. 33)."
+		return f, nil
+	case errors.As(err, &afault):
+		f.Status, f.Count, f.Checked = audit.Fail, 1, rep.Contacts
+		f.Detail = "The access log does not verify (invariant 6): " + strings.TrimPrefix(afault.Error(), "access log: ") +
 			". Run samtykke ledger verify, and treat this as a possible breach of integrity (Art. 33)."
 		return f, nil
 	case err != nil:

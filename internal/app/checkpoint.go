@@ -31,8 +31,16 @@ const CheckpointLag = time.Minute
 // each one's head as of that time, signed with the master key's checkpoint
 // key. It stores the checkpoint, and writes it as a JSON file (0600) to
 // Config.CheckpointDir when set, the witness outside the database.
+//
+// It signs the access log's head too, as read when it starts (invariant
+// 6): entries are sealed in the order they commit, so the head names every
+// entry before it.
 func (a *App) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
 	t := a.now().Add(-CheckpointLag)
+	_, accessHead, err := a.store.AccessLogEnds(ctx)
+	if err != nil {
+		return ledger.Checkpoint{}, err
+	}
 	var heads []ledger.CheckpointHead
 	asOf := ledger.AsOf{T: t}
 	current := ""
@@ -41,7 +49,7 @@ func (a *App) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
 			heads = append(heads, ledger.CheckpointHead{ContactID: current, Head: asOf.Head()})
 		}
 	}
-	err := a.store.ScanChains(ctx, func(it store.ChainItem) error {
+	err = a.store.ScanChains(ctx, func(it store.ChainItem) error {
 		if it.Event == nil {
 			flush()
 			current = it.ContactID
@@ -55,7 +63,7 @@ func (a *App) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
 		return ledger.Checkpoint{}, err
 	}
 	flush()
-	cp := ledger.NewCheckpoint(t, heads, a.vault.CheckpointKey())
+	cp := ledger.NewCheckpoint(t, heads, ledger.AccessHead{Seq: accessHead.Seq, Hash: accessHead.Hash}, a.vault.CheckpointKey())
 	if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.AddCheckpoint(ctx, cp) }); err != nil {
 		return cp, err
 	}
@@ -123,6 +131,7 @@ func writeCheckpoint(dir string, cp ledger.Checkpoint) error {
 // checkpointCheck compares the chains, as VerifyLedger streams them, with
 // the newest checkpoint; nil when there is none yet.
 type checkpointCheck struct {
+	cp      ledger.Checkpoint
 	check   *ledger.CheckpointCheck
 	asOf    ledger.AsOf
 	current string
@@ -153,7 +162,7 @@ func (a *App) newCheckpointCheck(ctx context.Context, rep *VerifyReport) (*check
 		}
 	}
 	rep.Checkpoint = cp.At
-	return &checkpointCheck{check: ledger.NewCheckpointCheck(cp), asOf: ledger.AsOf{T: cp.At}}, nil
+	return &checkpointCheck{cp: cp, check: ledger.NewCheckpointCheck(cp), asOf: ledger.AsOf{T: cp.At}}, nil
 }
 
 // newestWitness reads the newest checkpoint file of Config.CheckpointDir,
@@ -201,6 +210,15 @@ func (c *checkpointCheck) add(e ledger.Event) {
 	if c != nil {
 		c.asOf.Add(e)
 	}
+}
+
+// accessHead is the access log's head the checkpoint signed; zero when
+// there is no checkpoint, or it was made before it signed one.
+func (c *checkpointCheck) accessHead() ledger.AccessHead {
+	if c == nil {
+		return ledger.AccessHead{}
+	}
+	return c.cp.Access
 }
 
 func (c *checkpointCheck) close() error {

@@ -5,11 +5,13 @@ package app
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/access"
+	"github.com/samtykke/samtykke/internal/backup"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/phone"
@@ -192,6 +194,93 @@ func (a *App) eraseLocked(ctx context.Context, tx store.Tx, c contact.Contact, w
 			return out, err
 		}
 		out.ProcessorTaskID = task.ID
+	}
+	if a.cfg.Journal != nil {
+		// Last, so that an erasure refused above leaves no line; synced
+		// before the commit, so that no committed erasure lacks one (S-03).
+		rec := backup.Erased{ContactID: c.ID, At: now, Method: why.method}
+		if out.SuppressionKept {
+			rec.Suppression = hex.EncodeToString(token)
+		}
+		if err := a.cfg.Journal.Append(rec); err != nil {
+			return out, fmt.Errorf("the erasure journal could not be written, so the erasure was not made: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Reapplied is what ReapplyErasures did.
+type Reapplied struct {
+	// Erased counts the contacts erased again: erased after the backup.
+	Erased int
+	// AlreadyErased counts those the restored data had erased already.
+	AlreadyErased int
+	// Unknown counts contacts the restored data does not hold: made after
+	// the backup and erased since.
+	Unknown int
+	// Suppressed counts suppression tokens put back on the list: kept by
+	// an erasure after the backup, of a number that had opted out or
+	// objected.
+	Suppressed int
+}
+
+// ReapplyErasures makes a restored database forget everyone the erasure
+// journal says was erased (S-03): each contact the data holds and has not
+// erased is erased again through the same use case as any erasure (R-04:
+// crypto-shredding, the ledger's erased event, the suppression kept, the
+// task for Meta), and each kept suppression token goes back on the list,
+// for the contacts made after the backup too. Erasing what the data had
+// erased already is skipped, so running it twice changes nothing more. The
+// database files are scrubbed afterwards (invariant 5).
+func (a *App) ReapplyErasures(ctx context.Context, journal []backup.Erased) (Reapplied, error) {
+	var out Reapplied
+	for _, rec := range journal {
+		token, err := rec.Token()
+		if err != nil {
+			return out, invalid("erasure of contact %s: %v", rec.ContactID, err)
+		}
+		method := rec.Method
+		if method == "" {
+			method = "request"
+		}
+		err = a.store.Tx(ctx, func(tx store.Tx) error {
+			c, err := tx.LockContact(ctx, rec.ContactID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				out.Unknown++
+			case err != nil:
+				return err
+			case c.Erased():
+				out.AlreadyErased++
+			default:
+				why := "re-applied at restore from the erasure journal; first erased " + rec.At.UTC().Format(time.RFC3339)
+				if _, err := a.eraseLocked(ctx, tx, c, erasure{actor: System, method: method, source: "restore", reason: why}); err != nil {
+					return err
+				}
+				if err := a.recordAccess(ctx, tx, System, access.Erase, c.ID, why); err != nil {
+					return err
+				}
+				out.Erased++
+			}
+			if token == nil {
+				return nil
+			}
+			at, err := tx.SuppressedAt(ctx, token)
+			if err != nil || !at.IsZero() {
+				return err
+			}
+			if err := tx.Suppress(ctx, token, "restore:"+method, rec.At); err != nil {
+				return err
+			}
+			out.Suppressed++
+			return tx.KeepSuppression(ctx, token, keptBecause)
+		})
+		if err != nil {
+			return out, fmt.Errorf("re-applying the erasure of contact %s: %w", rec.ContactID, err)
+		}
+	}
+	if out.Erased > 0 {
+		a.scrub(ctx)
 	}
 	return out, nil
 }

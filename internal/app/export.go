@@ -114,7 +114,10 @@ func (a *App) Export(ctx context.Context, actor Actor, req ExportRequest, w io.W
 		// the request's context, and the count must be kept all the same.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		ferr := a.store.Tx(fctx, func(tx store.Tx) error { return tx.FinishExport(fctx, res.ID, res.Rows, res.Outcome) })
+		// The end is an entry of its own: the log is append-only (invariant 6).
+		end := access.Entry{ID: newID(), At: a.now(), Actor: actor.String(), Action: access.ExportEnd, RequestID: actor.RequestID,
+			Scope: scope, Rows: &res.Rows, Outcome: res.Outcome, Refers: res.ID}
+		ferr := a.store.Tx(fctx, func(tx store.Tx) error { return tx.FinishExport(fctx, end) })
 		err = errors.Join(err, ferr)
 	}()
 	if scope == access.ScopeSuppressions {

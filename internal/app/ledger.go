@@ -5,10 +5,12 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/ledger"
@@ -37,6 +39,13 @@ type VerifyReport struct {
 	// Checkpoint is the time of the newest signed checkpoint the chains
 	// were compared with (zero before the first).
 	Checkpoint time.Time `json:"checkpoint_at,omitzero"`
+	// Accesses is the access-log entries whose chain was checked
+	// (invariant 6); AccessHead and AccessHash are the seq and hash it ends
+	// at, AccessPruned the seq up to which retention pruned it (its anchor).
+	Accesses     int64  `json:"access_entries"`
+	AccessHead   int64  `json:"access_head_seq"`
+	AccessHash   string `json:"access_head_hash,omitempty"`
+	AccessPruned int64  `json:"access_pruned_to,omitempty"`
 }
 
 // VerifyLedger recomputes every contact's chain (L-02, invariant 3): an edited,
@@ -55,6 +64,10 @@ type VerifyReport struct {
 // all its events, or a tail cut off with the head moved back to match, is a
 // fault naming the contact. Memory stays constant: the derived state is
 // compared a window of contacts at a time.
+//
+// Last it checks the access log's chain (invariant 6, verifyAccessLog): a
+// changed, deleted, inserted or reordered entry, or a removed tail, is an
+// *access.Fault naming the first bad entry.
 func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	var rep VerifyReport
 	var recorded ledger.Head
@@ -129,7 +142,67 @@ func (a *App) VerifyLedger(ctx context.Context) (VerifyReport, error) {
 	if err := d.close(ctx); err != nil {
 		return rep, err
 	}
-	return rep, cp.close()
+	if err := cp.close(); err != nil {
+		return rep, err
+	}
+	return rep, a.verifyAccessLog(ctx, &rep, cp.accessHead())
+}
+
+// verifyAccessLog checks the access log's chain from its newest anchor (the
+// start left by pruning) to the head read with it; entries committed since
+// lie after that head and wait for the next verification. The chain must
+// pass through the head the newest checkpoint signed (signed, when it is
+// not pruned yet): a tail cut off with the head set back, or an entry
+// rewritten with the chain recomputed after it, is found so. Retention may
+// prune while the chain is read: a fault is read again once if the anchor
+// moved meanwhile.
+func (a *App) verifyAccessLog(ctx context.Context, rep *VerifyReport, signed ledger.AccessHead) error {
+	for try := 0; ; try++ {
+		anchor, head, err := a.store.AccessLogEnds(ctx)
+		if err != nil {
+			return err
+		}
+		v := access.NewVerifier(anchor.Head)
+		err = a.store.ScanAccessLog(ctx, anchor.Seq, head.Seq, func(e access.Entry) error {
+			if err := v.Add(e); err != nil {
+				return err
+			}
+			if e.Seq == signed.Seq && !bytes.Equal(e.Hash, signed.Hash) {
+				return &access.Fault{EntryID: e.ID, Seq: e.Seq,
+					Problem: "the checkpoint signed another hash at this seq (entries up to it were replaced)"}
+			}
+			return nil
+		})
+		if err == nil {
+			err = v.Close(head)
+		}
+		if err == nil {
+			err = checkSignedAccess(anchor, head, signed)
+		}
+		if err != nil && try == 0 {
+			if now, _, rerr := a.store.AccessLogEnds(ctx); rerr == nil && now.Seq != anchor.Seq {
+				continue
+			}
+		}
+		rep.Accesses, rep.AccessHead, rep.AccessPruned = v.Count, head.Seq, anchor.Seq
+		rep.AccessHash = hex.EncodeToString(head.Hash)
+		return err
+	}
+}
+
+// checkSignedAccess compares the ends of the access log's chain with the
+// head a checkpoint signed.
+func checkSignedAccess(anchor access.Anchor, head access.Head, signed ledger.AccessHead) error {
+	switch {
+	case signed.Seq == 0:
+		return nil
+	case signed.Seq > head.Seq:
+		return &access.Fault{Seq: head.Seq, Problem: fmt.Sprintf(
+			"the checkpoint signed head seq %d, the log ends at seq %d (entries were removed from the end)", signed.Seq, head.Seq)}
+	case signed.Seq == anchor.Seq && !bytes.Equal(signed.Hash, anchor.Hash):
+		return &access.Fault{Seq: anchor.Seq, Problem: "the pruning anchor's hash is not the one the checkpoint signed at its seq"}
+	}
+	return nil
 }
 
 // derivedWindow is how many contacts' folded states verification holds

@@ -289,13 +289,16 @@ func (a *App) purgeWebhooks(ctx context.Context) ([]retention.Entry, error) {
 	return a.loggedAll(ctx, retention.ClassWebhooks, retention.RuleWebhooks, days, n, err)
 }
 
-// purgeAccessLog deletes access-log entries past their period, and the
-// staff login log's with them (who logged in from where is kept as long as
-// what they read).
+// purgeAccessLog prunes the access log's oldest entries past their period:
+// a prefix of its chain, behind an anchor the rest starts from, so that the
+// rest still verifies (invariant 6). An entry waits for the older ones
+// before it in the chain (their times differ by a transaction at most).
+// The staff login log goes with it: who logged in from where is kept as
+// long as what they read.
 func (a *App) purgeAccessLog(ctx context.Context) ([]retention.Entry, error) {
 	days := a.cfg.Retention.AccessLog
 	n, err := a.inBatches(ctx, func(tx store.Tx, limit int) (int64, error) {
-		return tx.PurgeAccessLog(ctx, a.before(days), limit)
+		return tx.PruneAccessLog(ctx, a.before(days), a.now(), limit)
 	})
 	if err == nil {
 		var logins int64

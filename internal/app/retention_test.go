@@ -413,6 +413,12 @@ func TestRetentionMessagesWebhooksAccessLog(t *testing.T) {
 		if n := tb.b.Int(t, tb.store, `SELECT count(*) FROM rate_limits WHERE key LIKE 'optin:ip:%'`); n != 1 {
 			t.Errorf("%d IP counters left, want today's", n)
 		}
+		// What is left of the access log's chain still verifies, from the
+		// anchor the pruning left (invariant 6).
+		if rep, err := tb.app.VerifyLedger(tb.ctx); err != nil || rep.AccessPruned != accessesBefore+2 ||
+			rep.Accesses != tb.b.Int(t, tb.store, `SELECT count(*) FROM access_log`) {
+			t.Errorf("verify after pruning = %+v, %v; want pruned to seq %d and the rest checked", rep, err, accessesBefore+2)
+		}
 		want := map[retention.Class]int64{retention.ClassMessages: 2, retention.ClassWebhooks: 4,
 			retention.ClassAccessLog: accessesBefore + 2, retention.ClassRateLimits: 1}
 		for class, n := range want {

@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/backup"
 	"github.com/samtykke/samtykke/internal/config"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/rights"
@@ -74,9 +76,9 @@ func commands() []command {
 		{name: "user disable", synopsis: "ID|NAME", config: dbFlags, run: runUserDisable,
 			summary: "disable a staff account: its sessions end at once, on every replica, and it cannot log in",
 			example: "samtykke user disable kari@butikken.no --data-dir ./samtykke-data"},
-		{name: "ledger verify", summary: "recompute every consent chain and the consent states and suppressions it gives; exit 1 naming the first fault",
+		{name: "ledger verify", summary: "recompute every consent chain, the consent states and suppressions it gives, and the access log's chain; exit 1 naming the first fault",
 			config: dbFlags, run: runLedger, example: "samtykke ledger verify --data-dir ./samtykke-data"},
-		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
+		{name: "ledger checkpoint", summary: "sign a checkpoint of every consent chain and the access log's head now, store it (and write it to SAMTYKKE_CHECKPOINT_DIR) and print it as JSON with its public key",
 			config: dbFlags, run: runCheckpoint, example: "SAMTYKKE_CHECKPOINT_DIR=/mnt/witness samtykke ledger checkpoint --data-dir ./samtykke-data"},
 		{name: "retention run", summary: "apply every retention rule now, as the daily job does: expiries, purges and erasures, each recorded in the retention log; print what was deleted",
 			config: dbFlags, run: runRetention, example: "samtykke retention run --data-dir ./samtykke-data"},
@@ -102,12 +104,18 @@ func commands() []command {
 			summary: "run the compliance audit and store its report; print each check's verdict and what it found (exit 0 even with findings, 1 only when it could not run)",
 			example: "samtykke audit --format html --data-dir ./samtykke-data > revisjon.html"},
 		{name: "doctor", config: dbFlags, run: runDoctor,
-			summary: "check the configuration, the database and its migrations, the master key, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
+			summary: "check the configuration, the database and its migrations, the master key, the erasure journal, the WhatsApp token and the webhook's secrets; OK or FAIL with the fix, exit 1 on any FAIL",
 			example: "samtykke doctor --data-dir /var/lib/samtykke"},
 		{name: "import", synopsis: "FILE.csv --purpose KEY [--without-evidence refuse|needs_fresh_consent] [--report FILE] [--format csv|json]",
 			config: dbFlags, run: runImport,
 			summary: "import a list of consents with their evidence; rows without evidence are refused (or kept as needing fresh consent), suppressed and erased numbers are never brought back; run again to resume",
 			example: "samtykke import examples/import.csv --purpose offers --report import-report.csv --data-dir ./samtykke-data"},
+		{name: "backup", synopsis: "--out FILE --recipient AGE_RECIPIENT [--recipient ...] [--recipients-file FILE]", config: dbFlags, run: runBackup,
+			summary: "write a consistent snapshot of the database, while serve runs, encrypted with age to the recipients (S-03); the master key is not in it",
+			example: "samtykke backup --out /mnt/backup/samtykke-$(date +%F).age --recipients-file /etc/samtykke/backup-recipients.txt --data-dir /var/lib/samtykke"},
+		{name: "restore", synopsis: "--in FILE --identity FILE [--erasures JOURNAL ...] [--no-erasure-journal]", config: dbFlags, run: runRestore,
+			summary: "restore a backup into an empty data folder or PostgreSQL schema, then erase again whoever the erasure journal says was erased since (S-03); refuses a wrong key or a damaged file, changing nothing",
+			example: "samtykke restore --in /mnt/backup/samtykke-2026-12-06.age --identity /root/backup-identity.txt --erasures /mnt/journal/erasures.jsonl --data-dir /var/lib/samtykke"},
 		{name: "config", summary: "print the configuration serve would use, secrets redacted; exit 1 when it is not valid",
 			config: []string{"data-dir", "database-url", "addr"}, run: runConfig, example: "SAMTYKKE_LOG_FORMAT=json samtykke config --data-dir /var/lib/samtykke"},
 		{name: "whatsapp-sim", summary: "run a local WhatsApp Cloud API simulator on its own address", run: runSim,
@@ -271,7 +279,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, how opening)
 func appConfig(cfg config.Config) app.Config {
 	ac := app.Config{MinAge: cfg.MinAge, Phones: phone.Policy{AllowedRegions: cfg.PhoneRegions}, Tags: cfg.Tags,
 		BusinessName: cfg.BusinessName, CheckpointDir: cfg.CheckpointDir, Controller: cfg.Controller,
-		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour, Retention: cfg.Retention}
+		ReceiptTTL: time.Duration(cfg.ReceiptLinkDays) * 24 * time.Hour, Retention: cfg.Retention,
+		Journal: backup.NewJournal(cfg.ErasureJournalPath())}
 	if cfg.RightsWords != "" {
 		ac.RightsWords, _ = rights.ParseWords(cfg.RightsWords) // checked when the configuration was read
 	}
@@ -389,6 +398,11 @@ func verifyLedger(ctx context.Context, e env, sys *system) int {
 	if !rep.Checkpoint.IsZero() {
 		fmt.Fprintf(e.stdout, "the chains match the signed checkpoint of %s\n", rep.Checkpoint.Format(time.RFC3339))
 	}
+	fmt.Fprintf(e.stdout, "access log verifies: %d entries, head seq %d hash %s", rep.Accesses, rep.AccessHead, cmp.Or(rep.AccessHash, "(empty)"))
+	if rep.AccessPruned > 0 {
+		fmt.Fprintf(e.stdout, ", pruned past retention up to seq %d", rep.AccessPruned)
+	}
+	fmt.Fprintln(e.stdout)
 	if rep.Unchecked > 0 {
 		fmt.Fprintf(e.stdout, "not checkable: %d contacts who objected have no number left (erased), so their suppression cannot be looked up\n",
 			rep.Unchecked)

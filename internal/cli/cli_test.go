@@ -193,6 +193,10 @@ func TestLedgerVerifyOnTamperedFile(t *testing.T) {
 		{"suppression list emptied", func(string, []string) []string {
 			return []string{`DELETE FROM suppressions`}
 		}, func(id string, e []string) string { return "contact " + id + " event " + e[1] }},
+		// The access log's chain (invariant 6): an entry's reason edited.
+		{"access log entry edited", func(string, []string) []string {
+			return []string{`DROP TRIGGER access_log_no_update`, `UPDATE access_log SET reason = 'routine' WHERE seq = 1`}
+		}, func(string, []string) string { return "access log: entry " }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -200,7 +204,8 @@ func TestLedgerVerifyOnTamperedFile(t *testing.T) {
 			dir := t.TempDir()
 			contactID, events := populate(t, dir)
 			code, stdout, stderr := run(t, nil, "ledger", "verify", "--data-dir", dir)
-			if code != 0 || !strings.Contains(stdout, "3 events") || !strings.Contains(stdout, "2 consent states and 1 suppressions checked") {
+			if code != 0 || !strings.Contains(stdout, "3 events") || !strings.Contains(stdout, "2 consent states and 1 suppressions checked") ||
+				!strings.Contains(stdout, "access log verifies: ") {
 				t.Fatalf("untampered: exit %d, %s %s", code, stdout, stderr)
 			}
 			db, err := sql.Open("sqlite", filepath.Join(dir, "samtykke.db"))

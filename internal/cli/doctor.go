@@ -5,11 +5,15 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/config"
@@ -60,11 +64,40 @@ func runDoctor(ctx context.Context, e env, args []string) int {
 			line(true, "master key", "opens this database (its fingerprint matches)")
 		}
 	}
+	checkJournal(cfg, line)
 	checkWhatsApp(ctx, cfg, line)
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// checkJournal checks, writing nothing, that the erasure journal can be
+// appended to: an erasure is refused when it cannot (S-03).
+func checkJournal(cfg config.Config, line func(bool, string, string)) {
+	p := cfg.ErasureJournalPath()
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err == nil {
+		f.Close()
+		line(true, "erasures", "the erasure journal "+p+" takes new lines (keep it on another disk, beside the backups)")
+		return
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		dir := filepath.Dir(p)
+		for {
+			if _, serr := os.Stat(dir); serr == nil || filepath.Dir(dir) == dir {
+				break
+			}
+			dir = filepath.Dir(dir)
+		}
+		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() && syscall.Access(dir, 2) == nil { // 2: W_OK
+			line(true, "erasures", "the erasure journal "+p+" will be made at the first erasure")
+			return
+		}
+		err = fmt.Errorf("%s cannot be made there", p)
+	}
+	line(false, "erasures", fmt.Sprintf("the erasure journal: %v; erasures would be refused. Set SAMTYKKE_ERASURE_JOURNAL "+
+		"to a file this user can append to", err))
 }
 
 // st0 names the database a configuration points at, without a password.

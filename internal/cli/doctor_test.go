@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -42,6 +44,10 @@ func TestDoctor(t *testing.T) {
 			"SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID": phoneID, "SAMTYKKE_WHATSAPP_APP_SECRET": "app-secret-doc",
 			"SAMTYKKE_WHATSAPP_VERIFY_TOKEN": "verify-doc", "SAMTYKKE_WHATSAPP_BUSINESS_NUMBER": "4722334455"}
 	}
+	blocker := filepath.Join(t.TempDir(), "a-file") // a journal "under" a file cannot be made
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
 	for _, c := range []struct {
@@ -51,7 +57,9 @@ func TestDoctor(t *testing.T) {
 		code  int
 		lines []string // each a line's start, in order
 	}{
-		{"the simulator", nil, dir, 0, []string{"OK   configuration", "OK   database", "OK   migrations", "OK   master key", "OK   whatsapp", "OK   webhook"}},
+		{"the simulator", nil, dir, 0, []string{"OK   configuration", "OK   database", "OK   migrations", "OK   master key", "OK   erasures", "OK   whatsapp", "OK   webhook"}},
+		{"an erasure journal that cannot be written", map[string]string{"SAMTYKKE_ERASURE_JOURNAL": filepath.Join(blocker, "erasures.jsonl")}, dir, 1,
+			[]string{"OK   master key", "FAIL erasures      the erasure journal"}},
 		{"a good token", wa("EAAG-good-token", "1234567890"), dir, 0, []string{"OK   whatsapp      the token reads phone number 1234567890", "OK   webhook"}},
 		{"a refused token", wa("EAAG-expired", "1234567890"), dir, 1, []string{"FAIL whatsapp      the Cloud API refused the token (401, code 190)"}},
 		{"a wrong phone-number id", wa("EAAG-good-token", "999"), dir, 1, []string{"FAIL whatsapp      reading phone number 999 answered 404"}},

@@ -119,6 +119,8 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"bench audit":       {"backends", "contacts", "cpuprofile", "database-url", "json", "messages", "no-checkpoint"},
 		"bench import":      {"backends", "cpuprofile", "database-url", "json", "n"},
 		"import":            {"data-dir", "database-url", "format", "purpose", "report", "without-evidence"},
+		"backup":            {"data", "data-dir", "database", "database-url", "out", "recipient", "recipients-file"},
+		"restore":           {"data", "data-dir", "database", "database-url", "erasures", "identity", "in", "no-erasure-journal"},
 		"help":              nil,
 		"version":           nil,
 	}

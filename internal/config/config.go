@@ -69,6 +69,9 @@ type Config struct {
 	// CheckpointDir, when set, is where each signed ledger checkpoint is
 	// also written as a JSON file (L-02): the witness outside the database.
 	CheckpointDir string
+	// ErasureJournal is the erasure journal's file (S-03); empty: the file
+	// erasures.jsonl in the data folder (ErasureJournalPath).
+	ErasureJournal string
 	// CheckpointURL, when set, is where each signed ledger checkpoint is
 	// also sent (an HTTP POST of its JSON): a witness on another machine.
 	CheckpointURL string
@@ -252,6 +255,8 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.UnknownAfterDays })},
 	{env: "SAMTYKKE_CHECKPOINT_DIR", usage: "a folder out of the database's reach where each signed ledger checkpoint (made at start and daily) is also written as a JSON file (0600), and checked against at verification (L-02)",
 		set: str(func(c *Config) *string { return &c.CheckpointDir })},
+	{env: "SAMTYKKE_ERASURE_JOURNAL", usage: "the erasure journal: every erasure is appended here (contact id, time, keyed token; no number) before it commits, and a restore erases again whoever it names (S-03); default erasures.jsonl in the data folder. Keep it on another disk, beside the backups (not inside them)",
+		set: str(func(c *Config) *string { return &c.ErasureJournal })},
 	{env: "SAMTYKKE_CHECKPOINT_URL", usage: "an outside witness on another machine: each signed ledger checkpoint is also POSTed there as JSON, which must answer 2xx (L-02)",
 		set: str(func(c *Config) *string { return &c.CheckpointURL })},
 	{env: "SAMTYKKE_RECEIPT_LINK_DAYS", def: "365", usage: "days the link to a consent receipt works (the signed receipt itself is the person's to keep)",
@@ -513,6 +518,15 @@ func (c Config) Validate() error {
 
 // SQLitePath is the database file of the embedded default.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "samtykke.db") }
+
+// ErasureJournalPath is the erasure journal's file: SAMTYKKE_ERASURE_JOURNAL,
+// or erasures.jsonl in the data folder.
+func (c Config) ErasureJournalPath() string {
+	if c.ErasureJournal != "" {
+		return c.ErasureJournal
+	}
+	return filepath.Join(c.DataDir, "erasures.jsonl")
+}
 
 // Dump writes every key and the value Load resolves for it, secrets redacted.
 func Dump(w io.Writer, getenv func(string) string, flags map[string]*string) {

@@ -22,17 +22,28 @@ import (
 // moved back to match; a checkpoint can, as long as its signing key (derived
 // from the master key, never stored in the database) is not the attacker's.
 type Checkpoint struct {
-	At        time.Time `json:"at"`
-	Contacts  int64     `json:"contacts"`
-	Events    int64     `json:"events"`
-	Root      []byte    `json:"root"`
-	PublicKey []byte    `json:"public_key"`
-	Signature []byte    `json:"signature"`
+	At       time.Time `json:"at"`
+	Contacts int64     `json:"contacts"`
+	Events   int64     `json:"events"`
+	Root     []byte    `json:"root"`
+	// Access is the access log's head when the checkpoint was made
+	// (invariant 6): signed with the rest, so that a tail of the log cut off
+	// with its head set back to match, or an entry rewritten with the chain
+	// recomputed, is found. Zero in a checkpoint made before migration 0025.
+	Access    AccessHead `json:"access_head,omitzero"`
+	PublicKey []byte     `json:"public_key"`
+	Signature []byte     `json:"signature"`
 	// Heads are the heads the root covers, so that verification can name a
 	// contact whose events are gone; not signed themselves, they must hash to
 	// the signed root. Left out of the JSON written outside (the witness
 	// holds the root).
 	Heads []CheckpointHead `json:"-"`
+}
+
+// AccessHead is the access log's head as a checkpoint signs it.
+type AccessHead struct {
+	Seq  int64  `json:"seq"`
+	Hash []byte `json:"hash"`
 }
 
 // CheckpointHead is one contact's head as of a checkpoint's time.
@@ -107,24 +118,37 @@ func Root(heads []CheckpointHead) (root []byte, contacts, events int64) {
 func (c Checkpoint) SignedBytes() []byte {
 	var b bytes.Buffer
 	field := func(s string) { fmt.Fprintf(&b, "%d:%s;", len(s), s) }
-	field("samtykke-checkpoint-v1")
+	// v2 adds the access log's head; a checkpoint without one keeps v1, so
+	// that those made before it still verify. Taking the head away changes
+	// the bytes: the signature then fails.
+	v2 := c.Access.Seq != 0 || c.Access.Hash != nil
+	if v2 {
+		field("samtykke-checkpoint-v2")
+	} else {
+		field("samtykke-checkpoint-v1")
+	}
 	field(c.At.UTC().Format(time.RFC3339Nano))
 	field(fmt.Sprint(c.Contacts))
 	field(fmt.Sprint(c.Events))
 	field(hex.EncodeToString(c.Root))
 	field(hex.EncodeToString(c.PublicKey))
+	if v2 {
+		field(fmt.Sprint(c.Access.Seq))
+		field(hex.EncodeToString(c.Access.Hash))
+	}
 	return b.Bytes()
 }
 
-// NewCheckpoint makes the checkpoint of heads at t, signed with key.
-func NewCheckpoint(t time.Time, heads []CheckpointHead, key ed25519.PrivateKey) Checkpoint {
+// NewCheckpoint makes the checkpoint of heads at t and of the access log's
+// head, signed with key.
+func NewCheckpoint(t time.Time, heads []CheckpointHead, accessHead AccessHead, key ed25519.PrivateKey) Checkpoint {
 	var kept []CheckpointHead
 	for _, h := range heads {
 		if h.Head.Seq > 0 {
 			kept = append(kept, h)
 		}
 	}
-	c := Checkpoint{At: t.UTC().Truncate(time.Microsecond), Heads: kept, PublicKey: key.Public().(ed25519.PublicKey)}
+	c := Checkpoint{At: t.UTC().Truncate(time.Microsecond), Heads: kept, Access: accessHead, PublicKey: key.Public().(ed25519.PublicKey)}
 	c.Root, c.Contacts, c.Events = Root(kept)
 	c.Signature = ed25519.Sign(key, c.SignedBytes())
 	return c

@@ -36,7 +36,7 @@ func TestCheckpoint(t *testing.T) {
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	a, b := chain("a", 3), chain("b", 4)
 	at := t0.Add(2 * time.Minute) // a's and b's first three events
-	cp := ledger.NewCheckpoint(at, heads(at, a, b), key)
+	cp := ledger.NewCheckpoint(at, heads(at, a, b), ledger.AccessHead{}, key)
 	if cp.Contacts != 2 || cp.Events != 6 {
 		t.Fatalf("checkpoint counts %d contacts, %d events; want 2 and 6", cp.Contacts, cp.Events)
 	}
@@ -54,7 +54,7 @@ func TestCheckpoint(t *testing.T) {
 		other := ed25519.NewKeyFromSeed([]byte(strings.Repeat("x", ed25519.SeedSize)))
 		for name, c := range map[string]ledger.Checkpoint{
 			"count":      func() ledger.Checkpoint { c := cp; c.Contacts--; return c }(),
-			"other key":  ledger.NewCheckpoint(at, cp.Heads, other),
+			"other key":  ledger.NewCheckpoint(at, cp.Heads, ledger.AccessHead{}, other),
 			"heads":      func() ledger.Checkpoint { c := cp; c.Heads = c.Heads[1:]; return c }(),
 			"signature":  func() ledger.Checkpoint { c := cp; c.Signature = append([]byte{1}, c.Signature[1:]...); return c }(),
 			"time moved": func() ledger.Checkpoint { c := cp; c.At = c.At.Add(time.Second); return c }(),
@@ -101,8 +101,8 @@ func TestCheckpoint(t *testing.T) {
 func TestWitnessed(t *testing.T) {
 	t.Parallel()
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
-	older := ledger.NewCheckpoint(t0, heads(t0, chain("a", 2)), key)
-	newer := ledger.NewCheckpoint(t0.Add(time.Hour), heads(t0.Add(time.Hour), chain("a", 2)), key)
+	older := ledger.NewCheckpoint(t0, heads(t0, chain("a", 2)), ledger.AccessHead{}, key)
+	newer := ledger.NewCheckpoint(t0.Add(time.Hour), heads(t0.Add(time.Hour), chain("a", 2)), ledger.AccessHead{}, key)
 	for _, tc := range []struct {
 		name            string
 		stored, witness ledger.Checkpoint
@@ -117,5 +117,33 @@ func TestWitnessed(t *testing.T) {
 		if err := ledger.Witnessed(tc.stored, tc.witness); (err != nil) != tc.fault {
 			t.Errorf("%s: Witnessed = %v; want a fault: %v", tc.name, err, tc.fault)
 		}
+	}
+}
+
+// TestCheckpointSignsTheAccessHead: a checkpoint signs the access log's head
+// too (invariant 6): taking it away or changing it breaks the signature,
+// and a checkpoint without one signs the same bytes as before (v1), so
+// those made before it still verify.
+func TestCheckpointSignsTheAccessHead(t *testing.T) {
+	t.Parallel()
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	pub := key.Public().(ed25519.PublicKey)
+	hs := heads(t0.Add(time.Hour), chain("a", 2))
+	cp := ledger.NewCheckpoint(t0, hs, ledger.AccessHead{Seq: 7, Hash: []byte{1, 2, 3}}, key)
+	if err := cp.VerifySignature(pub); err != nil {
+		t.Fatalf("fresh checkpoint: %v", err)
+	}
+	for name, c := range map[string]ledger.Checkpoint{
+		"access head taken away": func() ledger.Checkpoint { c := cp; c.Access = ledger.AccessHead{}; return c }(),
+		"access seq moved back":  func() ledger.Checkpoint { c := cp; c.Access.Seq--; return c }(),
+		"access hash changed":    func() ledger.Checkpoint { c := cp; c.Access.Hash = []byte{9}; return c }(),
+	} {
+		if err := c.VerifySignature(pub); !errors.Is(err, ledger.ErrBroken) {
+			t.Errorf("%s: %v; want the signature to fail", name, err)
+		}
+	}
+	v1 := ledger.NewCheckpoint(t0, hs, ledger.AccessHead{}, key)
+	if got := string(v1.SignedBytes()); !strings.HasPrefix(got, "22:samtykke-checkpoint-v1;") {
+		t.Errorf("a checkpoint without an access head signs %q; want the v1 bytes", got)
 	}
 }

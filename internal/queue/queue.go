@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/audit"
 	"github.com/samtykke/samtykke/internal/job"
@@ -37,6 +38,12 @@ func (w *verifyLedgerWorker) Work(ctx context.Context, _ *river.Job[job.VerifyLe
 		w.log.Error("ledger verification failed", "contact_id", fault.ContactID, "event_id", fault.EventID,
 			"seq", fault.Seq, "purpose", fault.Purpose, "problem", fault.Problem)
 		return nil // a finding, not a job failure: it is in the metric and the log
+	}
+	var afault *access.Fault
+	if errors.As(err, &afault) {
+		w.ok.Set(0)
+		w.log.Error("access log verification failed", "entry_id", afault.EntryID, "seq", afault.Seq, "problem", afault.Problem)
+		return nil
 	}
 	if err != nil {
 		return err

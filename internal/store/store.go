@@ -232,10 +232,18 @@ type Reader interface {
 	// LoginAttempts lists the newest limit entries of the login log, newest
 	// first.
 	LoginAttempts(ctx context.Context, limit int) ([]staff.LoginAttempt, error)
+	// Accesses lists the access-log entries of a contact, oldest first.
 	Accesses(ctx context.Context, contactID string) ([]access.Entry, error)
 	// ExportLog lists the newest limit exports recorded in the access log,
-	// newest first.
+	// newest first, each with the rows and outcome its end recorded.
 	ExportLog(ctx context.Context, limit int) ([]access.Entry, error)
+	// AccessLogEnds reads where the access log's chain starts (the newest
+	// pruning anchor; zero if nothing was pruned) and ends (its head).
+	AccessLogEnds(ctx context.Context) (access.Anchor, access.Head, error)
+	// ScanAccessLog calls fn with each access-log entry of seq after+1 to
+	// upTo, in seq order; then it returns an *access.Fault if any committed
+	// entry is outside the chain.
+	ScanAccessLog(ctx context.Context, after, upTo int64, fn func(access.Entry) error) error
 
 	// RightsRequest reads one rights request.
 	RightsRequest(ctx context.Context, id string) (rights.Request, error)
@@ -549,8 +557,10 @@ type Tx interface {
 	// PurgeRateLimits deletes up to limit rate-limit counters whose window
 	// started before the time.
 	PurgeRateLimits(ctx context.Context, before time.Time, limit int) (int64, error)
-	// PurgeAccessLog deletes up to limit access-log entries from before the time.
-	PurgeAccessLog(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PruneAccessLog deletes up to limit of the access log's oldest entries,
+	// a prefix of the chain whose every entry is from before the time, and
+	// records the anchor the rest of the chain starts from (pruned at now).
+	PruneAccessLog(ctx context.Context, before, now time.Time, limit int) (int64, error)
 	// PurgeRightsRequests deletes up to limit rights requests closed before
 	// the time, with their steps, and returns how many requests.
 	PurgeRightsRequests(ctx context.Context, before time.Time, limit int) (int64, error)
@@ -789,11 +799,14 @@ type Tx interface {
 	// PutTemplate stores a synced template, in place of the one with its
 	// name and language.
 	PutTemplate(ctx context.Context, t template.Template) error
+	// RecordAccess writes an access-log entry; the transaction seals it into
+	// the log's hash chain as it commits (invariant 6).
 	RecordAccess(ctx context.Context, e access.Entry) error
-	// FinishExport records how an export recorded as access.Started ended
-	// and how many rows it wrote; ErrNotFound unless such an export is
-	// still started.
-	FinishExport(ctx context.Context, id string, rows int64, outcome access.Outcome) error
+	// FinishExport records how an export recorded as access.Started ended:
+	// end is an access.ExportEnd entry whose Refers names the export, with
+	// its rows and outcome; ErrNotFound unless such an export is still
+	// started.
+	FinishExport(ctx context.Context, end access.Entry) error
 
 	// Enqueue inserts a River job in this transaction: it runs only if the
 	// state it acts on commits.
@@ -990,4 +1003,13 @@ type ChainItem struct {
 	// contact who objected (invariant 11).
 	PhoneSealed []byte
 	Event       *StoredEvent
+}
+
+// SnapshotInfo is what a backup's manifest says of the snapshot a store
+// took (S-03).
+type SnapshotInfo struct {
+	// SchemaVersion is the newest samtykke migration the snapshot has.
+	SchemaVersion int
+	// QueueVersion is the newest River migration (PostgreSQL).
+	QueueVersion int
 }

@@ -16,9 +16,10 @@ func (r *reader) LatestCheckpoint(ctx context.Context) (cp ledger.Checkpoint, er
 	// row's own column holds them for a checkpoint made before that table);
 	// none found decodes to no heads, which then fail the root check.
 	err = r.db.QueryRow(ctx, `SELECT c.at, c.contacts, c.events, c.root, c.public_key, c.signature,
-		COALESCE(h.heads, c.heads)
+		COALESCE(h.heads, c.heads), c.access_seq, c.access_hash
 		FROM ledger_checkpoints c LEFT JOIN ledger_checkpoint_heads h ON h.at = c.at
-		ORDER BY c.at DESC LIMIT 1`).Scan(&at, &cp.Contacts, &cp.Events, &cp.Root, &cp.PublicKey, &cp.Signature, &heads)
+		ORDER BY c.at DESC LIMIT 1`).Scan(&at, &cp.Contacts, &cp.Events, &cp.Root, &cp.PublicKey, &cp.Signature, &heads,
+		&cp.Access.Seq, &cp.Access.Hash)
 	if err != nil {
 		return cp, r.notFound(err)
 	}
@@ -29,9 +30,9 @@ func (r *reader) LatestCheckpoint(ctx context.Context) (cp ledger.Checkpoint, er
 
 func (t *tx) AddCheckpoint(ctx context.Context, cp ledger.Checkpoint) (err error) {
 	defer errorf("add checkpoint", &err)
-	if _, err = t.db.Exec(ctx, `INSERT INTO ledger_checkpoints (at, contacts, events, root, public_key, signature, heads)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, micro(cp.At), cp.Contacts, cp.Events, cp.Root, cp.PublicKey, cp.Signature,
-		[]byte{}); err != nil {
+	if _, err = t.db.Exec(ctx, `INSERT INTO ledger_checkpoints (at, contacts, events, root, public_key, signature, heads,
+		access_seq, access_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, micro(cp.At), cp.Contacts, cp.Events, cp.Root,
+		cp.PublicKey, cp.Signature, []byte{}, cp.Access.Seq, cp.Access.Hash); err != nil {
 		return err
 	}
 	if _, err = t.db.Exec(ctx, `INSERT INTO ledger_checkpoint_heads (at, heads) VALUES ($1, $2)`, micro(cp.At),

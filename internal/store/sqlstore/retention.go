@@ -160,12 +160,6 @@ func (t *tx) PurgeRateLimits(ctx context.Context, before time.Time, limit int) (
 		micro(before), limit)
 }
 
-func (t *tx) PurgeAccessLog(ctx context.Context, before time.Time, limit int) (n int64, err error) {
-	defer errorf("purge access log", &err)
-	return t.db.Exec(ctx, `DELETE FROM access_log WHERE id IN (SELECT id FROM access_log WHERE at < $1 LIMIT $2)`,
-		micro(before), limit)
-}
-
 func (t *tx) PurgeRightsRequests(ctx context.Context, before time.Time, limit int) (n int64, err error) {
 	defer errorf("purge rights requests", &err)
 	// Their steps go with them (ON DELETE CASCADE).

@@ -278,6 +278,16 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 		return nil
 	}
 	for _, stmt := range splitStatements(m.sql) {
+		if name, ok := goStep(stmt); ok {
+			step := goSteps[name]
+			if step == nil {
+				return fmt.Errorf("no Go step %q", name)
+			}
+			if err := step(ctx, conn); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			continue
+		}
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("%w\nin statement: %s", err, firstLine(stmt))
 		}
@@ -304,15 +314,32 @@ func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) {
 }
 
 // splitStatements splits a migration on lines holding only "-- statement",
-// so that a trigger body's semicolons stay whole.
+// so that a trigger body's semicolons stay whole. A part that is only a
+// "-- go: name" line is kept: it names a step of goSteps.
 func splitStatements(sql string) []string {
 	var out []string
 	for _, part := range strings.Split(sql, "\n-- statement\n") {
-		if strings.TrimSpace(stripComments(part)) != "" {
+		if _, ok := goStep(part); ok || strings.TrimSpace(stripComments(part)) != "" {
 			out = append(out, part)
 		}
 	}
 	return out
+}
+
+// goSteps are the steps of migrations that SQL alone cannot take, named by
+// a "-- go: name" line; each runs in its migration's transaction.
+var goSteps = map[string]func(ctx context.Context, db DB) error{
+	"seal access log": sealAccessLog,
+}
+
+// goStep reports the name of the Go step a migration's part is.
+func goStep(part string) (string, bool) {
+	p := strings.TrimSpace(part)
+	name, ok := strings.CutPrefix(p, "-- go: ")
+	if !ok || strings.Contains(name, "\n") {
+		return "", false
+	}
+	return strings.TrimSpace(name), true
 }
 
 func stripComments(s string) string {
@@ -366,4 +393,42 @@ func errorf(op string, err *error) {
 	if *err != nil && !errors.Is(*err, store.ErrNotFound) {
 		*err = fmt.Errorf("%s: %w", op, *err)
 	}
+}
+
+// NewestMigration is the version of this binary's newest migration.
+func (s *Store) NewestMigration() (int, error) {
+	ms, err := s.migrations()
+	if err != nil || len(ms) == 0 {
+		return 0, err
+	}
+	return ms[len(ms)-1].version, nil
+}
+
+// MigrateUpTo applies samtykke's migrations up to and including version on
+// db, a transaction the caller holds and commits, recording each: a
+// restore builds the schema its snapshot was taken with (S-03), and makes
+// nothing if it fails.
+func (s *Store) MigrateUpTo(ctx context.Context, db DB, version int) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.Exec(ctx, createMigrationsTable); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version > version {
+			break
+		}
+		for _, stmt := range splitStatements(m.sql) {
+			if _, err := db.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("migration %04d_%s: %w\nin statement: %s", m.version, m.name, err, firstLine(stmt))
+			}
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+			m.version, m.name, time.Now().UnixMicro()); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -64,52 +63,4 @@ func (t *tx) CreateToken(ctx context.Context, tok staff.Token) (err error) {
 	_, err = t.db.Exec(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, revoked_at, expires_at) VALUES ($1, $2, $3, $4, $5, 0, $6)`,
 		tok.ID, tok.Name, string(tok.Role), tok.Hash, micro(tok.CreatedAt), micro(tok.ExpiresAt))
 	return t.conflict(err)
-}
-
-func (r *reader) Accesses(ctx context.Context, contactID string) (es []access.Entry, err error) {
-	defer errorf("accesses", &err)
-	return r.accesses(ctx, `SELECT `+accessColumns+` FROM access_log WHERE contact_id = $1 ORDER BY at, id`, contactID)
-}
-
-const accessColumns = `id, at, actor, action, contact_id, reason, request_id, scope, row_count, outcome`
-
-func (r *reader) ExportLog(ctx context.Context, limit int) (es []access.Entry, err error) {
-	defer errorf("export log", &err)
-	return r.accesses(ctx, `SELECT `+accessColumns+` FROM access_log WHERE action = 'export' ORDER BY at DESC, id DESC LIMIT $1`, limit)
-}
-
-func (r *reader) accesses(ctx context.Context, query string, args ...any) (es []access.Entry, err error) {
-	rows, err := r.db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e access.Entry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.ContactID, &e.Reason, &e.RequestID, &e.Scope, &e.Rows, &e.Outcome); err != nil {
-			return nil, err
-		}
-		e.At = fromMicro(at)
-		es = append(es, e)
-	}
-	return es, rows.Err()
-}
-
-func (t *tx) RecordAccess(ctx context.Context, e access.Entry) (err error) {
-	defer errorf("record access", &err)
-	err = t.conn.Later(ctx, "record access", `INSERT INTO access_log (`+accessColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, micro(e.At), e.Actor, string(e.Action), e.ContactID, e.Reason,
-		e.RequestID, e.Scope, e.Rows, string(e.Outcome))
-	return err
-}
-
-func (t *tx) FinishExport(ctx context.Context, id string, rows int64, outcome access.Outcome) (err error) {
-	defer errorf("finish export", &err)
-	n, err := t.db.Exec(ctx, `UPDATE access_log SET row_count = $2, outcome = $3 WHERE id = $1 AND action = 'export' AND outcome = $4`,
-		id, rows, string(outcome), string(access.Started))
-	if err == nil && n == 0 {
-		err = fmt.Errorf("%w: no export %s still started", store.ErrNotFound, id)
-	}
-	return err
 }

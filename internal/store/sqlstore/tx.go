@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/store"
 )
 
@@ -20,6 +21,9 @@ type tx struct {
 	reader
 	conn TxConn
 	grew int // rows added to the tables a campaign fills
+	// accesses are the access-log entries recorded, sealed into the chain
+	// just before the commit (seal).
+	accesses []access.Entry
 }
 
 // Tx runs fn in a transaction.
@@ -36,6 +40,9 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
 	}()
 	t := &tx{reader: reader{db: conn, b: &s.b}, conn: conn}
 	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.seal(ctx); err != nil {
 		return err
 	}
 	done = true

@@ -41,6 +41,8 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("imports", parallel(b, exerciseImport))
 	t.Run("key fingerprint and sealed data", parallel(b, exerciseKey))
 	t.Run("tokens and access log", parallel(b, exerciseTokensAndAccessLog))
+	t.Run("the access log is one chain, append-only", parallel(b, exerciseAccessChain))
+	t.Run("migration 0025 seals the access log written before it", parallel(b, exerciseAccessBackfill))
 	t.Run("token lifecycle", parallel(b, exerciseTokenLifecycle))
 	t.Run("operator settings", parallel(b, exerciseSettings))
 	t.Run("staff accounts and sessions", parallel(b, exerciseUsers))

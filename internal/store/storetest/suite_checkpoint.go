@@ -33,7 +33,7 @@ func exerciseCheckpoints(t *testing.T, b Backend) {
 		return hs
 	}
 	for day := range 3 {
-		cp := ledger.NewCheckpoint(at.AddDate(0, 0, day), heads(day+1), key)
+		cp := ledger.NewCheckpoint(at.AddDate(0, 0, day), heads(day+1), ledger.AccessHead{}, key)
 		tx(t, s, func(tx store.Tx) error { return tx.AddCheckpoint(ctx, cp) })
 		got, err := s.LatestCheckpoint(ctx)
 		if err != nil || !got.At.Equal(cp.At) || len(got.Heads) != day+1 || got.Contacts != cp.Contacts {

@@ -125,9 +125,12 @@ func exerciseExportLog(t *testing.T, b Backend) {
 	tx(t, s, func(tx store.Tx) error {
 		return tx.RecordAccess(ctx, access.Entry{ID: "r1", At: t0, Actor: "cli:dpo", Action: access.Read, ContactID: "c1"})
 	})
-	tx(t, s, func(tx store.Tx) error { return tx.FinishExport(ctx, "x1", 1234, access.Interrupted) })
+	end := func(id, refers string, rows int64, o access.Outcome) access.Entry {
+		return access.Entry{ID: id, At: t0.Add(time.Hour), Actor: "cli:dpo", Action: access.ExportEnd, Rows: &rows, Outcome: o, Refers: refers}
+	}
+	tx(t, s, func(tx store.Tx) error { return tx.FinishExport(ctx, end("e1", "x1", 1234, access.Interrupted)) })
 	for _, id := range []string{"x1", "r1", "nope"} { // finished already; not an export; unknown
-		err := s.Tx(ctx, func(tx store.Tx) error { return tx.FinishExport(ctx, id, 1, access.Complete) })
+		err := s.Tx(ctx, func(tx store.Tx) error { return tx.FinishExport(ctx, end("e-"+id, id, 1, access.Complete)) })
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("FinishExport(%s) = %v; want ErrNotFound", id, err)
 		}
@@ -148,5 +151,14 @@ func exerciseExportLog(t *testing.T, b Backend) {
 	}
 	if es, err := s.ExportLog(ctx, 1); err != nil || len(es) != 1 || es[0].ID != "x2" {
 		t.Errorf("ExportLog(1) = %+v, %v; want x2 alone", es, err)
+	}
+	// The export's own entry is unchanged (invariant 6): its end is an entry
+	// of its own, in the chain after it.
+	if n := b.Int(t, s, `SELECT count(*) FROM access_log WHERE id = 'x1' AND outcome = 'started' AND row_count IS NULL`); n != 1 {
+		t.Errorf("the export's entry was changed by its end")
+	}
+	if n := b.Int(t, s, `SELECT count(*) FROM access_log e JOIN access_log x ON x.id = e.refers
+		WHERE e.action = 'export_end' AND e.seq > x.seq`); n != 1 {
+		t.Errorf("%d export ends after their export in the chain; want 1", n)
 	}
 }

@@ -357,13 +357,20 @@ func exercisePurgeCounters(t *testing.T, b Backend) {
 	if purged != 1 || b.Int(t, s, `SELECT count(*) FROM rate_limits WHERE key = 'optin:ip:192.0.2.2'`) != 1 {
 		t.Errorf("purged %d counters; want the one whose window started before the time", purged)
 	}
-	tx(t, s, func(tx store.Tx) (err error) { purged, err = tx.PurgeAccessLog(ctx, t0.Add(2*day), 1); return err })
+	now := t0.Add(400 * day)
+	tx(t, s, func(tx store.Tx) (err error) { purged, err = tx.PruneAccessLog(ctx, t0.Add(2*day), now, 1); return err })
 	if purged != 1 {
 		t.Errorf("purged %d access-log entries with limit 1", purged)
 	}
-	tx(t, s, func(tx store.Tx) (err error) { purged, err = tx.PurgeAccessLog(ctx, t0.Add(2*day), 10); return err })
+	tx(t, s, func(tx store.Tx) (err error) {
+		purged, err = tx.PruneAccessLog(ctx, t0.Add(2*day), now, 10)
+		return err
+	})
 	if purged != 1 || b.Int(t, s, `SELECT count(*) FROM access_log`) != 3 {
 		t.Errorf("purged %d more; want the entries from before the time only", purged)
+	}
+	if anchor, _, err := s.AccessLogEnds(ctx); err != nil || anchor.Seq != 2 || !anchor.At.Equal(now) {
+		t.Errorf("anchor = %+v, %v; want seq 2 pruned at %v", anchor, err, now)
 	}
 }
 

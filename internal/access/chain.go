@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package access
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The access log is one hash chain (invariant 6, S-02): each entry's hash
+// covers its fields and the previous entry's hash, in the order the entries
+// committed (Seq, from 1). The database refuses to change or delete an entry
+// except to prune an oldest prefix past its retention; an Anchor then keeps
+// the seq and hash the rest of the chain starts from, so that what remains
+// still proves itself whole.
+
+// Head is the end of the chain: the last entry's seq and hash. The zero
+// Head is the start of an empty log.
+type Head struct {
+	Seq  int64
+	Hash []byte
+}
+
+// Anchor is where the kept chain starts after pruning: the seq and hash of
+// the last entry pruned, and when it was pruned. Anchors are append-only.
+type Anchor struct {
+	Head
+	At time.Time
+}
+
+// Next fills in the chain fields of e as the entry following head, and its
+// hash. Times are kept to the microsecond, as the store keeps them.
+func Next(head Head, e Entry) Entry {
+	e.Seq = head.Seq + 1
+	e.PrevHash = head.Hash
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.Hash = e.ComputeHash()
+	return e
+}
+
+// ComputeHash is SHA-256 over the entry's fields, each as "len:value;", and
+// the previous entry's hash.
+func (e Entry) ComputeHash() []byte {
+	b := make([]byte, 0, 256)
+	field := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, ';')
+	}
+	field("samtykke-access-v1")
+	field(strconv.FormatInt(e.Seq, 10))
+	field(e.ID)
+	field(e.At.UTC().Format(time.RFC3339Nano))
+	field(e.Actor)
+	field(string(e.Action))
+	field(e.ContactID)
+	field(e.Reason)
+	field(e.RequestID)
+	field(e.Scope)
+	rows := "" // unknown, as distinct from 0
+	if e.Rows != nil {
+		rows = strconv.FormatInt(*e.Rows, 10)
+	}
+	field(rows)
+	field(string(e.Outcome))
+	field(e.Refers)
+	field(hex.EncodeToString(e.PrevHash))
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
+
+// ErrBroken is wrapped by every verification failure of the access log.
+var ErrBroken = errors.New("access log: chain does not verify")
+
+// Fault says where and why the access log failed verification.
+type Fault struct {
+	EntryID string
+	Seq     int64
+	Problem string
+}
+
+func (f *Fault) Error() string {
+	var b strings.Builder
+	b.WriteString("access log")
+	switch {
+	case f.EntryID != "":
+		fmt.Fprintf(&b, ": entry %s (seq %d)", f.EntryID, f.Seq)
+	case f.Seq != 0:
+		fmt.Fprintf(&b, ": at seq %d", f.Seq)
+	}
+	b.WriteString(": " + f.Problem)
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrBroken) true.
+func (f *Fault) Unwrap() error { return ErrBroken }
+
+// Verifier checks the chain entry by entry, in seq order, from where the
+// newest anchor says the kept chain starts (the zero Head if nothing was
+// pruned). Memory does not grow with the log.
+type Verifier struct {
+	head Head
+	// Count is the number of entries checked so far.
+	Count int64
+}
+
+// NewVerifier starts at the newest anchor's head.
+func NewVerifier(start Head) *Verifier { return &Verifier{head: start} }
+
+// Add checks the next entry.
+func (v *Verifier) Add(e Entry) error {
+	fault := func(p string) error { return &Fault{EntryID: e.ID, Seq: e.Seq, Problem: p} }
+	switch {
+	case e.Seq != v.head.Seq+1:
+		return fault(fmt.Sprintf("sequence gap: expected seq %d (an entry was deleted or reordered)", v.head.Seq+1))
+	case !bytes.Equal(e.PrevHash, v.head.Hash):
+		return fault("prev_hash does not match the previous entry's hash (an entry was deleted, inserted or reordered)")
+	case !bytes.Equal(e.ComputeHash(), e.Hash):
+		return fault("hash does not match the entry's content (the entry was edited)")
+	}
+	v.Count++
+	v.head = Head{Seq: e.Seq, Hash: e.Hash}
+	return nil
+}
+
+// Close compares the end of the chain with the head the log records: a
+// removed tail leaves a shorter chain than the head says.
+func (v *Verifier) Close(recorded Head) error {
+	if v.head.Seq != recorded.Seq || !bytes.Equal(v.head.Hash, recorded.Hash) {
+		return &Fault{Seq: v.head.Seq, Problem: fmt.Sprintf(
+			"chain ends at seq %d but the log records head seq %d (entries were removed from the end, or the head was moved)",
+			v.head.Seq, recorded.Seq)}
+	}
+	return nil
+}
+
+// Head is the end of the chain checked so far.
+func (v *Verifier) Head() Head { return v.head }
+
+// Prunable is how many of the oldest kept entries may be pruned: ats are
+// their times in seq order, and only a prefix whose every entry is before
+// cutoff may go (the chain is cut at one point, behind an anchor).
+func Prunable(ats []time.Time, cutoff time.Time) int {
+	for i, at := range ats {
+		if !at.Before(cutoff) {
+			return i
+		}
+	}
+	return len(ats)
+}
