@@ -53,6 +53,12 @@ func refused(format string, a ...any) error {
 
 // Config is what the use cases need to know of the deployment.
 type Config struct {
+	// KeyGrace is how long a rotation keeps the old key retiring once no
+	// contact is left under it (default KeyGrace); tests shorten it.
+	KeyGrace time.Duration
+	// RekeyBatch is how many contacts one transaction of a rotation moves
+	// (default 500).
+	RekeyBatch int
 	// MinAge is the minimum age a person confirms to consent (C-13; default 15).
 	MinAge int
 	// Phones decides which numbers are accepted (N-01..N-04).
@@ -96,6 +102,9 @@ type Config struct {
 	UnknownAfter time.Duration
 	// Dispatch paces campaign sending.
 	Dispatch DispatchConfig
+	// ImportBatch is how many rows one transaction of an import writes
+	// (default importBatch).
+	ImportBatch int
 	// SMSProvider and EmailProvider name who sends SMS and e-mail for
 	// samtykke, when they are real providers (recipients in the record of
 	// processing); empty for none or the built-in sink.
@@ -154,11 +163,20 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 		cfg.OptInTTL = optin.DefaultTTL
 	}
 	cfg.Retention = cfg.Retention.WithDefaults()
+	if cfg.ImportBatch <= 0 {
+		cfg.ImportBatch = importBatch
+	}
 	if cfg.UnknownAfter == 0 {
 		cfg.UnknownAfter = 8 * 24 * time.Hour
 	}
 	if cfg.PreferencesTTL == 0 {
 		cfg.PreferencesTTL = 30 * 24 * time.Hour
+	}
+	if cfg.KeyGrace == 0 {
+		cfg.KeyGrace = KeyGrace
+	}
+	if cfg.RekeyBatch == 0 {
+		cfg.RekeyBatch = rekeyBatch
 	}
 	if cfg.ReceiptTTL == 0 {
 		cfg.ReceiptTTL = 365 * 24 * time.Hour

@@ -500,26 +500,49 @@ func (a *App) auditNotices(ctx context.Context, _ time.Time) (audit.Finding, err
 	return f, nil
 }
 
-// auditKeys judges the master key's age: it seals every contact's data
-// key, and the checkpoints' signing key derives from it.
+// auditKeys judges the master keys from the key status (S-01): the
+// active key seals every contact's data key and signs the checkpoints and
+// receipts, and is to be rotated within a year; a rotation still running
+// after RotationStuck is stuck (a replica without the new key, a contact
+// whose key does not open).
 func (a *App) auditKeys(ctx context.Context, now time.Time) (audit.Finding, error) {
 	f := audit.NewFinding(audit.CheckKeys)
 	at, err := a.store.KeyRecordedAt(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return f, err
 	}
-	f.Checked, f.Status = 1, audit.KeyAgeStatus(at, now)
+	st, err := a.KeyStatus(ctx)
+	if err != nil {
+		return f, err
+	}
+	f.Checked, f.Status = int64(max(len(st.Keys), 1)), audit.KeyAgeStatus(at, now)
+	days := int(now.Sub(at) / (24 * time.Hour))
+	active := 0
+	for _, k := range st.Keys {
+		if k.Role == "active" {
+			active = k.ID
+		}
+	}
 	switch {
 	case at.IsZero():
 		f.Count = 1
 		f.Detail = "No fingerprint of the master key is recorded: the service has not started on this database with its key."
 	case f.Status == audit.Warn:
 		f.Count = 1
-		f.Detail = fmt.Sprintf("The master key, which seals every contact's data key and from which the checkpoints' signing key derives, "+
-			"was first used on %s, %d days ago: more than a year. Plan its rotation.", at.Format("2006-01-02"), int(now.Sub(at)/(24*time.Hour)))
+		f.Detail = fmt.Sprintf("The active master key (key %d), which seals every contact's data key and from which the checkpoints' and receipts' signing keys derive, "+
+			"was made active on %s, %d days ago: more than a year. Rotate it (samtykke keys rotate; docs/security.md, Key management).", active, at.Format("2006-01-02"), days)
 	default:
-		f.Detail = fmt.Sprintf("The master key, which seals every contact's data key and from which the checkpoints' signing key derives, "+
-			"was first used on %s, %d days ago.", at.Format("2006-01-02"), int(now.Sub(at)/(24*time.Hour)))
+		f.Detail = fmt.Sprintf("The active master key (key %d), which seals every contact's data key and from which the checkpoints' and receipts' signing keys derive, "+
+			"was made active on %s, %d days ago.", active, at.Format("2006-01-02"), days)
+	}
+	if r := st.Rotation; r != nil {
+		if now.Sub(r.Started) > audit.RotationStuck {
+			f.Status, f.Count = audit.Warn, f.Count+1
+			f.Detail += fmt.Sprintf(" A rotation to key %d started on %s has moved %d of %d contacts and is stuck: see samtykke keys status and the rotate_keys job's errors.",
+				r.To, r.Started.Format("2006-01-02"), r.Moved, r.Total)
+		} else {
+			f.Detail += fmt.Sprintf(" A rotation to key %d runs: %d of %d contacts moved.", r.To, r.Moved, r.Total)
+		}
 	}
 	return f, nil
 }

@@ -139,7 +139,7 @@ type checkpointCheck struct {
 
 func (a *App) newCheckpointCheck(ctx context.Context, rep *VerifyReport) (*checkpointCheck, error) {
 	pub := a.vault.CheckpointKey().Public().(ed25519.PublicKey)
-	witness, err := a.newestWitness(pub)
+	witness, err := a.newestWitness()
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (a *App) newCheckpointCheck(ctx context.Context, rep *VerifyReport) (*check
 	if err != nil {
 		return nil, err
 	}
-	if err := cp.CheckSignature(pub); err != nil {
+	if err := cp.CheckSignature(a.checkpointKey(cp, pub)); err != nil {
 		return nil, err
 	}
 	if witness != nil {
@@ -167,7 +167,7 @@ func (a *App) newCheckpointCheck(ctx context.Context, rep *VerifyReport) (*check
 
 // newestWitness reads the newest checkpoint file of Config.CheckpointDir,
 // its signature checked; nil when none is set or written yet.
-func (a *App) newestWitness(pub ed25519.PublicKey) (*ledger.Checkpoint, error) {
+func (a *App) newestWitness() (*ledger.Checkpoint, error) {
 	if a.cfg.CheckpointDir == "" {
 		return nil, nil
 	}
@@ -185,10 +185,20 @@ func (a *App) newestWitness(pub ed25519.PublicKey) (*ledger.Checkpoint, error) {
 	if err := json.Unmarshal(b, &cp); err != nil {
 		return nil, &ledger.Fault{Problem: "checkpoint witness " + filepath.Base(newest) + " is not valid JSON"}
 	}
-	if err := cp.VerifySignature(pub); err != nil {
+	if err := cp.VerifySignature(a.checkpointKey(cp, a.vault.CheckpointKey().Public().(ed25519.PublicKey))); err != nil {
 		return nil, err
 	}
 	return &cp, nil
+}
+
+// checkpointKey is the key a checkpoint is checked with: the one it names
+// when a recorded master key's (an older key's, after a rotation: S-01),
+// else the active key's, which then refuses it.
+func (a *App) checkpointKey(cp ledger.Checkpoint, active ed25519.PublicKey) ed25519.PublicKey {
+	if p, ok := a.vault.PublishedKey(cp.PublicKey); ok && p.Checkpoint.Equal(ed25519.PublicKey(cp.PublicKey)) {
+		return p.Checkpoint
+	}
+	return active
 }
 
 // begin finishes the current contact and starts contactID.

@@ -260,7 +260,7 @@ func (a *App) resolve(ctx context.Context, tx store.Tx, s Subject, create bool) 
 		return "", err
 	}
 	if !create {
-		c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+		c, err := a.contactByNumber(ctx, tx, num.E164())
 		if err != nil {
 			return "", err
 		}

@@ -109,7 +109,7 @@ func (a *App) CreateContact(ctx context.Context, actor Actor, in NewContact) (id
 // ensureContact returns the contact with this number, creating it if needed.
 func (a *App) ensureContact(ctx context.Context, tx store.Tx, num phone.Number, lang string, f fields) (string, bool, error) {
 	index := a.vault.BlindIndex(num.E164())
-	c, err := tx.ContactByIndex(ctx, index)
+	c, err := a.contactByNumber(ctx, tx, num.E164())
 	if err == nil {
 		return c.ID, false, nil
 	}
@@ -218,7 +218,7 @@ func (a *App) Lookup(ctx context.Context, actor Actor, number, reason string) (s
 	}
 	var id string
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+		c, err := a.contactByNumber(ctx, tx, num.E164())
 		if err != nil {
 			return err
 		}

@@ -297,7 +297,7 @@ const (
 
 // numberLimit is the rate-limit key of a number under a prefix.
 func (a *App) numberLimit(prefix, e164 string) string {
-	return prefix + hex.EncodeToString(a.vault.BlindIndex(e164))
+	return prefix + hex.EncodeToString(a.vault.Digest(e164))
 }
 
 // numberLimits are every rate-limit key a number may have: erasure deletes

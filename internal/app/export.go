@@ -175,13 +175,14 @@ func (a *App) exportContacts(ctx context.Context, req ExportRequest, purposes []
 }
 
 // exportSuppressions writes the suppression list: the keyed hashes, never a
-// number (RT-05). Only a system holding the same master key can match them.
+// number (RT-05). Only a system holding the same master key (key 1's, which
+// rotations carry) can match them.
 func (a *App) exportSuppressions(ctx context.Context, f export.Format, w io.Writer) (int64, error) {
 	ew, err := export.NewSuppressions(w, f)
 	if err != nil {
 		return 0, err
 	}
-	fp := a.vault.Fingerprint()
+	fp := a.vault.CarriedFingerprint() // the suppression key's master key: a rotation carries it (S-01)
 	key := hex.EncodeToString(fp[:min(len(fp), 6)])
 	var after []byte
 	for {

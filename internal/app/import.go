@@ -27,7 +27,8 @@ import (
 	"github.com/samtykke/samtykke/internal/vault"
 )
 
-// importBatch is how many rows one transaction of an import writes: each
+// importBatch is how many rows one transaction of an import writes by
+// default (Config.ImportBatch): each
 // batch commits whole with its report rows and the import's progress, so
 // that a killed import resumes after its last committed row. 4,000 rather
 // than 1,000 (bench import, 200,000 rows): SQLite 20.2k -> 22.0k rows/s, its
@@ -54,7 +55,7 @@ func (a *App) FileDigest(r io.Reader) ([]byte, int64, error) {
 	if err != nil {
 		return nil, n, err
 	}
-	return a.vault.BlindIndex("import-file/" + hex.EncodeToString(h.Sum(nil))), n, nil
+	return a.vault.Digest("import-file/" + hex.EncodeToString(h.Sum(nil))), n, nil
 }
 
 // StartImport records a new import, or returns the unfinished one of the
@@ -157,11 +158,15 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 		}
 		return imp, invalid("%v", err)
 	}
-	if imp.State != importer.Running {
-		imp.State = importer.Running
-		if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.UpdateImport(ctx, imp) }); err != nil {
-			return imp, err
-		}
+	// Running already: a run before was killed or its file broke off. The
+	// rows it committed are skipped; the resume is recorded (C-03: what
+	// happened to the list is on record).
+	if imp.State == importer.Running {
+		imp.Resumes = append(imp.Resumes, importer.Resume{At: a.now(), AfterRow: imp.Line})
+	}
+	imp.State = importer.Running
+	if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.UpdateImport(ctx, imp) }); err != nil {
+		return imp, err
 	}
 	run.imp = imp
 
@@ -179,10 +184,11 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 	go func() {
 		defer close(todo)
 		defer close(order)
-		rows := make([]importer.Row, 0, importBatch)
+		size := a.cfg.ImportBatch
+		rows := make([]importer.Row, 0, size)
 		send := func() bool {
 			b := batch{rows: rows, out: make(chan []preparedRow, 1)}
-			rows = make([]importer.Row, 0, importBatch)
+			rows = make([]importer.Row, 0, size)
 			select {
 			case order <- b:
 			case <-ctx.Done():
@@ -208,7 +214,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 				continue // committed by a run before
 			}
 			rows = append(rows, row)
-			if len(rows) == importBatch && !send() {
+			if len(rows) == size && !send() {
 				return
 			}
 		}
@@ -271,6 +277,9 @@ func importSummary(imp importer.Import) string {
 			fmt.Fprintf(&b, ", %s %d", o, n)
 		}
 	}
+	for _, r := range imp.Resumes {
+		fmt.Fprintf(&b, "; resumed %s after row %d", r.At.UTC().Format(time.RFC3339), r.AfterRow)
+	}
 	return b.String()
 }
 
@@ -279,6 +288,7 @@ func importSummary(imp importer.Import) string {
 type preparedRow struct {
 	importer.Row
 	index, token, digest []byte
+	retiring             [][]byte        // the number's indexes under retiring keys
 	fresh                contact.Contact // the contact to create when the number is new
 	key                  *vault.DataKey
 	event                store.StoredEvent // the first event of fresh; Kind empty for none
@@ -305,7 +315,9 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 		}
 	}
 	e164 := num.E164()
-	p.index, p.token = a.vault.BlindIndex(e164), a.vault.SuppressionToken(e164)
+	p.token = a.vault.SuppressionToken(e164)
+	indexes := a.vault.BlindIndexes(e164) // the active key's last
+	p.index, p.retiring = indexes[len(indexes)-1], indexes[:len(indexes)-1]
 	if p.Kind != "" {
 		p.ev = row.Evidence
 		p.ev.MinAge, p.ev.Language = a.cfg.MinAge, row.Language
@@ -317,7 +329,7 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 			}
 			p.ev.NoticeID, p.ev.NoticeVersion, p.ev.NoticeHash = n.ID, n.Version, n.Hash
 		}
-		p.digest = a.vault.BlindIndex(row.Canonical(e164, run.purpose.Key))
+		p.digest = a.vault.Digest(row.Canonical(e164, run.purpose.Key))
 	}
 	key, wrapped, err := a.vault.NewDataKey()
 	if err != nil {
@@ -334,11 +346,7 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 		p.fresh.FieldsCT = p.fieldsCT
 	}
 	if p.Kind != "" {
-		e, sealed, err := a.importEvent(run, p, p.fresh.ID, ledger.Head{}, key)
-		if err != nil {
-			p.Outcome, p.Reason = importer.RefusedInvalid, "the evidence could not be sealed"
-			return p
-		}
+		e, sealed := a.importEvent(run, p, p.fresh.ID, ledger.Head{}, key)
 		p.event = store.StoredEvent{Event: e, SealedEvidence: sealed}
 	}
 	return p
@@ -346,19 +354,16 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 
 // importEvent is the row's consent event as the next of a chain at head,
 // with its evidence sealed under the contact's key.
-func (a *App) importEvent(run *importRun, p preparedRow, contactID string, head ledger.Head, key *vault.DataKey) (ledger.Event, []byte, error) {
+func (a *App) importEvent(run *importRun, p preparedRow, contactID string, head ledger.Head, key *vault.DataKey) (ledger.Event, []byte) {
 	pu := run.purpose
 	e := ledger.Event{ID: newID(), ContactID: contactID, Kind: p.Kind, Purpose: pu.Key, Channel: string(pu.Channel), At: a.now(),
 		Method: p.Method, Source: "import", Actor: run.actor.String(), AgeConfirmed: p.AgeConfirmed}
 	if pu.RefreshDays > 0 && p.Kind != ledger.Requested {
 		e.ValidUntil = p.CollectedAt.AddDate(0, 0, pu.RefreshDays)
 	}
-	e = ledger.Next(head, e, p.ev)
-	b, err := json.Marshal(p.ev)
-	if err != nil {
-		return e, nil, err
-	}
-	return e, key.Seal(b, contact.AAD(contactID, "evidence/"+e.ID)), nil
+	b := p.ev.Marshal() // one marshalling for the digest and the seal
+	e = ledger.NextMarshalled(head, e, b)
+	return e, key.Seal(b, contact.AAD(contactID, "evidence/"+e.ID))
 }
 
 // writeRows decides and writes rows in file order, a transaction for each
@@ -394,6 +399,7 @@ func (a *App) writeBatch(ctx context.Context, run *importRun, rows []preparedRow
 		for _, p := range rows {
 			if p.index != nil {
 				indexes, tokens = append(indexes, p.index), append(tokens, p.token)
+				indexes = append(indexes, p.retiring...)
 			}
 			if p.digest != nil {
 				digests = append(digests, p.digest)
@@ -410,6 +416,13 @@ func (a *App) writeBatch(ctx context.Context, run *importRun, rows []preparedRow
 		existing, err := tx.LockContactsByIndex(ctx, indexes)
 		if err != nil {
 			return err
+		}
+		for _, p := range rows { // a contact a rotation has not moved yet: by its retiring index (S-01)
+			for _, ix := range p.retiring {
+				if c, ok := existing[string(ix)]; ok {
+					existing[string(p.index)] = c
+				}
+			}
 		}
 		ids := make([]string, 0, len(existing))
 		for _, c := range existing {
@@ -542,11 +555,7 @@ func (a *App) decideRow(ctx context.Context, tx store.Tx, run *importRun, p prep
 		r.Outcome, r.Reason = importer.RefusedInvalid, "the contact's key could not be opened"
 		return nil
 	}
-	e, sealed, err := a.importEvent(run, p, c.ID, c.Head, key)
-	if err != nil {
-		r.Outcome, r.Reason = importer.RefusedInvalid, "the evidence could not be sealed"
-		return nil
-	}
+	e, sealed := a.importEvent(run, p, c.ID, c.Head, key)
 	w.Moved[c.ID] = c.Head.Seq
 	w.Events = append(w.Events, store.StoredEvent{Event: e, SealedEvidence: sealed})
 	w.States = append(w.States, consent.Apply(s, e))

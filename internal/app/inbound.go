@@ -334,8 +334,10 @@ func (a *App) handlePayload(ctx context.Context, tx store.Tx, p *whatsapp.Webhoo
 			for i, m := range v.Messages {
 				if num, err := a.waNumber(m.From); err == nil && m.Type != "system" {
 					// The person wrote from the number: WhatsApp reaches it (P-04).
-					if err := tx.MarkReachable(ctx, a.vault.BlindIndex(num.E164())); err != nil {
-						return err
+					for _, ix := range a.vault.BlindIndexes(num.E164()) {
+						if err := tx.MarkReachable(ctx, ix); err != nil {
+							return err
+						}
 					}
 				}
 				if err := a.handleMessage(ctx, tx, m, userIDs[i]); err != nil {
@@ -362,7 +364,7 @@ func (a *App) once(ctx context.Context, tx store.Tx, key string) (bool, error) {
 // outlives an erasure by the webhook period (invariants 4 and 5).
 func (a *App) seenKey(key string) string {
 	kind, _, _ := strings.Cut(key, ":")
-	return kind + ":" + hex.EncodeToString(a.vault.BlindIndex("seen:"+key))
+	return kind + ":" + hex.EncodeToString(a.vault.Digest("seen:"+key))
 }
 
 // handleStatuses applies status webhooks in a few statements however many
@@ -452,7 +454,7 @@ func (a *App) sender(ctx context.Context, tx store.Tx, waID, userID string) (con
 	}
 	// One statement finds and locks: a STOPP under load waits for every
 	// round trip (K-06).
-	c, err := tx.LockContactByIndex(ctx, a.vault.BlindIndex(num.E164()))
+	c, err := a.lockContactByNumber(ctx, tx, num.E164())
 	return c, num, err
 }
 
@@ -468,11 +470,11 @@ func (a *App) waNumber(waID string) (phone.Number, error) {
 // one, else by the BSUID.
 func (a *App) person(ctx context.Context, tx store.Tx, waID, userID string) (contact.Contact, phone.Number, error) {
 	if n, err := a.waNumber(waID); err == nil {
-		c, err := tx.ContactByIndex(ctx, a.vault.BlindIndex(n.E164()))
+		c, err := a.contactByNumber(ctx, tx, n.E164())
 		return c, n, err
 	}
 	if userID != "" {
-		c, err := tx.ContactByBSUID(ctx, a.bsuidIndex(userID))
+		c, err := a.contactByBSUID(ctx, tx, userID)
 		return c, "", err
 	}
 	return contact.Contact{}, "", store.ErrNotFound
@@ -503,7 +505,8 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 	type link struct {
 		num    phone.Number
 		userID string
-		index  []byte // the number's blind index
+		index  []byte   // the number's blind index, as the contact is recorded under it
+		all    [][]byte // the indexes it may be under during a rotation (S-01)
 		token  string
 	}
 	var links []link
@@ -517,14 +520,15 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 		if err != nil {
 			continue // names no number we could hold
 		}
-		links = append(links, link{num, p.userID, a.vault.BlindIndex(num.E164()), a.bsuidToken(p.userID)})
+		all := a.vault.BlindIndexes(num.E164())
+		links = append(links, link{num, p.userID, all[len(all)-1], all, a.bsuidToken(p.userID)})
 	}
 	if len(links) == 0 {
 		return nil
 	}
-	tokens, indexes := make([]string, len(links)), make([][]byte, len(links))
+	tokens, indexes := make([]string, len(links)), make([][]byte, 0, len(links))
 	for i, l := range links {
-		tokens[i], indexes[i] = l.token, l.index
+		tokens[i], indexes = l.token, append(indexes, l.all...)
 	}
 	objections, err := tx.LinkBSUIDObjections(ctx, tokens, a.now())
 	if err != nil {
@@ -543,6 +547,11 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 			}
 		}
 		have, known := recorded[string(l.index)]
+		for _, ix := range l.all {
+			if h, ok := recorded[string(ix)]; ok && !known {
+				have, known, l.index = h, true, ix
+			}
+		}
 		index := a.bsuidIndex(l.userID)
 		if !known || (!objected && bytes.Equal(have, index)) {
 			continue

@@ -112,7 +112,7 @@ func (a *App) startNumberChange(ctx context.Context, tx store.Tx, o opened, num 
 		return expires, err
 	}
 	index := a.vault.BlindIndex(num.E164())
-	if _, err := tx.ContactByIndex(ctx, index); err == nil {
+	if _, err := a.contactByNumber(ctx, tx, num.E164()); err == nil {
 		return expires, nil // another contact's: nothing is sent, nothing told
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return expires, err
@@ -235,7 +235,7 @@ func (a *App) applyNumberChange(ctx context.Context, tx store.Tx, o opened, nc c
 	}
 	num := phone.Number(pt)
 	index := a.vault.BlindIndex(num.E164())
-	if _, err := tx.ContactByIndex(ctx, index); err == nil {
+	if _, err := a.contactByNumber(ctx, tx, num.E164()); err == nil {
 		return ledger.Event{}, "", errNumberTaken
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return ledger.Event{}, "", err
@@ -273,7 +273,7 @@ func (a *App) confirmNumberByMessage(ctx context.Context, tx store.Tx, from, cod
 	if err != nil {
 		return false, nil
 	}
-	changes, err := tx.NumberChangesTo(ctx, a.vault.BlindIndex(num.E164()))
+	changes, err := a.numberChangesTo(ctx, tx, num.E164())
 	if err != nil || len(changes) == 0 {
 		return false, err
 	}
@@ -322,7 +322,7 @@ func (a *App) handleNumberChanged(ctx context.Context, tx store.Tx, m whatsapp.I
 	if err != nil {
 		return nil
 	}
-	c, err := tx.LockContactByIndex(ctx, a.vault.BlindIndex(old.E164()))
+	c, err := a.lockContactByNumber(ctx, tx, old.E164())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // not a contact: nothing to stop, nothing to move
 	}

@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -121,11 +120,10 @@ func (a *App) RequestOptOut(ctx context.Context, in OptOutRequest) error {
 		} else if !ok {
 			return fmt.Errorf("%w: too many opt-out requests from this address; try again tomorrow", ErrRateLimited)
 		}
-		index := a.vault.BlindIndex(e164)
-		if ok, err := tx.Hit(ctx, limitOptOut+hex.EncodeToString(index), 24*time.Hour, optOutPerNumber, now); err != nil || !ok {
+		if ok, err := tx.Hit(ctx, a.numberLimit(limitOptOut, e164), 24*time.Hour, optOutPerNumber, now); err != nil || !ok {
 			return err
 		}
-		c, err := tx.ContactByIndex(ctx, index)
+		c, err := a.contactByNumber(ctx, tx, e164)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}

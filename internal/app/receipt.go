@@ -56,6 +56,19 @@ func (a *App) ReceiptKey() ed25519.PublicKey {
 	return a.vault.ReceiptKey().Public().(ed25519.PublicKey)
 }
 
+// ReceiptKeys are the public receipt keys of every master key the key
+// table records, the active one's first (S-01): what an older key signed
+// still verifies.
+func (a *App) ReceiptKeys() []ed25519.PublicKey {
+	out := []ed25519.PublicKey{a.ReceiptKey()}
+	for _, p := range a.vault.PublishedKeys() {
+		if p.Receipt != nil && !p.Receipt.Equal(out[0]) {
+			out = append(out, p.Receipt)
+		}
+	}
+	return out
+}
+
 // receiptLinkKind is the kind of a receipt link's token ("kvittering"):
 // its own, so that no other link's token opens a receipt, nor a receipt's
 // token anything else.
@@ -192,6 +205,14 @@ func (a *App) Receipt(ctx context.Context, eventID string) (SignedReceipt, error
 // altered fails with a *receipt.Error of kind ErrInconsistent.
 func (a *App) VerifyReceipt(ctx context.Context, raw []byte) (receipt.Receipt, error) {
 	r, err := receipt.Verify(raw, a.ReceiptKey())
+	for _, pub := range a.ReceiptKeys()[1:] { // signed by an older key (S-01)?
+		if !errors.Is(err, receipt.ErrWrongKey) {
+			break
+		}
+		if r2, err2 := receipt.Verify(raw, pub); !errors.Is(err2, receipt.ErrWrongKey) {
+			r, err = r2, err2
+		}
+	}
 	if err != nil {
 		return r, err
 	}

@@ -142,7 +142,7 @@ func (a *App) FileRequest(ctx context.Context, actor Actor, in RightsInput) (Rig
 		var c contact.Contact
 		var err error
 		if num != "" {
-			c, err = tx.ContactByIndex(ctx, a.vault.BlindIndex(num))
+			c, err = a.contactByNumber(ctx, tx, num)
 			if err == nil {
 				err = a.recordAccess(ctx, tx, actor, access.Lookup, c.ID, "rights request")
 			}

@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -66,11 +65,10 @@ func (a *App) StartRights(ctx context.Context, in PublicRightsInput) (string, er
 		} else if !ok {
 			return fmt.Errorf("%w: too many requests from this address; try again tomorrow", ErrRateLimited)
 		}
-		index := a.vault.BlindIndex(num.E164())
-		if ok, err := tx.Hit(ctx, limitRights+hex.EncodeToString(index), 24*time.Hour, rightsPerNumber, now); err != nil || !ok {
+		if ok, err := tx.Hit(ctx, a.numberLimit(limitRights, num.E164()), 24*time.Hour, rightsPerNumber, now); err != nil || !ok {
 			return err // silently: no more codes to this number today
 		}
-		c, err := tx.ContactByIndex(ctx, index)
+		c, err := a.contactByNumber(ctx, tx, num.E164())
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}

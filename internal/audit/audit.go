@@ -279,6 +279,10 @@ func RightsStatus(overdue, nearDue int64) Status {
 // rotated.
 const KeyMaxAge = 365 * 24 * time.Hour
 
+// RotationStuck is how long a key rotation may run before the audit calls
+// it stuck: a rotation moves a million contacts in minutes.
+const RotationStuck = 24 * time.Hour
+
 // KeyAgeStatus judges the master key by when it was first recorded (zero:
 // never recorded).
 func KeyAgeStatus(recorded, now time.Time) Status {

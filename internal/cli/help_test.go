@@ -109,6 +109,8 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"config":            {"addr", "data-dir", "database-url"},
 		"audit":             {"data-dir", "database-url", "format"},
 		"doctor":            {"data-dir", "database-url"},
+		"keys status":       {"data-dir", "database-url", "format"},
+		"keys rotate":       {"data-dir", "database-url"},
 		"breach report":     {"data-dir", "database-url", "format", "lang"},
 		"export":            {"data-dir", "database-url", "format", "reason", "reveal", "suppressions"},
 		"ropa":              {"data-dir", "database-url", "format"},

@@ -102,6 +102,9 @@ func summary(imp importer.Import) string {
 			parts = append(parts, fmt.Sprintf("%s %d", o, n))
 		}
 	}
+	for _, r := range imp.Resumes {
+		parts = append(parts, fmt.Sprintf("resumed after row %d", r.AfterRow))
+	}
 	return strings.Join(parts, ", ")
 }
 

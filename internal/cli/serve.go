@@ -191,6 +191,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}
+	go refreshKeys(ctx, a, provider(cfg), log) // a rotation started elsewhere reaches this replica (S-01)
 	srv := &http.Server{
 		Handler:           assembled.Handler,
 		ReadHeaderTimeout: 10 * time.Second,

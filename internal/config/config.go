@@ -33,12 +33,16 @@ type Config struct {
 	DatabaseURL  string `secret:"true"` // postgres://... selects PostgreSQL
 	Addr         string // serve's listen address
 	PublicURL    string // how people reach the public pages; empty: serve's own address
-	MasterKey    string `secret:"true"` // base64; else DataDir/master.key
+	MasterKey    string `secret:"true"` // base64, one key a line; else DataDir/master.key
 	MinAge       int    // C-13
 	PhoneRegions []string
 	BusinessName string
 	LogFormat    string // text or json
 	LogLevel     string // debug, info, warn, error
+	// MasterKeyFile is SAMTYKKE_MASTER_KEY_FILE when the keys come from it:
+	// the keyring reads it again at every refresh, so a key added to it
+	// during a rotation is seen without a restart (S-01).
+	MasterKeyFile string
 	// MetricsToken is the bearer token /metrics takes; empty refuses every scrape.
 	MetricsToken string `secret:"true"`
 	// TrustedProxies are the reverse proxies (CIDRs) whose X-Forwarded-For
@@ -224,7 +228,7 @@ var keys = []key{
 		set: list(func(c *Config) *[]string { return &c.TrustedProxies }, false)},
 	{env: "SAMTYKKE_PUBLIC_URL", usage: "base URL of the public pages (default http://ADDR)",
 		set: str(func(c *Config) *string { return &c.PublicURL })},
-	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key; default: a key file in the data folder",
+	{env: "SAMTYKKE_MASTER_KEY", secret: true, usage: "base64 master key (two, one a line, during a rotation); default: a key file in the data folder",
 		set: str(func(c *Config) *string { return &c.MasterKey })},
 	{env: "SAMTYKKE_MIN_AGE", def: "15", usage: "minimum age to consent (C-13)",
 		set: intKey(func(c *Config) *int { return &c.MinAge })},
@@ -426,6 +430,9 @@ func build(getenv func(string) string, flags map[string]*string) (Config, error)
 	}
 	if c.Retention.Messages == 0 {
 		c.Retention.Messages = c.Retention.Proof // RT-08 aligned with RT-03
+	}
+	if getenv("SAMTYKKE_MASTER_KEY") == "" {
+		c.MasterKeyFile = getenv("SAMTYKKE_MASTER_KEY_FILE")
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c, errors.Join(errs...)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/campaign"
+	"github.com/samtykke/samtykke/internal/cli"
 	"github.com/samtykke/samtykke/internal/queue"
 	"github.com/samtykke/samtykke/internal/server"
 	"github.com/samtykke/samtykke/internal/store"
@@ -39,9 +41,15 @@ const (
 	childPhone  = "SAMTYKKE_E2E_CHILD_PHONE_ID"
 	childPublic = "SAMTYKKE_E2E_CHILD_PUBLIC"
 	childID     = "SAMTYKKE_E2E_CHILD_REPLICA"
+	// childImport makes the child `samtykke import` with these arguments
+	// (separated by \x1f), configured by SAMTYKKE_* variables.
+	childImport = "SAMTYKKE_E2E_CHILD_IMPORT"
 )
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(childImport); args != "" {
+		os.Exit(cli.Main(context.Background(), strings.Split(args, "\x1f"), os.Getenv, os.Stdout, os.Stderr))
+	}
 	if os.Getenv(childDB) != "" {
 		os.Exit(runChild())
 	}

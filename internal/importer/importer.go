@@ -461,9 +461,20 @@ type Import struct {
 	Counts     map[Outcome]int64 `json:"counts"`
 	Error      string            `json:"error,omitempty"`
 	Bytes      int64             `json:"bytes"` // the file's size, when known
+	// Resumes are the runs that took the import up after a run that did
+	// not finish (killed, or its file broke off).
+	Resumes []Resume `json:"resumes,omitempty"`
 	// FileDigest is a keyed digest of the file: a re-run of the same file
 	// resumes an import that did not finish.
 	FileDigest []byte `json:"-"`
+}
+
+// Resume is a run that took an unfinished import up: the rows up to
+// AfterRow were committed by the runs before and skipped; the rows after it
+// were read again (what a killed run had not committed was rolled back).
+type Resume struct {
+	At       time.Time `json:"at"`
+	AfterRow int       `json:"after_row"`
 }
 
 // ReportRow is one row's line of the report: its row number, outcome and

@@ -165,3 +165,21 @@ func (RunImport) InsertOpts() river.InsertOpts {
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
 }
+
+// RotateKeys moves every contact to the active master key (S-01, issue 22
+// point 4): it re-wraps their data keys and re-indexes their numbers in
+// batches, then retires the old key. It carries no argument: it works the
+// rotation the key table records, so it resumes after a crash wherever it
+// stopped, on whichever replica takes it.
+type RotateKeys struct{}
+
+// Kind names the job.
+func (RotateKeys) Kind() string { return "rotate_keys" }
+
+// InsertOpts: one at a time across replicas; tried again after a failure
+// (a replica without the key, say) until an operator sees it stuck.
+func (RotateKeys) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 50, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
+}

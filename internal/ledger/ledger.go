@@ -91,12 +91,18 @@ const (
 
 // Digest is the SHA-256 of the evidence's canonical JSON.
 func (ev Evidence) Digest() []byte {
+	sum := sha256.Sum256(ev.Marshal())
+	return sum[:]
+}
+
+// Marshal is the evidence's canonical JSON, the bytes its digest is taken
+// of (and an import seals).
+func (ev Evidence) Marshal() []byte {
 	b, err := json.Marshal(ev) // struct fields in fixed order; map keys sorted
 	if err != nil {
 		panic("ledger: evidence does not marshal: " + err.Error())
 	}
-	sum := sha256.Sum256(b)
-	return sum[:]
+	return b
 }
 
 // Event is one entry of a contact's chain. Seq starts at 1 for a contact's
@@ -128,13 +134,21 @@ type Head struct {
 // Next fills in the chain fields of e as the event following head, with the
 // evidence's digest, and computes its hash.
 func Next(head Head, e Event, ev Evidence) Event {
+	return NextMarshalled(head, e, ev.Marshal())
+}
+
+// NextMarshalled is Next for evidence already marshalled with Marshal: a
+// caller that seals the evidence marshals it once for both (an import
+// does, a million times).
+func NextMarshalled(head Head, e Event, evidence []byte) Event {
 	e.Seq = head.Seq + 1
 	e.PrevHash = head.Hash
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	if !e.ValidUntil.IsZero() {
 		e.ValidUntil = e.ValidUntil.UTC().Truncate(time.Microsecond)
 	}
-	e.EvidenceDigest = ev.Digest()
+	sum := sha256.Sum256(evidence)
+	e.EvidenceDigest = sum[:]
 	e.Hash = e.ComputeHash()
 	return e
 }

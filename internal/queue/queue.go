@@ -193,6 +193,25 @@ func (w *importWorker) Work(ctx context.Context, j *river.Job[job.RunImport]) er
 // Timeout: a large list takes minutes; its batches commit as they go.
 func (w *importWorker) Timeout(*river.Job[job.RunImport]) time.Duration { return time.Hour }
 
+type rotateKeysWorker struct {
+	river.WorkerDefaults[job.RotateKeys]
+	app *app.App
+}
+
+// Work moves contacts to the active key for a slice of the job's time,
+// then lets River run it again while some are left or the grace runs
+// (S-01, issue 22 point 4).
+func (w *rotateKeysWorker) Work(ctx context.Context, _ *river.Job[job.RotateKeys]) error {
+	more, wait, err := w.app.RotateStep(ctx, 45*time.Second)
+	if err != nil {
+		return err
+	}
+	if more {
+		return river.JobSnooze(wait)
+	}
+	return nil
+}
+
 // run makes a worker of an app call; what it counts is not the job's concern.
 func run[T river.JobArgs, N int | int64](f func(context.Context) (N, error)) river.Worker[T] {
 	return river.WorkFunc(func(ctx context.Context, _ *river.Job[T]) error {
@@ -260,6 +279,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 	river.AddWorker(workers, &dispatchWorker{app: a})
 	river.AddWorker(workers, &breachNoticesWorker{app: a})
 	river.AddWorker(workers, &importWorker{app: a})
+	river.AddWorker(workers, &rotateKeysWorker{app: a})
 	river.AddWorker(workers, run[job.PurgeMessages](a.PurgeMessages)) // queued before the retention job took it over
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[job.Retention]) error {
 		rep, err := a.RunRetention(ctx)
@@ -283,6 +303,7 @@ func Start(ctx context.Context, s store.Store, a *app.App, log *slog.Logger, reg
 		periodic(time.Hour, job.ExpireOptIns{}),
 		periodic(24*time.Hour, job.Retention{}), // RT-01..RT-08
 		periodic(time.Hour, job.SettleUnknown{}),
+		periodic(10*time.Minute, job.RotateKeys{}),  // resumes a rotation whose job was lost; nothing to do otherwise
 		periodic(5*time.Second, job.ProcessInbox{}), // catches a webhook whose commit raced its period's job
 	}
 	if cfg.Checkpoints {

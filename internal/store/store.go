@@ -334,8 +334,8 @@ type Reader interface {
 	// from before the class's cutoff, and from before the cutoff less
 	// grace. A class whose cutoff is zero is not counted.
 	RetentionBacklog(ctx context.Context, c RetentionCutoffs, grace time.Duration) (RetentionBacklog, error)
-	// KeyRecordedAt is when the master key's fingerprint was first
-	// recorded; ErrNotFound before it is.
+	// KeyRecordedAt is when the active master key was recorded: its
+	// fingerprint first, or its rotation's start; ErrNotFound before.
 	KeyRecordedAt(ctx context.Context) (time.Time, error)
 
 	// Campaigns lists campaigns newest first, filtered and paged by f.
@@ -355,6 +355,11 @@ type Reader interface {
 	Replies(ctx context.Context, before string, limit int) ([]reply.Reply, error)
 	// Templates lists the synced message templates by name and language.
 	Templates(ctx context.Context) ([]template.Template, error)
+	// Keys are the master keys the database records (S-01), by id.
+	Keys(ctx context.Context) ([]Key, error)
+	// RekeyProgress counts the contacts a rotation has moved to key id,
+	// and all contacts.
+	RekeyProgress(ctx context.Context, keyID int) (done, total int64, err error)
 }
 
 // CampaignFilter narrows and pages a list of campaigns; zero fields match all.
@@ -376,6 +381,39 @@ type HourCount struct {
 	Hour time.Time
 	Kind ledger.Kind
 	N    int64
+}
+
+// Key is what the database records of a master key: never the key.
+type Key struct {
+	ID          int
+	Fingerprint []byte
+	Role        string // vault.RoleActive, RoleRetiring, RoleRetired
+	// Carried are the keys a rotation keeps, sealed under this key (nil for key 1).
+	Carried       []byte
+	CheckpointPub []byte
+	ReceiptPub    []byte
+	CreatedAt     time.Time
+	RetiredAt     time.Time // zero unless retired
+}
+
+// Rekey is a contact as a rotation finds it: what it re-wraps and re-indexes.
+type Rekey struct {
+	ContactID string
+	Wrapped   []byte // nil: the contact was erased
+	PhoneCT   []byte
+	BSUIDCT   []byte
+	ChangeCT  []byte // a pending number change's new number, if any
+}
+
+// Rekeyed is a contact moved to key KeyID: its data key wrapped under it,
+// its number, BSUID and pending new number indexed under it (nil: none).
+type Rekeyed struct {
+	ContactID   string
+	KeyID       int
+	Wrapped     []byte
+	Index       []byte
+	BSUIDIndex  []byte
+	ChangeIndex []byte
 }
 
 // AuditSummary is a stored audit report without its findings.
@@ -461,6 +499,18 @@ type Tx interface {
 	// RecordKeyFingerprint records the master key's fingerprint unless one is
 	// recorded already (the first replica to start wins; all compare with it).
 	RecordKeyFingerprint(ctx context.Context, fp []byte, at time.Time) error
+	// AddKey records a master key; ErrConflict if its id or fingerprint is
+	// recorded, or it is active beside another active key.
+	AddKey(ctx context.Context, k Key) error
+	// SetKeyRole changes a recorded key's role; at is when it retired.
+	SetKeyRole(ctx context.Context, id int, role string, at time.Time) error
+	// SetKeyPublished records a key's public signing keys where none are.
+	SetKeyPublished(ctx context.Context, id int, checkpoint, receipt []byte) error
+	// ContactsToRekey locks and returns up to limit contacts after the id
+	// after, in id order, that a rotation has not moved to key keyID.
+	ContactsToRekey(ctx context.Context, keyID int, after string, limit int) ([]Rekey, error)
+	// Rekey writes what a rotation made of contacts ContactsToRekey locked.
+	Rekey(ctx context.Context, moved []Rekeyed) error
 	CreateNotice(ctx context.Context, n notice.Notice) error
 	// PublishNotice gives a draft its version and hash; ErrConflict if published.
 	PublishNotice(ctx context.Context, id string, version int, hash string, at time.Time) error

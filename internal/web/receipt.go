@@ -73,10 +73,21 @@ func (s *Server) receipt(w http.ResponseWriter, r *http.Request) error {
 }
 
 // receiptKey serves the receipt key: its algorithm, its base64 and its JWK.
-// Anyone may fetch it, from any site.
+// After a master key rotation (S-01), keys lists every receipt key, the
+// current first, so that a receipt an older key signed can still be
+// checked. Anyone may fetch it, from any site.
 func (s *Server) receiptKey(w http.ResponseWriter, _ *http.Request) error {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	httpx.WriteJSON(w, http.StatusOK, receipt.Publish(s.app.ReceiptKey()))
+	out := struct {
+		receipt.PublishedKey
+		Keys []receipt.PublishedKey `json:"keys,omitempty"`
+	}{PublishedKey: receipt.Publish(s.app.ReceiptKey())}
+	if all := s.app.ReceiptKeys(); len(all) > 1 {
+		for _, k := range all {
+			out.Keys = append(out.Keys, receipt.Publish(k))
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -260,9 +260,21 @@ func (s *Store) restoreRows(ctx context.Context, info store.SnapshotInfo, next f
 			if err := json.Unmarshal([]byte(strings.TrimPrefix(name, "table ")), &t); err != nil || t.Name == "" {
 				return fmt.Errorf("a part names no table: %q", name)
 			}
-			// What the migrations wrote (their own records) gives way to the snapshot's.
-			if _, err := tx.Exec(ctx, "DELETE FROM "+ident(t.Name)); err != nil {
+			// What the migrations wrote (their records, a chain's first
+			// head) gives way to the snapshot's: the tables are this
+			// transaction's own, so their guards against deletion are
+			// set aside for that one statement.
+			var seeded bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+ident(t.Name)+")").Scan(&seeded); err != nil {
 				return fmt.Errorf("table %s: %w", t.Name, err)
+			}
+			if seeded {
+				for _, q := range []string{"ALTER TABLE " + ident(t.Name) + " DISABLE TRIGGER USER", "DELETE FROM " + ident(t.Name),
+					"ALTER TABLE " + ident(t.Name) + " ENABLE TRIGGER USER"} {
+					if _, err := tx.Exec(ctx, q); err != nil {
+						return fmt.Errorf("table %s: %w", t.Name, err)
+					}
+				}
 			}
 			if _, err := pg.CopyFrom(ctx, r, "COPY "+ident(t.Name)+" ("+idents(t.Columns)+") FROM STDIN"); err != nil {
 				return fmt.Errorf("copy %s: %w", t.Name, err)

@@ -12,11 +12,30 @@ import (
 // the database file.
 const checkpointInterval = 250 * time.Millisecond
 
+// restartAt is how long the log may grow before the checkpointer takes the
+// writer's turn to restart it, and LogBound what the log's file stays under
+// (journal_size_limit truncates it to that when it restarts).
+const (
+	restartAt = 16 << 20
+	LogBound  = 64 << 20
+)
+
 // checkpointer copies the write-ahead log into the database file on a
 // connection of its own, so that no write transaction waits for it. PASSIVE
 // never blocks the writer or the readers; the last one, at close, truncates
 // the log.
-func checkpointer(path string) (stop func(), err error) {
+//
+// A passive checkpoint alone never lets the log restart under a continuous
+// writer (an import, a campaign's batches): SQLite rewinds the log only at
+// the start of a write transaction that finds every frame copied back, and
+// the next transaction has always appended more by then (3.7 GB at 370,000
+// imported rows). So when the log holds more than restartAt, the
+// checkpointer waits its turn on the writer (behind urgent transactions
+// like any batch), copies back the little the last passive checkpoint left,
+// and restarts the log (RESTART: it waits, briefly, for readers of older
+// snapshots). A reader holding a snapshot for long (an export) can still
+// hold the log; the next tick tries again.
+func checkpointer(path string, w *writer) (stop func(), err error) {
 	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, err
@@ -28,12 +47,17 @@ func checkpointer(path string) (stop func(), err error) {
 		defer close(done)
 		t := time.NewTicker(checkpointInterval)
 		defer t.Stop()
+		page := int64(4096)
+		_ = db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&page)
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				_, _ = db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+				var busy, logged, copied int64
+				if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &copied); err == nil && logged*page > restartAt {
+					restart(ctx, db, w)
+				}
 			}
 		}
 	}()
@@ -44,3 +68,25 @@ func checkpointer(path string) (stop func(), err error) {
 		_ = db.Close()
 	}, nil
 }
+
+// restart checkpoints the whole log on the writer's turn and restarts it,
+// waiting for readers at most restartWait.
+func restart(ctx context.Context, db *sql.DB, w *writer) {
+	if err := w.acquire(ctx, false); err != nil {
+		return
+	}
+	defer w.release()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	_, _ = c.ExecContext(ctx, `PRAGMA busy_timeout = `+restartWait)
+	_, _ = c.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+	_, _ = c.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`)
+}
+
+// restartWait is how long, in milliseconds, a restart waits for readers of
+// older snapshots and a writer outside the turn (River's own): every
+// transaction queued for the writer waits as long.
+const restartWait = "200"

@@ -251,6 +251,6 @@ func (r *reader) RetentionBacklog(ctx context.Context, c store.RetentionCutoffs,
 func (r *reader) KeyRecordedAt(ctx context.Context) (at time.Time, err error) {
 	defer errorf("key recorded at", &err)
 	var us int64
-	err = r.db.QueryRow(ctx, `SELECT created_at FROM key_check WHERE id = 1`).Scan(&us)
+	err = r.db.QueryRow(ctx, `SELECT created_at FROM vault_keys WHERE role = 'active'`).Scan(&us)
 	return fromMicro(us), r.notFound(err)
 }

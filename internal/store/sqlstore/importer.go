@@ -14,20 +14,31 @@ import (
 	"github.com/samtykke/samtykke/internal/store"
 )
 
-const importColumns = `id, purpose, mode, state, actor, source, created_at, finished_at, line, rows_done, counts, error, bytes, file_digest`
+const importColumns = `id, purpose, mode, state, actor, source, created_at, finished_at, line, rows_done, counts, error, bytes, file_digest, resumes`
 
 func scanImport(row Row) (importer.Import, error) {
 	var imp importer.Import
 	var created, finished int64
-	var counts string
+	var counts, resumes string
 	err := row.Scan(&imp.ID, &imp.Purpose, &imp.Mode, &imp.State, &imp.Actor, &imp.Source, &created, &finished, &imp.Line,
-		&imp.Rows, &counts, &imp.Error, &imp.Bytes, &imp.FileDigest)
+		&imp.Rows, &counts, &imp.Error, &imp.Bytes, &imp.FileDigest, &resumes)
 	if err != nil {
 		return imp, err
 	}
 	imp.CreatedAt, imp.FinishedAt = fromMicro(created), fromMicro(finished)
 	imp.Counts = map[importer.Outcome]int64{}
+	if err := json.Unmarshal([]byte(resumes), &imp.Resumes); err != nil {
+		return imp, err
+	}
 	return imp, json.Unmarshal([]byte(counts), &imp.Counts)
+}
+
+func resumesJSON(rs []importer.Resume) string {
+	if len(rs) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(rs)
+	return string(b)
 }
 
 func countsJSON(c map[importer.Outcome]int64) string {
@@ -115,17 +126,17 @@ func (t *tx) CreateImport(ctx context.Context, imp importer.Import) (err error) 
 	if imp.FileDigest == nil {
 		imp.FileDigest = []byte{}
 	}
-	_, err = t.db.Exec(ctx, `INSERT INTO imports (`+importColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err = t.db.Exec(ctx, `INSERT INTO imports (`+importColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		imp.ID, imp.Purpose, string(imp.Mode), string(imp.State), imp.Actor, imp.Source, micro(imp.CreatedAt), micro(imp.FinishedAt),
-		imp.Line, imp.Rows, countsJSON(imp.Counts), imp.Error, imp.Bytes, imp.FileDigest)
+		imp.Line, imp.Rows, countsJSON(imp.Counts), imp.Error, imp.Bytes, imp.FileDigest, resumesJSON(imp.Resumes))
 	return t.conflict(err)
 }
 
 func (t *tx) UpdateImport(ctx context.Context, imp importer.Import) (err error) {
 	defer errorf("update import", &err)
 	n, err := t.db.Exec(ctx, `UPDATE imports SET state = $2, finished_at = $3, line = $4, rows_done = $5, counts = $6, error = $7,
-		bytes = $8 WHERE id = $1`, imp.ID, string(imp.State), micro(imp.FinishedAt), imp.Line, imp.Rows, countsJSON(imp.Counts),
-		imp.Error, imp.Bytes)
+		bytes = $8, resumes = $9 WHERE id = $1`, imp.ID, string(imp.State), micro(imp.FinishedAt), imp.Line, imp.Rows, countsJSON(imp.Counts),
+		imp.Error, imp.Bytes, resumesJSON(imp.Resumes))
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}

@@ -68,6 +68,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("data past its retention", parallel(b, exerciseRetentionBacklog))
 	t.Run("key age", parallel(b, exerciseKeyAge))
 	t.Run("lists and dashboard counts", parallel(b, exerciseLists))
+	t.Run("the keyring and a rotation's moves", parallel(b, exerciseKeyRing))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }
 
