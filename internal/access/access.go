@@ -38,6 +38,8 @@ const (
 	// Import: a list was imported; the reason names the import and its row
 	// count (one entry for the whole file).
 	Import Action = "import"
+	// Replies: a contact's messages to the business were read (issue 23).
+	Replies Action = "replies"
 	// ExportEnd: an export ended; Refers names its Export entry, Rows and
 	// Outcome say how it ended. The log is append-only (invariant 6): the
 	// export's own entry is never changed.

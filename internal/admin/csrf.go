@@ -31,7 +31,7 @@ import (
 // A refused request is answered 403 and changes nothing.
 
 const (
-	maxForm   = 16 << 10
+	maxForm   = 256 << 10 // the privacy notice editor posts thirteen sections
 	csrfSkew  = 2 * time.Minute
 	cookieTLS = "__Host-samtykke_session" // over https: Secure, Path=/, no Domain
 	cookieRaw = "samtykke_session"        // plain http (a localhost without TLS)

@@ -74,6 +74,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/notices/{id}/publish", handler: s.publishNotice},
 
 		{pattern: "POST /api/v1/contacts", handler: s.createContact},
+		{pattern: "GET /api/v1/contacts", handler: s.listContacts},
 		{pattern: "GET /api/v1/contacts/{id}", handler: s.getContact},
 		{pattern: "POST /api/v1/contacts/lookup", handler: s.lookupContact},
 		{pattern: "GET /api/v1/contacts/{id}/consents", handler: s.contactConsents},
@@ -95,6 +96,9 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/imports/{id}", handler: s.getImport},
 
 		{pattern: "POST /api/v1/campaigns", handler: s.createCampaign},
+		{pattern: "GET /api/v1/campaigns", handler: s.listCampaigns},
+		{pattern: "GET /api/v1/campaigns/{id}/audience", handler: s.campaignAudience},
+		{pattern: "GET /api/v1/campaigns/{id}/preview", handler: s.campaignPreview},
 		{pattern: "GET /api/v1/campaigns/{id}", handler: s.getCampaign},
 		{pattern: "POST /api/v1/campaigns/{id}/start", handler: s.campaignAction("start")},
 		{pattern: "POST /api/v1/campaigns/{id}/pause", handler: s.campaignAction("pause")},
@@ -102,6 +106,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/cancel", handler: s.campaignAction("cancel")},
 
 		{pattern: "GET /api/v1/exports", handler: s.exportList},
+		{pattern: "GET /api/v1/dashboard", handler: s.dashboard},
+		{pattern: "GET /api/v1/replies", handler: s.listReplies},
+		{pattern: "GET /api/v1/templates", handler: s.listTemplates},
+		{pattern: "POST /api/v1/templates/sync", handler: s.syncTemplates},
 
 		{pattern: "GET /api/v1/ropa", handler: s.getRopa},
 		{pattern: "GET /api/v1/dpia", handler: s.getDPIA},

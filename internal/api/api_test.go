@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -406,6 +407,8 @@ func TestNoNumberInClear(t *testing.T) {
 		id := out["contact_id"].(string)
 		tb.do(staff.Admin, "GET", "/api/v1/contacts/"+id, nil)
 		tb.do(staff.Integrator, "POST", "/api/v1/contacts/lookup", map[string]string{"phone": "+47 " + n})
+		tb.do(staff.Admin, "GET", "/api/v1/contacts?query="+url.QueryEscape(spelled), nil) // issue 23: a search by number
+		tb.do(staff.DPO, "GET", "/api/v1/contacts", nil)
 		tb.do(staff.Admin, "GET", "/api/v1/contacts/"+id+"/consents", nil)
 		tb.do(staff.Marketer, "GET", "/api/v1/gate?contact_id="+id+"&purpose=offers", nil)
 		for _, format := range []string{"json", "html", "csv"} { // holds the number by design: not scanned, but logged and recorded

@@ -31,7 +31,7 @@ func TestWrongMethod(t *testing.T) {
 	}{
 		{staff.Admin, "DELETE", "/api/v1/purposes", 405, "method_not_allowed", "GET, HEAD, POST"},
 		{"", "PUT", "/api/v1/purposes", 405, "method_not_allowed", "GET, HEAD, POST"},
-		{staff.Admin, "GET", "/api/v1/contacts", 405, "method_not_allowed", "POST"},
+		{staff.Admin, "DELETE", "/api/v1/contacts", 405, "method_not_allowed", "GET, HEAD, POST"}, // GET lists them (issue 23)
 		{staff.Admin, "POST", "/api/v1/contacts/c1", 405, "method_not_allowed", "GET, HEAD, PATCH"},
 		{staff.Admin, "GET", "/api/v1/contacts/c1/restriction", 405, "method_not_allowed", "POST"},
 		{staff.Admin, "GET", "/api/v1/contacts/c1/tags", 405, "method_not_allowed", "PUT"},

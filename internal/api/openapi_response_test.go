@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,8 @@ import (
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/tag"
+	"github.com/samtykke/samtykke/internal/whatsapp"
+	"github.com/samtykke/samtykke/internal/whatsapp/sim"
 )
 
 // docURL names the served OpenAPI document inside the schema compiler.
@@ -281,7 +284,24 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
+		platform, err := sim.New(sim.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(platform.Close)
+		platformSrv := httptest.NewServer(platform)
+		t.Cleanup(platformSrv.Close)
+		if err := platform.AddTemplate(sim.Template{Name: "jul", Language: "nb", Components: []whatsapp.TemplateComponent{
+			{Type: "BODY", Text: "Tilbud fra Butikken AS: http://x/privacy"}, {Type: "FOOTER", Text: "Svar STOPP for å melde deg av"}}}); err != nil {
+			t.Fatal(err)
+		}
+		templates, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: platformSrv.URL, Token: "t", PhoneNumberID: platform.PhoneNumberID(),
+			BusinessAccountID: platform.BusinessAccountID(), Pipeline: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		tb := setupWith(t, b, func(c *app.Config) {
+			c.WhatsApp = templates
 			c.Tags = []tag.Tag{{Key: "vip", Description: consent.Text{NB: "Faste kunder", EN: "Regular customers"}},
 				{Key: "oslo", Description: consent.Text{NB: "Butikken i Oslo", EN: "The Oslo shop"}}}
 			c.Controller = controller.Controller{Address: "Storgata 1, 0155 Oslo", Email: "personvern@butikk.example", Phone: "+47 22 12 34 56",
@@ -343,6 +363,14 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts/" + id}, 403)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "912 34 567", "reason": "kundeservice"}}, 200)
+		// The contact list and its search (issue 23).
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?query=912%2034%20567"}, 200)
+		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts?tag=vip&limit=1"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?tag=gold"}, 422)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?query=22"}, 400)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/contacts?limit=0"}, 400)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/contacts"}, 403)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "+47 400 00 000", "reason": "kundeservice"}}, 404)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "abc", "reason": "kundeservice"}}, 400)
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/contacts/lookup", body: map[string]string{"phone": "912 34 567", "reason": "kundeservice"}}, 403)
@@ -552,6 +580,18 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		cid := cp["id"].(string)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/" + cid}, 200)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/campaigns/nope"}, 404)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/" + cid + "/audience"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/nope/audience"}, 404)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid + "/audience"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/" + cid + "/preview"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/nope/preview"}, 404)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid + "/preview"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns?state=draft&limit=1"}, 200)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns?state=sent"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/dashboard"}, 200)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/dashboard"}, 403)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/campaigns/" + cid}, 403)
 		for _, s := range []struct {
 			action string
@@ -646,6 +686,18 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/" + aid + "?format=pdf"}, 400)
 		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/audits/nope"}, 404)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/audits/" + aid}, 403)
+		c.call(request{role: staff.Auditor, method: "GET", path: "/api/v1/dashboard"}, 200) // with its last audit
+
+		// Replies and templates (issue 23).
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/replies"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/replies?limit=1"}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/replies?limit=0"}, 400)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/replies"}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/templates"}, 200)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/templates"}, 403)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/templates/sync"}, 200)
+		c.call(request{role: integrator, method: "POST", path: "/api/v1/templates/sync"}, 403)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/templates"}, 200)
 
 		// API tokens (S-02): the admin's; a revoked one is refused at once.
 		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -142,6 +143,7 @@ type App struct {
 	log      *slog.Logger
 	NowFunc  func() time.Time
 	statuses statusWriter
+	ctrl     atomic.Pointer[controller.Controller] // the configuration's, or the first run's (setup.go)
 	// hashing admits at most maxHashing password hashes at once (user.go).
 	hashing   chan struct{}
 	dummyOnce sync.Once
@@ -192,6 +194,7 @@ func New(s store.Store, v *vault.Vault, cfg Config, log *slog.Logger) *App {
 		cfg.Argon2 = staff.DefaultArgon2
 	}
 	a := &App{store: s, vault: v, cfg: cfg, log: log, NowFunc: time.Now, hashing: make(chan struct{}, maxHashing)}
+	a.ctrl.Store(&cfg.Controller)
 	a.watch()
 	return a
 }
@@ -210,6 +213,9 @@ func (a *App) Ready(ctx context.Context) (backend string, err error) {
 
 // ErrNotReady is returned by Ready when the app cannot serve.
 var ErrNotReady = errors.New("not ready")
+
+// ErrPlatform: the WhatsApp platform did not answer as asked (502).
+var ErrPlatform = errors.New("the WhatsApp platform refused or failed")
 
 func (a *App) now() time.Time { return a.NowFunc().UTC().Truncate(time.Microsecond) }
 

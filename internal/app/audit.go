@@ -33,7 +33,7 @@ func (a *App) RunAudit(ctx context.Context, actor Actor) (audit.Report, error) {
 	}
 	began := time.Now() // the audit's own duration, whatever the injected clock says
 	now := a.now()
-	rep := audit.Report{ID: newID(), At: now, Actor: actor.String(), Controller: a.cfg.BusinessName, Requirements: audit.Requirements}
+	rep := audit.Report{ID: newID(), At: now, Actor: actor.String(), Controller: a.controller().Name, Requirements: audit.Requirements}
 	checks := []struct {
 		id  string
 		run func(ctx context.Context, now time.Time) (audit.Finding, error)

@@ -208,7 +208,7 @@ func (a *App) checkBreach(i breach.Incident) error {
 		return breachErr(err)
 	}
 	for lang, n := range i.People {
-		text := breachNoticeText(lang, a.cfg.BusinessName, n, a.contactPoint(i))
+		text := breachNoticeText(lang, a.controller().Name, n, a.contactPoint(i))
 		if c := utf8.RuneCountInString(text); c > maxTemplateBody {
 			return invalid("people_notice.%s: the message would be %d characters; a WhatsApp template holds %d", lang, c, maxTemplateBody)
 		}
@@ -349,7 +349,7 @@ func (a *App) Breach(ctx context.Context, actor Actor, id string) (BreachView, e
 		return BreachView{}, err
 	}
 	v := a.breachView(i)
-	people := breach.NewReport(i, a.cfg.Controller, notices, a.now()).People
+	people := breach.NewReport(i, a.controller(), notices, a.now()).People
 	v.People = &people
 	for _, s := range steps {
 		v.Steps = append(v.Steps, BreachStep{At: s.At, Actor: s.Actor, Action: s.Action, Note: s.Note})
@@ -434,7 +434,7 @@ func (a *App) BreachReport(ctx context.Context, actor Actor, id string) (breach.
 	if err != nil {
 		return breach.Report{}, err
 	}
-	return breach.NewReport(i, a.cfg.Controller, notices, a.now()), nil
+	return breach.NewReport(i, a.controller(), notices, a.now()), nil
 }
 
 // contactPoint is whom people and Datatilsynet ask about a breach, in one
@@ -444,7 +444,7 @@ func (a *App) contactPoint(i breach.Incident) string {
 	if i.ContactPoint != "" {
 		return i.ContactPoint
 	}
-	d := a.cfg.Controller.DPO
+	d := a.controller().DPO
 	var parts []string
 	for _, p := range []string{d.Name, d.Email, d.Phone} {
 		if p != "" {

@@ -254,7 +254,7 @@ func (a *App) breachNoticeTemplate(ctx context.Context, m message.Message, lang 
 		return whatsapp.Template{}, fmt.Errorf("breach %s has no contact point", id)
 	}
 	var ps []whatsapp.Parameter
-	for _, v := range []string{a.cfg.BusinessName, n.What, n.Consequences, n.Advice, contact} {
+	for _, v := range []string{a.controller().Name, n.What, n.Consequences, n.Advice, contact} {
 		// A template parameter holds no line breaks, tabs or long runs of spaces.
 		ps = append(ps, whatsapp.Parameter{Type: "text", Text: strings.Join(strings.Fields(v), " ")})
 	}

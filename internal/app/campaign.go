@@ -53,7 +53,7 @@ func (a *App) CreateCampaign(ctx context.Context, actor Actor, c campaign.Campai
 			return c, err
 		}
 	}
-	if err := c.Template.Lint(a.cfg.BusinessName, a.cfg.PublicURL+"/privacy", p.Fields); err != nil {
+	if err := c.Template.Lint(a.controller().Name, a.cfg.PublicURL+"/privacy", p.Fields); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	c.ID, c.Status, c.CreatedAt, c.Audience, c.Walked = newID(), campaign.Draft, a.now(), 0, false

@@ -115,11 +115,11 @@ func (a *App) SendConfirmation(ctx context.Context, ref, channel, email string) 
 		return err
 	}
 	link := a.cfg.PublicURL + "/confirm/" + a.sealClaims(refClaims{ID: c.ID, Code: rc.Code, Exp: c.ExpiresAt.Unix()}, "confirm-link")
-	text := i18n.T(c.Language, "msg.sms_confirmation", "business", a.cfg.BusinessName, "link", link)
+	text := i18n.T(c.Language, "msg.sms_confirmation", "business", a.controller().Name, "link", link)
 	if channel == ConfirmBySMS {
 		return a.cfg.SMS.SendSMS(ctx, e164, text)
 	}
-	return a.cfg.Email.SendEmail(ctx, email, a.cfg.BusinessName, text)
+	return a.cfg.Email.SendEmail(ctx, email, a.controller().Name, text)
 }
 
 // ConfirmLink confirms a pending request from the link sent by SMS or

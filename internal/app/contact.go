@@ -162,32 +162,46 @@ func (a *App) Contact(ctx context.Context, actor Actor, id string) (ContactView,
 		if err != nil {
 			return err
 		}
-		view = ContactView{ID: c.ID, Language: c.Language, Restricted: c.Restricted, Erased: c.Erased(),
-			CreatedAt: c.CreatedAt.Format("2006-01-02T15:04:05Z07:00")}
-		if view.Tags, err = tx.ContactTags(ctx, id); err != nil {
+		if view, err = a.contactView(ctx, tx, c); err != nil {
 			return err
-		}
-		if !c.Erased() {
-			o, err := a.open(c)
-			if err != nil {
-				return err
-			}
-			view.Phone = o.number.Masked()
-			if c.FieldsCT != nil {
-				var f fields
-				b, err := o.key.Open(c.FieldsCT, contact.AAD(id, "fields"))
-				if err != nil {
-					return err
-				}
-				if err := json.Unmarshal(b, &f); err != nil {
-					return err
-				}
-				view.FirstName = f.FirstName
-			}
 		}
 		return a.recordAccess(ctx, tx, actor, access.Read, id, "")
 	})
 	return view, err
+}
+
+// contactView is a contact as staff see it: number masked, first name and
+// tags; the caller records the access.
+func (a *App) contactView(ctx context.Context, r store.Reader, c contact.Contact) (ContactView, error) {
+	view := ContactView{ID: c.ID, Language: c.Language, Restricted: c.Restricted, Erased: c.Erased(),
+		CreatedAt: c.CreatedAt.Format("2006-01-02T15:04:05Z07:00")}
+	var err error
+	if view.Tags, err = r.ContactTags(ctx, c.ID); err != nil {
+		return view, err
+	}
+	if view.Tags == nil {
+		view.Tags = []string{}
+	}
+	if c.Erased() {
+		return view, nil
+	}
+	o, err := a.open(c)
+	if err != nil {
+		return view, err
+	}
+	view.Phone = o.number.Masked()
+	if c.FieldsCT != nil {
+		var f fields
+		b, err := o.key.Open(c.FieldsCT, contact.AAD(c.ID, "fields"))
+		if err != nil {
+			return view, err
+		}
+		if err := json.Unmarshal(b, &f); err != nil {
+			return view, err
+		}
+		view.FirstName = f.FirstName
+	}
+	return view, nil
 }
 
 // Lookup finds a contact by number; the lookup is recorded, with its reason.

@@ -595,7 +595,9 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 // code of a number change, from the new number, confirms it; anything else
 // changes nothing. "JA" alone never subscribes anyone (K-03). The platform's
 // system message that a person changed number restricts the old number's
-// contact and offers the new number a code (handleNumberChanged).
+// contact and offers the new number a code (handleNumberChanged). Every
+// message but the platform's system ones is kept as a reply, sealed, with
+// its class (storeReply, issue 23).
 func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, userID string) error {
 	if fresh, err := a.once(ctx, tx, "msg:"+m.ID); err != nil || !fresh {
 		return err
@@ -624,6 +626,11 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 		}
 	default:
 		return nil
+	}
+	// Every message a person writes is kept for staff to answer within the
+	// service window, with what samtykke read in it (issue 23).
+	if err := a.storeReply(ctx, tx, m, userID, text, a.replyClass(text, optOutButton)); err != nil {
+		return err
 	}
 	if t, ok := a.cfg.RightsWords.Match(text); ok && !optOutButton {
 		c, num, err := a.sender(ctx, tx, m.From, userID)

@@ -64,11 +64,11 @@ func (a *App) OptInForm(ctx context.Context, lang string) (OptInForm, error) {
 	if err != nil {
 		return OptInForm{}, err
 	}
-	f := OptInForm{Language: lang, BusinessName: a.cfg.BusinessName, MinAge: a.cfg.MinAge, Notice: n}
+	f := OptInForm{Language: lang, BusinessName: a.controller().Name, MinAge: a.cfg.MinAge, Notice: n}
 	for _, p := range ps {
 		if p.Channel == consent.WhatsApp && p.Basis == consent.BasisConsent {
 			f.Purposes = append(f.Purposes, FormPurpose{Key: p.Key, Description: p.Description.In(lang),
-				Wording: wording(lang, a.cfg.BusinessName, p.Description.In(lang))})
+				Wording: wording(lang, a.controller().Name, p.Description.In(lang))})
 		}
 	}
 	return f, nil

@@ -45,7 +45,7 @@ type SignedReceipt struct {
 // ReceiptsReady reports whether receipts can be made: the controller's
 // address, e-mail and phone are configured.
 func (a *App) ReceiptsReady() bool {
-	c := a.cfg.Controller
+	c := a.controller()
 	_, phoneOK := controller.TelURI(c.Phone)
 	return c.Address != "" && c.Email != "" && phoneOK
 }
@@ -176,10 +176,10 @@ func (a *App) Receipt(ctx context.Context, eventID string) (SignedReceipt, error
 			URL: a.noticeURL(lang, ev.NoticeVersion)},
 		PIICategories: []string{receipt.PIIContact}, PersonalData: []string{"dpv:TelephoneNumber"},
 		RetentionDays: p.RetentionDays,
-		Service: i18n.T(lang, "receipt.service", "business", a.cfg.BusinessName,
+		Service: i18n.T(lang, "receipt.service", "business", a.controller().Name,
 			"channel", tOr(lang, "receipt.channel."+e.Channel, e.Channel)),
 		Termination:      a.termination(lang, e.ValidUntil),
-		WithdrawalMethod: i18n.T(lang, "receipt.withdrawal", "business", a.cfg.BusinessName, "email", a.cfg.Controller.Email),
+		WithdrawalMethod: i18n.T(lang, "receipt.withdrawal", "business", a.controller().Name, "email", a.controller().Email),
 	}
 	if slices.Contains(p.Fields, "first_name") {
 		c2.PIICategories = append(c2.PIICategories, receipt.PIIBiographical)
@@ -301,7 +301,7 @@ var postcode = regexp.MustCompile(`^([0-9]{4})\s+(\S.*)$`)
 // receiptController is the controller as receipts name it: its contact
 // is the DPO's role when there is one.
 func (a *App) receiptController() receipt.Controller {
-	c := a.cfg.Controller
+	c := a.controller()
 	tel, _ := controller.TelURI(c.Phone) // ReceiptsReady checked it
 	ctl := receipt.Controller{Name: c.Name, Contact: c.DPO.Name, Email: c.Email, URL: c.URL, Phone: tel,
 		Address: receipt.Address{StreetAddress: strings.TrimSpace(c.Address), AddressCountry: "NO"}}

@@ -36,9 +36,9 @@ func (a *App) record(ctx context.Context) (ropa.Record, error) {
 	if err != nil {
 		return ropa.Record{}, err
 	}
-	in := ropa.Input{At: a.now(), Controller: a.cfg.Controller, Purposes: purposes, Retention: a.retentionRecord(),
+	in := ropa.Input{At: a.now(), Controller: a.controller(), Purposes: purposes, Retention: a.retentionRecord(),
 		Measures: a.measures(), SMS: a.cfg.SMSProvider, Email: a.cfg.EmailProvider}
-	if op := a.cfg.Controller.Operator; op.Name != "" {
+	if op := a.controller().Operator; op.Name != "" {
 		in.Operator = &op
 	}
 	return ropa.Build(in), nil
@@ -100,6 +100,7 @@ func (a *App) retentionRecord() []ropa.Retention {
 		{Class: "webhook bodies", Period: days(p.Webhooks) + " after they were handled", Rule: "deleted; the platform redelivers for up to 7 days (" + retention.SettingWebhooks + ")"},
 		{Class: "access-log entries", Period: days(p.AccessLog), Rule: "deleted (" + retention.SettingAccessLog + ")"},
 		{Class: "rights-request files", Period: days(p.RightsRequests) + " after the answer", Rule: "deleted (" + retention.SettingRightsRequests + ")"},
+		{Class: "messages people sent (replies)", Period: days(p.Replies) + " after they were received", Rule: "deleted, and at erasure (" + retention.SettingReplies + ")"},
 		{Class: "suppression list (keyed hashes)", Period: "while marketing continues", Rule: "kept so that no one who said no is asked again (RT-05)"},
 	}
 }

@@ -191,7 +191,7 @@ func (a *App) finish(ctx context.Context, id string, st message.Status, wamid st
 // messageText renders a non-marketing message in the person's language.
 func (a *App) messageText(ctx context.Context, m message.Message, lang string) (string, error) {
 	kind, arg, _ := strings.Cut(m.BodyKey, "|")
-	biz := a.cfg.BusinessName
+	biz := a.controller().Name
 	switch message.Kind(kind) {
 	case message.Receipt:
 		states, err := a.store.ConsentStates(ctx, m.ContactID)

@@ -168,8 +168,8 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 
 // packageController is the controller as the package names it.
 func (a *App) packageController() portability.Controller {
-	c := a.cfg.Controller
-	out := portability.Controller{Name: a.cfg.BusinessName, OrgNumber: c.OrgNumber, Address: c.Address, Email: c.Email,
+	c := a.controller()
+	out := portability.Controller{Name: a.controller().Name, OrgNumber: c.OrgNumber, Address: c.Address, Email: c.Email,
 		Phone: c.Phone, URL: c.URL, PublicURL: a.cfg.PublicURL}
 	if d := c.DPO; d.Name != "" || !d.Empty() {
 		out.DPO = &portability.DPO{Name: d.Name, Email: d.Email, Phone: d.Phone}
@@ -179,7 +179,7 @@ func (a *App) packageController() portability.Controller {
 
 // recipients are those the data goes to in this deployment (R-01(c)).
 func (a *App) recipients() []portability.Recipient {
-	rs := []portability.Recipient{portability.Meta, portability.HostingBy(a.cfg.Controller.Hosting, a.cfg.Controller.HostingCountry)}
+	rs := []portability.Recipient{portability.Meta, portability.HostingBy(a.controller().Hosting, a.controller().HostingCountry)}
 	if a.cfg.SMS != nil {
 		rs = append(rs, portability.SMSProvider)
 	}

@@ -60,7 +60,8 @@ func withSim(t *testing.T, b storetest.Backend, cfg app.Config) (*bundle, *sim.S
 	t.Cleanup(s.Close)
 	simSrv := httptest.NewServer(s)
 	t.Cleanup(simSrv.Close)
-	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: simSrv.URL, Token: "test", PhoneNumberID: s.PhoneNumberID()})
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: simSrv.URL, Token: "test", PhoneNumberID: s.PhoneNumberID(),
+		BusinessAccountID: s.BusinessAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}

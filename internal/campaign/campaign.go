@@ -39,6 +39,9 @@ var ErrTemplate = errors.New("template refused")
 // Variant is a template's text in one language, as approved by the platform.
 type Variant struct {
 	Body string `json:"body"`
+	// Footer is the template's footer, if it has one (at most 60
+	// characters): the opt-out line may stand there instead of in the body.
+	Footer string `json:"footer,omitempty"`
 	// OptOutButton says the template carries the platform's marketing opt-out
 	// quick reply, which stands in for the opt-out line (reference §5.3).
 	OptOutButton bool `json:"opt_out_button,omitempty"`
@@ -79,6 +82,18 @@ type Campaign struct {
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
 }
 
+// MaxFooter is the longest footer a template may have (reference §1.3).
+const MaxFooter = 60
+
+// Text is the variant as the person reads it: the body, then the footer on
+// a line of its own.
+func (v Variant) Text() string {
+	if v.Footer == "" {
+		return v.Body
+	}
+	return v.Body + "\n" + v.Footer
+}
+
 var namePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 
 // OptOutLines are the sentences that offer the opt-out in a template's text
@@ -112,6 +127,9 @@ func (c Campaign) Validate() error {
 		if n := utf8.RuneCountInString(v.Body); n == 0 || n > 1024 { // the platform counts characters (§1.3)
 			return bad("template body in %s must be 1 to 1024 characters", lang)
 		}
+		if utf8.RuneCountInString(v.Footer) > MaxFooter {
+			return bad("template footer in %s must be at most %d characters", lang, MaxFooter)
+		}
 	}
 	if c.Language != "" {
 		if _, ok := c.Template.Languages[c.Language]; !ok {
@@ -139,7 +157,8 @@ func (t Template) Lint(business, noticeURL string, declared []string) error {
 	slices.Sort(langs)
 	for _, lang := range langs {
 		v := t.Languages[lang]
-		body := strings.ToLower(v.Body)
+		text := v.Text()
+		body := strings.ToLower(text)
 		if !strings.Contains(body, strings.ToLower(business)) {
 			problems = append(problems, fmt.Sprintf("%s: does not name the business %q", lang, business))
 		}
@@ -150,7 +169,7 @@ func (t Template) Lint(business, noticeURL string, declared []string) error {
 		if !optOut {
 			problems = append(problems, fmt.Sprintf("%s: has neither the line %q nor the opt-out button", lang, OptOutLines[lang][0]))
 		}
-		if !LinksTo(v.Body, noticeURL) {
+		if !LinksTo(text, noticeURL) {
 			problems = append(problems, fmt.Sprintf("%s: does not link to the privacy notice (%s)", lang, noticeURL))
 		}
 	}

@@ -356,3 +356,44 @@ func jsonRoundTrip(t campaign.Template) (campaign.Template, error) {
 	}
 	return out, json.Unmarshal(b, &out)
 }
+
+// TestPreviews: each language is rendered with its footer, the parameters
+// filled with example values, never left as placeholders (issue 23).
+func TestPreviews(t *testing.T) {
+	t.Parallel()
+	tpl := campaign.Template{Name: "jul", Params: []string{"first_name"}, Languages: map[string]campaign.Variant{
+		"nb": {Body: "Hei {{first_name}}! Tilbud fra Butikken AS.", Footer: "Svar STOPP for å melde deg av"},
+		"en": {Body: "Hi {{first_name}}! Offers from Butikken AS.", OptOutButton: true},
+	}}
+	got := tpl.Previews()
+	if len(got) != 2 || got[0].Language != "en" || got[1].Language != "nb" {
+		t.Fatalf("previews = %+v; want en then nb", got)
+	}
+	if got[1].Text != "Hei Kari! Tilbud fra Butikken AS.\nSvar STOPP for å melde deg av" || got[1].Footer != "Svar STOPP for å melde deg av" {
+		t.Errorf("nb preview = %+v", got[1])
+	}
+	if got[0].Text != "Hi Kari! Offers from Butikken AS." || !got[0].OptOutButton || strings.Contains(got[0].Body, "{{") {
+		t.Errorf("en preview = %+v", got[0])
+	}
+}
+
+// TestLintReadsTheFooter: the opt-out line may stand in the footer;
+// a footer longer than the platform allows is refused.
+func TestLintReadsTheFooter(t *testing.T) {
+	t.Parallel()
+	v := campaign.Variant{Body: "Tilbud fra Butikken AS: https://b.example/privacy", Footer: "Svar STOPP for å melde deg av"}
+	tpl := campaign.Template{Name: "jul", Languages: map[string]campaign.Variant{"nb": v}}
+	if err := tpl.Lint("Butikken AS", "https://b.example/privacy", nil); err != nil {
+		t.Errorf("opt-out line in the footer: %v", err)
+	}
+	v.Footer = ""
+	tpl.Languages["nb"] = v
+	if err := tpl.Lint("Butikken AS", "https://b.example/privacy", nil); err == nil {
+		t.Error("no opt-out line anywhere: accepted")
+	}
+	v.Footer = strings.Repeat("x", campaign.MaxFooter+1)
+	c := campaign.Campaign{Name: "Jul", Purpose: "offers", Template: campaign.Template{Name: "jul", Languages: map[string]campaign.Variant{"nb": v}}}
+	if err := c.Validate(); err == nil {
+		t.Error("a 61-character footer passed Validate")
+	}
+}

@@ -4,13 +4,19 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/config"
+	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/store"
 )
 
 // firstTokenFile is where serve leaves the first-run admin token.
@@ -57,4 +63,53 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// firstUserFile is where serve leaves the first admin account's login.
+const firstUserFile = "first-admin-login"
+
+// firstAdminUser makes the first staff account, an admin named "admin" with
+// a random password, writes its login to a 0600 file in the data folder
+// (never to a log) and prints the URL of the first-run setup page (issue 23
+// point 2): the operator signs in there, names the business, the first
+// purpose, and publishes the privacy notice.
+func firstAdminUser(ctx context.Context, e env, log *slog.Logger, cfg config.Config, a *app.App, base string) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	password := base64.RawURLEncoding.EncodeToString(b)
+	path := filepath.Join(cfg.DataDir, firstUserFile)
+	f, err := os.CreateTemp(cfg.DataDir, firstUserFile+".*") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // gone once renamed; gone too when another replica won
+	_, _, err = a.CreateUser(ctx, app.Actor{Name: "cli:serve first run", Role: staff.Admin}, app.UserInput{Name: "admin", Role: staff.Admin, Password: password})
+	if errors.Is(err, store.ErrConflict) {
+		f.Close()
+		return nil // replicas started together on an empty database: another made it
+	}
+	if err == nil {
+		_, err = fmt.Fprintf(f, "user: admin\npassword: %s\n", password)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return err
+	}
+	url := base + "/admin/setup"
+	if cfg.LogFormat == "json" {
+		log.Info("first run: sign in to the setup page as admin; the password is in the file", "setup_url", url, "login_file", path)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "First run: set up samtykke at %s\n  sign in as \"admin\" with the password in %s (mode 0600), then delete the file.\n", url, path)
+	return nil
 }

@@ -56,7 +56,7 @@ func setupChannel(cfg config.Config, base, simBase string, log *slog.Logger) (*c
 	w := cfg.WhatsApp
 	ch := &channel{appSecret: w.AppSecret, verifyToken: w.VerifyToken, businessNumber: whatsapp.Digits(w.BusinessNumber)}
 	clientCfg := whatsapp.ClientConfig{BaseURL: w.BaseURL, Version: w.Version, Token: w.Token, PhoneNumberID: w.PhoneNumberID,
-		Logger: log.With("component", "whatsapp"), Pipeline: w.Pipeline}
+		BusinessAccountID: w.BusinessAccountID, Logger: log.With("component", "whatsapp"), Pipeline: w.Pipeline}
 	if w.Pipeline == 0 {
 		clientCfg.Pipeline = -1 // one request a connection, through net/http and its proxy settings
 	}
@@ -88,6 +88,7 @@ func setupChannel(cfg config.Config, base, simBase string, log *slog.Logger) (*c
 		ch.sim, ch.sink = s, &notify.Sink{}
 		ch.businessNumber = s.DisplayNumber()
 		clientCfg.BaseURL, clientCfg.Token, clientCfg.PhoneNumberID = simBase, "simulator", s.PhoneNumberID()
+		clientCfg.BusinessAccountID = s.BusinessAccountID()
 		clientCfg.Version = ""
 	}
 	c, err := whatsapp.NewClient(clientCfg)
@@ -219,11 +220,14 @@ func runServe(ctx context.Context, e env, args []string) int {
 	assembled, err := server.New(sys.store, sys.vault, server.Config{App: ac,
 		Web:       web.Config{BusinessName: cfg.BusinessName, TrustedProxies: proxies, Secure: cert != nil},
 		AppSecret: ch.appSecret, VerifyToken: ch.verifyToken, Sim: ch.sim, Sink: ch.sink, Registry: reg,
-		MetricsToken: cfg.MetricsToken, Log: log})
+		MetricsToken: cfg.MetricsToken, Settings: settings(e, cf), Log: log})
 	if err != nil {
 		return fail(e, "%v", err)
 	}
 	a := assembled.App
+	if err := a.LoadSettings(ctx); err != nil {
+		return fail(e, "settings: %v", err)
+	}
 	replica := cfg.ReplicaID
 	if replica == "" {
 		replica, _ = os.Hostname()
@@ -243,10 +247,15 @@ func runServe(ctx context.Context, e env, args []string) int {
 			return fail(e, "first admin token: %v", err)
 		}
 	}
+	if users, err := sys.store.Users(ctx); err == nil && len(users) == 0 {
+		if err := firstAdminUser(ctx, e, log, cfg, a, base); err != nil {
+			return fail(e, "first admin user: %v", err)
+		}
+	}
 	banner(e, log, cfg, base, sys.store.Backend(), simBase)
 	if _, err := sys.store.CurrentNotice(ctx, "nb"); errors.Is(err, store.ErrNotFound) {
 		log.Info("the opt-in page opens once a privacy notice is published",
-			"hint", "POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (README: First steps)")
+			"hint", "the setup page "+base+"/admin/setup, or POST /api/v1/notices, then POST /api/v1/notices/{id}/publish (README: First steps)")
 	}
 
 	errc := make(chan error, 2)

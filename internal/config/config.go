@@ -122,6 +122,9 @@ type WhatsApp struct {
 	Version       string
 	Token         string `secret:"true"`
 	PhoneNumberID string
+	// BusinessAccountID is the WhatsApp Business Account (WABA) whose
+	// message templates are synced.
+	BusinessAccountID string
 	// BusinessNumber is the number people write to, for wa.me links.
 	BusinessNumber string
 	// MPS is the sending number's throughput: 80 by default, up to 1,000 (§3.1).
@@ -273,6 +276,8 @@ var keys = []key{
 		set: intKey(func(c *Config) *int { return &c.Retention.AccessLog })},
 	{env: retention.SettingRightsRequests, def: "1095", usage: "days a rights request's file is kept after the request was closed",
 		set: intKey(func(c *Config) *int { return &c.Retention.RightsRequests })},
+	{env: retention.SettingReplies, def: "30", usage: "days the messages people send (replies, for staff to answer) are kept after they were received (at most 365)",
+		set: intKey(func(c *Config) *int { return &c.Retention.Replies })},
 	{env: retention.SettingErase, def: "proof", usage: "when a contact that consented is erased once no purpose is left: proof (after the proof period) or immediately (C-11, R-04)",
 		set: func(c *Config, v string) error { c.Retention.Erase = retention.ErasePolicy(v); return nil }},
 	{env: "SAMTYKKE_SEND_ATTEMPTS", def: "5", usage: "retryable failures (maintenance, other transient errors) before a campaign message fails",
@@ -350,6 +355,8 @@ var keys = []key{
 		set: str(func(c *Config) *string { return &c.WhatsApp.Token })},
 	{env: "SAMTYKKE_WHATSAPP_PHONE_NUMBER_ID", usage: "Cloud API phone-number id",
 		set: str(func(c *Config) *string { return &c.WhatsApp.PhoneNumberID })},
+	{env: "SAMTYKKE_WHATSAPP_BUSINESS_ACCOUNT_ID", usage: "Cloud API WhatsApp Business Account id, whose message templates POST /api/v1/templates/sync reads",
+		set: str(func(c *Config) *string { return &c.WhatsApp.BusinessAccountID })},
 	{env: "SAMTYKKE_WHATSAPP_MORE_PHONE_NUMBER_IDS", usage: "further sending numbers' phone-number ids, comma separated",
 		set: list(func(c *Config) *[]string { return &c.WhatsApp.MorePhoneNumberIDs }, false)},
 	{env: "SAMTYKKE_WHATSAPP_MPS", def: "80", usage: "messages per second of the sending number (80, up to 1000)",

@@ -469,12 +469,12 @@ func TestRetentionSettings(t *testing.T) {
 	t.Parallel()
 	c, err := config.Load(env(map[string]string{"SAMTYKKE_RETENTION_PROOF_DAYS": "1825", "SAMTYKKE_ERASE_AFTER_WITHDRAWAL": "immediately",
 		"SAMTYKKE_RETENTION_NO_PURPOSE_DAYS": "14", "SAMTYKKE_RETENTION_WEBHOOK_DAYS": "10", "SAMTYKKE_RETENTION_ACCESS_LOG_DAYS": "400",
-		"SAMTYKKE_RETENTION_RIGHTS_REQUEST_DAYS": "1000"}), nil)
+		"SAMTYKKE_RETENTION_RIGHTS_REQUEST_DAYS": "1000", "SAMTYKKE_RETENTION_REPLY_DAYS": "14"}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := retention.Periods{NoPurpose: 14, Proof: 1825, Messages: 1825, Webhooks: 10, AccessLog: 400, RightsRequests: 1000,
-		Erase: retention.EraseImmediately}
+		Replies: 14, Erase: retention.EraseImmediately}
 	if diff := cmp.Diff(want, c.Retention); diff != "" {
 		t.Errorf("Retention (-want +got):\n%s", diff)
 	}

@@ -45,6 +45,12 @@ func chromium(t *testing.T) string {
 // stops when the test ends or after a minute.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 60*time.Second)
+}
+
+// browserFor is browser for a test that may take up to d.
+func browserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	exe := chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.Flag("headless", true), chromedp.DisableGPU, chromedp.Flag("disable-quic", true),
@@ -54,7 +60,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, d)
 	t.Cleanup(cancel)
 	return ctx
 }

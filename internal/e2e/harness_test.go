@@ -59,6 +59,7 @@ type options struct {
 	// wrapSim, when set, wraps the simulator's own address (to watch what
 	// reaches it).
 	wrapSim func(http.Handler) http.Handler
+	noSeed  bool // no purpose and no notice: a first run
 }
 
 // startWith lets a test change the simulator's and the app's configuration.
@@ -118,7 +119,9 @@ func startOpts(t *testing.T, b storetest.Backend, tweak func(*sim.Config, *app.C
 	if !opt.noQueue {
 		h.startQueue(queue.Config{})
 	}
-	h.seed()
+	if !opt.noSeed {
+		h.seed()
+	}
 	return h
 }
 

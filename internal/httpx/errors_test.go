@@ -33,6 +33,7 @@ var sentinels = map[string]error{
 	"app.ErrCodeWrong":        app.ErrCodeWrong,
 	"app.ErrNotReady":         app.ErrNotReady,
 	"app.ErrReceiptsNotSetUp": app.ErrReceiptsNotSetUp,
+	"app.ErrPlatform":         app.ErrPlatform,
 	"store.ErrNotFound":       store.ErrNotFound,
 	"store.ErrConflict":       store.ErrConflict,
 }

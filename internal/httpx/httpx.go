@@ -103,6 +103,7 @@ var table = []Mapping{
 	sentinel(app.ErrReceiptsNotSetUp, http.StatusServiceUnavailable, "not_set_up", ""), // before ErrRefused, which it wraps
 	sentinel(app.ErrRefused, http.StatusUnprocessableEntity, "refused", ""),
 	sentinel(app.ErrNotReady, http.StatusServiceUnavailable, "not_ready", ""),
+	sentinel(app.ErrPlatform, http.StatusBadGateway, "platform_error", ""),
 	sentinel(store.ErrNotFound, http.StatusNotFound, "not_found", "not found"),
 	sentinel(store.ErrConflict, http.StatusConflict, "conflict", "conflict with the current state"),
 	sentinel(context.Canceled, 499, "canceled", "request canceled"),

@@ -9,6 +9,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 )
 
@@ -23,13 +25,31 @@ var catalogs = mustLoad()
 func mustLoad() map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for _, lang := range Languages {
-		b, err := files.ReadFile("catalog/" + lang + ".json")
+		// A language's catalog is nb.json, plus a file per part of the
+		// service (admin.nb.json: the staff pages); a key is in one file only.
+		names, err := fs.Glob(files, "catalog/*"+lang+".json")
 		if err != nil {
 			panic(err)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("i18n: catalog %s: %v", lang, err))
+		for _, name := range names {
+			if base := path.Base(name); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+				continue
+			}
+			b, err := files.ReadFile(name)
+			if err != nil {
+				panic(err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				panic(fmt.Sprintf("i18n: catalog %s: %v", name, err))
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					panic(fmt.Sprintf("i18n: key %q is in two %s catalogs", k, lang))
+				}
+				m[k] = v
+			}
 		}
 		out[lang] = m
 	}

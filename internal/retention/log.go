@@ -24,11 +24,12 @@ const (
 	ClassAccessLog      Class = "access_log"      // access-log entries
 	ClassRateLimits     Class = "rate_limits"     // rate-limit counters
 	ClassRightsRequests Class = "rights_requests" // closed rights-request files
+	ClassReplies        Class = "replies"         // the messages people sent (issue 23)
 )
 
 // Classes lists every class, in a stable order.
 var Classes = []Class{ClassContacts, ClassProfile, ClassConsents, ClassOptIns, ClassNumberChanges, ClassMessages, ClassWebhooks,
-	ClassAccessLog, ClassRateLimits, ClassRightsRequests}
+	ClassAccessLog, ClassRateLimits, ClassRightsRequests, ClassReplies}
 
 // Valid reports whether c is a known class.
 func (c Class) Valid() bool {

@@ -40,6 +40,7 @@ type Periods struct {
 	Webhooks       int // handled webhook bodies and redelivery keys
 	AccessLog      int // access-log entries
 	RightsRequests int // rights-request files, after the request was closed
+	Replies        int // the messages people sent, after they were received (issue 23)
 	Erase          ErasePolicy
 }
 
@@ -54,6 +55,9 @@ const (
 	// MaxNoPurposeDays: a contact with no purpose has no reason to be kept
 	// a year.
 	MaxNoPurposeDays = 365
+	// MaxReplyDays: a message is answered within the 24-hour service window;
+	// a month covers the follow-up, a year is the most any reason allows.
+	MaxReplyDays = 365
 	// MaxDays is the longest period of any class: the 20-year outer limit
 	// of foreldelsesloven § 9 (RT-03).
 	MaxDays = 7305
@@ -62,7 +66,7 @@ const (
 // Defaults are the periods samtykke uses when none is configured.
 func Defaults() Periods {
 	return Periods{NoPurpose: 30, Proof: 1095, Messages: 1095, Webhooks: MinWebhookDays, AccessLog: 1095,
-		RightsRequests: 1095, Erase: EraseAfterProof}
+		RightsRequests: 1095, Replies: 30, Erase: EraseAfterProof}
 }
 
 // The configuration settings of the periods (SAMTYKKE_RETENTION_*): an
@@ -74,6 +78,7 @@ const (
 	SettingWebhooks       = "SAMTYKKE_RETENTION_WEBHOOK_DAYS"
 	SettingAccessLog      = "SAMTYKKE_RETENTION_ACCESS_LOG_DAYS"
 	SettingRightsRequests = "SAMTYKKE_RETENTION_RIGHTS_REQUEST_DAYS"
+	SettingReplies        = "SAMTYKKE_RETENTION_REPLY_DAYS"
 	SettingErase          = "SAMTYKKE_ERASE_AFTER_WITHDRAWAL"
 )
 
@@ -93,6 +98,7 @@ func (p Periods) Validate() error {
 		": the platform redelivers webhooks for up to 7 days, and a redelivery must still be recognised")
 	within(SettingAccessLog, p.AccessLog, MinAccessLogDays, MaxDays, ": the access log must cover at least a year of audits")
 	within(SettingRightsRequests, p.RightsRequests, 1, MaxDays, "")
+	within(SettingReplies, p.Replies, 1, MaxReplyDays, ": a message is answered within days, not kept for years")
 	if p.Messages >= 1 && p.Proof >= 1 && p.Messages < p.Proof {
 		bad("%s (%d days) must be at least the proof period %s (%d days): a message record shows what was sent under which consent (RT-08)",
 			SettingMessages, p.Messages, SettingProof, p.Proof)
@@ -132,6 +138,7 @@ func (p Periods) WithDefaults() Periods {
 	fill(&p.Webhooks, d.Webhooks)
 	fill(&p.AccessLog, d.AccessLog)
 	fill(&p.RightsRequests, d.RightsRequests)
+	fill(&p.Replies, d.Replies)
 	if p.Erase == "" {
 		p.Erase = d.Erase
 	}
@@ -163,5 +170,6 @@ func (p Periods) State() []Stated {
 		{"webhook bodies and redelivery keys", days(p.Webhooks), "RT-01"},
 		{"access-log entries", days(p.AccessLog), "RT-01"},
 		{"rights-request files", days(p.RightsRequests) + " after the request was closed", "RT-01"},
+		{"messages people sent (replies)", days(p.Replies) + " after they were received", "RT-01"},
 	}
 }

@@ -48,6 +48,8 @@ func TestValidateRefusesNonsense(t *testing.T) {
 		{"webhooks zero", func(p *retention.Periods) { p.Webhooks = 0 }, retention.SettingWebhooks},
 		{"access log under a year", func(p *retention.Periods) { p.AccessLog = 364 }, retention.SettingAccessLog},
 		{"rights requests negative", func(p *retention.Periods) { p.RightsRequests = -1 }, retention.SettingRightsRequests},
+		{"replies over a year", func(p *retention.Periods) { p.Replies = 366 }, retention.SettingReplies},
+		{"replies zero", func(p *retention.Periods) { p.Replies = 0 }, retention.SettingReplies},
 		{"unknown policy", func(p *retention.Periods) { p.Erase = "never" }, retention.SettingErase},
 		{"empty policy", func(p *retention.Periods) { p.Erase = "" }, retention.SettingErase},
 	} {
@@ -252,7 +254,7 @@ func TestState(t *testing.T) {
 	t.Parallel()
 	p := retention.Defaults()
 	got := p.State()
-	if len(got) != 9 || got[1].Period != "the proof period (1095 days) after the last consent ended, then erased" || got[5].Period != "1095 days" {
+	if len(got) != 10 || got[9].Period != "30 days after they were received" || got[1].Period != "the proof period (1095 days) after the last consent ended, then erased" || got[5].Period != "1095 days" {
 		t.Fatalf("State() = %+v", got)
 	}
 	p.Erase = retention.EraseImmediately

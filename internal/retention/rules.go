@@ -54,6 +54,7 @@ const (
 	RuleRateLimits     Rule = "P-05: rate-limit counters whose window has passed"
 	RuleRightsRequests Rule = "RT-01: closed rights-request files past their period"
 	RuleRequest        Rule = "R-04: erased on request"
+	RuleReplies        Rule = "RT-01: messages people sent, past their period"
 )
 
 // Verdict is what the rules decide for one contact now.

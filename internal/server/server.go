@@ -56,7 +56,10 @@ type Config struct {
 	Registry *prometheus.Registry
 	// MetricsToken is the bearer token /metrics takes; empty refuses every scrape.
 	MetricsToken string
-	Log          *slog.Logger
+	// Settings is the configuration as the staff pages' settings page
+	// shows it, secrets redacted (config.Dump).
+	Settings []admin.Setting
+	Log      *slog.Logger
 }
 
 // Server is an assembled samtykke.
@@ -111,6 +114,11 @@ func New(st store.Store, v *vault.Vault, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	staffUI.Register(mux)
+	ui, err := staffUI.Pages(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	ui.Register(mux)
 	out := &Server{App: a, Handler: httpx.Middleware(log, apiServer.Observe,
 		httpx.HSTS(wc.TrustedProxies, httpx.LimitBody(httpx.MaxRequestBody, importBody, mux))), Registry: reg}
 	if cfg.Sim != nil {

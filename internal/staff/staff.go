@@ -75,16 +75,24 @@ const (
 	// masked; in clear only with RevealNumbers), and the suppression list as
 	// keyed hashes (issue 21): each export is recorded in the access log.
 	ExportList Permission = "list:export"
+	// ReadStats reads the dashboard: aggregate counts only, no person
+	// (issue 23).
+	ReadStats Permission = "stats:read"
 	// ManageUsers creates, lists and disables the staff accounts of the
 	// admin UI (issue 22); the login log is read with ReadAccessLog.
 	ManageUsers Permission = "users:write"
+	// ReadReplies reads the messages people send, to answer them within
+	// the service window: personal data, each read in the access log.
+	ReadReplies Permission = "replies:read"
+	// SyncTemplates fetches the platform's message templates and checks them.
+	SyncTemplates Permission = "templates:sync"
 )
 
 // Permissions lists every permission, in the order the policy shows them.
 var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
 	ReadCampaigns, WriteCampaigns, ManageTokens, ManageUsers, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
-	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits}
+	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, SyncTemplates}
 
 // grants is the written policy's first half, roles to permissions (S-02);
 // docs/security.md shows it (PolicyMarkdown, checked by a test). Only the
@@ -93,14 +101,14 @@ var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ManageUsers, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
 		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog, ImportConsents,
-		ExportList, ReadAudits, RunAudits},
+		ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, SyncTemplates},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
 		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, RevealNumbers, ReadAccessLog, ImportConsents,
-		ExportList, ReadAudits, RunAudits},
-	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns},
+		ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies},
+	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns, ReadStats, ReadReplies, SyncTemplates},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate, ImportConsents},
-	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAccessLog, ReadAudits, RunAudits},
+	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAccessLog, ReadAudits, RunAudits, ReadStats},
 }
 
 // Valid reports whether r is a known role.

@@ -27,9 +27,11 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/optin"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
+	"github.com/samtykke/samtykke/internal/template"
 )
 
 // Sentinel errors every backend returns.
@@ -215,6 +217,9 @@ type Reader interface {
 	CountTokens(ctx context.Context) (int64, error)
 	// Tokens lists every API token, oldest first, revoked and expired ones too.
 	Tokens(ctx context.Context) ([]staff.Token, error)
+	// Setting reads an operator's setting (settings table); ErrNotFound
+	// when it was never made.
+	Setting(ctx context.Context, key string) (string, error)
 	// User reads a staff account by id, UserByName by its (lower-case)
 	// login name; ErrNotFound when there is none.
 	User(ctx context.Context, id string) (staff.User, error)
@@ -333,11 +338,49 @@ type Reader interface {
 	// fingerprint first, or its rotation's start; ErrNotFound before.
 	KeyRecordedAt(ctx context.Context) (time.Time, error)
 
+	// Campaigns lists campaigns newest first, filtered and paged by f.
+	Campaigns(ctx context.Context, f CampaignFilter) ([]campaign.Campaign, error)
+	// Contacts lists contacts newest first, erased ones too, filtered and
+	// paged by f.
+	Contacts(ctx context.Context, f ContactFilter) ([]contact.Contact, error)
+	// AudienceByPurpose counts the active consent states of each purpose:
+	// the consented audience (aggregate counts, no contact).
+	AudienceByPurpose(ctx context.Context) (map[string]int64, error)
+	// ConsentChanges counts the opt-ins (confirmed, soft opt-in) and
+	// opt-outs (withdrawn, objected) recorded in the ledger at or after
+	// since, by the UTC hour of their time and their kind, in hour order.
+	ConsentChanges(ctx context.Context, since time.Time) ([]HourCount, error)
+	// Replies lists stored replies newest first, a page of limit (0: 50)
+	// after the id before ("" for the first page).
+	Replies(ctx context.Context, before string, limit int) ([]reply.Reply, error)
+	// Templates lists the synced message templates by name and language.
+	Templates(ctx context.Context) ([]template.Template, error)
 	// Keys are the master keys the database records (S-01), by id.
 	Keys(ctx context.Context) ([]Key, error)
 	// RekeyProgress counts the contacts a rotation has moved to key id,
 	// and all contacts.
 	RekeyProgress(ctx context.Context, keyID int) (done, total int64, err error)
+}
+
+// CampaignFilter narrows and pages a list of campaigns; zero fields match all.
+type CampaignFilter struct {
+	Status campaign.Status
+	Before string // the last id of the page before; "" for the first page
+	Limit  int    // 0: 50
+}
+
+// ContactFilter narrows and pages a list of contacts; zero fields match all.
+type ContactFilter struct {
+	Tag    string // contacts carrying this tag
+	Before string // the last id of the page before; "" for the first page
+	Limit  int    // 0: 50
+}
+
+// HourCount is a number of ledger events of one kind in one UTC hour.
+type HourCount struct {
+	Hour time.Time
+	Kind ledger.Kind
+	N    int64
 }
 
 // Key is what the database records of a master key: never the key.
@@ -762,6 +805,8 @@ type Tx interface {
 	// transaction at a time across replicas (serve's first-run token when
 	// several start together on an empty database); it reports whether it did.
 	CreateFirstToken(ctx context.Context, t staff.Token) (bool, error)
+	// PutSetting makes or replaces an operator's setting, naming who made it.
+	PutSetting(ctx context.Context, key, value, by string, at time.Time) error
 	// RevokeToken marks a token revoked at at; ErrNotFound if there is no
 	// such token, ErrConflict if it was revoked already.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
@@ -801,6 +846,13 @@ type Tx interface {
 	// PurgeLoginLog deletes up to limit login-log entries from before the
 	// time (kept as long as the access log).
 	PurgeLoginLog(ctx context.Context, before time.Time, limit int) (int64, error)
+	// AddReply stores a reply; ErrConflict if its id exists.
+	AddReply(ctx context.Context, r reply.Reply) error
+	// PurgeReplies deletes up to limit replies received before the time.
+	PurgeReplies(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PutTemplate stores a synced template, in place of the one with its
+	// name and language.
+	PutTemplate(ctx context.Context, t template.Template) error
 	// RecordAccess writes an access-log entry; the transaction seals it into
 	// the log's hash chain as it commits (invariant 6).
 	RecordAccess(ctx context.Context, e access.Entry) error

@@ -32,3 +32,14 @@ func CSSPath() string {
 	sum := sha256.Sum256([]byte(CSS))
 	return "/static/" + hex.EncodeToString(sum[:8]) + "/style.css"
 }
+
+// AdminCSS is what the staff pages add to CSS: navigation, tables, wider
+// pages.
+//
+//go:embed admin.css
+var AdminCSS string
+
+// AdminJS is the staff pages' progressive script: nothing depends on it.
+//
+//go:embed admin.js
+var AdminJS string

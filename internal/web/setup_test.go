@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
 	"log/slog"
@@ -67,5 +68,31 @@ func TestNotSetUpYet(t *testing.T) {
 	}
 	if strings.Contains(out, `"level":"ERROR"`) {
 		t.Errorf("the normal not-set-up state was logged as an ERROR: %s", out)
+	}
+
+	// Issue 23, first run: a notice is published but no purpose is set up
+	// yet: the pages answer without a server error, and nothing is logged
+	// as an ERROR (nor anywhere in the not-set-up state).
+	for _, lang := range []string{"nb", "en"} {
+		n, err := a.CreateNotice(context.Background(), admin, completeNotice(lang, "Kort"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.PublishNotice(context.Background(), admin, n.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{"/optin", "/optin?lang=en", "/privacy", "/rights"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("GET %s with a notice and no purpose: %d", path, resp.StatusCode)
+		}
+	}
+	if out := logs.String(); strings.Contains(out, `"level":"ERROR"`) {
+		t.Errorf("a notice without purposes was logged as an ERROR: %s", out)
 	}
 }

@@ -221,6 +221,7 @@ var pageKeys = map[string]string{
 	"conflict":          "error.conflict",
 	"not_ready":         "error.internal", // the database is unreachable: try again later
 	"canceled":          "error.internal",
+	"platform_error":    "error.internal", // WhatsApp failed: try again later
 	"internal":          "error.internal",
 	// The pages' own codes.
 	"too_large":  "error.too_large",

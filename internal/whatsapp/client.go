@@ -56,6 +56,9 @@ type ClientConfig struct {
 	Pipeline int
 	// Conns is how many connections SendBatch uses at once, DefaultConns when 0.
 	Conns int
+	// BusinessAccountID is the WhatsApp Business Account's id (WABA), whose
+	// message templates MessageTemplates lists; empty: none can be listed.
+	BusinessAccountID string
 }
 
 // Client sends messages through the Cloud API. It is safe for concurrent use.
@@ -67,6 +70,8 @@ type Client struct {
 	log      *slog.Logger
 	pipe     *pipeline // nil: SendBatch goes through http
 	conns    int
+	root     string // base URL and version: "https://graph.facebook.com/v25.0"
+	waba     string
 }
 
 // PhoneNumberID is the sending business number's id: the key of its
@@ -117,6 +122,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		http:     hc,
 		log:      log,
 		conns:    cfg.Conns,
+		root:     strings.TrimRight(base, "/") + "/" + version,
+		waba:     cfg.BusinessAccountID,
 	}
 	if c.conns <= 0 {
 		c.conns = DefaultConns

@@ -464,3 +464,33 @@ func (t *tx) LateDecisions(ctx context.Context, campaignID string) (n int64, err
 		AND (e.kind = 'objected' OR (e.kind = 'withdrawn' AND e.purpose = m.purpose)) AND e.at <= m.decided_at`, campaignID).Scan(&n)
 	return n, err
 }
+
+func (r *reader) Campaigns(ctx context.Context, f store.CampaignFilter) (cs []campaign.Campaign, err error) {
+	defer errorf("campaigns", &err)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	// Ids are UUIDv7, in the order of creation: newest first is id order
+	// backwards, and the page's last id is the next page's bound.
+	q, args := `SELECT `+campaignColumns+` FROM campaigns WHERE ($1 = '' OR id < $1)`, []any{f.Before}
+	if f.Status != "" {
+		q += ` AND status = $3`
+		args = append(args, limit, string(f.Status))
+	} else {
+		args = append(args, limit)
+	}
+	rows, err := r.db.Query(ctx, q+` ORDER BY id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}

@@ -86,6 +86,13 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if _, err = t.db.Exec(ctx, `DELETE FROM contact_keys WHERE contact_id = $1`, id); err != nil {
 		return err
 	}
+	// What the person wrote (issue 23): their replies, and those their
+	// number sent before it was a contact's (found by its blind index, while
+	// the contact still holds it), sealed under the master key.
+	if _, err = t.db.Exec(ctx, `DELETE FROM replies WHERE contact_id = $1
+		OR sender_index = (SELECT blind_index FROM contacts WHERE id = $1)`, id); err != nil {
+		return err
+	}
 	n, err := t.db.Exec(ctx, `UPDATE contacts SET phone_ct = NULL, blind_index = NULL, fields_ct = NULL, bsuid_ct = NULL,
 		bsuid_index = NULL, erased_at = $2 WHERE id = $1`, id, micro(at))
 	if err == nil && n == 0 {
@@ -105,8 +112,38 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 	if _, err = t.db.Exec(ctx, `DELETE FROM number_changes WHERE contact_id = $1`, id); err != nil {
 		return err
 	}
+
 	// The platform's message id embeds the recipient's number (base64 of its
 	// digits): the records stay (RT-08), their wamids go.
 	_, err = t.db.Exec(ctx, `UPDATE messages SET wamid = NULL WHERE contact_id = $1 AND wamid IS NOT NULL`, id)
 	return err
+}
+
+func (r *reader) Contacts(ctx context.Context, f store.ContactFilter) (cs []contact.Contact, err error) {
+	defer errorf("contacts", &err)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	// Ids are UUIDv7: newest first is id order backwards (keyset paging).
+	q := `SELECT ` + contactColumns + contactFrom + ` WHERE ($1 = '' OR c.id < $1) ORDER BY c.id DESC LIMIT $2`
+	args := []any{f.Before, limit}
+	if f.Tag != "" {
+		q = `SELECT ` + contactColumns + contactFrom + ` JOIN contact_tags t ON t.contact_id = c.id
+			WHERE t.tag = $3 AND ($1 = '' OR t.contact_id < $1) ORDER BY t.contact_id DESC LIMIT $2`
+		args = append(args, f.Tag)
+	}
+	rows, err := r.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
 }

@@ -45,6 +45,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("the access log is one chain, append-only", parallel(b, exerciseAccessChain))
 	t.Run("migration 0025 seals the access log written before it", parallel(b, exerciseAccessBackfill))
 	t.Run("token lifecycle", parallel(b, exerciseTokenLifecycle))
+	t.Run("operator settings", parallel(b, exerciseSettings))
 	t.Run("staff accounts and sessions", parallel(b, exerciseUsers))
 	t.Run("enqueue commits and rolls back with its transaction", parallel(b, exerciseEnqueue))
 	t.Run("held writes keep their order and their errors", parallel(b, exerciseHeldWrites))
@@ -67,6 +68,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("expired opt-ins", parallel(b, exerciseExpiredOptIns))
 	t.Run("data past its retention", parallel(b, exerciseRetentionBacklog))
 	t.Run("key age", parallel(b, exerciseKeyAge))
+	t.Run("lists and dashboard counts", parallel(b, exerciseLists))
 	t.Run("the keyring and a rotation's moves", parallel(b, exerciseKeyRing))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))
 }

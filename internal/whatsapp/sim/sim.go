@@ -50,6 +50,10 @@ type Template struct {
 	Status string `json:"status,omitempty"`
 	// BodyParams, when set, is the number of body parameters a send must carry (→ 132000).
 	BodyParams *int `json:"body_params,omitempty"`
+	// Components are its header, body, footer and buttons, as the
+	// message_templates endpoint lists them; none for a template registered
+	// by name alone.
+	Components []whatsapp.TemplateComponent `json:"components,omitempty"`
 }
 
 // Config configures a Server. Its zero value is a permissive simulator with no
@@ -284,6 +288,8 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /_sim/faults", s.handleFaultsClear)
 	m.HandleFunc("GET /_sim/templates", s.handleTemplatesList)
 	m.HandleFunc("POST /_sim/templates", s.handleTemplatesAdd)
+	m.HandleFunc("GET /{version}/{waba}/message_templates", s.handleMessageTemplates)
+	m.HandleFunc("POST /{version}/{waba}/message_templates", s.handleCreateTemplate)
 	m.HandleFunc("POST /_sim/reset", s.handleReset)
 	m.HandleFunc("GET /_sim/stats", s.handleStats)
 	s.mux = m
@@ -297,6 +303,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 // PhoneNumberID returns the simulated business number's id.
 func (s *Server) PhoneNumberID() string { return s.cfg.PhoneNumberID }
+
+// BusinessAccountID is the simulated WhatsApp Business Account's id.
+func (s *Server) BusinessAccountID() string { return s.cfg.BusinessAccountID }
 
 // DisplayNumber returns the simulated business number, digits only.
 func (s *Server) DisplayNumber() string { return s.display }
