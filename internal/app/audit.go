@@ -277,7 +277,7 @@ func (a *App) auditRetention(ctx context.Context, now time.Time) (audit.Finding,
 	p, grace := a.cfg.Retention, audit.RetentionGrace
 	cut := func(days int) time.Time { return retention.Cutoff(now, days).Add(time.Microsecond) } // Due: at t + days exactly
 	b, err := a.store.RetentionBacklog(ctx, store.RetentionCutoffs{Messages: cut(p.Messages), Webhooks: cut(p.Webhooks),
-		AccessLog: cut(p.AccessLog), RightsRequests: cut(p.RightsRequests)}, grace)
+		AccessLog: cut(p.AccessLog), RightsRequests: cut(p.RightsRequests), Replies: cut(p.Replies)}, grace)
 	if err != nil {
 		return f, err
 	}
@@ -325,23 +325,24 @@ func (a *App) auditRetention(ctx context.Context, now time.Time) (audit.Finding,
 			break
 		}
 	}
-	due := b.Messages.Due + b.Webhooks.Due + b.AccessLog.Due + b.RightsRequests.Due + erase + prune
-	overdue := b.Messages.Overdue + b.Webhooks.Overdue + b.AccessLog.Overdue + b.RightsRequests.Overdue + late
+	due := b.Messages.Due + b.Webhooks.Due + b.AccessLog.Due + b.RightsRequests.Due + b.Replies.Due + erase + prune
+	overdue := b.Messages.Overdue + b.Webhooks.Overdue + b.AccessLog.Overdue + b.RightsRequests.Overdue + b.Replies.Overdue + late
 	f.Found(found)
 	f.Count, f.Status = due, audit.RetentionStatus(due, overdue)
 	if due > 0 {
 		f.Breakdown = map[string]int64{}
 		for k, n := range map[string]int64{"contacts_to_erase": erase, "contacts_to_prune": prune,
 			"message_records": b.Messages.Due, "webhook_bodies": b.Webhooks.Due,
-			"access_log_entries": b.AccessLog.Due, "rights_request_files": b.RightsRequests.Due} {
+			"access_log_entries": b.AccessLog.Due, "rights_request_files": b.RightsRequests.Due, "replies": b.Replies.Due} {
 			if n > 0 {
 				f.Breakdown[k] = n
 			}
 		}
 	}
 	f.Detail = fmt.Sprintf("Periods: contacts without a purpose %d days; proof of consent %d days after the last consent ended (%s); "+
-		"message records %d days; webhook bodies %d days; the access log %d days; closed rights requests %d days. ",
-		p.NoPurpose, p.Proof, p.Erase, p.Messages, p.Webhooks, p.AccessLog, p.RightsRequests)
+		"message records %d days; webhook bodies %d days; the access log %d days; closed rights requests %d days; "+
+		"messages people sent %d days. ",
+		p.NoPurpose, p.Proof, p.Erase, p.Messages, p.Webhooks, p.AccessLog, p.RightsRequests, p.Replies)
 	switch {
 	case overdue > 0:
 		f.Detail += fmt.Sprintf("%s past their period (by class below), %d of them by more than %d days: the daily retention run "+

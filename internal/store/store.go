@@ -353,6 +353,9 @@ type Reader interface {
 	// Replies lists stored replies newest first, a page of limit (0: 50)
 	// after the id before ("" for the first page).
 	Replies(ctx context.Context, before string, limit int) ([]reply.Reply, error)
+	// ContactReplies lists the replies stored as a contact's, oldest first
+	// the person's package holds what they wrote).
+	ContactReplies(ctx context.Context, contactID string) ([]reply.Reply, error)
 	// Templates lists the synced message templates by name and language.
 	Templates(ctx context.Context) ([]template.Template, error)
 	// Keys are the master keys the database records (S-01), by id.
@@ -471,11 +474,12 @@ type RetentionCutoffs struct {
 	AccessLog time.Time // access-log entries
 	// RightsRequests: the files of rights requests, by when they closed.
 	RightsRequests time.Time
+	Replies        time.Time // the messages people sent, by when they came
 }
 
 // RetentionBacklog is what RetentionBacklog counted per class.
 type RetentionBacklog struct {
-	Messages, Webhooks, AccessLog, RightsRequests Backlog
+	Messages, Webhooks, AccessLog, RightsRequests, Replies Backlog
 }
 
 // Backlog is data past its period: Due, all of it; Overdue, what is past it

@@ -41,6 +41,27 @@ func (r *reader) Replies(ctx context.Context, before string, limit int) (rs []re
 	return rs, rows.Err()
 }
 
+func (r *reader) ContactReplies(ctx context.Context, contactID string) (rs []reply.Reply, err error) {
+	defer errorf("replies of contact "+contactID, &err)
+	rows, err := r.db.Query(ctx, `SELECT id, contact_id, at, window_ends, class, sealed FROM replies
+		WHERE contact_id = $1 ORDER BY at, id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x reply.Reply
+		var at, ends int64
+		var class string
+		if err := rows.Scan(&x.ID, &x.ContactID, &at, &ends, &class, &x.Sealed); err != nil {
+			return nil, err
+		}
+		x.At, x.WindowEnds, x.Class = fromMicro(at), fromMicro(ends), reply.Class(class)
+		rs = append(rs, x)
+	}
+	return rs, rows.Err()
+}
+
 func (t *tx) PurgeReplies(ctx context.Context, before time.Time, limit int) (n int64, err error) {
 	defer errorf("purge replies", &err)
 	return t.db.Exec(ctx, `DELETE FROM replies WHERE id IN (SELECT id FROM replies WHERE at < $1 LIMIT $2)`, micro(before), limit)

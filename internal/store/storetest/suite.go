@@ -68,6 +68,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("expired opt-ins", parallel(b, exerciseExpiredOptIns))
 	t.Run("data past its retention", parallel(b, exerciseRetentionBacklog))
 	t.Run("key age", parallel(b, exerciseKeyAge))
+	t.Run("a contact's replies", parallel(b, exerciseContactReplies))
 	t.Run("lists and dashboard counts", parallel(b, exerciseLists))
 	t.Run("the keyring and a rotation's moves", parallel(b, exerciseKeyRing))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))

@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/optin"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -410,17 +411,65 @@ func exerciseRetentionBacklog(t *testing.T, b Backend) {
 				return err
 			}
 		}
+		// Replies (RT-01, issue 23): a contact's and a stranger's count alike.
+		for i, at := range []time.Time{overdue, due, kept} {
+			r := reply.Reply{ID: fmt.Sprintf("y%d", i), ContactID: "c1", At: at, WindowEnds: at.Add(reply.ServiceWindow),
+				Class: reply.None, Sealed: []byte("sealed")}
+			if i == 1 {
+				r.ContactID = ""
+			}
+			if err := tx.AddReply(ctx, r); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
-	got, err := s.RetentionBacklog(ctx, store.RetentionCutoffs{Messages: cutoff, Webhooks: cutoff, AccessLog: cutoff, RightsRequests: cutoff}, grace)
+	got, err := s.RetentionBacklog(ctx, store.RetentionCutoffs{Messages: cutoff, Webhooks: cutoff, AccessLog: cutoff, RightsRequests: cutoff,
+		Replies: cutoff}, grace)
 	want := store.RetentionBacklog{Messages: store.Backlog{Due: 3, Overdue: 1}, Webhooks: store.Backlog{Due: 3, Overdue: 2},
-		AccessLog: store.Backlog{Due: 3, Overdue: 1}, RightsRequests: store.Backlog{Due: 2, Overdue: 1}}
+		AccessLog: store.Backlog{Due: 3, Overdue: 1}, RightsRequests: store.Backlog{Due: 2, Overdue: 1}, Replies: store.Backlog{Due: 2, Overdue: 1}}
 	if diff := gocmp.Diff(want, got); err != nil || diff != "" {
 		t.Errorf("RetentionBacklog (-want +got): %v\n%s", err, diff)
 	}
 	got, err = s.RetentionBacklog(ctx, store.RetentionCutoffs{Messages: cutoff}, grace)
 	if want := (store.RetentionBacklog{Messages: store.Backlog{Due: 3, Overdue: 1}}); err != nil || got != want {
 		t.Errorf("RetentionBacklog of messages alone = %+v, %v", got, err)
+	}
+}
+
+// exerciseContactReplies covers ContactReplies: a contact's
+// replies oldest first, not another contact's nor a stranger's.
+func exerciseContactReplies(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	tx(t, s, func(tx store.Tx) error {
+		for _, c := range []string{"c1", "c2"} {
+			if err := tx.CreateContact(ctx, newContact(c, c[1])); err != nil {
+				return err
+			}
+		}
+		for i, r := range []reply.Reply{{ID: "y1", ContactID: "c1", At: t0.Add(time.Hour), Class: reply.None},
+			{ID: "y2", ContactID: "c2", At: t0, Class: reply.None}, {ID: "y3", ContactID: "", At: t0, Class: reply.OptIn},
+			{ID: "y0", ContactID: "c1", At: t0, Class: reply.OptOut}} {
+			r.WindowEnds, r.Sealed = r.At.Add(reply.ServiceWindow), []byte(fmt.Sprintf("sealed-%d", i))
+			if err := tx.AddReply(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got, err := s.ContactReplies(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []reply.Reply{{ID: "y0", ContactID: "c1", At: t0, WindowEnds: t0.Add(reply.ServiceWindow), Class: reply.OptOut, Sealed: []byte("sealed-3")},
+		{ID: "y1", ContactID: "c1", At: t0.Add(time.Hour), WindowEnds: t0.Add(time.Hour + reply.ServiceWindow), Class: reply.None,
+			Sealed: []byte("sealed-0")}}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("ContactReplies (-want +got):\n%s", diff)
+	}
+	if got, err := s.ContactReplies(ctx, "nobody"); err != nil || len(got) != 0 {
+		t.Errorf("ContactReplies of no contact = %v, %v", got, err)
 	}
 }
 
