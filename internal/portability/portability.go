@@ -33,6 +33,7 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/rights"
 )
 
@@ -71,6 +72,9 @@ type Package struct {
 	// Messages are every message sent (or decided not to be sent) to the
 	// person, with the consent event that authorised it.
 	Messages []Message `json:"messages"`
+	// Replies are the messages the person sent the business on WhatsApp,
+	// oldest first, each with its text and what samtykke read in it.
+	Replies []Reply `json:"replies"`
 	// RightsRequests are the person's requests under Arts. 15-22.
 	RightsRequests []Request `json:"rights_requests"`
 	// Accesses are every access to the person's data by staff, systems or
@@ -208,6 +212,22 @@ type Message struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
+// Reply is one message the person sent the business on WhatsApp (issue
+// 23), kept for staff to answer for the replies' period (RT-01).
+type Reply struct {
+	ID   string    `json:"id"`
+	At   time.Time `json:"at"`
+	Text string    `json:"text"`
+	// Class is what samtykke read in it: optout, optin, rights or none.
+	Class string `json:"class"`
+}
+
+// OpenedReply is a stored reply with its text opened.
+type OpenedReply struct {
+	reply.Reply
+	Text string
+}
+
 // Request is one of the person's rights requests (Arts. 15-22).
 type Request struct {
 	ID       string    `json:"id"`
@@ -256,8 +276,10 @@ type Input struct {
 	Messages []message.Message
 	// Campaigns are the campaigns the messages name (CampaignIDs).
 	Campaigns []campaign.Campaign
-	Requests  []rights.Request
-	Accesses  []access.Entry
+	// Replies are the messages the person sent, opened, oldest first.
+	Replies  []OpenedReply
+	Requests []rights.Request
+	Accesses []access.Entry
 	// Periods are the retention periods the statements give.
 	Periods Periods
 	// Recipients are those the statements name; nil: DefaultRecipients.
@@ -323,7 +345,7 @@ func New(in Input) (Package, error) {
 	}
 	p := Package{Format: Format, FormatVersion: FormatVersion, GeneratedAt: utc(in.GeneratedAt), Controller: in.Controller,
 		Contact: c, Restrictions: []Restriction{}, Consents: []Consent{}, Purposes: []Purpose{}, ConsentEvents: []ConsentEvent{}, Notices: []Notice{},
-		Messages: []Message{}, RightsRequests: []Request{}, Accesses: []access.Entry{}}
+		Messages: []Message{}, Replies: []Reply{}, RightsRequests: []Request{}, Accesses: []access.Entry{}}
 
 	for _, r := range in.Restrictions {
 		if r.ContactID != id {
@@ -403,6 +425,12 @@ func New(in Input) (Package, error) {
 			out.UpdatedAt = out.CreatedAt
 		}
 		p.Messages = append(p.Messages, out)
+	}
+	for _, r := range in.Replies {
+		if r.ContactID != id {
+			return Package{}, foreign("reply", r.ID, r.ContactID)
+		}
+		p.Replies = append(p.Replies, Reply{ID: r.ID, At: utc(r.At), Text: r.Text, Class: string(r.Class)})
 	}
 	for _, r := range in.Requests {
 		if r.ContactID != id {

@@ -31,6 +31,7 @@ import (
 	"github.com/samtykke/samtykke/internal/notice"
 	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/portability"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/rights"
 )
 
@@ -127,6 +128,12 @@ func fixture() portability.Input {
 			{ID: "x-2", ContactID: id, On: false, Reason: "opplysningene er rettet", Actor: "token:t-dpo:Ola Hansen", At: t0.Add(-2 * 24 * time.Hour)},
 		},
 		Purposes: purposes, States: states, Events: events, Notices: []notice.Notice{n}, Messages: messages, Campaigns: campaigns,
+		Replies: []portability.OpenedReply{
+			{Reply: reply.Reply{ID: "y-1", ContactID: id, At: t0.Add(-6 * 24 * time.Hour), Class: reply.None, Sealed: []byte("sealed")},
+				Text: "Hei! Når åpner butikken i morgen?"},
+			{Reply: reply.Reply{ID: "y-2", ContactID: id, At: events[3].At, Class: reply.OptOut, Sealed: []byte("sealed")}, Text: "STOPP"},
+			{Reply: reply.Reply{ID: "y-3", ContactID: id, At: t0.Add(-2 * time.Hour), Class: reply.None}, Text: "=HYPERLINK(\"x\") <b>takk</b>"},
+		},
 		Requests: []rights.Request{
 			{ID: "r-0", ContactID: id, Type: rights.Objection, Channel: rights.Staff, Via: "letter", Language: "nb", State: rights.Done,
 				ReceivedAt: t0.Add(-60 * 24 * time.Hour), DueAt: rights.Due(t0.Add(-60*24*time.Hour)).AddDate(0, 2, 0),
@@ -137,7 +144,7 @@ func fixture() portability.Input {
 		},
 		Accesses: accesses,
 		Periods: portability.Periods{Proof: portability.ProofPeriod, Messages: portability.ProofPeriod, UnconfirmedOptIn: 72 * time.Hour,
-			AccessLog: 5 * 365 * 24 * time.Hour, Requests: portability.ProofPeriod},
+			AccessLog: 5 * 365 * 24 * time.Hour, Requests: portability.ProofPeriod, Replies: 30 * 24 * time.Hour},
 	}
 }
 
@@ -192,7 +199,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	p := build(t, fixture())
-	var j, nb, en, c bytes.Buffer
+	var j, nb, en, c, r bytes.Buffer
 	if err := portability.WriteJSON(&j, p); err != nil {
 		t.Fatal(err)
 	}
@@ -205,10 +212,14 @@ func TestGolden(t *testing.T) {
 	if err := portability.WriteCSV(&c, p); err != nil {
 		t.Fatal(err)
 	}
+	if err := portability.WriteRepliesCSV(&r, p); err != nil {
+		t.Fatal(err)
+	}
 	golden(t, "package.json.golden", j.Bytes())
 	golden(t, "package.nb.html.golden", nb.Bytes())
 	golden(t, "package.en.html.golden", en.Bytes())
 	golden(t, "consent_events.csv.golden", c.Bytes())
+	golden(t, "replies.csv.golden", r.Bytes())
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
@@ -407,12 +418,16 @@ func TestPageHoldsEveryPart(t *testing.T) {
 	for _, m := range in.Messages {
 		wants = append(wants, m.ID)
 	}
+	for _, r := range in.Replies[:2] { // R-01: what the person wrote, and what samtykke read in it
+		wants = append(wants, r.ID, r.Text)
+	}
+	wants = append(wants, `href="#replies"`, "avmelding (STOPP)", "&lt;b&gt;takk&lt;/b&gt;")
 	for _, w := range wants {
 		if !strings.Contains(page, w) {
 			t.Errorf("the page lacks %q", w)
 		}
 	}
-	for _, not := range []string{"SECRET", "Kasse 3", "Hansen", "kari<"} {
+	for _, not := range []string{"SECRET", "Kasse 3", "Hansen", "kari<", "<b>takk"} {
 		if strings.Contains(page, not) {
 			t.Errorf("the page shows %q: a link's secret or a staff member's name", not)
 		}
@@ -437,6 +452,7 @@ func TestNewRefusesAnotherPersonsData(t *testing.T) {
 		"a restriction":        {func(in *portability.Input) { in.Restrictions[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a message":            {func(in *portability.Input) { in.Messages[2].ContactID = "c-9" }, portability.ErrForeign},
 		"an access":            {func(in *portability.Input) { in.Accesses[0].ContactID = "c-9" }, portability.ErrForeign},
+		"a reply":              {func(in *portability.Input) { in.Replies[1].ContactID = "c-9" }, portability.ErrForeign},
 		"a notice not given":   {func(in *portability.Input) { in.Notices = nil }, portability.ErrIncomplete},
 		"a campaign not given": {func(in *portability.Input) { in.Campaigns = in.Campaigns[:1] }, portability.ErrIncomplete},
 		"no number":            {func(in *portability.Input) { in.Contact.Phone = "" }, portability.ErrIncomplete},
@@ -509,6 +525,34 @@ func TestCSV(t *testing.T) {
 	}
 	if got := rows[4][slices.Index(portability.CSVHeader, "event_id")]; got != "e-4" {
 		t.Errorf("fourth event %q", got)
+	}
+}
+
+// TestRepliesCSV: one row a reply the person sent, oldest first, under
+// its header, its text as written, a formula made inert (R-01, R-07).
+func TestRepliesCSV(t *testing.T) {
+	t.Parallel()
+	in := fixture()
+	p := build(t, in)
+	var b bytes.Buffer
+	if err := portability.WriteRepliesCSV(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+len(in.Replies) || !slices.Equal(rows[0], portability.RepliesCSVHeader) {
+		t.Fatalf("%d rows, header %v; want %d replies", len(rows), rows[0], len(in.Replies))
+	}
+	for i, r := range in.Replies {
+		want := []string{r.ID, r.At.UTC().Format(time.RFC3339Nano), string(r.Class), r.Text}
+		if i == 2 {
+			want[3] = "'" + r.Text
+		}
+		if !slices.Equal(rows[i+1], want) {
+			t.Errorf("row %d = %q; want %q", i+1, rows[i+1], want)
+		}
 	}
 }
 

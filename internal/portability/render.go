@@ -65,17 +65,43 @@ func WriteCSV(w io.Writer, p Package) error {
 			ev.WordingHash, ev.Language, ev.FlowVersion, ev.AffirmativeAct, itoa(ev.MinAge), ev.IP, ev.UserAgent, ev.CollectedAt,
 			ev.ConfirmationChannel, ev.ConfirmationMessageID, ev.Confirmation, ev.OrderRef, ev.ProductCategory, ev.OptOutOfferedAt,
 			ev.Reason, extra, e.EvidenceDigest, e.PrevHash, e.Hash}
-		for i, cell := range row {
-			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
-				row[i] = "'" + cell
-			}
-		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(defused(row)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// RepliesCSVHeader are the columns of WriteRepliesCSV.
+var RepliesCSVHeader = []string{"reply_id", "at", "class", "text"}
+
+// WriteRepliesCSV writes the messages the person sent as CSV, one a
+// row under RepliesCSVHeader, oldest first; cells are defused as in
+// WriteCSV (the text is the person's own, and may start with =).
+func WriteRepliesCSV(w io.Writer, p Package) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(RepliesCSVHeader); err != nil {
+		return err
+	}
+	for _, r := range p.Replies {
+		if err := cw.Write(defused([]string{r.ID, rfc3339(r.At), r.Class, r.Text})); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// defused prefixes with an apostrophe each cell that a spreadsheet would
+// take for a formula (=, +, -, @ first).
+func defused(row []string) []string {
+	for i, cell := range row {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			row[i] = "'" + cell
+		}
+	}
+	return row
 }
 
 func rfc3339(t time.Time) string {
@@ -142,7 +168,7 @@ type view struct {
 	Controller, Contact                      []row
 	Consents                                 []card
 	Statements                               []statementView
-	Restrictions, Events, Messages           []card
+	Restrictions, Events, Messages, Replies  []card
 	Requests, Accesses                       []card
 	Notices                                  []noticeView
 	lang                                     string
@@ -345,6 +371,11 @@ func newView(p Package, lang string) view {
 		v.Messages = append(v.Messages, card{Heading: heading, Rows: rows})
 	}
 
+	for _, r := range p.Replies {
+		v.Replies = append(v.Replies, card{Heading: when(r.At, lang), Rows: []row{{Label: l("reply.text"), Value: r.Text},
+			{Label: l("reply.class"), Value: labelOr(lang, "class."+r.Class, r.Class)}, {Label: l("reply.id"), Value: r.ID, Code: true}}})
+	}
+
 	for _, r := range p.RightsRequests {
 		how := labelOr(lang, "rchannel."+r.Channel, r.Channel)
 		if r.Via != "" {
@@ -492,8 +523,18 @@ var labels = map[string]consent.Text{
 	"messages": tx("Meldinger til deg", "Messages to you"),
 	"messages_help": tx("Vi lagrer ikke teksten i meldingene, bare hvilken mal som ble brukt og samtykket som tillot meldingen.",
 		"We do not keep the text of the messages, only which template was used and the consent that allowed the message."),
-	"requests": tx("Henvendelsene dine om rettigheter", "Your rights requests"),
-	"accesses": tx("Hvem som har sett eller brukt opplysningene dine", "Who has seen or used your data"),
+	"replies": tx("Meldinger fra deg", "Messages from you"),
+	"replies_help": tx("Meldingene du har sendt oss på WhatsApp, slik at vi kan svare deg, og hva vi leste i dem. De slettes når tiden for dem er ute.",
+		"The messages you sent us on WhatsApp, kept so that we can answer you, and what we read in them. They are deleted when their time is up."),
+	"reply.text":   tx("Tekst", "Text"),
+	"reply.class":  tx("Hva vi leste i den", "What we read in it"),
+	"reply.id":     tx("Melding-id", "Message id"),
+	"class.optout": tx("avmelding (STOPP)", "unsubscribe (STOPP)"),
+	"class.optin":  tx("påmelding (JA)", "sign-up (JA)"),
+	"class.rights": tx("henvendelse om rettighetene dine", "a request about your rights"),
+	"class.none":   tx("en vanlig melding, for oss å svare på", "an ordinary message, for us to answer"),
+	"requests":     tx("Henvendelsene dine om rettigheter", "Your rights requests"),
+	"accesses":     tx("Hvem som har sett eller brukt opplysningene dine", "Who has seen or used your data"),
 	"accesses_help": tx("Ansatte og systemer er oppgitt med en kode, ikke med navn. Vi kan finne ut hvem det var hvis du lurer på noe.",
 		"Staff and systems are given by a code, not by name. We can find out who it was if you have a question."),
 	"none":               tx("Ingen.", "None."),

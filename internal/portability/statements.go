@@ -46,6 +46,9 @@ type Periods struct {
 	// Requests is how long a rights request is kept after it is closed;
 	// zero: the statement names no period.
 	Requests time.Duration
+	// Replies is how long the messages the person sent are kept; zero:
+	// the statement names no period.
+	Replies time.Duration
 }
 
 // ProofPeriod is the default proof period: the main limitation period of
@@ -262,6 +265,8 @@ func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipie
 			"Vi lagrer ikke selve teksten, bare hvilken mal som ble brukt.",
 			"Messages: which messages we sent you, when, under which consent, and whether they were delivered and read. "+
 				"We do not keep the text itself, only which template was used."),
+		tx("Meldinger du har sendt oss på WhatsApp: teksten, når den kom, og hva vi leste i den (for eksempel STOPP).",
+			"Messages you sent us on WhatsApp: the text, when it came, and what we read in it (for example STOPP)."),
 		tx("Reservasjonslisten: hvis du har meldt deg av eller protestert, en nøkkelbasert kode av nummeret ditt (HMAC), datoen og årsaken.",
 			"The suppression list: if you unsubscribed or objected, a keyed code of your number (HMAC), the date and the reason."),
 		tx("Henvendelser om rettighetene dine og svarene vi har gitt.", "Your requests about your rights and our answers."),
@@ -302,6 +307,10 @@ func statements(ctl Controller, purposes []consent.Purpose, recipients []Recipie
 	if per.Messages > 0 {
 		items = append(items, fill(tx("Opplysninger om meldinger vi har sendt deg: i {days} etter at de ble sendt.",
 			"Records of the messages we sent you: for {days} after they were sent."), "days", span(per.Messages)))
+	}
+	if per.Replies > 0 {
+		items = append(items, fill(tx("Meldinger du har sendt oss: i {days} etter at de kom, så vi kan svare deg.",
+			"Messages you sent us: for {days} after they came, so that we can answer you."), "days", span(per.Replies)))
 	}
 	if per.UnconfirmedOptIn > 0 {
 		items = append(items, fill(tx("En påmelding du ikke bekrefter, slettes etter {days}.",
