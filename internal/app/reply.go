@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/portability"
 	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/retention"
 	"github.com/samtykke/samtykke/internal/staff"
@@ -174,6 +176,28 @@ func (a *App) openReply(ctx context.Context, r store.Reader, x reply.Reply) (Rep
 		}
 	}
 	return v, nil
+}
+
+// contactReplies are the messages an opened contact sent, opened with
+// their data key, oldest first (R-01: their package holds them).
+func (a *App) contactReplies(ctx context.Context, r store.Reader, o opened) ([]portability.OpenedReply, error) {
+	rs, err := r.ContactReplies(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]portability.OpenedReply, 0, len(rs))
+	for _, x := range rs {
+		b, err := o.key.Open(x.Sealed, contact.AAD(o.ID, "reply:"+x.ID))
+		if err != nil {
+			return nil, fmt.Errorf("reply %s: %w", x.ID, err)
+		}
+		var content reply.Content
+		if err := json.Unmarshal(b, &content); err != nil {
+			return nil, fmt.Errorf("reply %s: %w", x.ID, err)
+		}
+		out = append(out, portability.OpenedReply{Reply: x, Text: content.Text})
+	}
+	return out, nil
 }
 
 // purgeReplies deletes the replies past their period (issue 23).

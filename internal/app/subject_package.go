@@ -98,7 +98,7 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 			CreatedAt: o.CreatedAt, Restricted: o.Restricted, UndeliverableFailures: o.Undeliverable},
 		Periods: portability.Periods{Proof: retention.Days(a.cfg.Retention.Proof), Messages: retention.Days(a.cfg.Retention.Messages),
 			UnconfirmedOptIn: a.cfg.OptInTTL, AccessLog: retention.Days(a.cfg.Retention.AccessLog),
-			Requests: retention.Days(a.cfg.Retention.RightsRequests)},
+			Requests: retention.Days(a.cfg.Retention.RightsRequests), Replies: retention.Days(a.cfg.Retention.Replies)},
 		Recipients:  a.recipients(),
 		RightsWords: a.cfg.RightsWords,
 	}
@@ -158,6 +158,9 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 			return in, fmt.Errorf("campaign %s: %w", kid, err)
 		}
 		in.Campaigns = append(in.Campaigns, k)
+	}
+	if in.Replies, err = a.contactReplies(ctx, tx, o); err != nil {
+		return in, err
 	}
 	if in.Requests, err = tx.RightsRequests(ctx, store.RightsFilter{ContactID: id}); err != nil {
 		return in, err

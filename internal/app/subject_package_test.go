@@ -9,12 +9,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/samtykke/samtykke/internal/access"
@@ -24,6 +26,8 @@ import (
 	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/portability"
+	"github.com/samtykke/samtykke/internal/reply"
+	"github.com/samtykke/samtykke/internal/rights"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/store/storetest"
@@ -366,6 +370,95 @@ func TestSubjectPackageRefusals(t *testing.T) {
 		}
 		if n := accesses(); n != before {
 			t.Errorf("the refused package recorded %d accesses", n-before)
+		}
+	})
+}
+
+// TestPackageHoldsTheirReplies (R-01, RT-01, issue 23): a person writes to
+// the business on WhatsApp, then asks for their data there (INNSYN); the
+// package their request's link opens holds both messages, oldest first,
+// with their text, time and class, and its JSON validates against the
+// published schema. After their erasure no package is given and nothing
+// they wrote is left.
+func TestPackageHoldsTheirReplies(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		tb := setup(t, b)
+		tb.seed(t)
+		kari := tb.consented(t, "+47 912 34 567").ContactID
+		var times []time.Time
+		write := func(id, text string) {
+			t.Helper()
+			raw := webhookBody(t, whatsapp.WebhookValue{Messages: []whatsapp.InboundMessage{{From: "4791234567", ID: id,
+				Timestamp: tb.ts(), Type: "text", Text: &whatsapp.InboundText{Body: text}}}})
+			if err := tb.app.ReceiveWebhook(tb.ctx, raw); err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, tb.now.Truncate(time.Second).UTC())
+			tb.now = tb.now.Add(time.Hour)
+		}
+		write("wamid.q", "Hei! Har dere åpent på søndag?")
+		write("wamid.i", "Innsyn")
+		done, err := tb.store.RightsRequests(tb.ctx, store.RightsFilter{ContactID: kari, State: rights.Done})
+		if err != nil || len(done) != 1 {
+			t.Fatalf("after INNSYN: %d answered requests, %v", len(done), err)
+		}
+		link := tb.app.RightsLink(done[0].ID)
+		p, err := tb.app.PersonPackage(tb.ctx, link[strings.LastIndex(link, "/")+1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []portability.Reply{{At: times[0], Text: "Hei! Har dere åpent på søndag?", Class: string(reply.None)},
+			{At: times[1], Text: "Innsyn", Class: string(reply.Rights)}}
+		if diff := cmp.Diff(want, p.Replies, cmpopts.IgnoreFields(portability.Reply{}, "ID")); diff != "" {
+			t.Errorf("the package's replies (-want +got):\n%s", diff)
+		}
+		for _, r := range p.Replies {
+			if r.ID == "" {
+				t.Error("a reply without its id")
+			}
+		}
+		var j bytes.Buffer
+		if err := portability.WriteJSON(&j, p); err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(portability.Schema))
+		comp := jsonschema.NewCompiler()
+		comp.AssertFormat()
+		if err := comp.AddResource("https://x.invalid/p.json", doc); err != nil {
+			t.Fatal(err)
+		}
+		schema, err := comp.Compile("https://x.invalid/p.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inst, err := jsonschema.UnmarshalJSON(&j); err != nil || schema.Validate(inst) != nil {
+			t.Errorf("the package does not validate: %v, %v", err, schema.Validate(inst))
+		}
+		for _, lang := range []string{"nb", "en"} {
+			var h bytes.Buffer
+			if err := portability.WriteHTML(&h, p, lang); err != nil || !strings.Contains(h.String(), "åpent på søndag") {
+				t.Errorf("%s page: %v, or the reply's text missing", lang, err)
+			}
+		}
+
+		if _, err := tb.app.Erase(tb.ctx, admin, kari, "the person asked to be erased"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tb.app.SubjectPackage(tb.ctx, dpo, kari, "innsynsbegjæring sak 5"); !errors.Is(err, app.ErrRefused) {
+			t.Errorf("a package of an erased contact: %v", err)
+		}
+		if n := b.Int(t, tb.store, "SELECT count(*) FROM replies"); n != 0 {
+			t.Errorf("%d replies left after the erasure of the only person who wrote", n)
+		}
+		if page, err := tb.app.Replies(tb.ctx, admin, "", 0); err != nil || len(page.Replies) != 0 {
+			t.Errorf("staff still see %d replies after the erasure: %v", len(page.Replies), err)
+		}
+		for _, f := range b.Files(t, tb.store) {
+			if data, _ := os.ReadFile(f); bytes.Contains(data, []byte("åpent på søndag")) {
+				t.Errorf("%s holds the reply's text in clear", f)
+			}
 		}
 	})
 }
