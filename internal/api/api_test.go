@@ -411,7 +411,7 @@ func TestNoNumberInClear(t *testing.T) {
 		tb.do(staff.DPO, "GET", "/api/v1/contacts", nil)
 		tb.do(staff.Admin, "GET", "/api/v1/contacts/"+id+"/consents", nil)
 		tb.do(staff.Marketer, "GET", "/api/v1/gate?contact_id="+id+"&purpose=offers", nil)
-		for _, format := range []string{"json", "html", "csv"} { // holds the number by design: not scanned, but logged and recorded
+		for _, format := range []string{"json", "html", "csv", "replies-csv"} { // holds the number by design: not scanned, but logged and recorded
 			if resp, _ := tb.get(staff.DPO, "/api/v1/contacts/"+id+"/package?reason=innsynsbegj%C3%A6ring+12&format="+format); resp.StatusCode != 200 {
 				t.Fatalf("package %s: %d", format, resp.StatusCode)
 			}

@@ -459,6 +459,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: dpo, method: "GET", path: pkg}, 200)
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=html&lang=en"}, 200)
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=csv"}, 200)
+		c.call(request{role: dpo, method: "GET", path: pkg + "&format=replies-csv"}, 200)
 		c.call(request{role: admin, method: "GET", path: pkg}, 403) // S-02: an admin sees no number in clear
 		c.call(request{role: dpo, method: "GET", path: pkg + "&format=xml"}, 400)
 		c.call(request{role: dpo, method: "GET", path: "/api/v1/contacts/" + id + "/package"}, 400)

@@ -92,6 +92,14 @@ func TestSubjectPackageRoute(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || err != nil || len(rows) != 2 {
 		t.Errorf("csv: %d, %s, %d rows, %v", resp.StatusCode, resp.Header.Get("Content-Type"), len(rows), err)
 	}
+	// The messages the person sent, as CSV (R-01, R-07): this one wrote none.
+	resp, raw = tb.get(staff.DPO, path+"&format=replies-csv")
+	rows, err = csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || err != nil || len(rows) != 1 ||
+		strings.Join(rows[0], ",") != strings.Join(portability.RepliesCSVHeader, ",") ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="samtykke-package-`+id+`-replies.csv"` {
+		t.Errorf("replies csv: %d, headers %v, rows %v, %v", resp.StatusCode, resp.Header, rows, err)
+	}
 
 	accesses := func() int64 { return tb.b.Int(t, tb.store, `SELECT count(*) FROM access_log WHERE action = 'package'`) }
 	before := accesses()

@@ -15,11 +15,12 @@ import (
 var safeName = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 
 // PackageFormat checks the format and language asked for a subject
-// package: json (default), html or csv; nb, en or empty.
+// package: json (default), html, csv (the consent events) or replies-csv
+// (the messages the person sent); nb, en or empty.
 func PackageFormat(format, lang string) (string, error) {
 	format = cmp.Or(format, "json")
-	if format != "json" && format != "html" && format != "csv" {
-		return "", Errorf(http.StatusBadRequest, "invalid_input", "format must be json, html or csv")
+	if format != "json" && format != "html" && format != "csv" && format != "replies-csv" {
+		return "", Errorf(http.StatusBadRequest, "invalid_input", "format must be json, html, csv or replies-csv")
 	}
 	if lang != "" && lang != "nb" && lang != "en" {
 		return "", Errorf(http.StatusBadRequest, "invalid_input", "lang must be nb or en")
@@ -28,8 +29,8 @@ func PackageFormat(format, lang string) (string, error) {
 }
 
 // WritePackage answers with a subject package (R-01, R-02, R-07) as JSON,
-// as a page (in the contact's language unless lang says otherwise) or its
-// consent events as CSV. It holds the number in clear, so it is never
+// as a page (in the contact's language unless lang says otherwise), its
+// consent events as CSV or the messages the person sent as CSV. It holds the number in clear, so it is never
 // cached.
 func WritePackage(w http.ResponseWriter, p portability.Package, format, lang string) error {
 	name := "samtykke-package"
@@ -48,6 +49,9 @@ func WritePackage(w http.ResponseWriter, p portability.Package, format, lang str
 	case "csv":
 		err = portability.WriteCSV(&body, p)
 		contentType, disposition = "text/csv; charset=utf-8; header=present", `attachment; filename="`+name+`-consent-events.csv"`
+	case "replies-csv":
+		err = portability.WriteRepliesCSV(&body, p)
+		contentType, disposition = "text/csv; charset=utf-8; header=present", `attachment; filename="`+name+`-replies.csv"`
 	default:
 		err = portability.WriteJSON(&body, p)
 		contentType, disposition = "application/json", `attachment; filename="`+name+`.json"`

@@ -11,7 +11,8 @@ import (
 // rightsPackage serves GET /rights/{token}/package: the copy of the data
 // of an answered access or portability request, to the person who proved
 // the number is theirs (T-04), as a page in their language, as JSON
-// (?format=json) or the consent events as CSV. The access is
+// (?format=json), the consent events as CSV (?format=csv) or the messages
+// the person sent as CSV (?format=replies-csv). The access is
 // recorded as the person's own.
 func (s *Server) rightsPackage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
