@@ -11,6 +11,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
@@ -35,7 +36,7 @@ type breachForm struct {
 const localLayout = "2006-01-02T15:04"
 
 func (p *Pages) breaches(w http.ResponseWriter, r *request) error {
-	return p.showBreaches(w, r, http.StatusOK, breachForm{AwareAt: time.Now().In(p.zone).Format(localLayout)}, "")
+	return p.showBreaches(w, r, http.StatusOK, breachForm{AwareAt: p.now().In(p.zone).Format(localLayout)}, "")
 }
 
 func (p *Pages) showBreaches(w http.ResponseWriter, r *request, status int, f breachForm, msg string) error {
@@ -46,7 +47,7 @@ func (p *Pages) showBreaches(w http.ResponseWriter, r *request, status int, f br
 	if err != nil {
 		return err
 	}
-	p.render(w, r, status, &breachesPage{base: p.base(r, "/admin/breaches"), Breaches: bs, Form: f, Error: msg, Now: time.Now()})
+	p.render(w, r, status, &breachesPage{base: p.base(r, "/admin/breaches"), Breaches: bs, Form: f, Error: msg, Now: p.now()})
 	return nil
 }
 
@@ -70,6 +71,11 @@ func (p *Pages) breachCreate(w http.ResponseWriter, r *request) error {
 	b, err := p.app.RecordBreach(r.Context(), r.Actor, in)
 	if err != nil {
 		if msg, ok := formError(err); ok {
+			for _, field := range []*string{&f.Title, &f.Description} {
+				if phone.Mentions(*field) { // the refused text is not shown back
+					*field = ""
+				}
+			}
 			return p.showBreaches(w, r, httpx.Classify(err).Status, f, msg)
 		}
 		return err
@@ -104,7 +110,7 @@ func (p *Pages) breach(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, &breachPage{base: p.base(r, "/admin/breaches"), Breach: b, Report: string(md), Now: time.Now()})
+	p.render(w, r, http.StatusOK, &breachPage{base: p.base(r, "/admin/breaches"), Breach: b, Report: string(md), Now: p.now()})
 	return nil
 }
 
@@ -121,3 +127,7 @@ func (b *base) Clock(now time.Time, v app.BreachView) string {
 	}
 	return b.T("admin.breaches.clock.left", "h", strconv.Itoa(int(v.DeadlineAt.Sub(now).Hours())))
 }
+
+// now is the app's clock, so that a page's deadlines and a form's default
+// times agree with the rules that check them.
+func (p *Pages) now() time.Time { return p.app.NowFunc() }

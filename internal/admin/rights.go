@@ -81,7 +81,7 @@ func (p *Pages) showRightsRequest(w http.ResponseWriter, r *request, status int,
 		return err
 	}
 	p.render(w, r, status, &rightsRequestPage{base: p.base(r, "/admin/rights"), Request: v, Error: msg,
-		ToldHows: []string{"whatsapp", "letter", "email", "phone"}, Now: time.Now().In(p.zone).Format(localLayout)})
+		ToldHows: []string{"whatsapp", "letter", "email", "phone"}, Now: p.now().In(p.zone).Format(localLayout)})
 	return nil
 }
 
