@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"encoding/base32"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +13,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samtykke/samtykke/internal/staff"
 )
 
 // TestServeFirstRunSetup: serve on an empty data folder makes the first
@@ -57,6 +61,24 @@ func TestServeFirstRunSetup(t *testing.T) {
 		t.Fatalf("no login form:\n%s", login)
 	}
 	resp, err := c.PostForm(srv.base+"/admin/login", url.Values{"name": {"admin"}, "password": {password}, "csrf": {token[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The admin sets up a second factor first (S-02: admin 2FA): the page
+	// shows the key, an authenticator's code confirms it.
+	_, enrol := get(srv.base + "/admin/enrol")
+	shown := regexp.MustCompile(`id="secret"[^>]*>([A-Z2-7 ]+)<`).FindStringSubmatch(enrol)
+	token = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(enrol)
+	if shown == nil || token == nil {
+		t.Fatalf("no enrolment form after the first login:\n%s", enrol)
+	}
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(shown[1], " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := staff.TOTPCode(key, staff.TOTPStep(time.Now()))
+	resp, err = c.PostForm(srv.base+"/admin/enrol", url.Values{"code": {code}, "csrf": {token[1]}})
 	if err != nil {
 		t.Fatal(err)
 	}

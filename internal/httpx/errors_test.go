@@ -34,6 +34,7 @@ var sentinels = map[string]error{
 	"app.ErrNotReady":         app.ErrNotReady,
 	"app.ErrReceiptsNotSetUp": app.ErrReceiptsNotSetUp,
 	"app.ErrPlatform":         app.ErrPlatform,
+	"app.ErrKeyRotation":      app.ErrKeyRotation,
 	"store.ErrNotFound":       store.ErrNotFound,
 	"store.ErrConflict":       store.ErrConflict,
 }

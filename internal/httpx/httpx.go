@@ -104,6 +104,9 @@ var table = []Mapping{
 	sentinel(app.ErrRefused, http.StatusUnprocessableEntity, "refused", ""),
 	sentinel(app.ErrNotReady, http.StatusServiceUnavailable, "not_ready", ""),
 	sentinel(app.ErrPlatform, http.StatusBadGateway, "platform_error", ""),
+	// A key rotation that cannot start or go on as asked (a rotation runs
+	// already, or this replica lacks the new key): the state forbids it.
+	sentinel(app.ErrKeyRotation, http.StatusConflict, "key_rotation", ""),
 	sentinel(store.ErrNotFound, http.StatusNotFound, "not_found", "not found"),
 	sentinel(store.ErrConflict, http.StatusConflict, "conflict", "conflict with the current state"),
 	sentinel(context.Canceled, 499, "canceled", "request canceled"),

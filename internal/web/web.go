@@ -222,6 +222,7 @@ var pageKeys = map[string]string{
 	"not_ready":         "error.internal", // the database is unreachable: try again later
 	"canceled":          "error.internal",
 	"platform_error":    "error.internal", // WhatsApp failed: try again later
+	"key_rotation":      "error.conflict",
 	"internal":          "error.internal",
 	// The pages' own codes.
 	"too_large":  "error.too_large",
