@@ -63,7 +63,9 @@ type bundle struct {
 	now   time.Time
 }
 
-func setup(t *testing.T, b storetest.Backend) *bundle {
+// setup assembles the server on a store of the backend; opts change its
+// configuration first.
+func setup(t *testing.T, b storetest.Backend, opts ...func(*server.Config)) *bundle {
 	t.Helper()
 	master := make([]byte, vault.KeySize)
 	_, _ = rand.Read(master)
@@ -71,11 +73,15 @@ func setup(t *testing.T, b storetest.Backend) *bundle {
 	st := b.Open(t)
 	logs := &lockedLog{}
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
-	assembled, err := server.New(st, v, server.Config{
+	cfg := server.Config{
 		App: app.Config{PublicURL: "http://localhost", BusinessName: "Butikken AS",
 			Argon2: staff.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}},
 		Web: web.Config{BusinessName: "Butikken AS", TrustedProxies: []netip.Prefix{loopback}},
-		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	assembled, err := server.New(st, v, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

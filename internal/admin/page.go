@@ -53,6 +53,11 @@ var navigation = []navEntry{
 	{"/admin/replies", "admin.nav.replies", staff.ReadReplies},
 	{"/admin/purposes", "admin.nav.purposes", staff.ReadPurposes},
 	{"/admin/notices", "admin.nav.notices", staff.ReadNotices},
+	{"/admin/rights", "admin.nav.rights", staff.ReadRights},
+	{"/admin/breaches", "admin.nav.breaches", staff.ReadBreaches},
+	{"/admin/audits", "admin.nav.audits", staff.ReadAudits},
+	{"/admin/records", "admin.nav.records", staff.ReadRecords},
+	{"/admin/dpia", "admin.nav.dpia", staff.ReadRecords},
 	{"/admin/staff", "admin.nav.staff", staff.ManageTokens},
 	{"/admin/settings", "admin.nav.settings", staff.ManageTokens},
 	{"/admin", "admin.nav.account", ""}, // the login's page: who is signed in, the second factor
@@ -61,7 +66,8 @@ var navigation = []navEntry{
 // flashes are the words a page may show for ?done=.
 var flashes = map[string]bool{"purpose_created": true, "notice_saved": true, "notice_published": true,
 	"campaign_created": true, "campaign_start": true, "campaign_pause": true, "campaign_resume": true,
-	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "templates_synced": true, "setup_done": true}
+	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "templates_synced": true, "setup_done": true,
+	"rights_extend": true, "rights_complete": true, "rights_refuse": true, "audit_run": true, "dpia_saved": true, "breach_recorded": true}
 
 func (p *Pages) base(r *request, current string) base {
 	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, csrf: r.CSRF,

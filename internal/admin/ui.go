@@ -22,7 +22,9 @@ import (
 )
 
 // The staff pages (issue 23): the dashboard, purposes and notices,
-// contacts, campaigns, staff and tokens, settings and the first-run setup.
+// contacts, campaigns, staff and tokens, settings, the first-run setup,
+// and the DPO's: rights requests, audits, records of processing, the DPIA
+// and the breach register.
 // Each page calls the same app use case as the API route beside it, as the
 // signed-in staff member's Actor, so the role, the ledger and the access
 // log apply exactly as they do to a token; a page shows, and links to, only
@@ -100,23 +102,31 @@ func NewPages(a *app.App, cfg PagesConfig) (*Pages, error) {
 // pageFiles lists each view's template files, the layout first: the one
 // place a template file is registered (STYLE I.9).
 var pageFiles = map[string][]string{
-	"dashboard":    {"layout.html", "dashboard.html"},
-	"purposes":     {"layout.html", "purpose_fields.html", "purposes.html"},
-	"notices":      {"layout.html", "notices.html"},
-	"notice_edit":  {"layout.html", "notice_edit.html"},
-	"notice":       {"layout.html", "notice.html"},
-	"notice_diff":  {"layout.html", "notice_diff.html"},
-	"contacts":     {"layout.html", "contacts.html"},
-	"contact":      {"layout.html", "contact.html"},
-	"campaigns":    {"layout.html", "campaigns.html"},
-	"campaign_new": {"layout.html", "campaign_new.html"},
-	"campaign":     {"layout.html", "campaign.html"},
-	"replies":      {"layout.html", "replies.html"},
-	"templates":    {"layout.html", "templates.html"},
-	"staff":        {"layout.html", "staff.html"},
-	"settings":     {"layout.html", "settings.html"},
-	"setup":        {"layout.html", "purpose_fields.html", "setup.html"},
-	"ui_error":     {"layout.html", "ui_error.html"},
+	"dashboard":      {"layout.html", "dashboard.html"},
+	"purposes":       {"layout.html", "purpose_fields.html", "purposes.html"},
+	"notices":        {"layout.html", "notices.html"},
+	"notice_edit":    {"layout.html", "notice_edit.html"},
+	"notice":         {"layout.html", "notice.html"},
+	"notice_diff":    {"layout.html", "notice_diff.html"},
+	"contacts":       {"layout.html", "contacts.html"},
+	"contact":        {"layout.html", "contact.html"},
+	"campaigns":      {"layout.html", "campaigns.html"},
+	"campaign_new":   {"layout.html", "campaign_new.html"},
+	"campaign":       {"layout.html", "campaign.html"},
+	"replies":        {"layout.html", "replies.html"},
+	"templates":      {"layout.html", "templates.html"},
+	"staff":          {"layout.html", "staff.html"},
+	"settings":       {"layout.html", "settings.html"},
+	"setup":          {"layout.html", "purpose_fields.html", "setup.html"},
+	"ui_error":       {"layout.html", "ui_error.html"},
+	"rights":         {"layout.html", "rights.html"},
+	"rights_request": {"layout.html", "rights_request.html"},
+	"audits":         {"layout.html", "audits.html"},
+	"audit":          {"layout.html", "audit.html"},
+	"records":        {"layout.html", "records.html"},
+	"dpia":           {"layout.html", "dpia.html"},
+	"breaches":       {"layout.html", "breaches.html"},
+	"breach":         {"layout.html", "breach.html"},
 }
 
 func parsePages(fsys fs.FS, asset func(string) (string, error)) (map[string]*template.Template, error) {
@@ -200,6 +210,19 @@ func (p *Pages) routes() map[string]handler {
 		"POST /admin/users/{id}/disable":      p.userDisable,
 		"POST /admin/tokens/{id}/revoke":      p.tokenRevoke,
 		"GET /admin/settings":                 p.settings,
+		"GET /admin/rights":                   p.rights,
+		"GET /admin/rights/{id}":              p.rightsRequest,
+		"POST /admin/rights/{id}/{action}":    p.rightsAction,
+		"GET /admin/audits":                   p.audits,
+		"POST /admin/audits":                  p.auditRun,
+		"GET /admin/audits/{id}":              p.audit,
+		"GET /admin/records":                  p.records,
+		"GET /admin/records.json":             p.recordsJSON,
+		"GET /admin/dpia":                     p.dpia,
+		"POST /admin/dpia":                    p.dpiaSave,
+		"GET /admin/breaches":                 p.breaches,
+		"POST /admin/breaches":                p.breachCreate,
+		"GET /admin/breaches/{id}":            p.breach,
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/samtykke/samtykke/internal/app"
+	"github.com/samtykke/samtykke/internal/controller"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 	"github.com/samtykke/samtykke/internal/whatsapp/sim"
@@ -116,7 +117,9 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 	t.Parallel()
 	ctx := browserFor(t, 4*time.Minute) // a loaded machine: 30 s alone
 	axe := axeSource(t)
-	h := startOpts(t, storetest.SQLite, nil, options{noSeed: true})
+	h := startOpts(t, storetest.SQLite, func(_ *sim.Config, c *app.Config) { // what the record of processing needs (Art. 30(1)(a))
+		c.Controller = controller.Controller{Email: "post@butikken.example", DPO: controller.Contact{Email: "personvern@butikken.example"}}
+	}, options{noSeed: true})
 	shots := os.Getenv("SAMTYKKE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -240,6 +243,30 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 	} {
 		a.do(p.name, chromedp.Navigate(h.srv.URL+p.path))
 		a.page(p.name, p.ready)
+	}
+	// The DPO's pages, which the admin may use too: rights requests, an
+	// audit run and its report, the record of processing, the DPIA saved as
+	// a new version, a breach recorded with its report draft (in English, as
+	// chosen above).
+	for _, p := range []struct{ name, path, ready string }{
+		{"rights", "/admin/rights?state=all", `table`},
+		{"records", "/admin/records", `#rec-g`},
+		{"audits", "/admin/audits", `form[action="/admin/audits"] button`},
+	} {
+		a.do(p.name, chromedp.Navigate(h.srv.URL+p.path))
+		a.page(p.name, p.ready)
+	}
+	a.do("run an audit", chromedp.Click(`form[action="/admin/audits"] button`))
+	a.page("audit", `#audit-status`)
+	a.do("dpia", chromedp.Navigate(h.srv.URL+"/admin/dpia"))
+	a.page("dpia", `#description`)
+	a.do("save the DPIA", chromedp.Click(`form[action="/admin/dpia"] button`))
+	a.page("dpia-saved", `a[href="/admin/dpia?version=1"]`)
+	a.do("breaches", chromedp.Navigate(h.srv.URL+"/admin/breaches"))
+	a.page("breaches", `#title`)
+	a.do("record a breach", chromedp.SendKeys(`#title`, "Feilsendt eksportfil"), chromedp.Click(`form[action="/admin/breaches"] button`))
+	if breach := a.page("breach", `#breach-report`); !strings.Contains(breach, "Feilsendt eksportfil") || !strings.Contains(breach, "hours left") {
+		t.Errorf("the recorded breach's page lacks its title or its clock:\n%s", breach)
 	}
 	// A phone's width: the same pages, no horizontal scrolling of the page.
 	a.do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(h.srv.URL+"/admin/"))
