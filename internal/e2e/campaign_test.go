@@ -705,8 +705,11 @@ func TestCampaignBacksOffWhenRateLimited(t *testing.T) {
 		h.start(c)
 		wait, err := h.app.DispatchCampaign(h.ctx, c.ID)
 		decided := h.count(`SELECT count(*) FROM messages WHERE campaign_id = $1 AND status <> 'queued'`, c.ID)
-		if err != nil || wait < time.Second || decided > 3*batch {
-			t.Fatalf("after a 130429: wait %v, error %v, %d decided; want a wait of at least 1 s and at most %d decided", wait, err, decided, 3*batch)
+		// What was decided: the slices before the fault, plus the requests
+		// already written on the pipelined connection behind the refused one.
+		most := int64(3*batch + whatsapp.DefaultPipeline)
+		if err != nil || wait < time.Second || decided > most {
+			t.Fatalf("after a 130429: wait %v, error %v, %d decided; want a wait of at least 1 s and at most %d decided", wait, err, decided, most)
 		}
 		h.dispatchAll(c)
 		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Status != campaign.Done || v.Counts["sent"] != n {
