@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/samtykke/samtykke/internal/server/tlstest"
 )
 
 // TestDoctor runs samtykke doctor on a real data folder, and against a fake
@@ -51,8 +53,8 @@ func TestDoctor(t *testing.T) {
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
 	certs, wrong := t.TempDir(), t.TempDir()
-	writeCert(t, certs, 1)
-	writeCert(t, wrong, 2)
+	tlstest.Write(t, certs, 1)
+	tlstest.Write(t, wrong, 2)
 	tlsEnv := func(key string) map[string]string {
 		return map[string]string{"SAMTYKKE_TLS_CERT_FILE": filepath.Join(certs, "cert.pem"), "SAMTYKKE_TLS_KEY_FILE": key}
 	}

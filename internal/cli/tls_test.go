@@ -3,52 +3,16 @@
 package cli
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-// writeCert makes a self-signed certificate for 127.0.0.1 and writes it and
-// its key to cert.pem and key.pem in dir (renamed over, as a rotation does).
-func writeCert(t *testing.T, dir string, serial int64) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "samtykke test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
-	for name, block := range map[string]*pem.Block{"cert.pem": {Type: "CERTIFICATE", Bytes: der}, "key.pem": {Type: "PRIVATE KEY", Bytes: kder}} {
-		tmp := filepath.Join(dir, name+".new")
-		if err := os.WriteFile(tmp, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, _ := x509.ParseCertificate(der)
-	return c
-}
+	"github.com/samtykke/samtykke/internal/server/tlstest"
+)
 
 // TestServeTLS: with SAMTYKKE_TLS_CERT_FILE and SAMTYKKE_TLS_KEY_FILE serve
 // answers HTTPS only, sends HSTS, and takes a rotated certificate without a
@@ -57,7 +21,7 @@ func writeCert(t *testing.T, dir string, serial int64) *x509.Certificate {
 func TestServeTLS(t *testing.T) {
 	t.Parallel()
 	dir, certs := t.TempDir(), t.TempDir()
-	first := writeCert(t, certs, 1)
+	first := tlstest.Write(t, certs, 1)
 	env := map[string]string{"SAMTYKKE_TLS_CERT_FILE": filepath.Join(certs, "cert.pem"), "SAMTYKKE_TLS_KEY_FILE": filepath.Join(certs, "key.pem")}
 	srv := startServe(t, dir, env)
 	defer srv.stop()
@@ -84,7 +48,7 @@ func TestServeTLS(t *testing.T) {
 	}
 
 	// A rotation in place is picked up within a few seconds, no restart.
-	second := writeCert(t, certs, 2)
+	second := tlstest.Write(t, certs, 2)
 	pool.AddCert(second)
 	addr := strings.TrimPrefix(srv.base, "https://")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
@@ -103,7 +67,7 @@ func TestServeTLS(t *testing.T) {
 	}
 
 	other := t.TempDir()
-	writeCert(t, other, 3)
+	tlstest.Write(t, other, 3)
 	for _, c := range []struct {
 		name string
 		env  map[string]string

@@ -3,16 +3,10 @@
 package server
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -21,44 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// selfSigned makes a certificate for 127.0.0.1 with the given serial and
-// writes it and its key as PEM files in dir; it returns the certificate.
-func selfSigned(t *testing.T, dir string, serial int64) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "samtykke test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Written beside and renamed over, as a rotation (certbot, cert-manager) does.
-	for name, block := range map[string]*pem.Block{"cert.pem": {Type: "CERTIFICATE", Bytes: der}, "key.pem": {Type: "PRIVATE KEY", Bytes: kder}} {
-		tmp := filepath.Join(dir, name+".new")
-		if err := os.WriteFile(tmp, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
+	"github.com/samtykke/samtykke/internal/server/tlstest"
+)
 
 // serial makes a TLS handshake with addr, trusting any of certs, and
 // returns the serial of the certificate the server showed.
@@ -108,7 +67,7 @@ func (c *clock) add(d time.Duration) {
 func TestCertificateRotation(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	first := selfSigned(t, dir, 1)
+	first := tlstest.Write(t, dir, 1)
 	c, err := LoadCertificate(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +80,7 @@ func TestCertificateRotation(t *testing.T) {
 	}
 
 	// Rotated on disk: seen once the check is due, not before.
-	second := selfSigned(t, dir, 2)
+	second := tlstest.Write(t, dir, 2)
 	if got := serial(t, addr, first, second); got != 1 {
 		t.Fatalf("serial %d within the second; want 1 still", got)
 	}
@@ -131,7 +90,7 @@ func TestCertificateRotation(t *testing.T) {
 	}
 
 	// Reload (SIGHUP) reads them at once.
-	third := selfSigned(t, dir, 3)
+	third := tlstest.Write(t, dir, 3)
 	if err := c.Reload(); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +101,7 @@ func TestCertificateRotation(t *testing.T) {
 	// A half-written rotation (a key of another certificate) is refused
 	// and the certificate in use stays.
 	key, _ := os.ReadFile(filepath.Join(dir, "key.pem"))
-	selfSigned(t, dir, 4)
+	tlstest.Write(t, dir, 4)
 	if err := os.WriteFile(filepath.Join(dir, "key.pem"), key, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +118,7 @@ func TestCertificateRotation(t *testing.T) {
 func TestTLSVersions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cert := selfSigned(t, dir, 1)
+	cert := tlstest.Write(t, dir, 1)
 	c, err := LoadCertificate(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -186,10 +145,10 @@ func TestTLSVersions(t *testing.T) {
 func TestCertificateRefused(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	selfSigned(t, dir, 1)
+	tlstest.Write(t, dir, 1)
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	other := t.TempDir()
-	selfSigned(t, other, 2)
+	tlstest.Write(t, other, 2)
 	garbage := filepath.Join(dir, "garbage.pem")
 	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
