@@ -163,7 +163,7 @@ func syncedChoices(ts []template.Template) []syncedChoice {
 			continue
 		}
 		for _, pr := range t.Problems {
-			c.Problems = append(c.Problems, t.Language+": "+pr)
+			c.Problems = append(c.Problems, template.Problem(t.Language, pr))
 		}
 	}
 	return out

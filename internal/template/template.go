@@ -133,6 +133,15 @@ func Params(body string) (named []string, positional bool) {
 	return named, numberedParam.MatchString(body)
 }
 
+// Problem names a variant's problem by the variant's code: "en_US: does
+// not link ...", in place of the language the checks name it by.
+func Problem(code, problem string) string {
+	if l := Language(code); l != "" {
+		problem = strings.TrimPrefix(problem, l+": ")
+	}
+	return code + ": " + problem
+}
+
 // ErrNotUsable is wrapped when a synced template cannot be a campaign's.
 var ErrNotUsable = errors.New("template not usable for a campaign")
 
@@ -163,7 +172,7 @@ func Campaign(name string, synced []Template) (campaign.Template, error) {
 			continue
 		}
 		for _, p := range t.Problems {
-			problems = append(problems, t.Language+": "+p)
+			problems = append(problems, Problem(t.Language, p))
 		}
 		if len(t.Problems) > 0 {
 			continue
