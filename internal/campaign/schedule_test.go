@@ -71,9 +71,9 @@ func TestVariantFor(t *testing.T) {
 	both := campaign.Template{Languages: map[string]campaign.Variant{"nb": {Body: "nb"}, "en": {Body: "en", Code: "en_US"}}}
 	enOnly := campaign.Template{Languages: map[string]campaign.Variant{"en": {Body: "en", Code: "en_GB"}}}
 	for _, c := range []struct {
-		name      string
-		t         campaign.Template
-		lang      string
+		name       string
+		t          campaign.Template
+		lang       string
 		want, code string
 	}{
 		{"own language", both, "nb", "nb", "nb"},
