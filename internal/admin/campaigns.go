@@ -215,9 +215,9 @@ func (p *Pages) campaignCreate(w http.ResponseWriter, r *request) error {
 	switch f.Source {
 	case "synced":
 		if f.SyncedTemplate == "" {
-			errs["synced_template"] = b.T("admin.campaign.err.synced_none")
+			errs["synced_template"] = b.T("admin.campaign.err_synced_none")
 		} else if f.Template != "" || f.BodyNB != "" || f.BodyEN != "" || f.FooterNB != "" || f.FooterEN != "" {
-			errs["synced_template"] = b.T("admin.campaign.err.synced_and_typed")
+			errs["synced_template"] = b.T("admin.campaign.err_synced_and_typed")
 		}
 		c.Template = campaign.Template{Name: f.SyncedTemplate, Synced: true}
 	case "typed":
@@ -229,7 +229,7 @@ func (p *Pages) campaignCreate(w http.ResponseWriter, r *request) error {
 			c.Template.Languages["en"] = campaign.Variant{Body: strings.ReplaceAll(f.BodyEN, "\r\n", "\n"), Footer: f.FooterEN}
 		}
 	default:
-		errs["source"] = b.T("admin.campaign.err.source")
+		errs["source"] = b.T("admin.campaign.err_source")
 	}
 	for _, t := range strings.Split(f.Tags, ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -241,35 +241,35 @@ func (p *Pages) campaignCreate(w http.ResponseWriter, r *request) error {
 		known = known || s.ID == f.Sender
 	}
 	if !known {
-		errs["sender"] = b.T("admin.campaign.err.sender")
+		errs["sender"] = b.T("admin.campaign.err_sender")
 	}
 	c.Sender = f.Sender
 	switch {
 	case f.StartDate == "" && f.StartTime == "":
 	case f.StartDate == "" || f.StartTime == "":
-		errs["start"] = b.T("admin.campaign.err.start_both")
+		errs["start"] = b.T("admin.campaign.err_start_both")
 	default:
 		at, err := campaign.LocalTime(f.StartDate, f.StartTime)
 		switch {
 		case err != nil:
-			errs["start"] = b.T("admin.campaign.err.start_format")
+			errs["start"] = b.T("admin.campaign.err_start_format")
 		case at.Before(p.now()):
-			errs["start"] = b.T("admin.campaign.err.start_past")
+			errs["start"] = b.T("admin.campaign.err_start_past")
 		}
 		c.ScheduledAt = at.UTC()
 	}
 	switch {
 	case f.WindowFrom == "" && f.WindowTo == "":
 	case f.WindowFrom == "" || f.WindowTo == "":
-		errs["window"] = b.T("admin.campaign.err.window_both")
+		errs["window"] = b.T("admin.campaign.err_window_both")
 	default:
 		c.Window = &campaign.Window{From: f.WindowFrom, To: f.WindowTo}
 		if err := c.Window.Check(); err != nil {
-			errs["window"] = b.T("admin.campaign.err.window_format")
+			errs["window"] = b.T("admin.campaign.err_window_format")
 		}
 	}
 	if len(errs) > 0 {
-		return p.showCampaignForm(w, r, http.StatusBadRequest, f, b.T("admin.campaign.err.fields"), errs)
+		return p.showCampaignForm(w, r, http.StatusBadRequest, f, b.T("admin.campaign.err_fields"), errs)
 	}
 	saved, err := p.app.CreateCampaign(r.Context(), r.Actor, c)
 	if err != nil {
@@ -424,9 +424,9 @@ func waiting(b *base, c campaign.Campaign, now time.Time) string {
 	w, until := c.Waiting(now)
 	switch {
 	case w == campaign.WaitingSchedule:
-		return b.T("admin.campaign.waiting.scheduled", "at", b.Time(until))
+		return b.T("admin.campaign.waiting_scheduled", "at", b.Time(until))
 	case w == campaign.WaitingWindow && c.Status == campaign.Running:
-		return b.T("admin.campaign.waiting.window", "at", b.Time(until))
+		return b.T("admin.campaign.waiting_window", "at", b.Time(until))
 	}
 	return ""
 }
