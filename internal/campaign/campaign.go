@@ -103,6 +103,9 @@ func (v Variant) Text() string {
 
 var namePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 
+// codePattern is a platform language code: nb, en_US.
+var codePattern = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
+
 // OptOutLines are the sentences that offer the opt-out in a template's text
 // (glossary: "Svar STOPP for å melde deg av").
 var OptOutLines = map[string][]string{
@@ -136,6 +139,9 @@ func (c Campaign) Validate() error {
 		}
 		if utf8.RuneCountInString(v.Footer) > MaxFooter {
 			return bad("template footer in %s must be at most %d characters", lang, MaxFooter)
+		}
+		if v.Code != "" && (!codePattern.MatchString(v.Code) || !strings.HasPrefix(v.Code, lang) && !(lang == "nb" && v.Code == "no")) {
+			return bad("template code in %s must be the platform's code of that language (%s, %s_XX)", lang, lang, lang)
 		}
 	}
 	if c.Language != "" {
