@@ -27,7 +27,9 @@ import (
 
 // Config is what the admin UI needs besides the app.
 type Config struct {
-	// BusinessName is the controller's name in the pages' header.
+	// BusinessName is the controller's name in the pages' header should the
+	// app name none; they show the app's (Controller().Name), which follows
+	// the first run's setting on every replica.
 	BusinessName string
 	// CSRFKey signs the forms' tokens; at least 32 bytes, the same on every
 	// replica (the vault's CSRF key).

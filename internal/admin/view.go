@@ -134,7 +134,10 @@ func (b *basePage) OtherLang() string {
 // to the GET of its path.
 func (s *Server) base(r *http.Request) basePage {
 	lang, _ := requestLang(r)
-	b := basePage{Lang: lang, BusinessName: s.cfg.BusinessName}
+	b := basePage{Lang: lang, BusinessName: s.app.Controller().Name}
+	if b.BusinessName == "" {
+		b.BusinessName = s.cfg.BusinessName
+	}
 	path := r.URL.Path
 	if !strings.HasPrefix(path, "/admin") || path == "/admin/logout" {
 		path = "/admin/login"

@@ -152,6 +152,15 @@ func (s *Server) base(r *http.Request, lang, business string) basePage {
 	return b
 }
 
+// business is the controller's name as the app holds it now: the first
+// run's once made, on every replica (app.WatchSettings).
+func (s *Server) business() string {
+	if n := s.app.Controller().Name; n != "" {
+		return n
+	}
+	return s.cfg.BusinessName
+}
+
 // alsoGET are the POST routes whose path also answers GET.
 var alsoGET = []string{"POST /optin", "POST /preferences/{token}", "POST /optout", "POST /rights"}
 

@@ -25,8 +25,9 @@ import (
 
 // Config is what the pages need besides the app.
 type Config struct {
-	// BusinessName is the controller's name shown on pages that have no
-	// opt-in form at hand (the form itself uses the app's name).
+	// BusinessName is the controller's name the pages show should the app
+	// name none; they show the app's (Controller().Name), which follows the
+	// first run's setting on every replica.
 	BusinessName string
 	// CSRFKey signs the forms' CSRF tokens; at least 32 random bytes, the
 	// same on every replica (the vault's CSRF key).
@@ -264,7 +265,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 			"method", r.Method, "route", r.Pattern, "error", err)
 	}
 	lang, _ := requestLang(r)
-	p := &errorPage{basePage: s.base(r, lang, s.cfg.BusinessName), MessageKey: key}
+	p := &errorPage{basePage: s.base(r, lang, s.business()), MessageKey: key}
 	if key == "error.link_expired" || key == "error.link_invalid" {
 		p.HelpKey = "error.link_help"
 	}
