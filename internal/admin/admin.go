@@ -13,7 +13,6 @@ package admin
 import (
 	"context"
 	"errors"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/pageview"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
@@ -47,7 +47,7 @@ type Server struct {
 	app         *app.App
 	cfg         Config
 	log         *slog.Logger
-	views       map[string]*template.Template
+	views       *pageview.Set
 	crossOrigin *http.CrossOriginProtection
 	clock       func() time.Time // the CSRF tokens' clock
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/pageview"
 )
 
 // Config is what the pages need besides the app.
@@ -50,7 +51,7 @@ type Server struct {
 	app         *app.App
 	cfg         Config
 	log         *slog.Logger
-	views       map[string]*view
+	views       *pageview.Set
 	assets      map[string]asset
 	zone        *time.Location
 	crossOrigin *http.CrossOriginProtection
