@@ -43,6 +43,10 @@ const SettingsRefresh = 5 * time.Second
 // 23 point 2) over those of the configuration: one read of one row. serve
 // calls it at start, then every SettingsRefresh (WatchSettings).
 func (a *App) LoadSettings(ctx context.Context) error {
+	// Held over the read and the apply, so that a read made before this
+	// replica's Setup committed is never applied after it.
+	a.settingsMu.Lock()
+	defer a.settingsMu.Unlock()
 	a.settingsReads.Add(1)
 	v, err := a.store.Setting(ctx, controllerSetting)
 	if errors.Is(err, store.ErrNotFound) {
@@ -146,7 +150,9 @@ func (a *App) Setup(ctx context.Context, actor Actor, in SetupInput) error {
 	if err != nil {
 		return err
 	}
+	a.settingsMu.Lock()
 	a.applyController(sc)
+	a.settingsMu.Unlock()
 	return nil
 }
 
