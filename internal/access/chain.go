@@ -4,13 +4,13 @@ package access
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/samtykke/samtykke/internal/chain"
 )
 
 // The access log is one hash chain (invariant 6, S-02): each entry's hash
@@ -22,10 +22,7 @@ import (
 
 // Head is the end of the chain: the last entry's seq and hash. The zero
 // Head is the start of an empty log.
-type Head struct {
-	Seq  int64
-	Hash []byte
-}
+type Head = chain.Head
 
 // Anchor is where the kept chain starts after pruning: the seq and hash of
 // the last entry pruned, and when it was pruned. Anchors are append-only.
@@ -47,33 +44,24 @@ func Next(head Head, e Entry) Entry {
 // ComputeHash is SHA-256 over the entry's fields, each as "len:value;", and
 // the previous entry's hash.
 func (e Entry) ComputeHash() []byte {
-	b := make([]byte, 0, 256)
-	field := func(s string) {
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, ':')
-		b = append(b, s...)
-		b = append(b, ';')
-	}
-	field("samtykke-access-v1")
-	field(strconv.FormatInt(e.Seq, 10))
-	field(e.ID)
-	field(e.At.UTC().Format(time.RFC3339Nano))
-	field(e.Actor)
-	field(string(e.Action))
-	field(e.ContactID)
-	field(e.Reason)
-	field(e.RequestID)
-	field(e.Scope)
+	f := chain.NewFields("samtykke-access-v1", 256)
+	f.Add(strconv.FormatInt(e.Seq, 10))
+	f.Add(e.ID)
+	f.Add(e.At.UTC().Format(time.RFC3339Nano))
+	f.Add(e.Actor)
+	f.Add(string(e.Action))
+	f.Add(e.ContactID)
+	f.Add(e.Reason)
+	f.Add(e.RequestID)
+	f.Add(e.Scope)
 	rows := "" // unknown, as distinct from 0
 	if e.Rows != nil {
 		rows = strconv.FormatInt(*e.Rows, 10)
 	}
-	field(rows)
-	field(string(e.Outcome))
-	field(e.Refers)
-	field(hex.EncodeToString(e.PrevHash))
-	sum := sha256.Sum256(b)
-	return sum[:]
+	f.Add(rows)
+	f.Add(string(e.Outcome))
+	f.Add(e.Refers)
+	return f.Sum(e.PrevHash)
 }
 
 // ErrBroken is wrapped by every verification failure of the access log.
@@ -116,14 +104,8 @@ func NewVerifier(start Head) *Verifier { return &Verifier{head: start} }
 
 // Add checks the next entry.
 func (v *Verifier) Add(e Entry) error {
-	fault := func(p string) error { return &Fault{EntryID: e.ID, Seq: e.Seq, Problem: p} }
-	switch {
-	case e.Seq != v.head.Seq+1:
-		return fault(fmt.Sprintf("sequence gap: expected seq %d (an entry was deleted or reordered)", v.head.Seq+1))
-	case !bytes.Equal(e.PrevHash, v.head.Hash):
-		return fault("prev_hash does not match the previous entry's hash (an entry was deleted, inserted or reordered)")
-	case !bytes.Equal(e.ComputeHash(), e.Hash):
-		return fault("hash does not match the entry's content (the entry was edited)")
+	if p := chain.Follows(v.head, e.Seq, e.PrevHash, e.Hash, e.ComputeHash, "entry"); p != "" {
+		return &Fault{EntryID: e.ID, Seq: e.Seq, Problem: p}
 	}
 	v.Count++
 	v.head = Head{Seq: e.Seq, Hash: e.Hash}
