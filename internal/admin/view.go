@@ -48,43 +48,18 @@ func parseViews() (*pageview.Set, error) {
 // page is a typed page struct: it names its view and carries the basePage.
 type page interface {
 	view() string
-	base() *basePage
+	Common() *basePage
 }
 
 // render executes a page into a buffer, then writes it with the status; a
 // template failure is a bug, logged, and answered with a bare 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
-	s.views.Render(w, r, s.log, status, p.view(), p, i18n.T(p.base().Lang, "admin.error.internal"))
+	s.views.Render(w, r, s.log, status, p.view(), p, i18n.T(p.Common().Lang, "admin.error.internal"))
 }
 
-// basePage is what every page has, as the layout reads it.
-type basePage struct {
-	Lang         string
-	BusinessName string
-	CSRF         string // the token of the page's form; empty without one
-	SwitchURL    string // this page in the other language
-}
-
-func (b *basePage) base() *basePage { return b }
-
-// T is the text of key in the page's language.
-func (b *basePage) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
-
-// Link is a path of this site in the page's language.
-func (b *basePage) Link(path string) string {
-	if b.Lang == "en" {
-		return path + "?lang=en"
-	}
-	return path
-}
-
-// OtherLang is the language SwitchURL leads to.
-func (b *basePage) OtherLang() string {
-	if b.Lang == "en" {
-		return "nb"
-	}
-	return "en"
-}
+// basePage is what every page has, as the layout reads it (shared with the
+// other site): language, business name, CSRF field, the other language's link.
+type basePage = pageview.Base
 
 // base fills a basePage from the request; the switch link of a POST leads
 // to the GET of its path.

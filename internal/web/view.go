@@ -47,45 +47,18 @@ func (s *Server) parseViews(fsys fs.FS, viewFiles map[string][]string) (*pagevie
 // page is a typed page struct: it names its view and carries the basePage.
 type page interface {
 	view() string
-	base() *basePage
+	Common() *basePage
 }
 
 // render executes a page into a buffer, then writes it with the status; a
 // template failure is a bug, logged, and answered with a bare 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
-	s.views.Render(w, r, s.log, status, p.view(), p, i18n.T(p.base().Lang, "error.internal"))
+	s.views.Render(w, r, s.log, status, p.view(), p, i18n.T(p.Common().Lang, "error.internal"))
 }
 
-// basePage is what every page has: its language, the business's
-// name, the CSRF field of its forms and the link to the other language.
-type basePage struct {
-	Lang         string
-	BusinessName string
-	CSRF         string // empty on pages without a form
-	SwitchURL    string // this page in the other language
-}
-
-func (b *basePage) base() *basePage { return b }
-
-// T is the text of key in the page's language, with {name} placeholders
-// filled from pairs.
-func (b *basePage) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
-
-// Link is a path of this site in the page's language.
-func (b *basePage) Link(path string) string {
-	if b.Lang == "en" {
-		return path + "?lang=en"
-	}
-	return path
-}
-
-// OtherLang is the language SwitchURL leads to.
-func (b *basePage) OtherLang() string {
-	if b.Lang == "en" {
-		return "nb"
-	}
-	return "en"
-}
+// basePage is what every page has, as the layout reads it (shared with the
+// other site): language, business name, CSRF field, the other language's link.
+type basePage = pageview.Base
 
 // base fills a basePage from the request: the switch link keeps the path
 // (a POST-only path falls back to the opt-in page) and the opt-in link token.
