@@ -309,52 +309,35 @@ func (a *App) UpdateBreach(ctx context.Context, actor Actor, id string, in Breac
 // Breaches lists the register, the most recent awareness first; state
 // filters (open, closed).
 func (a *App) Breaches(ctx context.Context, actor Actor, state string) ([]BreachView, error) {
-	if err := actor.can(staff.ReadBreaches); err != nil {
-		return nil, err
-	}
-	f := store.BreachFilter{}
-	switch st := breach.State(state); st {
-	case "":
-	case breach.Open, breach.Closed:
-		f.State = st
-	default:
-		return nil, invalid("state must be open or closed")
-	}
-	list, err := a.store.Breaches(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]BreachView, 0, len(list))
-	for _, i := range list {
-		out = append(out, a.breachView(i))
-	}
-	return out, nil
+	return registerList(ctx, actor, staff.ReadBreaches, func(ctx context.Context) ([]breach.Incident, error) {
+		f := store.BreachFilter{}
+		switch st := breach.State(state); st {
+		case "":
+		case breach.Open, breach.Closed:
+			f.State = st
+		default:
+			return nil, invalid("state must be open or closed")
+		}
+		return a.store.Breaches(ctx, f)
+	}, a.breachView)
 }
 
 // Breach reads one breach with the people told and every step.
 func (a *App) Breach(ctx context.Context, actor Actor, id string) (BreachView, error) {
-	if err := actor.can(staff.ReadBreaches); err != nil {
-		return BreachView{}, err
-	}
-	i, err := a.store.Breach(ctx, id)
-	if err != nil {
-		return BreachView{}, err
-	}
-	steps, err := a.store.BreachSteps(ctx, id)
-	if err != nil {
-		return BreachView{}, err
-	}
-	notices, err := a.store.BreachNotices(ctx, id)
-	if err != nil {
-		return BreachView{}, err
-	}
-	v := a.breachView(i)
-	people := breach.NewReport(i, a.controller(), notices, a.now()).People
-	v.People = &people
-	for _, s := range steps {
-		v.Steps = append(v.Steps, BreachStep{At: s.At, Actor: s.Actor, Action: s.Action, Note: s.Note})
-	}
-	return v, nil
+	return registerEntry(ctx, actor, staff.ReadBreaches, id, a.store.Breach, a.store.BreachSteps,
+		func(i breach.Incident, steps []breach.Step) (BreachView, error) {
+			notices, err := a.store.BreachNotices(ctx, id)
+			if err != nil {
+				return BreachView{}, err
+			}
+			v := a.breachView(i)
+			people := breach.NewReport(i, a.controller(), notices, a.now()).People
+			v.People = &people
+			for _, s := range steps {
+				v.Steps = append(v.Steps, BreachStep{At: s.At, Actor: s.Actor, Action: s.Action, Note: s.Note})
+			}
+			return v, nil
+		})
 }
 
 // BreachCounts counts the open, due-soon and overdue breaches for /metrics.

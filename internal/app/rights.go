@@ -184,42 +184,23 @@ func (a *App) rightsStep(ctx context.Context, tx store.Tx, id string, actor Acto
 
 // RightsRequests lists requests by due date, earliest first; state filters.
 func (a *App) RightsRequests(ctx context.Context, actor Actor, state string) ([]RightsView, error) {
-	if err := actor.can(staff.ReadRights); err != nil {
-		return nil, err
-	}
-	f := store.RightsFilter{}
-	if state != "" {
-		st, err := rights.ParseState(state)
-		if err != nil {
-			return nil, rightsErr(err)
+	return registerList(ctx, actor, staff.ReadRights, func(ctx context.Context) ([]rights.Request, error) {
+		f := store.RightsFilter{}
+		if state != "" {
+			st, err := rights.ParseState(state)
+			if err != nil {
+				return nil, rightsErr(err)
+			}
+			f.State = st
 		}
-		f.State = st
-	}
-	list, err := a.store.RightsRequests(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]RightsView, 0, len(list))
-	for _, r := range list {
-		out = append(out, a.rightsView(r, nil))
-	}
-	return out, nil
+		return a.store.RightsRequests(ctx, f)
+	}, func(r rights.Request) RightsView { return a.rightsView(r, nil) })
 }
 
 // RightsRequest reads one request with its steps.
 func (a *App) RightsRequest(ctx context.Context, actor Actor, id string) (RightsView, error) {
-	if err := actor.can(staff.ReadRights); err != nil {
-		return RightsView{}, err
-	}
-	r, err := a.store.RightsRequest(ctx, id)
-	if err != nil {
-		return RightsView{}, err
-	}
-	steps, err := a.store.RightsSteps(ctx, id)
-	if err != nil {
-		return RightsView{}, err
-	}
-	return a.rightsView(r, steps), nil
+	return registerEntry(ctx, actor, staff.ReadRights, id, a.store.RightsRequest, a.store.RightsSteps,
+		func(r rights.Request, steps []rights.Step) (RightsView, error) { return a.rightsView(r, steps), nil })
 }
 
 // RightsCounts counts the unanswered requests for /metrics.

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+
+package app
+
+import (
+	"context"
+
+	"github.com/samtykke/samtykke/internal/staff"
+)
+
+// The breach register (Art. 33(5)) and the register of data subjects'
+// requests (T-01..T-03) are read the same way: a record, the steps recorded
+// on it, and a view of both, for a role that may read the register.
+
+// registerEntry reads one record of a register with its steps for actor:
+// the permission first, then the record, then its steps; view makes what is
+// shown (and may read more).
+func registerEntry[R, S, V any](ctx context.Context, actor Actor, perm staff.Permission, id string,
+	record func(context.Context, string) (R, error), steps func(context.Context, string) ([]S, error),
+	view func(R, []S) (V, error)) (V, error) {
+	var zero V
+	if err := actor.can(perm); err != nil {
+		return zero, err
+	}
+	r, err := record(ctx, id)
+	if err != nil {
+		return zero, err
+	}
+	ss, err := steps(ctx, id)
+	if err != nil {
+		return zero, err
+	}
+	return view(r, ss)
+}
+
+// registerList lists a register for actor: the permission first, then list
+// (which checks its filter), each record as view makes it.
+func registerList[R, V any](ctx context.Context, actor Actor, perm staff.Permission,
+	list func(context.Context) ([]R, error), view func(R) V) ([]V, error) {
+	if err := actor.can(perm); err != nil {
+		return nil, err
+	}
+	records, err := list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]V, 0, len(records))
+	for _, r := range records {
+		out = append(out, view(r))
+	}
+	return out, nil
+}
