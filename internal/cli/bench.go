@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -20,11 +21,8 @@ import (
 func runBench(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "bench dispatch")
 	n := fs.Int("n", 100000, "contacts in the campaign")
-	backends := fs.String("backends", "sqlite,postgres", "backends to run on, comma separated")
+	bf := newBenchFlags(fs, "sqlite,postgres", "backends to run on, comma separated", "write a CPU profile of the run to this file")
 	webhooks := fs.Bool("webhooks", false, "the simulator sends sent and delivered status webhooks for every message")
-	asJSON := fs.Bool("json", false, "print JSON for machines")
-	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	batch := fs.Int("batch", 0, "messages decided per transaction (0: the backend's default)")
 	latency := fs.Duration("latency", 0, "the simulator's median answer time, e.g. 250ms (0: at once)")
 	latencyP99 := fs.Duration("latency-p99", 0, "the simulator's 99th-percentile answer time, e.g. 600ms (0: with --latency, 2.4 times it)")
@@ -34,16 +32,6 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
-	url := *dbURL
-	for _, k := range []string{"SAMTYKKE_DATABASE_URL", "TEST_DATABASE_URL"} {
-		if url == "" {
-			url = e.getenv(k)
-		}
-	}
-	if url == "" {
-		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
-	}
-	profile := profiler(*cpuProfile)
 	exe, err := os.Executable()
 	if err != nil {
 		return fail(e, "%v", err)
@@ -51,16 +39,11 @@ func runBench(ctx context.Context, e env, args []string) int {
 	if *latency > 0 && *latencyP99 == 0 {
 		*latencyP99 = *latency * 12 / 5 // the platform's 250 ms median, 600 ms p99
 	}
-	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(url), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: profile, Batch: *batch,
+	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(bf.url(e)), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: bf.profile(), Batch: *batch,
 		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers, MaxInFlight: *maxInFlight}
-	cfg.Backends = splitList(*backends)
+	cfg.Backends = bf.backendList()
 	results, err := bench.Dispatch(ctx, cfg)
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
-	} else {
-		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	return bf.report(e, results, err, func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "backend\tcontacts\tnumbers\tmps\tanswer ms\twebhooks\tsent\tmsg/s\tsustained/s\tslowest number\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
 		for _, r := range results {
 			fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%s\t%v\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
@@ -68,12 +51,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds,
 				r.SimCPUPerMsgUs, r.IdlePct, r.CPUBudgetUs)
 		}
-		w.Flush()
-	}
-	if err != nil {
-		return fail(e, "bench: %v", err)
-	}
-	return 0
+	})
 }
 
 // answerTime is the simulator's answer time as median/p99 in ms, or "0".
@@ -91,33 +69,17 @@ func runBenchAudit(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "bench audit")
 	contacts := fs.Int("contacts", 1000000, "contacts on the list, each with a confirmed consent")
 	messages := fs.Int("messages", 10000000, "campaign message records, ten campaigns' worth at the default")
-	backends := fs.String("backends", "postgres", "backends to run on, comma separated (sqlite, postgres)")
-	asJSON := fs.Bool("json", false, "print JSON for machines")
-	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the audit (not the seeding) to this file")
+	bf := newBenchFlags(fs, "postgres", "backends to run on, comma separated (sqlite, postgres)",
+		"write a CPU profile of the audit (not the seeding) to this file")
 	noCheckpoint := fs.Bool("no-checkpoint", false, "do not sign a checkpoint of the chains before the audit")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
-	url := *dbURL
-	for _, k := range []string{"SAMTYKKE_DATABASE_URL", "TEST_DATABASE_URL"} {
-		if url == "" {
-			url = e.getenv(k)
-		}
-	}
-	if url == "" {
-		url = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
-	}
-	cfg := bench.AuditConfig{Contacts: *contacts, Messages: *messages, Open: benchDatabase(url), Progress: e.stderr, NoCheckpoint: *noCheckpoint}
-	cfg.Profile = profiler(*cpuProfile)
-	cfg.Backends = splitList(*backends)
+	cfg := bench.AuditConfig{Contacts: *contacts, Messages: *messages, Open: benchDatabase(bf.url(e)), Progress: e.stderr, NoCheckpoint: *noCheckpoint}
+	cfg.Profile = bf.profile()
+	cfg.Backends = bf.backendList()
 	results, err := bench.Audit(ctx, cfg)
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
-	} else {
-		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	return bf.report(e, results, err, func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "backend\tcontacts\tevents\tmessages\tseed s\tfloor s\taudit s\tratio\tcpu s\tdb cpu s\tpeak MB\tfound unsound\t")
 		for _, r := range results {
 			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%d of %d\t\n", r.Backend, r.Contacts, r.Events, r.Messages,
@@ -137,6 +99,49 @@ func runBenchAudit(ctx context.Context, e env, args []string) int {
 			}
 			fmt.Fprintln(e.stdout)
 		}
+	})
+}
+
+// benchFlags are the flags every benchmark command shares: the backends
+// to run on, the PostgreSQL server to make its schemas in, a CPU profile,
+// and JSON for machines instead of a table.
+type benchFlags struct {
+	backends, dbURL, cpuProfile *string
+	asJSON                      *bool
+}
+
+// newBenchFlags adds the shared flags to fs, with the command's default
+// backends and the help of --backends and --cpuprofile.
+func newBenchFlags(fs *flag.FlagSet, backends, backendsHelp, profileHelp string) *benchFlags {
+	return &benchFlags{
+		backends:   fs.String("backends", backends, backendsHelp),
+		asJSON:     fs.Bool("json", false, "print JSON for machines"),
+		dbURL:      fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)"),
+		cpuProfile: fs.String("cpuprofile", "", profileHelp),
+	}
+}
+
+// url is the PostgreSQL server (benchURL).
+func (b *benchFlags) url(e env) string { return benchURL(e, *b.dbURL) }
+
+// profile is the CPU profile's start (profiler); nil without --cpuprofile.
+func (b *benchFlags) profile() func() func() { return profiler(*b.cpuProfile) }
+
+// backendList is --backends as a list.
+func (b *benchFlags) backendList() []string { return splitList(*b.backends) }
+
+// report prints the results, as JSON with --json, else as the table table
+// writes (flushed after it); what was measured is printed even when the
+// run failed. It returns the exit code: 1 on err.
+func (b *benchFlags) report(e env, results any, err error, table func(w *tabwriter.Writer)) int {
+	if *b.asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(results)
+	} else {
+		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		table(w)
+		w.Flush()
 	}
 	if err != nil {
 		return fail(e, "bench: %v", err)

@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -17,41 +16,28 @@ import (
 func runBenchImport(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "bench import")
 	n := fs.Int("n", 1000000, "rows in the file")
-	backends := fs.String("backends", "sqlite,postgres", "backends to run on, comma separated")
-	asJSON := fs.Bool("json", false, "print JSON for machines")
-	dbURL := fs.String("database-url", "", "PostgreSQL server (a fresh schema is made in it; default: TEST_DATABASE_URL or the local test database)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the import (not the floor) to this file; with two backends, the last one's")
+	bf := newBenchFlags(fs, "sqlite,postgres", "backends to run on, comma separated",
+		"write a CPU profile of the import (not the floor) to this file; with two backends, the last one's")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
-	url := benchURL(e, *dbURL)
 	// The app as `samtykke import` makes it, from the environment's
 	// configuration where it is valid, else the defaults.
 	cfg, err := config.Load(e.getenv, nil)
 	if err != nil {
 		cfg, _ = config.Load(func(string) string { return "" }, nil)
 	}
-	ic := bench.ImportConfig{N: *n, Open: benchDatabase(url), App: appConfig(cfg), Progress: e.stderr}
-	ic.Profile = profiler(*cpuProfile)
-	ic.Backends = splitList(*backends)
+	ic := bench.ImportConfig{N: *n, Open: benchDatabase(bf.url(e)), App: appConfig(cfg), Progress: e.stderr}
+	ic.Profile = bf.profile()
+	ic.Backends = bf.backendList()
 	results, err := bench.Import(ctx, ic)
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
-	} else {
-		w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	return bf.report(e, results, err, func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "backend\trows\timported\tseconds\trows/s\tfloor s\tfloor rows/s\tratio\tcpu µs/row\tdb µs/row\tfloor cpu µs/row\tidle %\tpeak MB\tfile MB\t")
 		for _, r := range results {
 			fmt.Fprintf(w, "%s\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.0f\t%.2f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t\n", r.Backend, r.Rows, r.Imported,
 				r.Seconds, r.RowsPerS, r.FloorSeconds, r.FloorPerS, r.Ratio, r.CPUPerRowUs, r.DBCPUPerRowUs, r.FloorCPUUs, r.IdlePct, r.PeakRSSMB, r.FileMB)
 		}
-		w.Flush()
-	}
-	if err != nil {
-		return fail(e, "bench: %v", err)
-	}
-	return 0
+	})
 }
 
 // benchURL is the PostgreSQL server a benchmark makes its schema in: the
