@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,15 +96,7 @@ func nonNil[T any](s []T) []T {
 }
 
 // breachErr maps the rules' errors onto the app's.
-func breachErr(err error) error {
-	switch {
-	case errors.Is(err, breach.ErrInvalid):
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	case errors.Is(err, breach.ErrRefused):
-		return fmt.Errorf("%w: %w", ErrRefused, err)
-	}
-	return err
-}
+func breachErr(err error) error { return registerErr(err, breach.ErrInvalid, breach.ErrRefused) }
 
 // BreachInput is a breach as staff record or change it: a nil field is not
 // given (on a change: left as it is).

@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/samtykke/samtykke/internal/staff"
 )
@@ -49,4 +51,16 @@ func registerList[R, V any](ctx context.Context, actor Actor, perm staff.Permiss
 		out = append(out, view(r))
 	}
 	return out, nil
+}
+
+// registerErr maps a register's rule errors (its package's invalid and
+// refused) onto the app's ErrInvalid and ErrRefused, keeping the cause.
+func registerErr(err, invalid, refused error) error {
+	switch {
+	case errors.Is(err, invalid):
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	case errors.Is(err, refused):
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	return err
 }

@@ -71,15 +71,7 @@ func (a *App) rightsView(r rights.Request, steps []rights.Step) RightsView {
 }
 
 // rightsErr maps the rules' errors onto the app's.
-func rightsErr(err error) error {
-	switch {
-	case errors.Is(err, rights.ErrInvalid):
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	case errors.Is(err, rights.ErrRefused):
-		return fmt.Errorf("%w: %w", ErrRefused, err)
-	}
-	return err
-}
+func rightsErr(err error) error { return registerErr(err, rights.ErrInvalid, rights.ErrRefused) }
 
 // RightsInput is a request staff file for a person who asked by letter,
 // phone, e-mail or in person.
