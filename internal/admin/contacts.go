@@ -81,7 +81,6 @@ type contactPage struct {
 	// with a reason; never stored in the page's state nor a URL.
 	Revealed string
 	Error    string // a refused form's reason
-	Form     string // which form Error belongs to
 }
 
 func (*contactPage) view() string { return "contact" }
@@ -173,7 +172,7 @@ func (p *Pages) contactAction(w http.ResponseWriter, r *request) error {
 	}
 	if err != nil {
 		if msg, ok := formError(err); ok {
-			return p.showContact(w, r, httpx.Classify(err).Status, &contactPage{Error: msg, Form: action})
+			return p.showContact(w, r, httpx.Classify(err).Status, &contactPage{Error: msg})
 		}
 		return err
 	}

@@ -481,7 +481,7 @@ type RetentionCutoffs struct {
 	AccessLog time.Time // access-log entries
 	// RightsRequests: the files of rights requests, by when they closed.
 	RightsRequests time.Time
-	Replies        time.Time // the messages people sent, by when they came
+	Replies        time.Time // the messages people sent, by when they came, and staff's answers to them
 }
 
 // RetentionBacklog is what RetentionBacklog counted per class.
