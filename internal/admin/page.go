@@ -67,7 +67,9 @@ var navigation = []navEntry{
 var flashes = map[string]bool{"purpose_created": true, "notice_saved": true, "notice_published": true,
 	"campaign_created": true, "campaign_start": true, "campaign_pause": true, "campaign_resume": true,
 	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "templates_synced": true, "setup_done": true,
-	"rights_extend": true, "rights_complete": true, "rights_refuse": true, "audit_run": true, "dpia_saved": true, "breach_recorded": true}
+	"rights_extend": true, "rights_complete": true, "rights_refuse": true, "audit_run": true, "dpia_saved": true, "breach_recorded": true,
+	"contact_tags": true, "contact_restrict": true, "contact_unrestrict": true, "contact_withdraw": true,
+	"contact_nothing_to_withdraw": true, "reply_answered": true}
 
 func (p *Pages) base(r *request, current string) base {
 	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, csrf: r.CSRF,
@@ -99,6 +101,20 @@ func (b *base) base() *base { return b }
 
 // T is the text of key in the page's language.
 func (b *base) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
+
+// Method names the way a consent event came about (a ledger method code)
+// in the page's language; Actor and Channel name who recorded it and where.
+// A code without a text (a staff member's name) shows as itself.
+func (b *base) Method(code string) string  { return b.word("admin.method.", code) }
+func (b *base) Actor(code string) string   { return b.word("admin.actor.", code) }
+func (b *base) Channel(code string) string { return b.word("admin.channel.", code) }
+
+func (b *base) word(prefix, code string) string {
+	if t := i18n.T(b.Lang, prefix+code); t != prefix+code {
+		return t
+	}
+	return code
+}
 
 // CSRFFor is the CSRF token of a form of this page posting to action.
 func (b *base) CSRFFor(action string) string {
