@@ -13,16 +13,15 @@ import (
 // TestRegisterErr checks that a register's rule errors become the app's
 // (bad input, refused) and keep their cause (Art. 33(5), T-01).
 func TestRegisterErr(t *testing.T) {
-	for _, c := range []struct {
-		err, want error
-	}{
-		{breachErr(breach.ErrInvalid), ErrInvalid},
-		{breachErr(breach.ErrRefused), ErrRefused},
-		{rightsErr(rights.ErrInvalid), ErrInvalid},
-		{rightsErr(rights.ErrRefused), ErrRefused},
-	} {
-		if !errors.Is(c.err, c.want) {
-			t.Errorf("%v: not %v", c.err, c.want)
+	cases := map[string][2]error{
+		"breach invalid": {breachErr(breach.ErrInvalid), ErrInvalid},
+		"breach refused": {breachErr(breach.ErrRefused), ErrRefused},
+		"rights invalid": {rightsErr(rights.ErrInvalid), ErrInvalid},
+		"rights refused": {rightsErr(rights.ErrRefused), ErrRefused},
+	}
+	for name, c := range cases {
+		if !errors.Is(c[0], c[1]) {
+			t.Errorf("%s: %v is not %v", name, c[0], c[1])
 		}
 	}
 	other := errors.New("disk")
