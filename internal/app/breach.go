@@ -62,12 +62,7 @@ type BreachView struct {
 }
 
 // BreachStep is one recorded step of a breach's handling.
-type BreachStep struct {
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Action string    `json:"action"`
-	Note   string    `json:"note,omitempty"`
-}
+type BreachStep = RegisterStep
 
 func (a *App) breachView(i breach.Incident) BreachView {
 	now := a.now()

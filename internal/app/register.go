@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/staff"
 )
@@ -13,6 +14,15 @@ import (
 // The breach register (Art. 33(5)) and the register of data subjects'
 // requests (T-01..T-03) are read the same way: a record, the steps recorded
 // on it, and a view of both, for a role that may read the register.
+
+// RegisterStep is one recorded step of a register's record, as it is shown:
+// when, by whom, what was done, and a note.
+type RegisterStep struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Note   string    `json:"note,omitempty"`
+}
 
 // registerEntry reads one record of a register with its steps for actor:
 // the permission first, then the record, then its steps; view makes what is

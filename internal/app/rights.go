@@ -44,12 +44,7 @@ type RightsView struct {
 }
 
 // RightsStep is one recorded step of a request.
-type RightsStep struct {
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Action string    `json:"action"`
-	Note   string    `json:"note,omitempty"`
-}
+type RightsStep = RegisterStep
 
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
