@@ -694,11 +694,55 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: admin, method: "GET", path: "/api/v1/replies?limit=1"}, 200)
 		c.call(request{role: admin, method: "GET", path: "/api/v1/replies?limit=0"}, 400)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/replies"}, 403)
+		// A contact's message and a stranger's, answered within the window.
+		ola := c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "+47 912 34 599"}}, 201)
+		for _, from := range []string{"4791234598", "4791234599"} {
+			raw, _ := json.Marshal(whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
+				Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
+					Messages: []whatsapp.InboundMessage{{From: from, ID: "wamid.q" + from, Timestamp: whatsapp.UnixTime(time.Now().Unix()),
+						Type: "text", Text: &whatsapp.InboundText{Body: "Har dere åpent i dag?"}}}}}}}}})
+			if err := tb.app.ReceiveWebhook(t.Context(), raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		replies := c.call(request{role: marketer, method: "GET", path: "/api/v1/replies?limit=2"}, 200)
+		var asked, stranger string
+		for _, r := range replies["replies"].([]any) {
+			if r := r.(map[string]any); r["contact_id"] == ola["id"] {
+				asked = r["id"].(string)
+			} else {
+				stranger = r["id"].(string)
+			}
+		}
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/replies/" + asked}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/replies/" + stranger}, 200)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/replies/" + asked}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/replies/nope"}, 404)
+		answer := "/api/v1/replies/" + asked + "/answer"
+		c.call(request{role: marketer, method: "POST", path: answer, body: map[string]any{"text": "Ja, til klokka 20."}}, 201)
+		c.call(request{role: marketer, method: "POST", path: answer, body: map[string]any{"text": " "}}, 400)
+		c.call(request{role: marketer, method: "POST", path: answer, body: map[string]any{}}, 400)
+		c.call(request{role: integrator, method: "POST", path: answer, body: map[string]any{"text": "Ja."}}, 403)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/replies/nope/answer", body: map[string]any{"text": "Ja."}}, 404)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/replies/" + stranger + "/answer", body: map[string]any{"text": "Ja."}}, 422)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/templates"}, 200)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/templates"}, 403)
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/templates/sync"}, 200)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/templates/sync"}, 403)
 		c.call(request{role: admin, method: "GET", path: "/api/v1/templates"}, 200)
+		// A campaign of a synced template (issue 23 point 2; G-05, M-10): its variants are the platform's.
+		synced := c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Jul igjen",
+			"purpose": "offers", "synced_template": "jul", "window": map[string]string{"from": "21:00", "to": "08:00"}}}, 201)
+		if tpl, _ := synced["template"].(map[string]any); tpl["synced"] != true || tpl["name"] != "jul" {
+			t.Errorf("the synced template's campaign: %v", synced["template"])
+		}
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/" + synced["id"].(string) + "/preview"}, 200)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Begge", "purpose": "offers",
+			"synced_template": "jul", "template": map[string]any{"name": "jul", "languages": map[string]any{"nb": map[string]any{"body": good}}}}}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Ukjent", "purpose": "offers",
+			"synced_template": "finnes_ikke"}}, 422)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "For sent", "purpose": "offers",
+			"synced_template": "jul", "scheduled_at": "2020-01-01T10:00:00Z"}}, 400)
 
 		// API tokens (S-02): the admin's; a revoked one is refused at once.
 		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",

@@ -201,6 +201,15 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 	}
 	a.do("new campaign", chromedp.Navigate(h.srv.URL+"/admin/campaigns/new"))
 	a.page("campaign-new", `#body_nb`)
+	// A start time without its date comes back on its field, which axe checks too.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById('start_time').value = "10:00") === "10:00"`)); err != nil {
+		t.Fatal(err)
+	}
+	a.do("a start time alone", chromedp.Submit(`#name`))
+	if refused := a.page("campaign-new-refused", `#start-error`); !strings.Contains(refused, `aria-describedby="start-help start-error" aria-invalid="true"`) {
+		t.Errorf("the refused start time is not tied to its error:\n%s", refused)
+	}
+	a.do("new campaign again", chromedp.Navigate(h.srv.URL+"/admin/campaigns/new"), chromedp.WaitVisible(`#body_nb`))
 	a.do("write the campaign", chromedp.SendKeys(`#name`, "Julesalg"), chromedp.SendKeys(`#template`, "jul_tilbud"),
 		chromedp.SendKeys(`#body_nb`, "Julesalg hos Kiwi Majorstuen AS: 20 % på alt. Personvern: "+h.srv.URL+"/privacy Svar STOPP for å melde deg av."),
 		chromedp.Submit(`#name`))
@@ -243,6 +252,13 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 	} {
 		a.do(p.name, chromedp.Navigate(h.srv.URL+p.path))
 		a.page(p.name, p.ready)
+	}
+	// A person's message with its conversation (issue 23 point 2): after
+	// STOPP the page says why no answer may go.
+	a.do("open a reply", chromedp.Navigate(h.srv.URL+"/admin/replies"), chromedp.WaitVisible(`a[href^="/admin/replies/"]`),
+		chromedp.Click(`a[href^="/admin/replies/"]`))
+	if reply := a.page("reply", `#conversation-h`); !strings.Contains(reply, `id="answer-refusal"`) || strings.Contains(reply, "91234567") {
+		t.Errorf("the reply page after STOPP offers an answer or shows the number:\n%s", reply)
 	}
 	// The DPO's pages, which the admin may use too: rights requests, an
 	// audit run and its report, the record of processing, the DPIA saved as
