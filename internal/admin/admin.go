@@ -13,7 +13,6 @@ package admin
 import (
 	"context"
 	"errors"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,12 +21,15 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/pageview"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
 // Config is what the admin UI needs besides the app.
 type Config struct {
-	// BusinessName is the controller's name in the pages' header.
+	// BusinessName is the controller's name in the pages' header should the
+	// app name none; they show the app's (Controller().Name), which follows
+	// the first run's setting on every replica.
 	BusinessName string
 	// CSRFKey signs the forms' tokens; at least 32 bytes, the same on every
 	// replica (the vault's CSRF key).
@@ -45,7 +47,7 @@ type Server struct {
 	app         *app.App
 	cfg         Config
 	log         *slog.Logger
-	views       map[string]*template.Template
+	views       *pageview.Set
 	crossOrigin *http.CrossOriginProtection
 	clock       func() time.Time // the CSRF tokens' clock
 }

@@ -3,12 +3,10 @@
 package admin
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -18,6 +16,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
 	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/pageview"
 	"github.com/samtykke/samtykke/internal/staff"
 )
 
@@ -69,7 +68,7 @@ type Pages struct {
 	app    *app.App
 	cfg    PagesConfig
 	log    *slog.Logger
-	views  map[string]*template.Template
+	views  *pageview.Set
 	assets assets
 	zone   *time.Location
 }
@@ -129,36 +128,9 @@ var pageFiles = map[string][]string{
 	"breach":         {"layout.html", "breach.html"},
 }
 
-func parsePages(fsys fs.FS, asset func(string) (string, error)) (map[string]*template.Template, error) {
+func parsePages(fsys fs.FS, asset func(string) (string, error)) (*pageview.Set, error) {
 	funcs := template.FuncMap{"asset": asset, "deref": func(t *time.Time) time.Time { return *t }}
-	used := map[string]bool{}
-	out := map[string]*template.Template{}
-	for name, files := range pageFiles {
-		paths := make([]string, len(files))
-		for i, f := range files {
-			paths[i], used[f] = "templates/pages/"+f, true
-		}
-		t, err := template.New(files[0]).Funcs(funcs).ParseFS(fsys, paths...)
-		if err != nil {
-			return nil, fmt.Errorf("admin: view %s: %w", name, err)
-		}
-		for _, need := range []string{"layout", "title", "content"} {
-			if t.Lookup(need) == nil {
-				return nil, fmt.Errorf("admin: view %s defines no %q template", name, need)
-			}
-		}
-		out[name] = t
-	}
-	entries, err := fs.ReadDir(fsys, "templates/pages")
-	if err != nil {
-		return nil, fmt.Errorf("admin: %w", err)
-	}
-	for _, e := range entries {
-		if !used[e.Name()] {
-			return nil, fmt.Errorf("admin: templates/pages/%s is in no view", e.Name())
-		}
-	}
-	return out, nil
+	return pageview.Parse(pageview.Spec{Site: "admin", FS: fsys, Dir: "templates/pages", Files: pageFiles, Funcs: funcs})
 }
 
 // request is one request to a page: who asks, in which language.
@@ -289,22 +261,7 @@ func (p *Pages) language(w http.ResponseWriter, r *http.Request) string {
 
 // render executes a page into a buffer, then writes it with the status.
 func (p *Pages) render(w http.ResponseWriter, r *request, status int, pg uiPage) {
-	var buf bytes.Buffer
-	t, ok := p.views[pg.view()]
-	err := fmt.Errorf("no view %q", pg.view())
-	if ok {
-		err = t.ExecuteTemplate(&buf, "layout", pg)
-	}
-	if err != nil {
-		p.log.ErrorContext(r.Context(), "admin template failed", "view", pg.view(), "route", r.Pattern, "error", err)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = io.WriteString(w, i18n.T(r.lang, "error.internal")+"\n")
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	p.views.Render(w, r.Request, p.log, status, pg.view(), pg, i18n.T(r.lang, "error.internal"))
 }
 
 // serveError renders the error page; a 5xx is logged once, here.

@@ -3,16 +3,15 @@
 package admin
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/pageview"
 	"github.com/samtykke/samtykke/internal/style"
 )
 
@@ -41,38 +40,9 @@ var funcs = template.FuncMap{"asset": func(name string) (string, error) {
 
 // parseViews parses every view once, on the shared layout; it fails on a
 // registered file that is missing and on a file no view registers.
-func parseViews() (map[string]*template.Template, error) {
-	used := map[string]bool{}
-	views := map[string]*template.Template{}
-	for name, files := range viewFiles {
-		paths := make([]string, len(files))
-		for i, f := range files {
-			paths[i], used[f] = "templates/"+f, true
-		}
-		t, err := template.New("layout").Funcs(funcs).Parse(style.Layout)
-		if err == nil {
-			t, err = t.ParseFS(templateFS, paths...)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("admin: view %s: %w", name, err)
-		}
-		for _, need := range []string{"title", "content"} {
-			if t.Lookup(need) == nil {
-				return nil, fmt.Errorf("admin: view %s defines no %q template", name, need)
-			}
-		}
-		views[name] = t
-	}
-	entries, err := fs.ReadDir(templateFS, "templates")
-	if err != nil {
-		return nil, fmt.Errorf("admin: %w", err)
-	}
-	for _, e := range entries {
-		if !used[e.Name()] {
-			return nil, fmt.Errorf("admin: templates/%s is in no view of viewFiles", e.Name())
-		}
-	}
-	return views, nil
+func parseViews() (*pageview.Set, error) {
+	return pageview.Parse(pageview.Spec{Site: "admin", FS: templateFS, Dir: "templates", Files: viewFiles,
+		Layout: style.Layout, Funcs: funcs})
 }
 
 // page is a typed page struct: it names its view and carries the basePage.
@@ -84,21 +54,7 @@ type page interface {
 // render executes a page into a buffer, then writes it with the status; a
 // template failure is a bug, logged, and answered with a bare 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
-	var buf bytes.Buffer
-	err := fmt.Errorf("no view %q", p.view())
-	if t, ok := s.views[p.view()]; ok {
-		err = t.ExecuteTemplate(&buf, "layout", p)
-	}
-	if err != nil {
-		s.log.ErrorContext(r.Context(), "admin template failed", "view", p.view(), "route", r.Pattern, "error", err)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = w.Write([]byte(i18n.T(p.base().Lang, "admin.error.internal") + "\n"))
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	s.views.Render(w, r, s.log, status, p.view(), p, i18n.T(p.base().Lang, "admin.error.internal"))
 }
 
 // basePage is what every page has, as the layout reads it.
@@ -134,7 +90,10 @@ func (b *basePage) OtherLang() string {
 // to the GET of its path.
 func (s *Server) base(r *http.Request) basePage {
 	lang, _ := requestLang(r)
-	b := basePage{Lang: lang, BusinessName: s.cfg.BusinessName}
+	b := basePage{Lang: lang, BusinessName: s.app.Controller().Name}
+	if b.BusinessName == "" {
+		b.BusinessName = s.cfg.BusinessName
+	}
 	path := r.URL.Path
 	if !strings.HasPrefix(path, "/admin") || path == "/admin/logout" {
 		path = "/admin/login"

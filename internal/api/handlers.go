@@ -274,6 +274,9 @@ type campaignIn struct {
 	ScheduledAt time.Time        `json:"scheduled_at"`
 	Window      *campaign.Window `json:"window"`
 	Sender      string           `json:"sender"`
+	// SyncedTemplate names a synced message template to send, in place of
+	// a template given with its text.
+	SyncedTemplate string `json:"synced_template"`
 }
 
 type audienceIn struct {
@@ -294,6 +297,12 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, actor ap
 		if a.Tags != nil {
 			in.Tags = a.Tags
 		}
+	}
+	if in.SyncedTemplate != "" {
+		if in.Template.Name != "" || len(in.Template.Languages) > 0 {
+			return httpx.Errorf(http.StatusBadRequest, "invalid_input", "give either template or synced_template, not both")
+		}
+		in.Template = campaign.Template{Name: in.SyncedTemplate, Synced: true}
 	}
 	c, err := s.app.CreateCampaign(r.Context(), actor, campaign.Campaign{Name: in.Name, Purpose: in.Purpose,
 		Template: in.Template, Language: in.Language, Tags: in.Tags, ScheduledAt: in.ScheduledAt, Window: in.Window, Sender: in.Sender})

@@ -699,6 +699,19 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/templates/sync"}, 200)
 		c.call(request{role: integrator, method: "POST", path: "/api/v1/templates/sync"}, 403)
 		c.call(request{role: admin, method: "GET", path: "/api/v1/templates"}, 200)
+		// A campaign of a synced template (issue 23 point 2; G-05, M-10): its variants are the platform's.
+		synced := c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Jul igjen",
+			"purpose": "offers", "synced_template": "jul", "window": map[string]string{"from": "21:00", "to": "08:00"}}}, 201)
+		if tpl, _ := synced["template"].(map[string]any); tpl["synced"] != true || tpl["name"] != "jul" {
+			t.Errorf("the synced template's campaign: %v", synced["template"])
+		}
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/campaigns/" + synced["id"].(string) + "/preview"}, 200)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Begge", "purpose": "offers",
+			"synced_template": "jul", "template": map[string]any{"name": "jul", "languages": map[string]any{"nb": map[string]any{"body": good}}}}}, 400)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "Ukjent", "purpose": "offers",
+			"synced_template": "finnes_ikke"}}, 422)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/campaigns", body: map[string]any{"name": "For sent", "purpose": "offers",
+			"synced_template": "jul", "scheduled_at": "2020-01-01T10:00:00Z"}}, 400)
 
 		// API tokens (S-02): the admin's; a revoked one is refused at once.
 		made := c.call(request{role: admin, method: "POST", path: "/api/v1/tokens",

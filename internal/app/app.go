@@ -144,6 +144,10 @@ type App struct {
 	NowFunc  func() time.Time
 	statuses statusWriter
 	ctrl     atomic.Pointer[controller.Controller] // the configuration's, or the first run's (setup.go)
+	// settingsMu orders LoadSettings' reads and Setup's change (setup.go);
+	// settingsReads counts the reads (a test checks none is per request).
+	settingsMu    sync.Mutex
+	settingsReads atomic.Int64
 	// hashing admits at most maxHashing password hashes at once (user.go).
 	hashing   chan struct{}
 	dummyOnce sync.Once

@@ -17,16 +17,35 @@ import (
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
+	"github.com/samtykke/samtykke/internal/template"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
 
 // CreateCampaign stores a draft campaign after checking its template: it must
 // name the business, offer the opt-out in each language and link to the
-// notice (G-05, R-09, M-05). Its tags, all declared, narrow the audience to
-// the contacts that carry any of them.
+// notice (G-05, R-09, M-05). A template marked Synced, given by its name
+// alone, is the synced message template of that name, refused unless it is
+// a marketing template whose every variant passed those checks. Its tags,
+// all declared, narrow the audience to the contacts that carry any of them;
+// a start time must not be past.
 func (a *App) CreateCampaign(ctx context.Context, actor Actor, c campaign.Campaign) (campaign.Campaign, error) {
 	if err := actor.can(staff.WriteCampaigns); err != nil {
 		return c, err
+	}
+	if c.Template.Synced {
+		if len(c.Template.Languages) > 0 || len(c.Template.Params) > 0 {
+			return c, invalid("a synced template is given by its name alone: its text is the platform's")
+		}
+		synced, err := a.store.Templates(ctx)
+		if err != nil {
+			return c, err
+		}
+		if c.Template, err = template.Campaign(c.Template.Name, synced); err != nil {
+			return c, fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+	}
+	if !c.ScheduledAt.IsZero() && c.ScheduledAt.Before(a.now()) {
+		return c, invalid("scheduled_at %s is in the past", c.ScheduledAt.Format(time.RFC3339))
 	}
 	if err := c.Validate(); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -260,4 +279,26 @@ func (a *App) sendingNumber(id string) (*whatsapp.Client, error) {
 		}
 	}
 	return nil, invalid("sender %q is not a configured sending number", id)
+}
+
+// SendingNumber is a number a campaign may send from: the business's own,
+// never a person's.
+type SendingNumber struct {
+	ID      string // its phone-number id, a campaign's sender
+	Default bool   // the main number (a campaign with no sender uses it)
+	Display string // the number people see, when known (the main one's)
+}
+
+// SendingNumbers lists the main number first, then the further ones.
+func (a *App) SendingNumbers() []SendingNumber {
+	var out []SendingNumber
+	if a.cfg.WhatsApp != nil {
+		out = append(out, SendingNumber{ID: a.cfg.WhatsApp.PhoneNumberID(), Default: true, Display: a.cfg.BusinessNumber})
+	}
+	for _, c := range a.cfg.Senders {
+		if a.cfg.WhatsApp == nil || c.PhoneNumberID() != a.cfg.WhatsApp.PhoneNumberID() {
+			out = append(out, SendingNumber{ID: c.PhoneNumberID()})
+		}
+	}
+	return out
 }

@@ -375,11 +375,8 @@ func (s *slice) end(ctx context.Context, wait time.Duration, err error) (time.Du
 // notYet is how long until the schedule and the send window allow sending.
 func (a *App) notYet(c campaign.Campaign) time.Duration {
 	now := a.now()
-	if c.ScheduledAt.After(now) {
-		return c.ScheduledAt.Sub(now)
-	}
-	if c.Window != nil && !c.Window.Open(now) {
-		return max(time.Second, c.Window.NextOpen(now).Sub(now))
+	if w, until := c.Waiting(now); w != campaign.NotWaiting {
+		return max(time.Second, until.Sub(now))
 	}
 	return 0
 }
@@ -547,18 +544,11 @@ func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Camp
 }
 
 // campaignTemplate fills the template for one person: their language if the
-// template has it, else bokmål, else whichever it has.
+// template has it, else bokmål, else whichever it has, named by the code the
+// platform approved it in.
 func campaignTemplate(c campaign.Campaign, og outgoing) whatsapp.Template {
-	lang := og.lang
-	if _, ok := c.Template.Languages[lang]; !ok {
-		lang = "nb"
-		if _, ok := c.Template.Languages[lang]; !ok {
-			for l := range c.Template.Languages {
-				lang = l
-			}
-		}
-	}
-	t := whatsapp.Template{Name: c.Template.Name, Language: whatsapp.Language{Code: lang}}
+	lang, v := c.Template.VariantFor(og.lang)
+	t := whatsapp.Template{Name: c.Template.Name, Language: whatsapp.Language{Code: v.CodeFor(lang)}}
 	if len(c.Template.Params) > 0 {
 		var ps []whatsapp.Parameter
 		for _, name := range c.Template.Params {

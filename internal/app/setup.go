@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/controller"
@@ -33,9 +34,20 @@ type storedController struct {
 	OrgNumber string `json:"org_number,omitempty"`
 }
 
+// SettingsRefresh is how often serve re-reads the settings (WatchSettings):
+// the longest a replica shows the controller's old details after another
+// replica changed them.
+const SettingsRefresh = 5 * time.Second
+
 // LoadSettings takes the controller's details made at the first run (issue
-// 23 point 2) over those of the configuration; serve calls it at start.
+// 23 point 2) over those of the configuration: one read of one row. serve
+// calls it at start, then every SettingsRefresh (WatchSettings).
 func (a *App) LoadSettings(ctx context.Context) error {
+	// Held over the read and the apply, so that a read made before this
+	// replica's Setup committed is never applied after it.
+	a.settingsMu.Lock()
+	defer a.settingsMu.Unlock()
+	a.settingsReads.Add(1)
 	v, err := a.store.Setting(ctx, controllerSetting)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -49,6 +61,24 @@ func (a *App) LoadSettings(ctx context.Context) error {
 	}
 	a.applyController(sc)
 	return nil
+}
+
+// WatchSettings calls LoadSettings every interval until ctx ends, so that
+// details set up on another replica reach this one without a restart: one
+// query an interval, none a request. A failed read keeps the details held.
+func (a *App) WatchSettings(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := a.LoadSettings(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("settings", "error", err)
+		}
+	}
 }
 
 func (a *App) applyController(sc storedController) {
@@ -120,7 +150,9 @@ func (a *App) Setup(ctx context.Context, actor Actor, in SetupInput) error {
 	if err != nil {
 		return err
 	}
+	a.settingsMu.Lock()
 	a.applyController(sc)
+	a.settingsMu.Unlock()
 	return nil
 }
 

@@ -45,6 +45,10 @@ type Variant struct {
 	// OptOutButton says the template carries the platform's marketing opt-out
 	// quick reply, which stands in for the opt-out line (reference §5.3).
 	OptOutButton bool `json:"opt_out_button,omitempty"`
+	// Code is the platform's language code the variant is approved in
+	// ("en_US"), when it is not the language itself; a template message
+	// must name it exactly (reference §1.3).
+	Code string `json:"code,omitempty"`
 }
 
 // Template is an approved marketing template (reference §1.3).
@@ -54,6 +58,9 @@ type Template struct {
 	// Params are the named body parameters, filled per contact; only fields a
 	// purpose declares may be used (P-03).
 	Params []string `json:"params,omitempty"`
+	// Synced says the variants were taken from the platform's message
+	// templates as last synced, not typed in.
+	Synced bool `json:"synced,omitempty"`
 }
 
 // Window is a daily interval, in Europe/Oslo time, when sending is allowed;
@@ -96,6 +103,9 @@ func (v Variant) Text() string {
 
 var namePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 
+// codePattern is a platform language code: nb, en_US.
+var codePattern = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
+
 // OptOutLines are the sentences that offer the opt-out in a template's text
 // (glossary: "Svar STOPP for å melde deg av").
 var OptOutLines = map[string][]string{
@@ -129,6 +139,9 @@ func (c Campaign) Validate() error {
 		}
 		if utf8.RuneCountInString(v.Footer) > MaxFooter {
 			return bad("template footer in %s must be at most %d characters", lang, MaxFooter)
+		}
+		if v.Code != "" && (!codePattern.MatchString(v.Code) || !strings.HasPrefix(v.Code, lang) && !(lang == "nb" && v.Code == "no")) {
+			return bad("template code in %s must be the platform's code of that language (%s, %s_XX)", lang, lang, lang)
 		}
 	}
 	if c.Language != "" {
@@ -224,7 +237,7 @@ func mustZone(name string) *time.Location {
 
 func parseClock(s string) (int, error) {
 	t, err := time.Parse("15:04", s)
-	if err != nil {
+	if err != nil || len(s) != 5 {
 		return 0, fmt.Errorf("%q is not HH:MM", s)
 	}
 	return t.Hour()*60 + t.Minute(), nil
@@ -267,4 +280,79 @@ func (w Window) NextOpen(t time.Time) time.Time {
 		t = t.Add(time.Minute)
 	}
 	return t
+}
+
+// VariantFor is the variant a person whose language is lang gets, and the
+// language it is in: their own if the template has it, else bokmål, else
+// English, else the first there is. The platform itself never falls back:
+// a template message names one approved translation (reference §1.3).
+func (t Template) VariantFor(lang string) (string, Variant) {
+	for _, l := range []string{lang, "nb", "en"} {
+		if v, ok := t.Languages[l]; ok {
+			return l, v
+		}
+	}
+	langs := make([]string, 0, len(t.Languages))
+	for l := range t.Languages {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	if len(langs) == 0 {
+		return lang, Variant{}
+	}
+	return langs[0], t.Languages[langs[0]]
+}
+
+// CodeFor is the platform's language code of the variant in lang.
+func (v Variant) CodeFor(lang string) string {
+	if v.Code != "" {
+		return v.Code
+	}
+	return lang
+}
+
+// Wait says why a running campaign sends nothing now.
+type Wait string
+
+// The reasons.
+const (
+	NotWaiting      Wait = ""
+	WaitingSchedule Wait = "scheduled" // its start time has not come
+	WaitingWindow   Wait = "window"    // outside its daily send window
+)
+
+// Waiting reports whether the campaign's schedule or window holds its
+// sending back at now, and until when.
+func (c Campaign) Waiting(now time.Time) (Wait, time.Time) {
+	if c.ScheduledAt.After(now) {
+		if c.Window != nil && !c.Window.Open(c.ScheduledAt) {
+			return WaitingSchedule, c.Window.NextOpen(c.ScheduledAt)
+		}
+		return WaitingSchedule, c.ScheduledAt
+	}
+	if c.Window != nil && !c.Window.Open(now) {
+		return WaitingWindow, c.Window.NextOpen(now)
+	}
+	return NotWaiting, time.Time{}
+}
+
+// LocalTime reads a date (YYYY-MM-DD) and a time of day (HH:MM) in
+// Europe/Oslo, as a form gives them. A time the clock skips in spring is
+// read as the hour after.
+func LocalTime(date, clock string) (time.Time, error) {
+	d, err := time.ParseInLocation("2006-01-02", date, Oslo)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", date)
+	}
+	m, err := parseClock(clock)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), m/60, m%60, 0, 0, Oslo), nil
+}
+
+// Check checks the window's two times.
+func (w Window) Check() error {
+	_, _, err := w.bounds()
+	return err
 }

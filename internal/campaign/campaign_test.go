@@ -85,6 +85,14 @@ func TestValidate(t *testing.T) {
 		{"body of 1025 characters", func(c *campaign.Campaign) {
 			c.Template.Languages["nb"] = campaign.Variant{Body: strings.Repeat("x", 1025)}
 		}, "body in nb"},
+		{"variant code en_US", func(c *campaign.Campaign) { c.Template.Languages["en"] = campaign.Variant{Body: goodEN, Code: "en_US"} }, ""},
+		{"variant code nb_NO", func(c *campaign.Campaign) { c.Template.Languages["nb"] = campaign.Variant{Body: goodEN, Code: "nb_NO"} }, ""},
+		{"variant code of another language", func(c *campaign.Campaign) {
+			c.Template.Languages["en"] = campaign.Variant{Body: goodEN, Code: "de_DE"}
+		}, "code in en"},
+		{"variant code not a code", func(c *campaign.Campaign) {
+			c.Template.Languages["en"] = campaign.Variant{Body: goodEN, Code: "en-us"}
+		}, "code in en"},
 		{"window 25:00", func(c *campaign.Campaign) { c.Window = &campaign.Window{From: "08:00", To: "25:00"} }, "window"},
 		{"window 8am", func(c *campaign.Campaign) { c.Window = &campaign.Window{From: "8am", To: "21:00"} }, "window"},
 		{"window empty", func(c *campaign.Campaign) { c.Window = &campaign.Window{} }, "window"},

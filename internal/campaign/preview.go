@@ -11,8 +11,11 @@ import (
 // it, its named parameters filled with example values.
 type Preview struct {
 	Language string `json:"language"`
-	Body     string `json:"body"`
-	Footer   string `json:"footer,omitempty"`
+	// Code is the platform's language code it is sent in, when it is not
+	// the language itself (en_US).
+	Code   string `json:"code,omitempty"`
+	Body   string `json:"body"`
+	Footer string `json:"footer,omitempty"`
 	// OptOutButton says the message carries the platform's opt-out button.
 	OptOutButton bool `json:"opt_out_button"`
 	// Text is the body and the footer as one text, the way it is shown.
@@ -44,7 +47,7 @@ func (t Template) Previews() []Preview {
 		}
 		fill := strings.NewReplacer(pairs...)
 		v.Body, v.Footer = fill.Replace(v.Body), fill.Replace(v.Footer)
-		out = append(out, Preview{Language: lang, Body: v.Body, Footer: v.Footer, OptOutButton: v.OptOutButton, Text: v.Text()})
+		out = append(out, Preview{Language: lang, Code: v.Code, Body: v.Body, Footer: v.Footer, OptOutButton: v.OptOutButton, Text: v.Text()})
 	}
 	return out
 }

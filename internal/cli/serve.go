@@ -236,7 +236,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "queue: %v", err)
 	}
-	go refreshKeys(ctx, a, provider(cfg), log) // a rotation started elsewhere reaches this replica (S-01)
+	go refreshKeys(ctx, a, provider(cfg), log)   // a rotation started elsewhere reaches this replica (S-01)
+	go a.WatchSettings(ctx, app.SettingsRefresh) // the first run's details made on another replica reach this one
 	srv := httpServer(assembled.Handler, log)
 	if cert != nil {
 		srv.TLSConfig = cert.TLSConfig()

@@ -201,6 +201,15 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 	}
 	a.do("new campaign", chromedp.Navigate(h.srv.URL+"/admin/campaigns/new"))
 	a.page("campaign-new", `#body_nb`)
+	// A start time without its date comes back on its field, which axe checks too.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById('start_time').value = "10:00") === "10:00"`)); err != nil {
+		t.Fatal(err)
+	}
+	a.do("a start time alone", chromedp.Submit(`#name`))
+	if refused := a.page("campaign-new-refused", `#start-error`); !strings.Contains(refused, `aria-describedby="start-help start-error" aria-invalid="true"`) {
+		t.Errorf("the refused start time is not tied to its error:\n%s", refused)
+	}
+	a.do("new campaign again", chromedp.Navigate(h.srv.URL+"/admin/campaigns/new"), chromedp.WaitVisible(`#body_nb`))
 	a.do("write the campaign", chromedp.SendKeys(`#name`, "Julesalg"), chromedp.SendKeys(`#template`, "jul_tilbud"),
 		chromedp.SendKeys(`#body_nb`, "Julesalg hos Kiwi Majorstuen AS: 20 % på alt. Personvern: "+h.srv.URL+"/privacy Svar STOPP for å melde deg av."),
 		chromedp.Submit(`#name`))

@@ -49,6 +49,8 @@
           if (bar) { bar.value = res.progress; bar.textContent = res.percent; }
           var st = document.getElementById("campaign-status");
           if (st) { st.textContent = res.status_text; }
+          var wait = document.getElementById("campaign-waiting");
+          if (wait) { wait.textContent = res.waiting || ""; wait.hidden = !res.waiting; }
           if (res.status === "running") { setTimeout(poll, 2000); }
           else if (res.status !== live.getAttribute("data-status")) { window.location.reload(); }
         })

@@ -7,6 +7,10 @@
 package template
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +19,9 @@ import (
 
 // Template is one language variant of a platform template.
 type Template struct {
-	Name       string    `json:"name"`
+	Name string `json:"name"`
+	// Language is the platform's code of the variant (nb, en_US ...), which a
+	// template message must name exactly; Language(code) is samtykke's.
 	Language   string    `json:"language"`
 	PlatformID string    `json:"platform_id"`
 	Status     string    `json:"status"`   // APPROVED, PENDING, REJECTED, PAUSED, DISABLED ...
@@ -64,9 +70,6 @@ func Language(code string) string { return languages[code] }
 func FromPlatform(p Platform, at time.Time) Template {
 	t := Template{Name: p.Name, Language: p.Language, PlatformID: p.ID, Status: p.Status, Category: p.Category,
 		Problems: []string{}, SyncedAt: at}
-	if l := Language(p.Language); l != "" {
-		t.Language = l
-	}
 	for _, c := range p.Components {
 		switch strings.ToUpper(c.Type) {
 		case "BODY":
@@ -100,12 +103,101 @@ func (t *Template) Check(business, noticeURL string) {
 		t.Problems = append(t.Problems, "language "+t.Language+" is neither nb nor en")
 		return
 	}
+	if _, positional := Params(t.Body); positional {
+		t.Problems = append(t.Problems, "numbered parameters ({{1}}): samtykke fills only named ones ({{first_name}})")
+	}
+	lang := Language(t.Language)
 	ct := campaign.Template{Name: t.Name, Languages: map[string]campaign.Variant{
-		t.Language: {Body: t.Body, Footer: t.Footer, OptOutButton: t.OptOut}}}
+		lang: {Body: t.Body, Footer: t.Footer, OptOutButton: t.OptOut}}}
 	if err := ct.Lint(business, noticeURL, nil); err != nil {
 		_, detail, _ := strings.Cut(err.Error(), ": ")
 		for _, p := range strings.Split(detail, "; ") {
 			t.Problems = append(t.Problems, p)
 		}
 	}
+}
+
+var (
+	namedParam    = regexp.MustCompile(`\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}`)
+	numberedParam = regexp.MustCompile(`\{\{\s*[0-9]+\s*\}\}`)
+)
+
+// Params are the named parameters of a template's body ({{first_name}}),
+// each once, in order; positional reports numbered ones ({{1}}).
+func Params(body string) (named []string, positional bool) {
+	for _, m := range namedParam.FindAllStringSubmatch(body, -1) {
+		if !slices.Contains(named, m[1]) {
+			named = append(named, m[1])
+		}
+	}
+	return named, numberedParam.MatchString(body)
+}
+
+// Problem names a variant's problem by the variant's code: "en_US: does
+// not link ...", in place of the language the checks name it by.
+func Problem(code, problem string) string {
+	if l := Language(code); l != "" {
+		problem = strings.TrimPrefix(problem, l+": ")
+	}
+	return code + ": " + problem
+}
+
+// ErrNotUsable is wrapped when a synced template cannot be a campaign's.
+var ErrNotUsable = errors.New("template not usable for a campaign")
+
+// Campaign makes a campaign's template of the synced variants named name:
+// for each of samtykke's languages the variant in that code (nb, en) or
+// else the first other code of it (en_GB before en_US). It is refused
+// unless it is a MARKETING template (M-03) whose every variant in nb or en
+// passed the checks (approved, the business named, the opt-out offered, the
+// notice linked: G-05, R-09, M-05), naming what failed. The campaign's own
+// Lint runs on the result as well.
+func Campaign(name string, synced []Template) (campaign.Template, error) {
+	out := campaign.Template{Name: name, Languages: map[string]campaign.Variant{}, Synced: true}
+	var problems []string
+	found := false
+	vs := slices.Clone(synced)
+	slices.SortFunc(vs, func(a, b Template) int { return strings.Compare(a.Language, b.Language) })
+	for _, t := range vs {
+		if t.Name != name {
+			continue
+		}
+		found = true
+		lang := Language(t.Language)
+		if lang == "" {
+			continue // a language samtykke does not speak is never sent
+		}
+		if !strings.EqualFold(t.Category, "MARKETING") {
+			problems = append(problems, fmt.Sprintf("%s: category %s, not MARKETING", t.Language, t.Category))
+			continue
+		}
+		for _, p := range t.Problems {
+			problems = append(problems, Problem(t.Language, p))
+		}
+		if len(t.Problems) > 0 {
+			continue
+		}
+		v := campaign.Variant{Body: t.Body, Footer: t.Footer, OptOutButton: t.OptOut}
+		if t.Language != lang {
+			v.Code = t.Language
+		}
+		if have, ok := out.Languages[lang]; !ok || have.Code != "" && v.Code == "" {
+			out.Languages[lang] = v
+		}
+		named, _ := Params(t.Body + "\n" + t.Footer)
+		for _, p := range named {
+			if !slices.Contains(out.Params, p) {
+				out.Params = append(out.Params, p)
+			}
+		}
+	}
+	switch {
+	case !found:
+		return out, fmt.Errorf("%w: no synced template is named %q; sync the templates first", ErrNotUsable, name)
+	case len(problems) > 0:
+		return out, fmt.Errorf("%w: %s: %s", ErrNotUsable, name, strings.Join(problems, "; "))
+	case len(out.Languages) == 0:
+		return out, fmt.Errorf("%w: %s has no variant in nb or en", ErrNotUsable, name)
+	}
+	return out, nil
 }

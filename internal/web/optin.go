@@ -67,14 +67,14 @@ func (s *Server) optInSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.optInFailed(w, r, lang, in, err)
 	}
 	if started.Confirmed {
-		s.render(w, r, http.StatusOK, &donePage{basePage: s.base(r, lang, s.cfg.BusinessName)})
+		s.render(w, r, http.StatusOK, &donePage{basePage: s.base(r, lang, s.business())})
 		return nil
 	}
 	png, err := qrcode.Encode(started.ChatLink, qrcode.Medium, 256)
 	if err != nil {
 		return fmt.Errorf("qr code: %w", err)
 	}
-	p := &startedPage{basePage: s.base(r, lang, s.cfg.BusinessName),
+	p := &startedPage{basePage: s.base(r, lang, s.business()),
 		Code: started.Code, ChatLink: started.ChatLink, Ref: started.Ref, Expires: s.formatTime(lang, started.ExpiresAt),
 		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}
 	p.CSRF = s.csrfField("/optin/confirm-another-way")
@@ -140,7 +140,7 @@ func (s *Server) confirmAnotherWay(w http.ResponseWriter, r *http.Request) error
 	case err != nil:
 		return err
 	}
-	s.render(w, r, http.StatusOK, &sentPage{basePage: s.base(r, lang, s.cfg.BusinessName), MessageKey: msg})
+	s.render(w, r, http.StatusOK, &sentPage{basePage: s.base(r, lang, s.business()), MessageKey: msg})
 	return nil
 }
 
@@ -149,7 +149,7 @@ func (s *Server) confirmAnotherWay(w http.ResponseWriter, r *http.Request) error
 // that follows links confirms nobody; the person's click does.
 func (s *Server) confirmLink(w http.ResponseWriter, r *http.Request) error {
 	lang, _ := requestLang(r)
-	p := &confirmPage{basePage: s.base(r, lang, s.cfg.BusinessName), Action: "/confirm/" + url.PathEscape(r.PathValue("token"))}
+	p := &confirmPage{basePage: s.base(r, lang, s.business()), Action: "/confirm/" + url.PathEscape(r.PathValue("token"))}
 	p.CSRF = s.csrfField(r.URL.Path)
 	s.render(w, r, http.StatusOK, p)
 	return nil
@@ -161,6 +161,6 @@ func (s *Server) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang, _ := requestLang(r)
-	s.render(w, r, http.StatusOK, &donePage{basePage: s.base(r, lang, s.cfg.BusinessName)})
+	s.render(w, r, http.StatusOK, &donePage{basePage: s.base(r, lang, s.business())})
 	return nil
 }

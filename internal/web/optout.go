@@ -25,7 +25,7 @@ func (s *Server) optOutForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) optOutPage(r *http.Request, lang string) *optOutPage {
-	p := &optOutPage{basePage: s.base(r, lang, s.cfg.BusinessName)}
+	p := &optOutPage{basePage: s.base(r, lang, s.business())}
 	p.CSRF = s.csrfField("/optout")
 	return p
 }

@@ -32,7 +32,7 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
 // expiredPage is the preference centre of a link past its time.
 func (s *Server) expiredPage(r *http.Request) *preferencesPage {
 	lang, _ := requestLang(r)
-	p := &preferencesPage{basePage: s.base(r, lang, s.cfg.BusinessName), Action: r.URL.Path, Expired: true}
+	p := &preferencesPage{basePage: s.base(r, lang, s.business()), Action: r.URL.Path, Expired: true}
 	p.CSRF = s.csrfField(r.URL.Path)
 	return p
 }
@@ -102,7 +102,7 @@ func (s *Server) preferencesPage(r *http.Request, v app.PreferencesView) *prefer
 	if !explicit && v.Language == "en" {
 		lang = "en"
 	}
-	p := &preferencesPage{basePage: s.base(r, lang, s.cfg.BusinessName),
+	p := &preferencesPage{basePage: s.base(r, lang, s.business()),
 		Action: r.URL.Path, Phone: v.Phone}
 	p.CSRF = s.csrfField(r.URL.Path)
 	for _, it := range v.Items {

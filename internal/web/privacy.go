@@ -35,7 +35,7 @@ func (s *Server) servePrivacy(w http.ResponseWriter, r *http.Request, version in
 	if err != nil {
 		return err
 	}
-	p := &privacyPage{basePage: s.base(r, lang, s.cfg.BusinessName), Current: ns[0].Version}
+	p := &privacyPage{basePage: s.base(r, lang, s.business()), Current: ns[0].Version}
 	p.CSRF = s.csrfField("/optout")
 	if version == 0 {
 		version = ns[0].Version

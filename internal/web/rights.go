@@ -37,7 +37,7 @@ type rightsPage struct {
 func (*rightsPage) view() string { return "rights" }
 
 func (s *Server) rightsPage(r *http.Request, lang string) *rightsPage {
-	return &rightsPage{basePage: s.base(r, lang, s.cfg.BusinessName), Types: rights.Types}
+	return &rightsPage{basePage: s.base(r, lang, s.business()), Types: rights.Types}
 }
 
 // rightsForm serves GET /rights.

@@ -3,9 +3,7 @@
 package web
 
 import (
-	"bytes"
 	"embed"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/internal/i18n"
+	"github.com/samtykke/samtykke/internal/pageview"
 	"github.com/samtykke/samtykke/internal/style"
 )
 
@@ -37,45 +36,12 @@ var viewFiles = map[string][]string{
 	"error":       {"error.html"},
 }
 
-// view is one page's parsed templates.
-type view struct{ t *template.Template }
-
 // parseViews parses every view of files from fsys once. It fails on a
 // registered file that is missing and on a file in templates/ that no view
 // registers.
-func (s *Server) parseViews(fsys fs.FS, viewFiles map[string][]string) (map[string]*view, error) {
-	funcs := template.FuncMap{"asset": s.assetURL}
-	used := map[string]bool{}
-	views := map[string]*view{}
-	for name, files := range viewFiles {
-		paths := make([]string, len(files))
-		for i, f := range files {
-			paths[i], used[f] = "templates/"+f, true
-		}
-		t, err := template.New("layout").Funcs(funcs).Parse(style.Layout)
-		if err == nil {
-			t, err = t.ParseFS(fsys, paths...)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("web: view %s: %w", name, err)
-		}
-		for _, need := range []string{"layout", "title", "content"} {
-			if t.Lookup(need) == nil {
-				return nil, fmt.Errorf("web: view %s defines no %q template", name, need)
-			}
-		}
-		views[name] = &view{t: t}
-	}
-	entries, err := fs.ReadDir(fsys, "templates")
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
-	for _, e := range entries {
-		if !used[e.Name()] {
-			return nil, fmt.Errorf("web: templates/%s is in no view of viewFiles", e.Name())
-		}
-	}
-	return views, nil
+func (s *Server) parseViews(fsys fs.FS, viewFiles map[string][]string) (*pageview.Set, error) {
+	return pageview.Parse(pageview.Spec{Site: "web", FS: fsys, Dir: "templates", Files: viewFiles,
+		Layout: style.Layout, Funcs: template.FuncMap{"asset": s.assetURL}})
 }
 
 // page is a typed page struct: it names its view and carries the basePage.
@@ -87,22 +53,7 @@ type page interface {
 // render executes a page into a buffer, then writes it with the status; a
 // template failure is a bug, logged, and answered with a bare 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
-	var buf bytes.Buffer
-	v, ok := s.views[p.view()]
-	err := fmt.Errorf("no view %q", p.view())
-	if ok {
-		err = v.t.ExecuteTemplate(&buf, "layout", p)
-	}
-	if err != nil {
-		s.log.ErrorContext(r.Context(), "web template failed", "view", p.view(), "route", r.Pattern, "error", err)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = w.Write([]byte(i18n.T(p.base().Lang, "error.internal") + "\n"))
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	s.views.Render(w, r, s.log, status, p.view(), p, i18n.T(p.base().Lang, "error.internal"))
 }
 
 // basePage is what every page has: its language, the business's
@@ -150,6 +101,15 @@ func (s *Server) base(r *http.Request, lang, business string) basePage {
 	}
 	b.SwitchURL = path + "?" + q.Encode()
 	return b
+}
+
+// business is the controller's name as the app holds it now: the first
+// run's once made, on every replica (app.WatchSettings).
+func (s *Server) business() string {
+	if n := s.app.Controller().Name; n != "" {
+		return n
+	}
+	return s.cfg.BusinessName
 }
 
 // alsoGET are the POST routes whose path also answers GET.

@@ -21,12 +21,14 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/httpx"
+	"github.com/samtykke/samtykke/internal/pageview"
 )
 
 // Config is what the pages need besides the app.
 type Config struct {
-	// BusinessName is the controller's name shown on pages that have no
-	// opt-in form at hand (the form itself uses the app's name).
+	// BusinessName is the controller's name the pages show should the app
+	// name none; they show the app's (Controller().Name), which follows the
+	// first run's setting on every replica.
 	BusinessName string
 	// CSRFKey signs the forms' CSRF tokens; at least 32 random bytes, the
 	// same on every replica (the vault's CSRF key).
@@ -49,7 +51,7 @@ type Server struct {
 	app         *app.App
 	cfg         Config
 	log         *slog.Logger
-	views       map[string]*view
+	views       *pageview.Set
 	assets      map[string]asset
 	zone        *time.Location
 	crossOrigin *http.CrossOriginProtection
@@ -264,7 +266,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 			"method", r.Method, "route", r.Pattern, "error", err)
 	}
 	lang, _ := requestLang(r)
-	p := &errorPage{basePage: s.base(r, lang, s.cfg.BusinessName), MessageKey: key}
+	p := &errorPage{basePage: s.base(r, lang, s.business()), MessageKey: key}
 	if key == "error.link_expired" || key == "error.link_invalid" {
 		p.HelpKey = "error.link_help"
 	}
