@@ -40,6 +40,9 @@ const (
 	Import Action = "import"
 	// Replies: a contact's messages to the business were read (issue 23).
 	Replies Action = "replies"
+	// Answer: staff answered a contact's message within the service
+	// window; the text is sealed apart, never in the log (issue 23).
+	Answer Action = "answer"
 	// ExportEnd: an export ended; Refers names its Export entry, Rows and
 	// Outcome say how it ended. The log is append-only (invariant 6): the
 	// export's own entry is never changed.

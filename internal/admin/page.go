@@ -67,7 +67,9 @@ var navigation = []navEntry{
 var flashes = map[string]bool{"purpose_created": true, "notice_saved": true, "notice_published": true,
 	"campaign_created": true, "campaign_start": true, "campaign_pause": true, "campaign_resume": true,
 	"campaign_cancel": true, "token_revoked": true, "user_disabled": true, "templates_synced": true, "setup_done": true,
-	"rights_extend": true, "rights_complete": true, "rights_refuse": true, "audit_run": true, "dpia_saved": true, "breach_recorded": true}
+	"rights_extend": true, "rights_complete": true, "rights_refuse": true, "audit_run": true, "dpia_saved": true, "breach_recorded": true,
+	"contact_tags": true, "contact_restrict": true, "contact_unrestrict": true, "contact_withdraw": true,
+	"contact_nothing_to_withdraw": true, "reply_answered": true}
 
 func (p *Pages) base(r *request, current string) base {
 	b := base{Lang: r.lang, Path: r.URL.Path, User: r.Actor.Name, Role: r.Actor.Role, csrf: r.CSRF,

@@ -108,6 +108,8 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/exports", handler: s.exportList},
 		{pattern: "GET /api/v1/dashboard", handler: s.dashboard},
 		{pattern: "GET /api/v1/replies", handler: s.listReplies},
+		{pattern: "GET /api/v1/replies/{id}", handler: s.getReply},
+		{pattern: "POST /api/v1/replies/{id}/answer", handler: s.answerReply},
 		{pattern: "GET /api/v1/templates", handler: s.listTemplates},
 		{pattern: "POST /api/v1/templates/sync", handler: s.syncTemplates},
 

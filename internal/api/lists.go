@@ -104,6 +104,37 @@ func (s *Server) listReplies(w http.ResponseWriter, r *http.Request, actor app.A
 	return nil
 }
 
+// getReply answers GET /api/v1/replies/{id}: the message with its
+// conversation, for staff to answer it.
+func (s *Server) getReply(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	c, err := s.app.ReplyConversation(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// answerReply answers POST /api/v1/replies/{id}/answer: staff's free-text
+// answer, inside the service window only (issue 23).
+func (s *Server) answerReply(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
+	var in struct {
+		Text *string `json:"text"`
+	}
+	if err := httpx.ReadJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Text == nil {
+		return httpx.Errorf(http.StatusBadRequest, "invalid_input", "text is required: the answer as it is sent")
+	}
+	a, err := s.app.AnswerReply(r.Context(), actor, r.PathValue("id"), *in.Text)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, a)
+	return nil
+}
+
 // listTemplates answers GET /api/v1/templates: the templates as last synced.
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request, actor app.Actor) error {
 	l, err := s.app.Templates(r.Context(), actor)

@@ -694,6 +694,37 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		c.call(request{role: admin, method: "GET", path: "/api/v1/replies?limit=1"}, 200)
 		c.call(request{role: admin, method: "GET", path: "/api/v1/replies?limit=0"}, 400)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/replies"}, 403)
+		// A contact's message and a stranger's, answered within the window.
+		ola := c.call(request{role: integrator, method: "POST", path: "/api/v1/contacts", body: map[string]any{"phone": "+47 912 34 599"}}, 201)
+		for _, from := range []string{"4791234598", "4791234599"} {
+			raw, _ := json.Marshal(whatsapp.WebhookPayload{Object: "whatsapp_business_account", Entry: []whatsapp.WebhookEntry{{ID: "waba",
+				Changes: []whatsapp.WebhookChange{{Field: "messages", Value: whatsapp.WebhookValue{MessagingProduct: "whatsapp",
+					Messages: []whatsapp.InboundMessage{{From: from, ID: "wamid.q" + from, Timestamp: whatsapp.UnixTime(time.Now().Unix()),
+						Type: "text", Text: &whatsapp.InboundText{Body: "Har dere åpent i dag?"}}}}}}}}})
+			if err := tb.app.ReceiveWebhook(t.Context(), raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		replies := c.call(request{role: marketer, method: "GET", path: "/api/v1/replies?limit=2"}, 200)
+		var asked, stranger string
+		for _, r := range replies["replies"].([]any) {
+			if r := r.(map[string]any); r["contact_id"] == ola["id"] {
+				asked = r["id"].(string)
+			} else {
+				stranger = r["id"].(string)
+			}
+		}
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/replies/" + asked}, 200)
+		c.call(request{role: admin, method: "GET", path: "/api/v1/replies/" + stranger}, 200)
+		c.call(request{role: integrator, method: "GET", path: "/api/v1/replies/" + asked}, 403)
+		c.call(request{role: marketer, method: "GET", path: "/api/v1/replies/nope"}, 404)
+		answer := "/api/v1/replies/" + asked + "/answer"
+		c.call(request{role: marketer, method: "POST", path: answer, body: map[string]any{"text": "Ja, til klokka 20."}}, 201)
+		c.call(request{role: marketer, method: "POST", path: answer, body: map[string]any{"text": " "}}, 400)
+		c.call(request{role: marketer, method: "POST", path: answer, body: map[string]any{}}, 400)
+		c.call(request{role: integrator, method: "POST", path: answer, body: map[string]any{"text": "Ja."}}, 403)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/replies/nope/answer", body: map[string]any{"text": "Ja."}}, 404)
+		c.call(request{role: marketer, method: "POST", path: "/api/v1/replies/" + stranger + "/answer", body: map[string]any{"text": "Ja."}}, 422)
 		c.call(request{role: marketer, method: "GET", path: "/api/v1/templates"}, 200)
 		c.call(request{role: integrator, method: "GET", path: "/api/v1/templates"}, 403)
 		c.call(request{role: marketer, method: "POST", path: "/api/v1/templates/sync"}, 200)

@@ -39,7 +39,7 @@ type RetentionReport struct {
 // RunRetention applies every retention rule once (RT-01..RT-08, C-10, C-11,
 // it expires consents past their refresh date, ends unconfirmed
 // opt-in requests and number changes, purges message records, handled
-// webhooks, access-log entries, closed rights requests, replies and spent rate-limit
+// webhooks, access-log entries, closed rights requests, replies, staff's answers to them and spent rate-limit
 // counters past their periods, removes the
 // declared fields and tags no purpose needs any more, and erases the
 // contacts with nothing left to keep. Each deletion leaves an entry in the
@@ -51,7 +51,7 @@ func (a *App) RunRetention(ctx context.Context) (RetentionReport, error) {
 	var errs []error
 	for _, step := range []func(context.Context) ([]retention.Entry, error){
 		a.expireRefreshes, a.expireOptIns, a.purgeMessages, a.purgeWebhooks, a.purgeAccessLog, a.purgeRateLimits,
-		a.purgeRightsRequests, a.purgeReplies, a.applyContactRules,
+		a.purgeRightsRequests, a.purgeReplies, a.purgeAnswers, a.applyContactRules,
 	} {
 		es, err := step(ctx)
 		rep.Entries = append(rep.Entries, es...)

@@ -126,6 +126,13 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
 		}
 		res, err = a.cfg.WhatsApp.SendTemplate(ctx, to, tpl, m.ID)
+	} else if m.Kind == message.Answer {
+		// Free text: only inside the service window (reference §1.7).
+		text, terr := a.answerText(ctx, o, m)
+		if terr != nil {
+			return a.finish(ctx, id, message.Failed, "", 0, terr.Error())
+		}
+		res, err = a.cfg.WhatsApp.SendText(ctx, to, text, m.ID)
 	} else {
 		text, terr := a.messageText(ctx, m, o.Language)
 		if terr != nil {

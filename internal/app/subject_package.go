@@ -162,6 +162,9 @@ func (a *App) gatherPackage(ctx context.Context, tx store.Tx, o opened) (portabi
 	if in.Replies, err = a.contactReplies(ctx, tx, o); err != nil {
 		return in, err
 	}
+	if in.Answers, err = a.packageAnswers(ctx, tx, o); err != nil {
+		return in, err
+	}
 	if in.Requests, err = tx.RightsRequests(ctx, store.RightsFilter{ContactID: id}); err != nil {
 		return in, err
 	}

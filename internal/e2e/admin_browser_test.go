@@ -253,6 +253,13 @@ func TestBrowserAdminFirstRunToStopp(t *testing.T) {
 		a.do(p.name, chromedp.Navigate(h.srv.URL+p.path))
 		a.page(p.name, p.ready)
 	}
+	// A person's message with its conversation (issue 23 point 2): after
+	// STOPP the page says why no answer may go.
+	a.do("open a reply", chromedp.Navigate(h.srv.URL+"/admin/replies"), chromedp.WaitVisible(`a[href^="/admin/replies/"]`),
+		chromedp.Click(`a[href^="/admin/replies/"]`))
+	if reply := a.page("reply", `#conversation-h`); !strings.Contains(reply, `id="answer-refusal"`) || strings.Contains(reply, "91234567") {
+		t.Errorf("the reply page after STOPP offers an answer or shows the number:\n%s", reply)
+	}
 	// The DPO's pages, which the admin may use too: rights requests, an
 	// audit run and its report, the record of processing, the DPIA saved as
 	// a new version, a breach recorded with its report draft (in English, as

@@ -22,6 +22,7 @@ import (
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/notice"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/store"
 )
 
@@ -101,6 +102,9 @@ var table = []Mapping{
 	sentinel(app.ErrInvalid, http.StatusBadRequest, "invalid_input", ""),
 	sentinel(app.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", ""),
 	sentinel(app.ErrReceiptsNotSetUp, http.StatusServiceUnavailable, "not_set_up", ""), // before ErrRefused, which it wraps
+	// A free-text answer after the 24-hour service window (reference §1.7):
+	// its own code, so that a client can offer a template instead.
+	sentinel(reply.ErrWindowClosed, http.StatusUnprocessableEntity, "window_closed", ""), // before ErrRefused, which wraps it
 	sentinel(app.ErrRefused, http.StatusUnprocessableEntity, "refused", ""),
 	sentinel(app.ErrNotReady, http.StatusServiceUnavailable, "not_ready", ""),
 	sentinel(app.ErrPlatform, http.StatusBadGateway, "platform_error", ""),

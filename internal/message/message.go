@@ -38,6 +38,11 @@ const (
 	// them, what was done and whom to ask. A service message: never to a
 	// suppressed number (invariant 9).
 	BreachNotice Kind = "breach_notice"
+	// Answer is a staff member's free-text answer to a message the person
+	// wrote, sent only inside the 24-hour service window that message
+	// opened (reference §1.7): a service message, never marketing. Its text
+	// is sealed apart (reply.Answer), never in the message row (RT-08).
+	Answer Kind = "answer"
 	// Campaign is marketing, sent only through the consent gate.
 	Campaign Kind = "campaign"
 )

@@ -75,6 +75,9 @@ type Package struct {
 	// Replies are the messages the person sent the business on WhatsApp,
 	// oldest first, each with its text and what samtykke read in it.
 	Replies []Reply `json:"replies"`
+	// Answers are what the business's staff wrote back to those messages
+	// within the service window, oldest first.
+	Answers []Answer `json:"answers"`
 	// RightsRequests are the person's requests under Arts. 15-22.
 	RightsRequests []Request `json:"rights_requests"`
 	// Accesses are every access to the person's data by staff, systems or
@@ -228,6 +231,21 @@ type OpenedReply struct {
 	Text string
 }
 
+// Answer is one answer the business's staff wrote to a message of the
+// person's (issue 23), kept for the replies' period (RT-01).
+type Answer struct {
+	ID      string    `json:"id"`
+	At      time.Time `json:"at"`
+	ReplyID string    `json:"reply_id"`
+	Text    string    `json:"text"`
+}
+
+// OpenedAnswer is a stored answer with its text opened.
+type OpenedAnswer struct {
+	reply.Answer
+	Text string
+}
+
 // Request is one of the person's rights requests (Arts. 15-22).
 type Request struct {
 	ID       string    `json:"id"`
@@ -277,7 +295,9 @@ type Input struct {
 	// Campaigns are the campaigns the messages name (CampaignIDs).
 	Campaigns []campaign.Campaign
 	// Replies are the messages the person sent, opened, oldest first.
-	Replies  []OpenedReply
+	Replies []OpenedReply
+	// Answers are staff's answers to them, opened, oldest first.
+	Answers  []OpenedAnswer
 	Requests []rights.Request
 	Accesses []access.Entry
 	// Periods are the retention periods the statements give.
@@ -345,7 +365,7 @@ func New(in Input) (Package, error) {
 	}
 	p := Package{Format: Format, FormatVersion: FormatVersion, GeneratedAt: utc(in.GeneratedAt), Controller: in.Controller,
 		Contact: c, Restrictions: []Restriction{}, Consents: []Consent{}, Purposes: []Purpose{}, ConsentEvents: []ConsentEvent{}, Notices: []Notice{},
-		Messages: []Message{}, Replies: []Reply{}, RightsRequests: []Request{}, Accesses: []access.Entry{}}
+		Messages: []Message{}, Replies: []Reply{}, Answers: []Answer{}, RightsRequests: []Request{}, Accesses: []access.Entry{}}
 
 	for _, r := range in.Restrictions {
 		if r.ContactID != id {
@@ -431,6 +451,12 @@ func New(in Input) (Package, error) {
 			return Package{}, foreign("reply", r.ID, r.ContactID)
 		}
 		p.Replies = append(p.Replies, Reply{ID: r.ID, At: utc(r.At), Text: r.Text, Class: string(r.Class)})
+	}
+	for _, x := range in.Answers {
+		if x.ContactID != id {
+			return Package{}, foreign("answer", x.ID, x.ContactID)
+		}
+		p.Answers = append(p.Answers, Answer{ID: x.ID, At: utc(x.At), ReplyID: x.ReplyID, Text: x.Text})
 	}
 	for _, r := range in.Requests {
 		if r.ContactID != id {

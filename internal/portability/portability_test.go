@@ -134,6 +134,10 @@ func fixture() portability.Input {
 			{Reply: reply.Reply{ID: "y-2", ContactID: id, At: events[3].At, Class: reply.OptOut, Sealed: []byte("sealed")}, Text: "STOPP"},
 			{Reply: reply.Reply{ID: "y-3", ContactID: id, At: t0.Add(-2 * time.Hour), Class: reply.None}, Text: "=HYPERLINK(\"x\") <b>takk</b>"},
 		},
+		Answers: []portability.OpenedAnswer{
+			{Answer: reply.Answer{ID: "w-1", ContactID: id, ReplyID: "y-1", MessageID: "m-w1", At: t0.Add(-6*24*time.Hour + 10*time.Minute),
+				Actor: "user:u-1:Ola Hansen", Sealed: []byte("sealed")}, Text: "Vi åpner klokka 9 i morgen."},
+		},
 		Requests: []rights.Request{
 			{ID: "r-0", ContactID: id, Type: rights.Objection, Channel: rights.Staff, Via: "letter", Language: "nb", State: rights.Done,
 				ReceivedAt: t0.Add(-60 * 24 * time.Hour), DueAt: rights.Due(t0.Add(-60*24*time.Hour)).AddDate(0, 2, 0),
@@ -422,6 +426,7 @@ func TestPageHoldsEveryPart(t *testing.T) {
 		wants = append(wants, r.ID, r.Text)
 	}
 	wants = append(wants, `href="#replies"`, "avmelding (STOPP)", "&lt;b&gt;takk&lt;/b&gt;")
+	wants = append(wants, in.Answers[0].ID, in.Answers[0].Text, `href="#answers"`) // issue 23: what staff answered
 	for _, w := range wants {
 		if !strings.Contains(page, w) {
 			t.Errorf("the page lacks %q", w)
@@ -453,6 +458,7 @@ func TestNewRefusesAnotherPersonsData(t *testing.T) {
 		"a message":            {func(in *portability.Input) { in.Messages[2].ContactID = "c-9" }, portability.ErrForeign},
 		"an access":            {func(in *portability.Input) { in.Accesses[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a reply":              {func(in *portability.Input) { in.Replies[1].ContactID = "c-9" }, portability.ErrForeign},
+		"an answer":            {func(in *portability.Input) { in.Answers[0].ContactID = "c-9" }, portability.ErrForeign},
 		"a notice not given":   {func(in *portability.Input) { in.Notices = nil }, portability.ErrIncomplete},
 		"a campaign not given": {func(in *portability.Input) { in.Campaigns = in.Campaigns[:1] }, portability.ErrIncomplete},
 		"no number":            {func(in *portability.Input) { in.Contact.Phone = "" }, portability.ErrIncomplete},

@@ -169,6 +169,7 @@ type view struct {
 	Consents                                 []card
 	Statements                               []statementView
 	Restrictions, Events, Messages, Replies  []card
+	Answers                                  []card
 	Requests, Accesses                       []card
 	Notices                                  []noticeView
 	lang                                     string
@@ -375,6 +376,10 @@ func newView(p Package, lang string) view {
 		v.Replies = append(v.Replies, card{Heading: when(r.At, lang), Rows: []row{{Label: l("reply.text"), Value: r.Text},
 			{Label: l("reply.class"), Value: labelOr(lang, "class."+r.Class, r.Class)}, {Label: l("reply.id"), Value: r.ID, Code: true}}})
 	}
+	for _, x := range p.Answers {
+		v.Answers = append(v.Answers, card{Heading: when(x.At, lang), Rows: []row{{Label: l("answer.text"), Value: x.Text},
+			{Label: l("answer.reply"), Value: x.ReplyID, Code: true}, {Label: l("answer.id"), Value: x.ID, Code: true}}})
+	}
 
 	for _, r := range p.RightsRequests {
 		how := labelOr(lang, "rchannel."+r.Channel, r.Channel)
@@ -521,11 +526,17 @@ var labels = map[string]consent.Text{
 		"Each event is linked to the one before by a hash, so that no one can change the history unnoticed."),
 	"notices":  tx("Personvernerklæringene du ble vist", "The privacy notices you were shown"),
 	"messages": tx("Meldinger til deg", "Messages to you"),
-	"messages_help": tx("Vi lagrer ikke teksten i meldingene, bare hvilken mal som ble brukt og samtykket som tillot meldingen.",
-		"We do not keep the text of the messages, only which template was used and the consent that allowed the message."),
+	"messages_help": tx("Vi lagrer ikke teksten i meldingene, bare hvilken mal som ble brukt og samtykket som tillot meldingen. Teksten i svarene våre på meldingene dine står lenger ned.",
+		"We do not keep the text of the messages, only which template was used and the consent that allowed the message. The text of our answers to your messages is further down."),
 	"replies": tx("Meldinger fra deg", "Messages from you"),
 	"replies_help": tx("Meldingene du har sendt oss på WhatsApp, slik at vi kan svare deg, og hva vi leste i dem. De slettes når tiden for dem er ute.",
 		"The messages you sent us on WhatsApp, kept so that we can answer you, and what we read in them. They are deleted when their time is up."),
+	"answers": tx("Svarene våre til deg", "Our answers to you"),
+	"answers_help": tx("Det de ansatte våre skrev tilbake til deg på WhatsApp, innen 24 timer etter meldingen din. Et svar er aldri markedsføring. Svarene slettes sammen med meldingene dine.",
+		"What our staff wrote back to you on WhatsApp, within 24 hours of your message. An answer is never marketing. The answers are deleted with your messages."),
+	"answer.text":  tx("Tekst", "Text"),
+	"answer.reply": tx("Svar på melding", "Answer to message"),
+	"answer.id":    tx("Svar-id", "Answer id"),
 	"reply.text":   tx("Tekst", "Text"),
 	"reply.class":  tx("Hva vi leste i den", "What we read in it"),
 	"reply.id":     tx("Melding-id", "Message id"),
@@ -685,6 +696,7 @@ var labels = map[string]consent.Text{
 	"msg.optout_confirmation":  tx("Bekreftelse på avmelding", "Unsubscribe confirmation"),
 	"msg.optin_link":           tx("Lenke til påmelding", "Sign-up link"),
 	"msg.preferences_link":     tx("Lenke til valgene dine", "Link to your choices"),
+	"msg.answer":               tx("Svar på meldingen din", "Answer to your message"),
 
 	"reason.no_consent":           tx("du hadde ikke samtykket", "you had not consented"),
 	"reason.pending":              tx("du hadde ikke bekreftet påmeldingen", "you had not confirmed your sign-up"),

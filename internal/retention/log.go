@@ -25,11 +25,12 @@ const (
 	ClassRateLimits     Class = "rate_limits"     // rate-limit counters
 	ClassRightsRequests Class = "rights_requests" // closed rights-request files
 	ClassReplies        Class = "replies"         // the messages people sent (issue 23)
+	ClassAnswers        Class = "answers"         // staff's answers to them, kept as long (issue 23)
 )
 
 // Classes lists every class, in a stable order.
 var Classes = []Class{ClassContacts, ClassProfile, ClassConsents, ClassOptIns, ClassNumberChanges, ClassMessages, ClassWebhooks,
-	ClassAccessLog, ClassRateLimits, ClassRightsRequests, ClassReplies}
+	ClassAccessLog, ClassRateLimits, ClassRightsRequests, ClassReplies, ClassAnswers}
 
 // Valid reports whether c is a known class.
 func (c Class) Valid() bool {

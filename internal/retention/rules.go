@@ -55,6 +55,7 @@ const (
 	RuleRightsRequests Rule = "RT-01: closed rights-request files past their period"
 	RuleRequest        Rule = "R-04: erased on request"
 	RuleReplies        Rule = "RT-01: messages people sent, past their period"
+	RuleAnswers        Rule = "RT-01: staff's answers to them, past the same period"
 )
 
 // Verdict is what the rules decide for one contact now.

@@ -55,6 +55,8 @@ var Policy = map[string]Permission{
 	"GET /api/v1/campaigns/{id}/preview":        ReadCampaigns,
 	"GET /api/v1/dashboard":                     ReadStats,
 	"GET /api/v1/replies":                       ReadReplies,
+	"GET /api/v1/replies/{id}":                  ReadReplies,
+	"POST /api/v1/replies/{id}/answer":          AnswerReplies,
 	"GET /api/v1/templates":                     ReadCampaigns,
 	"POST /api/v1/templates/sync":               SyncTemplates,
 	"GET /api/v1/campaigns/{id}":                ReadCampaigns,

@@ -84,6 +84,10 @@ const (
 	// ReadReplies reads the messages people send, to answer them within
 	// the service window: personal data, each read in the access log.
 	ReadReplies Permission = "replies:read"
+	// AnswerReplies answers a person's message with free text while the
+	// service window their last message opened is open: a service
+	// message, never marketing; each answer in the access log (issue 23).
+	AnswerReplies Permission = "replies:answer"
 	// SyncTemplates fetches the platform's message templates and checks them.
 	SyncTemplates Permission = "templates:sync"
 )
@@ -92,7 +96,7 @@ const (
 var Permissions = []Permission{ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 	LookupContacts, RestrictContacts, EraseContacts, RevealNumbers, ReadAccessLog, ReadConsents, WriteConsents, UseGate,
 	ReadCampaigns, WriteCampaigns, ManageTokens, ManageUsers, ReadRights, WriteRights, ReadBreaches, WriteBreaches, ManageRetention,
-	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, SyncTemplates}
+	ReadRecords, WriteDPIA, ImportConsents, ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, AnswerReplies, SyncTemplates}
 
 // grants is the written policy's first half, roles to permissions (S-02);
 // docs/security.md shows it (PolicyMarkdown, checked by a test). Only the
@@ -101,12 +105,12 @@ var grants = map[Role][]Permission{
 	Admin: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ManageTokens, ManageUsers, ReadCampaigns, WriteCampaigns, ReadRights, WriteRights,
 		RestrictContacts, ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, ReadAccessLog, ImportConsents,
-		ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, SyncTemplates},
+		ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, AnswerReplies, SyncTemplates},
 	DPO: {ReadPurposes, WritePurposes, ReadNotices, WriteNotices, ReadContacts, WriteContacts,
 		LookupContacts, ReadConsents, WriteConsents, UseGate, ReadCampaigns, ReadRights, WriteRights, RestrictContacts,
 		ReadBreaches, WriteBreaches, EraseContacts, ManageRetention, ReadRecords, WriteDPIA, RevealNumbers, ReadAccessLog, ImportConsents,
-		ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies},
-	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns, ReadStats, ReadReplies, SyncTemplates},
+		ExportList, ReadAudits, RunAudits, ReadStats, ReadReplies, AnswerReplies},
+	Marketer:   {ReadPurposes, ReadNotices, UseGate, ReadCampaigns, WriteCampaigns, ReadStats, ReadReplies, AnswerReplies, SyncTemplates},
 	Integrator: {ReadPurposes, ReadNotices, WriteContacts, LookupContacts, ReadConsents, WriteConsents, UseGate, ImportConsents},
 	Auditor:    {ReadPurposes, ReadNotices, ReadConsents, ReadCampaigns, ReadRights, ReadBreaches, ReadRecords, ReadAccessLog, ReadAudits, RunAudits, ReadStats},
 }

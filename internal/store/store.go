@@ -356,6 +356,13 @@ type Reader interface {
 	// ContactReplies lists the replies stored as a contact's, oldest first
 	// the person's package holds what they wrote).
 	ContactReplies(ctx context.Context, contactID string) ([]reply.Reply, error)
+	// Reply is one stored reply; ErrNotFound if there is none.
+	Reply(ctx context.Context, id string) (reply.Reply, error)
+	// Answer is one stored answer to a reply; ErrNotFound if there is none.
+	Answer(ctx context.Context, id string) (reply.Answer, error)
+	// ContactAnswers lists staff's answers to a contact, oldest first (R-01:
+	// the person's package holds them).
+	ContactAnswers(ctx context.Context, contactID string) ([]reply.Answer, error)
 	// Templates lists the synced message templates by name and language.
 	Templates(ctx context.Context) ([]template.Template, error)
 	// Keys are the master keys the database records (S-01), by id.
@@ -474,7 +481,7 @@ type RetentionCutoffs struct {
 	AccessLog time.Time // access-log entries
 	// RightsRequests: the files of rights requests, by when they closed.
 	RightsRequests time.Time
-	Replies        time.Time // the messages people sent, by when they came
+	Replies        time.Time // the messages people sent, by when they came, and staff's answers to them
 }
 
 // RetentionBacklog is what RetentionBacklog counted per class.
@@ -854,6 +861,11 @@ type Tx interface {
 	AddReply(ctx context.Context, r reply.Reply) error
 	// PurgeReplies deletes up to limit replies received before the time.
 	PurgeReplies(ctx context.Context, before time.Time, limit int) (int64, error)
+	// AddAnswer stores staff's answer to a reply; ErrConflict if its id
+	// exists.
+	AddAnswer(ctx context.Context, a reply.Answer) error
+	// PurgeAnswers deletes up to limit answers written before the time.
+	PurgeAnswers(ctx context.Context, before time.Time, limit int) (int64, error)
 	// PutTemplate stores a synced template, in place of the one with its
 	// name and language.
 	PutTemplate(ctx context.Context, t template.Template) error

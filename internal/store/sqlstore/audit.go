@@ -245,8 +245,10 @@ func (r *reader) RetentionBacklog(ctx context.Context, c store.RetentionCutoffs,
 		FROM access_log WHERE at < $1`, c.AccessLog, &b.AccessLog)
 	err = count(`SELECT count(*), COALESCE(SUM(CASE WHEN closed_at < $2 THEN 1 ELSE 0 END), 0)
 		FROM rights_requests WHERE closed_at > 0 AND closed_at < $1`, c.RightsRequests, &b.RightsRequests)
-	err = count(`SELECT count(*), COALESCE(SUM(CASE WHEN at < $2 THEN 1 ELSE 0 END), 0)
-		FROM replies WHERE at < $1`, c.Replies, &b.Replies)
+	// Replies and staff's answers to them share a period (RT-01).
+	err = count(`SELECT
+		(SELECT count(*) FROM replies WHERE at < $1) + (SELECT count(*) FROM answers WHERE at < $1),
+		(SELECT count(*) FROM replies WHERE at < $2) + (SELECT count(*) FROM answers WHERE at < $2)`, c.Replies, &b.Replies)
 	return b, err
 }
 

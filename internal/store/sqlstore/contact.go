@@ -93,6 +93,10 @@ func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err err
 		OR sender_index = (SELECT blind_index FROM contacts WHERE id = $1)`, id); err != nil {
 		return err
 	}
+	// What staff answered them, sealed under the key just deleted.
+	if _, err = t.db.Exec(ctx, `DELETE FROM answers WHERE contact_id = $1`, id); err != nil {
+		return err
+	}
 	n, err := t.db.Exec(ctx, `UPDATE contacts SET phone_ct = NULL, blind_index = NULL, fields_ct = NULL, bsuid_ct = NULL,
 		bsuid_index = NULL, erased_at = $2 WHERE id = $1`, id, micro(at))
 	if err == nil && n == 0 {

@@ -66,3 +66,62 @@ func (t *tx) PurgeReplies(ctx context.Context, before time.Time, limit int) (n i
 	defer errorf("purge replies", &err)
 	return t.db.Exec(ctx, `DELETE FROM replies WHERE id IN (SELECT id FROM replies WHERE at < $1 LIMIT $2)`, micro(before), limit)
 }
+
+func (r *reader) Reply(ctx context.Context, id string) (x reply.Reply, err error) {
+	defer errorf("reply "+id, &err)
+	var at, ends int64
+	var class string
+	err = r.db.QueryRow(ctx, `SELECT id, contact_id, at, window_ends, class, sealed FROM replies WHERE id = $1`, id).
+		Scan(&x.ID, &x.ContactID, &at, &ends, &class, &x.Sealed)
+	if err != nil {
+		return x, r.notFound(err)
+	}
+	x.At, x.WindowEnds, x.Class = fromMicro(at), fromMicro(ends), reply.Class(class)
+	return x, nil
+}
+
+const answerColumns = `id, contact_id, reply_id, message_id, at, actor, sealed`
+
+func scanAnswer(row scanner) (a reply.Answer, err error) {
+	var at int64
+	if err = row.Scan(&a.ID, &a.ContactID, &a.ReplyID, &a.MessageID, &at, &a.Actor, &a.Sealed); err != nil {
+		return a, err
+	}
+	a.At = fromMicro(at)
+	return a, nil
+}
+
+func (t *tx) AddAnswer(ctx context.Context, a reply.Answer) (err error) {
+	defer errorf("add answer", &err)
+	_, err = t.db.Exec(ctx, `INSERT INTO answers (`+answerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.ID, a.ContactID, a.ReplyID, a.MessageID, micro(a.At), a.Actor, a.Sealed)
+	return t.conflict(err)
+}
+
+func (r *reader) Answer(ctx context.Context, id string) (a reply.Answer, err error) {
+	defer errorf("answer "+id, &err)
+	a, err = scanAnswer(r.db.QueryRow(ctx, `SELECT `+answerColumns+` FROM answers WHERE id = $1`, id))
+	return a, r.notFound(err)
+}
+
+func (r *reader) ContactAnswers(ctx context.Context, contactID string) (as []reply.Answer, err error) {
+	defer errorf("answers to contact "+contactID, &err)
+	rows, err := r.db.Query(ctx, `SELECT `+answerColumns+` FROM answers WHERE contact_id = $1 ORDER BY at, id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAnswer(rows)
+		if err != nil {
+			return nil, err
+		}
+		as = append(as, a)
+	}
+	return as, rows.Err()
+}
+
+func (t *tx) PurgeAnswers(ctx context.Context, before time.Time, limit int) (n int64, err error) {
+	defer errorf("purge answers", &err)
+	return t.db.Exec(ctx, `DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE at < $1 LIMIT $2)`, micro(before), limit)
+}

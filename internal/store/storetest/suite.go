@@ -69,6 +69,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("data past its retention", parallel(b, exerciseRetentionBacklog))
 	t.Run("key age", parallel(b, exerciseKeyAge))
 	t.Run("a contact's replies", parallel(b, exerciseContactReplies))
+	t.Run("answers to replies", parallel(b, exerciseAnswers))
 	t.Run("lists and dashboard counts", parallel(b, exerciseLists))
 	t.Run("the keyring and a rotation's moves", parallel(b, exerciseKeyRing))
 	t.Run("a failing transaction changes nothing", parallel(b, exerciseRollback))

@@ -422,12 +422,20 @@ func exerciseRetentionBacklog(t *testing.T, b Backend) {
 				return err
 			}
 		}
+		// Staff's answers to them go with the replies' period (RT-01).
+		for i, at := range []time.Time{overdue, kept} {
+			a := reply.Answer{ID: fmt.Sprintf("w%d", i), ContactID: "c1", ReplyID: "y0", MessageID: fmt.Sprintf("mw%d", i), At: at,
+				Actor: "user:u1:kari", Sealed: []byte("sealed")}
+			if err := tx.AddAnswer(ctx, a); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	got, err := s.RetentionBacklog(ctx, store.RetentionCutoffs{Messages: cutoff, Webhooks: cutoff, AccessLog: cutoff, RightsRequests: cutoff,
 		Replies: cutoff}, grace)
 	want := store.RetentionBacklog{Messages: store.Backlog{Due: 3, Overdue: 1}, Webhooks: store.Backlog{Due: 3, Overdue: 2},
-		AccessLog: store.Backlog{Due: 3, Overdue: 1}, RightsRequests: store.Backlog{Due: 2, Overdue: 1}, Replies: store.Backlog{Due: 2, Overdue: 1}}
+		AccessLog: store.Backlog{Due: 3, Overdue: 1}, RightsRequests: store.Backlog{Due: 2, Overdue: 1}, Replies: store.Backlog{Due: 3, Overdue: 2}}
 	if diff := gocmp.Diff(want, got); err != nil || diff != "" {
 		t.Errorf("RetentionBacklog (-want +got): %v\n%s", err, diff)
 	}
@@ -485,5 +493,77 @@ func exerciseKeyAge(t *testing.T, b Backend) {
 	tx(t, s, func(tx store.Tx) error { return tx.RecordKeyFingerprint(ctx, []byte("fp"), t0.Add(time.Hour)) })
 	if at, err := s.KeyRecordedAt(ctx); err != nil || !at.Equal(t0) {
 		t.Errorf("KeyRecordedAt = %v, %v; want the first record's time", at, err)
+	}
+}
+
+// exerciseAnswers covers Reply, AddAnswer, Answer, ContactAnswers and
+// PurgeAnswers (issue 23, RT-01), and that an erasure deletes a contact's
+// answers with their replies.
+func exerciseAnswers(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	answers := []reply.Answer{
+		{ID: "a1", ContactID: "c1", ReplyID: "y1", MessageID: "m1", At: t0.Add(2 * time.Hour), Actor: "user:u1:kari", Sealed: []byte("sealed-a1")},
+		{ID: "a0", ContactID: "c1", ReplyID: "y1", MessageID: "m0", At: t0.Add(time.Hour), Actor: "user:u1:kari", Sealed: []byte("sealed-a0")},
+		{ID: "a2", ContactID: "c2", ReplyID: "y2", MessageID: "m2", At: t0.Add(48 * time.Hour), Actor: "token:t1:crm", Sealed: []byte("sealed-a2")},
+	}
+	tx(t, s, func(tx store.Tx) error {
+		for _, c := range []string{"c1", "c2"} {
+			if err := tx.CreateContact(ctx, newContact(c, c[1])); err != nil {
+				return err
+			}
+		}
+		for _, r := range []reply.Reply{{ID: "y1", ContactID: "c1", At: t0, Class: reply.None}, {ID: "y2", ContactID: "c2", At: t0, Class: reply.Rights}} {
+			r.WindowEnds, r.Sealed = r.At.Add(reply.ServiceWindow), []byte("sealed-"+r.ID)
+			if err := tx.AddReply(ctx, r); err != nil {
+				return err
+			}
+		}
+		for _, a := range answers {
+			if err := tx.AddAnswer(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.AddAnswer(ctx, answers[0]) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("AddAnswer of an id stored = %v; want ErrConflict", err)
+	}
+	got, err := s.Reply(ctx, "y2")
+	want := reply.Reply{ID: "y2", ContactID: "c2", At: t0, WindowEnds: t0.Add(reply.ServiceWindow), Class: reply.Rights, Sealed: []byte("sealed-y2")}
+	if diff := gocmp.Diff(want, got); err != nil || diff != "" {
+		t.Errorf("Reply(y2) = %v (-want +got):\n%s", err, diff)
+	}
+	if _, err := s.Reply(ctx, "nothing"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Reply of no reply = %v; want ErrNotFound", err)
+	}
+	if a, err := s.Answer(ctx, "a2"); err != nil || gocmp.Diff(answers[2], a) != "" {
+		t.Errorf("Answer(a2) = %+v, %v", a, err)
+	}
+	if _, err := s.Answer(ctx, "nothing"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Answer of no answer = %v; want ErrNotFound", err)
+	}
+	as, err := s.ContactAnswers(ctx, "c1")
+	if diff := gocmp.Diff([]reply.Answer{answers[1], answers[0]}, as); err != nil || diff != "" {
+		t.Errorf("ContactAnswers(c1) = %v (-want +got):\n%s", err, diff)
+	}
+	// Retention: the answers written before the cut-off go, one batch at a time.
+	var purged int64
+	tx(t, s, func(tx store.Tx) error {
+		n, err := tx.PurgeAnswers(ctx, t0.Add(24*time.Hour), 1)
+		purged += n
+		if err == nil {
+			n, err = tx.PurgeAnswers(ctx, t0.Add(24*time.Hour), 10)
+			purged += n
+		}
+		return err
+	})
+	if as, _ := s.ContactAnswers(ctx, "c1"); purged != 2 || len(as) != 0 {
+		t.Errorf("PurgeAnswers deleted %d, %d of c1's left; want 2 and none", purged, len(as))
+	}
+	// Erasure: c2's answer goes with their key.
+	tx(t, s, func(tx store.Tx) error { return tx.EraseContact(ctx, "c2", t0.Add(72*time.Hour)) })
+	if as, err := s.ContactAnswers(ctx, "c2"); err != nil || len(as) != 0 {
+		t.Errorf("c2's answers after erasure = %v, %v; want none", as, err)
 	}
 }
