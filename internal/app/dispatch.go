@@ -323,6 +323,13 @@ func (s *slice) decideOne(ctx context.Context, deadline time.Time) (more bool, e
 	if err := s.inFlight.Acquire(ctx, int64(n)); err != nil {
 		return true, nil // the job stops
 	}
+	if s.backoff.Load() > 0 {
+		// A 130429 came while the tokens or the room were awaited: decide
+		// nothing more (the tokens pay for the next batch).
+		s.inFlight.Release(int64(n))
+		s.spare = n
+		return true, nil
+	}
 	began := time.Now()
 	out, last, stopped, err := s.a.decide(ctx, s.c, s.p, s.cursor, n, !s.walked)
 	s.inFlight.Release(int64(n - len(out)))
