@@ -344,3 +344,24 @@ func TestEveryKeyHasItsText(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryMethodHasItsText: each way a consent or a withdrawal can be
+// recorded, and the person or system that recorded it, is named in words on the contact's timeline, in both languages
+// (the ledger keeps the code; C-03 evidence a person can read).
+func TestEveryMethodHasItsText(t *testing.T) {
+	t.Parallel()
+	codes := append(append([]string{"expiry", "whatsapp_link", "request", "retention"}, app.Methods...), app.WithdrawMethods...)
+	var keys []string
+	for _, c := range codes {
+		keys = append(keys, "admin.method."+c)
+	}
+	keys = append(keys, "admin.actor."+app.Public.Name, "admin.actor."+app.System.Name,
+		"admin.channel.whatsapp", "admin.channel.sms", "admin.channel.email")
+	for _, k := range keys {
+		for _, lang := range i18n.Languages {
+			if i18n.T(lang, k) == k {
+				t.Errorf("%s has no %s text", k, lang)
+			}
+		}
+	}
+}

@@ -102,6 +102,20 @@ func (b *base) base() *base { return b }
 // T is the text of key in the page's language.
 func (b *base) T(key string, pairs ...string) string { return i18n.T(b.Lang, key, pairs...) }
 
+// Method names the way a consent event came about (a ledger method code)
+// in the page's language; Actor and Channel name who recorded it and where.
+// A code without a text (a staff member's name) shows as itself.
+func (b *base) Method(code string) string  { return b.word("admin.method.", code) }
+func (b *base) Actor(code string) string   { return b.word("admin.actor.", code) }
+func (b *base) Channel(code string) string { return b.word("admin.channel.", code) }
+
+func (b *base) word(prefix, code string) string {
+	if t := i18n.T(b.Lang, prefix+code); t != prefix+code {
+		return t
+	}
+	return code
+}
+
 // CSRFFor is the CSRF token of a form of this page posting to action.
 func (b *base) CSRFFor(action string) string {
 	if b.csrf == nil {

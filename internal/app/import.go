@@ -175,7 +175,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 	defer cancel()
 	type batch struct {
 		rows []importer.Row
-		out  chan []preparedRow
+		out  chan []*preparedRow
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	todo := make(chan batch, workers)
@@ -187,7 +187,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 		size := a.cfg.ImportBatch
 		rows := make([]importer.Row, 0, size)
 		send := func() bool {
-			b := batch{rows: rows, out: make(chan []preparedRow, 1)}
+			b := batch{rows: rows, out: make(chan []*preparedRow, 1)}
 			rows = make([]importer.Row, 0, size)
 			select {
 			case order <- b:
@@ -226,7 +226,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 	for range workers {
 		go func() {
 			for b := range todo {
-				out := make([]preparedRow, len(b.rows))
+				out := make([]*preparedRow, len(b.rows))
 				for i, row := range b.rows {
 					out[i] = a.prepareRow(run, row)
 				}
@@ -235,7 +235,7 @@ func (a *App) RunImport(ctx context.Context, actor Actor, id string, r io.Reader
 		}()
 	}
 	for b := range order {
-		var rows []preparedRow
+		var rows []*preparedRow
 		select {
 		case rows = <-b.out:
 		case <-ctx.Done():
@@ -298,8 +298,8 @@ type preparedRow struct {
 
 // prepareRow parses a row's number and seals what a new contact would need.
 // It reads nothing from the store: the workers run it in parallel.
-func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
-	p := preparedRow{Row: row}
+func (a *App) prepareRow(run *importRun, row importer.Row) *preparedRow {
+	p := &preparedRow{Row: row}
 	if p.Outcome != "" && p.Outcome != importer.NeedsFresh {
 		return p
 	}
@@ -354,7 +354,7 @@ func (a *App) prepareRow(run *importRun, row importer.Row) preparedRow {
 
 // importEvent is the row's consent event as the next of a chain at head,
 // with its evidence sealed under the contact's key.
-func (a *App) importEvent(run *importRun, p preparedRow, contactID string, head ledger.Head, key *vault.DataKey) (ledger.Event, []byte) {
+func (a *App) importEvent(run *importRun, p *preparedRow, contactID string, head ledger.Head, key *vault.DataKey) (ledger.Event, []byte) {
 	pu := run.purpose
 	e := ledger.Event{ID: newID(), ContactID: contactID, Kind: p.Kind, Purpose: pu.Key, Channel: string(pu.Channel), At: a.now(),
 		Method: p.Method, Source: "import", Actor: run.actor.String(), AgeConfirmed: p.AgeConfirmed}
@@ -369,7 +369,7 @@ func (a *App) importEvent(run *importRun, p preparedRow, contactID string, head 
 // writeRows decides and writes rows in file order, a transaction for each
 // run of rows whose numbers differ (a number met again waits for the next
 // one, so that it sees what the first wrote).
-func (a *App) writeRows(ctx context.Context, run *importRun, rows []preparedRow) error {
+func (a *App) writeRows(ctx context.Context, run *importRun, rows []*preparedRow) error {
 	for len(rows) > 0 {
 		seen := map[string]bool{}
 		n := 0
@@ -391,7 +391,7 @@ func (a *App) writeRows(ctx context.Context, run *importRun, rows []preparedRow)
 
 // writeBatch decides each row against the database in one transaction and
 // writes the batch with the import's progress.
-func (a *App) writeBatch(ctx context.Context, run *importRun, rows []preparedRow) error {
+func (a *App) writeBatch(ctx context.Context, run *importRun, rows []*preparedRow) error {
 	imp := run.imp
 	imp.Counts = maps(imp.Counts)
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
@@ -441,8 +441,13 @@ func (a *App) writeBatch(ctx context.Context, run *importRun, rows []preparedRow
 			if r.Outcome == "" {
 				return fmt.Errorf("import %s: row %d was not decided", imp.ID, p.Line)
 			}
-			w.Rows = append(w.Rows, r)
+			if r.Outcome != importer.Imported {
+				w.Rows = append(w.Rows, r) // an imported row's report is its digest's
+			}
 			imp.Counts[r.Outcome]++
+		}
+		if int64(len(w.Digests)) != imp.Counts[importer.Imported]-run.imp.Counts[importer.Imported] {
+			return fmt.Errorf("import %s: %d rows imported, %d digests", imp.ID, imp.Counts[importer.Imported]-run.imp.Counts[importer.Imported], len(w.Digests))
 		}
 		if err := tx.WriteImport(ctx, w); err != nil {
 			return err
@@ -484,7 +489,7 @@ func maps(m map[importer.Outcome]int64) map[importer.Outcome]int64 {
 // is not a contact yet (C-03, M-04); an existing contact's restriction
 // and a withdrawal later than the row's evidence refuse it; a consent as
 // recent as the row's that stands leaves it unchanged.
-func (a *App) decideRow(ctx context.Context, tx store.Tx, run *importRun, p preparedRow, r *importer.ReportRow, w *store.ImportWrite,
+func (a *App) decideRow(ctx context.Context, tx store.Tx, run *importRun, p *preparedRow, r *importer.ReportRow, w *store.ImportWrite,
 	known map[string]string, suppressed map[string]time.Time, existing map[string]contact.Contact, states map[string]consent.State) error {
 	if p.index == nil {
 		return nil // refused by the reader or the number's parse: outcome set
@@ -529,8 +534,8 @@ func (a *App) decideRow(ctx context.Context, tx store.Tx, run *importRun, p prep
 		w.Events = append(w.Events, p.event)
 		w.States = append(w.States, consent.Apply(consent.None(c.ID, run.purpose.Key), p.event.Event))
 		w.Tags = appendTags(w.Tags, c.ID, p.Tags)
-		w.Digests = append(w.Digests, store.ImportDigest{Digest: p.digest, ContactID: c.ID})
 		r.ContactID, r.Outcome, r.Reason = c.ID, importer.Imported, string(p.Kind)
+		w.Digests = append(w.Digests, store.ImportDigest{Digest: p.digest, ContactID: c.ID, Line: p.Line, Reason: r.Reason})
 		return nil
 	}
 	r.ContactID = c.ID
@@ -560,8 +565,8 @@ func (a *App) decideRow(ctx context.Context, tx store.Tx, run *importRun, p prep
 	w.Events = append(w.Events, store.StoredEvent{Event: e, SealedEvidence: sealed})
 	w.States = append(w.States, consent.Apply(s, e))
 	w.Tags = appendTags(w.Tags, c.ID, p.Tags)
-	w.Digests = append(w.Digests, store.ImportDigest{Digest: p.digest, ContactID: c.ID})
 	r.Outcome, r.Reason = importer.Imported, string(p.Kind)
+	w.Digests = append(w.Digests, store.ImportDigest{Digest: p.digest, ContactID: c.ID, Line: p.Line, Reason: r.Reason})
 	return nil
 }
 

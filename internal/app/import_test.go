@@ -255,11 +255,37 @@ func TestImportIdempotentAndResumable(t *testing.T) {
 		state := func() [4]int64 {
 			return [4]int64{tb.b.Int(t, tb.store, "SELECT count(*) FROM contacts"), tb.b.Int(t, tb.store, "SELECT count(*) FROM consent_events"),
 				tb.b.Int(t, tb.store, "SELECT count(*) FROM consent_states WHERE status = 'active'"),
-				tb.b.Int(t, tb.store, "SELECT count(*) FROM import_rows WHERE import_id = '"+imp.ID+"'")}
+				// The report: the rows not imported, and the imported ones' with their digests (issue 21 point 4).
+				tb.b.Int(t, tb.store, "SELECT (SELECT count(*) FROM import_rows WHERE import_id = '"+imp.ID+"') + (SELECT count(*) FROM import_digests WHERE import_id = '"+imp.ID+"')")}
 		}
 		want := [4]int64{n, n, n, n + 1}
 		if got := state(); got != want {
 			t.Fatalf("after the resumed import: contacts, events, active, report rows = %v, want %v", got, want)
+		}
+		// Every row once in the report, by its row number, in order, page
+		// after page.
+		var all []importer.ReportRow
+		for after := 0; ; {
+			page, err := tb.app.ImportReport(tb.ctx, integrator, imp.ID, after, 3000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			all, after = append(all, page...), page[len(page)-1].Line
+		}
+		if len(all) != n+1 {
+			t.Fatalf("ImportReport: %d rows; want %d", len(all), n+1)
+		}
+		for i, r := range all {
+			want := importer.Imported
+			if i == n {
+				want = importer.RefusedNoEvidence
+			}
+			if r.Line != i+2 || r.Outcome != want || (want == importer.Imported && (r.ContactID == "" || r.Reason == "")) {
+				t.Fatalf("report row %d: %+v, want row %d %s with its contact and reason", i, r, i+2, want)
+			}
 		}
 		// The same file again, as a new import: nothing changes.
 		re, rep := tb.importFile(t, "offers", importer.Refuse, file)

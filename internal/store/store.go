@@ -887,7 +887,8 @@ type Tx interface {
 // at its last event here, its tags and its first events), events appended
 // to existing contacts' chains (whose heads move from Moved), the states the
 // events fold into, the tags added to contacts, the digests of the rows
-// imported and the rows' report.
+// imported, each with its report (line and reason), and the report of the
+// rows not imported. ImportReport gives both, in line order.
 type ImportWrite struct {
 	ImportID string
 	Contacts []contact.Contact
@@ -898,16 +899,19 @@ type ImportWrite struct {
 	States  []consent.State
 	Tags    []ContactTag
 	Digests []ImportDigest
-	Rows    []importer.ReportRow
+	Rows    []importer.ReportRow // the rows not imported
 }
 
 // ContactTag is one tag of one contact.
 type ContactTag struct{ ContactID, Tag string }
 
-// ImportDigest is the keyed digest of an imported row and its contact.
+// ImportDigest is the keyed digest of an imported row and its contact, with
+// the row's report: its line and reason (its outcome is imported).
 type ImportDigest struct {
 	Digest    []byte
 	ContactID string
+	Line      int
+	Reason    string
 }
 
 // TaskState selects processor tasks by whether they are done.

@@ -3,8 +3,10 @@
 package sqlite_test
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/samtykke/samtykke/internal/store/sqlite"
 	"github.com/samtykke/samtykke/internal/store/storetest"
 )
 
@@ -36,3 +38,30 @@ func TestMessageUpdatesLeaveIndexesAlone(t *testing.T) {
 }
 
 func BenchmarkMessages(b *testing.B) { storetest.BenchMessages(b, storetest.SQLite) }
+
+// TestImportReportReadsByIndex: the imported rows' half of an import's
+// report is read by the (import_id, line) index (migration 0031), not by a
+// scan of every digest ever kept (a partial index would not be used for a
+// parameter).
+func TestImportReportReadsByIndex(t *testing.T) {
+	t.Parallel()
+	s := storetest.SQLite.Open(t).(*sqlite.Store)
+	rows, err := s.Writer().Query(`EXPLAIN QUERY PLAN SELECT line, reason, contact_id FROM import_digests
+		WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3`, "i1", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX import_digests_report") || strings.Contains(got, "TEMP B-TREE") {
+		t.Fatalf("the report's read of import_digests: %s", got)
+	}
+}

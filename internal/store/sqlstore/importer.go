@@ -64,8 +64,12 @@ func (r *reader) UnfinishedImport(ctx context.Context, fileDigest []byte, purpos
 
 func (r *reader) ImportReport(ctx context.Context, id string, after, limit int) (out []importer.ReportRow, err error) {
 	defer errorf("import report", &err)
-	rows, err := r.db.Query(ctx, `SELECT line, outcome, reason, contact_id FROM import_rows
-		WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3`, id, after, limit)
+	// The rows not imported, and the imported ones' with their digests.
+	rows, err := r.db.Query(ctx, `SELECT line, outcome, reason, contact_id FROM (
+		SELECT line, outcome, reason, contact_id FROM import_rows WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3) r
+		UNION ALL SELECT line, outcome, reason, contact_id FROM (
+		SELECT line, '`+string(importer.Imported)+`' AS outcome, reason, contact_id FROM import_digests WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3) d
+		ORDER BY line LIMIT $3`, id, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -344,11 +348,11 @@ func (t *tx) WriteImport(ctx context.Context, w store.ImportWrite) (err error) {
 		}
 	}
 	if len(w.Digests) > 0 {
-		vals := make([]any, 0, 2*len(w.Digests))
+		vals := make([]any, 0, 5*len(w.Digests))
 		for _, d := range w.Digests {
-			vals = append(vals, d.Digest, d.ContactID)
+			vals = append(vals, d.Digest, d.ContactID, w.ImportID, d.Line, d.Reason)
 		}
-		if err := t.writeRows(ctx, "import_digests", []string{"digest", "contact_id"}, vals); err != nil {
+		if err := t.writeRows(ctx, "import_digests", []string{"digest", "contact_id", "import_id", "line", "reason"}, vals); err != nil {
 			return fmt.Errorf("digests: %w", err)
 		}
 	}

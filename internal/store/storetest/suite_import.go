@@ -38,8 +38,9 @@ func exerciseImport(t *testing.T, b Backend) {
 		t.Fatalf("ImportChunk 1 = %v, want ErrNotFound", err)
 	}
 
-	// A batch of 300 new contacts, each with its first event, state, tag,
-	// digest and report row.
+	// A batch of 300 new contacts, each with its first event, state, tag and
+	// digest with its report (line and reason), and a row refused between
+	// them in the report of the rows not imported.
 	const n = 300
 	w := store.ImportWrite{ImportID: "i1"}
 	var indexes [][]byte
@@ -54,10 +55,14 @@ func exerciseImport(t *testing.T, b Backend) {
 		w.Events = append(w.Events, store.StoredEvent{Event: e, SealedEvidence: []byte("ev")})
 		w.States = append(w.States, consent.Apply(consent.None(id, "offers"), e))
 		w.Tags = append(w.Tags, store.ContactTag{ContactID: id, Tag: "vip"})
-		w.Digests = append(w.Digests, store.ImportDigest{Digest: []byte("digest-" + id), ContactID: id})
-		w.Rows = append(w.Rows, importer.ReportRow{Line: i + 2, Outcome: importer.Imported, ContactID: id})
+		line := i + 2
+		if i >= 150 {
+			line++ // row 152 is refused
+		}
+		w.Digests = append(w.Digests, store.ImportDigest{Digest: []byte("digest-" + id), ContactID: id, Line: line, Reason: string(ledger.Confirmed)})
 	}
-	imp.State, imp.Line, imp.Rows, imp.Counts = importer.Running, n+1, n, map[importer.Outcome]int64{importer.Imported: n}
+	w.Rows = []importer.ReportRow{{Line: 152, Outcome: importer.RefusedBadNumber, Reason: "not a number"}}
+	imp.State, imp.Line, imp.Rows, imp.Counts = importer.Running, n+2, n+1, map[importer.Outcome]int64{importer.Imported: n, importer.RefusedBadNumber: 1}
 	tx(t, s, func(tx store.Tx) error {
 		if err := tx.WriteImport(ctx, w); err != nil {
 			return err
@@ -65,11 +70,28 @@ func exerciseImport(t *testing.T, b Backend) {
 		return tx.UpdateImport(ctx, imp)
 	})
 	got, err := s.Import(ctx, "i1")
-	if err != nil || got.State != importer.Running || got.Line != n+1 || got.Counts[importer.Imported] != n {
+	if err != nil || got.State != importer.Running || got.Line != n+2 || got.Counts[importer.Imported] != n {
 		t.Fatalf("Import = %+v, %v", got, err)
 	}
-	if rep, err := s.ImportReport(ctx, "i1", 100, 50); err != nil || len(rep) != 50 || rep[0].Line != 101 {
+	// Every row in line order, imported or not, a page at a time (issue 21
+	// point 4: an imported row's report is its digest's).
+	rep, err := s.ImportReport(ctx, "i1", 100, 100)
+	if err != nil || len(rep) != 100 || rep[0].Line != 101 || rep[99].Line != 200 {
 		t.Fatalf("ImportReport after 100 = %d rows, %v", len(rep), err)
+	}
+	for i, r := range rep {
+		want := importer.ReportRow{Line: 101 + i, Outcome: importer.Imported, Reason: string(ledger.Confirmed), ContactID: fmt.Sprintf("ic%04d", 99+i)}
+		if r.Line > 152 {
+			want.ContactID = fmt.Sprintf("ic%04d", 98+i)
+		} else if r.Line == 152 {
+			want = importer.ReportRow{Line: 152, Outcome: importer.RefusedBadNumber, Reason: "not a number"}
+		}
+		if r != want {
+			t.Fatalf("report row %d = %+v, want %+v", r.Line, r, want)
+		}
+	}
+	if rep, err := s.ImportReport(ctx, "i1", 0, 1000); err != nil || len(rep) != n+1 || rep[0].Line != 2 || rep[n].Line != n+2 {
+		t.Fatalf("whole ImportReport = %d rows, %v", len(rep), err)
 	}
 	if d, err := s.ImportedDigests(ctx, [][]byte{[]byte("digest-ic0007"), []byte("nope")}); err != nil || len(d) != 1 || d["digest-ic0007"] != "ic0007" {
 		t.Fatalf("ImportedDigests = %v, %v", d, err)
@@ -102,10 +124,13 @@ func exerciseImport(t *testing.T, b Backend) {
 		t.Fatalf("WriteImport on a chain that moved = %v, want ErrConflict", err)
 	}
 	moved.Moved[c.ID] = c.Head.Seq
-	moved.Rows = []importer.ReportRow{{Line: n + 2, Outcome: importer.Imported, ContactID: c.ID}}
+	moved.Digests = []store.ImportDigest{{Digest: []byte("digest-moved"), ContactID: c.ID, Line: n + 3, Reason: string(ledger.Withdrawn)}}
 	tx(t, s, func(tx store.Tx) error { return tx.WriteImport(ctx, moved) })
 	if c, err := s.Contact(ctx, c.ID); err != nil || c.Head.Seq != 2 {
 		t.Fatalf("contact %s: head %d after the second event, %v", c.ID, c.Head.Seq, err)
+	}
+	if rep, err := s.ImportReport(ctx, "i1", n+2, 10); err != nil || len(rep) != 1 || rep[0].ContactID != c.ID || rep[0].Outcome != importer.Imported {
+		t.Fatalf("ImportReport of the second event's row = %+v, %v", rep, err)
 	}
 	imp.State = importer.Done
 	tx(t, s, func(tx store.Tx) error {
