@@ -140,6 +140,9 @@ type slice struct {
 	// audience is over and the pass over retries has begun.
 	cursor string
 	walked bool
+	// stopped: the campaign was paused or cancelled, as the decisions'
+	// transaction saw it.
+	stopped bool
 	// spare are tokens taken for messages the gate refused: they pay for
 	// the next batch before any more are taken.
 	spare int
@@ -291,13 +294,13 @@ func (s *slice) decideBatches(ctx context.Context, deadline time.Time) (time.Dur
 		if b := s.backoff.Load(); b > 0 {
 			return time.Duration(b), nil // the platform said slow down: nothing was sent for those
 		}
-		if cur, err := s.a.store.Campaign(ctx, s.c.ID); err != nil || cur.Status != campaign.Running {
-			return 0, err // paused or cancelled between batches
-		}
 		if wait := s.a.notYet(s.c); wait > 0 {
 			return wait, nil
 		}
 		more, err := s.decideOne(ctx, deadline)
+		if s.stopped {
+			return 0, err // paused or cancelled between batches
+		}
 		if err != nil || !more {
 			return -1, err
 		}
@@ -320,13 +323,24 @@ func (s *slice) decideOne(ctx context.Context, deadline time.Time) (more bool, e
 	if err := s.inFlight.Acquire(ctx, int64(n)); err != nil {
 		return true, nil // the job stops
 	}
+	if s.backoff.Load() > 0 {
+		// A 130429 came while the tokens or the room were awaited: decide
+		// nothing more (the tokens pay for the next batch).
+		s.inFlight.Release(int64(n))
+		s.spare = n
+		return true, nil
+	}
 	began := time.Now()
-	out, last, err := s.a.decide(ctx, s.c, s.p, s.cursor, n, !s.walked)
+	out, last, stopped, err := s.a.decide(ctx, s.c, s.p, s.cursor, n, !s.walked)
 	s.inFlight.Release(int64(n - len(out)))
 	if err != nil {
 		return false, err
 	}
 	s.spare = n - len(out)
+	if stopped {
+		s.stopped = true
+		return false, nil
+	}
 	if last == "" {
 		if s.walked {
 			return false, nil // finishCampaign looks for retries put back meanwhile
@@ -403,10 +417,22 @@ func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, 
 // walking, else of the messages put back to queued — holds them against
 // withdrawals, asks the gate about each and commits the decisions (and, when
 // walking, how far the walk got). last is the last contact id taken; empty
-// when there was none.
-func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, walk bool) (out []outgoing, last string, err error) {
+// when there was none. stopped: the campaign is no longer running (paused
+// or cancelled), and nothing was decided.
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, walk bool) (out []outgoing, last string, stopped bool, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
 		out = out[:0]
+		// The status is read in the decisions' own transaction, so a pause
+		// that committed before them is seen; on SQLite that is the writer,
+		// whose pages are warm, where a reader's first read after each write
+		// loaded its pages again (about 5 µs a message, docs/performance.md).
+		cur, err := tx.Campaign(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if stopped = cur.Status != campaign.Running; stopped {
+			return nil
+		}
 		var rows []store.DispatchRow
 		if walk {
 			rows, err = tx.ClaimAudience(ctx, c, after, n)
@@ -490,7 +516,7 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		}
 		return nil
 	})
-	return out, last, err
+	return out, last, stopped, err
 }
 
 // send sends the decided messages as one batch and returns their outcomes,
