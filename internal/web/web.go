@@ -225,6 +225,7 @@ var pageKeys = map[string]string{
 	"canceled":          "error.internal",
 	"platform_error":    "error.internal", // WhatsApp failed: try again later
 	"key_rotation":      "error.conflict",
+	"window_closed":     "error.refused", // staff's answers only; no public page sends one
 	"internal":          "error.internal",
 	// The pages' own codes.
 	"too_large":  "error.too_large",
