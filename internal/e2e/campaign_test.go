@@ -511,7 +511,9 @@ func TestCampaignWaitsForItsScheduleAndWindow(t *testing.T) {
 			now  time.Time
 			wait time.Duration
 		}{
-			{"before the scheduled time", at(0, 5, 0), time.Hour},
+			// Scheduled for 06:00 with a window from 08:00: it sleeps until the
+			// window opens after its start, not until the start (campaign.Waiting).
+			{"before the scheduled time", at(0, 5, 0), 3 * time.Hour},
 			{"scheduled, before the window opens", at(0, 7, 0), time.Hour},
 			{"after the window closed", at(0, 22, 30), at(1, 8, 0).Sub(at(0, 22, 30))},
 		} {
