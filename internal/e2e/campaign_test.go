@@ -909,9 +909,13 @@ func TestCampaignAtPlatformLatency(t *testing.T) {
 		if v.Counts["sent"] != n {
 			t.Errorf("counts %v; want all %d recorded sent", v.Counts, n)
 		}
+		// A decision never waits for earlier answers: were it to, its request
+		// would leave an answer time (200 ms) after it. The ~100 ms bound of
+		// the design is measured by bench dispatch, which runs on a quiet
+		// machine; a test shares its cores with the rest of the suite.
 		slices.Sort(waits)
-		if p99 := waits[len(waits)*99/100]; p99 > 100*time.Millisecond {
-			t.Errorf("from decision to request p99 %v; want at most 100 ms", p99)
+		if p50, p99 := waits[len(waits)/2], waits[len(waits)*99/100]; p50 > 50*time.Millisecond || p99 >= latency {
+			t.Errorf("from decision to request p50 %v, p99 %v; want p50 at most 50 ms and p99 under the answer time %v", p50, p99, latency)
 		}
 	})
 }
