@@ -178,6 +178,19 @@ type view struct {
 // T is a label of the page in its language.
 func (v view) T(key string) string { return label(v.lang, key) }
 
+// cardSection is a section of the page listing cards under a heading and
+// a help text: the messages to the person, theirs, and the answers to them.
+type cardSection struct {
+	ID, Title, Help, None string
+	Cards                 []card
+}
+
+// Section is the section id (messages, replies or answers) of the page.
+func (v view) Section(id string) cardSection {
+	cards := map[string][]card{"messages": v.Messages, "replies": v.Replies, "answers": v.Answers}[id]
+	return cardSection{ID: id, Title: v.T(id), Help: v.T(id + "_help"), None: v.T("none"), Cards: cards}
+}
+
 type row struct {
 	Label, Value, Href string
 	Code               bool
