@@ -4,10 +4,8 @@ package app_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base32"
 	"errors"
-	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,9 +14,7 @@ import (
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/staff"
 	"github.com/samtykke/samtykke/internal/store"
-	"github.com/samtykke/samtykke/internal/store/postgres"
 	"github.com/samtykke/samtykke/internal/store/storetest"
-	"github.com/samtykke/samtykke/internal/vault"
 )
 
 // cheap keeps the tests' password hashes quick; the default's cost is in
@@ -432,25 +428,8 @@ func TestUserInputRefused(t *testing.T) {
 // (issue 22, S-02).
 func TestSessionRefusedOnEveryReplica(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresSchema(t)
-	master := make([]byte, vault.KeySize)
-	_, _ = rand.Read(master)
 	ctx := context.Background()
-	var rs []*app.App
-	for i := range 2 {
-		s, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if i == 0 {
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		v, _ := vault.New(master)
-		rs = append(rs, app.New(s, v, cheap, slog.New(slog.DiscardHandler)))
-	}
+	rs := pgReplicas(t, 2, cheap)
 	u, _, err := rs[0].CreateUser(ctx, admin, app.UserInput{Name: "kari", Role: staff.Marketer, Password: password})
 	if err != nil {
 		t.Fatal(err)

@@ -4,16 +4,11 @@ package app_test
 
 import (
 	"context"
-	"crypto/rand"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/app"
 	"github.com/samtykke/samtykke/internal/consent"
-	"github.com/samtykke/samtykke/internal/store/postgres"
-	"github.com/samtykke/samtykke/internal/store/storetest"
-	"github.com/samtykke/samtykke/internal/vault"
 )
 
 // TestSettingsReachEveryReplica: the controller's details set up on one
@@ -23,29 +18,13 @@ import (
 // pages and notices name the controller as it is now).
 func TestSettingsReachEveryReplica(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresSchema(t)
-	master := make([]byte, vault.KeySize)
-	_, _ = rand.Read(master)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var rs []*app.App
-	for i := range 2 {
-		s, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if i == 0 {
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		v, _ := vault.New(master)
-		a := app.New(s, v, app.Config{BusinessName: "Butikken AS"}, slog.New(slog.DiscardHandler))
+	rs := pgReplicas(t, 2, app.Config{BusinessName: "Butikken AS"})
+	for _, a := range rs {
 		if err := a.LoadSettings(ctx); err != nil { // as serve does at start
 			t.Fatal(err)
 		}
-		rs = append(rs, a)
 	}
 	const every = 200 * time.Millisecond
 	watched := make(chan struct{})
