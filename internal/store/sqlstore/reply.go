@@ -22,44 +22,15 @@ func (r *reader) Replies(ctx context.Context, before string, limit int) (rs []re
 		limit = 50
 	}
 	// Ids are UUIDv7: newest first is id order backwards (keyset paging).
-	rows, err := r.db.Query(ctx, `SELECT id, contact_id, at, window_ends, class, sealed FROM replies
+	rows, err := r.db.Query(ctx, `SELECT `+replyColumns+` FROM replies
 		WHERE ($1 = '' OR id < $1) ORDER BY id DESC LIMIT $2`, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x reply.Reply
-		var at, ends int64
-		var class string
-		if err := rows.Scan(&x.ID, &x.ContactID, &at, &ends, &class, &x.Sealed); err != nil {
-			return nil, err
-		}
-		x.At, x.WindowEnds, x.Class = fromMicro(at), fromMicro(ends), reply.Class(class)
-		rs = append(rs, x)
-	}
-	return rs, rows.Err()
+	return scanAll(rows, err, scanReply)
 }
 
 func (r *reader) ContactReplies(ctx context.Context, contactID string) (rs []reply.Reply, err error) {
 	defer errorf("replies of contact "+contactID, &err)
-	rows, err := r.db.Query(ctx, `SELECT id, contact_id, at, window_ends, class, sealed FROM replies
-		WHERE contact_id = $1 ORDER BY at, id`, contactID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x reply.Reply
-		var at, ends int64
-		var class string
-		if err := rows.Scan(&x.ID, &x.ContactID, &at, &ends, &class, &x.Sealed); err != nil {
-			return nil, err
-		}
-		x.At, x.WindowEnds, x.Class = fromMicro(at), fromMicro(ends), reply.Class(class)
-		rs = append(rs, x)
-	}
-	return rs, rows.Err()
+	rows, err := r.db.Query(ctx, `SELECT `+replyColumns+` FROM replies WHERE contact_id = $1 ORDER BY at, id`, contactID)
+	return scanAll(rows, err, scanReply)
 }
 
 func (t *tx) PurgeReplies(ctx context.Context, before time.Time, limit int) (n int64, err error) {
@@ -69,12 +40,17 @@ func (t *tx) PurgeReplies(ctx context.Context, before time.Time, limit int) (n i
 
 func (r *reader) Reply(ctx context.Context, id string) (x reply.Reply, err error) {
 	defer errorf("reply "+id, &err)
+	x, err = scanReply(r.db.QueryRow(ctx, `SELECT `+replyColumns+` FROM replies WHERE id = $1`, id))
+	return x, r.notFound(err)
+}
+
+const replyColumns = `id, contact_id, at, window_ends, class, sealed`
+
+func scanReply(row scanner) (x reply.Reply, err error) {
 	var at, ends int64
 	var class string
-	err = r.db.QueryRow(ctx, `SELECT id, contact_id, at, window_ends, class, sealed FROM replies WHERE id = $1`, id).
-		Scan(&x.ID, &x.ContactID, &at, &ends, &class, &x.Sealed)
-	if err != nil {
-		return x, r.notFound(err)
+	if err = row.Scan(&x.ID, &x.ContactID, &at, &ends, &class, &x.Sealed); err != nil {
+		return x, err
 	}
 	x.At, x.WindowEnds, x.Class = fromMicro(at), fromMicro(ends), reply.Class(class)
 	return x, nil
@@ -107,18 +83,25 @@ func (r *reader) Answer(ctx context.Context, id string) (a reply.Answer, err err
 func (r *reader) ContactAnswers(ctx context.Context, contactID string) (as []reply.Answer, err error) {
 	defer errorf("answers to contact "+contactID, &err)
 	rows, err := r.db.Query(ctx, `SELECT `+answerColumns+` FROM answers WHERE contact_id = $1 ORDER BY at, id`, contactID)
+	return scanAll(rows, err, scanAnswer)
+}
+
+// scanAll reads every row of a query with scan, closing the rows; a query
+// that failed gives its error.
+func scanAll[T any](rows Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []T
 	for rows.Next() {
-		a, err := scanAnswer(rows)
+		x, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		as = append(as, a)
+		out = append(out, x)
 	}
-	return as, rows.Err()
+	return out, rows.Err()
 }
 
 func (t *tx) PurgeAnswers(ctx context.Context, before time.Time, limit int) (n int64, err error) {
