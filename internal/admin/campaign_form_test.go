@@ -101,9 +101,7 @@ func TestCampaignFormFields(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb, _, more := withSims(t, b)
-		if _, err := tb.app.CreatePurpose(t.Context(), app.Actor{Name: "cli:test", Role: staff.Admin}, purpose); err != nil {
-			t.Fatal(err)
-		}
+		tb.offers(t)
 		mk := tb.signIn("markedsforer", staff.Marketer)
 		tpls := mk.get("/admin/templates", 200)
 		if r := mk.do("POST", "/admin/templates/sync", url.Values{"csrf": {csrfFor(t, tpls, "/admin/templates/sync")}}); r.status != 303 {

@@ -121,9 +121,7 @@ func TestPagesByRole(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb := setup(t, b)
-		if _, err := tb.app.CreatePurpose(t.Context(), app.Actor{Name: "cli:test", Role: staff.Admin}, purpose); err != nil {
-			t.Fatal(err)
-		}
+		tb.offers(t)
 		tb.publish("nb")
 		pages := []struct {
 			path string
@@ -408,9 +406,7 @@ func TestCampaignAndTokenPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb := setup(t, b)
-		if _, err := tb.app.CreatePurpose(t.Context(), app.Actor{Name: "cli:test", Role: staff.Admin}, purpose); err != nil {
-			t.Fatal(err)
-		}
+		tb.offers(t)
 		tb.publish("nb")
 		mk := tb.signIn("markedsforer", staff.Marketer)
 		page := mk.get("/admin/campaigns/new", 200)
@@ -490,9 +486,7 @@ func TestDashboardChartsAndTables(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		tb := setup(t, b)
-		if _, err := tb.app.CreatePurpose(t.Context(), app.Actor{Name: "cli:test", Role: staff.Admin}, purpose); err != nil {
-			t.Fatal(err)
-		}
+		tb.offers(t)
 		mk := tb.signIn("markedsforer", staff.Marketer)
 		r := mk.get("/admin/?lang=en", 200)
 		for _, want := range []string{`<svg`, `role="img"`, `<title id="audience-title">Consents per purpose</title>`,
@@ -505,4 +499,12 @@ func TestDashboardChartsAndTables(t *testing.T) {
 			t.Error("a marketer is led to the setup")
 		}
 	})
+}
+
+// offers creates the tests' purpose (tilbud), as an admin at the CLI would.
+func (tb *bundle) offers(t *testing.T) {
+	t.Helper()
+	if _, err := tb.app.CreatePurpose(t.Context(), app.Actor{Name: "cli:test", Role: staff.Admin}, purpose); err != nil {
+		t.Fatal(err)
+	}
 }
