@@ -44,7 +44,8 @@ func TestImportScenario(t *testing.T) {
 		if r.Backend != b.Name || r.Rows != n || r.Imported != n {
 			t.Errorf("backend %s, %d rows, %d imported; want %s, %d, %d", r.Backend, r.Rows, r.Imported, b.Name, n, n)
 		}
-		if r.Seconds <= 0 || r.RowsPerS <= 0 || r.FloorPerS <= 0 || r.Ratio <= 0 || r.CPUPerRowUs <= 0 || r.FileMB <= 0 {
+		if r.Seconds <= 0 || r.RowsPerS <= 0 || r.FloorPerS <= 0 || r.Ratio <= 0 || r.CPUPerRowUs <= 0 || r.FileMB <= 0 ||
+			r.RequiredPerS <= 0 || r.RequiredCPUUs <= 0 {
 			t.Errorf("a figure is missing: %+v", r)
 		}
 	})
@@ -60,4 +61,5 @@ func BenchmarkImport(b *testing.B) {
 	}
 	b.ReportMetric(rs[0].RowsPerS, "rows/s")
 	b.ReportMetric(rs[0].FloorPerS, "floor_rows/s")
+	b.ReportMetric(rs[0].RequiredPerS, "required_floor_rows/s")
 }

@@ -32,10 +32,10 @@ func runBenchImport(ctx context.Context, e env, args []string) int {
 	ic.Backends = bf.backendList()
 	results, err := bench.Import(ctx, ic)
 	return bf.report(e, results, err, func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "backend\trows\timported\tseconds\trows/s\tfloor s\tfloor rows/s\tratio\tcpu µs/row\tdb µs/row\tfloor cpu µs/row\tidle %\tpeak MB\tfile MB\t")
+		fmt.Fprintln(w, "backend\trows\timported\tseconds\trows/s\tfloor s\tfloor rows/s\tratio\tcpu µs/row\tdb µs/row\tfloor cpu µs/row\trequired floor rows/s\trequired floor cpu µs/row\tidle %\tpeak MB\tfile MB\t")
 		for _, r := range results {
-			fmt.Fprintf(w, "%s\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.0f\t%.2f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t\n", r.Backend, r.Rows, r.Imported,
-				r.Seconds, r.RowsPerS, r.FloorSeconds, r.FloorPerS, r.Ratio, r.CPUPerRowUs, r.DBCPUPerRowUs, r.FloorCPUUs, r.IdlePct, r.PeakRSSMB, r.FileMB)
+			fmt.Fprintf(w, "%s\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.0f\t%.2f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t\n", r.Backend, r.Rows, r.Imported,
+				r.Seconds, r.RowsPerS, r.FloorSeconds, r.FloorPerS, r.Ratio, r.CPUPerRowUs, r.DBCPUPerRowUs, r.FloorCPUUs, r.RequiredPerS, r.RequiredCPUUs, r.IdlePct, r.PeakRSSMB, r.FileMB)
 		}
 	})
 }
