@@ -181,6 +181,14 @@ type Reader interface {
 	ExpiredConfirmations(ctx context.Context, now time.Time, limit int) ([]optin.Confirmation, error)
 
 	Campaign(ctx context.Context, id string) (campaign.Campaign, error)
+	// CountAudience counts the contacts a campaign would reach now: active
+	// consent for its purpose, narrowed by language and any of its tags.
+	// It reads the whole audience, so it runs on a reader: on SQLite's
+	// single writer it held withdrawals back (100 ms at 100,000 contacts).
+	CountAudience(ctx context.Context, c campaign.Campaign) (int64, error)
+	// CountCampaignMessages counts the messages a campaign has decided, in
+	// one status or ("") all.
+	CountCampaignMessages(ctx context.Context, id string, status message.Status) (int64, error)
 	// CampaignCounts counts a campaign's messages by status and, for skipped
 	// and failed ones, by reason.
 	CampaignCounts(ctx context.Context, id string) ([]Count, error)
@@ -692,14 +700,11 @@ type Tx interface {
 	CampaignCursor(ctx context.Context, id string) (string, error)
 	// SetCampaignCursor records how far the audience walk got.
 	SetCampaignCursor(ctx context.Context, id, cursor string) error
-	// CountAudience counts the contacts a campaign would reach now: active
-	// consent for its purpose, narrowed by language and any of its tags.
-	CountAudience(ctx context.Context, c campaign.Campaign) (int64, error)
 	// SetCampaignAudience records the audience counted at the start.
 	SetCampaignAudience(ctx context.Context, id string, audience int64) error
-	// FinishWalk marks a campaign's audience walked to the end; its audience
-	// becomes the number of messages it decided.
-	FinishWalk(ctx context.Context, id string) error
+	// FinishWalk marks a campaign's audience walked to the end, with its
+	// audience: the number of messages it decided (CountCampaignMessages).
+	FinishWalk(ctx context.Context, id string, audience int64) error
 	// ClaimAudience takes up to limit contacts of a campaign's audience
 	// after the contact id after, in id order, holds them against concurrent
 	// withdrawals until the transaction ends and reads, in a fresh snapshot,

@@ -142,12 +142,18 @@ func (t *tx) SetCampaignAudience(ctx context.Context, id string, audience int64)
 	return err
 }
 
-func (t *tx) FinishWalk(ctx context.Context, id string) (err error) {
+func (t *tx) FinishWalk(ctx context.Context, id string, audience int64) (err error) {
 	defer errorf("finish walk", &err)
-	from, to := campaignRange(id)
-	_, err = t.db.Exec(ctx, `UPDATE campaigns SET walked = TRUE,
-		audience = (SELECT count(*) FROM messages WHERE id > $2 AND id < $3 AND campaign_id = $1) WHERE id = $1`, id, from, to)
+	_, err = t.db.Exec(ctx, `UPDATE campaigns SET walked = TRUE, audience = $2 WHERE id = $1`, id, audience)
 	return err
+}
+
+func (r *reader) CountCampaignMessages(ctx context.Context, id string, status message.Status) (n int64, err error) {
+	defer errorf("count campaign messages", &err)
+	from, to := campaignRange(id)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM messages WHERE id > $2 AND id < $3 AND campaign_id = $1
+		AND ($4 = '' OR status = $4)`, id, from, to, string(status)).Scan(&n)
+	return n, err
 }
 
 // audience is the condition on consent_states s and contacts c of a
@@ -156,7 +162,7 @@ func (t *tx) FinishWalk(ctx context.Context, id string) (err error) {
 // takes the contacts whose consent ended while the campaign ran, so that the
 // gate records them as skipped, with the reason, instead of leaving them out
 // unseen. Without tags the statement stays the same, with its plan.
-func (t *tx) audience(c campaign.Campaign, first int, walk bool) (string, []any) {
+func (r *reader) audience(c campaign.Campaign, first int, walk bool) (string, []any) {
 	walk = walk && !c.StartedAt.IsZero()
 	status := `s.status = 'active'`
 	if walk {
@@ -169,16 +175,16 @@ func (t *tx) audience(c campaign.Campaign, first int, walk bool) (string, []any)
 	}
 	if len(c.Tags) > 0 {
 		cond += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = s.contact_id AND ct.tag %s)`,
-			t.b.InList(fmt.Sprintf("$%d", first+len(args))))
-		args = append(args, t.b.ListArg(c.Tags))
+			r.b.InList(fmt.Sprintf("$%d", first+len(args))))
+		args = append(args, r.b.ListArg(c.Tags))
 	}
 	return cond, args
 }
 
-func (t *tx) CountAudience(ctx context.Context, c campaign.Campaign) (n int64, err error) {
+func (r *reader) CountAudience(ctx context.Context, c campaign.Campaign) (n int64, err error) {
 	defer errorf("count audience", &err)
-	cond, args := t.audience(c, 1, false)
-	err = t.db.QueryRow(ctx, `SELECT count(*) FROM consent_states s JOIN contacts c ON c.id = s.contact_id WHERE `+cond, args...).Scan(&n)
+	cond, args := r.audience(c, 1, false)
+	err = r.db.QueryRow(ctx, `SELECT count(*) FROM consent_states s JOIN contacts c ON c.id = s.contact_id WHERE `+cond, args...).Scan(&n)
 	return n, err
 }
 

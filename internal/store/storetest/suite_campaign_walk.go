@@ -180,7 +180,14 @@ func exerciseWalkGateRows(t *testing.T, b Backend) {
 		return err
 	})
 	walkAll(t, s, c, "c4", 10) // c6
-	tx(t, s, func(tx store.Tx) error { return tx.FinishWalk(ctx, "k1") })
+	if n, err := s.CountCampaignMessages(ctx, "k1", message.Sending); err != nil || n != 0 {
+		t.Fatalf("CountCampaignMessages(sending) = %d, %v; want 0", n, err)
+	}
+	n, err := s.CountCampaignMessages(ctx, "k1", "")
+	if err != nil || n != 1 {
+		t.Fatalf("CountCampaignMessages = %d, %v; want 1 (c6, skipped)", n, err)
+	}
+	tx(t, s, func(tx store.Tx) error { return tx.FinishWalk(ctx, "k1", n) })
 	if got, err := s.Campaign(ctx, "k1"); err != nil || got.Audience != 1 || !got.Walked {
 		t.Fatalf("after FinishWalk: audience %d, walked %v, %v; want 1 message, walked", got.Audience, got.Walked, err)
 	}
