@@ -312,7 +312,7 @@ func (s *slice) decideBatches(ctx context.Context, deadline time.Time) (time.Dur
 		if wait := s.a.notYet(s.c); wait > 0 {
 			return wait, nil
 		}
-		more, err := s.decideOne(ctx, deadline)
+		more, err := s.decideOne(ctx)
 		if s.stopped {
 			return 0, err // paused or cancelled between batches
 		}
@@ -323,39 +323,41 @@ func (s *slice) decideBatches(ctx context.Context, deadline time.Time) (time.Dur
 	return time.Millisecond, nil
 }
 
-// decideOne takes the tokens and the room in flight for one batch, decides
+// decideOne takes the room in flight and the tokens for one batch, decides
 // it and hands it to the sender. more is false once the pass over retries
 // is over.
-func (s *slice) decideOne(ctx context.Context, deadline time.Time) (more bool, err error) {
-	n := s.spare
-	if n == 0 {
-		if n, err = s.a.takeTokens(ctx, s.client.PhoneNumberID(), s.dc, deadline); err != nil || n == 0 {
-			return true, err
-		}
-	}
-	// Room in flight is taken before deciding, so that a decided batch
-	// never waits for it.
-	if err := s.inFlight.Acquire(ctx, int64(n)); err != nil {
+func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
+	// Room in flight for a whole batch is taken before the writer's
+	// transaction (a decided batch never waits for it); what the tokens or
+	// the gate leave unused is given back at once.
+	if err := s.inFlight.Acquire(ctx, int64(s.dc.Batch)); err != nil {
 		return true, nil // the job stops
 	}
 	if s.backoff.Load() > 0 {
-		// A 130429 came while the tokens or the room were awaited: decide
-		// nothing more (the tokens pay for the next batch).
-		s.inFlight.Release(int64(n))
-		s.spare = n
+		// A 130429 came while the room was awaited: decide nothing more.
+		s.inFlight.Release(int64(s.dc.Batch))
 		return true, nil
 	}
 	began := time.Now()
-	out, last, stopped, err := s.a.decide(ctx, s.c, s.p, s.cursor, n, !s.walked)
-	s.inFlight.Release(int64(n - len(out)))
+	out, last, n, stopped, err := s.a.decide(ctx, s.c, s.p, s.cursor, s.tokens, !s.walked)
+	s.inFlight.Release(int64(s.dc.Batch - len(out)))
 	if err != nil {
 		return false, err
 	}
-	s.spare = n - len(out)
 	if stopped {
 		s.stopped = true
 		return false, nil
 	}
+	if n == 0 {
+		// The bucket is empty: wait for about half a batch's refill.
+		wait := time.Duration(float64(time.Second) * min(float64(s.dc.Batch), s.dc.Burst) / s.dc.Rate / 2)
+		select {
+		case <-time.After(max(wait, time.Millisecond)):
+		case <-ctx.Done():
+		}
+		return true, nil
+	}
+	s.spare = n - len(out)
 	if last == "" {
 		if s.walked {
 			return false, nil // finishCampaign looks for retries put back meanwhile
@@ -377,6 +379,21 @@ func (s *slice) decideOne(ctx context.Context, deadline time.Time) (more bool, e
 		s.batches <- decided{out: out, at: time.Now()}
 	}
 	return true, nil
+}
+
+// tokens takes, in the decisions' transaction, the rate tokens that pay for
+// the next batch: those the gate's refusals left over first, else up to a
+// batch from the number's bucket. In the same transaction, the decider
+// waits for the writer once a batch, not twice (on SQLite a batch's tokens
+// took a quarter of the decider's time, mostly waiting for the writer
+// behind the answers' records: docs/performance.md). Tokens a database crash
+// forgets no longer let a batch too many out: they commit with the
+// decisions.
+func (s *slice) tokens(ctx context.Context, tx store.Tx) (int, error) {
+	if s.spare > 0 {
+		return s.spare, nil
+	}
+	return tx.TakeTokens(ctx, s.client.PhoneNumberID(), s.dc.Batch, s.dc.Rate, s.dc.Burst, time.Now())
 }
 
 // end reports how long to wait before the next slice, and marks the
@@ -409,40 +426,18 @@ func (a *App) notYet(c campaign.Campaign) time.Duration {
 	return 0
 }
 
-func (a *App) takeTokens(ctx context.Context, sender string, dc DispatchConfig, deadline time.Time) (int, error) {
-	for time.Now().Before(deadline) {
-		var got int
-		err := a.store.Tx(ctx, func(tx store.Tx) error {
-			var err error
-			if got, err = tx.TakeTokens(ctx, sender, dc.Batch, dc.Rate, dc.Burst, time.Now()); err != nil || got == 0 {
-				return err
-			}
-			// Tokens a database crash forgets let one batch too many out:
-			// the platform's 130429 slows the campaign down (§3.1).
-			return tx.LazyCommit(ctx)
-		})
-		if err != nil || got > 0 {
-			return got, err
-		}
-		wait := time.Duration(float64(time.Second) * min(float64(dc.Batch), dc.Burst) / dc.Rate / 2)
-		select {
-		case <-time.After(max(wait, time.Millisecond)):
-		case <-ctx.Done():
-			return 0, nil
-		}
-	}
-	return 0, nil
-}
-
-// decide takes up to n contacts after the cursor — of the audience while
-// walking, else of the messages put back to queued — holds them against
-// withdrawals, asks the gate about each and commits the decisions (and, when
-// walking, how far the walk got). last is the last contact id taken; empty
-// when there was none. stopped: the campaign is no longer running (paused
-// or cancelled), and nothing was decided.
-func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string, n int, walk bool) (out []outgoing, last string, stopped bool, err error) {
+// decide takes the rate tokens for a batch (n of them: none, and nothing
+// else happens), then up to n contacts after the cursor — of the audience
+// while walking, else of the messages put back to queued — holds them
+// against withdrawals, asks the gate about each and commits the decisions
+// (and, when walking, how far the walk got) with the tokens taken. last is
+// the last contact id taken; empty when there was none. stopped: the
+// campaign is no longer running (paused or cancelled), and nothing was
+// decided.
+func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose, after string,
+	tokens func(context.Context, store.Tx) (int, error), walk bool) (out []outgoing, last string, n int, stopped bool, err error) {
 	err = a.store.Tx(ctx, func(tx store.Tx) error {
-		out = out[:0]
+		out, last, n = out[:0], "", 0
 		// The status is read in the decisions' own transaction, so a pause
 		// that committed before them is seen; on SQLite that is the writer,
 		// whose pages are warm, where a reader's first read after each write
@@ -453,6 +448,9 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		}
 		if stopped = cur.Status != campaign.Running; stopped {
 			return nil
+		}
+		if n, err = tokens(ctx, tx); err != nil || n == 0 {
+			return err
 		}
 		var rows []store.DispatchRow
 		if walk {
@@ -537,7 +535,7 @@ func (a *App) decide(ctx context.Context, c campaign.Campaign, p consent.Purpose
 		}
 		return nil
 	})
-	return out, last, stopped, err
+	return out, last, n, stopped, err
 }
 
 // send sends the decided messages as one batch and returns their outcomes,
