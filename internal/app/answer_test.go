@@ -101,6 +101,13 @@ func TestAnswerReply(t *testing.T) {
 		if err := tb.app.SendMessage(ctx, v.MessageID); err != nil {
 			t.Fatal(err)
 		}
+		// It counts against the number's throughput as a campaign's
+		// messages do (§3.1): a token borrowed from the number's bucket,
+		// which a campaign on it then waits for.
+		if n := tb.b.Int(t, tb.store, `SELECT count(*) FROM rate_buckets WHERE sender = $1 AND tokens < $2`,
+			sim.DefaultPhoneNumberID, 8.0); n != 1 {
+			t.Errorf("the number's bucket after the answer: %d rows below its burst of 8; want 1", n)
+		}
 		ms := s.Messages("4791234567")
 		last := ms[len(ms)-1]
 		if len(s.Messages("")) != sent+1 || last.Type != "text" || last.TemplateName != "" || last.Category == "marketing" ||

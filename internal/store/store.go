@@ -744,6 +744,12 @@ type Tx interface {
 	// TakeTokens takes up to want tokens from a sending number's bucket
 	// (rate per second, burst at most) and returns how many it got.
 	TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (int, error)
+	// BorrowToken takes one token from a sending number's bucket for a
+	// message that does not wait for one (a confirmation, an answer, a
+	// code): the bucket may go below zero, and a campaign's batches on that
+	// number wait until it has refilled. The platform's throughput limit
+	// counts every message a number sends (§3.1).
+	BorrowToken(ctx context.Context, sender string, rate, burst float64, now time.Time) error
 	// LateDecisions counts a campaign's messages that were decided (and not
 	// skipped) at or after a withdrawal or objection of their contact: the
 	// audit of invariant 2, which must be zero.

@@ -31,11 +31,21 @@ func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burs
 	if err != nil {
 		return 0, err
 	}
-	got = min(want, int(tokens))
+	got = max(0, min(want, int(tokens))) // below zero after borrowing: none
 	if got > 0 {
 		// Held: on PostgreSQL it leaves with the transaction's next statement
 		// or its commit, one round trip fewer a batch.
 		err = t.conn.Later(ctx, "take tokens", `UPDATE rate_buckets SET tokens = tokens - $2 WHERE sender = $1`, sender, got)
 	}
 	return got, err
+}
+
+func (t *tx) BorrowToken(ctx context.Context, sender string, rate, burst float64, now time.Time) (err error) {
+	defer errorf("borrow token", &err)
+	// Refilled as TakeTokens does, then one less, whatever is left.
+	_, err = t.db.Exec(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, $2 - 1, $3)
+		ON CONFLICT (sender) DO UPDATE SET
+			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * CAST($4 AS DOUBLE PRECISION) / 1000000.0, $2) - 1,
+			updated_at = $3`, sender, burst, micro(now), rate)
+	return err
 }

@@ -224,6 +224,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 	t.Run("counts, skip and abandon", parallel(b, exerciseCampaignCounts))
 	t.Run("token buckets", parallel(b, exerciseTokenBuckets))
 	t.Run("token buckets with a fractional rate", parallel(b, exerciseTokenBucketsFractional))
+	t.Run("borrowed tokens", parallel(b, exerciseBorrowedTokens))
 	t.Run("unknown outcomes are settled in batches", parallel(b, exerciseSettleUnknown))
 	t.Run("message logs are purged in batches (RT-08)", parallel(b, exerciseMessagePurge))
 	t.Run("batches longer than a statement's rows", parallel(b, exerciseLongBatches))

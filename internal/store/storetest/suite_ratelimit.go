@@ -85,3 +85,43 @@ func exerciseTokenBucketsFractional(t *testing.T, b Backend) {
 		})
 	}
 }
+
+// exerciseBorrowedTokens: a message that does not wait takes its token even
+// from an empty bucket, and the campaign's batches get none until the debt
+// is refilled (§3.1: the throughput limit counts every message).
+func exerciseBorrowedTokens(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	const rate, burst = 10.0, 5.0
+	take := func(at time.Duration, want, expect int) {
+		t.Helper()
+		tx(t, s, func(tx store.Tx) error {
+			got, err := tx.TakeTokens(ctx, "A", want, rate, burst, t0.Add(at))
+			if got != expect {
+				t.Errorf("TakeTokens(+%v, %d) = %d, want %d", at, want, got, expect)
+			}
+			return err
+		})
+	}
+	borrow := func(at time.Duration) {
+		t.Helper()
+		tx(t, s, func(tx store.Tx) error { return tx.BorrowToken(ctx, "A", rate, burst, t0.Add(at)) })
+	}
+	borrow(0)                         // a new bucket: 5 - 1
+	take(0, 10, 4)                    // what is left
+	borrow(0)                         // -1
+	borrow(0)                         // -2
+	take(0, 10, 0)                    // in debt: nothing, and never a negative count
+	take(200*time.Millisecond, 10, 0) // +2: back to 0
+	take(300*time.Millisecond, 10, 1) // +1
+	borrow(time.Hour)                 // refilled to the burst, then 4
+	take(time.Hour, 10, 4)
+	tx(t, s, func(tx store.Tx) error { return tx.BorrowToken(ctx, "B", rate, burst, t0) })
+	tx(t, s, func(tx store.Tx) error {
+		got, err := tx.TakeTokens(ctx, "B", 10, rate, burst, t0)
+		if got != 4 {
+			t.Errorf("another sender's bucket: %d, want 4", got)
+		}
+		return err
+	})
+}
