@@ -227,8 +227,6 @@ func (a *App) startSlice(ctx context.Context, id string) (*slice, time.Duration,
 		if err := a.store.Tx(ctx, func(tx store.Tx) error { return tx.SetCampaignAudience(ctx, id, n) }); err != nil {
 			return nil, 0, err
 		}
-	}
-	if cursor == "" && !c.Walked {
 		// The audience may have just been imported: fresh statistics keep
 		// the walk on its index (measured: with the statistics of an empty
 		// table PostgreSQL read every remaining contact for each batch).
@@ -365,11 +363,11 @@ func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
 		s.cursor, s.walked = "", true
 		// Every decision of the walk has committed: its count, read beside
 		// the writer, is the campaign's audience.
-		n, err := s.a.store.CountCampaignMessages(ctx, s.c.ID, "")
+		audience, err := s.a.store.CountCampaignMessages(ctx, s.c.ID, "")
 		if err != nil {
 			return false, err
 		}
-		return true, s.a.store.Tx(ctx, func(tx store.Tx) error { return tx.FinishWalk(ctx, s.c.ID, n) })
+		return true, s.a.store.Tx(ctx, func(tx store.Tx) error { return tx.FinishWalk(ctx, s.c.ID, audience) })
 	}
 	s.cursor = last
 	if s.dc.OnDecide != nil {
