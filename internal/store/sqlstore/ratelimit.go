@@ -21,13 +21,7 @@ func (t *tx) Hit(ctx context.Context, key string, window time.Duration, limit in
 
 func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burst float64, now time.Time) (got int, err error) {
 	defer errorf("take tokens", &err)
-	// Refill by elapsed time, cap at burst, take what is there (at most want).
-	var tokens float64
-	err = t.db.QueryRow(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (sender) DO UPDATE SET
-			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * CAST($4 AS DOUBLE PRECISION) / 1000000.0, $2),
-			updated_at = $3
-		RETURNING tokens`, sender, burst, micro(now), rate).Scan(&tokens)
+	tokens, err := t.refill(ctx, sender, rate, burst, now, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -42,10 +36,17 @@ func (t *tx) TakeTokens(ctx context.Context, sender string, want int, rate, burs
 
 func (t *tx) BorrowToken(ctx context.Context, sender string, rate, burst float64, now time.Time) (err error) {
 	defer errorf("borrow token", &err)
-	// Refilled as TakeTokens does, then one less, whatever is left.
-	_, err = t.db.Exec(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, $2 - 1, $3)
-		ON CONFLICT (sender) DO UPDATE SET
-			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * CAST($4 AS DOUBLE PRECISION) / 1000000.0, $2) - 1,
-			updated_at = $3`, sender, burst, micro(now), rate)
+	_, err = t.refill(ctx, sender, rate, burst, now, 1)
 	return err
+}
+
+// refill refills a sender's bucket by the time elapsed (at most to burst),
+// takes spend tokens from it whatever is there, and returns what is left.
+func (t *tx) refill(ctx context.Context, sender string, rate, burst float64, now time.Time, spend float64) (tokens float64, err error) {
+	err = t.db.QueryRow(ctx, `INSERT INTO rate_buckets (sender, tokens, updated_at) VALUES ($1, CAST($2 AS DOUBLE PRECISION) - CAST($5 AS DOUBLE PRECISION), $3)
+		ON CONFLICT (sender) DO UPDATE SET
+			tokens = `+t.b.Least+`(rate_buckets.tokens + ($3 - rate_buckets.updated_at) * CAST($4 AS DOUBLE PRECISION) / 1000000.0, $2) - CAST($5 AS DOUBLE PRECISION),
+			updated_at = $3
+		RETURNING tokens`, sender, burst, micro(now), rate, spend).Scan(&tokens)
+	return tokens, err
 }
