@@ -173,7 +173,7 @@ func (a *App) CampaignAction(ctx context.Context, actor Actor, id, action string
 		return CampaignView{}, err
 	}
 	err := a.store.Tx(ctx, func(tx store.Tx) error {
-		c, err := tx.Campaign(ctx, id)
+		c, err := tx.LockCampaign(ctx, id)
 		if err != nil {
 			return err
 		}

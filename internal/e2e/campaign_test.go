@@ -471,6 +471,11 @@ func TestCampaignPausedMidwayAndResumed(t *testing.T) {
 				t.Fatalf("the platform accepted %d, %d recorded as sent", n, sent)
 			}
 		}
+		// The audience was counted beside the first slice's walk, and the
+		// pause did not write it back over.
+		if v, err := h.app.Campaign(h.ctx, admin, c.ID); err != nil || v.Walked || v.Audience != n {
+			t.Fatalf("paused midway: audience %d, walked %v, %v; want the %d counted, the walk not over", v.Audience, v.Walked, err, n)
+		}
 		if _, err := h.app.CampaignAction(h.ctx, admin, c.ID, "resume"); err != nil {
 			t.Fatal(err)
 		}

@@ -694,13 +694,19 @@ type Tx interface {
 	Hit(ctx context.Context, key string, window time.Duration, limit int, now time.Time) (bool, error)
 
 	CreateCampaign(ctx context.Context, c campaign.Campaign) error
+	// LockCampaign reads a campaign and holds it against concurrent changes
+	// until the transaction ends: what UpdateCampaign then writes back is
+	// not an older copy of what a dispatcher recorded meanwhile (its walk,
+	// its audience).
+	LockCampaign(ctx context.Context, id string) (campaign.Campaign, error)
 	// UpdateCampaign stores a campaign's status, audience, walk state and times.
 	UpdateCampaign(ctx context.Context, c campaign.Campaign, cursor string) error
 	// CampaignCursor is the last contact id the audience walk reached.
 	CampaignCursor(ctx context.Context, id string) (string, error)
 	// SetCampaignCursor records how far the audience walk got.
 	SetCampaignCursor(ctx context.Context, id, cursor string) error
-	// SetCampaignAudience records the audience counted at the start.
+	// SetCampaignAudience records the audience counted at the start, unless
+	// the walk already ended (FinishWalk's count stays).
 	SetCampaignAudience(ctx context.Context, id string, audience int64) error
 	// FinishWalk marks a campaign's audience walked to the end, with its
 	// audience: the number of messages it decided (CountCampaignMessages).

@@ -114,6 +114,12 @@ func (t *tx) UpdateCampaign(ctx context.Context, c campaign.Campaign, cursor str
 	return err
 }
 
+func (t *tx) LockCampaign(ctx context.Context, id string) (c campaign.Campaign, err error) {
+	defer errorf("lock campaign", &err)
+	c, err = scanCampaign(t.db.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`+t.b.ForUpdate, id))
+	return c, t.notFound(err)
+}
+
 func (t *tx) CampaignCursor(ctx context.Context, id string) (cur string, err error) {
 	defer errorf("campaign cursor", &err)
 	err = t.db.QueryRow(ctx, `SELECT cursor FROM campaigns WHERE id = $1`, id).Scan(&cur)
@@ -138,7 +144,9 @@ func (t *tx) SetCampaignCursor(ctx context.Context, id, cursor string) (err erro
 
 func (t *tx) SetCampaignAudience(ctx context.Context, id string, audience int64) (err error) {
 	defer errorf("set campaign audience", &err)
-	_, err = t.db.Exec(ctx, `UPDATE campaigns SET audience = $2 WHERE id = $1`, id, audience)
+	// The walk's own count, once it ended, is exact: a count taken beside
+	// the walk and landing after it is not.
+	_, err = t.db.Exec(ctx, `UPDATE campaigns SET audience = $2 WHERE id = $1 AND NOT walked`, id, audience)
 	return err
 }
 

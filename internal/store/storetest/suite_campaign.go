@@ -199,6 +199,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 	t.Run("the audience walk records one message per contact", parallel(b, exerciseAudienceWalk))
 	t.Run("the walk's gate rows, cursor and end", parallel(b, exerciseWalkGateRows))
 	t.Run("a contact who withdrew is left out of the slice", parallel(b, exerciseWalkLeavesOutWithdrawn))
+	t.Run("a locked campaign is not written back over a dispatcher's change", parallel(b, exerciseLockCampaign))
 
 	// Both ways a dispatcher takes contacts, the audience walk and the pass
 	// over messages put back for another try, wait for a withdrawal that
