@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -101,7 +102,11 @@ type Database struct {
 
 // DispatchResult is what one backend measured.
 type DispatchResult struct {
-	Backend      string    `json:"backend"`
+	Backend string `json:"backend"`
+	// Round is the run's place among several (1, 2 ...; 0 when one was
+	// run), and Summary names a row made from the rounds ("median").
+	Round        int       `json:"round,omitempty"`
+	Summary      string    `json:"summary,omitempty"`
 	Contacts     int       `json:"contacts"`
 	Numbers      int       `json:"sending_numbers"`
 	MPS          float64   `json:"mps_per_number,omitempty"`   // the ceiling of each number; 0: unlimited
@@ -192,6 +197,90 @@ func Dispatch(ctx context.Context, cfg DispatchConfig) ([]DispatchResult, error)
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// DispatchRounds runs the scenario rounds times, the backends alternating
+// within each round, and appends each backend's median row: on a shared
+// machine one run's ratio moves by a tenth with the load beside it, and the
+// median of alternating rounds is the figure to compare.
+func DispatchRounds(ctx context.Context, cfg DispatchConfig, rounds int) ([]DispatchResult, error) {
+	if rounds <= 1 {
+		return Dispatch(ctx, cfg)
+	}
+	var out []DispatchResult
+	for i := 1; i <= rounds; i++ {
+		rs, err := Dispatch(ctx, cfg)
+		for _, r := range rs {
+			r.Round = i
+			out = append(out, r)
+		}
+		if err != nil {
+			return out, fmt.Errorf("round %d: %w", i, err)
+		}
+	}
+	for _, b := range cfg.Backends {
+		var of []DispatchResult
+		for _, r := range out {
+			if r.Backend == b {
+				of = append(of, r)
+			}
+		}
+		out = append(out, Median(of))
+	}
+	return out, nil
+}
+
+// Median is the row whose every number is the median of that number over
+// rs (the mean of the middle two for an even count); the rest is rs[0]'s.
+func Median(rs []DispatchResult) DispatchResult {
+	if len(rs) == 0 {
+		return DispatchResult{}
+	}
+	m := rs[0]
+	m.Round, m.Summary = 0, "median"
+	m.PerNumber = make([]float64, len(rs[0].PerNumber))
+	for i := range m.PerNumber {
+		xs := make([]float64, 0, len(rs))
+		for _, r := range rs {
+			if i < len(r.PerNumber) {
+				xs = append(xs, r.PerNumber[i])
+			}
+		}
+		m.PerNumber[i] = median(xs)
+	}
+	mv := reflect.ValueOf(&m).Elem()
+	for f := range mv.NumField() {
+		var xs []float64
+		for _, r := range rs {
+			switch v := reflect.ValueOf(r).Field(f); v.Kind() {
+			case reflect.Float64:
+				xs = append(xs, v.Float())
+			case reflect.Int, reflect.Int64:
+				xs = append(xs, float64(v.Int()))
+			}
+		}
+		if len(xs) < len(rs) || mv.Type().Field(f).Name == "Round" {
+			continue
+		}
+		mid := median(xs)
+		switch fv := mv.Field(f); fv.Kind() {
+		case reflect.Float64:
+			fv.SetFloat(mid)
+		default:
+			fv.SetInt(int64(math.Round(mid)))
+		}
+	}
+	return m
+}
+
+// median is the middle of xs (the mean of the middle two for an even
+// count); xs is sorted in place.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
 }
 
 // number is the i-th bench number: +47 4xxxxxxx.

@@ -77,3 +77,25 @@ func TestDispatchScenario(t *testing.T) {
 		}
 	})
 }
+
+// TestMedian: the median row of rounds takes each number's middle value
+// (the mean of the middle two for an even count), each sending number's
+// rate apart, and names itself; what is not a number is the first round's.
+func TestMedian(t *testing.T) {
+	rows := []bench.DispatchResult{
+		{Backend: "sqlite", Round: 1, Sent: 100, MsgPerSec: 30, Ratio: 0.5, OptOutP99ms: 40, PerNumber: []float64{10, 1}},
+		{Backend: "sqlite", Round: 2, Sent: 90, MsgPerSec: 10, Ratio: 0.7, OptOutP99ms: 20, PerNumber: []float64{30, 3}},
+		{Backend: "sqlite", Round: 3, Sent: 95, MsgPerSec: 20, Ratio: 0.6, OptOutP99ms: 60, PerNumber: []float64{20, 2}},
+	}
+	m := bench.Median(rows)
+	if m.Backend != "sqlite" || m.Summary != "median" || m.Round != 0 || m.Sent != 95 || m.MsgPerSec != 20 || m.Ratio != 0.6 ||
+		m.OptOutP99ms != 40 || len(m.PerNumber) != 2 || m.PerNumber[0] != 20 || m.PerNumber[1] != 2 {
+		t.Fatalf("median of three = %+v", m)
+	}
+	if m := bench.Median(rows[:2]); m.MsgPerSec != 20 || m.Sent != 95 || m.OptOutP99ms != 30 {
+		t.Fatalf("median of two = %+v; want the middle two's mean", m)
+	}
+	if rows[0].MsgPerSec != 30 || rows[1].PerNumber[0] != 30 {
+		t.Fatal("the rounds' own rows were changed")
+	}
+}

@@ -29,6 +29,7 @@ func runBench(ctx context.Context, e env, args []string) int {
 	mps := fs.Float64("mps", 0, "each sending number's throughput, enforced by the simulator as by the platform (0: unlimited, to measure samtykke's own speed)")
 	numbers := fs.Int("numbers", 1, "sending numbers, each running its own campaign to the whole audience")
 	maxInFlight := fs.Int("max-in-flight", 0, "each number's requests awaiting answers at most (0: the default, three seconds of its rate)")
+	rounds := fs.Int("rounds", 1, "runs of each backend, alternating; with more than one, each backend's median row follows")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -42,16 +43,24 @@ func runBench(ctx context.Context, e env, args []string) int {
 	cfg := bench.DispatchConfig{N: *n, Open: benchDatabase(bf.url(e)), Webhooks: *webhooks, Progress: e.stderr, Executable: exe, Profile: bf.profile(), Batch: *batch,
 		Latency: *latency, LatencyP99: *latencyP99, MPS: *mps, Numbers: *numbers, MaxInFlight: *maxInFlight}
 	cfg.Backends = bf.backendList()
-	results, err := bench.Dispatch(ctx, cfg)
+	results, err := bench.DispatchRounds(ctx, cfg, *rounds)
 	return bf.report(e, results, err, func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "backend\tcontacts\tnumbers\tmps\tanswer ms\twebhooks\tsent\tmsg/s\tsustained/s\tslowest number\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
+		fmt.Fprintln(w, "backend\tround\tcontacts\tnumbers\tmps\tanswer ms\twebhooks\tsent\tmsg/s\tsustained/s\tslowest number\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
 		for _, r := range results {
-			fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%s\t%v\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
-				r.Backend, r.Contacts, r.Numbers, r.MPS, answerTime(r), r.Webhooks, r.Sent, r.MsgPerSec, r.SustainedPerSec, slices.Min(r.PerNumber), r.SimMaxPerSec, r.Ratio, r.FloorPerSec, r.RatioBound, r.FloorCPUPerMsgUs, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs, r.DecideToSendP50ms, r.DecideToSendP99ms,
+			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%.0f\t%s\t%v\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+				r.Backend, round(r), r.Contacts, r.Numbers, r.MPS, answerTime(r), r.Webhooks, r.Sent, r.MsgPerSec, r.SustainedPerSec, slices.Min(r.PerNumber), r.SimMaxPerSec, r.Ratio, r.FloorPerSec, r.RatioBound, r.FloorCPUPerMsgUs, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs, r.DecideToSendP50ms, r.DecideToSendP99ms,
 				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds,
 				r.SimCPUPerMsgUs, r.IdlePct, r.CPUBudgetUs)
 		}
 	})
+}
+
+// round names a row among rounds: its number, or what summarises them.
+func round(r bench.DispatchResult) string {
+	if r.Summary != "" {
+		return r.Summary
+	}
+	return fmt.Sprint(r.Round)
 }
 
 // answerTime is the simulator's answer time as median/p99 in ms, or "0".

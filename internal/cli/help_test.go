@@ -117,7 +117,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		"dpia":              {"data-dir", "database-url", "format", "version"},
 		"breach list":       {"data-dir", "database-url", "format", "state"},
 		"whatsapp-sim":      {"addr", "app-secret", "data-dir", "latency", "latency-p99", "latency-seed", "max-recorded", "mps", "pair-every", "phone-number-id", "statuses", "token", "webhook"},
-		"bench dispatch":    {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "max-in-flight", "mps", "n", "numbers", "webhooks"},
+		"bench dispatch":    {"backends", "batch", "cpuprofile", "database-url", "json", "latency", "latency-p99", "max-in-flight", "mps", "n", "numbers", "rounds", "webhooks"},
 		"bench audit":       {"backends", "contacts", "cpuprofile", "database-url", "json", "messages", "no-checkpoint"},
 		"bench import":      {"backends", "cpuprofile", "database-url", "json", "n"},
 		"import":            {"data-dir", "database-url", "format", "purpose", "report", "without-evidence"},
