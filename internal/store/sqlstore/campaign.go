@@ -434,14 +434,31 @@ func (t *tx) RecordResults(ctx context.Context, rs []store.Result, at time.Time,
 			WHERE m.id = j.id AND m.status = 'sending'`, micro(at), maxAttempts, ids, st, ws, cs, ts, as, ps)
 		return t.conflict(err)
 	}
-	vals := make([]any, 0, 7*len(rs))
+	// Most answers are plain acceptances: their rows take two values each,
+	// not seven, and a SET without the retries' arithmetic.
+	var sent, vals []any
 	for _, r := range rs {
+		if plainSent(r) {
+			sent = append(sent, r.MessageID, r.WAMID)
+			continue
+		}
 		vals = append(vals, r.MessageID, string(r.Status), r.WAMID, r.Code, r.Title, flag(r.Counted), flag(r.PairLimited))
+	}
+	if err := inChunks([]any{micro(at)}, 2, sent, func(args []any) error {
+		_, err := t.db.Exec(ctx, recordSentValues, args...)
+		return err
+	}); err != nil {
+		return t.conflict(err)
 	}
 	return t.conflict(inChunks([]any{micro(at), maxAttempts}, 7, vals, func(args []any) error {
 		_, err := t.db.Exec(ctx, recordValues, args...)
 		return err
 	}))
+}
+
+// plainSent: the platform accepted the message, with nothing else to record.
+func plainSent(r store.Result) bool {
+	return r.Status == message.Sent && r.Code == 0 && r.Title == "" && !r.Counted && !r.PairLimited
 }
 
 // flag is a boolean as the 0 or 1 the statements add up.
@@ -453,6 +470,12 @@ func flag(b bool) int32 {
 }
 
 var recordValues = `UPDATE messages SET ` + resultSet + ` FROM ` + valuesSource("id", "s", "w", "c", "t", "a", "p") + `
+	WHERE messages.id = j.id AND messages.status = 'sending'`
+
+// recordSentValues is recordValues for plain acceptances ($1 the time): what
+// resultSet makes of a sent result with no code, title or retry to count.
+var recordSentValues = `UPDATE messages SET status = 'sent', wamid = NULLIF(j.w, ''), error_code = 0, error_title = '',
+	retry_at = 0, updated_at = $1, unknown_since = 0 FROM ` + valuesSource("id", "w") + `
 	WHERE messages.id = j.id AND messages.status = 'sending'`
 
 func (t *tx) NextQueued(ctx context.Context, campaignID string) (due time.Time, queued bool, err error) {

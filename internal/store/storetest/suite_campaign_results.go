@@ -28,6 +28,40 @@ func exerciseDecisions(t *testing.T, b Backend) {
 	resultsAfterDecisions(t, b, s, at1, at2, at3)
 	countedRetries(t, b, s, at3)
 	pairRateLimits(t, b, s, at3)
+	sentAfterARetry(t, b, s, at3)
+}
+
+// sentAfterARetry: a message accepted on its third try keeps its count of
+// attempts and drops the earlier tries' error and retry time, as any result
+// would (RecordResults writes plain acceptances with a statement of their
+// own).
+func sentAfterARetry(t *testing.T, b Backend, s store.Store, at3 time.Time) {
+	ctx := context.Background()
+	walkedCampaign(t, s, "k5")
+	tx(t, s, func(tx store.Tx) error { _, err := tx.SkipQueued(ctx, "k5", "not this one", t0); return err })
+	if err := b.Exec(t, s, `UPDATE messages SET status = 'queued' WHERE id = $1`, msgID("k5", "c7")); err != nil { // c7 alone
+		t.Fatal(err)
+	}
+	triedAgain(t, s, store.Result{MessageID: "k5:c7", Status: message.Queued, Code: 131000, Title: "Something went wrong", Counted: true}, at3)
+	triedAgain(t, s, store.Result{MessageID: "k5:c7", Status: message.Queued, Code: 131056, Title: "Pair rate limit hit", PairLimited: true}, at3)
+	if n := b.Int(t, s, `SELECT retry_at FROM messages WHERE id = '`+msgID("k5", "c7")+`'`); n == 0 {
+		t.Fatal("c7 refused by its pair rate limit has no retry time")
+	}
+	triedAgain(t, s, store.Result{MessageID: "k5:c7", Status: message.Sent, WAMID: "wamid.k5"}, at3.Add(time.Second))
+	m := messageStatuses(t, s, "k5", "c7")["c7"]
+	if m.Status != message.Sent || m.WAMID != "wamid.k5" || m.ErrorCode != 0 || m.ErrorTitle != "" {
+		t.Errorf("c7 sent on its third try = %s %q %d %q, want sent wamid.k5 with no error", m.Status, m.WAMID, m.ErrorCode, m.ErrorTitle)
+	}
+	id := msgID("k5", "c7")
+	if n := b.Int(t, s, `SELECT attempts FROM messages WHERE id = '`+id+`'`); n != 1 {
+		t.Errorf("attempts of c7 = %d, want 1 (the counted retry)", n)
+	}
+	if n := b.Int(t, s, `SELECT retry_at + unknown_since FROM messages WHERE id = '`+id+`'`); n != 0 {
+		t.Errorf("retry_at + unknown_since of c7 sent = %d, want 0", n)
+	}
+	if n := b.Int(t, s, `SELECT updated_at FROM messages WHERE id = '`+id+`'`); int64(n) != at3.Add(time.Second).UnixMicro() {
+		t.Errorf("updated_at of c7 = %d, want the acceptance's %d", n, at3.Add(time.Second).UnixMicro())
+	}
 }
 
 // decideFirst decides k1's messages twice: the first decision counts.
