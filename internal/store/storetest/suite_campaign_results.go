@@ -36,12 +36,7 @@ func exerciseDecisions(t *testing.T, b Backend) {
 // would (RecordResults writes plain acceptances with a statement of their
 // own).
 func sentAfterARetry(t *testing.T, b Backend, s store.Store, at3 time.Time) {
-	ctx := context.Background()
-	walkedCampaign(t, s, "k5")
-	tx(t, s, func(tx store.Tx) error { _, err := tx.SkipQueued(ctx, "k5", "not this one", t0); return err })
-	if err := b.Exec(t, s, `UPDATE messages SET status = 'queued' WHERE id = $1`, msgID("k5", "c7")); err != nil { // c7 alone
-		t.Fatal(err)
-	}
+	c7Queued(t, b, s, "k5")
 	triedAgain(t, s, store.Result{MessageID: "k5:c7", Status: message.Queued, Code: 131000, Title: "Something went wrong", Counted: true}, at3)
 	triedAgain(t, s, store.Result{MessageID: "k5:c7", Status: message.Queued, Code: 131056, Title: "Pair rate limit hit", PairLimited: true}, at3)
 	if n := b.Int(t, s, `SELECT retry_at FROM messages WHERE id = '`+msgID("k5", "c7")+`'`); n == 0 {
@@ -211,11 +206,7 @@ func pairRateLimits(t *testing.T, b Backend, s store.Store, at3 time.Time) {
 	// The recipient's pair rate limit (131056, reference §3.2) uses no
 	// attempt: the message waits 1, 4, 16 ... s before it is due again,
 	// is not picked up before, and fails on the PairLimitTries-th refusal.
-	walkedCampaign(t, s, "k4")
-	tx(t, s, func(tx store.Tx) error { _, err := tx.SkipQueued(ctx, "k4", "not this one", t0); return err })
-	if err := b.Exec(t, s, `UPDATE messages SET status = 'queued' WHERE id = $1`, msgID("k4", "c7")); err != nil { // c7 alone
-		t.Fatal(err)
-	}
+	c7Queued(t, b, s, "k4")
 	due := func(at time.Time) bool {
 		var ids []string
 		tx(t, s, func(tx store.Tx) error {
@@ -283,6 +274,20 @@ func walkedCampaign(t *testing.T, s store.Store, id string) {
 	tx(t, s, func(tx store.Tx) error { return tx.CreateCampaign(ctx, k) })
 	if n, _ := walkAll(t, s, k, "", 10); n != len(audienceAll) {
 		t.Fatalf("%s walked %d", id, n)
+	}
+}
+
+// c7Queued walks a campaign id whose messages are all skipped but c7's,
+// which is queued for another try.
+func c7Queued(t *testing.T, b Backend, s store.Store, id string) {
+	t.Helper()
+	walkedCampaign(t, s, id)
+	tx(t, s, func(tx store.Tx) error {
+		_, err := tx.SkipQueued(context.Background(), id, "not this one", t0)
+		return err
+	})
+	if err := b.Exec(t, s, `UPDATE messages SET status = 'queued' WHERE id = $1`, msgID(id, "c7")); err != nil {
+		t.Fatal(err)
 	}
 }
 
