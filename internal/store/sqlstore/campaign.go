@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/campaign"
@@ -389,15 +390,48 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 	for _, d := range ds {
 		vals = append(vals, d.MessageID, d.ContactID, string(d.Status), d.ConsentEventID, d.Reason)
 	}
-	err = inChunks([]any{micro(at), c.Purpose, c.ID}, 5, vals, func(args []any) error {
+	fixed := []any{micro(at), c.Purpose, c.ID}
+	// Every decision is normally new: the rows written without RETURNING,
+	// counted, say so at a quarter less cost a message (BenchmarkMessages).
+	// When one is not (its message was decided before), the batch is
+	// written again naming each row it wrote: only those may be sent.
+	if _, err := t.db.Exec(ctx, `SAVEPOINT decide`); err != nil {
+		return nil, err
+	}
+	var wrote int64
+	if err := inChunks(fixed, 5, vals, func(args []any) error {
+		n, err := t.db.Exec(ctx, decideValuesQuiet, args...)
+		wrote += n
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if wrote == int64(len(ds)) {
+		for _, d := range ds {
+			ids = append(ids, d.MessageID)
+		}
+		_, err = t.db.Exec(ctx, `RELEASE decide`)
+		return ids, err
+	}
+	if _, err := t.db.Exec(ctx, `ROLLBACK TO decide`); err != nil {
+		return nil, err
+	}
+	err = inChunks(fixed, 5, vals, func(args []any) error {
 		got, err := strings1(t.db.Query(ctx, decideValues, args...))
 		ids = append(ids, got...)
 		return err
 	})
+	if err == nil {
+		_, err = t.db.Exec(ctx, `RELEASE decide`)
+	}
 	return ids, err
 }
 
-var decideValues = fmt.Sprintf(decideUpsert, valuesSource("id", "c", "s", "e", "r"))
+var (
+	decideValues = fmt.Sprintf(decideUpsert, valuesSource("id", "c", "s", "e", "r"))
+	// decideValuesQuiet is decideValues without its RETURNING clause.
+	decideValuesQuiet = strings.TrimSuffix(decideValues, "RETURNING id")
+)
 
 // resultSet is the SET clause of RecordResults over a row source j with
 // columns s, w, c, t, a, p; $1 is the time and $2 the attempt limit. A counted
