@@ -392,7 +392,7 @@ func (t *tx) DecideMessages(ctx context.Context, c campaign.Campaign, ds []store
 	}
 	fixed := []any{micro(at), c.Purpose, c.ID}
 	// Every decision is normally new: the rows written without RETURNING,
-	// counted, say so at a quarter less cost a message (BenchmarkMessages).
+	// counted, say so at a third less cost a message (BenchmarkMessages).
 	// When one is not (its message was decided before), the batch is
 	// written again naming each row it wrote: only those may be sent.
 	if _, err := t.db.Exec(ctx, `SAVEPOINT decide`); err != nil {
