@@ -86,6 +86,13 @@ func (d *DispatchConfig) defaults(backend string) {
 	}
 }
 
+// dispatchConfig is the configured pacing with the store's defaults filled in.
+func (a *App) dispatchConfig() DispatchConfig {
+	dc := a.cfg.Dispatch
+	dc.defaults(a.store.Backend())
+	return dc
+}
+
 // decided is a batch whose decisions committed at a time.
 type decided struct {
 	out []outgoing
@@ -170,8 +177,7 @@ type slice struct {
 // idempotency key), and the walk goes on from where the last decisions
 // committed. A nil slice means: nothing to send now, wait as told.
 func (a *App) startSlice(ctx context.Context, id string) (*slice, time.Duration, error) {
-	dc := a.cfg.Dispatch
-	dc.defaults(a.store.Backend())
+	dc := a.dispatchConfig()
 	c, err := a.store.Campaign(ctx, id)
 	if err != nil {
 		return nil, 0, err

@@ -102,8 +102,7 @@ func (a *App) SendMessage(ctx context.Context, id string) error {
 		// yields it a token (at 80 msg/s the platform answered 130429 to
 		// campaigns beside their opt-outs' confirmations, and the campaign
 		// paused a second).
-		dc := a.cfg.Dispatch
-		dc.defaults(a.store.Backend())
+		dc := a.dispatchConfig()
 		return tx.BorrowToken(ctx, a.cfg.WhatsApp.PhoneNumberID(), dc.Rate, dc.Burst, time.Now())
 	})
 	if errors.Is(err, errAlreadyHandled) {
