@@ -73,17 +73,41 @@ type BatchResult struct {
 func (c *Client) SendBatch(ctx context.Context, reqs []*MessageRequest) []BatchResult {
 	out := make([]BatchResult, len(reqs))
 	ready := make([]int, 0, len(reqs))
+	var bodies [][]byte // each pipelined request's JSON, by its index in reqs
+	var buf bytes.Buffer
+	var enc *json.Encoder
+	var ends []int // where each ready request's JSON ends in buf
+	if c.pipe != nil {
+		bodies, enc = make([][]byte, len(reqs)), json.NewEncoder(&buf)
+	}
 	for i, r := range reqs {
 		if err := prepare(r); err != nil {
 			out[i].Err = err
 			continue
 		}
+		if enc != nil {
+			// Encoded here, on the caller's goroutine, not on the one each
+			// request gets below: a new goroutine's stack would grow (and be
+			// copied) for the encoder's reflection, every request again.
+			start := buf.Len()
+			if err := enc.Encode(r); err != nil {
+				buf.Truncate(start)
+				out[i].Err = invalidf("encode: %v", err)
+				continue
+			}
+			ends = append(ends, buf.Len())
+		}
 		ready = append(ready, i)
 	}
+	start := 0
+	for k, end := range ends { // the buffer has stopped growing, and moving
+		bodies[ready[k]] = buf.Bytes()[start:end:end]
+		start = end
+	}
 	depth := 1
-	var answers []SendResponse
+	var answers []answer
 	if c.pipe != nil {
-		depth, answers = c.pipe.currentDepth(), make([]SendResponse, len(reqs))
+		depth, answers = c.pipe.currentDepth(), make([]answer, len(reqs))
 	}
 	chunks := (len(ready) + depth - 1) / depth
 	workers := chunks // every request leaves at once: no request waits for another's answer
@@ -106,17 +130,28 @@ func (c *Client) SendBatch(ctx context.Context, reqs []*MessageRequest) []BatchR
 					out[i].Result, out[i].Err = c.send(ctx, reqs[i])
 					continue
 				}
-				c.pipe.exchange(ctx, reqs, chunk, out, answers)
-				for _, i := range chunk {
-					if out[i].Err == nil {
-						out[i].Result, out[i].Err = c.accepted(ctx, reqs[i], answers[i])
-					}
-				}
+				c.pipe.exchange(ctx, bodies, chunk, out, answers)
 			}
 		})
 	}
 	wg.Wait()
+	for i, a := range answers { // decoded here too, for the same reason
+		if a.resp == nil || out[i].Err != nil {
+			continue
+		}
+		var sr SendResponse
+		if out[i].Err = decodeAnswer(a.resp, a.data, a.readErr, &sr); out[i].Err == nil {
+			out[i].Result, out[i].Err = c.accepted(ctx, reqs[i], sr)
+		}
+	}
 	return out
+}
+
+// answer is one pipelined request's answer as read, decoded after.
+type answer struct {
+	resp    *http.Response // nil: none was read
+	data    []byte
+	readErr error
 }
 
 // pipeline is SendBatch's pool of HTTP/1.1 connections to the Graph host.
@@ -162,9 +197,7 @@ func (p *pipeline) observe(d time.Duration) {
 type pconn struct {
 	net.Conn
 	br   *bufio.Reader
-	req  bytes.Buffer  // the requests of one write
-	body bytes.Buffer  // one request's JSON
-	enc  *json.Encoder // writes to body
+	req  bytes.Buffer // the requests of one write
 	used time.Time
 	// written are the chunk's requests in req, and starts where each begins.
 	written, starts []int
@@ -217,9 +250,7 @@ func (p *pipeline) get(ctx context.Context) (*pconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &pconn{Conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}
-	pc.enc = json.NewEncoder(&pc.body)
-	return pc, nil
+	return &pconn{Conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
 }
 
 // put keeps a connection whose every answer was read.
@@ -234,10 +265,10 @@ func (p *pipeline) put(pc *pconn) {
 	p.idle = append(p.idle, pc)
 }
 
-// exchange writes the chunk's requests on one connection and reads their
-// answers, leaving each outcome in out: a decoded 2xx answer in answers,
-// any other in Err.
-func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk []int, out []BatchResult, answers []SendResponse) {
+// exchange writes the chunk's requests (their JSON bodies) on one
+// connection and reads their answers into answers, leaving in out when
+// each was written and why it failed when no answer was read.
+func (p *pipeline) exchange(ctx context.Context, bodies [][]byte, chunk []int, out []BatchResult, answers []answer) {
 	pc, err := p.get(ctx)
 	if err != nil {
 		for _, i := range chunk {
@@ -248,16 +279,11 @@ func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk [
 	written, starts := pc.written[:0], pc.starts[:0]
 	pc.req.Reset()
 	for _, i := range chunk {
-		pc.body.Reset()
-		if err := pc.enc.Encode(reqs[i]); err != nil {
-			out[i].Err = invalidf("encode: %v", err)
-			continue
-		}
 		starts = append(starts, pc.req.Len())
 		pc.req.Write(p.head)
-		pc.req.Write(strconv.AppendInt(pc.req.AvailableBuffer(), int64(pc.body.Len()), 10))
+		pc.req.Write(strconv.AppendInt(pc.req.AvailableBuffer(), int64(len(bodies[i])), 10))
 		pc.req.WriteString("\r\n\r\n")
-		pc.req.Write(pc.body.Bytes())
+		pc.req.Write(bodies[i])
 		written = append(written, i)
 	}
 	deadline := time.Now().Add(p.timeout)
@@ -306,12 +332,7 @@ func (p *pipeline) exchange(ctx context.Context, reqs []*MessageRequest, chunk [
 		if readErr == nil && len(data) > maxResponseBody {
 			readErr = errors.New("answer too long")
 		}
-		var sr SendResponse
-		if err := decodeAnswer(resp, data, readErr, &sr); err != nil {
-			out[i].Err = err
-		} else {
-			answers[i] = sr
-		}
+		answers[i] = answer{resp: resp, data: data, readErr: readErr}
 		switch {
 		case readErr != nil:
 			// The next answer's start is lost with this one's end.
