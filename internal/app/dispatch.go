@@ -41,10 +41,10 @@ type DispatchConfig struct {
 	// OnDecide, when set, is told how long each batch's gate transaction took
 	// (the benchmark's gate latency).
 	OnDecide func(messages int, d time.Duration)
-	// OnSend, when set, is told for each message how long after its decision
-	// committed its request left (the target is at most about 100 ms:
-	// invariant 12, docs/performance.md).
-	OnSend func(sinceDecision time.Duration)
+	// OnSend, when set, is told for each message when its request left and
+	// how long after its decision committed (the target is at most about
+	// 100 ms: invariant 12, docs/performance.md).
+	OnSend func(sent time.Time, sinceDecision time.Duration)
 }
 
 // DefaultBatch is the most messages decided in one transaction on a
@@ -375,12 +375,7 @@ func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
 		return false, nil
 	}
 	if n == 0 {
-		// The bucket is empty: wait for about half a batch's refill.
-		wait := time.Duration(float64(time.Second) * min(float64(s.dc.Batch), s.dc.Burst) / s.dc.Rate / 2)
-		select {
-		case <-time.After(max(wait, time.Millisecond)):
-		case <-ctx.Done():
-		}
+		s.refill(ctx) // the bucket is empty
 		return true, nil
 	}
 	s.spare = n - len(out)
@@ -405,6 +400,17 @@ func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
 		s.batches <- decided{out: out, at: time.Now()}
 	}
 	return true, nil
+}
+
+// refill waits for about half a batch's tokens to come back to the bucket.
+func (s *slice) refill(ctx context.Context) {
+	wait := time.Duration(float64(time.Second) * min(float64(s.dc.Batch), s.dc.Burst) / s.dc.Rate / 2)
+	t := time.NewTimer(max(wait, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // tokens takes, in the decisions' transaction, the rate tokens that pay for
@@ -580,7 +586,7 @@ func (a *App) send(ctx context.Context, client *whatsapp.Client, c campaign.Camp
 	var backoff time.Duration
 	for i, ans := range answers {
 		if dc.OnSend != nil && !ans.Sent.IsZero() {
-			dc.OnSend(ans.Sent.Sub(batch.at))
+			dc.OnSend(ans.Sent, ans.Sent.Sub(batch.at))
 		}
 		r, wait := sendOutcome(batch.out[i].id, ans.Result, ans.Err)
 		switch {

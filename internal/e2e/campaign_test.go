@@ -377,7 +377,7 @@ func TestCampaignSliceStoppedWhileSending(t *testing.T) {
 		defer cancel()
 		var once sync.Once
 		h := startManual(t, b, 50, func(a *app.Config) {
-			a.Dispatch.OnSend = func(time.Duration) { once.Do(cancel) }
+			a.Dispatch.OnSend = func(time.Time, time.Duration) { once.Do(cancel) }
 		})
 		h.subscribeMany(200, "offers")
 		c := h.offer()
@@ -432,7 +432,7 @@ func startActingWhileSending(t *testing.T, b storetest.Backend, n, batch int, ac
 	var act func()
 	var bound atomic.Int64
 	h := startManual(t, b, batch, func(a *app.Config) {
-		a.Dispatch.OnSend = func(time.Duration) { once.Do(act) }
+		a.Dispatch.OnSend = func(time.Time, time.Duration) { once.Do(act) }
 	})
 	h.subscribeMany(n, "offers")
 	c := h.offer()
@@ -877,7 +877,7 @@ func runPaced(t *testing.T, b storetest.Backend, n, rate int, latency time.Durat
 		s.Latency = sim.Latency{Median: latency}
 		a.Dispatch = app.DispatchConfig{Rate: float64(rate),
 			OnDecide: func(n int, _ time.Duration) { mu.Lock(); p.batches = append(p.batches, n); mu.Unlock() },
-			OnSend:   func(d time.Duration) { mu.Lock(); p.waits = append(p.waits, d); mu.Unlock() }}
+			OnSend:   func(_ time.Time, d time.Duration) { mu.Lock(); p.waits = append(p.waits, d); mu.Unlock() }}
 	}, options{noQueue: true})
 	p.h.subscribeMany(n, "offers")
 	p.c = p.h.offer()
