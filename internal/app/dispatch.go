@@ -399,6 +399,12 @@ func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
 	if len(out) > 0 {
 		s.batches <- decided{out: out, at: time.Now()}
 	}
+	if n < s.dc.Batch && s.spare == 0 {
+		// The batch emptied the bucket. Deciding again at once would take
+		// only the few tokens refilled meanwhile, and a transaction costs
+		// about as much again as its messages (docs/performance.md).
+		s.refill(ctx)
+	}
 	return true, nil
 }
 
