@@ -80,6 +80,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		Read:        poolDB{pool},
 		Begin:       s.begin,
 		ForUpdate:   " FOR UPDATE",
+		ForShare:    " FOR SHARE",
 		LazyCommit:  "SET LOCAL synchronous_commit = off",
 		JSONStrings: func(p string) string { return "jsonb_array_elements_text(CAST(" + p + " AS jsonb))" },
 		Least:       "LEAST",
@@ -89,12 +90,26 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		WritingCTE:     true,
 		CachedPlans:    true,
 		AnalyzeGrowing: "ANALYZE messages, webhook_inbox, webhook_seen",
-		Analyze:        "ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen",
-		InList:         func(p string) string { return "IN (SELECT unnest(CAST(" + p + " AS text[])))" },
-		ListArg:        func(ids []string) any { return ids },
-		MigrationLock:  `SELECT pg_advisory_xact_lock(7270011)`,
-		TokenLock:      `SELECT pg_advisory_xact_lock(7270013)`,
-		Migrations:     sub,
+		// Campaigns starting together (one per sending number) take turns,
+		// and one that waited while another took the statistics does not take
+		// them again: ten campaigns queued 200-700 ms each behind one
+		// another's ANALYZE (log_lock_waits; docs/performance.md). The
+		// tables are analyzed in the order named, so the last one's time
+		// says the whole statement ended after this campaign asked.
+		Analyze: `DO $$
+			DECLARE asked timestamptz := clock_timestamp();
+			BEGIN
+				PERFORM pg_advisory_xact_lock(7270017);
+				IF NOT EXISTS (SELECT 1 FROM pg_stat_user_tables WHERE relid = 'webhook_seen'::regclass
+					AND last_analyze >= asked) THEN
+					ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen;
+				END IF;
+			END $$`,
+		InList:        func(p string) string { return "IN (SELECT unnest(CAST(" + p + " AS text[])))" },
+		ListArg:       func(ids []string) any { return ids },
+		MigrationLock: `SELECT pg_advisory_xact_lock(7270011)`,
+		TokenLock:     `SELECT pg_advisory_xact_lock(7270013)`,
+		Migrations:    sub,
 		MigrateQueue: func(ctx context.Context) error {
 			m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 			if err != nil {

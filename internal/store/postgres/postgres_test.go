@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/samtykke/samtykke/internal/campaign"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/message"
@@ -61,6 +63,69 @@ func TestStatisticsFollowGrowth(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no statistics refresh after 1,000 rows")
 		}
+	}
+}
+
+// TestCampaignStartsShareTheirStatistics: a campaign's start that waited
+// while another took the planner's statistics does not take them again;
+// one that did not wait does. Campaigns on ten numbers starting together
+// queued 200-700 ms each behind one another's ANALYZE.
+func TestCampaignStartsShareTheirStatistics(t *testing.T) {
+	t.Parallel()
+	b := storetest.Postgres
+	s := b.Open(t)
+	ctx := context.Background()
+	analyses := func() int64 {
+		return b.Int(t, s, `SELECT COALESCE(sum(analyze_count), 0) FROM pg_stat_user_tables
+			WHERE schemaname = current_schema() AND relname = 'contacts'`)
+	}
+	if err := s.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := analyses()
+	if before == 0 {
+		t.Fatal("a campaign's start took no statistics")
+	}
+
+	// Another start holds the turn, and takes the statistics meanwhile.
+	other, err := pgx.Connect(ctx, s.(*postgres.Store).URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	otx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer otx.Rollback(ctx) //nolint:errcheck
+	if _, err := otx.Exec(ctx, `SELECT pg_advisory_xact_lock(7270017)`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Analyze(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); b.Int(t, s, `SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND objid = 7270017 AND NOT granted`) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second start never waited for the first")
+		}
+	}
+	if _, err := otx.Exec(ctx, `ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen`); err != nil {
+		t.Fatal(err)
+	}
+	if err := otx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := analyses(); got != before+1 {
+		t.Errorf("contacts analysed %d times after the other start's statistics, want %d: the waiting start took them again", got-before, 1)
+	}
+	if err := s.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := analyses(); got != before+2 {
+		t.Errorf("contacts analysed %d times after a start that did not wait, want %d", got-before, 2)
 	}
 }
 
