@@ -228,9 +228,16 @@ func (t *tx) ClaimAudience(ctx context.Context, c campaign.Campaign, after strin
 	// another dispatcher), then read in a statement of its own: under READ
 	// COMMITTED it sees every withdrawal that committed before the locks were
 	// granted. A contact who withdrew meanwhile is read, and skipped.
+	//
+	// The lock is shared: it holds off every change of the contact (a
+	// withdrawal, an erasure, a restriction lock the contact for update
+	// first), but not the walks of other campaigns to the same people. With
+	// FOR UPDATE, campaigns on several numbers queued behind each other's
+	// batches, contact by contact, and a withdrawal behind all of them
+	// (docs/performance.md).
 	ids, err := strings1(t.db.Query(ctx, `SELECT l.id FROM contacts l WHERE l.id `+t.inSubquery(`
 			SELECT s.contact_id FROM consent_states s JOIN contacts c ON c.id = s.contact_id WHERE `+next)+`
-		ORDER BY l.id`+t.b.ForUpdate, args...))
+		ORDER BY l.id`+t.b.ForShare, args...))
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}

@@ -73,7 +73,9 @@ type Backend struct {
 	Begin func(ctx context.Context) (TxConn, error)
 	// ForUpdate is appended to a SELECT that must lock its row for the
 	// transaction (" FOR UPDATE" on PostgreSQL; SQLite has one writer).
-	ForUpdate string
+	// ForShare locks it against every change but not against other
+	// share locks (" FOR SHARE").
+	ForUpdate, ForShare string
 	// LazyCommit is the statement that lets a transaction's commit return
 	// before its WAL reaches the disk; empty where commits never wait for it
 	// (SQLite at synchronous NORMAL).

@@ -218,6 +218,7 @@ func exerciseCampaigns(t *testing.T, b Backend) {
 		}))
 	}
 
+	t.Run("a walk holds off a withdrawal but not another campaign's walk", parallel(b, exerciseWalksHoldTogether))
 	t.Run("lock queued and dispatch rows", parallel(b, exerciseLockQueued))
 	t.Run("suppressed tokens", parallel(b, exerciseSuppressedTokens))
 	t.Run("decisions and results", parallel(b, exerciseDecisions))

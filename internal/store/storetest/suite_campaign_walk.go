@@ -329,3 +329,86 @@ func exerciseWithdrawalDuringClaim(t *testing.T, b Backend, claim dispatchClaim)
 		t.Errorf("c2 read as %s by %s; want withdrawn by w-c2", got.State.Status, got.State.EventID)
 	}
 }
+
+// exerciseWalksHoldTogether: while a campaign's walk holds its batch, a
+// withdrawal of one of those contacts waits for the batch's commit (K-06),
+// but on a database with several writers the walk of another campaign to
+// the same people does not: one campaign per sending number walks the same
+// audience, and exclusive locks queued them behind each other's batches
+// contact by contact, and a withdrawal behind all of them.
+func exerciseWalksHoldTogether(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	c := campaignFixture(t, s)
+	other := c
+	other.ID = "k9"
+	tx(t, s, func(tx store.Tx) error {
+		if err := tx.CreateCampaign(ctx, c); err != nil {
+			return err
+		}
+		return tx.CreateCampaign(ctx, other)
+	})
+	held, release := make(chan struct{}), make(chan struct{})
+	walked := make(chan error, 1)
+	go func() {
+		walked <- s.Tx(ctx, func(tx store.Tx) error {
+			rows, err := tx.ClaimAudience(ctx, c, "", 10)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				return errors.New("the walk claimed nobody")
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	defer func() {
+		if release != nil {
+			close(release)
+			<-walked
+		}
+	}()
+	withdrew := make(chan error, 1)
+	go func() {
+		withdrew <- s.Tx(ctx, func(tx store.Tx) error {
+			_, err := tx.LockContact(ctx, "c2")
+			return err
+		})
+	}()
+	if b.Name != "sqlite" { // one writer: no second transaction runs beside the first
+		otherWalk := make(chan error, 1)
+		go func() {
+			otherWalk <- s.Tx(ctx, func(tx store.Tx) error {
+				rows, err := tx.ClaimAudience(ctx, other, "", 10)
+				if err == nil && len(rows) == 0 {
+					err = errors.New("the other walk claimed nobody")
+				}
+				return err
+			})
+		}()
+		select {
+		case err := <-otherWalk:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("another campaign's walk waited for the first one's batch")
+		}
+	}
+	select {
+	case err := <-withdrew:
+		t.Fatalf("the withdrawal took the contact while the walk held it (%v)", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	release = nil
+	if err := <-walked; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-withdrew; err != nil {
+		t.Fatal(err)
+	}
+}
