@@ -156,6 +156,8 @@ type slice struct {
 	// spare are tokens taken for messages the gate refused: they pay for
 	// the next batch before any more are taken.
 	spare int
+	// took is when tokens were last taken from the bucket.
+	took time.Time
 
 	batches  chan decided        // decider → sender
 	outcomes chan []store.Result // sender → recorder
@@ -375,7 +377,7 @@ func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
 		return false, nil
 	}
 	if n == 0 {
-		s.refill(ctx) // the bucket is empty
+		s.refill(ctx, time.Now()) // the bucket is empty
 		return true, nil
 	}
 	s.spare = n - len(out)
@@ -402,16 +404,23 @@ func (s *slice) decideOne(ctx context.Context) (more bool, err error) {
 	if n < s.dc.Batch && s.spare == 0 {
 		// The batch emptied the bucket. Deciding again at once would take
 		// only the few tokens refilled meanwhile, and a transaction costs
-		// about as much again as its messages (docs/performance.md).
-		s.refill(ctx)
+		// about as much again as its messages (docs/performance.md). The
+		// wait counts from when the tokens were taken: a transaction that
+		// ran long finds them refilled, and waiting more would let the full
+		// bucket lose them.
+		s.refill(ctx, s.took)
 	}
 	return true, nil
 }
 
-// refill waits for about half a batch's tokens to come back to the bucket.
-func (s *slice) refill(ctx context.Context) {
-	wait := time.Duration(float64(time.Second) * min(float64(s.dc.Batch), s.dc.Burst) / s.dc.Rate / 2)
-	t := time.NewTimer(max(wait, time.Millisecond))
+// refill waits until about half a batch's tokens have come back to the
+// bucket since it was emptied at from.
+func (s *slice) refill(ctx context.Context, from time.Time) {
+	wait := time.Duration(float64(time.Second)*min(float64(s.dc.Batch), s.dc.Burst)/s.dc.Rate/2) - time.Since(from)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -431,7 +440,8 @@ func (s *slice) tokens(ctx context.Context, tx store.Tx) (int, error) {
 	if s.spare > 0 {
 		return s.spare, nil
 	}
-	return tx.TakeTokens(ctx, s.client.PhoneNumberID(), s.dc.Batch, s.dc.Rate, s.dc.Burst, time.Now())
+	s.took = time.Now()
+	return tx.TakeTokens(ctx, s.client.PhoneNumberID(), s.dc.Batch, s.dc.Rate, s.dc.Burst, s.took)
 }
 
 // end reports how long to wait before the next slice, and marks the
