@@ -584,7 +584,7 @@ func TestCampaignDecidesInBatchesNotTrickles(t *testing.T) {
 		t.Parallel()
 		p := runPaced(t, b, n, rate, 0)
 		burst := rate / 10 // the default bucket, and so the batch
-		taken := 0 // tokens: the messages decided and the gate's leftovers
+		taken := 0         // tokens: the messages decided and the gate's leftovers
 		for _, m := range p.batches {
 			taken += m
 		}
