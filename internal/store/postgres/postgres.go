@@ -95,11 +95,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		// them again: ten campaigns queued 200-700 ms each behind one
 		// another's ANALYZE (log_lock_waits; docs/performance.md). The
 		// tables are analyzed in the order named, so the last one's time
-		// says the whole statement ended after this campaign asked.
+		// says the whole statement ended after this campaign asked. The turn
+		// is the schema's: deployments (and tests) in other schemas of the
+		// same database do not wait for it.
 		Analyze: `DO $$
 			DECLARE asked timestamptz := clock_timestamp();
 			BEGIN
-				PERFORM pg_advisory_xact_lock(7270017);
+				PERFORM pg_advisory_xact_lock(7270017, hashtext(current_schema()));
 				IF NOT EXISTS (SELECT 1 FROM pg_stat_user_tables WHERE relid = 'webhook_seen'::regclass
 					AND last_analyze >= asked) THEN
 					ANALYZE contacts, contact_keys, contact_tags, consent_states, messages, suppressions, webhook_inbox, webhook_seen;

@@ -98,13 +98,14 @@ func TestCampaignStartsShareTheirStatistics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer otx.Rollback(ctx) //nolint:errcheck
-	if _, err := otx.Exec(ctx, `SELECT pg_advisory_xact_lock(7270017)`); err != nil {
+	if _, err := otx.Exec(ctx, `SELECT pg_advisory_xact_lock(7270017, hashtext(current_schema()))`); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Analyze(ctx) }()
 	for deadline := time.Now().Add(10 * time.Second); b.Int(t, s, `SELECT count(*) FROM pg_locks
-		WHERE locktype = 'advisory' AND objid = 7270017 AND NOT granted`) == 0; time.Sleep(20 * time.Millisecond) {
+		WHERE locktype = 'advisory' AND classid = 7270017 AND objid = CAST(hashtext(current_schema()) AS oid)
+			AND objsubid = 2 AND NOT granted`) == 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the second start never waited for the first")
 		}
