@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,7 +35,8 @@ func runSim(ctx context.Context, e env, args []string) int {
 	latency := fs.Duration("latency", 0, "median time to answer a send, e.g. 250ms (0: at once)")
 	latencyP99 := fs.Duration("latency-p99", 0, "99th percentile of the time to answer a send, e.g. 600ms (0: exactly --latency); log-normal between")
 	latencySeed := fs.Uint64("latency-seed", 0, "seed for a reproducible sequence of answer times (0: random)")
-	phoneID := fs.String("phone-number-id", sim.DefaultPhoneNumberID, "the business number's id in the send path, digits")
+	phoneID := fs.String("phone-number-id", sim.DefaultPhoneNumberID,
+		"the business number's id in the send path, digits; several, comma separated, are several numbers of one account, each with its own ceiling")
 	dataDir := fs.String("data-dir", e.getenv("SAMTYKKE_DATA_DIR"),
 		"folder that keeps the templates registered through /_sim/templates across restarts (empty: memory only)")
 	if code, ok := parseFlags(e, fs, args); !ok {
@@ -48,8 +50,15 @@ func runSim(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --mps must be between 0 and 1000")
 		return 2
 	}
-	if *phoneID == "" || strings.Trim(*phoneID, "0123456789") != "" {
-		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --phone-number-id must be digits")
+	ids := strings.Split(*phoneID, ",")
+	for i, id := range ids {
+		if id == "" || strings.Trim(id, "0123456789") != "" || slices.Contains(ids[:i], id) {
+			fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --phone-number-id must be digits, or several different ones comma separated")
+			return 2
+		}
+	}
+	if len(ids) > 1 && *dataDir != "" {
+		fmt.Fprintln(e.stderr, "samtykke whatsapp-sim: --data-dir keeps one number's templates: give one --phone-number-id with it")
 		return 2
 	}
 	lat := sim.Latency{Median: *latency, P99: *latencyP99}
@@ -59,7 +68,6 @@ func runSim(ctx context.Context, e env, args []string) int {
 	}
 	log := logger(configDefaults(), e.stderr)
 	cfg := sim.DefaultConfig()
-	cfg.PhoneNumberID = *phoneID
 	cfg.Latency, cfg.LatencySeed = lat, *latencySeed
 	if *dataDir != "" {
 		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
@@ -75,21 +83,34 @@ func runSim(ctx context.Context, e env, args []string) int {
 			cfg.Statuses = append(cfg.Statuses, st)
 		}
 	}
-	s, err := sim.New(cfg)
-	if err != nil {
-		return fail(e, "%v", err)
+	// One simulator per number: each has its own ceiling, messages and
+	// faults, as the platform's numbers of one account do. A send goes to
+	// the number its path names; the control endpoints are the first's.
+	mux := http.NewServeMux()
+	var s *sim.Server
+	for i, id := range ids {
+		cfg.PhoneNumberID = id
+		n, err := sim.New(cfg)
+		if err != nil {
+			return fail(e, "%v", err)
+		}
+		defer n.Close()
+		mux.Handle("/{version}/"+id+"/", n.Handler())
+		if i == 0 {
+			s = n
+			mux.Handle("/", n.Handler())
+		}
 	}
-	defer s.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fail(e, "listen on %s: %v", *addr, err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Handler: httpx.QuietMiddleware(log, httpx.LimitBody(server.MaxSimBody, nil, s.Handler())), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: httpx.QuietMiddleware(log, httpx.LimitBody(server.MaxSimBody, nil, mux)), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n", base, s.PhoneNumberID())
+	fmt.Fprintf(e.stdout, "WhatsApp Cloud API simulator on %s\n  phone-number-id: %s\n", base, strings.Join(ids, ","))
 	if cfg.TemplatesFile != "" {
 		fmt.Fprintf(e.stdout, "  templates kept in %s\n", cfg.TemplatesFile)
 	}

@@ -129,6 +129,48 @@ func TestWhatsappSimPhoneNumberID(t *testing.T) {
 	}
 }
 
+// TestWhatsappSimSeveralNumbers: several ids are several numbers of one
+// account on one address, each with its own throughput ceiling (§3.1): at
+// 1 msg/s the second send on a number is refused with 130429 while the
+// other number still accepts its first. A repeated id, or --data-dir with
+// several, is refused.
+func TestWhatsappSimSeveralNumbers(t *testing.T) {
+	t.Parallel()
+	const first, second = "200000000000002", "200000000000003"
+	r := startSimCmd(t, "--phone-number-id", first+","+second, "--mps", "1", "--pair-every", "0")
+	if r.phoneID != first+","+second {
+		t.Fatalf("printed phone-number-id %q, want both", r.phoneID)
+	}
+	for _, tt := range []struct {
+		id       string
+		code, ec int
+	}{
+		{first, http.StatusOK, 0},
+		{first, http.StatusBadRequest, 130429},
+		{second, http.StatusOK, 0},
+		{second, http.StatusBadRequest, 130429},
+		{sim.DefaultPhoneNumberID, http.StatusBadRequest, 100},
+	} {
+		r.phoneID = tt.id
+		if code, ec := r.sendTemplate(t, "jul_tilbud"); code != tt.code || ec != tt.ec {
+			t.Errorf("send on %s: HTTP %d code %d, want %d %d", tt.id, code, ec, tt.code, tt.ec)
+		}
+	}
+	if code := r.stop(); code != 0 {
+		t.Errorf("exit %d after cancel, want 0", code)
+	}
+	for _, args := range [][]string{
+		{"--phone-number-id", first + "," + first},
+		{"--phone-number-id", first + ","},
+		{"--phone-number-id", first + "," + second, "--data-dir", t.TempDir()},
+	} {
+		if code, _, errOut := run(t, nil, append([]string{"whatsapp-sim", "--addr", "127.0.0.1:0"}, args...)...); code != 2 ||
+			!strings.Contains(errOut, "--") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a reason", args, code, errOut)
+		}
+	}
+}
+
 // TestWhatsappSimDataDirKeepsTemplates registers a template, stops the
 // simulator and starts it again on the same --data-dir: the template is still
 // known (§1.3). Before it was registered, a send with it got 132001 (§2.2).
