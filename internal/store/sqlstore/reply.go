@@ -11,7 +11,9 @@ import (
 
 func (t *tx) AddReply(ctx context.Context, r reply.Reply) (err error) {
 	defer errorf("add reply", &err)
-	_, err = t.db.Exec(ctx, `INSERT INTO replies (id, contact_id, sender_index, at, window_ends, class, sealed)
+	// Held for the next statement (PostgreSQL): a STOPP stores the reply it
+	// came in, and each round trip of its transaction waits under load.
+	err = t.conn.Later(ctx, "add reply", `INSERT INTO replies (id, contact_id, sender_index, at, window_ends, class, sealed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.ContactID, r.SenderIndex, micro(r.At), micro(r.WindowEnds), string(r.Class), r.Sealed)
 	return t.conflict(err)
 }
