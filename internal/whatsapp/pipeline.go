@@ -73,40 +73,18 @@ type BatchResult struct {
 func (c *Client) SendBatch(ctx context.Context, reqs []*MessageRequest) []BatchResult {
 	out := make([]BatchResult, len(reqs))
 	ready := make([]int, 0, len(reqs))
-	var bodies [][]byte // each pipelined request's JSON, by its index in reqs
-	var buf bytes.Buffer
-	var enc *json.Encoder
-	var ends []int // where each ready request's JSON ends in buf
-	if c.pipe != nil {
-		bodies, enc = make([][]byte, len(reqs)), json.NewEncoder(&buf)
-	}
 	for i, r := range reqs {
 		if err := prepare(r); err != nil {
 			out[i].Err = err
 			continue
 		}
-		if enc != nil {
-			// Encoded here, on the caller's goroutine, not on the one each
-			// request gets below: a new goroutine's stack would grow (and be
-			// copied) for the encoder's reflection, every request again.
-			start := buf.Len()
-			if err := enc.Encode(r); err != nil {
-				buf.Truncate(start)
-				out[i].Err = invalidf("encode: %v", err)
-				continue
-			}
-			ends = append(ends, buf.Len())
-		}
 		ready = append(ready, i)
 	}
-	start := 0
-	for k, end := range ends { // the buffer has stopped growing, and moving
-		bodies[ready[k]] = buf.Bytes()[start:end:end]
-		start = end
-	}
 	depth := 1
+	var bodies [][]byte
 	var answers []answer
 	if c.pipe != nil {
+		bodies, ready = encodeBodies(reqs, ready, out)
 		depth, answers = c.pipe.currentDepth(), make([]answer, len(reqs))
 	}
 	chunks := (len(ready) + depth - 1) / depth
@@ -145,6 +123,34 @@ func (c *Client) SendBatch(ctx context.Context, reqs []*MessageRequest) []BatchR
 		}
 	}
 	return out
+}
+
+// encodeBodies encodes the ready requests' JSON, by their index in reqs,
+// and returns those that encoded (the others get their error in out). It
+// runs on the caller's goroutine, not on the one each request gets: a new
+// goroutine's stack would grow (and be copied) for the encoder's
+// reflection, every request again (docs/performance.md).
+func encodeBodies(reqs []*MessageRequest, ready []int, out []BatchResult) (bodies [][]byte, encoded []int) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	ends := make([]int, 0, len(ready)) // where each encoded request's JSON ends in buf
+	encoded = ready[:0]
+	for _, i := range ready {
+		start := buf.Len()
+		if err := enc.Encode(reqs[i]); err != nil {
+			buf.Truncate(start)
+			out[i].Err = invalidf("encode: %v", err)
+			continue
+		}
+		ends, encoded = append(ends, buf.Len()), append(encoded, i)
+	}
+	bodies = make([][]byte, len(reqs))
+	start := 0
+	for k, end := range ends { // the buffer has stopped growing, and moving
+		bodies[encoded[k]] = buf.Bytes()[start:end:end]
+		start = end
+	}
+	return bodies, encoded
 }
 
 // answer is one pipelined request's answer as read, decoded after.
