@@ -116,19 +116,21 @@ func (t *tx) AppendEvent(ctx context.Context, e ledger.Event, sealedEvidence []b
 	defer errorf("append event", &err)
 	args := []any{e.ID, e.ContactID, e.Seq, string(e.Kind), e.Purpose, e.Channel, micro(e.At), e.Method, e.Source, e.Actor,
 		micro(e.ValidUntil), e.AgeConfirmed, e.EvidenceDigest, e.PrevHash, e.Hash, sealedEvidence}
-	var n int64
 	if t.b.WritingCTE {
-		// One round trip: a withdrawal under load waits for each one.
-		n, err = t.db.Exec(ctx, `WITH head AS (UPDATE contacts SET head_seq = $3, head_hash = $15 WHERE id = $2 AND head_seq = $3 - 1 RETURNING id)
+		// One statement, held for the transaction's next one: a withdrawal
+		// under load waits for each round trip (K-06). The contact is locked
+		// by the caller, so its head cannot move meanwhile; if it did not
+		// follow all the same, no row is written and the transaction fails.
+		return t.conn.LaterOne(ctx, fmt.Sprintf("append event: seq %d after the contact's head", e.Seq),
+			`WITH head AS (UPDATE contacts SET head_seq = $3, head_hash = $15 WHERE id = $2 AND head_seq = $3 - 1 RETURNING id)
 			INSERT INTO consent_events (`+eventColumns+`)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM head`, args...)
-	} else {
-		n, err = t.db.Exec(ctx, `UPDATE contacts SET head_seq = $2, head_hash = $3 WHERE id = $1 AND head_seq = $4`,
-			e.ContactID, e.Seq, e.Hash, e.Seq-1)
-		if err == nil && n == 1 {
-			_, err = t.db.Exec(ctx, `INSERT INTO consent_events (`+eventColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
-		}
+	}
+	n, err := t.db.Exec(ctx, `UPDATE contacts SET head_seq = $2, head_hash = $3 WHERE id = $1 AND head_seq = $4`,
+		e.ContactID, e.Seq, e.Hash, e.Seq-1)
+	if err == nil && n == 1 {
+		_, err = t.db.Exec(ctx, `INSERT INTO consent_events (`+eventColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
 	}
 	if err != nil {
 		return t.conflict(err)

@@ -55,6 +55,48 @@ type TxConn interface {
 	// then reports its error, named by op (a unique violation as
 	// store.ErrConflict). The transaction fails either way.
 	Later(ctx context.Context, op, query string, args ...any) error
+	// LaterOne is Later for a write that must change exactly one row: any
+	// other count fails the transaction with store.ErrConflict.
+	LaterOne(ctx context.Context, op, query string, args ...any) error
+}
+
+// Query is a statement and its arguments.
+type Query struct {
+	SQL  string
+	Args []any
+}
+
+// Pipeliner is a TxConn that sends several queries in one round trip
+// (PostgreSQL's pipeline). Each query runs after the one before it has
+// finished, with a snapshot of its own under READ COMMITTED, so a query
+// after a lock reads what the lock's holder committed.
+type Pipeliner interface {
+	// QueryEach sends the queries, after what is held, and gives each
+	// one's rows to read in turn.
+	QueryEach(ctx context.Context, qs []Query, read func(i int, rows Rows) error) error
+}
+
+// queryEach is Pipeliner.QueryEach on any DB: one query after the other
+// where the backend has no pipeline.
+func queryEach(ctx context.Context, db DB, qs []Query, read func(i int, rows Rows) error) error {
+	if p, ok := db.(Pipeliner); ok {
+		return p.QueryEach(ctx, qs, read)
+	}
+	for i, q := range qs {
+		rows, err := db.Query(ctx, q.SQL, q.Args...)
+		if err != nil {
+			return err
+		}
+		err = read(i, rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Copier is a TxConn that writes many rows into a table by the backend's

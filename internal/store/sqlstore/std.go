@@ -5,6 +5,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
+
+	"github.com/samtykke/samtykke/internal/store"
 )
 
 // StdDB adapts a database/sql pool to DB.
@@ -54,6 +57,16 @@ func (t StdTx) QueryRow(ctx context.Context, q string, args ...any) Row {
 // Later runs a write now: database/sql has no pipeline.
 func (t StdTx) Later(ctx context.Context, _, q string, args ...any) error {
 	_, err := t.Tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// LaterOne runs a write now and fails with store.ErrConflict unless it
+// changed exactly one row.
+func (t StdTx) LaterOne(ctx context.Context, _, q string, args ...any) error {
+	n, err := affected(t.Tx.ExecContext(ctx, q, args...))
+	if err == nil && n != 1 {
+		err = fmt.Errorf("%w: %d rows changed, not one", store.ErrConflict, n)
+	}
 	return err
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -61,15 +62,26 @@ func exerciseLedgerAppend(t *testing.T, b Backend) {
 	if c.Head.Seq != 3 || string(c.Head.Hash) != string(want[2].Hash) {
 		t.Errorf("head = %+v, want seq 3 and the last hash", c.Head)
 	}
-	// An event that does not follow the head is refused, and nothing changes.
+	// An event that does not follow the head is refused, and nothing changes:
+	// neither the chain nor what the transaction wrote after it (a backend
+	// may hold the append and check it with a later statement, never with
+	// the COMMIT).
 	stale := ledger.Next(ledger.Head{Seq: 1, Hash: want[0].Hash}, ledger.Event{ID: "x", ContactID: "c1",
 		Kind: ledger.Confirmed, At: t0, Method: "test", Actor: "test"}, ledger.Evidence{})
-	err = s.Tx(ctx, func(tx store.Tx) error { return tx.AppendEvent(ctx, stale, nil) })
+	err = s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.AppendEvent(ctx, stale, nil); err != nil {
+			return err
+		}
+		return tx.PutConsentState(ctx, activeState("c1", "after-stale"))
+	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale append: err = %v, want ErrConflict", err)
 	}
 	if got, _ := s.Events(ctx, "c1"); len(got) != 3 {
 		t.Errorf("stale append left %d events", len(got))
+	}
+	if st, err := s.ConsentState(ctx, "c1", "after-stale"); err != nil || st.Status != consent.StatusNone {
+		t.Errorf("the stale append's transaction committed a state: %+v, %v", st, err)
 	}
 	// Event finds one event by its id, with its evidence; an unknown id is
 	// ErrNotFound.
