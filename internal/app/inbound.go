@@ -19,6 +19,7 @@ import (
 	"github.com/samtykke/samtykke/internal/ledger"
 	"github.com/samtykke/samtykke/internal/message"
 	"github.com/samtykke/samtykke/internal/phone"
+	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/store"
 	"github.com/samtykke/samtykke/internal/whatsapp"
 )
@@ -627,9 +628,13 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	default:
 		return nil
 	}
+	class := a.replyClass(text, optOutButton)
+	if num, err := a.waNumber(m.From); err == nil && class == reply.OptOut && !hasCode(m, text) {
+		return a.stopMessage(ctx, tx, m, num, text, optOutButton)
+	}
 	// Every message a person writes is kept for staff to answer within the
 	// service window, with what samtykke read in it (issue 23).
-	if err := a.storeReply(ctx, tx, m, userID, text, a.replyClass(text, optOutButton)); err != nil {
+	if err := a.storeReply(ctx, tx, m, userID, text, class); err != nil {
 		return err
 	}
 	if t, ok := a.cfg.RightsWords.Match(text); ok && !optOutButton {
@@ -640,11 +645,7 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 		return a.rightsByMessage(ctx, tx, c, err == nil && !c.Erased(), num, t)
 	}
 	// The code of a number change, from the new number, confirms it.
-	raw := text
-	if m.Button != nil && strings.HasPrefix(m.Button.Payload, contact.CodePayload) {
-		raw = m.Button.Payload
-	}
-	if code, ok := contact.CodeIn(raw); ok {
+	if code, ok := contact.CodeIn(codeText(m, text)); ok {
 		if done, err := a.confirmNumberByMessage(ctx, tx, m.From, code, m.ID); err != nil || done {
 			return err
 		}
@@ -664,19 +665,14 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	}
 	switch match.Kind {
 	case keyword.OptOut:
-		if !known {
-			if num == "" {
-				// By BSUID alone, on no contact: it waits for the number (linkBSUIDs).
-				return a.objectByBSUID(ctx, tx, userID, optOutMethod(optOutButton))
-			}
-			// Not on the list: remember the objection all the same (RT-05).
-			a.noteOptOut(tx, "keyword")
-			if err := a.timeOptOut(ctx, tx, optOutMethod(optOutButton)); err != nil {
-				return err
-			}
-			return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:keyword", a.now())
+		switch {
+		case known:
+			return a.objectLocked(ctx, tx, c, optOutMethod(optOutButton), true)
+		case num == "":
+			// By BSUID alone, on no contact: it waits for the number (linkBSUIDs).
+			return a.objectByBSUID(ctx, tx, userID, optOutMethod(optOutButton))
 		}
-		return a.objectLocked(ctx, tx, c, optOutMethod(optOutButton), true)
+		return a.objectByNumber(ctx, tx, num, optOutMethod(optOutButton))
 	default:
 		if known && match.Kind == keyword.OptIn && match.Code != "" {
 			ok, err := a.confirmOptIn(ctx, tx, c.ID, match.Code, "whatsapp", m.ID)
@@ -697,6 +693,50 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 		}
 	}
 	return nil
+}
+
+// stopMessage is handleMessage for an opt-out (the word or the button) from
+// a number, with no number change's code in it: the sender is locked with
+// their WhatsApp states in one look-up, before the reply is kept under their
+// key, so that a STOPP waits for as few round trips as it can (K-06).
+func (a *App) stopMessage(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, num phone.Number, text string, button bool) error {
+	c, states, err := a.lockSenderStates(ctx, tx, num.E164())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	known := err == nil && !c.Erased()
+	if err := a.keepReply(ctx, tx, m, c, known, num, text, reply.OptOut); err != nil {
+		return err
+	}
+	if !known {
+		return a.objectByNumber(ctx, tx, num, optOutMethod(button))
+	}
+	return a.objectStates(ctx, tx, c, states, optOutMethod(button), true)
+}
+
+// objectByNumber keeps an objection from a number that is no contact's:
+// it is suppressed all the same (RT-05).
+func (a *App) objectByNumber(ctx context.Context, tx store.Tx, num phone.Number, method string) error {
+	a.noteOptOut(tx, "keyword")
+	if err := a.timeOptOut(ctx, tx, method); err != nil {
+		return err
+	}
+	return tx.Suppress(ctx, a.vault.SuppressionToken(num.E164()), "objection:keyword", a.now())
+}
+
+// codeText is where a message may carry a number change's code: its
+// button's payload when it has the code's prefix, else its text.
+func codeText(m whatsapp.InboundMessage, text string) string {
+	if m.Button != nil && strings.HasPrefix(m.Button.Payload, contact.CodePayload) {
+		return m.Button.Payload
+	}
+	return text
+}
+
+// hasCode reports whether a message carries a number change's code.
+func hasCode(m whatsapp.InboundMessage, text string) bool {
+	_, ok := contact.CodeIn(codeText(m, text))
+	return ok
 }
 
 // entryCode reports whether a message is an opt-in word followed by a
@@ -773,11 +813,18 @@ func (a *App) objectLocked(ctx context.Context, tx store.Tx, c contact.Contact, 
 	if c.Erased() {
 		return nil
 	}
-	e := objection(string(consent.WhatsApp), method, "whatsapp", Public)
-	states, err := touched(ctx, tx, c.ID, e) // WhatsApp's purposes only: consent elsewhere stays
+	// WhatsApp's purposes only: consent elsewhere stays.
+	states, err := tx.ChannelStates(ctx, c.ID, string(consent.WhatsApp))
 	if err != nil {
 		return err
 	}
+	return a.objectStates(ctx, tx, c, states, method, confirm)
+}
+
+// objectStates is objectLocked with the contact's WhatsApp states read in
+// tx once it was locked.
+func (a *App) objectStates(ctx context.Context, tx store.Tx, c contact.Contact, states []consent.State, method string, confirm bool) error {
+	e := objection(string(consent.WhatsApp), method, "whatsapp", Public)
 	changed := slices.ContainsFunc(states, func(s consent.State) bool {
 		return s.Status == consent.StatusActive || s.Status == consent.StatusPending
 	})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -39,6 +40,17 @@ func (a *App) contactByNumber(ctx context.Context, tx store.Tx, e164 string) (co
 // lockContactByNumber is contactByNumber, locked (store.Tx.LockContactByIndex).
 func (a *App) lockContactByNumber(ctx context.Context, tx store.Tx, e164 string) (contact.Contact, error) {
 	return firstFound(a.vault.BlindIndexes(e164), func(ix []byte) (contact.Contact, error) { return tx.LockContactByIndex(ctx, ix) })
+}
+
+// lockSenderStates is lockContactByNumber with the contact's WhatsApp
+// states, read once it is locked (store.Tx.LockContactStates).
+func (a *App) lockSenderStates(ctx context.Context, tx store.Tx, e164 string) (contact.Contact, []consent.State, error) {
+	var states []consent.State
+	c, err := firstFound(a.vault.BlindIndexes(e164), func(ix []byte) (c contact.Contact, err error) {
+		c, states, err = tx.LockContactStates(ctx, ix, string(consent.WhatsApp))
+		return c, err
+	})
+	return c, states, err
 }
 
 // contactByBSUID is the contact a BSUID was linked to, under either index.

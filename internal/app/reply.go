@@ -12,6 +12,7 @@ import (
 	"github.com/samtykke/samtykke/internal/access"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/keyword"
+	"github.com/samtykke/samtykke/internal/phone"
 	"github.com/samtykke/samtykke/internal/portability"
 	"github.com/samtykke/samtykke/internal/reply"
 	"github.com/samtykke/samtykke/internal/retention"
@@ -46,16 +47,21 @@ func (a *App) replyClass(text string, optOutButton bool) reply.Class {
 // the service window it opened (issue 23): sealed under the contact's data
 // key, or under the master key when the number is not a contact's.
 func (a *App) storeReply(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, userID, text string, class reply.Class) error {
+	c, num, err := a.person(ctx, tx, m.From, userID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return a.keepReply(ctx, tx, m, c, err == nil && !c.Erased(), num, text, class)
+}
+
+// keepReply is storeReply for a sender found already: c, when known, is
+// the contact, and num the number the message came from ("" if none).
+func (a *App) keepReply(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, c contact.Contact, known bool, num phone.Number, text string, class reply.Class) error {
 	at := a.now()
 	if m.Timestamp > 0 && m.Timestamp.Time().Before(at) {
 		at = m.Timestamp.Time()
 	}
 	r := reply.Reply{ID: newID(), At: at, WindowEnds: at.Add(reply.ServiceWindow), Class: class}
-	c, num, err := a.person(ctx, tx, m.From, userID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	known := err == nil && !c.Erased()
 	content := reply.Content{Text: text}
 	if num != "" {
 		content.From, r.SenderIndex = num.E164(), a.vault.BlindIndex(num.E164())

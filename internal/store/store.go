@@ -544,6 +544,11 @@ type Tx interface {
 	// LockContactByIndex is LockContact for the contact a blind index names;
 	// ErrNotFound if none does.
 	LockContactByIndex(ctx context.Context, blindIndex []byte) (contact.Contact, error)
+	// LockContactStates is LockContactByIndex with the contact's states of a
+	// channel's purposes (ChannelStates), read once the lock is held: one
+	// round trip where the database pipelines, as a STOPP waits for each
+	// (K-06).
+	LockContactStates(ctx context.Context, blindIndex []byte, channel string) (contact.Contact, []consent.State, error)
 
 	// AppendEvent adds the next event of a contact's chain and moves the
 	// contact's head; ErrConflict if e does not follow the current head.

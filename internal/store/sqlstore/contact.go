@@ -6,6 +6,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/samtykke/samtykke/internal/consent"
 	"github.com/samtykke/samtykke/internal/contact"
 	"github.com/samtykke/samtykke/internal/store"
 )
@@ -71,14 +72,48 @@ func (t *tx) LockContactByIndex(ctx context.Context, blindIndex []byte) (c conta
 }
 
 func (t *tx) lockContact(ctx context.Context, where string, arg any) (contact.Contact, error) {
-	// Only the contact's row is locked: PostgreSQL cannot lock the nullable
-	// side of an outer join.
-	lock := t.b.ForUpdate
-	if lock != "" {
-		lock += " OF c"
-	}
-	c, err := scanContact(t.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE `+where+lock, arg))
+	c, err := scanContact(t.db.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE `+where+t.lockOfContact(), arg))
 	return c, t.notFound(err)
+}
+
+// lockOfContact locks a contact's row read with its key: only that row, as
+// PostgreSQL cannot lock the nullable side of an outer join.
+func (t *tx) lockOfContact() string {
+	if t.b.ForUpdate == "" {
+		return ""
+	}
+	return t.b.ForUpdate + " OF c"
+}
+
+func (t *tx) LockContactStates(ctx context.Context, blindIndex []byte, channel string) (c contact.Contact, ss []consent.State, err error) {
+	defer errorf("lock contact and states by index", &err)
+	found := false
+	// The states' query runs once the lock is held, with a snapshot of its
+	// own: a state committed by the lock's previous holder is read.
+	err = queryEach(ctx, t.db, []Query{
+		{SQL: `SELECT ` + contactColumns + contactFrom + ` WHERE c.blind_index = $1` + t.lockOfContact(), Args: []any{blindIndex}},
+		{SQL: `SELECT ` + stateColumns + ` FROM consent_states WHERE contact_id = (SELECT id FROM contacts WHERE blind_index = $1)
+			AND purpose IN (SELECT key FROM purposes WHERE channel = $2) ORDER BY purpose`, Args: []any{blindIndex, channel}},
+	}, func(i int, rows Rows) error {
+		for rows.Next() {
+			if i == 0 {
+				found = true
+				c, err = scanContact(rows)
+			} else {
+				var s consent.State
+				s, err = scanState(rows)
+				ss = append(ss, s)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && !found {
+		err = store.ErrNotFound
+	}
+	return c, ss, err
 }
 
 func (t *tx) EraseContact(ctx context.Context, id string, at time.Time) (err error) {

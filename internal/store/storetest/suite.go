@@ -28,6 +28,7 @@ func Exercise(t *testing.T, b Backend) {
 	t.Run("a transaction whose work is done commits though its context ends", parallel(b, exerciseCommitAfterContextEnds))
 	t.Run("notices publish once and stay immutable", parallel(b, exerciseNotices))
 	t.Run("contacts", parallel(b, exerciseContacts))
+	t.Run("a contact's states are read once it is locked", parallel(b, exerciseLockContactStates))
 	t.Run("a locked contact waits for the lock holder", parallel(b, exerciseContactLock))
 	t.Run("ledger appends in order and refuses gaps", parallel(b, exerciseLedgerAppend))
 	t.Run("ledger is append-only", parallel(b, exerciseLedgerAppendOnly))
