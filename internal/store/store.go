@@ -1024,8 +1024,9 @@ const PairLimitTries = 8
 type urgentKey struct{}
 
 // Urgent marks the transactions run with ctx as urgent: a store with a single
-// writer lets them go before the others waiting (a withdrawal must not queue
-// behind a campaign's batches).
+// writer lets them go before the others waiting, one with a connection pool
+// gives them connections of their own (a withdrawal must not queue behind a
+// campaign's batches).
 func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
 
 // IsUrgent reports whether ctx was marked by Urgent.

@@ -35,7 +35,11 @@ type txConn struct {
 }
 
 func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
-	conn, err := s.pool.Acquire(ctx)
+	pool := s.pool
+	if store.IsUrgent(ctx) {
+		pool = s.urgent
+	}
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
