@@ -600,37 +600,19 @@ func (a *App) linkBSUIDs(ctx context.Context, tx store.Tx, pairs []bsuidPair) er
 // message but the platform's system ones is kept as a reply, sealed, with
 // its class (storeReply, issue 23).
 func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, userID string) error {
+	text, optOutButton, written := messageText(m)
+	class := a.replyClass(text, optOutButton)
+	if num, err := a.waNumber(m.From); err == nil && written && class == reply.OptOut && !hasCode(m, text) {
+		return a.stopMessage(ctx, tx, m, num, text, optOutButton)
+	}
 	if fresh, err := a.once(ctx, tx, "msg:"+m.ID); err != nil || !fresh {
 		return err
 	}
-	var text string
-	optOutButton := false
-	switch {
-	case m.System != nil:
-		if m.System.Type == whatsapp.SystemUserChangedNumber {
+	if !written {
+		if m.System != nil && m.System.Type == whatsapp.SystemUserChangedNumber {
 			return a.handleNumberChanged(ctx, tx, m)
 		}
 		return nil
-	case m.Text != nil:
-		text = m.Text.Body
-	case m.Button != nil:
-		text = m.Button.Text
-		optOutButton = isOptOutPayload(m.Button.Payload)
-		if code, ok := strings.CutPrefix(m.Button.Payload, "OPTIN:"); ok {
-			text = "JA " + code
-		}
-	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
-		text = m.Interactive.ButtonReply.Title
-		optOutButton = isOptOutPayload(m.Interactive.ButtonReply.ID)
-		if code, ok := strings.CutPrefix(m.Interactive.ButtonReply.ID, "OPTIN:"); ok {
-			text = "JA " + code
-		}
-	default:
-		return nil
-	}
-	class := a.replyClass(text, optOutButton)
-	if num, err := a.waNumber(m.From); err == nil && class == reply.OptOut && !hasCode(m, text) {
-		return a.stopMessage(ctx, tx, m, num, text, optOutButton)
 	}
 	// Every message a person writes is kept for staff to answer within the
 	// service window, with what samtykke read in it (issue 23).
@@ -695,13 +677,44 @@ func (a *App) handleMessage(ctx context.Context, tx store.Tx, m whatsapp.Inbound
 	return nil
 }
 
+// messageText is what a person wrote in a message, and whether they pressed
+// an opt-out button; written is false for a message with no text of theirs
+// (a system message, media).
+func messageText(m whatsapp.InboundMessage) (text string, optOutButton, written bool) {
+	switch {
+	case m.System != nil:
+		return "", false, false
+	case m.Text != nil:
+		return m.Text.Body, false, true
+	case m.Button != nil:
+		text = m.Button.Text
+		if code, ok := strings.CutPrefix(m.Button.Payload, "OPTIN:"); ok {
+			text = "JA " + code
+		}
+		return text, isOptOutPayload(m.Button.Payload), true
+	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
+		text = m.Interactive.ButtonReply.Title
+		if code, ok := strings.CutPrefix(m.Interactive.ButtonReply.ID, "OPTIN:"); ok {
+			text = "JA " + code
+		}
+		return text, isOptOutPayload(m.Interactive.ButtonReply.ID), true
+	}
+	return "", false, false
+}
+
 // stopMessage is handleMessage for an opt-out (the word or the button) from
-// a number, with no number change's code in it: the sender is locked with
-// their WhatsApp states in one look-up, before the reply is kept under their
-// key, so that a STOPP waits for as few round trips as it can (K-06).
+// a number, with no number change's code in it: that the message is new,
+// and the sender, locked, with their WhatsApp states, are asked in one
+// round trip, and the reply is kept under the key found, so that a STOPP
+// waits for as few round trips as it can (K-06). A message seen already
+// changes nothing; the lock it took ends with the transaction.
 func (a *App) stopMessage(ctx context.Context, tx store.Tx, m whatsapp.InboundMessage, num phone.Number, text string, button bool) error {
+	fresh := tx.MarkSeenLater(ctx, a.seenKey("msg:"+m.ID), a.now())
 	c, states, err := a.lockSenderStates(ctx, tx, num.E164())
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if ok, err := fresh(); err != nil || !ok {
 		return err
 	}
 	known := err == nil && !c.Erased()

@@ -688,6 +688,10 @@ type Tx interface {
 	DropInbox(ctx context.Context, ids []string) error
 	// MarkSeen records that an event was handled; false if it had been already.
 	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)
+	// MarkSeenLater is MarkSeen sent with the transaction's next statement
+	// where the database pipelines: the function it returns tells the
+	// outcome, sending what is held if nothing was sent since.
+	MarkSeenLater(ctx context.Context, key string, at time.Time) func() (fresh bool, err error)
 
 	CreateConfirmation(ctx context.Context, c optin.Confirmation) error
 	MarkConfirmed(ctx context.Context, id string, at time.Time) error

@@ -48,10 +48,12 @@ func (s *Store) begin(ctx context.Context) (sqlstore.TxConn, error) {
 	return t, nil
 }
 
-// heldOp names a held statement, and whether it must change exactly one row.
+// heldOp names a held statement, whether it must change exactly one row,
+// and where its count goes.
 type heldOp struct {
-	name string
-	one  bool
+	name  string
+	one   bool
+	count *sqlstore.Count
 }
 
 func (t *txConn) hold(op heldOp, q string, args ...any) {
@@ -69,6 +71,13 @@ func (t *txConn) LaterOne(_ context.Context, op, q string, args ...any) error {
 	return nil
 }
 
+func (t *txConn) LaterCount(_ context.Context, op string, n *sqlstore.Count, q string, args ...any) error {
+	t.hold(heldOp{name: op, count: n}, q, args...)
+	return nil
+}
+
+func (t *txConn) Flush(ctx context.Context) error { return t.flush(ctx) }
+
 // send sends the held statements, and qs after them, and returns the
 // results positioned at the first of qs; the caller closes them.
 func (t *txConn) send(ctx context.Context, qs ...sqlstore.Query) (pgx.BatchResults, error) {
@@ -82,6 +91,9 @@ func (t *txConn) send(ctx context.Context, qs ...sqlstore.Query) (pgx.BatchResul
 		tag, err := br.Exec()
 		if err == nil && op.one && tag.RowsAffected() != 1 {
 			err = fmt.Errorf("%w: %d rows changed, not one", store.ErrConflict, tag.RowsAffected())
+		}
+		if err == nil && op.count != nil {
+			op.count.N, op.count.Known = tag.RowsAffected(), true
 		}
 		if err != nil {
 			_ = br.Close()

@@ -4,6 +4,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/samtykke/samtykke/internal/store"
@@ -78,9 +80,24 @@ func (t *tx) DropInbox(ctx context.Context, ids []string) (err error) {
 }
 
 func (t *tx) MarkSeen(ctx context.Context, key string, at time.Time) (fresh bool, err error) {
-	defer errorf("mark seen", &err)
-	n, err := t.db.Exec(ctx, `INSERT INTO webhook_seen (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, micro(at))
-	return n == 1, err
+	return t.MarkSeenLater(ctx, key, at)()
+}
+
+func (t *tx) MarkSeenLater(ctx context.Context, key string, at time.Time) func() (bool, error) {
+	var n Count
+	err := t.conn.LaterCount(ctx, "mark seen", &n, `INSERT INTO webhook_seen (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, micro(at))
+	return func() (bool, error) {
+		if err == nil && !n.Known {
+			err = t.conn.Flush(ctx)
+		}
+		if err == nil && !n.Known {
+			err = errors.New("not sent") // a held statement before it failed
+		}
+		if err != nil {
+			return false, fmt.Errorf("mark seen: %w", err)
+		}
+		return n.N == 1, nil
+	}
 }
 
 func (t *tx) PurgeWebhooks(ctx context.Context, before time.Time, limit int) (n int64, err error) {

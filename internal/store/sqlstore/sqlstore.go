@@ -58,6 +58,17 @@ type TxConn interface {
 	// LaterOne is Later for a write that must change exactly one row: any
 	// other count fails the transaction with store.ErrConflict.
 	LaterOne(ctx context.Context, op, query string, args ...any) error
+	// LaterCount is Later for a write whose count of changed rows is read
+	// once it has been sent (n.Known), with the next statement or Flush.
+	LaterCount(ctx context.Context, op string, n *Count, query string, args ...any) error
+	// Flush sends what is held.
+	Flush(ctx context.Context) error
+}
+
+// Count is the rows a held write changed, known once it was sent.
+type Count struct {
+	N     int64
+	Known bool
 }
 
 // Query is a statement and its arguments.

@@ -70,6 +70,17 @@ func (t StdTx) LaterOne(ctx context.Context, _, q string, args ...any) error {
 	return err
 }
 
+// LaterCount runs a write now and notes the rows it changed.
+func (t StdTx) LaterCount(ctx context.Context, _ string, n *Count, q string, args ...any) error {
+	var err error
+	n.N, err = affected(t.Tx.ExecContext(ctx, q, args...))
+	n.Known = err == nil
+	return err
+}
+
+// Flush does nothing: nothing is held.
+func (t StdTx) Flush(context.Context) error { return nil }
+
 // Commit commits.
 func (t StdTx) Commit(context.Context) error { return t.Tx.Commit() }
 

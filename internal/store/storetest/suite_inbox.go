@@ -87,6 +87,23 @@ func exerciseInbox(t *testing.T, b Backend) {
 			return err
 		})
 	}
+	// MarkSeenLater tells the same, whether a statement carried it (a
+	// STOPP's lock) or the function sent it alone.
+	for i, want := range []bool{true, false} {
+		tx(t, s, func(tx store.Tx) error {
+			fresh := tx.MarkSeenLater(ctx, "msg:wamid.2", t0)
+			if i == 0 {
+				if _, err := tx.ConsentStates(ctx, "c1"); err != nil {
+					return err
+				}
+			}
+			got, err := fresh()
+			if got != want {
+				t.Errorf("MarkSeenLater #%d = %v, want %v", i, got, want)
+			}
+			return err
+		})
+	}
 }
 
 func exerciseInboxPurge(t *testing.T, b Backend) {
