@@ -116,27 +116,22 @@ func (t *tx) AppendEvent(ctx context.Context, e ledger.Event, sealedEvidence []b
 	defer errorf("append event", &err)
 	args := []any{e.ID, e.ContactID, e.Seq, string(e.Kind), e.Purpose, e.Channel, micro(e.At), e.Method, e.Source, e.Actor,
 		micro(e.ValidUntil), e.AgeConfirmed, e.EvidenceDigest, e.PrevHash, e.Hash, sealedEvidence}
+	// The contact is locked by the caller, so its head cannot move
+	// meanwhile; if the event does not follow it all the same, the head's
+	// update changes no row and the transaction fails.
+	op := fmt.Sprintf("ledger event seq %d after its contact's head", e.Seq)
 	if t.b.WritingCTE {
 		// One statement, held for the transaction's next one: a withdrawal
-		// under load waits for each round trip (K-06). The contact is locked
-		// by the caller, so its head cannot move meanwhile; if it did not
-		// follow all the same, no row is written and the transaction fails.
-		return t.conn.LaterOne(ctx, fmt.Sprintf("append event: seq %d after the contact's head", e.Seq),
-			`WITH head AS (UPDATE contacts SET head_seq = $3, head_hash = $15 WHERE id = $2 AND head_seq = $3 - 1 RETURNING id)
+		// under load waits for each round trip (K-06).
+		return t.conn.LaterOne(ctx, op, `WITH head AS (UPDATE contacts SET head_seq = $3, head_hash = $15 WHERE id = $2 AND head_seq = $3 - 1 RETURNING id)
 			INSERT INTO consent_events (`+eventColumns+`)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM head`, args...)
 	}
-	n, err := t.db.Exec(ctx, `UPDATE contacts SET head_seq = $2, head_hash = $3 WHERE id = $1 AND head_seq = $4`,
-		e.ContactID, e.Seq, e.Hash, e.Seq-1)
-	if err == nil && n == 1 {
-		_, err = t.db.Exec(ctx, `INSERT INTO consent_events (`+eventColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+	if err := t.conn.LaterOne(ctx, op, `UPDATE contacts SET head_seq = $2, head_hash = $3 WHERE id = $1 AND head_seq = $4`,
+		e.ContactID, e.Seq, e.Hash, e.Seq-1); err != nil {
+		return err
 	}
-	if err != nil {
-		return t.conflict(err)
-	}
-	if n != 1 {
-		return fmt.Errorf("%w: event seq %d does not follow the contact's head", store.ErrConflict, e.Seq)
-	}
-	return nil
+	_, err = t.db.Exec(ctx, `INSERT INTO consent_events (`+eventColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+	return t.conflict(err)
 }

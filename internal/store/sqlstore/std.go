@@ -62,10 +62,10 @@ func (t StdTx) Later(ctx context.Context, _, q string, args ...any) error {
 
 // LaterOne runs a write now and fails with store.ErrConflict unless it
 // changed exactly one row.
-func (t StdTx) LaterOne(ctx context.Context, _, q string, args ...any) error {
+func (t StdTx) LaterOne(ctx context.Context, op, q string, args ...any) error {
 	n, err := affected(t.Tx.ExecContext(ctx, q, args...))
 	if err == nil && n != 1 {
-		err = fmt.Errorf("%w: %d rows changed, not one", store.ErrConflict, n)
+		err = fmt.Errorf("%s: %w: %d rows changed, not one", op, store.ErrConflict, n)
 	}
 	return err
 }
