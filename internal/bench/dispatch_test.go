@@ -63,6 +63,10 @@ func TestDispatchScenario(t *testing.T) {
 		if r.LateDecisions != 0 {
 			t.Errorf("%d decisions after a withdrawal", r.LateDecisions)
 		}
+		if r.OptOuts > 0 && (r.OptOutHandledP99ms <= 0 || r.OptOutHandledP99ms > r.OptOutP99ms) {
+			t.Errorf("opt-outs: %.1f ms p99 in the handler, %.1f ms for the client: the handler's share is not measured",
+				r.OptOutHandledP99ms, r.OptOutP99ms)
+		}
 		if r.MsgPerSec <= 0 || r.SimMaxPerSec <= 0 || r.Ratio <= 0 || r.FloorPerSec <= 0 || r.RatioBound <= 0 || r.GateP99ms <= 0 || r.CPUPerMsgUs <= 0 || r.PeakRSSMB <= 0 || r.PeakAnonMB <= 0 {
 			t.Errorf("a figure is missing: %+v", r)
 		}

@@ -45,11 +45,11 @@ func runBench(ctx context.Context, e env, args []string) int {
 	cfg.Backends = bf.backendList()
 	results, err := bench.DispatchRounds(ctx, cfg, *rounds)
 	return bf.report(e, results, err, func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "backend\tround\tcontacts\tnumbers\tmps\tanswer ms\twebhooks\tsent\tmsg/s\tsustained/s\tslowest number\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tbatch msgs\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
+		fmt.Fprintln(w, "backend\tround\tcontacts\tnumbers\tmps\tanswer ms\twebhooks\tsent\tmsg/s\tsustained/s\tslowest number\tsim max/s\tratio\tfloor/s\tbound\tfloor cpu µs\tgate p50 ms\tgate p99 ms\tgate µs/msg\tbatch msgs\tdecide→send p50 ms\tdecide→send p99 ms\topt-outs\topt-out p50 ms\topt-out p99 ms\thandled p99 ms\tlate\tcpu µs/msg\tdb µs/msg\tstatus lag s\tpeak MB\tanon MB\tseed s\tsim µs/msg\tidle %\tbudget µs\t")
 		for _, r := range results {
-			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%.0f\t%s\t%v\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%.0f\t%s\t%v\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
 				r.Backend, round(r), r.Contacts, r.Numbers, r.MPS, answerTime(r), r.Webhooks, r.Sent, r.MsgPerSec, r.SustainedPerSec, slices.Min(r.PerNumber), r.SimMaxPerSec, r.Ratio, r.FloorPerSec, r.RatioBound, r.FloorCPUPerMsgUs, r.GateP50ms, r.GateP99ms, r.GatePerMsgUs, r.GateBatchMessages, r.DecideToSendP50ms, r.DecideToSendP99ms,
-				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds,
+				r.OptOuts, r.OptOutP50ms, r.OptOutP99ms, r.OptOutHandledP99ms, r.LateDecisions, r.CPUPerMsgUs, r.DBCPUPerMsgUs, r.StatusLagSeconds, r.PeakRSSMB, r.PeakAnonMB, r.SeedSeconds,
 				r.SimCPUPerMsgUs, r.IdlePct, r.CPUBudgetUs)
 		}
 	})
