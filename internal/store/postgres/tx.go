@@ -118,11 +118,7 @@ func (t *txConn) QueryEach(ctx context.Context, qs []sqlstore.Query, read func(i
 	for i := range qs {
 		rows, err := br.Query()
 		if err == nil {
-			err = read(i, rows)
-			rows.Close()
-			if err == nil {
-				err = rows.Err()
-			}
+			err = sqlstore.ReadRows(rows, func(rows sqlstore.Rows) error { return read(i, rows) })
 		}
 		if err != nil {
 			_ = br.Close()

@@ -98,16 +98,22 @@ func queryEach(ctx context.Context, db DB, qs []Query, read func(i int, rows Row
 		if err != nil {
 			return err
 		}
-		err = read(i, rows)
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-		if err != nil {
+		if err := ReadRows(rows, func(rows Rows) error { return read(i, rows) }); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ReadRows gives rows to read, closes them and reports read's error or
+// theirs.
+func ReadRows(rows Rows, read func(Rows) error) error {
+	err := read(rows)
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
+	return err
 }
 
 // Copier is a TxConn that writes many rows into a table by the backend's
